@@ -1,0 +1,55 @@
+"""The `youcam` command line.
+
+Subcommands are registered by small modules, one per area, each exposing
+``register(subparsers)`` and setting ``func(args) -> int`` on its parsers:
+`napari_youcam.cli.service` (features, run, credits, sandbox) and
+`napari_youcam.cli.imaging` (prepare, mask, extend-plan, skin, face-check).
+
+Exit codes: 0 success, 2 bad input, 1 service/task failure. Errors are printed as
+one line without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from napari_youcam.errors import YouCamError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from napari_youcam.cli import imaging, service
+
+    parser = argparse.ArgumentParser(
+        prog="youcam",
+        description="YouCam AI image API from the command line (runs on a local "
+        "sandbox with synthetic results until credentials are configured).",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    service.register(sub)
+    imaging.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except YouCamError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+        print(f"error: {exc.strerror or exc}: {exc.filename}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

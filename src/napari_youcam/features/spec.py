@@ -1,0 +1,200 @@
+"""The shape of one feature's description.
+
+Everything the rest of the package needs to know about a service feature lives in
+one `FeatureSpec`: which endpoints exist per API generation, which files go in,
+which parameters are accepted (with the documented ranges), and which image limits
+apply. Widgets, the CLI, the API client, the sandbox and the image helpers all read
+these objects instead of carrying their own copies of the documentation, so a fact
+is written once.
+
+Facts come from the spec documents (see ``docs/SOURCES.md``); where the sources
+disagree, the choice is recorded in the ``notes`` of the spec.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Api = Literal["v2", "v1"]
+ParamKind = Literal[
+    "int",  # integer, optionally bounded
+    "float",  # number, optionally bounded
+    "bool",
+    "str",  # free text (prompt, template id, ...)
+    "enum",  # one of `choices`
+    "enum_list",  # list of distinct values from `choices`
+    "color",  # "#RRGGBB"
+    "json",  # structured value passed through (e.g. face_mapping, palettes)
+]
+OutputKind = Literal["image", "images", "zip", "json", "video", "boxes"]
+InputRole = Literal["src", "mask", "ref", "refs", "srcs"]
+
+
+@dataclass(frozen=True)
+class Param:
+    """One request parameter.
+
+    ``name`` is the dotted path in the v2 body (``features.eye_bag`` becomes
+    ``{"features": {"eye_bag": ...}}``). ``v1_place`` says where the value goes in a
+    v1 request: inside ``payload.actions[0].params`` (default), ``payload.custom``
+    (output_count, dst_duration) or as ``actions[0].dst_actions`` (skin analysis).
+    """
+
+    name: str
+    kind: ParamKind
+    required: bool = False
+    default: Any = None
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[Any, ...] = ()
+    max_length: int | None = None
+    min_length: int | None = None
+    help: str = ""
+    v1_place: Literal["params", "custom", "dst_actions"] = "params"
+
+    @property
+    def label(self) -> str:
+        """A human label derived from the name (last dotted part, words split)."""
+        return self.name.split(".")[-1].replace("_", " ")
+
+
+@dataclass(frozen=True)
+class Input:
+    """One file input of an endpoint.
+
+    ``v2_fields`` are the body fields for an uploaded file id and for a public URL,
+    e.g. ``("src_file_id", "src_file_url")`` or ``("ref_file_ids", "ref_file_urls")``
+    for lists. ``v1_field`` is the key in ``payload.file_sets`` (``src_ids``,
+    ``mask_ids`` for object removal, ``msk_ids`` for replace, ``ref_ids``).
+    """
+
+    role: InputRole
+    kind: Literal["image", "video"] = "image"
+    required: bool = True
+    v2_fields: tuple[str, str] = ("src_file_id", "src_file_url")
+    v1_field: str = "src_ids"
+    many: bool = False  # a list of files (refs / srcs)
+    max_count: int = 1
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Input image limits for one endpoint.
+
+    ``long_max`` with ``long_strict`` means "long side < long_max" instead of
+    "<= long_max". ``width_max``/``height_max`` (also strict when ``long_strict``)
+    exist for features whose documented limit is per axis (hair color: w < 1920,
+    h < 1080). ``short_min`` is "short side >= short_min". ``formats`` are lower
+    case file extensions the endpoint accepts, in order of preference.
+    """
+
+    long_max: int | None = 4096
+    long_strict: bool = False
+    short_min: int | None = None
+    width_max: int | None = None
+    height_max: int | None = None
+    side_min: int | None = None  # both sides >= this (e.g. face analyzer 320)
+    formats: tuple[str, ...] = ("jpg", "jpeg", "png")
+    max_bytes: int = 10 * 1024 * 1024  # strictly below (DISCREPANCIES D16)
+    aspect_min: float | None = None  # width / height lower bound (video generator 1:2.5)
+    aspect_max: float | None = None
+    note: str = ""
+
+    @property
+    def jpeg_only(self) -> bool:
+        return "png" not in self.formats
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One way to run a feature: an API generation plus a task path.
+
+    A feature can have several endpoints per generation (image generator: template
+    text-to-image, YouCam text-to-image, image-to-image). ``variant`` names them;
+    the first endpoint of a generation is its default.
+    """
+
+    api: Api
+    task_path: str  # POST path; v2 polls task_path/{id}, v1 polls task_path?task_id=
+    variant: str = "default"
+    inputs: tuple[Input, ...] = ()
+    params: tuple[Param, ...] = ()
+    limits: Limits = field(default_factory=Limits)
+    output: OutputKind = "image"
+    file_path: str | None = None  # v1 per-feature file registration path
+    preprocess_path: str | None = None  # face selection (face-lift, face-reshape, face-swap)
+    template_path: str | None = None  # v2 template list, or v1 style-group list
+    units: str = ""  # documented cost, as prose ("2", "1 per 2 images", ...)
+    help: str = ""
+
+    def param(self, name: str) -> Param:
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise KeyError(f"{self.task_path} has no parameter {name!r}")
+
+    def input(self, role: str) -> Input | None:
+        for i in self.inputs:
+            if i.role == role:
+                return i
+        return None
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """Everything about one service feature, across generations.
+
+    ``key`` is the service's own slug (``skin-analysis``, ``obj-removal``,
+    ``out-paint``...). ``family`` groups features into dock widgets.
+    """
+
+    key: str
+    title: str
+    family: str
+    endpoints: tuple[Endpoint, ...]
+    summary: str = ""
+    notes: tuple[str, ...] = ()
+
+    @property
+    def apis(self) -> tuple[Api, ...]:
+        seen: list[Api] = []
+        for e in self.endpoints:
+            if e.api not in seen:
+                seen.append(e.api)
+        return tuple(seen)
+
+    def endpoint(self, api: Api = "v2", variant: str | None = None) -> Endpoint:
+        """The endpoint for a generation (its default variant unless one is named)."""
+        for e in self.endpoints:
+            if e.api == api and (variant is None or e.variant == variant):
+                return e
+        have = ", ".join(f"{e.api}:{e.variant}" for e in self.endpoints)
+        want = f"{api}:{variant}" if variant else api
+        raise KeyError(f"{self.key} has no endpoint {want}; it has {have}")
+
+    def variants(self, api: Api) -> tuple[str, ...]:
+        return tuple(e.variant for e in self.endpoints if e.api == api)
+
+
+@dataclass(frozen=True)
+class InputInfo:
+    """What validation needs to know about one input file (no pixels)."""
+
+    width: int
+    height: int
+    nbytes: int | None = None
+    format: str | None = None  # lower-case extension: "jpg", "png", "mp4"
+    duration_s: float | None = None  # videos only
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule, phrased as what the user should change."""
+
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
