@@ -13,6 +13,7 @@ disagree, the choice is recorded in the ``notes`` of the spec.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -52,6 +53,10 @@ class Param:
     min_length: int | None = None
     help: str = ""
     v1_place: Literal["params", "custom", "dst_actions"] = "params"
+    # Sent even when the caller leaves it out, with `default` as the value: for
+    # fields the contract requires although a neutral value exists (face-reshape
+    # `global.*`, face-lift/face-reshape `version`).
+    send_default: bool = False
 
     @property
     def label(self) -> str:
@@ -77,6 +82,9 @@ class Input:
     many: bool = False  # a list of files (refs / srcs)
     max_count: int = 1
     help: str = ""
+    # Limits for this input when they differ from the endpoint's (the reference
+    # face IMAGE of video face swap, whose endpoint limits describe the video).
+    limits: Limits | None = None
 
 
 @dataclass(frozen=True)
@@ -101,10 +109,19 @@ class Limits:
     aspect_min: float | None = None  # width / height lower bound (video generator 1:2.5)
     aspect_max: float | None = None
     note: str = ""
+    long_min: int | None = None  # long side >= this (clothes: at least 512x384)
+    duration_max: float | None = None  # videos: seconds, inclusive
+    fps_max: float | None = None  # videos: documented, not checkable without decoding
 
     @property
     def jpeg_only(self) -> bool:
         return "png" not in self.formats
+
+
+Rule = Callable[
+    [Mapping[str, Any], "Mapping[str, Sequence[InputInfo]] | None", "Endpoint"],
+    "list[Violation]",
+]
 
 
 @dataclass(frozen=True)
@@ -128,6 +145,15 @@ class Endpoint:
     template_path: str | None = None  # v2 template list, or v1 style-group list
     units: str = ""  # documented cost, as prose ("2", "1 per 2 images", ...)
     help: str = ""
+    # Feature-specific rules beyond per-parameter checks: each gets the params
+    # (defaults applied), the inputs (role -> list of InputInfo, or None) and the
+    # endpoint, and returns the violations it finds.
+    rules: tuple[Rule, ...] = ()
+    # The documented unit cost: a number, or a function of the params (per
+    # concern / per image / per second tables); None when undocumented.
+    cost: float | Callable[[Mapping[str, Any]], float | None] | None = None
+    # Limits that depend on the params (skin analysis HD needs short side >= 1080).
+    limits_for: Callable[[Mapping[str, Any]], Limits] | None = None
 
     def param(self, name: str) -> Param:
         for p in self.params:
@@ -140,6 +166,17 @@ class Endpoint:
             if i.role == role:
                 return i
         return None
+
+    @property
+    def slug(self) -> str:
+        """The feature part of the task path (``sod/blur-background``, ``cloth-v3``)."""
+        return self.task_path.split("/task/", 1)[1]
+
+    def limits_with(self, params: Mapping[str, Any] | None = None) -> Limits:
+        """The limits that apply for these params (most endpoints: always ``limits``)."""
+        if self.limits_for is not None and params is not None:
+            return self.limits_for(params)
+        return self.limits
 
 
 @dataclass(frozen=True)

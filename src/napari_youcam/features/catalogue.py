@@ -1,0 +1,31 @@
+"""The ordered catalogue: every feature spec, keyed by the service slug.
+
+Insertion order is the menu order (family by family, as in docs/INTERFACES.md).
+Each family module holds its own specs; this module only assembles them, so a
+new feature is added in exactly one family module.
+"""
+
+from __future__ import annotations
+
+from .background import BACKGROUND
+from .face import FACE
+from .fashion import FASHION
+from .generate import GENERATE
+from .hair import HAIR
+from .retouch import RETOUCH
+from .spec import FeatureSpec
+from .style import STYLE
+from .video import VIDEO
+
+FAMILIES: dict[str, tuple[FeatureSpec, ...]] = {
+    "face": FACE,
+    "retouch": RETOUCH,
+    "background": BACKGROUND,
+    "generate": GENERATE,
+    "style": STYLE,
+    "hair": HAIR,
+    "fashion": FASHION,
+    "video": VIDEO,
+}
+
+FEATURES: dict[str, FeatureSpec] = {spec.key: spec for family in FAMILIES.values() for spec in family}
