@@ -1,0 +1,99 @@
+"""The sandbox's route table, derived from the feature catalogue.
+
+The sandbox must serve exactly the paths the client will call, so it never keeps
+its own list: every task path, pre-process path, template path and v1 file path
+comes from `napari_youcam.features`. If the catalogue cannot be imported (it is
+being written in parallel, or is broken) the sandbox still serves auth, files and
+credits, and task routes are simply absent (a 404 that names the cause).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Literal
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Route:
+    """One POST path that creates a task (or a pre-process task)."""
+
+    feature: str  # catalogue key
+    spec: Any  # FeatureSpec
+    endpoint: Any  # Endpoint
+    kind: Literal["task", "preprocess"]
+    path: str
+
+    @property
+    def api(self) -> str:
+        return self.endpoint.api
+
+
+@dataclass
+class Catalog:
+    routes: dict[str, Route]  # POST path -> route
+    file_slugs: dict[str, Route]  # v1 file slug -> first route with that slug
+    template_slugs: dict[str, Route]  # slug after /task/ -> route (templates/styles)
+    features: dict[str, Any]
+    error: str | None = None
+
+    def match_poll(self, path: str) -> tuple[Route, str] | None:
+        """Find the v2 route whose task path prefixes `path`; return it and the id part."""
+        best: Route | None = None
+        for p, r in self.routes.items():
+            if r.api == "v2" and path.startswith(p + "/") and (best is None or len(p) > len(best.path)):
+                best = r
+        if best is None:
+            return None
+        return best, path[len(best.path) + 1:]
+
+
+def _slug(path: str) -> str:
+    return path.split("/task/", 1)[1] if "/task/" in path else path.rsplit("/", 1)[-1]
+
+
+def load() -> Catalog:
+    """Build the route table from `napari_youcam.features` (empty on failure)."""
+    try:
+        from .. import features as F
+
+        feats = dict(F.FEATURES)
+    except Exception as exc:  # noqa: BLE001 - any failure only disables task routes
+        log.warning("sandbox: feature catalogue unavailable (%s); task routes disabled", exc)
+        return Catalog({}, {}, {}, {}, error=f"feature catalogue unavailable: {exc}")
+    routes: dict[str, Route] = {}
+    files: dict[str, Route] = {}
+    templates: dict[str, Route] = {}
+    for key, spec in feats.items():
+        for ep in spec.endpoints:
+            r = Route(key, spec, ep, "task", ep.task_path)
+            routes.setdefault(ep.task_path, r)
+            templates.setdefault(_slug(ep.task_path), r)
+            if ep.template_path:
+                templates.setdefault(_slug(ep.template_path).split("/", 1)[-1], r)
+            if ep.preprocess_path:
+                routes.setdefault(ep.preprocess_path, Route(key, spec, ep, "preprocess", ep.preprocess_path))
+            if ep.api == "v1" and ep.file_path:
+                files.setdefault(ep.file_path.split("/file/", 1)[1], r)
+    return Catalog(routes, files, templates, feats)
+
+
+def unit_cost(endpoint: Any, params: dict) -> float:
+    """The documented cost of one successful task (1 unit when undocumented)."""
+    try:
+        from .. import features as F
+
+        cost = F.unit_cost(endpoint, params)
+    except Exception:  # noqa: BLE001
+        cost = None
+    return float(cost) if cost is not None else 1.0
+
+
+def validate(route: Route, params: dict) -> list[str]:
+    """Parameter violations from the catalogue, as strings (empty = fine)."""
+    from .. import features as F
+
+    out = F.validate(route.spec, params, None, api=route.endpoint.api, variant=route.endpoint.variant)
+    return [str(v) for v in out]

@@ -1,0 +1,313 @@
+"""`Sandbox`: the HTTP plumbing and the public, test-facing object.
+
+Standard library only (`ThreadingHTTPServer`): one thread per connection, HTTP/1.1
+keep-alive, explicit Content-Length on every reply. Every request is logged with
+its Authorization header redacted (but a `had_authorization` flag kept) so tests
+can prove no secret went to the upload/download host. Faults are applied here,
+before routing, because they model the network and the front door, not the API.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+from .auth import Authority
+from .faults import Fault, FaultSet, status_body
+from .files import FileStore
+from .service import RateLimiter, Reply, Service
+
+_request_counter = 0
+_counter_lock = threading.Lock()
+
+
+def _request_id() -> str:
+    """A snowflake-like integer for the `x-request-id` header."""
+    global _request_counter
+    with _counter_lock:
+        _request_counter += 1
+        return str((int(time.time() * 1000) << 22) | (_request_counter & 0x3FFFFF))
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "YouCamSandbox/1.0"
+    server: "_Server"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet by design
+        return
+
+    def do_GET(self) -> None:  # noqa: N802
+        self._handle()
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._handle()
+
+    def do_PUT(self) -> None:  # noqa: N802
+        self._handle()
+
+    def do_DELETE(self) -> None:  # noqa: N802
+        self._handle()
+
+    def _read_body(self) -> bytes:
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            chunks = []
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    break
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+            return b"".join(chunks)
+        n = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(n) if n > 0 else b""
+
+    def _reset(self) -> None:
+        """Drop the connection with a TCP RST and no reply."""
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+        self.close_connection = True
+        try:
+            self.connection.close()
+        except OSError:
+            pass
+
+    def _handle(self) -> None:
+        sb: Sandbox = self.server.sandbox
+        parts = urlsplit(self.path)
+        path, query = parts.path, parts.query
+        body = self._read_body()
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        entry = sb._log(self.command, path, query, headers, len(body))
+        fault = sb._faults.take(self.command, path)
+        drop_body = False
+        if fault is not None:
+            if fault.kind == "delay":
+                time.sleep(fault.delay)
+            elif fault.kind == "reset":
+                entry["status"] = None
+                self._reset()
+                return
+            elif fault.kind == "status":
+                if fault.delay:
+                    time.sleep(fault.delay)
+                reply = Reply(fault.status, status_body(fault.status))
+                if fault.retry_after is not None:
+                    reply.headers["Retry-After"] = str(fault.retry_after)
+                self._send(reply, entry)
+                return
+            elif fault.kind == "expire_token":
+                sb._authority.expire_tokens()
+            elif fault.kind == "drop_body":
+                drop_body = True
+        auth = headers.get("authorization")
+        if auth and not path.startswith("/_") and not sb._limiter.hit(auth, time.time()):
+            self._send(Reply(429, {"status": 429, "error": "Too many requests"}), entry)
+            return
+        reply = sb._service.handle(self.command, path, query, headers, body)
+        if drop_body:
+            reply = Reply(200, b"", reply.content_type)
+        self._send(reply, entry)
+
+    def _send(self, reply: Reply, entry: dict) -> None:
+        data = reply.payload()
+        entry["status"] = reply.status
+        try:
+            self.send_response(reply.status)
+            self.send_header("Content-Type", reply.content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("x-request-id", _request_id())
+            for k, v in reply.headers.items():
+                self.send_header(k, v)
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, addr: tuple[str, int], sandbox: "Sandbox"):
+        self.sandbox = sandbox
+        super().__init__(addr, _Handler)
+
+
+class Sandbox:
+    """A local stand-in for the YouCam API (both generations), on loopback.
+
+    Use as a context manager or call `start()`/`stop()`. Credentials are made up
+    per instance (`api_key` for v2; `client_id`/`client_secret` — a real RSA public
+    key — for v1). Timing knobs are small by default so tests stay fast.
+    """
+
+    def __init__(
+        self,
+        port: int = 0,
+        *,
+        processing_seconds: float = 0.2,
+        poll_window_seconds: float = 10.0,
+        url_ttl_seconds: float = 7200,
+        token_ttl_seconds: float = 7200,
+        units: float = 1000.0,
+        rate_limit: tuple[int, float] = (250, 300.0),
+        host: str = "127.0.0.1",
+        api_key: str | None = None,
+        client_id: str | None = None,
+        timestamp_window_seconds: float = 300.0,
+        polling_interval_ms: int | None = None,
+    ) -> None:
+        self.host, self.port = host, port
+        self.processing_seconds = processing_seconds
+        self.poll_window_seconds = poll_window_seconds
+        self.url_ttl_seconds = url_ttl_seconds
+        self.token_ttl_seconds = token_ttl_seconds
+        # What the sandbox tells clients to wait between polls: a quarter of the
+        # processing time (>= 50 ms, <= 1 s), so sandbox-backed tests stay fast.
+        self.polling_interval_ms = polling_interval_ms if polling_interval_ms is not None else int(
+            min(1000, max(50, processing_seconds * 250)))
+        self._authority = Authority(api_key=api_key, client_id=client_id, token_ttl_seconds=token_ttl_seconds,
+                                    timestamp_window_seconds=timestamp_window_seconds)
+        self._files = FileStore(url_ttl_seconds=url_ttl_seconds)
+        self._faults = FaultSet()
+        self._limiter = RateLimiter(*rate_limit)
+        self._lock = threading.RLock()
+        self._balance = float(units)
+        self._forced: list[tuple[str, str, str | None]] = []
+        self.ledger: list[dict[str, Any]] = []
+        self.requests: list[dict[str, Any]] = []
+        self.uploads: dict[str, bytes] = {}
+        self.tasks: dict[str, Any] = {}
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._service = Service(self)
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> "Sandbox":
+        if self._server is not None:
+            return self
+        self._server = _Server((self.host, self.port), self)
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, name="youcam-sandbox",
+                                        kwargs={"poll_interval": 0.1}, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = None
+        self._thread = None
+
+    def __enter__(self) -> "Sandbox":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    def serve_forever(self) -> None:
+        """Block until interrupted (used by `python -m napari_youcam.sandbox`)."""
+        self.start()
+        try:
+            while self._thread is not None and self._thread.is_alive():
+                self._thread.join(0.5)
+        finally:
+            self.stop()
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def api_key(self) -> str:
+        return self._authority.api_key
+
+    @property
+    def client_id(self) -> str:
+        return self._authority.client_id
+
+    @property
+    def client_secret(self) -> str:
+        return self._authority.client_secret
+
+    @property
+    def balance(self) -> float:
+        with self._lock:
+            return self._balance
+
+    @balance.setter
+    def balance(self, value: float) -> None:
+        with self._lock:
+            self._balance = float(value)
+
+    # ------------------------------------------------------------------ test controls
+    def inject(self, fault: str, *, path: str = "*", method: str = "*", times: int | None = 1,
+               status: int = 503, retry_after: float | int | None = None, delay: float = 0.0) -> Fault:
+        """Arm a fault for the next `times` requests matching `method` and `path` (fnmatch)."""
+        return self._faults.add(Fault(fault, path, method, times, status, retry_after, delay))  # type: ignore[arg-type]
+
+    def clear_faults(self) -> None:
+        self._faults.clear()
+        with self._lock:
+            self._forced.clear()
+
+    def fail_next_task(self, error: str, message: str | None = None, *, feature: str | None = None,
+                       times: int = 1) -> None:
+        """Make the next `times` created tasks (of `feature`, or any) end with engine `error`."""
+        with self._lock:
+            for _ in range(times):
+                self._forced.append((error, message or f"sandbox injected {error}", feature))
+
+    def expire_tokens(self) -> None:
+        """Invalidate every v1 access token now."""
+        self._authority.expire_tokens()
+
+    def _take_forced_error(self, feature: str) -> tuple[str, str] | None:
+        with self._lock:
+            for i, (code, msg, feat) in enumerate(self._forced):
+                if feat is None or feat == feature:
+                    del self._forced[i]
+                    return code, msg
+        return None
+
+    def _charge(self, task: Any) -> None:
+        with self._lock:
+            if task.charged:
+                return
+            task.charged = True
+            self._balance -= task.cost
+            dst = task.params.get("dst_actions") if task.feature == "skin-analysis" else None
+            self.ledger.append({"task_id": task.task_id, "feature": task.feature, "units": task.cost,
+                                "api": task.api, "request_id": task.request_id, "time": time.time(),
+                                "balance_after": self._balance, "dst_actions": list(dst or [])})
+
+    def _log(self, method: str, path: str, query: str, headers: dict[str, str], nbytes: int) -> dict[str, Any]:
+        had = "authorization" in headers
+        shown = dict(headers)
+        if had:
+            shown["authorization"] = "Bearer ***"
+        entry = {"method": method, "path": path, "query": query, "headers": shown, "bytes": nbytes,
+                 "had_authorization": had, "status": None, "time": time.time()}
+        with self._lock:
+            self.requests.append(entry)
+        return entry
+
+    def __repr__(self) -> str:
+        state = self.base_url if self._server else "stopped"
+        return f"<Sandbox {state} balance={self.balance:g}>"
