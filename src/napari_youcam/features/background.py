@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .blocks import SRC, V2_TEMPLATE, image_limits, v1, v1_file, v2
+from .blocks import JPG_PNG, SRC, V2_TEMPLATE, image_limits, v1, v1_file, v2
 from .spec import Endpoint, FeatureSpec, Param, Violation
 
-JPG_PNG_ONLY = ("jpg", "png")  # the contracts say "JPG, PNG"; jpeg files are accepted as jpg
+JPG_PNG_ONLY = ("jpg", "png")  # the v2 contracts say "JPG, PNG"; jpeg files are accepted as jpg
+# v1 (seed 002 global table, lines 388-390): jpg/jpeg/png for removal, blur and change.
 
 SOD = FeatureSpec(
     key="sod",
@@ -24,7 +25,7 @@ SOD = FeatureSpec(
     endpoints=(
         Endpoint(api="v2", task_path=v2("sod"), inputs=(SRC,), limits=image_limits(4096, formats=JPG_PNG_ONLY),
                  cost=1, units="1"),
-        Endpoint(api="v1", task_path=v1("sod"), inputs=(SRC,), limits=image_limits(4096, formats=JPG_PNG_ONLY),
+        Endpoint(api="v1", task_path=v1("sod"), inputs=(SRC,), limits=image_limits(4096, formats=JPG_PNG),
                  file_path=v1_file("sod")),
     ),
     notes=("Whether the result carries alpha is not stated.",),
@@ -47,7 +48,7 @@ BG_BLUR = FeatureSpec(
             units="1",
         ),
         Endpoint(api="v1", task_path=v1("sod/blur-background"), inputs=(SRC,),
-                 limits=image_limits(4096, formats=JPG_PNG_ONLY), file_path=v1_file("sod/blur-background"),
+                 limits=image_limits(4096, formats=JPG_PNG), file_path=v1_file("sod/blur-background"),
                  help="v1 returns a foreground mask to blur with yourself (A8)"),
     ),
     notes=("v1 and v2 differ in what they return (A8).",),

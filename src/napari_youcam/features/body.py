@@ -107,9 +107,10 @@ def _v1_body(endpoint: Endpoint, files: Mapping[str, Any], flat: Mapping[str, An
     custom = {k: v for k, v in flat.items() if places.get(k) == "custom"}
     dst = [v for k, v in flat.items() if places.get(k) == "dst_actions"]
     action: dict[str, Any] = {"id": 0}
-    if action_params or dst:
-        # The documented skin-analysis sample sends "params": {} next to dst_actions;
-        # features without params send the bare {"id": 0} (obj-removal, sod, lighting).
+    if action_params or dst or endpoint.v1_empty_params:
+        # The documented skin-analysis sample sends "params": {} next to dst_actions,
+        # and lighting's schema requires an (empty) params object; features whose
+        # schema has no params send the bare {"id": 0} (obj-removal, sod, colorize).
         action["params"] = _nest(action_params)
     if dst:
         action["dst_actions"] = list(dst[0])

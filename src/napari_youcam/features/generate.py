@@ -123,7 +123,8 @@ TEXT_TO_IMAGE = FeatureSpec(
             rules=(seed_rule, style_ids_rule()),
         ),
     ),
-    notes=("Template-model prompt <= 500 characters is from a file-spec table only (C18).",
+    notes=("Template-model prompt <= 500 characters is from a file-spec table only (C18); seed 002 states no "
+           "prompt limit for v1, the 500 is carried over to v1 as the same template model (assumption).",
            "Whether the template model returns several images per task is unclear."),
 )
 

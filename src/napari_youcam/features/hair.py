@@ -115,7 +115,9 @@ HAIR_COLOR = FeatureSpec(
                  limits=_hair_color_limits(100), rules=(_hair_color_rule,), file_path=v1_file("hair-color")),
     ),
     notes=("Max size contradictory for portrait photos; w < 1920 and h < 1080 enforced (D3).",
-           "Min size 320 (v2) / 100 (v1)."),
+           "Min size 320 (v2) / 100 (v1).",
+           "Seed 002 says the preset wins when preset and pattern+palettes are both given (its sample sends "
+           "both); validation still asks for one of them, on purpose, so the unused half is not silently ignored."),
 )
 
 # ---------------------------------------------------------------- template hair features

@@ -180,7 +180,7 @@ OUT_PAINT = FeatureSpec(
 
 def _simple(key: str, title: str, summary: str, slug_v2: str, slug_v1: str, *, params: tuple[Param, ...] = (),
             output: str = "image", cost: float | None = None, v1_short_min: int | None = None,
-            notes: tuple[str, ...] = ()) -> FeatureSpec:
+            v1_empty_params: bool = False, notes: tuple[str, ...] = ()) -> FeatureSpec:
     return FeatureSpec(
         key=key,
         title=title,
@@ -191,7 +191,7 @@ def _simple(key: str, title: str, summary: str, slug_v2: str, slug_v1: str, *, p
                      output=output, cost=cost, units="" if cost is None else f"{cost:g}"),  # type: ignore[arg-type]
             Endpoint(api="v1", task_path=v1(slug_v1), inputs=(SRC,), params=params,
                      limits=image_limits(4096, short_min=v1_short_min), output=output,  # type: ignore[arg-type]
-                     file_path=v1_file(slug_v1)),
+                     file_path=v1_file(slug_v1), v1_empty_params=v1_empty_params),
         ),
         notes=notes,
     )
@@ -204,7 +204,9 @@ ENHANCE = _simple(
 )
 LIGHTING = _simple(
     "lighting", "AI Photo Lighting", "Fix the lighting of a photo.", "lighting", "lighting", cost=2,
-    v1_short_min=256, notes=("Short side >= 256 documented for v1 only; not enforced on v2 (D9).",),
+    v1_short_min=256, v1_empty_params=True,
+    notes=("Short side >= 256 documented for v1 only; not enforced on v2 (D9).",
+           'v1 action carries "params": {} (seed 002: params required, sample sends it empty).'),
 )
 COLORIZE = _simple(
     "colorize", "AI Photo Colorize", "Colorize a black-and-white photo (4 versions).", "colorize", "colorize",

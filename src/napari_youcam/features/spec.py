@@ -154,6 +154,10 @@ class Endpoint:
     cost: float | Callable[[Mapping[str, Any]], float | None] | None = None
     # Limits that depend on the params (skin analysis HD needs short side >= 1080).
     limits_for: Callable[[Mapping[str, Any]], Limits] | None = None
+    # v1 only: the action must carry a ``params`` object even when no parameter
+    # is given (the document marks ``params`` required with no fields inside:
+    # photo lighting sends ``"params": {}``).
+    v1_empty_params: bool = False
 
     def param(self, name: str) -> Param:
         for p in self.params:

@@ -52,6 +52,8 @@ VIDEO_SR = FeatureSpec(
                  output="video", rules=(duration_matches_rule,), file_path=v1_file("video-sr")),
     ),
     notes=("'2K' read as 2048 px long side (v2); v1 says 1920 (D12).",
+           "v1: the engine table accepts mov/mp4 containers, but the v1.1 file endpoint's content_type allows "
+           "only video/mp4 (seed 002); how a .mov is uploaded on v1 is unclear (mp4 is safe).",
            "dst_duration must equal the video length; rounding unclear (floor or ceil accepted)."),
 )
 
