@@ -1,0 +1,52 @@
+"""The YouCam service client: auth, files, tasks, polling, retries, typed errors.
+
+No numpy and no Qt here: this layer runs in scripts, the CLI and CI. Start with
+`session.default_client()` (real credentials or a local sandbox), or build a
+`Client(Credentials(api_key=...))` yourself.
+"""
+
+from napari_youcam.api.auth import make_id_token
+from napari_youcam.api.client import Client, DeadlineExceededError
+from napari_youcam.api.credentials import Credentials, load_config, save_config
+from napari_youcam.api.errors import (
+    ENGINE_ERRORS,
+    AuthenticationError,
+    ConnectionFailedError,
+    InputError,
+    InsufficientUnitsError,
+    InvalidParametersError,
+    RateLimitError,
+    ServerError,
+    TaskExpiredError,
+    TaskFailedError,
+    YouCamError,
+    friendly_engine_error,
+)
+from napari_youcam.api.ratelimit import RateLimiter
+from napari_youcam.api.results import TaskResult, Template
+from napari_youcam.api.retry import RetryPolicy
+
+__all__ = [
+    "Client",
+    "Credentials",
+    "RetryPolicy",
+    "RateLimiter",
+    "TaskResult",
+    "Template",
+    "make_id_token",
+    "load_config",
+    "save_config",
+    "YouCamError",
+    "InputError",
+    "AuthenticationError",
+    "RateLimitError",
+    "InsufficientUnitsError",
+    "InvalidParametersError",
+    "ServerError",
+    "ConnectionFailedError",
+    "DeadlineExceededError",
+    "TaskFailedError",
+    "TaskExpiredError",
+    "ENGINE_ERRORS",
+    "friendly_engine_error",
+]

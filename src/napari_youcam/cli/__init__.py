@@ -18,6 +18,14 @@ from collections.abc import Sequence
 from napari_youcam.errors import YouCamError
 
 
+def one_line(message: str) -> str:
+    """Fold a multi-line message (a list of violations) into one line for a terminal."""
+    parts = [ln.strip().removeprefix("- ") for ln in message.splitlines() if ln.strip()]
+    if len(parts) <= 1:
+        return message.strip()
+    return parts[0] + " " + "; ".join(parts[1:])
+
+
 def build_parser() -> argparse.ArgumentParser:
     from napari_youcam.cli import imaging, service
 
@@ -41,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except YouCamError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {one_line(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
         print(f"error: {exc.strerror or exc}: {exc.filename}", file=sys.stderr)

@@ -1,0 +1,473 @@
+"""`Client`: files, tasks, polling, templates and units for both API generations.
+
+The client knows the service's *mechanics* (paths, envelopes, polling rules,
+which requests are safe to repeat); what goes *into* a task body comes from
+`napari_youcam.features` (``build_body``), so the two never drift apart.
+
+Cost safety, in one place:
+* sizes are checked before any request (< 10 MiB images, < 100 MiB video);
+* the task POST is never blindly retried in v2 (no idempotency key): see `transport`;
+* a task that was created is polled to the end even if the caller cancels, because
+  the service cannot cancel and bills on success (the result is kept, not lost).
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import mimetypes
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import quote, urljoin
+
+from napari_youcam.api.auth import AUTH_PATH, ApiKeyAuth, TokenAuth
+from napari_youcam.api.credentials import DEFAULT_BASE_URL, Credentials, _fingerprint
+from napari_youcam.api.errors import (
+    AuthenticationError,
+    ConnectionFailedError,
+    InvalidParametersError,
+    ServerError,
+    TaskFailedError,
+)
+from napari_youcam.api.ratelimit import RateLimiter, shared_limiter
+from napari_youcam.api.results import TaskResult, Template, extract, parse_status
+from napari_youcam.api.retry import RetryPolicy
+from napari_youcam.api.transport import Transport
+from napari_youcam.errors import InputError
+
+log = logging.getLogger("napari_youcam.api")
+
+MiB = 1024 * 1024
+IMAGE_MAX_BYTES = 10 * MiB  # strictly below (DISCREPANCIES D16)
+VIDEO_MAX_BYTES = 100 * MiB
+FILE_PATH_V2 = "/s2s/v2.0/file"
+CREDIT_PATH = "/s2s/v1.0/client/credit"
+CREDIT_HISTORY_PATH = "/s2s/v1.0/client/credit/history"
+FEATURE_COST_PATH = "/s2s/v2.0/credit/feature-cost"
+DELETE_PATH = "/s2s/v2.0/task/delete"
+
+ProgressFn = Callable[[str, float], None]
+
+
+class CancelToken(Protocol):
+    def is_set(self) -> bool: ...
+
+
+class DeadlineExceededError(ConnectionFailedError):
+    """The task was still running when our overall deadline passed.
+
+    The task may still finish (and be billed); ``task_id`` lets the user fetch it.
+    """
+
+    def __init__(self, message: str, *, task_id: str | None = None):
+        super().__init__(message, code="ClientDeadline")
+        self.task_id = task_id
+
+
+def _endpoint_for(feature: Any, api: str, variant: str | None = None) -> Any:
+    """An `Endpoint` from an endpoint, a spec or a feature key."""
+    if hasattr(feature, "task_path"):
+        return feature
+    from napari_youcam import features as F
+
+    spec = F.get(feature) if isinstance(feature, str) else feature
+    return spec.endpoint(api, variant)
+
+
+def _feature_slug(endpoint: Any) -> str:
+    path = endpoint.task_path
+    return path.split("/task/", 1)[1] if "/task/" in path else path.rsplit("/", 1)[-1]
+
+
+class Client:
+    """A YouCam API client (thread-safe: share one per process).
+
+    ``rate_limit``: None = the documented 250 requests / 300 s, shared by every
+    client of the same host and credential; ``(limit, period)`` to change it; a
+    `RateLimiter` to share your own; ``False`` to disable.
+    ``file_endpoint``: ``"auto"`` (universal ``/s2s/v2.0/file``, falling back to the
+    older ``/s2s/v2.0/file/<feature>`` on 404 — DISCREPANCIES A1), ``"universal"``
+    or ``"per-feature"``.
+    """
+
+    is_sandbox: bool = False
+
+    def __init__(self, credentials: Credentials, *, base_url: str | None = None, timeout: float = 30.0,
+                 rate_limit: Any = None, retry: RetryPolicy | None = None,
+                 file_endpoint: str = "auto", poll_interval: float = 1.0, max_poll_gap: float = 8.0):
+        self.credentials = credentials
+        self.api = credentials.api
+        self.base_url = (base_url or credentials.base_url or os.environ.get("YOUCAM_BASE_URL")
+                         or DEFAULT_BASE_URL).rstrip("/")
+        if file_endpoint not in ("auto", "universal", "per-feature"):
+            raise InputError("file_endpoint must be 'auto', 'universal' or 'per-feature'")
+        self.file_endpoint = file_endpoint
+        self.poll_interval = float(poll_interval)
+        self.max_poll_gap = float(max_poll_gap)
+        self.retry = retry or RetryPolicy()
+        self.limiter = self._make_limiter(rate_limit)
+        self._token_auth: TokenAuth | None = None
+        self.transport = Transport(self.base_url, None, timeout=timeout, retry=self.retry,
+                                   limiter=self.limiter, secrets=self._secret_values)
+        if credentials.api_key:
+            self.transport.auth = ApiKeyAuth(credentials.api_key)
+        else:
+            self.transport.auth = self._v1_auth()
+        # v1 request_id: unique and increasing across processes (ms clock seed);
+        # a retried POST reuses the id so the service can ignore the repeat.
+        self._request_ids = itertools.count(int(time.time() * 1000) % 2_000_000_000)
+        self._rid_lock = threading.Lock()
+
+    # ------------------------------------------------------------------ plumbing
+    def _make_limiter(self, rate_limit: Any) -> RateLimiter | None:
+        if rate_limit is False or rate_limit == 0:
+            return None
+        if isinstance(rate_limit, RateLimiter):
+            return rate_limit
+        limit, period = (250, 300.0) if rate_limit is None else rate_limit
+        ident = _fingerprint(self.credentials.api_key or self.credentials.client_id)
+        return shared_limiter(self.base_url, ident, int(limit), float(period))
+
+    def _v1_auth(self) -> TokenAuth:
+        if self._token_auth is None:
+            creds = self.credentials
+            if not creds.has_v1:
+                raise AuthenticationError("this operation needs v1 credentials "
+                                          "(YOUCAM_CLIENT_ID + YOUCAM_CLIENT_SECRET)")
+
+            def fetch(body: dict[str, Any]) -> dict[str, Any]:
+                return self.transport.call("POST", AUTH_PATH, json=body, kind="auth",
+                                           what="authentication")
+
+            self._token_auth = TokenAuth(str(creds.client_id), str(creds.client_secret), fetch)
+        return self._token_auth
+
+    def _secret_values(self) -> tuple[str | None, ...]:
+        tok = self._token_auth.token if self._token_auth else None
+        return (*self.credentials.secrets, tok)
+
+    def _abs(self, url: str) -> str:
+        return url if url.startswith(("http://", "https://")) else urljoin(self.base_url + "/", url.lstrip("/"))
+
+    def next_request_id(self) -> int:
+        """A fresh v1 ``request_id`` (one per task; reused only by its own retries)."""
+        with self._rid_lock:
+            return next(self._request_ids)
+
+    def close(self) -> None:
+        self.transport.close()
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Client(api={self.api}, base_url={self.base_url!r}, sandbox={self.is_sandbox})"
+
+    @staticmethod
+    def _envelope(body: dict[str, Any]) -> dict[str, Any]:
+        """``data`` (v2) or ``result`` (v1 / unit endpoints) — B1."""
+        for key in ("data", "result"):
+            if isinstance(body.get(key), dict):
+                return body[key]
+        raise ServerError("reply has neither 'data' nor 'result'")
+
+    # ------------------------------------------------------------------ files
+    def upload(self, data_or_path: bytes | str | Path, *, content_type: str | None = None,
+               file_name: str | None = None, feature: Any = None, variant: str | None = None) -> str:
+        """Register a file and PUT its bytes; returns the file id.
+
+        ``feature`` is a key, spec or `Endpoint` (v1 registers per feature; v2 uses it
+        only for the per-feature fallback). Paths are streamed from disk.
+        """
+        if isinstance(data_or_path, (bytes, bytearray)):
+            size = len(data_or_path)
+            source: bytes | Path = bytes(data_or_path)
+            name = file_name or "upload.bin"
+        else:
+            p = Path(data_or_path)
+            if not p.is_file():
+                raise InputError(f"no such file: {p}")
+            size = p.stat().st_size
+            source = p
+            name = file_name or p.name
+        ctype = content_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
+        if ctype == "image/jpg":
+            pass  # accepted verbatim by the service (documented example)
+        is_video = ctype.startswith("video/")
+        cap = VIDEO_MAX_BYTES if is_video else IMAGE_MAX_BYTES
+        if size <= 0:
+            raise InputError(f"{name}: the file is empty")
+        if size >= cap:
+            raise InputError(f"{name}: {size / MiB:.1f} MiB is too large; "
+                             f"{'videos' if is_video else 'images'} must be under {cap // MiB} MiB")
+        reg = {"files": [{"content_type": ctype, "file_name": name, "file_size": size}]}
+        if self.api == "v1":
+            from napari_youcam import features as F
+
+            ep = _endpoint_for(feature, "v1", variant)
+            paths = [F.v1_file_path(ep)]
+        else:
+            slug = None
+            if feature is not None:
+                slug = feature if isinstance(feature, str) else _feature_slug(_endpoint_for(feature, "v2", variant))
+            if self.file_endpoint == "per-feature" and slug:
+                paths = [f"{FILE_PATH_V2}/{slug}"]
+            elif self.file_endpoint == "auto" and slug:
+                paths = [FILE_PATH_V2, f"{FILE_PATH_V2}/{slug}"]
+            else:
+                paths = [FILE_PATH_V2]
+        reply: dict[str, Any] | None = None
+        for i, path in enumerate(paths):
+            try:
+                reply = self.transport.call("POST", path, json=reg, what=f"file registration ({name})")
+                break
+            except InvalidParametersError as exc:
+                if exc.status == 404 and i + 1 < len(paths):
+                    log.debug("file endpoint %s answered 404; trying %s", path, paths[i + 1])
+                    continue
+                raise
+        assert reply is not None
+        files = self._envelope(reply).get("files") or []
+        if not files or not isinstance(files[0], dict) or not files[0].get("file_id"):
+            raise ServerError("file registration reply carried no file id")
+        entry = files[0]
+        for req in entry.get("requests") or []:
+            headers = {str(k): str(v) for k, v in (req.get("headers") or {}).items()}
+            clen = headers.get("Content-Length") or headers.get("content-length")
+            if clen is not None and clen.isdigit() and int(clen) != size:
+                raise ServerError(f"file registration returned Content-Length {clen} for a {size}-byte file")
+            self.transport.put(self._abs(str(req["url"])), headers, source,
+                               method=str(req.get("method") or "PUT").upper(), what=f"upload ({name})")
+        return str(entry["file_id"])
+
+    def download(self, url: str, dest: Path | str) -> Path:
+        """Download a result URL to ``dest`` (streamed; no Authorization sent)."""
+        return self.transport.download(self._abs(url), Path(dest))
+
+    # ------------------------------------------------------------------ tasks
+    def create_task(self, endpoint: Any, body: dict[str, Any], *, path: str | None = None) -> str:
+        """POST the task body; returns the task id. Costs units on success.
+
+        v2 has no idempotency key, so this is retried only when the request never
+        left (or on 429); v1 bodies carry ``request_id``, and retries reuse it.
+        """
+        ep = _endpoint_for(endpoint, self.api)
+        api = getattr(ep, "api", self.api)
+        idempotent = api == "v1" and "request_id" in body
+        reply = self.transport.call("POST", path or ep.task_path, json=body, kind="create",
+                                    idempotent=idempotent, what=f"start {_feature_slug(ep)}")
+        task_id = self._envelope(reply).get("task_id")
+        if not task_id:
+            raise ServerError("task creation reply carried no task id")
+        return str(task_id)
+
+    def poll(self, endpoint: Any, task_id: str, *, path: str | None = None,
+             deadline: float | None = None) -> dict[str, Any]:
+        """One status request (raw JSON). v2: id in the path, URL-encoded; v1: ``?task_id=``."""
+        ep = _endpoint_for(endpoint, self.api)
+        base = path or ep.task_path
+        cap = max(0.05, self.max_poll_gap / 2)
+        timeout = min(self.transport.timeout, self.max_poll_gap + 2)
+        if getattr(ep, "api", self.api) == "v2":
+            return self.transport.call("GET", f"{base}/{quote(task_id, safe='')}", what="task status",
+                                       deadline=deadline, cap=cap, timeout=timeout)
+        return self.transport.call("GET", base, params={"task_id": task_id}, what="task status",
+                                   deadline=deadline, cap=cap, timeout=timeout)
+
+    def wait(self, endpoint: Any, task_id: str, *, progress: ProgressFn | None = None,
+             cancel: CancelToken | None = None, deadline: float = 600, path: str | None = None,
+             kind: str | None = None) -> TaskResult:
+        """Poll until success or error; returns the `TaskResult` (raises `TaskFailedError`).
+
+        Honours ``polling_interval`` when the service sends one, otherwise polls
+        every ~1-2 s; never leaves more than ``max_poll_gap`` seconds between polls
+        (the service drops tasks not polled for 10 s). ``cancel`` cannot stop a
+        created task: it is noted and the wait continues so the paid result is kept.
+        """
+        ep = _endpoint_for(endpoint, self.api)
+        api = getattr(ep, "api", self.api)
+        kind = kind or getattr(ep, "output", "image")
+        t0 = time.monotonic()
+        end = t0 + float(deadline)
+        interval = min(self.poll_interval, 0.5)
+        polls = 0
+        cancel_noted = False
+        while True:
+            body = self.poll(ep, task_id, path=path, deadline=end)
+            polls += 1
+            st = parse_status(api, body)
+            elapsed = time.monotonic() - t0
+            if cancel is not None and cancel.is_set() and not cancel_noted:
+                cancel_noted = True
+                log.info("cancel requested after task %s was created: the service cannot cancel "
+                         "a running task, so it is awaited and its result kept", task_id)
+            if st.state == "success":
+                urls, data, dst_ids = extract(api, kind, st.results)
+                if progress:
+                    progress("waiting", 1.0)
+                return TaskResult(task_id=task_id, status="success", kind=kind, urls=urls, data=data,
+                                  dst_ids=dst_ids, raw=st.results, polls=polls, elapsed_s=elapsed,
+                                  cancel_requested=cancel_noted)
+            if st.state == "error":
+                raise TaskFailedError.from_engine(st.error, st.error_message, task_id=task_id)
+            if progress:
+                # No server-side progress exists: an asymptotic estimate keeps the bar moving.
+                progress("waiting", min(0.95, elapsed / (elapsed + 10.0)))
+            if st.polling_interval_s is not None:
+                interval = st.polling_interval_s
+            else:
+                interval = min(max(interval * 1.5, 0.2), max(self.poll_interval, 0.2) * 2)
+            sleep = max(0.0, min(interval, self.max_poll_gap - 1.0))
+            if time.monotonic() + sleep >= end:
+                raise DeadlineExceededError(
+                    f"task {task_id} still running after {deadline:g} s; it may still finish and be "
+                    "billed — query it again within 24 h", task_id=task_id)
+            time.sleep(sleep)
+
+    def preprocess(self, feature: Any, endpoint: Any, file_id: str, *,
+                   deadline: float = 120) -> dict[str, Any]:
+        """Run face detection (face-lift, face-reshape, face-swap); returns the results.
+
+        v2 R4 ``{"timed", "result": [{left, top, width, height}]}`` or R5
+        ``{"url", "faces": [{"bbox"}]}``; v1 the first ``data[]`` item.
+        """
+        ep = _endpoint_for(endpoint if endpoint is not None else feature, self.api)
+        pre = getattr(ep, "preprocess_path", None)
+        if not pre:
+            raise InputError(f"{_feature_slug(ep)} has no pre-process step")
+        if ep.api == "v1":
+            body: dict[str, Any] = {"request_id": self.next_request_id(),
+                                    "payload": {"file_sets": {"src_ids": [file_id]}, "actions": [{"id": 0}]}}
+        else:
+            body = {"src_file_url": file_id} if file_id.startswith("http") else {"src_file_id": file_id}
+        reply = self.transport.call("POST", pre, json=body, kind="create", idempotent=ep.api == "v1",
+                                    what=f"pre-process {_feature_slug(ep)}")
+        task_id = str(self._envelope(reply).get("task_id") or "")
+        if not task_id:
+            raise ServerError("pre-process reply carried no task id")
+        res = self.wait(ep, task_id, path=pre, kind="boxes", deadline=deadline)
+        if ep.api == "v1":
+            items = [d for r in (res.raw or []) if isinstance(r, dict) for d in (r.get("data") or [])]
+            return items[0] if items else {}
+        return res.raw if isinstance(res.raw, dict) else {"result": res.raw}
+
+    def delete_task(self, task_id: str) -> None:
+        """Delete a finished task and its files (v2; units are not refunded)."""
+        self.transport.call("POST", DELETE_PATH, json={"task_id": task_id}, what="delete task")
+
+    # ------------------------------------------------------------------ templates
+    def templates(self, feature_key: Any, *, api: str | None = None, variant: str | None = None,
+                  max_pages: int = 20) -> list[Template]:
+        """Templates (v2) or styles of every style group (v1) of a feature.
+
+        ``variant`` picks the endpoint when several list templates (hair-style:
+        ``template`` vs ``transfer-v2.1``); default: the first that has a list.
+        """
+        from napari_youcam import features as F
+
+        api = api or self.api
+        spec = F.get(feature_key) if isinstance(feature_key, str) else feature_key
+        eps = [e for e in spec.endpoints if e.api == api and e.template_path
+               and (variant is None or e.variant == variant)]
+        if not eps:
+            raise InputError(f"{spec.key} has no {api} template list")
+        path = eps[0].template_path
+        if api == "v2":
+            out: list[Template] = []
+            for page in self._pages(path, "templates", max_pages):
+                for t in page:
+                    out.append(Template(id=str(t.get("id")), title=str(t.get("title") or ""),
+                                        thumb=str(t.get("thumb") or ""),
+                                        category=str(t.get("category_name") or ""),
+                                        keep_users_color=t.get("keep_users_color")))
+            return out
+        styles: list[Template] = []
+        style_path = path.replace("/style-group/", "/style/")
+        for groups in self._pages(path, "groups", max_pages):
+            for g in groups:
+                gid = str(g.get("id"))
+                gtitle = str((g.get("info") or {}).get("title") or "")
+                for page in self._pages(style_path, "styles", max_pages, {"style_group_id": gid}):
+                    for s in page:
+                        info = s.get("info") or {}
+                        styles.append(Template(id=str(s.get("id")), title=str(info.get("title") or ""),
+                                               thumb=str(info.get("thumb") or ""), category=gtitle,
+                                               group_id=gid))
+        return styles
+
+    def _pages(self, path: str, key: str, max_pages: int, params: dict[str, Any] | None = None,
+               page_size: int = 20):
+        token: str | None = None
+        seen: set[str] = set()
+        for _ in range(max_pages):
+            q = dict(params or {})
+            q["page_size"] = page_size
+            if token:
+                q["starting_token"] = token
+            env = self._envelope(self.transport.call("GET", path, params=q, what=f"list {key}"))
+            yield env.get(key) or []
+            token = env.get("next_token")
+            if not token or token in seen:
+                return
+            seen.add(token)
+
+    # ------------------------------------------------------------------ units
+    def _unit_call(self, path: str, params: dict[str, Any] | None = None, what: str = "units") -> dict[str, Any]:
+        """Unit endpoints: try the current auth, then the v1 token flow (C16)."""
+        try:
+            return self.transport.call("GET", path, params=params, what=what)
+        except AuthenticationError:
+            if isinstance(self.transport.auth, TokenAuth) or not self.credentials.has_v1:
+                raise
+        return self.transport.call("GET", path, params=params, what=what, auth=self._v1_auth())
+
+    def credit_entries(self) -> list[dict[str, Any]]:
+        """The raw unit balances (``results[]`` with ``amount_dec``/``amount``, ``type``, ``expiry``)."""
+        body = self._unit_call(CREDIT_PATH, what="credit balance")
+        res = body.get("results", body.get("result"))
+        if isinstance(res, dict):
+            res = res.get("credits") or res.get("results") or [res]
+        return [r for r in (res or []) if isinstance(r, dict)]
+
+    def credits(self) -> float:
+        """Total units available (prefers ``amount_dec`` over the deprecated ``amount``, C15)."""
+        total = 0.0
+        for r in self.credit_entries():
+            v = r.get("amount_dec", r.get("amount", 0))
+            try:
+                total += float(v)
+            except (TypeError, ValueError):
+                continue
+        return round(total, 2)
+
+    def credit_history(self, *, page_size: int = 20, starting_token: str | None = None) -> dict[str, Any]:
+        """One page of unit history: ``{"history": [...], "next_token": ...}``."""
+        q: dict[str, Any] = {"page_size": max(1, min(30, page_size))}
+        if starting_token:
+            q["starting_token"] = starting_token
+        body = self._unit_call(CREDIT_HISTORY_PATH, q, what="credit history")
+        res = body.get("result")
+        return res if isinstance(res, dict) else {"history": [], "next_token": None}
+
+    def feature_costs(self, *, max_pages: int = 10) -> list[dict[str, Any]]:
+        """The live price list (``skus``: description, amount, unit, proc_unit, run_task_url)."""
+        out: list[dict[str, Any]] = []
+        token: str | None = None
+        for _ in range(max_pages):
+            q: dict[str, Any] = {"page_size": 20}
+            if token:
+                q["starting_token"] = token
+            body = self._unit_call(FEATURE_COST_PATH, q, what="feature cost")
+            res = body.get("result") or body.get("data") or {}
+            out.extend(s for s in (res.get("skus") or []) if isinstance(s, dict))
+            token = res.get("next_token")
+            if not token:
+                break
+        return out

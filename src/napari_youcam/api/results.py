@@ -1,0 +1,168 @@
+"""Reading task-status replies and results, in both generations and all their quirks.
+
+The shapes differ by generation and even by feature (DISCREPANCIES B1-B10):
+v2 ``{"data": {"task_status", "error", "results": {...}}}`` vs v1
+``{"result": {"status", "polling_interval", "results": [{"id", "data": [...]}]}}``;
+``results`` may be ``{"url"}``, ``{"output": [{"url"}]}``, a bare URL string
+(skin-analysis ZIP example), or v1 ``results[].data[]`` with ``dst_id`` /
+``analysis_result``. Everything here is tolerant: unknown extra fields are kept in
+``raw`` and never break parsing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from napari_youcam.api.errors import ServerError
+
+
+@dataclass(frozen=True)
+class TaskStatus:
+    """One poll reply, normalised."""
+
+    state: str  # "running" | "success" | "error" (anything else is treated as running)
+    error: str | None = None
+    error_message: str | None = None
+    polling_interval_s: float | None = None
+    results: Any = None
+
+
+@dataclass
+class TaskResult:
+    """A finished task: where its outputs are, and what they said.
+
+    ``urls`` are download URLs (valid about 2 hours: download at once).
+    ``data`` is the JSON result for analysis features (None for pure images).
+    ``cancel_requested`` is True when the caller asked to cancel after the task
+    was created: the service cannot cancel, so we finished and kept the result.
+    """
+
+    task_id: str
+    status: str
+    kind: str
+    urls: list[str] = field(default_factory=list)
+    data: Any = None
+    dst_ids: list[str] = field(default_factory=list)
+    raw: Any = None
+    polls: int = 0
+    elapsed_s: float = 0.0
+    cancel_requested: bool = False
+
+
+@dataclass(frozen=True)
+class Template:
+    """One v2 template, or one v1 style (``group_id`` set, ``id`` = style id)."""
+
+    id: str
+    title: str = ""
+    thumb: str = ""
+    category: str = ""
+    group_id: str | None = None
+    keep_users_color: bool | None = None
+
+    def params(self, api: str = "v2") -> dict[str, Any]:
+        """The request parameters that select this template/style."""
+        if api == "v1" or self.group_id is not None:
+            return {"style_group_id": _num(self.group_id), "style_ids": [_num(self.id)]}
+        return {"template_id": self.id}
+
+
+def _num(v: Any) -> Any:
+    try:
+        return int(v)
+    except (TypeError, ValueError):
+        return v
+
+
+def parse_status(api: str, body: dict[str, Any]) -> TaskStatus:
+    """Normalise a poll reply (B1/B2/B3)."""
+    env = body.get("data") if api == "v2" else body.get("result")
+    if not isinstance(env, dict):
+        # Be lenient about the envelope: some replies mix data/result.
+        env = body.get("data") if isinstance(body.get("data"), dict) else body.get("result")
+    if not isinstance(env, dict):
+        raise ServerError("task status reply has neither 'data' nor 'result'")
+    state = env.get("task_status") or env.get("Task_status") or env.get("status") or "running"
+    state = str(state).lower()
+    interval = env.get("polling_interval")
+    interval_s = None
+    if isinstance(interval, (int, float)) and interval > 0:
+        interval_s = float(interval) / 1000.0  # documented in milliseconds
+    return TaskStatus(
+        state=state if state in ("running", "success", "error") else "running",
+        error=(str(env["error"]) if env.get("error") else None),
+        error_message=(str(env["error_message"]) if env.get("error_message") else None),
+        polling_interval_s=interval_s,
+        results=env.get("results"),
+    )
+
+
+def _urls_from(obj: Any, out: list[str]) -> None:
+    if isinstance(obj, str):
+        if obj.startswith("http"):
+            out.append(obj)
+    elif isinstance(obj, dict):
+        if isinstance(obj.get("url"), str):
+            out.append(obj["url"])
+        for key in ("output", "outputs", "urls", "data"):
+            if isinstance(obj.get(key), list):
+                for item in obj[key]:
+                    _urls_from(item, out)
+    elif isinstance(obj, list):
+        for item in obj:
+            _urls_from(item, out)
+
+
+def extract(api: str, kind: str, results: Any) -> tuple[list[str], Any, list[str]]:
+    """(download urls, JSON data, dst_ids) from a successful task's ``results``."""
+    urls: list[str] = []
+    dst_ids: list[str] = []
+    data: Any = None
+    if api == "v1" and isinstance(results, list):
+        # v1: results[].data[] with url / dst_id / analysis_result (B8, B10)
+        items: list[Any] = []
+        for r in results:
+            if isinstance(r, dict) and isinstance(r.get("data"), list):
+                items.extend(r["data"])
+            elif isinstance(r, dict):
+                items.append(r)
+        analysis = []
+        for it in items:
+            if not isinstance(it, dict):
+                continue
+            if isinstance(it.get("url"), str):
+                urls.append(it["url"])
+            if it.get("dst_id"):
+                dst_ids.append(str(it["dst_id"]))
+            if "analysis_result" in it:
+                analysis.append(it["analysis_result"])
+            elif "faces" in it:
+                analysis.append({"faces": it["faces"], **({"url": it["url"]} if "url" in it else {})})
+        if analysis:
+            data = analysis[0] if len(analysis) == 1 else analysis
+        if kind in ("json", "boxes") and data is None:
+            data = results
+        return urls, data, dst_ids
+    if isinstance(results, str):
+        # skin-analysis example: "results": "https://..." (B6)
+        return ([results] if results.startswith("http") else []), None, []
+    if kind in ("json", "boxes"):
+        data = results
+        if isinstance(results, dict) and isinstance(results.get("url"), str):
+            urls.append(results["url"])
+        return urls, data, dst_ids
+    if isinstance(results, dict) and isinstance(results.get("output"), list) and any(
+            isinstance(o, dict) and ("mask_urls" in o or "ui_score" in o or "score" in o)
+            for o in results["output"]):
+        # skin-analysis format=json: scores + mask URLs, no single result file
+        return [], results, []
+    _urls_from(results, urls)
+    if isinstance(results, dict):
+        dst = results.get("dst_id")
+        if dst:
+            dst_ids.append(str(dst))
+        extra = {k: v for k, v in results.items() if k not in ("url", "output", "dst_id")}
+        if extra:
+            data = extra
+    return urls, data, dst_ids

@@ -1,0 +1,119 @@
+"""Where results go, and the JSON sidecar that records how each was made.
+
+The sidecar is written in stages (after the task is created, after it finished,
+after the files were written) with an atomic replace, so whatever happens later —
+a crash, a failed decode, a closed laptop — the task id of a paid task and every
+downloaded file are on disk and described. It never contains secrets: only
+feature, params, ids, hashes, sizes, times and the sandbox flag.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+SIDECAR_NAME = "youcam-job.json"
+
+
+def default_results_dir() -> Path:
+    """``YOUCAM_RESULTS_DIR``, else the config file's ``results_dir``, else a user-data dir.
+
+    Linux ``$XDG_DATA_HOME/napari-youcam/results`` (~/.local/share), macOS
+    ``~/Library/Application Support/napari-youcam/results``, Windows
+    ``%LOCALAPPDATA%\\napari-youcam\\results``.
+    """
+    env = os.environ.get("YOUCAM_RESULTS_DIR")
+    if env:
+        return Path(env).expanduser()
+    from napari_youcam.api.credentials import load_config
+
+    cfg = load_config().get("results_dir")
+    if cfg:
+        return Path(cfg).expanduser()
+    home = Path.home()
+    if sys.platform == "darwin":
+        base = home / "Library" / "Application Support"
+    elif os.name == "nt":
+        base = Path(os.environ.get("LOCALAPPDATA") or home / "AppData" / "Local")
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or home / ".local" / "share")
+    return base / "napari-youcam" / "results"
+
+
+def now_iso() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
+def sha256_of(obj: Any) -> str | None:
+    """Hash of a source: file bytes for a path, raw bytes, or array bytes+shape+dtype."""
+    if obj is None:
+        return None
+    h = hashlib.sha256()
+    if isinstance(obj, (str, Path)):
+        with open(obj, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+        return h.hexdigest()
+    if isinstance(obj, (bytes, bytearray)):
+        h.update(obj)
+        return h.hexdigest()
+    shape = getattr(obj, "shape", None)
+    dtype = getattr(obj, "dtype", None)
+    if shape is not None:
+        import numpy as np
+
+        a = np.ascontiguousarray(obj)
+        h.update(f"{a.shape}|{a.dtype}|".encode())
+        h.update(a.tobytes())
+        return h.hexdigest()
+    h.update(repr((shape, dtype)).encode())
+    return h.hexdigest()
+
+
+def make_job_dir(out_dir: Path, feature: str) -> Path:
+    """A fresh folder ``<UTC time>_<feature>[_n]`` inside ``out_dir``."""
+    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
+    base = Path(out_dir).expanduser()
+    base.mkdir(parents=True, exist_ok=True)
+    for n in range(1000):
+        d = base / (f"{stamp}_{feature}" + (f"_{n}" if n else ""))
+        try:
+            d.mkdir()
+            return d
+        except FileExistsError:
+            continue
+    raise OSError(f"could not create a job folder in {base}")
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, Path):
+        return str(v)
+    if hasattr(v, "item") and callable(v.item) and getattr(v, "ndim", 1) == 0:
+        return v.item()
+    if isinstance(v, (str, int, float, bool)) or v is None:
+        return v
+    return repr(v)
+
+
+class Sidecar:
+    """A job record, rewritten atomically each time `update` is called."""
+
+    def __init__(self, path: Path, record: dict[str, Any]):
+        self.path = Path(path)
+        self.record = dict(record)
+
+    def update(self, **fields: Any) -> Path:
+        self.record.update(fields)
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        tmp.write_text(json.dumps(_jsonable(self.record), indent=2, sort_keys=False), encoding="utf-8")
+        os.replace(tmp, self.path)
+        return self.path

@@ -1,0 +1,145 @@
+"""`youcam features | run | templates | credits | sandbox`, in process via `cli.main`."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from napari_youcam import cli
+from napari_youcam.sandbox import Sandbox
+
+ENV = ("YOUCAM_API_KEY", "YOUCAM_CLIENT_ID", "YOUCAM_CLIENT_SECRET", "YOUCAM_BASE_URL", "YOUCAM_RESULTS_DIR")
+
+
+@pytest.fixture(scope="module")
+def sb():
+    with Sandbox(processing_seconds=0.02, units=1e5) as s:
+        yield s
+
+
+@pytest.fixture
+def env(monkeypatch, tmp_path, sb):
+    """Credentials for the test sandbox; config and results under tmp."""
+    for k in ENV:
+        monkeypatch.delenv(k, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    monkeypatch.setenv("YOUCAM_RESULTS_DIR", str(tmp_path / "results"))
+    monkeypatch.setenv("YOUCAM_API_KEY", sb.api_key)
+    monkeypatch.setenv("YOUCAM_BASE_URL", sb.base_url)
+    return monkeypatch
+
+
+@pytest.fixture
+def photo(tmp_path):
+    yy, xx = np.mgrid[0:240, 0:320]
+    arr = np.stack([xx % 256, yy % 256, (xx + yy) % 256], -1).astype(np.uint8)
+    p = tmp_path / "photo.png"
+    Image.fromarray(arr).save(p)
+    return p
+
+
+def one_line_error(err: str) -> str:
+    lines = [ln for ln in err.strip().splitlines() if ln.strip()]
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+def test_features_lists_all_and_json(capsys, env):
+    from napari_youcam import features as F
+
+    assert cli.main(["features"]) == 0
+    out = capsys.readouterr().out
+    assert all(k in out for k in F.FEATURES)
+    assert cli.main(["features", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [d["key"] for d in data] == list(F.FEATURES)
+    assert cli.main(["features", "enhance"]) == 0
+    assert "scale" in capsys.readouterr().out
+
+
+def test_run_prints_paths_and_exits_0(capsys, env, photo, tmp_path, sb):
+    before = len(sb.ledger)
+    assert cli.main(["run", "enhance", str(photo), "--set", "scale=2", "--out", str(tmp_path / "o")]) == 0
+    cap = capsys.readouterr()
+    paths = [ln for ln in cap.out.splitlines() if ln.strip()]
+    assert len(paths) == 2 and paths[-1].endswith("youcam-job.json")
+    assert all((tmp_path / "o").exists() and __import__("pathlib").Path(p).is_file() for p in paths)
+    assert "SANDBOX" not in cap.err  # real credentials (pointing at a test host)
+    assert len(sb.ledger) == before + 1 and sb.ledger[-1]["feature"] == "enhance"
+
+
+def test_run_json_with_mask_and_v1(capsys, env, photo, tmp_path, sb):
+    mask = tmp_path / "mask.png"
+    m = np.zeros((240, 320), np.uint8)
+    m[60:120, 80:160] = 255
+    Image.fromarray(m).save(mask)
+    env.delenv("YOUCAM_API_KEY")
+    env.setenv("YOUCAM_CLIENT_ID", sb.client_id)
+    env.setenv("YOUCAM_CLIENT_SECRET", sb.client_secret)
+    assert cli.main(["run", "obj-removal", str(photo), "--mask", str(mask), "--api", "v1", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["api"] == "v1" and data["feature"] == "obj-removal" and data["task_id"]
+    assert str(tmp_path / "results") in data["files"][0]
+
+
+def test_run_without_credentials_says_sandbox(capsys, monkeypatch, tmp_path, photo):
+    for k in ENV:
+        monkeypatch.delenv(k, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    monkeypatch.setenv("YOUCAM_RESULTS_DIR", str(tmp_path / "results"))
+    assert cli.main(["run", "sod", str(photo)]) == 0
+    cap = capsys.readouterr()
+    assert "SANDBOX: no credentials configured, results are synthetic" in cap.err
+    assert cap.out.strip().splitlines()[-1].endswith("youcam-job.json")
+
+
+@pytest.mark.parametrize("argv", [
+    ["run", "enhance", "PHOTO", "--set", "scale=3"],  # not in 1|2|4
+    ["run", "enhance", "/no/such/file.png", "--set", "scale=2"],
+    ["run", "no-such-feature", "PHOTO"],
+    ["run", "obj-removal", "PHOTO", "--api", "v1"],  # mask missing
+    ["run", "enhance", "PHOTO", "--set", "novalue"],
+])
+def test_bad_input_exits_2_with_one_line(capsys, env, photo, sb, argv):
+    before = (len(sb.ledger), len(sb.requests))
+    argv = [str(photo) if a == "PHOTO" else a for a in argv]
+    if "--api" in argv and "v1" in argv:
+        env.setenv("YOUCAM_CLIENT_ID", sb.client_id)
+        env.setenv("YOUCAM_CLIENT_SECRET", sb.client_secret)
+        env.delenv("YOUCAM_API_KEY")
+    assert cli.main(argv) == 2
+    line = one_line_error(capsys.readouterr().err)
+    assert line.startswith("error:")
+    assert len(sb.ledger) == before[0]
+    assert not [r for r in sb.requests[before[1]:] if "/task/" in r["path"]]  # nothing was started
+
+
+def test_task_failure_exits_1_with_one_line(capsys, env, photo, sb):
+    sb.fail_next_task("error_no_face", feature="sod")
+    assert cli.main(["run", "sod", str(photo)]) == 1
+    line = one_line_error(capsys.readouterr().err)
+    assert "error_no_face" in line and "face" in line
+
+
+def test_service_error_exits_1(capsys, env, photo, sb):
+    env.setenv("YOUCAM_API_KEY", "wrong-key-12345")
+    assert cli.main(["credits"]) == 1
+    line = one_line_error(capsys.readouterr().err)
+    assert "authentication" in line and "wrong-key-12345" not in line
+
+
+def test_credits_and_templates(capsys, env, sb):
+    assert cli.main(["credits", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["units"] == pytest.approx(sb.balance)
+    assert cli.main(["templates", "hair-bang"]) == 0
+    assert capsys.readouterr().out.strip()
+
+
+def test_sandbox_command_prints_url_and_key(capsys):
+    assert cli.main(["sandbox", "--port", "0", "--for", "0.2"]) == 0
+    out = capsys.readouterr().out
+    assert "export YOUCAM_BASE_URL=http://127.0.0.1:" in out and "export YOUCAM_API_KEY=" in out
