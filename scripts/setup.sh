@@ -17,7 +17,11 @@ want_tests=0
 APT_PKGS="libgl1 libegl1 libopengl0 libglx-mesa0 libgl1-mesa-dri libxkbcommon-x11-0 libxcb-cursor0 \
   libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 \
   libxcb-xfixes0 libxcb-xkb1 libfontconfig1 libdbus-1-3"
-[ "$want_tests" = 1 ] && APT_PKGS="$APT_PKGS xvfb xauth"
+# A virtual display for the tests, and for the demo on a machine without a screen
+# (it then runs there and saves a screenshot instead of opening a window).
+if [ "$want_tests" = 1 ] || [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+  APT_PKGS="$APT_PKGS xvfb xauth"
+fi
 
 if command -v dpkg-query >/dev/null 2>&1; then
   missing=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' $APT_PKGS 2>&1 | grep -v '^ii ' | awk '{print $NF}' || true)

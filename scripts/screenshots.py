@@ -1,0 +1,147 @@
+"""Screenshots of the plugin's main panels for docs/screenshots/.
+
+Runs every job against the bundled local sandbox (synthetic results; no credentials
+are read: HOME and the results folder point at a temporary directory). Needs a
+display; on a headless machine:
+
+    QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1280x1024x24" python scripts/screenshots.py
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "docs" / "screenshots"
+PLUGIN = "napari-youcam"
+
+_tmp = tempfile.mkdtemp(prefix="yc-shots-")
+os.environ["HOME"] = _tmp
+os.environ["XDG_CONFIG_HOME"] = str(Path(_tmp) / ".config")
+os.environ["YOUCAM_RESULTS_DIR"] = str(Path(_tmp) / "results")
+for _k in ("YOUCAM_API_KEY", "YOUCAM_CLIENT_ID", "YOUCAM_CLIENT_SECRET", "YOUCAM_BASE_URL"):
+    os.environ.pop(_k, None)
+
+
+def wait(cond, timeout: float = 30.0) -> None:
+    from qtpy.QtWidgets import QApplication
+
+    end = time.monotonic() + timeout
+    while not cond():
+        QApplication.processEvents()
+        time.sleep(0.01)
+        if time.monotonic() > end:
+            raise TimeoutError("timed out waiting for the panel")
+
+
+def settle(seconds: float = 0.6) -> None:
+    from qtpy.QtWidgets import QApplication
+
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        QApplication.processEvents()
+        time.sleep(0.01)
+
+
+def new_viewer(title: str):
+    import napari
+
+    from napari_youcam._napari.sample_data import load_face
+
+    v = napari.Viewer(title=title, show=True)
+    v.window._qt_window.resize(1280, 900)
+    v.add_image(load_face(), name="astronaut", rgb=True)
+    return v
+
+
+def shot(viewer, name: str) -> Path:
+    from qtpy.QtCore import Qt
+    from qtpy.QtWidgets import QDockWidget
+
+    win = viewer.window._qt_window
+    docks = [d for d in win.findChildren(QDockWidget) if "napari-youcam" in d.windowTitle()]
+    if docks:  # a readable panel, and still room for the canvas
+        win.resizeDocks(docks, [460] * len(docks), Qt.Orientation.Horizontal)
+    settle(0.3)
+    viewer.reset_view()
+    settle()
+    path = OUT / name
+    viewer.screenshot(path=str(path), canvas_only=False, flash=False)
+    print("wrote", path)
+    viewer.close()
+    return path
+
+
+def face_reshape() -> None:
+    v = new_viewer("Face reshape with a picked face")
+    _dw, w = v.window.add_plugin_dock_widget(PLUGIN, "Face")
+    w.select("face-reshape")
+    wait(lambda: w.status is not None)
+    w.face_picker.find_faces()
+    wait(lambda: w.face_picker.job.worker is None)
+    w.face_picker.pick(0)
+    w.form.set("features.face_width", 40)
+    w.run()
+    wait(lambda: w.job.worker is None)
+    shot(v, "face_reshape.png")
+
+
+def mask_painting() -> None:
+    v = new_viewer("Mask painting for object removal")
+    _dw, p = v.window.add_plugin_dock_widget(PLUGIN, "Mask painting")
+    labels = p.new_mask()
+    data = labels.data.copy()
+    data[170:250, 200:320] = 1
+    labels.data = data
+    p.grow.value = 6
+    wait(lambda: p.preview is not None)
+    wait(lambda: p.status is not None)
+    shot(v, "mask_painting.png")
+
+
+def extender() -> None:
+    v = new_viewer("Image extender canvas")
+    _dw, p = v.window.add_plugin_dock_widget(PLUGIN, "Image extender")
+    p.preset.value = "16:9"
+    p.replan(recenter=True)
+    p.move_canvas(0, 60)
+    p.show_preview()
+    v.layers.move(v.layers.index(p.preview), 0)  # preview under the photo
+    v.reset_view()
+    wait(lambda: p.status is not None)
+    shot(v, "image_extender.png")
+
+
+def skin() -> None:
+    from napari_youcam._napari.common import sample_data_dir
+    from napari_youcam._napari.sample_data import SKIN_ZIP
+
+    v = new_viewer("Skin analysis inspector")
+    v.open(str(sample_data_dir() / SKIN_ZIP), plugin=PLUGIN)
+    _dw, p = v.window.add_plugin_dock_widget(PLUGIN, "Skin analysis inspector")
+    p.reset_choices()
+    for concern in ("texture", "oiliness", "pore"):
+        p.set_visible(concern, False)
+    wait(lambda: p.status is not None)
+    shot(v, "skin_inspector.png")
+
+
+def settings() -> None:
+    v = new_viewer("Settings")
+    v.window.add_plugin_dock_widget(PLUGIN, "Settings")
+    shot(v, "settings.png")
+
+
+def main() -> int:
+    OUT.mkdir(parents=True, exist_ok=True)
+    for fn in (face_reshape, mask_painting, extender, skin, settings):
+        fn()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,375 @@
+"""Image extender (out-paint) on the napari canvas.
+
+The target canvas is a rectangle in a Shapes layer around the image. Pick an
+aspect preset or type a size; then drag the rectangle (select mode) or move the
+image (its translate) to place the photo on the canvas. Every change is re-planned
+by `imaging.plan_extend`, which holds all the documented rules: the ten request
+parameters update live and an invalid placement is flagged (red rectangle, Run
+disabled) before anything is sent. An optional crop is drawn as a second rectangle.
+
+Coordinates: the Shapes layer uses the image's scale and no translate, so its data
+units are source pixels in the world; the plan's parameters are in uploaded pixels
+(source × `plan.prescale`).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import napari.layers
+import numpy as np
+from magicgui.widgets import CheckBox, ComboBox, Container, PushButton, SpinBox, create_widget
+from qtpy.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+
+from napari_youcam._napari import session
+from napari_youcam._napari.common import image_hw, plane, result_name, show_warning, unwrap
+from napari_youcam._napari.jobs import JobPanel
+from napari_youcam._napari.results import add_result_layers
+
+PRESETS = ("custom size", "1:1", "4:3", "3:4", "3:2", "2:3", "16:9", "9:16", "21:9")
+OK_COLOR, BAD_COLOR, CROP_COLOR = "#00e5ff", "#ff1744", "#ffea00"
+
+
+class ExtenderPanel(QWidget):
+    """Canvas rectangle + live out-paint plan + run."""
+
+    def __init__(self, napari_viewer: "napari.viewer.Viewer") -> None:
+        super().__init__()
+        self.viewer = unwrap(napari_viewer)
+        self.banner = QLabel("")
+        self.banner.setWordWrap(True)
+        self.status: session.Status | None = None
+        self.image = create_widget(annotation=napari.layers.Image, label="image")
+        self.preset = ComboBox(label="canvas", choices=list(PRESETS), value="4:3")
+        self.width = SpinBox(label="width (px)", min=1, max=8192, value=1024)
+        self.height = SpinBox(label="height (px)", min=1, max=8192, value=768)
+        self.use_crop = CheckBox(label="crop the source first", value=False)
+        self.crop_x = SpinBox(label="crop x", min=0, max=65535, value=0)
+        self.crop_y = SpinBox(label="crop y", min=0, max=65535, value=0)
+        self.crop_w = SpinBox(label="crop width", min=1, max=65535, value=1)
+        self.crop_h = SpinBox(label="crop height", min=1, max=65535, value=1)
+        self.show_btn = PushButton(text="Show canvas")
+        self.controls = Container(widgets=[self.image, self.preset, self.width, self.height, self.use_crop,
+                                           self.crop_x, self.crop_y, self.crop_w, self.crop_h, self.show_btn])
+        self.plan_label = QLabel("")
+        self.plan_label.setWordWrap(True)
+        self.problems = QLabel("")
+        self.problems.setWordWrap(True)
+        self.problems.setStyleSheet("color: #ff8a80;")
+        self.cost = QLabel("")
+        self.preview_btn = QPushButton("Preview (checker = area to invent)")
+        self.preview_btn.clicked.connect(self.show_preview)
+        self.run_btn = QPushButton("Run image extender")
+        self.run_btn.clicked.connect(self.run)
+        self.job = JobPanel(self)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.banner)
+        lay.addWidget(self.controls.native)
+        lay.addWidget(self.plan_label)
+        lay.addWidget(self.problems)
+        lay.addWidget(self.cost)
+        lay.addWidget(self.preview_btn)
+        lay.addWidget(self.run_btn)
+        lay.addWidget(self.job)
+        lay.addStretch(1)
+
+        self.plan: Any = None
+        self.error: str | None = None
+        self.layer: Any = None  # Shapes: [canvas] or [canvas, crop]
+        self.preview: Any = None
+        self.results: list[Any] = []
+        self._busy = False
+        self._img_watched: Any = None
+
+        self.preset.changed.connect(lambda *_: self.replan(recenter=True))
+        self.width.changed.connect(self._on_size)
+        self.height.changed.connect(self._on_size)
+        for w in (self.use_crop, self.crop_x, self.crop_y, self.crop_w, self.crop_h):
+            w.changed.connect(lambda *_: self.replan(recenter=False))
+        self.show_btn.changed.connect(lambda *_: self.replan(recenter=True))
+        self.image.changed.connect(self._on_image)
+        session.events.changed.connect(self.refresh_status)
+        self._toggle_crop()
+        self.use_crop.changed.connect(self._toggle_crop)
+        self.reset_choices()
+        self.refresh_status()
+
+    # ------------------------------------------------------------------ hooks
+    def reset_choices(self, *_: Any) -> None:
+        self.controls.reset_choices()
+        if self.image.value is not self._img_watched:
+            self._on_image()
+
+    def refresh_status(self) -> None:
+        session.refresh_status_async(self._on_status)
+
+    def _on_status(self, status: session.Status) -> None:
+        self.status = status
+        self.banner.setText(status.banner())
+        self.banner.setStyleSheet("color: #ffd54f;" if status.sandbox else "")
+        self._update_cost()
+
+    @property
+    def api(self) -> str:
+        from napari_youcam.features import FEATURES
+
+        apis = FEATURES["out-paint"].apis
+        want = self.status.api if self.status else "v2"
+        return want if want in apis else apis[0]
+
+    def _update_cost(self) -> None:
+        from napari_youcam.features import FEATURES
+
+        ep = FEATURES["out-paint"].endpoint(self.api)
+        bal = self.status.balance_text() if self.status else "balance: checking…"
+        self.cost.setText(f"cost: {ep.units or '—'} units ({ep.api}) · {bal}")
+
+    def _toggle_crop(self, *_: Any) -> None:
+        for w in (self.crop_x, self.crop_y, self.crop_w, self.crop_h):
+            w.visible = bool(self.use_crop.value)
+
+    def _on_image(self, *_: Any) -> None:
+        img = self.image.value
+        if self._img_watched is not None:
+            try:
+                self._img_watched.events.translate.disconnect(self._on_moved)
+            except Exception:
+                pass
+        self._img_watched = img
+        if img is None:
+            return
+        h, w = image_hw(img)
+        self.crop_w.value, self.crop_h.value = w, h
+        img.events.translate.connect(self._on_moved)
+
+    def _on_size(self, *_: Any) -> None:
+        if self._busy:
+            return
+        self._busy = True
+        try:
+            self.preset.value = "custom size"
+        finally:
+            self._busy = False
+        self.replan(recenter=True)
+
+    # ------------------------------------------------------------------ geometry
+    def _img_origin(self) -> tuple[float, float]:
+        """Top-left of the image in Shapes-data units (world / image scale)."""
+        img = self.image.value
+        t = np.asarray(img.translate)[-2:]
+        s = np.asarray(img.scale)[-2:]
+        return float(t[0] / s[0]), float(t[1] / s[1])
+
+    def _crop(self) -> tuple[int, int, int, int] | None:
+        if not self.use_crop.value:
+            return None
+        return int(self.crop_x.value), int(self.crop_y.value), int(self.crop_w.value), int(self.crop_h.value)
+
+    def _canvas_rect(self) -> tuple[float, float, float, float] | None:
+        """(top, left, height, width) of the drawn canvas rectangle, data units."""
+        if self.layer is None or self.layer not in self.viewer.layers or not len(self.layer.data):
+            return None
+        v = np.asarray(self.layer.data[0])
+        top, left = v[:, 0].min(), v[:, 1].min()
+        return float(top), float(left), float(v[:, 0].max() - top), float(v[:, 1].max() - left)
+
+    def replan(self, *, recenter: bool) -> Any:
+        """Plan from the controls (recenter) or from the dragged rectangle (not)."""
+        from napari_youcam.errors import InputError
+        from napari_youcam.imaging import plan_extend
+
+        img = self.image.value
+        if img is None or self._busy:
+            return None
+        h, w = image_hw(img)
+        crop = self._crop()
+        rect = None if recenter else self._canvas_rect()
+        p = self.plan.prescale if self.plan is not None else min(1.0, 4096 / max(w, h))
+        try:
+            if rect is None:
+                if self.preset.value == "custom size":
+                    plan = plan_extend(w, h, width=int(self.width.value), height=int(self.height.value),
+                                       crop=crop, api=self.api)
+                else:
+                    plan = plan_extend(w, h, aspect=self.preset.value, crop=crop, api=self.api)
+            else:
+                oy, ox = self._img_origin()
+                cx, cy = (crop[0], crop[1]) if crop else (0, 0)
+                top, left, rh, rw = rect
+                x = round((ox + cx - left) * p)
+                y = round((oy + cy - top) * p)
+                plan = plan_extend(w, h, width=round(rw * p), height=round(rh * p), x=x, y=y,
+                                   crop=crop, api=self.api)
+        except InputError as e:
+            self.plan, self.error = None, str(e)
+            self.problems.setText(f"Invalid placement — change: {e}")
+            self.run_btn.setEnabled(False)
+            self._color(BAD_COLOR)
+            return None
+        self.plan, self.error = plan, None
+        self.problems.setText("")
+        self.run_btn.setEnabled(True)
+        self._show_plan(plan)
+        if rect is None:
+            self._draw(plan)
+        else:
+            self._color(OK_COLOR)
+            self._draw_crop(plan)
+        return plan
+
+    def _show_plan(self, plan: Any) -> None:
+        self._busy = True
+        try:
+            if self.preset.value != "custom size":
+                self.width.value, self.height.value = plan.canvas
+        finally:
+            self._busy = False
+        prm = ", ".join(f"{k}={v}" for k, v in plan.params.items())
+        extra = "<br>".join(f"⚠ {x}" for x in plan.warnings) + "<br>".join(plan.notes)
+        self.plan_label.setText(f"<b>plan</b>: {prm}" + (f"<br>{extra}" if extra else ""))
+
+    def _rects(self, plan: Any) -> list[np.ndarray]:
+        p = plan.prescale
+        prm = plan.params
+        oy, ox = self._img_origin()
+        cx, cy, cw, ch = plan.crop_src
+        left = ox + cx - prm["input_x"] / p
+        top = oy + cy - prm["input_y"] / p
+        W, H = plan.canvas[0] / p, plan.canvas[1] / p
+        rects = [np.array([[top, left], [top, left + W], [top + H, left + W], [top + H, left]])]
+        if self._crop() is not None:
+            rects.append(np.array([[oy + cy, ox + cx], [oy + cy, ox + cx + cw],
+                                   [oy + cy + ch, ox + cx + cw], [oy + cy + ch, ox + cx]]))
+        return rects
+
+    def _draw(self, plan: Any) -> None:
+        rects = self._rects(plan)
+        img = self.image.value
+        self._busy = True
+        try:
+            if self.layer is None or self.layer not in self.viewer.layers:
+                self.layer = self.viewer.add_shapes(
+                    rects, shape_type="rectangle", name=result_name(img.name, "extender canvas"),
+                    edge_color=[OK_COLOR, CROP_COLOR][: len(rects)], face_color="transparent",
+                    edge_width=4, scale=tuple(np.asarray(img.scale)[-2:]),
+                )
+                self.layer.events.data.connect(self._on_dragged)
+                self.layer.mode = "select"
+            else:
+                self.layer.data = rects
+                self.layer.shape_type = ["rectangle"] * len(rects)
+                self.layer.edge_color = [OK_COLOR, CROP_COLOR][: len(rects)]
+        finally:
+            self._busy = False
+
+    def _draw_crop(self, plan: Any) -> None:
+        if self._crop() is None or self.layer is None:
+            return
+        rects = self._rects(plan)
+        data = list(self.layer.data)
+        if len(data) >= 2:
+            self._busy = True
+            try:
+                data[1] = rects[1]
+                self.layer.data = data
+                self.layer.edge_color = [OK_COLOR, CROP_COLOR]
+            finally:
+                self._busy = False
+
+    def _color(self, color: str) -> None:
+        if self.layer is not None and self.layer in self.viewer.layers and len(self.layer.data):
+            colors = [color] + [CROP_COLOR] * (len(self.layer.data) - 1)
+            self._busy = True
+            try:
+                self.layer.edge_color = colors
+            finally:
+                self._busy = False
+
+    def _on_dragged(self, event: Any = None) -> None:
+        if self._busy:
+            return
+        if event is not None and getattr(event, "action", "changed") not in ("changed", "added", None):
+            return
+        self._set_custom_quietly()
+        self.replan(recenter=False)
+
+    def _on_moved(self, *_: Any) -> None:
+        if self._busy or self.layer is None:
+            return
+        self._set_custom_quietly()
+        self.replan(recenter=False)
+
+    def _set_custom_quietly(self) -> None:
+        self._busy = True
+        try:
+            self.preset.value = "custom size"
+        finally:
+            self._busy = False
+
+    def move_canvas(self, dy: float, dx: float) -> None:
+        """Shift the canvas rectangle (what a drag in select mode does); for scripts and tests."""
+        data = list(self.layer.data)
+        data[0] = np.asarray(data[0]) + np.array([dy, dx])
+        self.layer.data = data  # fires events.data → replan from the rectangle
+
+    # ------------------------------------------------------------------ preview / run
+    def show_preview(self) -> Any:
+        from napari_youcam.imaging import extend_preview
+
+        if self.plan is None:
+            show_warning(f"Image extender: {self.error or 'show the canvas first'}")
+            return None
+        img = self.image.value
+        prev = extend_preview(plane(img), self.plan)
+        kw = self._result_placement()
+        name = result_name(img.name, "extender preview")
+        if self.preview is not None and self.preview in self.viewer.layers:
+            self.viewer.layers.remove(self.preview)
+        self.preview = self.viewer.add_image(prev, name=name, opacity=0.85, **kw)
+        return self.preview
+
+    def _result_placement(self) -> dict[str, Any]:
+        """Put a canvas-sized result exactly on the canvas rectangle."""
+        img = self.image.value
+        s = np.asarray(img.scale)[-2:]
+        p = self.plan.prescale
+        rects = self._rects(self.plan)
+        top, left = rects[0][:, 0].min(), rects[0][:, 1].min()
+        return {"translate": (top * s[0], left * s[1]), "scale": (s[0] / p, s[1] / p)}
+
+    def run(self) -> Any:
+        from napari_youcam import workflow
+        from napari_youcam.features import validate
+        from napari_youcam.imaging.extender import prescale_image
+
+        plan = self.plan if self.error is None else None
+        if plan is None:
+            msg = self.error or "show the canvas and place the image first"
+            self.problems.setText(f"Nothing was sent. Change: {msg}")
+            show_warning(f"Image extender: nothing was sent. Change: {msg}")
+            return None
+        v = validate("out-paint", plan.params, None, api=self.api)
+        if v:
+            self.problems.setText("Nothing was sent. Change: " + "; ".join(str(x) for x in v))
+            return None
+        img = self.image.value
+        upload = prescale_image(plane(img), plan)
+        params, api = dict(plan.params), self.api
+        source = {"layer": img, "name": img.name}
+        place = self._result_placement()
+
+        def fn(progress: Any, cancel: threading.Event) -> Any:
+            return workflow.run("out-paint", upload, params=params, api=api,
+                                client=session.get_client(api), progress=progress, cancel=cancel)
+
+        def done(res: Any) -> None:
+            self.results = add_result_layers(self.viewer, res, {"layer": None, "name": source["name"]},
+                                             title="Image extender")
+            for lay in self.results:  # the canvas, not the source frame
+                h, w = lay.data.shape[:2]
+                W, H = plan.canvas
+                lay.translate = place["translate"]
+                lay.scale = (place["scale"][0] * H / h, place["scale"][1] * W / w)
+
+        return self.job.start(fn, done, label="Image extender", on_finish=self.refresh_status)

@@ -1,0 +1,437 @@
+"""One generated dock widget per feature family.
+
+The widget is built from the catalogue (`features.FEATURES`): a feature picker, the
+API generation / variant, magicgui layer pickers for the endpoint's inputs, the
+parameter form (`forms.ParamForm`), the limits and what will happen to the image,
+the documented unit cost and the balance, then Run / progress / Cancel. Face
+picking and template browsing are embedded where the endpoint has a pre-process or
+template list. Nothing here knows a particular feature: adding one to the
+catalogue adds it to its family widget.
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Optional
+
+import napari.layers
+import numpy as np
+from magicgui.widgets import ComboBox, Container, FileEdit, create_widget
+from qtpy.QtWidgets import QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
+
+from napari_youcam._napari import session
+from napari_youcam._napari.common import image_hw, plane, show_warning, unwrap
+from napari_youcam._napari.forms import ParamForm
+from napari_youcam._napari.jobs import JobPanel
+from napari_youcam._napari.results import add_result_layers
+
+if TYPE_CHECKING:
+    from napari_youcam.features.spec import Endpoint, FeatureSpec, Limits
+
+FAMILY_TITLES = {
+    "face": "Face",
+    "retouch": "Retouch",
+    "background": "Background",
+    "generate": "Generate",
+    "style": "Style",
+    "hair": "Hair",
+    "fashion": "Fashion",
+    "video": "Video",
+}
+
+
+def limits_text(limits: "Limits") -> str:
+    """The endpoint's documented input limits, in one line."""
+    op = "<" if limits.long_strict else "≤"
+    parts = []
+    if limits.long_max:
+        parts.append(f"long side {op} {limits.long_max}")
+    if limits.width_max:
+        parts.append(f"width {op} {limits.width_max}")
+    if limits.height_max:
+        parts.append(f"height {op} {limits.height_max}")
+    if limits.short_min:
+        parts.append(f"short side ≥ {limits.short_min}")
+    if limits.side_min:
+        parts.append(f"sides ≥ {limits.side_min}")
+    parts.append("/".join(f.upper() for f in limits.formats if f != "jpeg"))
+    parts.append(f"< {limits.max_bytes // (1024 * 1024)} MB")
+    if limits.note:
+        parts.append(limits.note)
+    return "; ".join(parts)
+
+
+def plan_text(w: int, h: int, limits: "Limits") -> tuple[str, bool]:
+    """What will happen to a w×h image (from `imaging`'s fit), and whether it can be sent."""
+    from napari_youcam.errors import InputError
+    from napari_youcam.imaging.fit import fit_size
+
+    fmt = "JPEG" if limits.jpeg_only else "PNG or JPEG"
+    try:
+        ow, oh, _s = fit_size(w, h, limits)
+    except InputError as e:
+        return f"{w}×{h}: cannot be sent — {e}", False
+    if (ow, oh) == (w, h):
+        return f"will be sent as is: {w}×{h}, {fmt}", True
+    return f"will be resized {w}×{h} → {ow}×{oh}, {fmt} (result mapped back to {w}×{h})", True
+
+
+class FeatureWidget(QWidget):
+    """Generated form for every feature of one family."""
+
+    def __init__(self, napari_viewer: "napari.viewer.Viewer", family: str) -> None:
+        super().__init__()
+        from napari_youcam.features import FEATURES
+
+        self.viewer = unwrap(napari_viewer)
+        self.family = family
+        self.specs: dict[str, FeatureSpec] = {
+            k: s for k, s in FEATURES.items() if s.family == family
+        }
+        self.status: session.Status | None = None
+        self.jobs_started = 0
+        self.results: list[Any] = []  # layers added by the last finished job
+
+        # ----- top: banner, feature, API/variant
+        self.banner = QLabel("checking the service…")
+        self.banner.setWordWrap(True)
+        self.feature = ComboBox(
+            label="feature",
+            choices=[(s.title, k) for k, s in self.specs.items()],
+        )
+        self.api = ComboBox(label="API", choices=["v2"])
+        self.variant = ComboBox(label="variant", choices=["default"])
+        self.summary = QLabel("")
+        self.summary.setWordWrap(True)
+        self.head = Container(widgets=[self.feature, self.api, self.variant])
+
+        # ----- layer pickers (magicgui + napari's layer type registration)
+        self.src = create_widget(annotation=napari.layers.Image, label="source image")
+        self.mask = create_widget(annotation=Optional[napari.layers.Labels], label="mask (Labels)")
+        self.ref = create_widget(annotation=Optional[napari.layers.Image], label="reference image")
+        self.refs = create_widget(annotation=list[napari.layers.Image], label="reference images")
+        self.refs.native.setMaximumHeight(90)
+        self.video = FileEdit(label="source video", mode="r", filter="*.mp4 *.mov *.avi")
+        self.pickers = Container(widgets=[self.src, self.video, self.mask, self.ref, self.refs])
+
+        self.form_holder = QWidget()
+        QVBoxLayout(self.form_holder).setContentsMargins(0, 0, 0, 0)
+        self.form: ParamForm | None = None
+        self.uses: dict[str, bool] = {}
+
+        # ----- optional embedded panels
+        from napari_youcam._napari.face_picker import FacePicker
+        from napari_youcam._napari.templates_panel import TemplatesPanel
+
+        self.face_picker = FacePicker(self)
+        self.templates = TemplatesPanel(self)
+
+        # ----- info + run
+        self.limits_label = QLabel("")
+        self.limits_label.setWordWrap(True)
+        self.cost_label = QLabel("")
+        self.cost_label.setWordWrap(True)
+        self.problems = QLabel("")
+        self.problems.setWordWrap(True)
+        self.problems.setStyleSheet("color: #ff8a80;")
+        self.run_btn = QPushButton("Run")
+        self.run_btn.clicked.connect(self.run)
+        self.job = JobPanel(self)
+
+        # everything scrolls: some forms (face reshape) have 30+ parameters
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        inner = QWidget()
+        scroll.setWidget(inner)
+        outer.addWidget(scroll)
+        lay = QVBoxLayout(inner)
+        lay.addWidget(self.banner)
+        lay.addWidget(self.head.native)
+        lay.addWidget(self.summary)
+        lay.addWidget(self.pickers.native)
+        lay.addWidget(self.form_holder)
+        lay.addWidget(self.face_picker)
+        lay.addWidget(self.templates)
+        lay.addWidget(self.limits_label)
+        lay.addWidget(self.cost_label)
+        lay.addWidget(self.problems)
+        lay.addWidget(self.run_btn)
+        lay.addWidget(self.job)
+        lay.addStretch(1)
+
+        self.feature.changed.connect(self._on_feature)
+        self.api.changed.connect(self._on_api)
+        self.variant.changed.connect(lambda *_: self._on_endpoint())
+        self.src.changed.connect(lambda *_: self._update_info())
+        self.mask.changed.connect(lambda *_: self._update_info())
+        session.events.changed.connect(self.refresh_status)
+
+        self.reset_choices()
+        self._on_feature()
+        self.refresh_status()
+
+    # ------------------------------------------------------------------ napari hooks
+    def reset_choices(self, *_: Any) -> None:
+        """Called by napari when layers change; keeps every layer combo in sync."""
+        self.pickers.reset_choices()
+        self._update_info()
+
+    # ------------------------------------------------------------------ selection
+    @property
+    def spec(self) -> "FeatureSpec":
+        return self.specs[self.feature.value]
+
+    @property
+    def endpoint(self) -> "Endpoint":
+        return self.spec.endpoint(self.api.value, self.variant.value)
+
+    def select(self, key: str, *, api: str | None = None, variant: str | None = None) -> None:
+        """Choose a feature programmatically (menus, tests, the demo)."""
+        self.feature.value = key
+        if api:
+            self.api.value = api
+        if variant:
+            self.variant.value = variant
+
+    def _preferred_api(self) -> str:
+        apis = list(self.spec.apis)
+        want = self.status.api if self.status and self.status.api in apis else None
+        return want or ("v2" if "v2" in apis else apis[0])
+
+    def _on_feature(self, *_: Any) -> None:
+        spec = self.spec
+        self.api.choices = list(spec.apis)
+        self.api.value = self._preferred_api()
+        self.summary.setText(spec.summary)
+        self._on_api()
+
+    def _on_api(self, *_: Any) -> None:
+        self.variant.choices = list(self.spec.variants(self.api.value))
+        self.variant.visible = len(self.variant.choices) > 1
+        self._on_endpoint()
+
+    def _on_endpoint(self) -> None:
+        ep = self.endpoint
+        roles = {i.role: i for i in ep.inputs}
+        src_in = roles.get("src") or roles.get("srcs")
+        is_video = src_in is not None and src_in.kind == "video"
+        # which pickers apply (kept apart from .visible, which is False while docked hidden)
+        self.uses = {
+            "src": src_in is not None and not is_video,
+            "video": is_video,
+            "mask": "mask" in roles,
+            "ref": "ref" in roles and roles["ref"].kind != "video",
+            "refs": "refs" in roles,
+        }
+        for name, on in self.uses.items():
+            getattr(self, name).visible = on
+        if self.form is not None:
+            self.form_holder.layout().removeWidget(self.form.native)
+            self.form.native.setParent(None)
+        self.form = ParamForm(ep.params)
+        self.form.changed.connect(lambda *_: self._update_info())
+        self.form_holder.layout().addWidget(self.form.native)
+        self.face_picker.setVisible(bool(ep.preprocess_path))
+        self.face_picker.reset()
+        self.templates.set_endpoint(self.spec.key, ep)
+        self._update_info()
+
+    # ------------------------------------------------------------------ info
+    def _update_info(self) -> None:
+        if not hasattr(self, "form") or self.form is None:
+            return
+        from napari_youcam.features import limits_for
+
+        ep = self.endpoint
+        try:
+            limits = limits_for(ep, self.form.values())
+        except Exception:
+            limits = ep.limits
+        lines = [f"<b>limits</b>: {html.escape(limits_text(limits))}"]
+        layer = self.src.value if self.uses.get('src') else None
+        if layer is not None:
+            h, w = image_hw(layer)
+            text, ok = plan_text(w, h, limits)
+            lines.append(("" if ok else "⚠ ") + html.escape(text))
+        self.limits_label.setText("<br>".join(lines))
+        self._update_cost()
+
+    def _update_cost(self) -> None:
+        from napari_youcam.features import unit_cost
+
+        ep = self.endpoint
+        try:
+            params = self.form.values() if self.form else {}
+            cost = unit_cost(ep, params)
+        except Exception:
+            cost = None
+        cost_txt = f"{cost:g} units" if cost is not None else (ep.units or "not documented")
+        bal = self.status.balance_text() if self.status else "balance: checking…"
+        self.cost_label.setText(
+            f"<b>cost</b>: {html.escape(cost_txt)} (documented: {html.escape(ep.units or '—')}) · {bal}"
+        )
+
+    def refresh_status(self) -> None:
+        session.refresh_status_async(self._on_status)
+
+    def _on_status(self, status: session.Status) -> None:
+        self.status = status
+        self.banner.setText(status.banner())
+        color = "#ffd54f" if status.sandbox else ("#ff8a80" if status.error else "#a5d6a7")
+        self.banner.setStyleSheet(f"color: {color};")
+        self._update_cost()
+
+    # ------------------------------------------------------------------ run
+    def collect(self) -> dict[str, Any]:
+        """Inputs and params for `workflow.run`, or raise InputError listing what to change."""
+        from napari_youcam.errors import InputError
+        from napari_youcam.features import validate, with_defaults
+        from napari_youcam.features.spec import InputInfo
+
+        ep = self.endpoint
+        try:
+            params = self.form.values() if self.form else {}
+        except ValueError as e:
+            raise InputError(str(e)) from None
+        params = with_defaults(ep, params)
+        roles = {i.role: i for i in ep.inputs}
+        problems: list[str] = []
+        inputs: dict[str, Any] = {}
+        job: dict[str, Any] = {"refs": []}
+        src_layer = None
+        if self.uses.get('video'):
+            path = Path(str(self.video.value))
+            if not path.is_file():
+                problems.append("source video: choose a video file")
+            job["source"] = path
+        elif self.uses.get('src'):
+            src_layer = self.src.value
+            if src_layer is None:
+                problems.append("source image: open an image (File ▸ Open) and pick it here")
+            else:
+                h, w = image_hw(src_layer)
+                inputs["src"] = self._fitted_info(w, h, params, problems, "source image")
+                job["source"] = plane(src_layer)
+        if self.uses.get('mask'):
+            mlayer = self.mask.value
+            if mlayer is None and roles["mask"].required:
+                problems.append("mask: paint a mask (Mask painting panel) and pick its Labels layer")
+            elif mlayer is not None:
+                job["mask"] = np.asarray(mlayer.data)
+                job["mask_layer"] = mlayer
+        if self.uses.get('ref') and self.ref.value is not None:
+            job["refs"] = [plane(self.ref.value)]
+            rh, rw = image_hw(self.ref.value)
+            inputs["ref"] = self._fitted_info(rw, rh, params, problems, "reference image",
+                                              roles["ref"])
+        elif self.uses.get('ref') and roles["ref"].required:
+            problems.append("reference image: open one and pick it")
+        if self.uses.get('refs'):
+            chosen = list(self.refs.value or [])
+            job["refs"] = [plane(lay) for lay in chosen]
+            inputs["refs"] = [
+                self._fitted_info(image_hw(x)[1], image_hw(x)[0], params, problems, x.name, roles["refs"])
+                for x in chosen
+            ]
+        inputs = {
+            k: ([x for x in v if x is not None] if isinstance(v, list) else v)
+            for k, v in inputs.items()
+            if v is not None
+        }
+        violations = validate(self.spec, params, inputs or None, api=ep.api, variant=ep.variant)
+        problems += [str(v) for v in violations]
+        if problems:
+            raise InputError("; ".join(problems), violations=violations)
+        job.update(params=params, src_layer=src_layer)
+        return job
+
+    def _fitted_info(self, w: int, h: int, params: dict, problems: list[str], what: str,
+                     inp: Any = None) -> Any:
+        """The size the service will receive after `imaging` fits the image to the limits.
+
+        Validation runs on that size, not the layer's: a 6000×4000 photo is fine for a
+        4096-px feature because it is downscaled before upload.
+        """
+        from napari_youcam.errors import InputError
+        from napari_youcam.features import InputInfo, limits_for
+        from napari_youcam.imaging.fit import fit_size
+
+        limits = getattr(inp, "limits", None) or limits_for(self.endpoint, params)
+        try:
+            ow, oh, _ = fit_size(w, h, limits)
+        except InputError as e:
+            problems.append(f"{what}: {e}")
+            return None
+        return InputInfo(width=ow, height=oh)
+
+    def run(self) -> Any:
+        """Validate locally, then start the job on a worker thread."""
+        from napari_youcam import workflow
+        from napari_youcam.errors import InputError
+
+        self.problems.setText("")
+        try:
+            job = self.collect()
+        except InputError as e:
+            self.problems.setText(f"Nothing was sent. Change: {e}")
+            show_warning(f"{self.spec.title}: nothing was sent. Change: {e}")
+            return None
+        spec, ep = self.spec, self.endpoint
+        src_layer = job["src_layer"]
+        src_name = src_layer.name if src_layer is not None else Path(str(job.get("source"))).stem
+        source_meta = {"layer": src_layer, "name": src_name}
+
+        def fn(progress: Any, cancel: threading.Event) -> Any:
+            return workflow.run(
+                spec.key,
+                job["source"],
+                mask=job.get("mask"),
+                refs=job["refs"],
+                params=job["params"],
+                api=ep.api,
+                variant=ep.variant,
+                client=session.get_client(ep.api),
+                progress=progress,
+                cancel=cancel,
+            )
+
+        self.jobs_started += 1
+        return self.job.start(
+            fn,
+            lambda res: self._on_result(res, source_meta),
+            label=spec.title,
+            on_finish=self.refresh_status,
+        )
+
+    def _on_result(self, result: Any, source: dict[str, Any]) -> None:
+        self.results = add_result_layers(self.viewer, result, source, title=self.spec.title)
+        faces = self.face_picker.layer
+        if faces is not None and faces in self.viewer.layers:  # keep the face boxes visible on top
+            self.viewer.layers.move(self.viewer.layers.index(faces), len(self.viewer.layers))
+
+
+def _family_class(family: str) -> type[FeatureWidget]:
+    """A FeatureWidget subclass per family: napari instantiates widget classes with the viewer."""
+
+    def __init__(self: FeatureWidget, napari_viewer: "napari.viewer.Viewer") -> None:
+        FeatureWidget.__init__(self, napari_viewer, family)
+
+    name = f"{FAMILY_TITLES[family]}Widget"
+    return type(name, (FeatureWidget,), {"__init__": __init__, "__doc__": f"The {family} family dock widget."})
+
+
+face_widget = _family_class("face")
+retouch_widget = _family_class("retouch")
+background_widget = _family_class("background")
+generate_widget = _family_class("generate")
+style_widget = _family_class("style")
+hair_widget = _family_class("hair")
+fashion_widget = _family_class("fashion")
+video_widget = _family_class("video")
+
+__all__ = ["FeatureWidget", "limits_text", "plan_text"]
+

@@ -1,0 +1,173 @@
+"""Parameter forms generated from `features.spec.Param`s.
+
+One rule per parameter kind, so a new feature in the catalogue gets a form without
+code here: enums → combo boxes, bounded numbers → sliders (documented bounds and
+defaults), unbounded numbers → spin boxes, colours → a colour picker, text → line
+edits, lists of choices → multi-selects, structured values → JSON line edits.
+
+Only parameters the user touched (plus required ones) are sent; the documented
+defaults are filled in by `features.with_defaults`, so the form never invents
+values the service would not have used.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from magicgui.widgets import (
+    CheckBox,
+    ComboBox,
+    Container,
+    FloatSlider,
+    FloatSpinBox,
+    LineEdit,
+    PushButton,
+    Select,
+    Slider,
+    SpinBox,
+    Widget,
+)
+
+from napari_youcam.features.spec import Param
+
+_UNSET = "(service default)"
+_SLIDER_MAX_STEPS = 1000
+
+
+class ColorEdit(Container):
+    """A "#RRGGBB" line edit with a button opening Qt's colour dialog."""
+
+    def __init__(self, value: str | None = None, **kw: Any) -> None:
+        self._edit = LineEdit(value=value or "#ffffff", label="")
+        self._btn = PushButton(text="pick…")
+        super().__init__(widgets=[self._edit, self._btn], layout="horizontal", labels=False, **kw)
+        self.margins = (0, 0, 0, 0)
+        self._btn.changed.connect(self._pick)
+        self._edit.changed.connect(lambda v: self.changed.emit(v))
+        self._swatch()
+
+    def _swatch(self) -> None:
+        self._btn.native.setStyleSheet(f"background-color: {self._edit.value};")
+
+    def _pick(self) -> None:
+        from qtpy.QtGui import QColor
+        from qtpy.QtWidgets import QColorDialog
+
+        col = QColorDialog.getColor(QColor(self._edit.value), self.native, "Choose a colour")
+        if col.isValid():
+            self.value = col.name()
+
+    @property
+    def value(self) -> str:  # type: ignore[override]
+        return str(self._edit.value)
+
+    @value.setter
+    def value(self, v: str) -> None:
+        self._edit.value = v
+        self._swatch()
+
+
+class JsonEdit(LineEdit):
+    """A line edit holding a JSON value (face_mapping, palettes...)."""
+
+    def json_value(self) -> Any:
+        text = str(self.value).strip()
+        if not text:
+            return None
+        try:
+            return json.loads(text)
+        except ValueError as e:
+            raise ValueError(f"{self.name}: not valid JSON ({e.msg})") from None
+
+
+def _num_default(p: Param) -> float:
+    if p.default is not None and not isinstance(p.default, (list, dict)):
+        return float(p.default)
+    if p.minimum is not None:
+        return float(p.minimum)
+    return 0.0
+
+
+def widget_for(p: Param) -> Widget:
+    """The magicgui widget for one parameter, with its documented bounds and default."""
+    tip = p.help or ""
+    if p.kind == "int":
+        lo = int(p.minimum) if p.minimum is not None else -(2**31)
+        hi = int(p.maximum) if p.maximum is not None else 2**31 - 1
+        val = int(_num_default(p))
+        if p.minimum is not None and p.maximum is not None and hi - lo <= _SLIDER_MAX_STEPS:
+            w: Widget = Slider(min=lo, max=hi, value=val, tooltip=tip)
+        else:
+            w = SpinBox(min=lo, max=hi, value=val, tooltip=tip)
+    elif p.kind == "float":
+        lo = float(p.minimum) if p.minimum is not None else -1e9
+        hi = float(p.maximum) if p.maximum is not None else 1e9
+        val = _num_default(p)
+        if p.minimum is not None and p.maximum is not None:
+            step = (hi - lo) / 100 if hi > lo else 0.01
+            w = FloatSlider(min=lo, max=hi, value=val, step=step, tooltip=tip)
+        else:
+            w = FloatSpinBox(min=lo, max=hi, value=val, step=0.1, tooltip=tip)
+    elif p.kind == "bool":
+        w = CheckBox(value=bool(p.default), tooltip=tip)
+    elif p.kind == "enum":
+        choices = list(p.choices)
+        if not p.required and p.default is None:
+            choices = [_UNSET, *choices]
+        value = p.default if p.default in p.choices else choices[0]
+        w = ComboBox(choices=choices, value=value, tooltip=tip)
+    elif p.kind == "enum_list":
+        default = [v for v in (p.default or []) if v in p.choices]
+        w = Select(choices=list(p.choices), value=default, tooltip=tip)
+        w.native.setMaximumHeight(110)
+    elif p.kind == "color":
+        w = ColorEdit(value=p.default if isinstance(p.default, str) else None, tooltip=tip)
+    elif p.kind == "json":
+        w = JsonEdit(value="" if p.default is None else json.dumps(p.default), tooltip=tip)
+    else:  # "str" and anything new: free text
+        w = LineEdit(value="" if p.default is None else str(p.default), tooltip=tip)
+        if p.max_length:
+            w.native.setMaxLength(int(p.max_length))
+    w.name = p.name.replace(".", "__")
+    w.label = p.label + (" *" if p.required else "")
+    return w
+
+
+class ParamForm(Container):
+    """The generated form for one endpoint; `values()` is what gets sent."""
+
+    def __init__(self, params: tuple[Param, ...] | list[Param]) -> None:
+        super().__init__(labels=True)
+        self.params = {p.name: p for p in params}
+        self.touched: set[str] = set()
+        self.by_param: dict[str, Widget] = {}
+        for p in params:
+            w = widget_for(p)
+            self.by_param[p.name] = w
+            w.changed.connect(lambda *_a, _n=p.name: self.touched.add(_n))
+            self.append(w)
+
+    def set(self, name: str, value: Any) -> None:
+        """Set a parameter from a hand-made panel (face index, template id...)."""
+        w = self.by_param[name]
+        w.value = json.dumps(value) if isinstance(w, JsonEdit) and not isinstance(value, str) else value
+        self.touched.add(name)
+
+    def values(self) -> dict[str, Any]:
+        """Touched and required parameters, flat dotted names (raises ValueError on bad JSON)."""
+        out: dict[str, Any] = {}
+        for name, p in self.params.items():
+            if name not in self.touched and not p.required:
+                continue
+            w = self.by_param[name]
+            if isinstance(w, JsonEdit):
+                v = w.json_value()
+            else:
+                v = w.value
+            if v is None or v == _UNSET or (p.kind in ("str", "color") and v == ""):
+                continue
+            if p.kind == "enum_list":
+                v = list(v)
+            out[name] = v
+        return out

@@ -1,0 +1,179 @@
+"""Settings: credentials, base URL, results folder, and the local-sandbox switch.
+
+Stored in the same file `api.session.default_client()` reads
+(`api.credentials.config_path()`, `~/.config/napari-youcam/config.json`), written
+by `api.credentials.save_config` with mode 0600. Environment variables win over
+the file, and the panel says so. Secrets are never shown again once saved: the
+fields are emptied and only the last four characters are hinted.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from magicgui.widgets import CheckBox, Container, FileEdit, LineEdit, Password, RadioButtons
+from qtpy.QtWidgets import QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
+
+from napari_youcam._napari import session
+from napari_youcam._napari.common import show_info
+
+SANDBOX_TEXT = (
+    "Local sandbox: a stand-in server on this computer. Free, no account needed, and every "
+    "result is SYNTHETIC (stamped 'SANDBOX') — use it to try the flow, not for real work."
+)
+
+
+def hint(secret: str | None) -> str:
+    """What may be shown of a saved secret: its kind and last four characters."""
+    if not secret:
+        return "not set"
+    return f"saved (…{secret[-4:]})" if len(secret) >= 12 else "saved"
+
+
+class SettingsPanel(QWidget):
+    """Credentials and options, saved to the user config file (0600)."""
+
+    def __init__(self, napari_viewer: Any = None) -> None:
+        super().__init__()
+        self.viewer = napari_viewer
+        self.generation = RadioButtons(
+            label="API", choices=[("v2: API key", "v2"), ("v1: client id + secret", "v1")], value="v2",
+            orientation="horizontal",
+        )
+        self.api_key = Password(label="API key")
+        self.client_id = LineEdit(label="client id")
+        self.secret_label = QLabel("client secret (RSA public key)")
+        self.client_secret = QPlainTextEdit()
+        self.client_secret.setMaximumHeight(70)
+        self.base_url = LineEdit(label="base URL", tooltip="leave empty for the documented host")
+        self.results_dir = FileEdit(label="results folder", mode="d")
+        self.sandbox = CheckBox(label="Use local sandbox (free, synthetic results)")
+        self.form = Container(widgets=[self.generation, self.api_key, self.client_id])
+        self.form2 = Container(widgets=[self.base_url, self.results_dir, self.sandbox])
+        self.env_note = QLabel("")
+        self.env_note.setWordWrap(True)
+        self.state = QLabel("")
+        self.state.setWordWrap(True)
+        self.sandbox_note = QLabel(SANDBOX_TEXT)
+        self.sandbox_note.setWordWrap(True)
+        self.sandbox_note.setStyleSheet("color: #ffd54f;")
+        self.save_btn = QPushButton("Save")
+        self.save_btn.clicked.connect(self.save)
+        self.forget_btn = QPushButton("Forget saved credentials")
+        self.forget_btn.clicked.connect(self.forget)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.env_note)
+        lay.addWidget(self.form.native)
+        lay.addWidget(self.secret_label)
+        lay.addWidget(self.client_secret)
+        lay.addWidget(self.form2.native)
+        lay.addWidget(self.sandbox_note)
+        lay.addWidget(self.save_btn)
+        lay.addWidget(self.forget_btn)
+        lay.addWidget(self.state)
+        lay.addStretch(1)
+        self.generation.changed.connect(self._on_generation)
+        self.sandbox.changed.connect(self._on_sandbox)
+        self.load()
+
+    # ------------------------------------------------------------------ state
+    def _config(self) -> dict[str, Any]:
+        from napari_youcam.api.credentials import load_config
+
+        return load_config()
+
+    def _has_credentials(self) -> bool:
+        from napari_youcam.api.session import find_credentials
+
+        return find_credentials() is not None
+
+    def load(self) -> None:
+        """Show what is configured (never the secrets themselves)."""
+        from napari_youcam.api.credentials import config_path
+
+        cfg = self._config()
+        env = [k for k in ("YOUCAM_API_KEY", "YOUCAM_CLIENT_ID", "YOUCAM_CLIENT_SECRET", "YOUCAM_BASE_URL",
+                           "YOUCAM_RESULTS_DIR") if os.environ.get(k)]
+        self.env_note.setText(
+            f"Set in the environment (wins over this file): {', '.join(env)}." if env
+            else f"Stored in {config_path()} (mode 0600)."
+        )
+        self.generation.value = "v1" if cfg.get("client_id") and not cfg.get("api_key") else "v2"
+        self.api_key.value = ""
+        self.client_secret.setPlainText("")
+        self.api_key.native.setPlaceholderText(hint(cfg.get("api_key")))
+        self.client_secret.setPlaceholderText(hint(cfg.get("client_secret")))
+        self.client_id.value = cfg.get("client_id", "")
+        self.base_url.value = cfg.get("base_url", "")
+        if cfg.get("results_dir"):
+            self.results_dir.value = cfg["results_dir"]
+        has = self._has_credentials()
+        with self.sandbox.changed.blocked():  # showing the state must not switch clients
+            self.sandbox.value = not has or session.is_sandbox(session._client)
+        self._on_generation()
+        self.state.setText(
+            "Credentials found: jobs use the YouCam service." if has and not self.sandbox.value
+            else "No credentials: jobs run on the LOCAL SANDBOX and results are SYNTHETIC."
+            if not has else "Local sandbox chosen: results are SYNTHETIC."
+        )
+
+    def _on_generation(self, *_: Any) -> None:
+        v1 = self.generation.value == "v1"
+        self.api_key.visible = not v1
+        self.client_id.visible = v1
+        self.secret_label.setVisible(v1)
+        self.client_secret.setVisible(v1)
+
+    # ------------------------------------------------------------------ actions
+    def values(self) -> dict[str, Any]:
+        """The config to save: typed values, else the saved ones (an empty field keeps a secret)."""
+        cfg = self._config()
+        out = dict(cfg)
+        if self.generation.value == "v2":
+            if self.api_key.value:
+                out["api_key"] = str(self.api_key.value).strip()
+        else:
+            out["client_id"] = str(self.client_id.value).strip()
+            sec = self.client_secret.toPlainText().strip()
+            if sec:
+                out["client_secret"] = sec
+        out["base_url"] = str(self.base_url.value).strip()
+        rd = str(self.results_dir.value or "").strip()
+        out["results_dir"] = "" if rd in ("", ".") else rd
+        return out
+
+    def save(self) -> Any:
+        from napari_youcam.api.credentials import save_config
+
+        path = save_config(self.values())
+        session.reset_client()
+        self.load()
+        show_info(f"YouCam settings saved to {path} (readable only by you).")
+        return path
+
+    def forget(self) -> None:
+        from napari_youcam.api.credentials import save_config
+
+        cfg = self._config()
+        for k in ("api_key", "client_id", "client_secret"):
+            cfg.pop(k, None)
+        save_config(cfg)
+        session.reset_client()
+        self.load()
+        show_info("Saved YouCam credentials removed.")
+
+    def _on_sandbox(self, on: bool) -> None:
+        if on:
+            from napari_youcam.api.session import sandbox_client
+
+            if not session.is_sandbox(session._client):
+                session.set_client(sandbox_client())
+            self.state.setText("Local sandbox chosen: results are SYNTHETIC.")
+        else:
+            if not self._has_credentials():
+                self.state.setText("No credentials saved: add a key and Save, or keep the sandbox.")
+                self.sandbox.value = True
+                return
+            session.reset_client()
+            self.state.setText("Credentials found: jobs use the YouCam service.")

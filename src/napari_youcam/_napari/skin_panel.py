@@ -1,0 +1,296 @@
+"""Skin analysis inspector: run SD/HD skin analysis and inspect every concern mask.
+
+Running: choose SD or HD and the concerns; `features.validate` enforces the
+documented rules (no HD/SD mix, v1 counts, image size per mode) before anything is
+sent. Inspecting: a table of scores (raw first) with one visibility toggle per
+concern mask, a colour per concern, an opacity slider and CSV export of the scores
+and mask statistics (`imaging.scores_table`). It works the same on a result just
+computed and on a ZIP opened with the reader, because both carry the same
+`metadata["youcam_skin"]`.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import napari.layers
+import numpy as np
+from magicgui.widgets import ComboBox, Container, RadioButtons, Select, create_widget
+from qtpy.QtCore import Qt
+from qtpy.QtGui import QColor
+from qtpy.QtWidgets import (
+    QCheckBox,
+    QColorDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from napari_youcam._napari import session
+from napari_youcam._napari.common import plane, show_info, show_warning, unwrap
+from napari_youcam._napari.jobs import JobPanel
+from napari_youcam._napari.results import add_result_layers
+from napari_youcam._napari.skin_layers import SKIN_KEY, concern_colormap, skin_groups
+
+COLUMNS = ("show", "concern", "raw score", "ui score", "area %", "colour")
+
+
+class SkinPanel(QWidget):
+    """Run skin analysis and inspect the masks of any skin result in the viewer."""
+
+    def __init__(self, napari_viewer: "napari.viewer.Viewer") -> None:
+        super().__init__()
+        self.viewer = unwrap(napari_viewer)
+        self.status: session.Status | None = None
+        self.banner = QLabel("")
+        self.banner.setWordWrap(True)
+        self.image = create_widget(annotation=napari.layers.Image, label="face photo")
+        self.mode = RadioButtons(label="mode", choices=["SD", "HD"], value="SD", orientation="horizontal")
+        self.concerns = Select(label="concerns", choices=[])
+        self.concerns.native.setMinimumHeight(120)
+        self.run_box = Container(widgets=[self.image, self.mode, self.concerns])
+        self.cost = QLabel("")
+        self.cost.setWordWrap(True)
+        self.problems = QLabel("")
+        self.problems.setWordWrap(True)
+        self.problems.setStyleSheet("color: #ff8a80;")
+        self.run_btn = QPushButton("Run skin analysis")
+        self.run_btn.clicked.connect(self.run)
+        self.job = JobPanel(self)
+
+        self.group = ComboBox(label="result", choices=[])
+        self.group.changed.connect(lambda *_: self.refresh_table())
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setMinimumHeight(180)
+        self.opacity = QSlider(Qt.Orientation.Horizontal)
+        self.opacity.setRange(0, 100)
+        self.opacity.setValue(60)
+        self.opacity.valueChanged.connect(self._on_opacity)
+        self.summary = QLabel("")
+        self.summary.setWordWrap(True)
+        self.csv_btn = QPushButton("Export scores + mask statistics (CSV)…")
+        self.csv_btn.clicked.connect(self._ask_csv)
+
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.banner)
+        lay.addWidget(self.run_box.native)
+        lay.addWidget(self.cost)
+        lay.addWidget(self.problems)
+        lay.addWidget(self.run_btn)
+        lay.addWidget(self.job)
+        lay.addWidget(QLabel("<b>Inspect</b>"))
+        lay.addWidget(self.group.native)
+        lay.addWidget(self.summary)
+        lay.addWidget(self.table, 1)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("opacity"))
+        row.addWidget(self.opacity, 1)
+        lay.addLayout(row)
+        lay.addWidget(self.csv_btn)
+
+        self.rows: list[Any] = []  # layers in table order
+        self.results: list[Any] = []
+        self.mode.changed.connect(self._on_mode)
+        self.concerns.changed.connect(lambda *_: self._update_cost())
+        session.events.changed.connect(self.refresh_status)
+        self._on_mode()
+        self.reset_choices()
+        self.refresh_status()
+
+    # ------------------------------------------------------------------ hooks
+    def reset_choices(self, *_: Any) -> None:
+        self.run_box.reset_choices()
+        groups = list(skin_groups(self.viewer))
+        current = self.group.value
+        self.group.choices = groups
+        if groups:
+            self.group.value = current if current in groups else groups[-1]
+        self.refresh_table()
+
+    def refresh_status(self) -> None:
+        session.refresh_status_async(self._on_status)
+
+    def _on_status(self, status: session.Status) -> None:
+        self.status = status
+        self.banner.setText(status.banner())
+        self.banner.setStyleSheet("color: #ffd54f;" if status.sandbox else "")
+        self._on_mode()
+
+    # ------------------------------------------------------------------ run side
+    @property
+    def api(self) -> str:
+        from napari_youcam.features import FEATURES
+
+        apis = FEATURES["skin-analysis"].apis
+        want = self.status.api if self.status else "v2"
+        return want if want in apis else apis[0]
+
+    def _on_mode(self, *_: Any) -> None:
+        from napari_youcam.features import FEATURES
+
+        ep = FEATURES["skin-analysis"].endpoint(self.api)
+        hd = self.mode.value == "HD"
+        choices = [c for c in ep.param("dst_actions").choices if str(c).startswith("hd_") == hd]
+        self.concerns.choices = choices
+        self.concerns.value = choices[:4]
+        self._update_cost()
+
+    def params(self) -> dict[str, Any]:
+        return {"dst_actions": list(self.concerns.value or []), "format": "zip"}
+
+    def _update_cost(self) -> None:
+        from napari_youcam.features import FEATURES, unit_cost
+
+        ep = FEATURES["skin-analysis"].endpoint(self.api)
+        try:
+            c = unit_cost(ep, self.params())
+        except Exception:
+            c = None
+        bal = self.status.balance_text() if self.status else "balance: checking…"
+        self.cost.setText(f"cost: {'—' if c is None else f'{c:g}'} units ({len(self.concerns.value or [])} "
+                          f"{self.mode.value} concerns; documented: {ep.units or '—'}) · {bal}")
+
+    def run(self) -> Any:
+        from napari_youcam import workflow
+        from napari_youcam.features import FEATURES, InputInfo, limits_for, validate, with_defaults
+        from napari_youcam.imaging import fit_size
+
+        self.problems.setText("")
+        img = self.image.value
+        ep = FEATURES["skin-analysis"].endpoint(self.api)
+        params = with_defaults(ep, self.params())
+        if self.api == "v1":
+            params.pop("format", None)
+        problems: list[str] = []
+        inputs = None
+        if img is None:
+            problems.append("face photo: open one and pick it")
+        else:
+            from napari_youcam._napari.common import image_hw
+            from napari_youcam.errors import InputError
+
+            h, w = image_hw(img)
+            try:
+                ow, oh, _ = fit_size(w, h, limits_for(ep, params))
+                inputs = {"src": InputInfo(width=ow, height=oh)}
+            except InputError as e:
+                problems.append(f"face photo: {e}")
+        problems += [str(v) for v in validate("skin-analysis", params, inputs, api=self.api)]
+        if problems:
+            msg = "; ".join(problems)
+            self.problems.setText(f"Nothing was sent. Change: {msg}")
+            show_warning(f"Skin analysis: nothing was sent. Change: {msg}")
+            return None
+        src = plane(img)
+        source = {"layer": img, "name": img.name}
+        api = self.api
+
+        def fn(progress: Any, cancel: threading.Event) -> Any:
+            return workflow.run("skin-analysis", src, params=params, api=api,
+                                client=session.get_client(api), progress=progress, cancel=cancel)
+
+        def done(res: Any) -> None:
+            self.results = add_result_layers(self.viewer, res, source, title="skin analysis")
+            self.reset_choices()
+
+        return self.job.start(fn, done, label="Skin analysis", on_finish=self.refresh_status)
+
+    # ------------------------------------------------------------------ inspect side
+    def layers(self) -> list[Any]:
+        return skin_groups(self.viewer).get(self.group.value, []) if self.group.value else []
+
+    def refresh_table(self) -> None:
+        layers = self.layers()
+        # raw score first: highest raw score on top
+        def raw(lay: Any) -> float:
+            v = lay.metadata[SKIN_KEY].get("score", {}).get("raw_score")
+            return -1.0 if v is None else float(v)
+
+        layers = sorted(layers, key=raw, reverse=True)
+        self.rows = layers
+        self.table.clearContents()  # drops the old cell widgets (check boxes, colour buttons)
+        self.table.setRowCount(0)
+        self.table.setRowCount(len(layers))
+        for r, lay in enumerate(layers):
+            info = lay.metadata[SKIN_KEY]
+            sc = info.get("score", {})
+            box = QCheckBox()
+            box.setChecked(bool(lay.visible))
+            box.toggled.connect(lambda on, _l=lay: setattr(_l, "visible", on))
+            self.table.setCellWidget(r, 0, box)
+            self.table.setItem(r, 1, QTableWidgetItem(str(info["concern"])))
+            for c, key in ((2, "raw_score"), (3, "ui_score")):
+                v = sc.get(key)
+                self.table.setItem(r, c, QTableWidgetItem("" if v is None else f"{v:g}"))
+            area = float((np.asarray(lay.data) > 0).mean()) if lay.data.size else 0.0
+            self.table.setItem(r, 4, QTableWidgetItem(f"{100 * area:.1f}"))
+            btn = QPushButton("")
+            rgb = np.asarray(lay.colormap.colors[-1][:3]) * 255
+            btn.setStyleSheet(f"background-color: rgb({int(rgb[0])},{int(rgb[1])},{int(rgb[2])});")
+            btn.clicked.connect(lambda _=False, _l=lay, _b=btn: self._pick_color(_l, _b))
+            self.table.setCellWidget(r, 5, btn)
+        if layers:
+            info = layers[0].metadata[SKIN_KEY]
+            bits = [f"{len(layers)} masks"]
+            if info.get("skin_age") is not None:
+                bits.append(f"skin age {info['skin_age']:g}")
+            if info.get("overall") is not None:
+                bits.append(f"overall {info['overall']:g}")
+            self.summary.setText(" · ".join(bits))
+        else:
+            self.summary.setText("No skin-analysis result open: run one, or drop a result ZIP on napari.")
+
+    def set_visible(self, concern: str, on: bool) -> None:
+        """Toggle one concern's mask (what the table's check box does)."""
+        for r, lay in enumerate(self.rows):
+            if lay.metadata[SKIN_KEY]["concern"] == concern:
+                self.table.cellWidget(r, 0).setChecked(on)
+                return
+        raise KeyError(concern)
+
+    def set_color(self, concern: str, rgb: tuple[int, int, int]) -> None:
+        for lay in self.rows:
+            if lay.metadata[SKIN_KEY]["concern"] == concern:
+                lay.colormap = concern_colormap(concern, rgb)
+        self.refresh_table()
+
+    def _pick_color(self, layer: Any, btn: QPushButton) -> None:
+        rgb = np.asarray(layer.colormap.colors[-1][:3]) * 255
+        col = QColorDialog.getColor(QColor(*[int(c) for c in rgb]), self, "Concern colour")
+        if col.isValid():
+            self.set_color(layer.metadata[SKIN_KEY]["concern"], (col.red(), col.green(), col.blue()))
+
+    def _on_opacity(self, value: int) -> None:
+        for lay in self.rows:
+            lay.opacity = value / 100.0
+
+    def _ask_csv(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export skin scores", "skin_scores.csv", "CSV (*.csv)")
+        if path:
+            self.export_csv(path)
+
+    def export_csv(self, path: str | Path) -> Path:
+        """Scores (raw first) and mask statistics of the chosen result, via imaging.scores_table."""
+        from napari_youcam.imaging import read_skin_zip, scores_table
+
+        files = {lay.metadata[SKIN_KEY].get("file") for lay in self.rows}
+        files.discard(None)
+        if not files:
+            raise FileNotFoundError("this skin result has no ZIP on disk to export from")
+        text = scores_table(read_skin_zip(next(iter(files))), "csv")
+        p = Path(path)
+        p.write_text(text, encoding="utf-8")
+        show_info(f"Skin scores written to {p}")
+        return p

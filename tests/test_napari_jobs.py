@@ -1,0 +1,248 @@
+"""Jobs against the bundled sandbox: results as new layers, progress, cancel, stalls."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from qtpy.QtCore import QTimer
+
+from napari_youcam._napari import session
+from napari_youcam._napari.sample_data import load_face
+
+PLUGIN = "napari-youcam"
+
+
+@pytest.fixture
+def viewer(make_napari_viewer):
+    session.reset_client()
+    v = make_napari_viewer()
+    v.add_image(load_face(), name="astronaut", rgb=True)
+    yield v
+    session.reset_client()
+
+
+@pytest.fixture
+def slow_sandbox():
+    """A dedicated sandbox whose tasks take a while, so a job can be interrupted."""
+    from napari_youcam.api.session import sandbox_client
+    from napari_youcam.sandbox import Sandbox
+
+    sb = Sandbox(port=0, processing_seconds=1.5)
+    sb.start()
+    session.set_client(sandbox_client(sb))
+    yield sb
+    session.reset_client()
+    sb.stop()
+
+
+class StallMeter:
+    """A 10 ms QTimer; the longest gap between ticks is the worst event-loop stall."""
+
+    def __init__(self) -> None:
+        self.last = time.perf_counter()
+        self.gaps: list[float] = []
+        self.ticks: list[tuple[float, float]] = []  # (end time, gap)
+        self.timer = QTimer()
+        self.timer.setInterval(10)
+        self.timer.timeout.connect(self._tick)
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.gaps.append(now - self.last)
+        self.ticks.append((now, now - self.last))
+        self.last = now
+
+    def start(self) -> None:
+        self.last = time.perf_counter()
+        self.timer.start()
+
+    def stop(self) -> float:
+        self.timer.stop()
+        return max(self.gaps) if self.gaps else float("inf")
+
+
+def _paint(labels_layer, y0=150, y1=260, x0=180, x1=330, value=1):
+    data = labels_layer.data.copy()
+    data[y0:y1, x0:x1] = value
+    labels_layer.data = data
+
+
+def test_object_removal_with_painted_mask(viewer, qtbot, slow_sandbox, capsys):
+    _dw, panel = viewer.window.add_plugin_dock_widget(PLUGIN, "Mask painting")
+    src = viewer.layers["astronaut"]
+    before = src.data.copy()
+    labels = panel.new_mask()
+    assert labels.mode == "paint" and labels.data.shape == (512, 512)
+    assert viewer.layers.selection.active is labels
+    _paint(labels)
+    panel.grow.value = 4
+    qtbot.waitUntil(lambda: panel.mask is not None and panel.preview is not None, timeout=5000)
+    assert panel.mask.max() == 255 and (panel.mask > 0).sum() > 110 * 150  # grown
+    assert panel.preview.data.shape == (512, 512)
+    panel.feature.value = "generative-fill"
+
+    import napari_youcam._napari.mask_panel as mp
+
+    window: list[float] = []
+    real_add = mp.add_result_layers
+
+    def timed_add(*a, **k):
+        window.append(time.perf_counter())
+        try:
+            return real_add(*a, **k)
+        finally:
+            window.append(time.perf_counter())
+
+    mp.add_result_layers = timed_add
+    meter = StallMeter()
+    meter.start()
+    try:
+        worker = panel.run()
+        assert worker is not None
+        qtbot.waitUntil(lambda: panel.job.worker is None, timeout=30000)
+    finally:
+        mp.add_result_layers = real_add
+    stall = meter.stop()
+    t0, t1 = window
+    running = max(g for end, g in meter.ticks if not (end - g <= t1 and end >= t0))
+    with capsys.disabled():
+        print(f"\n[stall] object removal job, {len(meter.gaps)} ticks of a 10 ms timer: longest gap while "
+              f"the job runs {running * 1000:.1f} ms; longest overall {stall * 1000:.1f} ms (napari adding "
+              f"the result layer took {(t1 - t0) * 1000:.1f} ms)")
+    assert running < 0.1, f"event loop stalled {running * 1000:.0f} ms while the job ran"
+
+    assert panel.job.last_error is None, panel.job.last_error
+    assert {"preparing", "uploading", "waiting", "downloading"} <= set(panel.job.stages)
+    name = "astronaut · AI Object Removal Pro (generative fill)"
+    assert name in viewer.layers
+    res = viewer.layers[name]
+    meta = res.metadata["youcam"]
+    assert meta["feature"] == "generative-fill" and meta["task_id"]
+    assert Path(meta["file"]).is_file() and Path(meta["sidecar"]).is_file()
+    assert meta["sandbox"] is True
+    assert res.data.shape[:2] == (512, 512)
+    np.testing.assert_array_equal(src.data, before)  # the source is never overwritten
+
+
+def test_source_removed_mid_run(viewer, qtbot, slow_sandbox):
+    _dw, w = viewer.window.add_plugin_dock_widget(PLUGIN, "Retouch")
+    w.select("enhance")
+    viewer.add_image(np.zeros((300, 300, 3), np.uint8), name="other", rgb=True)
+    w.src.value = viewer.layers["astronaut"]
+    assert w.run() is not None
+    qtbot.waitUntil(lambda: "waiting" in w.job.stages, timeout=10000)
+    viewer.layers.remove("astronaut")
+    viewer.layers.selection.active = viewer.layers["other"]
+    other_before = viewer.layers["other"].data.copy()
+    qtbot.waitUntil(lambda: w.job.worker is None, timeout=30000)
+    assert w.job.last_error is None, w.job.last_error
+    names = [lay.name for lay in viewer.layers]
+    assert "astronaut · AI Photo Enhance" in names
+    assert not any(n.startswith("other ·") for n in names)
+    np.testing.assert_array_equal(viewer.layers["other"].data, other_before)
+
+
+def test_cancel_before_the_task_is_created_costs_nothing(viewer, qtbot, slow_sandbox):
+    _dw, w = viewer.window.add_plugin_dock_widget(PLUGIN, "Background")
+    w.select("sod")
+    n_layers, charges = len(viewer.layers), len(slow_sandbox.ledger)
+    slow_sandbox.inject("delay", path="/_upload/*", delay=1.5)
+    assert w.run() is not None
+    qtbot.waitUntil(lambda: "uploading" in w.job.stages, timeout=10000)
+    w.job.cancel_btn.click()
+    qtbot.waitUntil(lambda: w.job.worker is None, timeout=15000)
+    assert w.job.last_error == "cancelled"
+    assert "cancelled" in w.job.bar.format().lower()
+    assert len(viewer.layers) == n_layers
+    assert len(slow_sandbox.ledger) == charges  # nothing charged
+
+
+def test_cancel_while_waiting_keeps_the_paid_file_but_adds_nothing(viewer, qtbot, slow_sandbox):
+    _dw, w = viewer.window.add_plugin_dock_widget(PLUGIN, "Background")
+    w.select("sod")
+    n_layers = len(viewer.layers)
+    assert w.run() is not None
+    qtbot.waitUntil(lambda: "waiting" in w.job.stages, timeout=10000)
+    w.job.cancel_btn.click()
+    qtbot.waitUntil(lambda: w.job.worker is None, timeout=15000)
+    assert w.job.last_error == "cancelled"
+    assert len(viewer.layers) == n_layers
+    assert "saved to" in w.job.status.text()
+    assert Path(w.job.last_result.files[0]).is_file()
+
+
+def test_service_error_is_a_friendly_notification(viewer, qtbot, slow_sandbox, monkeypatch):
+    import napari_youcam._napari.common as common
+
+    shown: list[str] = []
+    monkeypatch.setattr(common, "show_error", lambda msg: shown.append(msg))
+    slow_sandbox.fail_next_task("error_src_face_too_small")
+    _dw, w = viewer.window.add_plugin_dock_widget(PLUGIN, "Face")
+    w.select("skin-simulation")
+    w.form.set("wrinkle", 0.5)
+    assert w.run() is not None
+    qtbot.waitUntil(lambda: w.job.worker is None, timeout=30000)
+    assert w.job.last_error and shown
+    assert "Traceback" not in shown[0]
+    assert "face" in shown[0].lower()
+
+
+def test_face_reshape_with_picked_face(viewer, qtbot):
+    _dw, w = viewer.window.add_plugin_dock_widget(PLUGIN, "Face")
+    w.select("face-reshape")
+    assert w.face_picker.isVisible() or w.face_picker.isVisibleTo(w)
+    w.face_picker.find_faces()
+    qtbot.waitUntil(lambda: w.face_picker.job.worker is None, timeout=30000)
+    assert w.face_picker.job.last_error is None, w.face_picker.job.last_error
+    shapes = w.face_picker.layer
+    assert shapes is not None and len(shapes.data) >= 1
+    assert shapes.name == "astronaut · faces"
+    # pick the last face by "clicking" inside its rectangle
+    last = len(w.face_picker.boxes) - 1
+    x, y, bw, bh = w.face_picker.boxes[last]
+    assert w.face_picker.face_at(y + bh / 2, x + bw / 2) in range(len(w.face_picker.boxes))
+    w.face_picker.pick(last)
+    assert w.form.values()["index"] == w.face_picker.indices[last]
+    w.form.set("features.face_width", 30) if "features.face_width" in w.form.params else None
+    assert w.run() is not None
+    qtbot.waitUntil(lambda: w.job.worker is None, timeout=30000)
+    assert w.job.last_error is None, w.job.last_error
+    res = viewer.layers["astronaut · AI Face Reshape"]
+    assert res.metadata["youcam"]["params"]["index"] == w.face_picker.indices[last]
+
+
+def test_image_extender_dragged_placement(viewer, qtbot):
+    _dw, p = viewer.window.add_plugin_dock_widget(PLUGIN, "Image extender")
+    p.preset.value = "16:9"
+    plan = p.replan(recenter=True)
+    assert plan is not None and p.layer is not None
+    W, H = plan.canvas
+    assert abs(W / H - 16 / 9) < 0.01
+    x0 = plan.params["input_x"]
+    # drag the canvas rectangle 40 px to the right: the photo moves left on the canvas
+    p.move_canvas(0, 40)
+    assert p.plan is not None and p.error is None
+    assert p.plan.params["input_x"] == x0 - 40
+    # an invalid placement is flagged before anything is sent
+    p.move_canvas(0, 10_000)
+    assert p.plan is None and "Invalid placement" in p.problems.text()
+    assert not p.run_btn.isEnabled()
+    assert p.run() is None
+    p.move_canvas(0, -10_000)
+    assert p.plan is not None
+    # moving the image (its translate) is the other way to place it
+    img = viewer.layers["astronaut"]
+    img.translate = (0, 20)
+    assert p.plan.params["input_x"] == x0 - 40 + 20
+    prev = p.show_preview()
+    assert prev.data.shape[:2] == (H, W)
+    assert p.run() is not None
+    qtbot.waitUntil(lambda: p.job.worker is None, timeout=30000)
+    assert p.job.last_error is None, p.job.last_error
+    res = viewer.layers["astronaut · Image extender"]
+    assert res.metadata["youcam"]["params"]["output_width"] == W
+    assert res.metadata["youcam"]["feature"] == "out-paint"

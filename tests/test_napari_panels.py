@@ -1,0 +1,125 @@
+"""Hand-made panels: skin inspector, templates, settings, layer menu actions."""
+
+from __future__ import annotations
+
+import csv
+import os
+import stat
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from napari_youcam._napari import session
+from napari_youcam._napari.common import sample_data_dir
+from napari_youcam._napari.sample_data import SKIN_ZIP, load_face
+
+PLUGIN = "napari-youcam"
+
+
+@pytest.fixture
+def viewer(make_napari_viewer):
+    session.reset_client()
+    v = make_napari_viewer()
+    v.add_image(load_face(), name="astronaut", rgb=True)
+    yield v
+    session.reset_client()
+
+
+def test_skin_analysis_run_toggle_and_export(viewer, qtbot, tmp_path):
+    _dw, p = viewer.window.add_plugin_dock_widget(PLUGIN, "Skin analysis inspector")
+    p.mode.value = "HD"
+    assert all(c.startswith("hd_") for c in p.concerns.choices)
+    p.concerns.value = []
+    assert p.run() is None and "dst_actions" in p.problems.text()  # refused locally
+    assert p.job.worker is None
+    p.mode.value = "SD"
+    p.concerns.value = ["wrinkle", "pore", "acne", "redness", "oiliness"]
+    assert "12" in p.cost.text()  # 5-8 SD concerns: 12 units
+    assert p.run() is not None
+    qtbot.waitUntil(lambda: p.job.worker is None, timeout=30000)
+    assert p.job.last_error is None, p.job.last_error
+    assert len(p.rows) == 5
+    raws = [float(p.table.item(r, 2).text()) for r in range(p.table.rowCount())]
+    assert raws == sorted(raws, reverse=True)  # raw score first, highest on top
+    concern = p.rows[0].metadata["youcam_skin"]["concern"]
+    layer = p.rows[0]
+    assert layer.visible
+    p.set_visible(concern, False)
+    assert not layer.visible
+    p.set_visible(concern, True)
+    assert layer.visible
+    p.opacity.setValue(25)
+    assert all(abs(lay.opacity - 0.25) < 1e-6 for lay in p.rows)
+    p.set_color(concern, (0, 255, 0))
+    np.testing.assert_allclose(layer.colormap.colors[-1][:3], (0, 1, 0))
+    out = p.export_csv(tmp_path / "scores.csv")
+    rows = list(csv.DictReader(out.open()))
+    assert {r["name"] for r in rows} >= {"wrinkle", "pore", "acne"}
+    assert rows[0].keys() >= {"raw_score", "ui_score", "area_fraction"}
+    assert list(rows[0].keys()).index("raw_score") < list(rows[0].keys()).index("ui_score")
+
+
+def test_inspector_works_on_a_zip_opened_with_the_reader(viewer, qtbot, tmp_path):
+    viewer.open(str(sample_data_dir() / SKIN_ZIP), plugin=PLUGIN)
+    _dw, p = viewer.window.add_plugin_dock_widget(PLUGIN, "Skin analysis inspector")
+    assert p.group.value == "astronaut_skin_analysis_SYNTHETIC"
+    assert len(p.rows) == 8
+    p.set_visible("acne", False)
+    assert not viewer.layers["astronaut_skin_analysis_SYNTHETIC · acne"].visible
+    out = p.export_csv(tmp_path / "s.csv")
+    assert "skin_age" in out.read_text()
+
+
+def test_templates_browser_sets_template_id(viewer, qtbot):
+    _dw, w = viewer.window.add_plugin_dock_widget(PLUGIN, "Hair")
+    w.select("hair-bang", api="v2")
+    assert not w.templates.isHidden()
+    w.templates.load()
+    qtbot.waitUntil(lambda: w.templates.job.worker is None, timeout=30000)
+    assert w.templates.job.last_error is None, w.templates.job.last_error
+    assert w.templates.list.count() >= 1
+    w.templates.pick(0)
+    tid = w.form.values()["template_id"]
+    assert tid and str(tid) in w.templates.chosen.text()
+
+
+def test_settings_saves_0600_and_never_shows_secret(viewer, qtbot):
+    from napari_youcam.api.credentials import config_path, load_config
+
+    _dw, s = viewer.window.add_plugin_dock_widget(PLUGIN, "Settings")
+    assert s.sandbox.value is True  # no credentials: the sandbox is the default
+    assert "SYNTHETIC" in s.state.text()
+    s.generation.value = "v2"
+    secret = "sk-test-0123456789abcdefWXYZ"
+    s.api_key.value = secret
+    s.base_url.value = "http://127.0.0.1:9"
+    path = s.save()
+    assert Path(path) == config_path()
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert load_config()["api_key"] == secret
+    assert s.api_key.value == ""  # emptied after saving
+    assert secret not in s.api_key.native.placeholderText()
+    assert s.api_key.native.placeholderText().endswith("WXYZ)")
+    assert s.sandbox.value is False
+    s.forget()
+    assert "api_key" not in load_config()
+    assert s.sandbox.value is True
+
+
+def test_layers_menu_actions(viewer, qtbot):
+    from napari_youcam._napari import menus
+
+    img = viewer.layers["astronaut"]
+    labels = menus.new_mask_for_image(viewer, img)
+    assert labels.name == "astronaut · mask" and labels.mode == "paint"
+    panel = menus.use_as_replace_mask(viewer, labels)
+    assert panel.feature.value == "obj-replace"
+    assert panel.labels.value.name == labels.name
+    assert panel.image.value.name == "astronaut"
+    # the manifest puts them in the Layers menu (napari 0.9 has no plugin layer context menu)
+    from npe2 import PluginManager
+
+    mf = PluginManager.instance().get_manifest(PLUGIN)
+    menu_ids = set(mf.contributions.menus)
+    assert "napari/layers/annotate" in menu_ids
