@@ -20,26 +20,23 @@ from typing import Any
 import napari.layers
 import numpy as np
 from magicgui.widgets import CheckBox, ComboBox, Container, PushButton, SpinBox, create_widget
-from qtpy.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+from qtpy.QtWidgets import QLabel, QPushButton, QVBoxLayout
 
 from napari_youcam._napari import session
-from napari_youcam._napari.common import image_hw, plane, result_name, show_warning, unwrap
+from napari_youcam._napari.common import image_hw, plane, result_name, show_warning
 from napari_youcam._napari.jobs import JobPanel
+from napari_youcam._napari.panel_base import ServicePanel
 from napari_youcam._napari.results import add_result_layers
 
 PRESETS = ("custom size", "1:1", "4:3", "3:4", "3:2", "2:3", "16:9", "9:16", "21:9")
 OK_COLOR, BAD_COLOR, CROP_COLOR = "#00e5ff", "#ff1744", "#ffea00"
 
 
-class ExtenderPanel(QWidget):
+class ExtenderPanel(ServicePanel):
     """Canvas rectangle + live out-paint plan + run."""
 
     def __init__(self, napari_viewer: "napari.viewer.Viewer") -> None:
-        super().__init__()
-        self.viewer = unwrap(napari_viewer)
-        self.banner = QLabel("")
-        self.banner.setWordWrap(True)
-        self.status: session.Status | None = None
+        super().__init__(napari_viewer)
         self.image = create_widget(annotation=napari.layers.Image, label="image")
         self.preset = ComboBox(label="canvas", choices=list(PRESETS), value="4:3")
         self.width = SpinBox(label="width (px)", min=1, max=8192, value=1024)
@@ -101,29 +98,18 @@ class ExtenderPanel(QWidget):
         if self.image.value is not self._img_watched:
             self._on_image()
 
-    def refresh_status(self) -> None:
-        session.refresh_status_async(self._on_status)
-
-    def _on_status(self, status: session.Status) -> None:
-        self.status = status
-        self.banner.setText(status.banner())
-        self.banner.setStyleSheet("color: #ffd54f;" if status.sandbox else "")
+    def status_changed(self) -> None:
         self._update_cost()
 
     @property
     def api(self) -> str:
-        from napari_youcam.features import FEATURES
-
-        apis = FEATURES["out-paint"].apis
-        want = self.status.api if self.status else "v2"
-        return want if want in apis else apis[0]
+        return self.api_for("out-paint")
 
     def _update_cost(self) -> None:
         from napari_youcam.features import FEATURES
 
         ep = FEATURES["out-paint"].endpoint(self.api)
-        bal = self.status.balance_text() if self.status else "balance: checking…"
-        self.cost.setText(f"cost: {ep.units or '—'} units ({ep.api}) · {bal}")
+        self.cost.setText(f"cost: {ep.units or '—'} units ({ep.api}) · {self.balance_text()}")
 
     def _toggle_crop(self, *_: Any) -> None:
         for w in (self.crop_x, self.crop_y, self.crop_w, self.crop_h):

@@ -22,8 +22,9 @@ from magicgui.widgets import ComboBox, Container, FileEdit, create_widget
 from qtpy.QtWidgets import QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from napari_youcam._napari import session
-from napari_youcam._napari.common import image_hw, plane, show_warning, unwrap
+from napari_youcam._napari.common import image_hw, plane, show_warning
 from napari_youcam._napari.forms import ParamForm
+from napari_youcam._napari.panel_base import ServicePanel
 from napari_youcam._napari.jobs import JobPanel
 from napari_youcam._napari.results import add_result_layers
 
@@ -78,25 +79,21 @@ def plan_text(w: int, h: int, limits: "Limits") -> tuple[str, bool]:
     return f"will be resized {w}×{h} → {ow}×{oh}, {fmt} (result mapped back to {w}×{h})", True
 
 
-class FeatureWidget(QWidget):
+class FeatureWidget(ServicePanel):
     """Generated form for every feature of one family."""
 
     def __init__(self, napari_viewer: "napari.viewer.Viewer", family: str) -> None:
-        super().__init__()
+        super().__init__(napari_viewer)
         from napari_youcam.features import FEATURES
 
-        self.viewer = unwrap(napari_viewer)
         self.family = family
         self.specs: dict[str, FeatureSpec] = {
             k: s for k, s in FEATURES.items() if s.family == family
         }
-        self.status: session.Status | None = None
         self.jobs_started = 0
         self.results: list[Any] = []  # layers added by the last finished job
 
         # ----- top: banner, feature, API/variant
-        self.banner = QLabel("checking the service…")
-        self.banner.setWordWrap(True)
         self.feature = ComboBox(
             label="feature",
             choices=[(s.title, k) for k, s in self.specs.items()],
@@ -270,19 +267,12 @@ class FeatureWidget(QWidget):
         except Exception:
             cost = None
         cost_txt = f"{cost:g} units" if cost is not None else (ep.units or "not documented")
-        bal = self.status.balance_text() if self.status else "balance: checking…"
         self.cost_label.setText(
-            f"<b>cost</b>: {html.escape(cost_txt)} (documented: {html.escape(ep.units or '—')}) · {bal}"
+            f"<b>cost</b>: {html.escape(cost_txt)} (documented: {html.escape(ep.units or '—')}) · "
+            f"{self.balance_text()}"
         )
 
-    def refresh_status(self) -> None:
-        session.refresh_status_async(self._on_status)
-
-    def _on_status(self, status: session.Status) -> None:
-        self.status = status
-        self.banner.setText(status.banner())
-        color = "#ffd54f" if status.sandbox else ("#ff8a80" if status.error else "#a5d6a7")
-        self.banner.setStyleSheet(f"color: {color};")
+    def status_changed(self) -> None:
         self._update_cost()
 
     # ------------------------------------------------------------------ run
@@ -290,7 +280,6 @@ class FeatureWidget(QWidget):
         """Inputs and params for `workflow.run`, or raise InputError listing what to change."""
         from napari_youcam.errors import InputError
         from napari_youcam.features import validate, with_defaults
-        from napari_youcam.features.spec import InputInfo
 
         ep = self.endpoint
         try:

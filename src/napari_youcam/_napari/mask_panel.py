@@ -15,7 +15,7 @@ import napari.layers
 import numpy as np
 from magicgui.widgets import CheckBox, ComboBox, Container, FloatSlider, LineEdit, SpinBox, create_widget
 from qtpy.QtCore import QTimer
-from qtpy.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+from qtpy.QtWidgets import QLabel, QPushButton, QVBoxLayout
 
 from napari_youcam._napari import session
 from napari_youcam._napari.common import (
@@ -24,26 +24,22 @@ from napari_youcam._napari.common import (
     plane,
     result_name,
     show_warning,
-    unwrap,
 )
 from napari_youcam._napari.jobs import JobPanel
+from napari_youcam._napari.panel_base import ServicePanel
 from napari_youcam._napari.results import add_result_layers
 
 MASK_FEATURES = ("generative-fill", "obj-removal", "obj-replace")
 PREVIEW_SUFFIX = "mask preview"
 
 
-class MaskPanel(QWidget):
+class MaskPanel(ServicePanel):
     """Paint a mask on an image and send it to a mask-taking feature."""
 
     def __init__(self, napari_viewer: "napari.viewer.Viewer") -> None:
-        super().__init__()
+        super().__init__(napari_viewer)
         from napari_youcam.features import FEATURES
 
-        self.viewer = unwrap(napari_viewer)
-        self.banner = QLabel("")
-        self.banner.setWordWrap(True)
-        self.status: session.Status | None = None
         self.image = create_widget(annotation=napari.layers.Image, label="image")
         self.labels = create_widget(annotation=Optional_labels(), label="mask layer")
         self.new_btn = QPushButton("New mask for this image (brush ready)")
@@ -104,13 +100,7 @@ class MaskPanel(QWidget):
         self.controls.reset_choices()
         self._watch()
 
-    def refresh_status(self) -> None:
-        session.refresh_status_async(self._on_status)
-
-    def _on_status(self, status: session.Status) -> None:
-        self.status = status
-        self.banner.setText(status.banner())
-        self.banner.setStyleSheet("color: #ffd54f;" if status.sandbox else "")
+    def status_changed(self) -> None:
         self._on_feature()
 
     # ------------------------------------------------------------------ mask
@@ -202,22 +192,14 @@ class MaskPanel(QWidget):
             self.viewer.layers.selection.active = layer
 
     # ------------------------------------------------------------------ run
-    def _api(self, key: str) -> str:
-        from napari_youcam.features import FEATURES
-
-        apis = FEATURES[key].apis
-        want = self.status.api if self.status else "v2"
-        return want if want in apis else apis[0]
-
     def _on_feature(self, *_: Any) -> None:
         from napari_youcam.features import FEATURES
 
         key = self.feature.value
-        ep = FEATURES[key].endpoint(self._api(key))
+        ep = FEATURES[key].endpoint(self.api_for(key))
         self.uses_prompt = any(p.name == "prompt" for p in ep.params)
         self.prompt.visible = self.uses_prompt
-        bal = self.status.balance_text() if self.status else "balance: checking…"
-        self.cost.setText(f"cost: {ep.units or '—'} units ({ep.api}) · {bal}")
+        self.cost.setText(f"cost: {ep.units or '—'} units ({ep.api}) · {self.balance_text()}")
 
     def run(self) -> Any:
         from napari_youcam import workflow
@@ -226,7 +208,7 @@ class MaskPanel(QWidget):
         from napari_youcam.imaging import check_mask
 
         key = self.feature.value
-        api = self._api(key)
+        api = self.api_for(key)
         self.problems.setText("")
         img = self.image.value
         try:

@@ -102,6 +102,10 @@ class Status:
             )
         return f"YouCam service ({self.api} API)."
 
+    def color(self) -> str:
+        """Banner colour: amber for the sandbox, red when unreachable, green for the service."""
+        return "#ffd54f" if self.sandbox else ("#ff8a80" if self.error else "#a5d6a7")
+
     def balance_text(self) -> str:
         if self.balance is None:
             return "balance: unknown"

@@ -32,27 +32,23 @@ from qtpy.QtWidgets import (
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
-    QWidget,
 )
 
 from napari_youcam._napari import session
-from napari_youcam._napari.common import plane, show_info, show_warning, unwrap
+from napari_youcam._napari.common import plane, show_info, show_warning
 from napari_youcam._napari.jobs import JobPanel
+from napari_youcam._napari.panel_base import ServicePanel
 from napari_youcam._napari.results import add_result_layers
 from napari_youcam._napari.skin_layers import SKIN_KEY, concern_colormap, skin_groups
 
 COLUMNS = ("show", "concern", "raw score", "ui score", "area %", "colour")
 
 
-class SkinPanel(QWidget):
+class SkinPanel(ServicePanel):
     """Run skin analysis and inspect the masks of any skin result in the viewer."""
 
     def __init__(self, napari_viewer: "napari.viewer.Viewer") -> None:
-        super().__init__()
-        self.viewer = unwrap(napari_viewer)
-        self.status: session.Status | None = None
-        self.banner = QLabel("")
-        self.banner.setWordWrap(True)
+        super().__init__(napari_viewer)
         self.image = create_widget(annotation=napari.layers.Image, label="face photo")
         self.mode = RadioButtons(label="mode", choices=["SD", "HD"], value="SD", orientation="horizontal")
         self.concerns = Select(label="concerns", choices=[])
@@ -119,23 +115,13 @@ class SkinPanel(QWidget):
             self.group.value = current if current in groups else groups[-1]
         self.refresh_table()
 
-    def refresh_status(self) -> None:
-        session.refresh_status_async(self._on_status)
-
-    def _on_status(self, status: session.Status) -> None:
-        self.status = status
-        self.banner.setText(status.banner())
-        self.banner.setStyleSheet("color: #ffd54f;" if status.sandbox else "")
+    def status_changed(self) -> None:
         self._on_mode()
 
     # ------------------------------------------------------------------ run side
     @property
     def api(self) -> str:
-        from napari_youcam.features import FEATURES
-
-        apis = FEATURES["skin-analysis"].apis
-        want = self.status.api if self.status else "v2"
-        return want if want in apis else apis[0]
+        return self.api_for("skin-analysis")
 
     def _on_mode(self, *_: Any) -> None:
         from napari_youcam.features import FEATURES
@@ -158,9 +144,8 @@ class SkinPanel(QWidget):
             c = unit_cost(ep, self.params())
         except Exception:
             c = None
-        bal = self.status.balance_text() if self.status else "balance: checking…"
         self.cost.setText(f"cost: {'—' if c is None else f'{c:g}'} units ({len(self.concerns.value or [])} "
-                          f"{self.mode.value} concerns; documented: {ep.units or '—'}) · {bal}")
+                          f"{self.mode.value} concerns; documented: {ep.units or '—'}) · {self.balance_text()}")
 
     def run(self) -> Any:
         from napari_youcam import workflow

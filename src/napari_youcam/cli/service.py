@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from napari_youcam.errors import InputError, YouCamError
+from napari_youcam.errors import InputError
 
 SANDBOX_LINE = "SANDBOX: no credentials configured, results are synthetic"
 

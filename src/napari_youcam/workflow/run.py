@@ -12,10 +12,8 @@ Two promises shape this module:
 
 from __future__ import annotations
 
-import io
 import json
 import logging
-import mimetypes
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -165,19 +163,6 @@ def _read_result_image(path: Path) -> np.ndarray:
         return np.asarray(im)
 
 
-@dataclass
-class _Prepared:
-    """What was uploaded for one role, and how it maps back."""
-
-    role: str
-    file_id: str
-    info: Any = None
-    transform: Any = None
-    notes: list[str] = field(default_factory=list)
-    nbytes: int = 0
-    format: str = ""
-
-
 # ---------------------------------------------------------------------- run
 def run(feature: str, source: Any = None, *, mask: Any = None, refs: Sequence[Any] = (),
         params: dict[str, Any] | None = None, api: str | None = None, variant: str | None = None,
@@ -242,7 +227,6 @@ def run(feature: str, source: Any = None, *, mask: Any = None, refs: Sequence[An
         raise InputError(f"{spec.key} needs a source {src_input.kind}")
 
     uploads: list[tuple[str, bytes | Path, str, str]] = []  # (role, data, content_type, name)
-    prepared: dict[str, list[_Prepared]] = {}
     infos: dict[str, Any] = {}
     src_arr: np.ndarray | None = None
     main_tf = None
