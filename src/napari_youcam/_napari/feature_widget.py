@@ -43,27 +43,6 @@ FAMILY_TITLES = {
 }
 
 
-def limits_text(limits: "Limits") -> str:
-    """The endpoint's documented input limits, in one line."""
-    op = "<" if limits.long_strict else "≤"
-    parts = []
-    if limits.long_max:
-        parts.append(f"long side {op} {limits.long_max}")
-    if limits.width_max:
-        parts.append(f"width {op} {limits.width_max}")
-    if limits.height_max:
-        parts.append(f"height {op} {limits.height_max}")
-    if limits.short_min:
-        parts.append(f"short side ≥ {limits.short_min}")
-    if limits.side_min:
-        parts.append(f"sides ≥ {limits.side_min}")
-    parts.append("/".join(f.upper() for f in limits.formats if f != "jpeg"))
-    parts.append(f"< {limits.max_bytes // (1024 * 1024)} MB")
-    if limits.note:
-        parts.append(limits.note)
-    return "; ".join(parts)
-
-
 def plan_text(w: int, h: int, limits: "Limits") -> tuple[str, bool]:
     """What will happen to a w×h image (from `imaging`'s fit), and whether it can be sent."""
     from napari_youcam.errors import InputError
@@ -248,7 +227,7 @@ class FeatureWidget(ServicePanel):
             limits = limits_for(ep, self.form.values())
         except Exception:
             limits = ep.limits
-        lines = [f"<b>limits</b>: {html.escape(limits_text(limits))}"]
+        lines = [f"<b>limits</b>: {html.escape(limits.describe())}"]
         layer = self.src.value if self.uses.get('src') else None
         if layer is not None:
             h, w = image_hw(layer)
@@ -422,5 +401,5 @@ hair_widget = _family_class("hair")
 fashion_widget = _family_class("fashion")
 video_widget = _family_class("video")
 
-__all__ = ["FeatureWidget", "limits_text", "plan_text"]
+__all__ = ["FeatureWidget", "plan_text"]
 

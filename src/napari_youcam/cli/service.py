@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from napari_youcam.api.session import SANDBOX_NOTICE
 from napari_youcam.errors import InputError
 
-SANDBOX_LINE = "SANDBOX: no credentials configured, results are synthetic"
 
 
 def register(subparsers: Any) -> None:
@@ -68,7 +68,7 @@ def _client(args: argparse.Namespace) -> Any:
 
     client = default_client(api=getattr(args, "api", None), base_url=getattr(args, "base_url", None))
     if getattr(client, "is_sandbox", False):
-        print(SANDBOX_LINE, file=sys.stderr)
+        print(SANDBOX_NOTICE, file=sys.stderr)
     return client
 
 
@@ -123,8 +123,9 @@ def _spec_json(spec: Any) -> dict[str, Any]:
             "params": [{"name": p.name, "kind": p.kind, "required": p.required, "default": p.default,
                         "minimum": p.minimum, "maximum": p.maximum, "choices": list(p.choices),
                         "help": p.help} for p in e.params],
-            "limits": {"long_max": e.limits.long_max, "short_min": e.limits.short_min,
-                       "formats": list(e.limits.formats), "max_bytes": e.limits.max_bytes},
+            "limits": {"long_max": e.limits.long_max, "long_strict": e.limits.long_strict,
+                       "short_min": e.limits.short_min, "formats": list(e.limits.formats),
+                       "max_bytes": e.limits.max_bytes, "text": e.limits.describe()},
         })
     return {"key": spec.key, "title": spec.title, "family": spec.family, "apis": list(spec.apis),
             "summary": spec.summary, "endpoints": eps}
@@ -147,6 +148,7 @@ def cmd_features(args: argparse.Namespace) -> int:
             ins = ", ".join(f"{i.role}{'' if i.required else '?'}" for i in e.inputs) or "-"
             print(f"  {e.api}:{e.variant}  POST {e.task_path}  inputs: {ins}  output: {e.output}"
                   + (f"  units: {e.units}" if e.units else ""))
+            print(f"      limits: {e.limits.describe()}")
             for p in e.params:
                 rng = ""
                 if p.choices:
@@ -220,7 +222,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if res.cancel_requested:
         print("note: cancel came after the task was created; the paid result was saved", file=sys.stderr)
     if res.sandbox:
-        print(SANDBOX_LINE, file=sys.stderr)
+        print("SANDBOX: the files above are synthetic (no credentials configured)", file=sys.stderr)
     return 0
 
 

@@ -117,6 +117,32 @@ class Limits:
     def jpeg_only(self) -> bool:
         return "png" not in self.formats
 
+    def size_rules(self) -> str:
+        """The dimension rules in words ("long side ≤ 4096, short side ≥ 480")."""
+        op = "<" if self.long_strict else "≤"
+        parts = []
+        if self.long_max:
+            parts.append(f"long side {op} {self.long_max}")
+        if self.width_max:
+            parts.append(f"width {op} {self.width_max}")
+        if self.height_max:
+            parts.append(f"height {op} {self.height_max}")
+        if self.short_min:
+            parts.append(f"short side ≥ {self.short_min}")
+        if self.side_min:
+            parts.append(f"both sides ≥ {self.side_min}")
+        if self.long_min:
+            parts.append(f"long side ≥ {self.long_min}")
+        return ", ".join(parts) or "no size limits"
+
+    def describe(self) -> str:
+        """Every documented input limit in one line, for widgets and `youcam features`."""
+        formats = "/".join(f.upper() for f in self.formats if f != "jpeg")
+        parts = [self.size_rules(), formats, f"< {self.max_bytes // (1024 * 1024)} MB"]
+        if self.note:
+            parts.append(self.note)
+        return "; ".join(parts)
+
 
 Rule = Callable[
     [Mapping[str, Any], "Mapping[str, Sequence[InputInfo]] | None", "Endpoint"],

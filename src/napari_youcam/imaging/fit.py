@@ -78,24 +78,6 @@ def _caps(limits: Limits) -> tuple[int | None, int | None, int | None]:
     return long_cap, w_cap, h_cap
 
 
-def _rules_text(limits: Limits) -> str:
-    op = "<" if limits.long_strict else "≤"
-    parts = []
-    if limits.long_max:
-        parts.append(f"long side {op} {limits.long_max}")
-    if limits.width_max:
-        parts.append(f"width {op} {limits.width_max}")
-    if limits.height_max:
-        parts.append(f"height {op} {limits.height_max}")
-    if limits.short_min:
-        parts.append(f"short side ≥ {limits.short_min}")
-    if limits.side_min:
-        parts.append(f"both sides ≥ {limits.side_min}")
-    if getattr(limits, "long_min", None):
-        parts.append(f"long side ≥ {limits.long_min}")
-    return ", ".join(parts) or "no size limits"
-
-
 def _ok(w: int, h: int, limits: Limits) -> bool:
     long_cap, w_cap, h_cap = _caps(limits)
     if long_cap is not None and max(w, h) > long_cap:
@@ -177,7 +159,7 @@ def _conflict_message(w: int, h: int, limits: Limits) -> str:
         what = "tall"
     ratio = max(w, h) / min(w, h)
     msg = (
-        f"{w}×{h} cannot be resized to meet {_rules_text(limits)} at the same aspect "
+        f"{w}×{h} cannot be resized to meet {limits.size_rules()} at the same aspect "
         f"ratio: it is {ratio:.3g}:1 and at most {max_ratio:.3g}:1 fits"
     )
     if max_ratio >= 1:
