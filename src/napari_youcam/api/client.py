@@ -83,6 +83,22 @@ def _feature_slug(endpoint: Any) -> str:
     return path.split("/task/", 1)[1] if "/task/" in path else path.rsplit("/", 1)[-1]
 
 
+def _check_base_url(url: str) -> None:
+    """Refuse a base URL that cannot work before any request (`InputError`, exit 2)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        host = None
+    if parts.scheme not in ("http", "https") or not host:
+        shown = url.split("@")[-1]  # never echo user:password@ if someone put it there
+        raise InputError(f"service URL {shown!r} is not an http(s) URL: set --base-url or YOUCAM_BASE_URL "
+                         f"like {DEFAULT_BASE_URL}")
+
+
 class Client:
     """A YouCam API client (thread-safe: share one per process).
 
@@ -103,6 +119,7 @@ class Client:
         self.api = credentials.api
         self.base_url = (base_url or credentials.base_url or os.environ.get("YOUCAM_BASE_URL")
                          or DEFAULT_BASE_URL).rstrip("/")
+        _check_base_url(self.base_url)
         if file_endpoint not in ("auto", "universal", "per-feature"):
             raise InputError("file_endpoint must be 'auto', 'universal' or 'per-feature'")
         self.file_endpoint = file_endpoint

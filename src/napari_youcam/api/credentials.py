@@ -70,6 +70,10 @@ def save_config(values: dict[str, Any], path: Path | None = None) -> Path:
     return p
 
 
+class NoCredentialsError(InputError):
+    """Neither an API key nor a client id + secret is configured."""
+
+
 def _fingerprint(secret: str | None) -> str:
     if not secret:
         return "-"
@@ -90,8 +94,22 @@ class Credentials:
     base_url: str | None = None
 
     def __post_init__(self) -> None:
+        # Pasted values often carry a newline or spaces (config file, settings panel);
+        # strip them here so every source of credentials behaves the same.
+        for name in ("api_key", "client_id", "client_secret", "base_url"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                object.__setattr__(self, name, value.strip() or None)
+        # The key travels as an HTTP header: anything but visible ASCII would fail
+        # deep inside httpx (a traceback, or a misleading "connection failed").
+        # Never echo the value: say which setting to fix.
+        for name, env in (("api_key", "YOUCAM_API_KEY"), ("client_id", "YOUCAM_CLIENT_ID")):
+            value = getattr(self, name)
+            if value and not (value.isascii() and value.isprintable() and " " not in value):
+                raise InputError(f"{env} (or the saved setting) contains characters a credential cannot have (spaces, "
+                                 "non-ASCII or control characters): copy it again from the API console")
         if not self.api_key and not (self.client_id and self.client_secret):
-            raise InputError(
+            raise NoCredentialsError(
                 "credentials need an API key (YOUCAM_API_KEY) or a client id and secret "
                 "(YOUCAM_CLIENT_ID + YOUCAM_CLIENT_SECRET)"
             )
@@ -135,9 +153,11 @@ class Credentials:
 
     @classmethod
     def try_from_env(cls, env: dict[str, str] | None = None) -> "Credentials | None":
+        """None when no credentials are set; a malformed one still raises `InputError`
+        (falling back to the sandbox would hide a typo behind synthetic results)."""
         try:
             return cls.from_env(env)
-        except InputError:
+        except NoCredentialsError:
             return None
 
     @classmethod
@@ -147,5 +167,5 @@ class Credentials:
         try:
             return cls(api_key=cfg.get("api_key"), client_id=cfg.get("client_id"),
                        client_secret=cfg.get("client_secret"), base_url=cfg.get("base_url"))
-        except InputError:
+        except NoCredentialsError:
             return None

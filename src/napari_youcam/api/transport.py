@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -70,6 +71,8 @@ class Transport:
                  secrets: Callable[[], tuple[str | None, ...]] = tuple,
                  user_agent: str = "napari-youcam"):
         self.base_url = base_url.rstrip("/")
+        # For messages: the URL without any user:password@ part.
+        self.shown_url = re.sub(r"//[^/@]*@", "//", self.base_url)
         self.auth = auth
         self.timeout = float(timeout)
         self.retry = retry or RetryPolicy()
@@ -139,7 +142,9 @@ class Transport:
                 if retryable and attempt < self.retry.attempts and self._budget_ok(delay, deadline):
                     self.sleep(delay)
                     continue
-                msg = f"{what}: {_describe(exc)}"
+                msg = f"{what}: {_describe(exc)} talking to {self.shown_url}"
+                if isinstance(exc, httpx.ConnectError):
+                    msg += " — check the service URL (--base-url / YOUCAM_BASE_URL) and the network"
                 if kind == "create" and not never_sent:
                     msg += ("; the service may have received the request — check the task list / "
                             "credit history before running it again")

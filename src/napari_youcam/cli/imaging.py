@@ -20,34 +20,28 @@ from napari_youcam.errors import InputError
 # ------------------------------------------------------------------ file helpers
 
 def read_image(path: str | Path) -> np.ndarray:
-    """An image or .npy file as a numpy array (RGB(A) order, dtype kept: 16-bit stays 16-bit)."""
-    p = Path(path)
-    if not p.exists():
-        raise FileNotFoundError(2, "No such file", str(p))
-    if p.suffix.lower() == ".npy":
-        return np.load(p, allow_pickle=False)
-    import cv2
+    """An image or .npy file as a numpy array (RGB(A) order, dtype kept: 16-bit stays 16-bit).
 
-    arr = cv2.imdecode(np.fromfile(p, np.uint8), cv2.IMREAD_UNCHANGED)
-    if arr is None:
-        try:
-            from PIL import Image
+    EXIF orientation is applied and decompression bombs are refused (`InputError`),
+    exactly as `youcam run` reads its inputs.
+    """
+    from napari_youcam.imaging.io import read_image_file
 
-            with Image.open(p) as im:
-                return np.asarray(im)
-        except Exception:  # noqa: BLE001
-            raise InputError(f"{p} is not an image we can read (PNG, JPEG, TIFF, BMP, WebP or .npy)") from None
-    if arr.ndim == 3 and arr.shape[2] == 3:
-        arr = cv2.cvtColor(arr, cv2.COLOR_BGR2RGB)
-    elif arr.ndim == 3 and arr.shape[2] == 4:
-        arr = cv2.cvtColor(arr, cv2.COLOR_BGRA2RGBA)
-    return arr
+    return read_image_file(path, what="image")
 
 
 def write_bytes(path: str | Path, data: bytes) -> Path:
+    """Write an output file (creating its folder); `InputError` naming the path when it cannot be."""
     p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_bytes(data)
+    if p.is_dir():
+        raise InputError(f"output {p} is a folder: give a file name, e.g. {p / 'out.png'}")
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(data)
+    except OSError as exc:
+        raise InputError(f"cannot write {p} ({exc.strerror or exc}"
+                         + (f": {exc.filename}" if exc.filename and str(exc.filename) != str(p) else "")
+                         + "): choose another output path") from None
     return p
 
 
@@ -115,7 +109,13 @@ def cmd_mask(args: argparse.Namespace) -> int:
     shape = None
     if args.like:
         shape = read_image(args.like).shape
-    ids = [int(v) for v in args.labels_only.split(",")] if args.labels_only else None
+    ids = None
+    if args.labels_only:
+        try:
+            ids = [int(v) for v in args.labels_only.split(",") if v.strip()]
+        except ValueError:
+            raise InputError(f"--labels {args.labels_only!r}: give label values as whole numbers, "
+                             "e.g. --labels 1,3") from None
     m = labels_to_mask(labels, shape=shape, labels=ids, grow=args.grow, feather=args.feather, invert=args.invert)
     out = write_bytes(args.output, mask_png_bytes(m))
     frac = float((m > 0).mean())

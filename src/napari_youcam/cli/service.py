@@ -33,7 +33,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--mask", help="mask image (white/non-zero = area to change)")
     p.add_argument("--ref", action="append", default=[], metavar="PATH", help="reference image (repeatable)")
     p.add_argument("--set", action="append", default=[], metavar="K=V", dest="sets",
-                   help="parameter (value parsed as JSON when possible), e.g. --set scale=2")
+                   help="parameter, e.g. --set scale=2; numbers, true/false and lists are parsed as JSON, "
+                        "text parameters (prompt, ids, colours) are taken verbatim")
     p.add_argument("--variant", help="endpoint variant (see `youcam features FEATURE`)")
     p.add_argument("--out", help="results folder (default: YOUCAM_RESULTS_DIR or the user data dir)")
     p.add_argument("--api", choices=("v2", "v1"), help="API generation (default: from the credentials)")
@@ -72,8 +73,14 @@ def _client(args: argparse.Namespace) -> Any:
     return client
 
 
-def parse_sets(items: list[str]) -> dict[str, Any]:
-    """``k=v`` pairs; values parsed as JSON (numbers, true/false, lists, objects) else text."""
+def parse_sets(items: list[str], *, text: Any = ()) -> dict[str, Any]:
+    """``k=v`` pairs; values parsed as JSON (numbers, true/false, lists, objects) else text.
+
+    Names in ``text`` (the feature's text parameters: prompts, ids, colours, named
+    choices) keep the value verbatim, so ``--set prompt=1984`` or ``prompt=null``
+    is the text the user typed, not a number or a missing value.
+    """
+    text = set(text or ())
     out: dict[str, Any] = {}
     for item in items:
         if "=" not in item:
@@ -82,11 +89,29 @@ def parse_sets(items: list[str]) -> dict[str, Any]:
         k = k.strip()
         if not k:
             raise InputError(f"--set {item!r}: the name is empty")
+        if k in text:
+            out[k] = v
+            continue
         try:
             out[k] = json.loads(v)
         except ValueError:
             out[k] = v
     return out
+
+
+def text_params(feature: Any) -> set[str]:
+    """Parameter names of a feature whose values are text on every endpoint."""
+    from napari_youcam import features as F
+
+    spec = F.get(feature)
+    text: set[str] = set()
+    other: set[str] = set()
+    for e in spec.endpoints:
+        for p in e.params:
+            is_text = p.kind in ("str", "color") or (
+                p.kind == "enum" and bool(p.choices) and all(isinstance(c, str) for c in p.choices))
+            (text if is_text else other).add(p.name)
+    return text - other
 
 
 class _Bar:
@@ -168,7 +193,7 @@ def cmd_features(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from napari_youcam import workflow
 
-    params = parse_sets(args.sets)
+    params = parse_sets(args.sets, text=text_params(args.feature))
     for label, path in [("source", args.src), ("mask", args.mask), *[("ref", r) for r in args.ref]]:
         if path and not Path(path).is_file():
             raise InputError(f"{label}: no such file: {path}")
@@ -263,10 +288,12 @@ def cmd_credits(args: argparse.Namespace) -> int:
 def cmd_sandbox(args: argparse.Namespace) -> int:
     from napari_youcam.sandbox import Sandbox
 
+    if not 0 <= args.port <= 65535:
+        raise InputError(f"--port {args.port}: use a port in 0..65535 (0 = any free port)")
     sb = Sandbox(port=args.port)
     try:
         sb.start()
-    except OSError as exc:
+    except (OSError, OverflowError) as exc:
         raise InputError(f"cannot listen on port {args.port}: {exc.strerror or exc}") from None
     try:
         print(f"sandbox listening at {sb.base_url} (synthetic results, no real units)")

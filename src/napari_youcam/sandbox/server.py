@@ -9,8 +9,10 @@ before routing, because they model the network and the front door, not the API.
 
 from __future__ import annotations
 
+import logging
 import socket
 import struct
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,6 +24,8 @@ from .faults import Fault, FaultSet, status_body
 from .files import FileStore
 from .service import RateLimiter, Reply, Service
 
+log = logging.getLogger("napari_youcam.sandbox")
+
 _request_counter = 0
 _counter_lock = threading.Lock()
 
@@ -32,6 +36,15 @@ def _request_id() -> str:
     with _counter_lock:
         _request_counter += 1
         return str((int(time.time() * 1000) << 22) | (_request_counter & 0x3FFFFF))
+
+
+class _BadRequest(Exception):
+    """The request cannot be read (bad Content-Length or chunk size)."""
+
+
+# A client that goes away mid-request (a cancelled job, a closed laptop, a test that
+# drops the connection) is normal life for a server, not an error worth a traceback.
+_DISCONNECTS = (ConnectionError, TimeoutError, socket.timeout)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -58,7 +71,11 @@ class _Handler(BaseHTTPRequestHandler):
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
             chunks = []
             while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                line = self.rfile.readline().split(b";")[0].strip()
+                try:
+                    size = int(line or b"0", 16)
+                except ValueError:
+                    raise _BadRequest("malformed chunked body") from None
                 if size == 0:
                     while self.rfile.readline() not in (b"\r\n", b"\n", b""):
                         pass
@@ -66,7 +83,10 @@ class _Handler(BaseHTTPRequestHandler):
                 chunks.append(self.rfile.read(size))
                 self.rfile.readline()
             return b"".join(chunks)
-        n = int(self.headers.get("Content-Length") or 0)
+        raw = (self.headers.get("Content-Length") or "0").strip()
+        if not raw.isdigit():
+            raise _BadRequest(f"Content-Length {raw!r} is not a byte count")
+        n = int(raw)
         return self.rfile.read(n) if n > 0 else b""
 
     def _reset(self) -> None:
@@ -85,8 +105,15 @@ class _Handler(BaseHTTPRequestHandler):
         sb: Sandbox = self.server.sandbox
         parts = urlsplit(self.path)
         path, query = parts.path, parts.query
-        body = self._read_body()
         headers = {k.lower(): v for k, v in self.headers.items()}
+        try:
+            body = self._read_body()
+        except _BadRequest as exc:
+            # The body cannot be delimited: answer 400 and close (the stream is unusable).
+            entry = sb._log(self.command, path, query, headers, 0)
+            self.close_connection = True
+            self._send(Reply(400, {"status": 400, "error": str(exc), "error_code": "BadRequest"}), entry)
+            return
         entry = sb._log(self.command, path, query, headers, len(body))
         fault = sb._faults.take(self.command, path)
         drop_body = False
@@ -142,6 +169,17 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, addr: tuple[str, int], sandbox: "Sandbox"):
         self.sandbox = sandbox
         super().__init__(addr, _Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Client disconnects: one debug line. Anything else: logged with its traceback.
+
+        (socketserver's default prints every one of them to stderr.)
+        """
+        info = sys.exc_info()
+        if isinstance(info[1], _DISCONNECTS):
+            log.debug("client %s went away: %s", client_address, type(info[1]).__name__)
+            return
+        log.error("sandbox: error while serving %s", client_address, exc_info=info)
 
 
 class Sandbox:

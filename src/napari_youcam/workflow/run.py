@@ -24,7 +24,14 @@ from urllib.parse import urlparse
 import numpy as np
 
 from napari_youcam.errors import InputError, YouCamError
-from napari_youcam.workflow.sidecar import Sidecar, default_results_dir, make_job_dir, now_iso, sha256_of
+from napari_youcam.workflow.sidecar import (
+    Sidecar,
+    default_results_dir,
+    ensure_results_dir,
+    make_job_dir,
+    now_iso,
+    sha256_of,
+)
 
 log = logging.getLogger("napari_youcam.workflow")
 
@@ -96,19 +103,9 @@ def _load_image(src: Any, what: str) -> np.ndarray:
     if isinstance(src, np.ndarray):
         return src
     if isinstance(src, (str, Path)):
-        p = Path(src)
-        if not p.is_file():
-            raise InputError(f"{what}: no such file: {p}")
-        from PIL import Image
+        from napari_youcam.imaging.io import read_image_file
 
-        try:
-            with Image.open(p) as im:
-                im.load()
-                if im.mode not in ("L", "RGB", "RGBA", "I;16", "I", "F"):
-                    im = im.convert("RGBA" if "A" in im.getbands() else "RGB")
-                return np.asarray(im)
-        except (OSError, ValueError) as exc:
-            raise InputError(f"{what}: cannot read {p.name} as an image ({exc})") from None
+        return read_image_file(src, what=what)
     if hasattr(src, "__array__"):
         return np.asarray(src)
     raise InputError(f"{what}: expected an array or an image path, got {type(src).__name__}")
@@ -119,6 +116,20 @@ def _load_mask(mask: Any) -> np.ndarray:
     if arr.ndim == 3:  # a painted RGB(A) mask file: any non-black pixel counts
         arr = arr[..., :3].max(axis=2)
     return arr
+
+
+# Top-level box types an MP4 / QuickTime file starts with (ISO/IEC 14496-12, QTFF).
+_MP4_BOXES = {b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot", b"uuid"}
+
+
+def _looks_like_mp4(path: Path) -> bool:
+    """True when the file starts like an ISO media (MP4/MOV) file: a box header."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+    except OSError:
+        return False
+    return len(head) == 8 and head[4:8] in _MP4_BOXES
 
 
 def _limits_for(endpoint: Any, params: dict[str, Any]) -> Any:
@@ -186,6 +197,15 @@ def run(feature: str, source: Any = None, *, mask: Any = None, refs: Sequence[An
     # ------------------------------------------------------------ validating
     report("validating", 0.0)
     spec = F.get(feature)
+    try:
+        deadline = float(deadline)
+    except (TypeError, ValueError):
+        raise InputError(f"the deadline must be a number of seconds, got {deadline!r}") from None
+    if not deadline > 0:  # also refuses NaN
+        # A created task is billed; a deadline that has passed before the first poll
+        # would abandon every result it pays for.
+        raise InputError(f"the deadline must be more than 0 seconds, got {deadline:g}: "
+                         "give the task time to finish (default 600)")
     if client is None:
         from napari_youcam.api.session import default_client
 
@@ -201,6 +221,8 @@ def run(feature: str, source: Any = None, *, mask: Any = None, refs: Sequence[An
     params = dict(params or {})
     F.check(spec, params, None, api=api, variant=endpoint.variant)
     sandbox = bool(getattr(client, "is_sandbox", False))
+    # Where the paid result will go must be known to work before anything is sent.
+    job_root = ensure_results_dir(out_dir if out_dir is not None else default_results_dir())
     if _cancelled(cancel):
         raise CancelledError("cancelled before anything was sent; nothing was charged")
 
@@ -249,6 +271,11 @@ def run(feature: str, source: Any = None, *, mask: Any = None, refs: Sequence[An
                 if fmts and ext.lstrip(".") not in fmts:
                     raise InputError(f"source: {p.name}: {spec.key} accepts {', '.join(fmts)} videos")
                 vdata, vname, ctype, nbytes = p, p.name, _VIDEO_TYPES.get(ext, "video/mp4"), p.stat().st_size
+                if nbytes == 0:
+                    raise InputError(f"source: {p.name} is empty (0 bytes): choose a video file")
+                if not _looks_like_mp4(p):
+                    raise InputError(f"source: {p.name} is not an MP4/MOV video (no ISO media header): "
+                                     "export it as MP4 (H.264)")
             max_b = getattr(limits, "max_bytes", 100 * 1024 * 1024)
             if nbytes >= max_b:
                 raise InputError(f"source: the video is {nbytes / 2**20:.1f} MiB; it must be under "
@@ -308,16 +335,18 @@ def run(feature: str, source: Any = None, *, mask: Any = None, refs: Sequence[An
         inp = endpoint.input(role)
         body_files[role] = ids if (inp is not None and inp.many) else ids[0]
     body = F.build_body(endpoint, body_files, params, request_id=request_id)
-    job_root = Path(out_dir) if out_dir is not None else default_results_dir()
     if _cancelled(cancel):  # last moment at which cancelling is free
         raise CancelledError("cancelled before the task was created; nothing was charged")
-    task_id = client.create_task(endpoint, body)
-    times["created"] = now_iso()
-    # From here the task is (or will be) paid for: record it on disk at once.
-    job_dir = make_job_dir(job_root, spec.key)
+    # The job's record is on disk BEFORE the (billed) create request, so a task
+    # can never be paid for without a place to keep its id and result.
+    try:
+        job_dir = make_job_dir(job_root, spec.key)
+    except OSError as exc:
+        raise InputError(f"cannot create a job folder in {job_root} ({exc.strerror or exc}); "
+                         "nothing was charged: choose another results folder") from None
     sidecar = Sidecar(job_dir / "youcam-job.json", {
         "feature": spec.key, "title": spec.title, "api": api, "variant": endpoint.variant,
-        "task_path": endpoint.task_path, "params": params, "task_id": task_id,
+        "task_path": endpoint.task_path, "params": params, "task_id": None,
         "request_id": request_id if api == "v1" else None,
         "source_sha256": src_hash,
         "source_shape": list(src_arr.shape) if src_arr is not None else None,
@@ -327,10 +356,33 @@ def run(feature: str, source: Any = None, *, mask: Any = None, refs: Sequence[An
                      "bytes": len(d) if isinstance(d, (bytes, bytearray)) else Path(d).stat().st_size}
                     for r, d, ct, nm in uploads],
         "unit_cost_estimate": _safe_cost(F, endpoint, params),
-        "sandbox": sandbox, "status": "running", "files": [], "times": times,
-        "cancel_requested": _cancelled(cancel),
+        "sandbox": sandbox, "status": "creating", "files": [], "times": times,
+        "cancel_requested": False,
     })
-    sidecar.update()
+    try:
+        sidecar.update()
+    except OSError as exc:
+        _remove_job_dir(job_dir)
+        raise InputError(f"cannot write the job record in {job_dir} ({exc.strerror or exc}); "
+                         "nothing was charged: choose another results folder") from None
+    try:
+        task_id = client.create_task(endpoint, body)
+    except BaseException as exc:
+        if _create_may_have_happened(exc):
+            # The service may have started (and will bill) a task we cannot see:
+            # keep the record so the user can reconcile it with the credit history.
+            _try_update(sidecar, status="create_uncertain", error=str(exc),
+                        times={**times, "failed": now_iso()})
+        else:
+            _remove_job_dir(job_dir)  # refused: nothing was created, nothing to keep
+        raise
+    times["created"] = now_iso()
+    # From here the task is (or will be) paid for: record its id at once.
+    try:
+        sidecar.update(task_id=task_id, status="running", times=times, cancel_requested=_cancelled(cancel))
+    except OSError as exc:
+        raise YouCamError(f"task {task_id} was created (and will be billed) but its record could not be "
+                          f"written to {sidecar.path} ({exc.strerror or exc}); keep this task id") from None
     report("creating", 1.0)
 
     # ------------------------------------------------------------ waiting
@@ -390,6 +442,31 @@ def run(feature: str, source: Any = None, *, mask: Any = None, refs: Sequence[An
     return JobResult(feature=spec.key, task_id=task_id, params=params, files=saved, sidecar=sidecar.path,
                      kind=kind, arrays=arrays, data=data, sandbox=sandbox, api=api,
                      variant=endpoint.variant, cancel_requested=cancel_requested, notes=notes)
+
+
+def _create_may_have_happened(exc: BaseException) -> bool:
+    """False only when the create request was certainly refused (an HTTP error reply)."""
+    if not isinstance(exc, YouCamError):
+        return True  # unexpected failure (interrupt, bug): assume the worst
+    from napari_youcam.api.errors import ConnectionFailedError, ServerError
+
+    if isinstance(exc, ConnectionFailedError):
+        return True
+    # e.g. an unreadable 200 reply: a task may exist
+    return isinstance(exc, ServerError) and (exc.status is None or exc.status < 400)
+
+
+def _remove_job_dir(job_dir: Path) -> None:
+    import shutil
+
+    shutil.rmtree(job_dir, ignore_errors=True)
+
+
+def _try_update(sidecar: Any, **fields: Any) -> None:
+    try:
+        sidecar.update(**fields)
+    except OSError:
+        log.warning("could not update the job record %s", sidecar.path)
 
 
 def _safe_cost(F: Any, endpoint: Any, params: dict[str, Any]) -> float | None:

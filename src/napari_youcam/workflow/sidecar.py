@@ -75,6 +75,29 @@ def sha256_of(obj: Any) -> str | None:
     return h.hexdigest()
 
 
+def ensure_results_dir(out_dir: str | Path) -> Path:
+    """Create ``out_dir`` (with parents) and prove a file can be written in it.
+
+    Called before anything is sent: a results folder that cannot hold the result
+    must be found out while the job is still free, not after the task was paid.
+    Raises `InputError` saying which folder and how to choose another.
+    """
+    from napari_youcam.errors import InputError
+
+    base = Path(out_dir).expanduser()
+    hint = "choose another results folder (--out or YOUCAM_RESULTS_DIR)"
+    if base.exists() and not base.is_dir():
+        raise InputError(f"results folder {base} is a file, not a folder: {hint}")
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        probe = base / f".youcam-write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise InputError(f"results folder {base} is not writable ({exc.strerror or exc}): {hint}") from None
+    return base
+
+
 def make_job_dir(out_dir: Path, feature: str) -> Path:
     """A fresh folder ``<UTC time>_<feature>[_n]`` inside ``out_dir``."""
     stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
