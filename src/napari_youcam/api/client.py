@@ -345,7 +345,8 @@ class Client:
             if time.monotonic() + sleep >= end:
                 raise DeadlineExceededError(
                     f"task {task_id} still running after {deadline:g} s; it may still finish and be "
-                    "billed — query it again within 24 h", task_id=task_id)
+                    "billed — poll it again soon (wait() with this task id): a running task that is not "
+                    "polled for about 10 s is dropped", task_id=task_id)
             time.sleep(sleep)
 
     def preprocess(self, feature: Any, endpoint: Any, file_id: str, *,

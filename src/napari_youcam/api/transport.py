@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -240,7 +241,8 @@ class Transport:
         """Stream a result URL to ``dest`` (via a temp file: no half-written results)."""
         dest = Path(dest)
         dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(dest.name + ".part")
+        # one temp name per writer (a resumed job may be fetched twice at once)
+        tmp = dest.with_name(f"{dest.name}.{os.getpid()}.{threading.get_ident()}.part")
         attempt = 0
         while True:
             attempt += 1

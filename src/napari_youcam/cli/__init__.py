@@ -2,7 +2,7 @@
 
 Subcommands are registered by small modules, one per area, each exposing
 ``register(subparsers)`` and setting ``func(args) -> int`` on its parsers:
-`napari_youcam.cli.service` (features, run, credits, sandbox) and
+`napari_youcam.cli.service` (features, run, resume, templates, credits, sandbox) and
 `napari_youcam.cli.imaging` (prepare, mask, extend-plan, skin, face-check).
 
 Exit codes: 0 success, 2 bad input, 1 service/task failure. Errors are printed as

@@ -1,4 +1,4 @@
-"""`youcam features | run | templates | credits | sandbox` — the service half of the CLI.
+"""`youcam features | run | resume | templates | credits | sandbox` — the service half of the CLI.
 
 Every command talks to the service through `napari_youcam.api.session.default_client`
 so it works out of the box: without credentials it runs on the bundled local
@@ -43,6 +43,15 @@ def register(subparsers: Any) -> None:
     p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
     p.set_defaults(func=cmd_run)
 
+    p = subparsers.add_parser(
+        "resume", help="finish a job that stopped after its task was created (deadline, interrupt, "
+                       "failed download) from its job folder; creates no new task, so no new charge")
+    p.add_argument("job_dir", metavar="JOB_DIR", help="the <time>_<feature> folder holding youcam-job.json")
+    p.add_argument("--base-url", help="service base URL (must be the host the task was created on)")
+    p.add_argument("--timeout", type=float, default=600.0, help="overall deadline in seconds (default 600)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+    p.set_defaults(func=cmd_resume)
+
     p = subparsers.add_parser("templates", help="list the templates (v2) or styles (v1) of a feature")
     p.add_argument("feature")
     p.add_argument("--api", choices=("v2", "v1"))
@@ -64,10 +73,10 @@ def register(subparsers: Any) -> None:
 
 
 # ---------------------------------------------------------------------- helpers
-def _client(args: argparse.Namespace) -> Any:
+def _client(args: argparse.Namespace, *, api: str | None = None) -> Any:
     from napari_youcam.api.session import default_client
 
-    client = default_client(api=getattr(args, "api", None), base_url=getattr(args, "base_url", None))
+    client = default_client(api=api or getattr(args, "api", None), base_url=getattr(args, "base_url", None))
     if getattr(client, "is_sandbox", False):
         print(SANDBOX_NOTICE, file=sys.stderr)
     return client
@@ -200,23 +209,69 @@ def cmd_run(args: argparse.Namespace) -> int:
     client = _client(args)
     bar = _Bar()
     cancel = threading.Event()
-    box: dict[str, Any] = {}
+    job: dict[str, Path] = {}
 
-    def work() -> None:
+    def work() -> Any:
+        return workflow.run(
+            args.feature, args.src, mask=args.mask, refs=tuple(args.ref), params=params,
+            api=args.api, variant=args.variant, client=client, out_dir=args.out,
+            progress=bar, cancel=cancel, deadline=args.timeout, on_job_dir=lambda d: job.setdefault("dir", d))
+
+    res = _in_thread(work, cancel, job)
+    if res is None:
+        return 130
+    _print_result(args, res, bar)
+    return 0
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    from napari_youcam import workflow
+
+    rec = workflow.read_job(args.job_dir)  # InputError (exit 2) when there is no record
+    # A finished job is answered from its folder: no client, no sandbox, no request.
+    client = _client(args, api=rec.get("api")) if workflow.needs_service(args.job_dir) else None
+    bar = _Bar()
+    cancel = threading.Event()
+    job = {"dir": Path(args.job_dir)}
+
+    def work() -> Any:
+        return workflow.resume(args.job_dir, client=client, progress=bar, cancel=cancel,
+                               deadline=args.timeout)
+
+    res = _in_thread(work, cancel, job)
+    if res is None:
+        return 130
+    _print_result(args, res, bar)
+    return 0
+
+
+def _in_thread(work: Any, cancel: threading.Event, job: dict[str, Path]) -> Any:
+    """Run ``work()`` on a thread so Ctrl-C only requests a cancel; None when abandoned.
+
+    The first Ctrl-C sets ``cancel`` (free before the task exists; after that the
+    paid result is still awaited); the second abandons the job and names the
+    command that picks it up again from its folder (``job["dir"]`` once known).
+    """
+    box: dict[str, Any] = {}
+    finished = threading.Event()
+
+    def target() -> None:
         try:
-            box["result"] = workflow.run(
-                args.feature, args.src, mask=args.mask, refs=tuple(args.ref), params=params,
-                api=args.api, variant=args.variant, client=client, out_dir=args.out,
-                progress=bar, cancel=cancel, deadline=args.timeout)
+            box["result"] = work()
         except BaseException as exc:  # re-raised on the main thread
             box["error"] = exc
+        finally:
+            finished.set()
 
-    t = threading.Thread(target=work, name="youcam-run", daemon=True)
+    t = threading.Thread(target=target, name="youcam-job", daemon=True)
     t.start()
     interrupts = 0
-    while t.is_alive():
+    # Wait on our own event, not Thread.join/is_alive: on CPython < 3.13 a Ctrl-C that
+    # lands inside join(timeout) can make is_alive() report False while the job still
+    # runs, which would drop a paid result.
+    while not finished.is_set():
         try:
-            t.join(0.2)
+            finished.wait(0.2)
         except KeyboardInterrupt:
             interrupts += 1
             cancel.set()
@@ -224,11 +279,17 @@ def cmd_run(args: argparse.Namespace) -> int:
                 print("\ncancelling: if the task was already created it cannot be cancelled; "
                       "waiting to save the paid result (Ctrl-C again to abandon it)", file=sys.stderr)
             else:
-                print("abandoned; a created task may still be billed", file=sys.stderr)
-                return 130
+                from napari_youcam.workflow import resume_command
+
+                hint = (f"; resume it with: {resume_command(job['dir'])}" if "dir" in job else "")
+                print(f"abandoned; a created task may still be billed{hint}", file=sys.stderr)
+                return None
     if "error" in box:
         raise box["error"]
-    res = box["result"]
+    return box["result"]
+
+
+def _print_result(args: argparse.Namespace, res: Any, bar: _Bar) -> None:
     if bar.tty and bar.last_stage != "done":
         print(file=sys.stderr)
     if args.json:
@@ -238,7 +299,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(json.dumps({"feature": res.feature, "api": res.api, "variant": res.variant,
                           "task_id": res.task_id, "kind": res.kind, "files": [str(f) for f in res.files],
                           "sidecar": str(res.sidecar), "sandbox": res.sandbox,
-                          "cancel_requested": res.cancel_requested, "data": data},
+                          "cancel_requested": res.cancel_requested, "data": data, "notes": res.notes},
                          indent=2, default=str))
     else:
         for f in res.files:
@@ -248,7 +309,6 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("note: cancel came after the task was created; the paid result was saved", file=sys.stderr)
     if res.sandbox:
         print("SANDBOX: the files above are synthetic (no credentials configured)", file=sys.stderr)
-    return 0
 
 
 def _skin_json(skin: Any) -> Any:

@@ -1,10 +1,12 @@
 """One function per job: prepare → upload → run → wait → fetch → map back.
 
-`run` is what the dock widgets and the ``youcam run`` command call; `find_faces`
-serves the face pickers. Results and a JSON sidecar land in `default_results_dir()`
+`run` is what the dock widgets and the ``youcam run`` command call; `resume`
+(``youcam resume``) finishes a job from its folder when `run` stopped after the
+task was created; `find_faces` serves the face pickers. Results and a JSON sidecar land in `default_results_dir()`
 (or ``out_dir``) before either returns.
 """
 
+from napari_youcam.workflow.resume import needs_service, read_job, resume
 from napari_youcam.workflow.run import (
     STAGES,
     CancelledError,
@@ -12,9 +14,23 @@ from napari_youcam.workflow.run import (
     ResultSavedError,
     find_faces,
     parse_face_boxes,
+    resume_command,
     run,
 )
 from napari_youcam.workflow.sidecar import SIDECAR_NAME, default_results_dir
 
-__all__ = ["run", "find_faces", "parse_face_boxes", "JobResult", "CancelledError", "ResultSavedError",
-           "STAGES", "default_results_dir", "SIDECAR_NAME"]
+__all__ = [
+    "SIDECAR_NAME",
+    "STAGES",
+    "CancelledError",
+    "JobResult",
+    "ResultSavedError",
+    "default_results_dir",
+    "find_faces",
+    "needs_service",
+    "parse_face_boxes",
+    "read_job",
+    "resume",
+    "resume_command",
+    "run",
+]

@@ -30,6 +30,7 @@ from napari_youcam.workflow.sidecar import (
     ensure_results_dir,
     make_job_dir,
     now_iso,
+    service_host,
     sha256_of,
 )
 
@@ -178,7 +179,8 @@ def _read_result_image(path: Path) -> np.ndarray:
 def run(feature: str, source: Any = None, *, mask: Any = None, refs: Sequence[Any] = (),
         params: dict[str, Any] | None = None, api: str | None = None, variant: str | None = None,
         client: Any = None, out_dir: str | Path | None = None, progress: ProgressFn | None = None,
-        cancel: Any = None, deadline: float = 600.0) -> JobResult:
+        cancel: Any = None, deadline: float = 600.0,
+        on_job_dir: Callable[[Path], None] | None = None) -> JobResult:
     """Run one YouCam feature end to end; the result is on disk before this returns.
 
     ``source``: an array (any napari dtype/shape: gray, RGB, RGBA, uint8/16, float)
@@ -187,6 +189,9 @@ def run(feature: str, source: Any = None, *, mask: Any = None, refs: Sequence[An
     reference images (arrays or paths). ``progress(stage, fraction)``; ``cancel``
     has ``is_set()``. Raises `InputError` before spending anything when inputs
     are wrong, `CancelledError` when cancelled before the task was created.
+    ``on_job_dir(path)`` is called once the job folder and its record exist (just
+    before the billed create request), so a caller that abandons the job can say
+    which folder `resume` picks it up from.
     """
     from napari_youcam import features as F
 
@@ -197,15 +202,7 @@ def run(feature: str, source: Any = None, *, mask: Any = None, refs: Sequence[An
     # ------------------------------------------------------------ validating
     report("validating", 0.0)
     spec = F.get(feature)
-    try:
-        deadline = float(deadline)
-    except (TypeError, ValueError):
-        raise InputError(f"the deadline must be a number of seconds, got {deadline!r}") from None
-    if not deadline > 0:  # also refuses NaN
-        # A created task is billed; a deadline that has passed before the first poll
-        # would abandon every result it pays for.
-        raise InputError(f"the deadline must be more than 0 seconds, got {deadline:g}: "
-                         "give the task time to finish (default 600)")
+    deadline = _check_deadline(deadline)
     if client is None:
         from napari_youcam.api.session import default_client
 
@@ -356,6 +353,7 @@ def run(feature: str, source: Any = None, *, mask: Any = None, refs: Sequence[An
                      "bytes": len(d) if isinstance(d, (bytes, bytearray)) else Path(d).stat().st_size}
                     for r, d, ct, nm in uploads],
         "unit_cost_estimate": _safe_cost(F, endpoint, params),
+        "service_host": service_host(client), "kind": _output_kind(endpoint, params),
         "sandbox": sandbox, "status": "creating", "files": [], "times": times,
         "cancel_requested": False,
     })
@@ -365,6 +363,11 @@ def run(feature: str, source: Any = None, *, mask: Any = None, refs: Sequence[An
         _remove_job_dir(job_dir)
         raise InputError(f"cannot write the job record in {job_dir} ({exc.strerror or exc}); "
                          "nothing was charged: choose another results folder") from None
+    if on_job_dir is not None:
+        try:
+            on_job_dir(job_dir)
+        except Exception:  # a broken hook must not stop a job
+            log.exception("on_job_dir callback failed (ignored)")
     try:
         task_id = client.create_task(endpoint, body)
     except BaseException as exc:
@@ -385,63 +388,133 @@ def run(feature: str, source: Any = None, *, mask: Any = None, refs: Sequence[An
                           f"written to {sidecar.path} ({exc.strerror or exc}); keep this task id") from None
     report("creating", 1.0)
 
-    # ------------------------------------------------------------ waiting
+    # ------------------------------------------------------------ waiting → downloading → writing
+    res = _wait_step(client, endpoint, task_id, sidecar=sidecar, times=times, report=report, cancel=cancel,
+                     deadline=deadline, kind=_output_kind(endpoint, params))
+    cancel_requested = bool(res.cancel_requested or _cancelled(cancel))
+    sidecar.update(cancel_requested=cancel_requested)
+    saved = _download_step(client, res, key=spec.key, sidecar=sidecar, times=times, report=report)
+    arrays, data = _write_step(spec.key, res.kind, saved, res.data, main_tf, src_arr, sidecar=sidecar,
+                               times=times, report=report, t_start=t_start)
+    if cancel_requested:
+        notes.append("cancel was requested after the task had been created: the service cannot "
+                     "cancel, so the (paid) result was kept and saved")
+    return JobResult(feature=spec.key, task_id=task_id, params=params, files=saved, sidecar=sidecar.path,
+                     kind=res.kind, arrays=arrays, data=data, sandbox=sandbox, api=api,
+                     variant=endpoint.variant, cancel_requested=cancel_requested, notes=notes)
+
+
+# ---------------------------------------------------------------------- steps shared by run and resume
+def _check_deadline(deadline: Any) -> float:
+    try:
+        deadline = float(deadline)
+    except (TypeError, ValueError):
+        raise InputError(f"the deadline must be a number of seconds, got {deadline!r}") from None
+    if not deadline > 0:  # also refuses NaN
+        # A created task is billed; a deadline that has passed before the first poll
+        # would abandon every result it pays for.
+        raise InputError(f"the deadline must be more than 0 seconds, got {deadline:g}: "
+                         "give the task time to finish (default 600)")
+    return deadline
+
+
+def resume_command(job_dir: Path) -> str:
+    """The shell command that picks this job up again."""
+    import shlex
+
+    return f"youcam resume {shlex.quote(str(job_dir))}"
+
+
+def _wait_step(client: Any, endpoint: Any, task_id: str, *, sidecar: Sidecar, times: dict[str, str],
+               report: _Progress, cancel: Any, deadline: float, kind: str, path: str | None = None) -> Any:
+    """Poll the (already created) task to the end; the sidecar says how it ended.
+
+    An error that leaves the task alive on the service (our deadline, a lost
+    connection, an interrupt) names the command that resumes it from its folder.
+    """
+    from napari_youcam.api.errors import TaskExpiredError, TaskFailedError
+
+    job_dir = sidecar.path.parent
     try:
         res = client.wait(endpoint, task_id, progress=report, cancel=cancel, deadline=deadline,
-                          kind=_output_kind(endpoint, params))
+                          kind=kind, path=path)
     except YouCamError as exc:
-        sidecar.update(status="failed", error=str(exc), error_code=exc.code, times={**times, "failed": now_iso()})
+        final = isinstance(exc, (TaskFailedError, TaskExpiredError))
+        _try_update(sidecar, status="failed", error=str(exc), error_code=exc.code,
+                    error_type=type(exc).__name__, resumable=not final,
+                    times={**times, "failed": now_iso()})
+        if not final:
+            from napari_youcam.api.client import DeadlineExceededError
+
+            if isinstance(exc, DeadlineExceededError):
+                exc.message = (f"task {task_id} still running after {deadline:g} s; it may still finish and "
+                               f"be billed — resume it with: {resume_command(job_dir)} (soon: the service "
+                               "drops a running task that is not polled for about 10 s)")
+            else:
+                exc.message = (f"{exc.message} (task {task_id} was created and may still finish; "
+                               f"resume it with: {resume_command(job_dir)})")
+            exc.args = (exc.message,)
+        exc.job_dir = job_dir  # type: ignore[attr-defined]
+        raise
+    except BaseException:  # interrupted: the task lives on, and so does its record ("running")
+        _try_update(sidecar, resumable=True)
         raise
     times["finished"] = now_iso()
-    cancel_requested = bool(res.cancel_requested or _cancelled(cancel))
-    sidecar.update(status="succeeded", times=times, cancel_requested=cancel_requested)
+    sidecar.update(status="succeeded", times=times, resumable=True)
+    return res
 
-    # ------------------------------------------------------------ downloading
+
+def _download_step(client: Any, res: Any, *, key: str, sidecar: Sidecar, times: dict[str, str],
+                   report: _Progress) -> list[Path]:
+    """Download every result URL (and write JSON results) into the job folder."""
+    job_dir = sidecar.path.parent
     kind = res.kind
     saved: list[Path] = []
     try:
         for i, url in enumerate(res.urls):
             report("downloading", i / max(1, len(res.urls)))
             ext = _ext_from_url(url, kind, i)
-            name = f"{spec.key}{'' if len(res.urls) == 1 else f'_{i + 1}'}{ext}"
+            name = f"{key}{'' if len(res.urls) == 1 else f'_{i + 1}'}{ext}"
             saved.append(client.download(url, job_dir / name))
             sidecar.update(files=[p.name for p in saved])
         if res.data is not None and kind in ("json", "boxes") or (res.data is not None and not res.urls):
-            p = job_dir / f"{spec.key}.json"
+            p = job_dir / f"{key}.json"
             p.write_text(json.dumps(res.data, indent=2, default=str), encoding="utf-8")
             saved.append(p)
     except YouCamError as exc:
-        sidecar.update(status="download_failed", error=str(exc), files=[p.name for p in saved])
-        exc.message = (f"{exc.message} (task {task_id} succeeded; its record is in {sidecar.path}; "
-                       "result URLs stay valid for 2 hours)")
+        sidecar.update(status="download_failed", error=str(exc), error_code=exc.code,
+                       error_type=type(exc).__name__, resumable=True, files=[p.name for p in saved])
+        exc.message = (f"{exc.message} (task {res.task_id} succeeded; its record is in {sidecar.path}; "
+                       f"fetch the result with: {resume_command(job_dir)})")
         exc.args = (exc.message,)
+        exc.job_dir = job_dir  # type: ignore[attr-defined]
         raise
     report("downloading", 1.0)
     times["downloaded"] = now_iso()
-    sidecar.update(status="saved", files=[p.name for p in saved], times=times,
+    sidecar.update(status="saved", kind=kind, files=[p.name for p in saved], times=times,
                    dst_ids=res.dst_ids or None, polls=res.polls)
+    return saved
 
-    # ------------------------------------------------------------ writing (decode, map back)
+
+def _write_step(key: str, kind: str, saved: list[Path], data: Any, tf: Any, src_arr: np.ndarray | None, *,
+                sidecar: Sidecar, times: dict[str, str], report: _Progress,
+                t_start: float) -> tuple[list[np.ndarray], Any]:
+    """Decode the saved files and map them back; the sidecar ends as ``done``."""
     report("writing", 0.0)
-    arrays: list[np.ndarray] = []
-    data: Any = res.data
     try:
-        arrays, data = _decode(spec.key, kind, saved, res, main_tf, src_arr)
+        arrays, data = _decode(key, kind, saved, data, tf, src_arr)
     except Exception as exc:  # the files are safe; say so instead of losing them
         sidecar.update(status="saved_undecoded", error=f"{type(exc).__name__}: {exc}")
-        raise ResultSavedError(f"the result was saved to {job_dir} but could not be read back: {exc}",
-                               files=saved, sidecar=sidecar.path) from exc
+        raise ResultSavedError(f"the result was saved to {sidecar.path.parent} but could not be read back: "
+                               f"{exc}", files=saved, sidecar=sidecar.path) from exc
     times["done"] = now_iso()
+    sidecar.record.pop("error", None)
+    sidecar.record.pop("resumable", None)
     sidecar.update(status="done", times=times, elapsed_s=round(time.monotonic() - t_start, 3),
                    arrays=[list(a.shape) for a in arrays])
     report("writing", 1.0)
     report("done", 1.0)
-    if cancel_requested:
-        notes.append("cancel was requested after the task had been created: the service cannot "
-                     "cancel, so the (paid) result was kept and saved")
-    return JobResult(feature=spec.key, task_id=task_id, params=params, files=saved, sidecar=sidecar.path,
-                     kind=kind, arrays=arrays, data=data, sandbox=sandbox, api=api,
-                     variant=endpoint.variant, cancel_requested=cancel_requested, notes=notes)
+    return arrays, data
 
 
 def _create_may_have_happened(exc: BaseException) -> bool:
@@ -476,13 +549,12 @@ def _safe_cost(F: Any, endpoint: Any, params: dict[str, Any]) -> float | None:
         return None
 
 
-def _decode(key: str, kind: str, saved: list[Path], res: Any, tf: Any,
+def _decode(key: str, kind: str, saved: list[Path], data: Any, tf: Any,
             src_arr: np.ndarray | None) -> tuple[list[np.ndarray], Any]:
     """Arrays in the source frame (where geometry allows) and the result data."""
     from napari_youcam import imaging
 
     arrays: list[np.ndarray] = []
-    data = res.data
     for p in saved:
         suffix = p.suffix.lower()
         if suffix == ".zip":

@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +114,50 @@ def make_job_dir(out_dir: Path, feature: str) -> Path:
     raise OSError(f"could not create a job folder in {base}")
 
 
+def service_host(client: Any) -> str | None:
+    """``host[:port]`` of the service a client talks to (never user:password@, path or query)."""
+    from urllib.parse import urlsplit
+
+    url = getattr(client, "base_url", None)
+    if not url:
+        return None
+    try:
+        parts = urlsplit(str(url))
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return None
+    if not host:
+        return None
+    host = f"[{host}]" if ":" in host else host
+    return f"{host}:{port}" if port else host
+
+
+def load_sidecar(job_dir: str | Path) -> Sidecar:
+    """The record of a job folder (or of the ``youcam-job.json`` given directly).
+
+    Raises `InputError` naming what is wrong: no such folder, no record in it, or a
+    record that is not a job record.
+    """
+    from napari_youcam.errors import InputError
+
+    path = Path(job_dir).expanduser()
+    if path.is_file() and path.name == SIDECAR_NAME:
+        path = path.parent
+    if not path.is_dir():
+        raise InputError(f"{path}: no such job folder (give the folder that holds {SIDECAR_NAME})")
+    side = path / SIDECAR_NAME
+    if not side.is_file():
+        raise InputError(f"{path}: no {SIDECAR_NAME} in this folder, so it is not a job folder "
+                         "(give the <time>_<feature> folder that `youcam run` printed)")
+    try:
+        record = json.loads(side.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{side}: the job record cannot be read ({exc})") from None
+    if not isinstance(record, dict) or not isinstance(record.get("feature"), str):
+        raise InputError(f"{side}: not a job record (no feature)")
+    return Sidecar(side, record)
+
+
 def _jsonable(v: Any) -> Any:
     if isinstance(v, dict):
         return {str(k): _jsonable(x) for k, x in v.items()}
@@ -136,7 +181,9 @@ class Sidecar:
 
     def update(self, **fields: Any) -> Path:
         self.record.update(fields)
-        tmp = self.path.with_name(self.path.name + ".tmp")
+        # One temporary name per writer: a job being resumed while the process that
+        # started it still polls must not have two writers racing on one temp file.
+        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         tmp.write_text(json.dumps(_jsonable(self.record), indent=2, sort_keys=False), encoding="utf-8")
         os.replace(tmp, self.path)
         return self.path
