@@ -116,6 +116,38 @@ def extender() -> None:
     shot(v, "image_extender.png")
 
 
+def face_analyzer() -> None:
+    v = new_viewer("Face attribute analysis: the result as a table")
+    _dw, w = v.window.add_plugin_dock_widget(PLUGIN, "Face")
+    w.select("face-attr-analysis")
+    wait(lambda: w.status is not None)
+    w.form.set("features", list(w.endpoint.param("features").choices))
+    w.run()
+    wait(lambda: w.job.worker is None)
+    # scroll the panel so the table is in view
+    from qtpy.QtWidgets import QScrollArea
+
+    area = w.findChild(QScrollArea)
+    settle(0.2)
+    area.ensureWidgetVisible(w.attributes, 0, 0)
+    shot(v, "face_attributes.png")
+
+
+def extender_crop() -> None:
+    v = new_viewer("Image extender with a crop rectangle")
+    _dw, p = v.window.add_plugin_dock_widget(PLUGIN, "Image extender")
+    p.preset.value = "16:9"
+    p.replan(recenter=True)
+    p.use_crop.value = True
+    p.set_crop_rect(60, 90, 400, 330)  # drag the yellow rectangle: the crop fields follow
+    p.show_preview()
+    v.layers.move(v.layers.index(p.preview), 0)
+    v.layers["astronaut"].opacity = 0.3  # the preview (what is sent) shows through the photo
+    v.layers.selection.active = p.layer
+    wait(lambda: p.status is not None)
+    shot(v, "image_extender_crop.png")
+
+
 def skin() -> None:
     from napari_youcam._napari.common import sample_data_dir
     from napari_youcam._napari.sample_data import SKIN_ZIP
@@ -138,7 +170,10 @@ def settings() -> None:
 
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
-    for fn in (face_reshape, mask_painting, extender, skin, settings):
+    only = set(sys.argv[1:])
+    for fn in (face_reshape, mask_painting, extender, extender_crop, face_analyzer, skin, settings):
+        if only and fn.__name__ not in only:
+            continue
         fn()
     return 0
 

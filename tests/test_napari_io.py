@@ -66,3 +66,20 @@ def test_writer_round_trip(make_napari_viewer, tmp_path):
     # and back: opening the PNG gives the same area
     back = viewer.open(str(out))[0]
     np.testing.assert_array_equal(np.asarray(back.data) > 0, labels > 0)
+
+
+def test_video_reader_opens_an_mp4_as_a_time_series(make_napari_viewer, tmp_path):
+    import cv2
+
+    path = tmp_path / "result.mp4"
+    out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 8, (64, 48))
+    for t in range(6):
+        out.write(np.full((48, 64, 3), (0, 0, 40 * t), np.uint8))  # BGR: red ramps up
+    out.release()
+    viewer = make_napari_viewer()
+    layers = viewer.open(str(path), plugin=PLUGIN)
+    assert len(layers) == 1
+    lay = layers[0]
+    assert lay.rgb and lay.data.shape[:3] == (6, 48, 64)
+    assert lay.data[5, ..., 0].mean() > lay.data[1, ..., 0].mean() + 100  # RGB order, frames in order
+    assert lay.metadata["video"]["frames"] == 6

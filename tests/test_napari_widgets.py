@@ -12,10 +12,23 @@ PANELS = ["Mask painting", "Image extender", "Skin analysis inspector", "Setting
 
 
 @pytest.fixture
-def viewer(make_napari_viewer):
+def viewer(make_napari_viewer, qtbot):
+    """The widgets talk to a sandbox of their own (the shared one is rate limited)."""
+    from napari_youcam._napari import session
+    from napari_youcam.api.session import sandbox_client
+    from napari_youcam.sandbox import Sandbox
+
+    sb = Sandbox(port=0, processing_seconds=0.05)
+    sb.start()
+    session.set_client(sandbox_client(sb))
     v = make_napari_viewer()
     v.add_image(load_face(), name="astronaut", rgb=True)
-    return v
+    yield v
+    qtbot.waitUntil(lambda: session.pending_status_checks() == 0, timeout=20000)
+    v.close()
+    qtbot.wait(20)  # napari deletes the docks: they stop listening for client changes
+    session.reset_client()
+    sb.stop()
 
 
 def test_every_feature_reachable_from_a_family_widget(viewer, qtbot):
@@ -77,10 +90,10 @@ def test_validation_blocks_bad_input(viewer, qtbot):
     assert w.job.worker is None
 
 
-def test_demo_opens_main_panels(make_napari_viewer):
+def test_demo_opens_main_panels(viewer, qtbot):
     from napari_youcam._napari.demo import MAIN_WIDGETS, open_demo
 
-    viewer = make_napari_viewer()
+    viewer.layers.clear()
     open_demo(viewer)
     assert viewer.layers["astronaut"].data.shape == (512, 512, 3)
     docked = set(viewer.window.dock_widgets)

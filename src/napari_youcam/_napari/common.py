@@ -42,6 +42,17 @@ def placement(layer: Any) -> dict[str, Any]:
     }
 
 
+def geometry(layer: Any) -> dict[str, Any] | None:
+    """A snapshot of a layer's 2D size and placement, taken on the Qt thread.
+
+    Result layers are prepared on the worker thread; reading a live layer there
+    would race with the user moving it, so panels snapshot it when the job starts.
+    """
+    if layer is None:
+        return None
+    return {"hw": image_hw(layer), **placement(layer)}
+
+
 def image_hw(layer: Any) -> tuple[int, int]:
     """(height, width) of an image layer's 2D plane (RGB/RGBA aware)."""
     shape = tuple(layer.data.shape)
@@ -72,6 +83,7 @@ def report_error(exc: BaseException, what: str = "") -> str:
 
 __all__ = [
     "SEP",
+    "geometry",
     "image_hw",
     "placement",
     "plane",

@@ -5,7 +5,9 @@ aspect preset or type a size; then drag the rectangle (select mode) or move the
 image (its translate) to place the photo on the canvas. Every change is re-planned
 by `imaging.plan_extend`, which holds all the documented rules: the ten request
 parameters update live and an invalid placement is flagged (red rectangle, Run
-disabled) before anything is sent. An optional crop is drawn as a second rectangle.
+disabled) before anything is sent. An optional crop is drawn as a second (yellow)
+rectangle: drag or resize it and the crop fields and the plan follow live; a crop
+that leaves the photo is flagged the same way.
 
 Coordinates: the Shapes layer uses the image's scale and no translate, so its data
 units are source pixels in the world; the plan's parameters are in uploaded pixels
@@ -26,7 +28,7 @@ from napari_youcam._napari import session
 from napari_youcam._napari.common import image_hw, plane, result_name, show_warning
 from napari_youcam._napari.jobs import JobPanel
 from napari_youcam._napari.panel_base import ServicePanel
-from napari_youcam._napari.results import add_result_layers
+from napari_youcam._napari.results import prepare_result, show_prepared
 
 PRESETS = ("custom size", "1:1", "4:3", "3:4", "3:2", "2:3", "16:9", "9:16", "21:9")
 OK_COLOR, BAD_COLOR, CROP_COLOR = "#00e5ff", "#ff1744", "#ffea00"
@@ -160,8 +162,49 @@ class ExtenderPanel(ServicePanel):
         top, left = v[:, 0].min(), v[:, 1].min()
         return float(top), float(left), float(v[:, 0].max() - top), float(v[:, 1].max() - left)
 
-    def replan(self, *, recenter: bool) -> Any:
-        """Plan from the controls (recenter) or from the dragged rectangle (not)."""
+    def _shape_crop(self) -> tuple[int, int, int, int] | None:
+        """(x, y, w, h) of the drawn crop rectangle in source pixels (may lie outside)."""
+        if self.layer is None or len(self.layer.data) < 2:
+            return None
+        v = np.asarray(self.layer.data[1])
+        oy, ox = self._img_origin()
+        top, left = float(v[:, 0].min()), float(v[:, 1].min())
+        bottom, right = float(v[:, 0].max()), float(v[:, 1].max())
+        x, y = round(left - ox), round(top - oy)
+        return x, y, round(right - ox) - x, round(bottom - oy) - y
+
+    def crop_problem(self, crop: tuple[int, int, int, int]) -> str | None:
+        """Why a drawn crop cannot be sent (None when it lies inside the photo)."""
+        h, w = image_hw(self.image.value)
+        x, y, cw, ch = crop
+        if cw < 1 or ch < 1:
+            return f"the crop is {cw}×{ch} px: make it at least 1 px wide and tall"
+        out = []
+        if x < 0:
+            out.append(f"{-x} px left")
+        if y < 0:
+            out.append(f"{-y} px above")
+        if x + cw > w:
+            out.append(f"{x + cw - w} px right")
+        if y + ch > h:
+            out.append(f"{y + ch - h} px below")
+        if out:
+            return (f"the crop rectangle goes {', '.join(out)} of the {w}×{h} photo: "
+                    "drag it back inside the photo")
+        return None
+
+    def _flag(self, message: str) -> None:
+        self.plan, self.error = None, message
+        self.problems.setText(f"Invalid placement — change: {message}")
+        self.run_btn.setEnabled(False)
+        self._color(BAD_COLOR)
+
+    def replan(self, *, recenter: bool, redraw: bool = True) -> Any:
+        """Plan from the controls (recenter) or from the dragged rectangles (not).
+
+        `redraw=False` while a rectangle is being dragged: the fields and the plan
+        follow, but the shapes are not rewritten under the user's mouse.
+        """
         from napari_youcam.errors import InputError
         from napari_youcam.imaging import plan_extend
 
@@ -188,10 +231,7 @@ class ExtenderPanel(ServicePanel):
                 plan = plan_extend(w, h, width=round(rw * p), height=round(rh * p), x=x, y=y,
                                    crop=crop, api=self.api)
         except InputError as e:
-            self.plan, self.error = None, str(e)
-            self.problems.setText(f"Invalid placement — change: {e}")
-            self.run_btn.setEnabled(False)
-            self._color(BAD_COLOR)
+            self._flag(str(e))
             return None
         self.plan, self.error = plan, None
         self.problems.setText("")
@@ -201,7 +241,8 @@ class ExtenderPanel(ServicePanel):
             self._draw(plan)
         else:
             self._color(OK_COLOR)
-            self._draw_crop(plan)
+            if redraw:
+                self._draw_crop(plan)
         return plan
 
     def _show_plan(self, plan: Any) -> None:
@@ -250,18 +291,18 @@ class ExtenderPanel(ServicePanel):
             self._busy = False
 
     def _draw_crop(self, plan: Any) -> None:
-        if self._crop() is None or self.layer is None:
+        """Add, move or remove the crop rectangle to match the crop fields."""
+        if self.layer is None or self.layer not in self.viewer.layers or not len(self.layer.data):
             return
         rects = self._rects(plan)
-        data = list(self.layer.data)
-        if len(data) >= 2:
-            self._busy = True
-            try:
-                data[1] = rects[1]
-                self.layer.data = data
-                self.layer.edge_color = [OK_COLOR, CROP_COLOR]
-            finally:
-                self._busy = False
+        data = list(self.layer.data)[:1] + rects[1:2]
+        self._busy = True
+        try:
+            self.layer.data = data
+            self.layer.shape_type = ["rectangle"] * len(data)
+            self.layer.edge_color = [OK_COLOR, CROP_COLOR][: len(data)]
+        finally:
+            self._busy = False
 
     def _color(self, color: str) -> None:
         if self.layer is not None and self.layer in self.viewer.layers and len(self.layer.data):
@@ -273,12 +314,27 @@ class ExtenderPanel(ServicePanel):
                 self._busy = False
 
     def _on_dragged(self, event: Any = None) -> None:
+        """A rectangle was moved or resized: the canvas re-plans, the crop updates its fields."""
         if self._busy:
             return
-        if event is not None and getattr(event, "action", "changed") not in ("changed", "added", None):
+        action = str(getattr(event, "action", "changed") or "changed")
+        if action not in ("changed", "changing", "added"):
             return
+        live = action == "changing"
         self._set_custom_quietly()
-        self.replan(recenter=False)
+        if self.use_crop.value and self.layer is not None and len(self.layer.data) >= 2:
+            crop = self._shape_crop()
+            problem = self.crop_problem(crop) if crop else None
+            if problem:
+                self._flag(problem)
+                return
+            if crop and crop != self._crop():
+                self._busy = True  # the fields follow the rectangle without re-planning 4 times
+                try:
+                    self.crop_x.value, self.crop_y.value, self.crop_w.value, self.crop_h.value = crop
+                finally:
+                    self._busy = False
+        self.replan(recenter=False, redraw=not live)
 
     def _on_moved(self, *_: Any) -> None:
         if self._busy or self.layer is None:
@@ -292,6 +348,13 @@ class ExtenderPanel(ServicePanel):
             self.preset.value = "custom size"
         finally:
             self._busy = False
+
+    def set_crop_rect(self, top: float, left: float, height: float, width: float) -> None:
+        """Redraw the crop rectangle (what dragging its corners does); data units."""
+        data = list(self.layer.data)
+        rect = np.array([[top, left], [top, left + width], [top + height, left + width], [top + height, left]])
+        data[1] = rect
+        self.layer.data = data  # fires events.data → crop fields + plan
 
     def move_canvas(self, dy: float, dx: float) -> None:
         """Shift the canvas rectangle (what a drag in select mode does); for scripts and tests."""
@@ -346,16 +409,17 @@ class ExtenderPanel(ServicePanel):
         place = self._result_placement()
 
         def fn(progress: Any, cancel: threading.Event) -> Any:
-            return workflow.run("out-paint", upload, params=params, api=api,
-                                client=session.get_client(api), progress=progress, cancel=cancel)
+            res = workflow.run("out-paint", upload, params=params, api=api,
+                               client=session.get_client(api), progress=progress, cancel=cancel)
+            prepared = prepare_result(res, {"name": source["name"]}, title="Image extender")
+            W, H = plan.canvas
+            for data, kw, _kind in prepared.layers:  # on the canvas rectangle, not the source frame
+                h, w = data.shape[:2]
+                kw["translate"] = place["translate"]
+                kw["scale"] = (place["scale"][0] * H / h, place["scale"][1] * W / w)
+            return prepared
 
-        def done(res: Any) -> None:
-            self.results = add_result_layers(self.viewer, res, {"layer": None, "name": source["name"]},
-                                             title="Image extender")
-            for lay in self.results:  # the canvas, not the source frame
-                h, w = lay.data.shape[:2]
-                W, H = plan.canvas
-                lay.translate = place["translate"]
-                lay.scale = (place["scale"][0] * H / h, place["scale"][1] * W / w)
+        def done(prepared: Any) -> None:
+            self.results = show_prepared(self.viewer, prepared, {"layer": None, "name": source["name"]})
 
         return self.job.start(fn, done, label="Image extender", on_finish=self.refresh_status)

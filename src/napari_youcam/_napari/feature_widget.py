@@ -22,11 +22,11 @@ from magicgui.widgets import ComboBox, Container, FileEdit, create_widget
 from qtpy.QtWidgets import QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from napari_youcam._napari import session
-from napari_youcam._napari.common import image_hw, plane, show_warning
+from napari_youcam._napari.common import geometry, image_hw, plane, show_warning
 from napari_youcam._napari.forms import ParamForm
 from napari_youcam._napari.panel_base import ServicePanel
 from napari_youcam._napari.jobs import JobPanel
-from napari_youcam._napari.results import add_result_layers
+from napari_youcam._napari.results import Prepared, prepare_result, show_prepared
 
 if TYPE_CHECKING:
     from napari_youcam.features.spec import Endpoint, FeatureSpec, Limits
@@ -71,6 +71,7 @@ class FeatureWidget(ServicePanel):
         }
         self.jobs_started = 0
         self.results: list[Any] = []  # layers added by the last finished job
+        self.video_layer: Any = None  # the source video, once shown
 
         # ----- top: banner, feature, API/variant
         self.feature = ComboBox(
@@ -90,6 +91,8 @@ class FeatureWidget(ServicePanel):
         self.refs = create_widget(annotation=list[napari.layers.Image], label="reference images")
         self.refs.native.setMaximumHeight(90)
         self.video = FileEdit(label="source video", mode="r", filter="*.mp4 *.mov *.avi")
+        self.video_btn = QPushButton("Show the source video in the viewer")
+        self.video_btn.clicked.connect(self.show_video)
         self.pickers = Container(widgets=[self.src, self.video, self.mask, self.ref, self.refs])
 
         self.form_holder = QWidget()
@@ -115,6 +118,9 @@ class FeatureWidget(ServicePanel):
         self.run_btn = QPushButton("Run")
         self.run_btn.clicked.connect(self.run)
         self.job = JobPanel(self)
+        from napari_youcam._napari.attr_view import AttributesView
+
+        self.attributes = AttributesView()  # JSON results (face attribute analysis)
 
         # everything scrolls: some forms (face reshape) have 30+ parameters
         outer = QVBoxLayout(self)
@@ -129,6 +135,7 @@ class FeatureWidget(ServicePanel):
         lay.addWidget(self.head.native)
         lay.addWidget(self.summary)
         lay.addWidget(self.pickers.native)
+        lay.addWidget(self.video_btn)
         lay.addWidget(self.form_holder)
         lay.addWidget(self.face_picker)
         lay.addWidget(self.templates)
@@ -137,6 +144,7 @@ class FeatureWidget(ServicePanel):
         lay.addWidget(self.problems)
         lay.addWidget(self.run_btn)
         lay.addWidget(self.job)
+        lay.addWidget(self.attributes)
         lay.addStretch(1)
 
         self.feature.changed.connect(self._on_feature)
@@ -144,6 +152,7 @@ class FeatureWidget(ServicePanel):
         self.variant.changed.connect(lambda *_: self._on_endpoint())
         self.src.changed.connect(lambda *_: self._update_info())
         self.mask.changed.connect(lambda *_: self._update_info())
+        self.refs.changed.connect(lambda *_: self.face_picker.refs_changed())
         session.events.changed.connect(self.refresh_status)
 
         self.reset_choices()
@@ -205,6 +214,7 @@ class FeatureWidget(ServicePanel):
         }
         for name, on in self.uses.items():
             getattr(self, name).visible = on
+        self.video_btn.setVisible(is_video)
         if self.form is not None:
             self.form_holder.layout().removeWidget(self.form.native)
             self.form.native.setParent(None)
@@ -351,10 +361,11 @@ class FeatureWidget(ServicePanel):
         spec, ep = self.spec, self.endpoint
         src_layer = job["src_layer"]
         src_name = src_layer.name if src_layer is not None else Path(str(job.get("source"))).stem
-        source_meta = {"layer": src_layer, "name": src_name}
+        source_meta = {"layer": src_layer, "name": src_name, "geom": geometry(src_layer)}
+        title = spec.title
 
         def fn(progress: Any, cancel: threading.Event) -> Any:
-            return workflow.run(
+            res = workflow.run(
                 spec.key,
                 job["source"],
                 mask=job.get("mask"),
@@ -366,6 +377,8 @@ class FeatureWidget(ServicePanel):
                 progress=progress,
                 cancel=cancel,
             )
+            # layer data, decoded video frames, table rows: built here, not on the Qt thread
+            return prepare_result(res, source_meta, title=title)
 
         self.jobs_started += 1
         return self.job.start(
@@ -375,11 +388,37 @@ class FeatureWidget(ServicePanel):
             on_finish=self.refresh_status,
         )
 
-    def _on_result(self, result: Any, source: dict[str, Any]) -> None:
-        self.results = add_result_layers(self.viewer, result, source, title=self.spec.title)
+    def _on_result(self, prepared: Prepared, source: dict[str, Any]) -> None:
+        self.results = show_prepared(self.viewer, prepared, source)
+        if prepared.attributes is not None:
+            res = prepared.result
+            files = prepared.files
+            tag = " (SANDBOX, synthetic)" if getattr(res, "sandbox", False) else ""
+            self.attributes.show_result(res.data, title=f"{source.get('name')} · {prepared.title}{tag}",
+                                        file=files[-1] if files else None, rows=prepared.attributes)
         faces = self.face_picker.layer
         if faces is not None and faces in self.viewer.layers:  # keep the face boxes visible on top
             self.viewer.layers.move(self.viewer.layers.index(faces), len(self.viewer.layers))
+
+
+    def show_video(self) -> Any:
+        """Decode the chosen source video on a worker and add it as a time series."""
+        from napari_youcam._napari.video import video_layer_data
+
+        path = Path(str(self.video.value))
+        if not path.is_file():
+            show_warning("Choose a video file first.")
+            return None
+
+        def fn(progress: Any, cancel: threading.Event) -> Any:
+            progress("preparing", 0.0)
+            return video_layer_data(path)
+
+        def done(layer_data: tuple) -> None:
+            data, kw, kind = layer_data
+            self.video_layer = getattr(self.viewer, f"add_{kind}")(data, **kw)
+
+        return self.job.start(fn, done, label="Open video")
 
 
 def _family_class(family: str) -> type[FeatureWidget]:

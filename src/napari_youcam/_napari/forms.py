@@ -81,6 +81,23 @@ class JsonEdit(LineEdit):
             raise ValueError(f"{self.name}: not valid JSON ({e.msg})") from None
 
 
+class IntEdit(LineEdit):
+    """A whole number of any size (style group ids exceed a spin box's 32-bit range)."""
+
+    def int_value(self) -> int | None:
+        text = str(self.value).strip()
+        if not text:
+            return None
+        try:
+            return int(text)
+        except ValueError:
+            raise ValueError(f"{self.name}: {text!r} is not a whole number") from None
+
+
+def _is_identifier(p: Param) -> bool:
+    return p.name.endswith("_id") and p.minimum is None and p.maximum is None
+
+
 def _num_default(p: Param) -> float:
     if p.default is not None and not isinstance(p.default, (list, dict)):
         return float(p.default)
@@ -92,12 +109,14 @@ def _num_default(p: Param) -> float:
 def widget_for(p: Param) -> Widget:
     """The magicgui widget for one parameter, with its documented bounds and default."""
     tip = p.help or ""
-    if p.kind == "int":
+    if p.kind == "int" and _is_identifier(p):
+        w: Widget = IntEdit(value="" if p.default is None else str(p.default), tooltip=tip)
+    elif p.kind == "int":
         lo = int(p.minimum) if p.minimum is not None else -(2**31)
         hi = int(p.maximum) if p.maximum is not None else 2**31 - 1
         val = int(_num_default(p))
         if p.minimum is not None and p.maximum is not None and hi - lo <= _SLIDER_MAX_STEPS:
-            w: Widget = Slider(min=lo, max=hi, value=val, tooltip=tip)
+            w = Slider(min=lo, max=hi, value=val, tooltip=tip)
         else:
             w = SpinBox(min=lo, max=hi, value=val, tooltip=tip)
     elif p.kind == "float":
@@ -151,7 +170,11 @@ class ParamForm(Container):
     def set(self, name: str, value: Any) -> None:
         """Set a parameter from a hand-made panel (face index, template id...)."""
         w = self.by_param[name]
-        w.value = json.dumps(value) if isinstance(w, JsonEdit) and not isinstance(value, str) else value
+        if isinstance(w, JsonEdit) and not isinstance(value, str):
+            value = json.dumps(value)
+        elif isinstance(w, IntEdit):
+            value = str(value)
+        w.value = value
         self.touched.add(name)
 
     def values(self) -> dict[str, Any]:
@@ -163,6 +186,8 @@ class ParamForm(Container):
             w = self.by_param[name]
             if isinstance(w, JsonEdit):
                 v = w.json_value()
+            elif isinstance(w, IntEdit):
+                v = w.int_value()
             else:
                 v = w.value
             if v is None or v == _UNSET or (p.kind in ("str", "color") and v == ""):

@@ -19,6 +19,7 @@ from qtpy.QtWidgets import QLabel, QPushButton, QVBoxLayout
 
 from napari_youcam._napari import session
 from napari_youcam._napari.common import (
+    geometry,
     image_hw,
     placement,
     plane,
@@ -27,7 +28,7 @@ from napari_youcam._napari.common import (
 )
 from napari_youcam._napari.jobs import JobPanel
 from napari_youcam._napari.panel_base import ServicePanel
-from napari_youcam._napari.results import add_result_layers
+from napari_youcam._napari.results import prepare_result, show_prepared
 
 MASK_FEATURES = ("generative-fill", "obj-removal", "obj-replace")
 PREVIEW_SUFFIX = "mask preview"
@@ -231,15 +232,16 @@ class MaskPanel(ServicePanel):
             show_warning(f"Mask painting: nothing was sent. Change: {e}")
             return None
         title = FEATURES[key].title
-        source = {"layer": img, "name": img.name}
+        source = {"layer": img, "name": img.name, "geom": geometry(img)}
 
         def fn(progress: Any, cancel: threading.Event) -> Any:
-            return workflow.run(key, src, mask=mask, params=params, api=api,
-                                client=session.get_client(api), progress=progress, cancel=cancel)
+            res = workflow.run(key, src, mask=mask, params=params, api=api,
+                               client=session.get_client(api), progress=progress, cancel=cancel)
+            return prepare_result(res, source, title=title)  # layer data built off the Qt thread
 
         return self.job.start(
             fn,
-            lambda res: setattr(self, "results", add_result_layers(self.viewer, res, source, title=title)),
+            lambda prepared: setattr(self, "results", show_prepared(self.viewer, prepared, source)),
             label=title,
             on_finish=self.refresh_status,
         )

@@ -25,12 +25,22 @@ class ServicePanel(QWidget):
         self.status: session.Status | None = None
         self.banner = QLabel("checking the service…")
         self.banner.setWordWrap(True)
+        # Once napari deletes the dock (viewer closed), the Python object can outlive it
+        # until garbage collection; it must not start status checks (a network call on a
+        # worker thread) for a widget that no longer exists.
+        alive = [True]
+        self._alive = alive
+        self.destroyed.connect(lambda *_: alive.__setitem__(0, False))
 
     def refresh_status(self) -> None:
         """Ask for the client kind and balance off the Qt thread; `_on_status` gets the answer."""
+        if not self._alive[0]:
+            return
         session.refresh_status_async(self._on_status)
 
     def _on_status(self, status: session.Status) -> None:
+        if not self._alive[0]:
+            return
         self.status = status
         self.banner.setText(status.banner())
         self.banner.setStyleSheet(f"color: {status.color()};")

@@ -1,18 +1,27 @@
-"""Turn a `workflow.JobResult` into new napari layers.
+"""Turn a `workflow.JobResult` into new napari layers, in two steps.
+
+`prepare_result` runs on the job's worker thread: it builds every layer's data and
+metadata (skin masks → alpha planes with their area, videos decoded to frames, JSON
+flattened to table rows). `show_prepared` runs on the Qt thread and only hands the
+finished tuples to napari, so the event loop pays for napari's own `add_image` and
+nothing of ours. `add_result_layers` does both in one call for code that already
+holds a result on the Qt thread (the demo).
 
 Results always arrive as NEW layers named `<source> · <feature>`, placed with the
-source layer's translate/scale as it was when the job started (the source is
-remembered at start, so switching the selection mid-run cannot redirect a result).
-Provenance (feature, params, task id, result file, sidecar) goes in
+source layer's translate/scale as it was when the job started (the panels snapshot
+it with `common.geometry`, so moving or removing the source mid-run cannot redirect
+a result). Provenance (feature, params, task id, result file, sidecar) goes in
 `layer.metadata["youcam"]`; the files are already on disk (workflow wrote them).
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from napari_youcam._napari.common import placement, result_name, show_info
+from napari_youcam._napari.common import geometry, result_name, show_info
 
 
 def provenance(result: Any, file_index: int = 0) -> dict[str, Any]:
@@ -29,37 +38,126 @@ def provenance(result: Any, file_index: int = 0) -> dict[str, Any]:
     }
 
 
-def add_result_layers(viewer: Any, result: Any, source: dict[str, Any], *, title: str) -> list[Any]:
-    """Add the layers for one finished job; returns them (may be empty for JSON/video)."""
-    src_layer = source.get("layer")
+@dataclass
+class Prepared:
+    """A result made ready for the viewer off the Qt thread."""
+
+    result: Any
+    title: str
+    layers: list[tuple] = field(default_factory=list)  # napari layer-data tuples
+    message: str = ""
+    attributes: list[tuple[str, str, Any]] | None = None  # JSON results as table rows
+
+    @property
+    def files(self) -> list[Path]:
+        """The saved files (what JobPanel names when a paid result is not shown)."""
+        return list(getattr(self.result, "files", []) or [])
+
+
+def _place(geom: dict[str, Any] | None) -> dict[str, Any]:
+    if not geom:
+        return {}
+    return {"translate": tuple(geom["translate"]), "scale": tuple(geom["scale"])}
+
+
+def prepare_result(result: Any, source: dict[str, Any], *, title: str) -> Prepared:
+    """Build the layers of one finished job (worker thread: no Qt, no viewer).
+
+    `source` holds the source layer's `name` and its `geom` snapshot (see
+    `common.geometry`).
+    """
     src_name = source.get("name") or "image"
     base = result_name(src_name, title)
-    place = placement(src_layer)
+    geom = source.get("geom")
+    place = _place(geom)
     tag = " (SANDBOX, synthetic)" if getattr(result, "sandbox", False) else ""
-    if src_layer is not None and src_layer not in viewer.layers:
-        show_info(f"'{src_name}' was removed while {title} ran; the result is added as a new layer.")
     kind = getattr(result, "kind", "image")
-    added: list[Any] = []
+    files = list(getattr(result, "files", []) or [])
+    out = Prepared(result, title)
+
     if kind == "zip" and result.feature == "skin-analysis":
-        from napari_youcam._napari.skin_layers import add_skin_layers
+        from napari_youcam._napari.skin_layers import skin_layer_data
         from napari_youcam.imaging import read_skin_zip
 
-        skin = read_skin_zip(result.files[0])
-        added = add_skin_layers(viewer, skin, base=base, ref_layer=src_layer,
-                                provenance=provenance(result))
+        # workflow already decoded the ZIP (and mapped the masks back to the photo)
+        skin = result.data if hasattr(result.data, "masks") else read_skin_zip(files[0])
+        out.layers = skin_layer_data(skin, base=base, ref_geom=geom, provenance=provenance(result))
+    elif kind == "video":
+        _prepare_video(out, result, files, base, place, tag)
+        return out
     elif result.arrays:
         many = len(result.arrays) > 1
         for i, arr in enumerate(result.arrays):
             name = f"{base} {i + 1}" if many else base
-            meta = {"youcam": provenance(result, i)}
-            added.append(viewer.add_image(arr, name=name, metadata=meta, **place))
-    if kind in ("json", "boxes") or (not added and result.data is not None):
-        text = json.dumps(result.data, default=str)
-        if len(text) > 400:
-            text = text[:400] + "…"
-        show_info(f"{title}{tag}: {text}\n(saved to {result.files[0] if result.files else result.sidecar})")
-    elif kind == "video":
-        show_info(f"{title}{tag}: video saved to {result.files[0]}")
-    elif added:
-        show_info(f"{title}{tag}: added {', '.join(repr(a.name) for a in added)}")
+            out.layers.append((arr, {"name": name, "metadata": {"youcam": provenance(result, i)}, **place},
+                               "image"))
+
+    where = files[-1] if files else getattr(result, "sidecar", None)
+    if kind in ("json", "boxes") or (not out.layers and result.data is not None):
+        from napari_youcam._napari.attr_view import flatten_result, quality_summary
+
+        out.attributes = flatten_result(result.data)
+        q = quality_summary(result.data)
+        out.message = (f"{title}{tag}: {len(out.attributes)} attributes"
+                       + (f", {q}" if q else "") + f" — table in the panel; saved to {where}")
+    elif out.layers:
+        names = [kw["name"] for _d, kw, _k in out.layers]
+        shown = ", ".join(repr(n) for n in names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        out.message = f"{title}{tag}: added {shown}"
+    return out
+
+
+def _prepare_video(out: Prepared, result: Any, files: list[Path], base: str, place: dict[str, Any],
+                   tag: str) -> None:
+    """Decode each saved video to a (T, H, W, 3) layer; if that fails, say where the file is."""
+    from napari_youcam._napari.video import (
+        VIDEO_SUFFIXES,
+        VideoDecodeError,
+        video_layer_data,
+    )
+
+    videos = [f for f in files if Path(f).suffix.lower() in VIDEO_SUFFIXES]
+    problems: list[str] = []
+    for i, f in enumerate(videos):
+        name = f"{base} {i + 1}" if len(videos) > 1 else base
+        try:
+            data, kw, kind = video_layer_data(f, name=name, metadata={"youcam": provenance(result, files.index(f))})
+        except VideoDecodeError as e:
+            problems.append(str(e))
+            continue
+        out.layers.append((data, {**kw, **place}, kind))
+    if out.layers:
+        info = out.layers[0][1]["metadata"]["video"]
+        cut = " (truncated to fit memory)" if info["truncated"] else ""
+        out.message = (f"{out.title}{tag}: added {out.layers[0][1]['name']!r}, {info['frames']} frames at "
+                       f"{info['fps']:g} fps{cut} — use the time slider; saved to {videos[0]}")
+    else:
+        why = f" (could not be shown here: {'; '.join(problems)})" if problems else ""
+        out.message = f"{out.title}{tag}: video saved to {files[0] if files else result.sidecar}{why}"
+
+
+def show_prepared(viewer: Any, prepared: Prepared, source: dict[str, Any]) -> list[Any]:
+    """Add the prepared layers (Qt thread) and announce them; returns the layers."""
+    src_layer = source.get("layer")
+    if src_layer is not None and src_layer not in viewer.layers:
+        show_info(f"'{source.get('name')}' was removed while {prepared.title} ran; "
+                  "the result is added as a new layer.")
+    added = []
+    for data, kw, kind in prepared.layers:
+        added.append(getattr(viewer, f"add_{kind}")(data, **kw))
+    if prepared.message:
+        show_info(prepared.message)
     return added
+
+
+def add_result_layers(viewer: Any, result: Any, source: dict[str, Any], *, title: str) -> list[Any]:
+    """Prepare and add in one go, on the calling thread (for results already in hand)."""
+    snap = dict(source)
+    snap.setdefault("geom", geometry(source.get("layer")))
+    return show_prepared(viewer, prepare_result(result, snap, title=title), source)
+
+
+def result_text(data: Any, limit: int = 400) -> str:
+    """A JSON result as one short line (for logs; the panels show a table)."""
+    text = json.dumps(data, default=str)
+    return text if len(text) <= limit else text[:limit] + "…"

@@ -47,7 +47,9 @@ def get_client(api: str | None = None) -> Any:
         if api not in _by_api:
             from napari_youcam.api.session import default_client, sandbox_client
 
-            _by_api[api] = sandbox_client(api=api) if is_sandbox(base) else default_client(api=api)
+            # the same sandbox as the base client (a test's or the user's), not the shared one
+            _by_api[api] = (sandbox_client(getattr(base, "sandbox", None), api=api) if is_sandbox(base)
+                            else default_client(api=api))
         return _by_api[api]
 
 
@@ -58,8 +60,14 @@ def set_client(client: Any) -> None:
         old, _client = _client, client
         others = list(_by_api.values())
         _by_api.clear()
-    for c in [old, *others]:
-        if c is not None and c is not client:
+    retired = [c for c in [old, *others] if c is not None and c is not client]
+    if _pending:
+        # Closing a client under a request in flight leaves that thread blocked in
+        # recv() until its 30 s timeout (closing a socket from another thread does
+        # not wake it): close once the running status checks are done.
+        _retired.extend(retired)
+    else:
+        for c in retired:
             _close(c)
     events.changed.emit()
 
@@ -137,5 +145,23 @@ def refresh_status_async(callback: Callable[[Status], None]) -> Any:
 
     worker = create_worker(fetch_status, _start_thread=False)
     worker.returned.connect(callback)
+    _pending.add(worker)
+    worker.finished.connect(lambda: _status_done(worker))
     worker.start()
     return worker
+
+
+_pending: set[Any] = set()  # status checks in flight
+_retired: list[Any] = []  # replaced clients, closed when no status check uses them
+
+
+def _status_done(worker: Any) -> None:
+    _pending.discard(worker)
+    if not _pending:
+        while _retired:
+            _close(_retired.pop())
+
+
+def pending_status_checks() -> int:
+    """Status checks still in flight (a test waits for 0 before stopping its sandbox)."""
+    return len(_pending)

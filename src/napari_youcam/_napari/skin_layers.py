@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from napari.utils.colormaps import Colormap
 
-from napari_youcam._napari.common import image_hw
+from napari_youcam._napari.common import geometry
 
 SKIN_KEY = "youcam_skin"
 
@@ -57,26 +57,35 @@ def score_of(scores: dict[str, Any], concern: str) -> dict[str, Any]:
 
 
 def skin_layer_data(skin: Any, *, base: str, ref_layer: Any = None, viewer: Any = None,
-                    provenance: dict[str, Any] | None = None, opacity: float = 0.6) -> list[tuple]:
-    """napari layer-data tuples for a `SkinResult` (one per mask)."""
+                    provenance: dict[str, Any] | None = None, opacity: float = 0.6,
+                    ref_geom: dict[str, Any] | None = None) -> list[tuple]:
+    """napari layer-data tuples for a `SkinResult` (one per mask).
+
+    Pure numpy + metadata, so a panel can build them on its worker thread with
+    `ref_geom` (a `common.geometry` snapshot of the photo) and only hand the
+    finished tuples to napari on the Qt thread. The mask's area fraction is
+    computed here for the same reason: the inspector's table reads it from
+    metadata instead of scanning every mask on the Qt thread.
+    """
     from napari_youcam.imaging.skin import mask_alpha
 
-    ref = _ref_image(viewer, ref_layer)
+    geom = ref_geom if ref_geom is not None else geometry(_ref_image(viewer, ref_layer))
     out: list[tuple] = []
     group = base
     for concern, mask in skin.masks.items():
         m = mask_alpha(mask)  # RGBA → A, gray → itself: the mask's strength per pixel
         kw: dict[str, Any] = {}
-        if ref is not None:
-            rh, rw = image_hw(ref)
-            rs = np.asarray(ref.scale)[-2:]
+        if geom is not None:
+            rh, rw = geom["hw"]
+            rs = geom["scale"]
             kw["scale"] = (rs[0] * rh / m.shape[0], rs[1] * rw / m.shape[1])
-            kw["translate"] = tuple(np.asarray(ref.translate)[-2:])
+            kw["translate"] = tuple(geom["translate"])
         meta = {
             SKIN_KEY: {
                 "concern": concern,
                 "group": group,
                 "score": score_of(skin.scores, concern),
+                "area": float(np.count_nonzero(m)) / m.size if m.size else 0.0,
                 "file": (provenance or {}).get("file"),
                 "skin_age": getattr(skin, "skin_age", None),
                 "overall": getattr(skin, "overall", None),

@@ -18,7 +18,7 @@ from typing import Any
 import napari.layers
 import numpy as np
 from magicgui.widgets import ComboBox, Container, RadioButtons, Select, create_widget
-from qtpy.QtCore import Qt
+from qtpy.QtCore import Qt, QTimer
 from qtpy.QtGui import QColor
 from qtpy.QtWidgets import (
     QCheckBox,
@@ -35,10 +35,10 @@ from qtpy.QtWidgets import (
 )
 
 from napari_youcam._napari import session
-from napari_youcam._napari.common import plane, show_info, show_warning
+from napari_youcam._napari.common import geometry, plane, show_info, show_warning
 from napari_youcam._napari.jobs import JobPanel
 from napari_youcam._napari.panel_base import ServicePanel
-from napari_youcam._napari.results import add_result_layers
+from napari_youcam._napari.results import prepare_result, show_prepared
 from napari_youcam._napari.skin_layers import SKIN_KEY, concern_colormap, skin_groups
 
 COLUMNS = ("show", "concern", "raw score", "ui score", "area %", "colour")
@@ -98,16 +98,27 @@ class SkinPanel(ServicePanel):
 
         self.rows: list[Any] = []  # layers in table order
         self.results: list[Any] = []
+        # napari calls reset_choices once per added layer (8 masks → 8 calls): rebuild the
+        # table once, after the burst, instead of 8 times on the Qt thread
+        self._table_timer = QTimer(self)
+        self._table_timer.setSingleShot(True)
+        self._table_timer.setInterval(0)
+        self._table_timer.timeout.connect(self._refresh_groups)
         self.mode.changed.connect(self._on_mode)
         self.concerns.changed.connect(lambda *_: self._update_cost())
         session.events.changed.connect(self.refresh_status)
         self._on_mode()
-        self.reset_choices()
+        self.image.reset_choices()
+        self._refresh_groups()
         self.refresh_status()
 
     # ------------------------------------------------------------------ hooks
     def reset_choices(self, *_: Any) -> None:
-        self.run_box.reset_choices()
+        # only the layer picker: resetting the concern Select would drop the user's choice
+        self.image.reset_choices()
+        self._table_timer.start()
+
+    def _refresh_groups(self) -> None:
         groups = list(skin_groups(self.viewer))
         current = self.group.value
         self.group.choices = groups
@@ -129,8 +140,10 @@ class SkinPanel(ServicePanel):
         ep = FEATURES["skin-analysis"].endpoint(self.api)
         hd = self.mode.value == "HD"
         choices = [c for c in ep.param("dst_actions").choices if str(c).startswith("hd_") == hd]
+        keep = [c for c in (self.concerns.value or []) if c in choices]
         self.concerns.choices = choices
-        self.concerns.value = choices[:4]
+        # a status refresh (after every run) must not undo the user's choice of concerns
+        self.concerns.value = keep or choices[:4]
         self._update_cost()
 
     def params(self) -> dict[str, Any]:
@@ -179,20 +192,28 @@ class SkinPanel(ServicePanel):
             show_warning(f"Skin analysis: nothing was sent. Change: {msg}")
             return None
         src = plane(img)
-        source = {"layer": img, "name": img.name}
+        source = {"layer": img, "name": img.name, "geom": geometry(img)}
         api = self.api
 
         def fn(progress: Any, cancel: threading.Event) -> Any:
-            return workflow.run("skin-analysis", src, params=params, api=api,
-                                client=session.get_client(api), progress=progress, cancel=cancel)
+            res = workflow.run("skin-analysis", src, params=params, api=api,
+                               client=session.get_client(api), progress=progress, cancel=cancel)
+            return prepare_result(res, source, title="skin analysis")  # masks → layers off the Qt thread
 
-        def done(res: Any) -> None:
-            self.results = add_result_layers(self.viewer, res, source, title="skin analysis")
-            self.reset_choices()
+        def done(prepared: Any) -> None:
+            self.results = show_prepared(self.viewer, prepared, source)
+            self._table_timer.stop()
+            self._refresh_groups()
 
         return self.job.start(fn, done, label="Skin analysis", on_finish=self.refresh_status)
 
     # ------------------------------------------------------------------ inspect side
+    def _flush(self) -> None:
+        """Apply a pending table rebuild now (scripted use right after layers changed)."""
+        if self._table_timer.isActive():
+            self._table_timer.stop()
+            self._refresh_groups()
+
     def layers(self) -> list[Any]:
         return skin_groups(self.viewer).get(self.group.value, []) if self.group.value else []
 
@@ -219,7 +240,9 @@ class SkinPanel(ServicePanel):
             for c, key in ((2, "raw_score"), (3, "ui_score")):
                 v = sc.get(key)
                 self.table.setItem(r, c, QTableWidgetItem("" if v is None else f"{v:g}"))
-            area = float((np.asarray(lay.data) > 0).mean()) if lay.data.size else 0.0
+            area = info.get("area")
+            if area is None:  # layers from older metadata: compute once
+                area = float((np.asarray(lay.data) > 0).mean()) if lay.data.size else 0.0
             self.table.setItem(r, 4, QTableWidgetItem(f"{100 * area:.1f}"))
             btn = QPushButton("")
             rgb = np.asarray(lay.colormap.colors[-1][:3]) * 255
@@ -239,6 +262,7 @@ class SkinPanel(ServicePanel):
 
     def set_visible(self, concern: str, on: bool) -> None:
         """Toggle one concern's mask (what the table's check box does)."""
+        self._flush()
         for r, lay in enumerate(self.rows):
             if lay.metadata[SKIN_KEY]["concern"] == concern:
                 self.table.cellWidget(r, 0).setChecked(on)
@@ -246,6 +270,7 @@ class SkinPanel(ServicePanel):
         raise KeyError(concern)
 
     def set_color(self, concern: str, rgb: tuple[int, int, int]) -> None:
+        self._flush()
         for lay in self.rows:
             if lay.metadata[SKIN_KEY]["concern"] == concern:
                 lay.colormap = concern_colormap(concern, rgb)
@@ -270,6 +295,7 @@ class SkinPanel(ServicePanel):
         """Scores (raw first) and mask statistics of the chosen result, via imaging.scores_table."""
         from napari_youcam.imaging import read_skin_zip, scores_table
 
+        self._flush()
         files = {lay.metadata[SKIN_KEY].get("file") for lay in self.rows}
         files.discard(None)
         if not files:

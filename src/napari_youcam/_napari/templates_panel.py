@@ -116,7 +116,8 @@ class TemplatesPanel(QWidget):
                 gid = _field(t, "group_id") or _field(t, "style_group_id")
                 if gid is not None and "style_group_id" in form.params:
                     form.set("style_group_id", int(gid))
-                form.set("style_ids", [tid])
+                # v1 wants integer style ids; template lists may carry them as strings
+                form.set("style_ids", [int(tid) if str(tid).lstrip("-").isdigit() else tid])
         self.chosen.setText(f"template: {_field(t, 'title') or tid} (id {tid})")
 
     def pick(self, row: int) -> None:

@@ -1,0 +1,154 @@
+"""Read-only table for JSON results (face attribute analysis and the like).
+
+A researcher wants to read "eyelid · left shape = Round", compare ratios as
+numbers and see at once whether the service judged the photo usable
+(`face_quality`), not a 400-character notification. `flatten_result` turns the
+nested JSON into (attribute, value) rows — face quality first, lists of numbers
+kept as numbers — and `AttributesView` shows them with a colour swatch for hex
+colours. Presentation only: the values are shown as the service sent them.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from qtpy.QtCore import Qt
+from qtpy.QtGui import QColor
+from qtpy.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+FIRST = ("face_quality",)
+# Bookkeeping fields, not attributes of the face (the SANDBOX tag is shown in the title).
+SKIP = ("sandbox", "requested_features")
+_HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def _label(key: str) -> str:
+    return str(key).replace("_", " ")
+
+
+def _format(value: Any) -> str:
+    """Numbers as numbers (`0.33 · 0.34`), text as is, booleans as yes/no."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, (list, tuple)):
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+            return " · ".join(_format(v) for v in value)
+        return ", ".join(_format(v) for v in value)
+    return str(value)
+
+
+def flatten_result(data: Any) -> list[tuple[str, str, Any]]:
+    """(attribute path, display text, raw value) rows; face quality first.
+
+    Nested dicts become "group · key" rows; lists of dicts are numbered. Lists of
+    scalars stay one row so a ratio like horizontal_third reads as three numbers.
+    """
+    rows: list[tuple[str, str, Any]] = []
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(f"{prefix} · {_label(k)}" if prefix else _label(k), v)
+        elif isinstance(value, (list, tuple)) and value and all(isinstance(v, dict) for v in value):
+            for i, v in enumerate(value):
+                walk(f"{prefix} [{i}]", v)
+        else:
+            rows.append((prefix or "value", _format(value), value))
+
+    if isinstance(data, dict):
+        keys = [k for k in FIRST if k in data] + [k for k in data if k not in FIRST and k not in SKIP]
+        for k in keys:
+            walk(_label(k), data[k])
+    else:
+        walk("", data)
+    return rows
+
+
+def quality_summary(data: Any) -> str:
+    """One short line for the notification: the face-quality verdict, if any."""
+    fq = data.get("face_quality") if isinstance(data, dict) else None
+    if not isinstance(fq, dict):
+        return ""
+    if fq.get("has_face") is False:
+        return "no face found"
+    bad = [k for k, v in fq.items() if isinstance(v, str) and v.lower() not in ("good", "ok")]
+    return "face quality: good" if not bad else "face quality: check " + ", ".join(bad)
+
+
+class AttributesView(QWidget):
+    """The last JSON result of a widget as an attribute → value table."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = QLabel("")
+        self.title.setWordWrap(True)
+        self.table = QTableWidget(0, 2)
+        self.table.setHorizontalHeaderLabels(["attribute", "value"])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        head = self.table.horizontalHeader()
+        head.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        head.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.setMinimumHeight(260)
+        self.copy_btn = QPushButton("Copy as TSV")
+        self.copy_btn.clicked.connect(self.copy)
+        self.file: Path | None = None
+        row = QHBoxLayout()
+        row.addWidget(self.title, 1)
+        row.addWidget(self.copy_btn)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addLayout(row)
+        lay.addWidget(self.table)
+        self.rows: list[tuple[str, str, Any]] = []
+        self.setVisible(False)
+
+    def show_result(self, data: Any, *, title: str, file: str | Path | None = None,
+                    rows: list[tuple[str, str, Any]] | None = None) -> None:
+        """Fill the table (rows may be pre-computed on a worker thread)."""
+        self.rows = rows if rows is not None else flatten_result(data)
+        self.file = Path(file) if file else None
+        where = f" — saved to {self.file.name}" if self.file else ""
+        self.title.setText(f"<b>{title}</b>: {len(self.rows)} attributes{where}")
+        self.title.setToolTip(str(self.file or ""))
+        self.table.setRowCount(len(self.rows))
+        for r, (key, text, raw) in enumerate(self.rows):
+            k = QTableWidgetItem(key)
+            v = QTableWidgetItem(text)
+            if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+                v.setTextAlignment(int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter))
+            if isinstance(raw, str) and _HEX.match(raw):
+                col = QColor(raw)
+                v.setBackground(col)
+                v.setForeground(QColor("black" if col.lightness() > 128 else "white"))
+            self.table.setItem(r, 0, k)
+            self.table.setItem(r, 1, v)
+        self.setVisible(True)
+
+    def value(self, attribute: str) -> str:
+        """The displayed text of one attribute (scripts, tests)."""
+        for key, text, _raw in self.rows:
+            if key == attribute:
+                return text
+        raise KeyError(attribute)
+
+    def as_tsv(self) -> str:
+        return "\n".join(f"{k}\t{t}" for k, t, _ in self.rows)
+
+    def copy(self) -> None:
+        QApplication.clipboard().setText(self.as_tsv())
