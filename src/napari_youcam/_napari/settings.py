@@ -16,7 +16,7 @@ from magicgui.widgets import CheckBox, Container, FileEdit, LineEdit, Password, 
 from qtpy.QtWidgets import QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
 from napari_youcam._napari import session
-from napari_youcam._napari.common import show_info
+from napari_youcam._napari.common import show_info, show_warning
 
 SANDBOX_TEXT = (
     "Local sandbox: a stand-in server on this computer. Free, no account needed, and every "
@@ -84,9 +84,16 @@ class SettingsPanel(QWidget):
         return load_config()
 
     def _has_credentials(self) -> bool:
+        """Whether credentials are configured; a malformed saved key counts as configured
+        (it must be fixed, not silently replaced by the sandbox) and is reported."""
         from napari_youcam.api.session import find_credentials
+        from napari_youcam.errors import InputError
 
-        return find_credentials() is not None
+        try:
+            return find_credentials() is not None
+        except InputError as exc:
+            show_warning(f"YouCam settings: {exc}")
+            return True
 
     def load(self) -> None:
         """Show what is configured (never the secrets themselves)."""
