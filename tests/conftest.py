@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
 import pytest
+from PIL import Image
 
 if not os.environ.get("DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -27,3 +29,31 @@ def _isolated_user(tmp_path, monkeypatch):
     for k in ("YOUCAM_API_KEY", "YOUCAM_CLIENT_ID", "YOUCAM_CLIENT_SECRET", "YOUCAM_BASE_URL"):
         monkeypatch.delenv(k, raising=False)
     yield
+
+
+# ---------------------------------------------------------------- CLI tests
+@pytest.fixture(scope="module")
+def sb():
+    """A sandbox for one test module (modules that need other settings define their own)."""
+    from napari_youcam.sandbox import Sandbox
+
+    with Sandbox(processing_seconds=0.02, units=1e5) as s:
+        yield s
+
+
+@pytest.fixture
+def env(monkeypatch, sb):
+    """Credentials for `sb` in the environment, as a user of the CLI would set them."""
+    monkeypatch.setenv("YOUCAM_API_KEY", sb.api_key)
+    monkeypatch.setenv("YOUCAM_BASE_URL", sb.base_url)
+    return monkeypatch
+
+
+@pytest.fixture
+def photo(tmp_path):
+    """A 320×240 RGB PNG on disk with structure in every channel."""
+    yy, xx = np.mgrid[0:240, 0:320]
+    arr = np.stack([xx % 256, yy % 256, (xx + yy) % 256], -1).astype(np.uint8)
+    p = tmp_path / "photo.png"
+    Image.fromarray(arr).save(p)
+    return p

@@ -6,46 +6,10 @@ import json
 
 import numpy as np
 import pytest
+from cli_helpers import one_line_error
 from PIL import Image
 
 from napari_youcam import cli
-from napari_youcam.sandbox import Sandbox
-
-ENV = ("YOUCAM_API_KEY", "YOUCAM_CLIENT_ID", "YOUCAM_CLIENT_SECRET", "YOUCAM_BASE_URL", "YOUCAM_RESULTS_DIR")
-
-
-@pytest.fixture(scope="module")
-def sb():
-    with Sandbox(processing_seconds=0.02, units=1e5) as s:
-        yield s
-
-
-@pytest.fixture
-def env(monkeypatch, tmp_path, sb):
-    """Credentials for the test sandbox; config and results under tmp."""
-    for k in ENV:
-        monkeypatch.delenv(k, raising=False)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
-    monkeypatch.setenv("YOUCAM_RESULTS_DIR", str(tmp_path / "results"))
-    monkeypatch.setenv("YOUCAM_API_KEY", sb.api_key)
-    monkeypatch.setenv("YOUCAM_BASE_URL", sb.base_url)
-    return monkeypatch
-
-
-@pytest.fixture
-def photo(tmp_path):
-    yy, xx = np.mgrid[0:240, 0:320]
-    arr = np.stack([xx % 256, yy % 256, (xx + yy) % 256], -1).astype(np.uint8)
-    p = tmp_path / "photo.png"
-    Image.fromarray(arr).save(p)
-    return p
-
-
-def one_line_error(err: str) -> str:
-    lines = [ln for ln in err.strip().splitlines() if ln.strip()]
-    assert len(lines) == 1, err
-    assert "Traceback" not in err
-    return lines[0]
 
 
 def test_features_lists_all_and_json(capsys, env):
@@ -86,11 +50,8 @@ def test_run_json_with_mask_and_v1(capsys, env, photo, tmp_path, sb):
     assert str(tmp_path / "results") in data["files"][0]
 
 
-def test_run_without_credentials_says_sandbox(capsys, monkeypatch, tmp_path, photo):
-    for k in ENV:
-        monkeypatch.delenv(k, raising=False)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
-    monkeypatch.setenv("YOUCAM_RESULTS_DIR", str(tmp_path / "results"))
+def test_run_without_credentials_says_sandbox(capsys, photo):
+    # conftest's autouse fixture removed every YOUCAM_* credential and isolated the config
     assert cli.main(["run", "sod", str(photo)]) == 0
     cap = capsys.readouterr()
     assert "SANDBOX: no credentials configured, results are synthetic" in cap.err

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import httpx
 import numpy as np
 import pytest
+from cli_helpers import one_line_error
 from PIL import Image, ImageOps
 
 from napari_youcam import cli, workflow
@@ -27,42 +28,6 @@ from napari_youcam.api.session import sandbox_client
 from napari_youcam.errors import InputError, YouCamError
 from napari_youcam.imaging import apply_orientation, read_image_file
 from napari_youcam.sandbox import Sandbox
-
-ENV = ("YOUCAM_API_KEY", "YOUCAM_CLIENT_ID", "YOUCAM_CLIENT_SECRET", "YOUCAM_BASE_URL", "YOUCAM_RESULTS_DIR")
-
-
-@pytest.fixture(scope="module")
-def sb():
-    with Sandbox(processing_seconds=0.02, units=1e5) as s:
-        yield s
-
-
-@pytest.fixture
-def env(monkeypatch, tmp_path, sb):
-    for k in ENV:
-        monkeypatch.delenv(k, raising=False)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
-    monkeypatch.setenv("YOUCAM_RESULTS_DIR", str(tmp_path / "results"))
-    monkeypatch.setenv("YOUCAM_API_KEY", sb.api_key)
-    monkeypatch.setenv("YOUCAM_BASE_URL", sb.base_url)
-    return monkeypatch
-
-
-@pytest.fixture
-def photo(tmp_path):
-    yy, xx = np.mgrid[0:240, 0:320]
-    arr = np.stack([xx % 256, yy % 256, (xx + yy) % 256], -1).astype(np.uint8)
-    p = tmp_path / "photo.png"
-    Image.fromarray(arr).save(p)
-    return p
-
-
-def one_line_error(err: str) -> str:
-    lines = [ln for ln in err.strip().splitlines() if ln.strip() and not ln.startswith("SANDBOX")]
-    assert len(lines) == 1, err
-    assert "Traceback" not in err
-    assert lines[0].startswith("error: ")
-    return lines[0]
 
 
 def _creates(sb: Sandbox, since: int) -> list[dict]:
@@ -385,8 +350,7 @@ def test_malformed_key_is_input_error_not_sandbox_or_traceback(env, capsys, bad)
 
 
 def test_no_credentials_still_means_sandbox(monkeypatch, capsys):
-    for k in ENV[:-1]:
-        monkeypatch.delenv(k, raising=False)
+    # conftest's autouse fixture already removed every YOUCAM_* credential
     assert cli.main(["credits", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["sandbox"] is True
 

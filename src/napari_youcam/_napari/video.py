@@ -2,8 +2,8 @@
 
 Video features (video enhance, face swap, style transfer, image-to-video) return an
 .mp4; showing it as an Image layer lets the user scrub it with napari's time
-slider next to the photo it came from. Decoding is blocking file I/O, so callers
-run `read_video` on a worker thread and hand the array to napari afterwards.
+slider next to the photo it came from. Decoding (`imaging.read_video`) is blocking
+file I/O, so callers run it on a worker thread and hand the array to napari afterwards.
 
 The same function backs the npe2 reader for *.mp4 / *.mov / *.avi, so a result
 saved earlier opens the same way by drag and drop.
@@ -15,48 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+from napari_youcam.imaging.video import VIDEO_SUFFIXES, VideoDecodeError, read_video
 
-VIDEO_SUFFIXES = (".mp4", ".mov", ".avi", ".m4v")
-# A result video of 10 s at 1080p is ~300 frames × 6 MB: keep the layer bounded so
-# an unexpectedly long file cannot exhaust memory; the file itself stays complete.
-MAX_BYTES = 2 * 1024**3
-
-
-class VideoDecodeError(RuntimeError):
-    """OpenCV could not open or decode the file (missing codec, truncated file)."""
-
-
-def read_video(path: str | Path, *, max_bytes: int = MAX_BYTES) -> tuple[np.ndarray, dict[str, Any]]:
-    """Frames as (T, H, W, 3) RGB uint8 and {fps, frames, truncated, width, height}."""
-    import cv2
-
-    cap = cv2.VideoCapture(str(path))
-    if not cap.isOpened():
-        raise VideoDecodeError(f"cannot open {Path(path).name} with OpenCV")
-    try:
-        fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
-        frames: list[np.ndarray] = []
-        used = 0
-        truncated = False
-        while True:
-            ok, frame = cap.read()
-            if not ok:
-                break
-            if used + frame.nbytes > max_bytes:
-                truncated = True
-                break
-            frames.append(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
-            used += frame.nbytes
-    finally:
-        cap.release()
-    if not frames:
-        raise VideoDecodeError(f"no frame could be decoded from {Path(path).name}")
-    arr = np.stack(frames)
-    info = {"fps": fps, "frames": int(arr.shape[0]), "truncated": truncated,
-            "width": int(arr.shape[2]), "height": int(arr.shape[1])}
-    return arr, info
-
+__all__ = ["VIDEO_SUFFIXES", "VideoDecodeError", "get_reader", "read_video", "video_layer_data"]
 
 def video_layer_data(path: str | Path, *, name: str | None = None,
                      metadata: dict[str, Any] | None = None) -> tuple:

@@ -29,6 +29,7 @@ from napari_youcam.imaging.skin import (
     scores_rows,
     scores_table,
 )
+from napari_youcam.imaging.video import VIDEO_SUFFIXES, VideoDecodeError, read_video
 
 __all__ = [
     "to_rgb8", "Transform", "fit", "fit_size", "fit_mask", "unfit", "Encoded", "encode", "human_bytes",
@@ -37,4 +38,5 @@ __all__ = [
     "ConcernScore", "SkinResult", "read_skin_zip", "decode_mask", "blend_masks", "concern_color",
     "mask_stats", "scores_rows", "scores_table", "FaceBox", "FaceCheck", "face_boxes", "boxes_to_shapes",
     "detect_faces", "face_check", "read_image_file", "apply_orientation",
+    "VIDEO_SUFFIXES", "VideoDecodeError", "read_video",
 ]
