@@ -158,7 +158,7 @@ def skin() -> None:
     p.reset_choices()
     for concern in ("texture", "oiliness", "pore"):
         p.set_visible(concern, False)
-    wait(lambda: p.status is not None)
+    wait(lambda: p.status is not None and p.face_note.last is not None)
     shot(v, "skin_inspector.png")
 
 

@@ -153,3 +153,38 @@ def test_layers_menu_actions(viewer, qtbot):
     mf = PluginManager.instance().get_manifest(PLUGIN)
     menu_ids = set(mf.contributions.menus)
     assert "napari/layers/annotate" in menu_ids
+
+
+def test_face_check_warns_and_offers_a_crop_as_a_new_layer(viewer, qtbot):
+    """Skin analysis needs a face ≥ 60 % of the width; the astronaut's is ~24 %.
+    The panel says so before any unit is spent and adds the suggested crop as a new
+    layer (the source untouched), which becomes the photo of the next run."""
+    _dw, p = viewer.window.add_plugin_dock_widget(PLUGIN, "Skin analysis inspector")
+    src = viewer.layers["astronaut"]
+    before = src.data.copy()
+    qtbot.waitUntil(lambda: p.face_note.last is not None, timeout=20000)
+    assert p.face_note.last.ok is False
+    assert "60%" in p.face_note.label.text() and p.face_note.label.isVisibleTo(p)
+    assert p.face_note.crop_btn.isVisibleTo(p)
+    crop = p.face_note.use_crop()
+    x, y, w, h = p.face_note.last.suggested_crop
+    assert crop.name == "astronaut · crop for skin-analysis"
+    assert crop.data.shape[:2] == (h, w)
+    np.testing.assert_array_equal(crop.data, before[y:y + h, x:x + w])
+    np.testing.assert_array_equal(np.asarray(crop.translate)[-2:], [y, x])  # sits over the source
+    np.testing.assert_array_equal(src.data, before)
+    assert p.image.value is crop
+    # the crop now passes the width rule (only the advisory upscale note may remain)
+    qtbot.waitUntil(lambda: p.face_note.last.image_size == (w, h), timeout=20000)
+    assert not any("spans about" in m for m in p.face_note.last.warnings)
+
+
+def test_generated_widgets_check_faces_only_where_documented(viewer, qtbot):
+    _dw, face = viewer.window.add_plugin_dock_widget(PLUGIN, "Face")
+    face.select("skin-simulation")
+    qtbot.waitUntil(lambda: face.face_note.last is not None
+                    and face.face_note.last.feature == "skin-simulation", timeout=20000)
+    assert "60%" in face.face_note.label.text()
+    _dw, bg = viewer.window.add_plugin_dock_widget(PLUGIN, "Background")
+    bg.select("sod")
+    assert bg.face_note.last is None and not bg.face_note.label.isVisibleTo(bg)

@@ -115,6 +115,9 @@ class FeatureWidget(ServicePanel):
         self.problems = QLabel("")
         self.problems.setWordWrap(True)
         self.problems.setStyleSheet("color: #ff8a80;")
+        from napari_youcam._napari.face_check_note import FaceCheckNote
+
+        self.face_note = FaceCheckNote(self.viewer, on_crop=self._use_source)
         self.run_btn = QPushButton("Run")
         self.run_btn.clicked.connect(self.run)
         self.job = JobPanel(self)
@@ -141,6 +144,7 @@ class FeatureWidget(ServicePanel):
         lay.addWidget(self.templates)
         lay.addWidget(self.limits_label)
         lay.addWidget(self.cost_label)
+        lay.addWidget(self.face_note)
         lay.addWidget(self.problems)
         lay.addWidget(self.run_btn)
         lay.addWidget(self.job)
@@ -244,7 +248,13 @@ class FeatureWidget(ServicePanel):
             text, ok = plan_text(w, h, limits)
             lines.append(("" if ok else "⚠ ") + html.escape(text))
         self.limits_label.setText("<br>".join(lines))
+        self.face_note.check(layer, self.spec.key)
         self._update_cost()
+
+    def _use_source(self, layer: Any) -> None:
+        """Make `layer` (e.g. the suggested face crop) the source of the next run."""
+        self.pickers.reset_choices()
+        self.src.value = layer
 
     def _update_cost(self) -> None:
         from napari_youcam.features import unit_cost

@@ -59,6 +59,9 @@ class SkinPanel(ServicePanel):
         self.problems = QLabel("")
         self.problems.setWordWrap(True)
         self.problems.setStyleSheet("color: #ff8a80;")
+        from napari_youcam._napari.face_check_note import FaceCheckNote
+
+        self.face_note = FaceCheckNote(self.viewer, on_crop=self._use_photo)
         self.run_btn = QPushButton("Run skin analysis")
         self.run_btn.clicked.connect(self.run)
         self.job = JobPanel(self)
@@ -83,6 +86,7 @@ class SkinPanel(ServicePanel):
         lay.addWidget(self.banner)
         lay.addWidget(self.run_box.native)
         lay.addWidget(self.cost)
+        lay.addWidget(self.face_note)
         lay.addWidget(self.problems)
         lay.addWidget(self.run_btn)
         lay.addWidget(self.job)
@@ -106,11 +110,18 @@ class SkinPanel(ServicePanel):
         self._table_timer.timeout.connect(self._refresh_groups)
         self.mode.changed.connect(self._on_mode)
         self.concerns.changed.connect(lambda *_: self._update_cost())
+        self.image.changed.connect(lambda layer: self.face_note.check(layer, "skin-analysis"))
         session.events.changed.connect(self.refresh_status)
         self._on_mode()
         self.image.reset_choices()
+        self.face_note.check(self.image.value, "skin-analysis")
         self._refresh_groups()
         self.refresh_status()
+
+    def _use_photo(self, layer: Any) -> None:
+        """Make `layer` (the suggested face crop) the photo of the next run."""
+        self.image.reset_choices()
+        self.image.value = layer
 
     # ------------------------------------------------------------------ hooks
     def reset_choices(self, *_: Any) -> None:

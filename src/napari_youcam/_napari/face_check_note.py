@@ -1,0 +1,101 @@
+"""Advisory face pre-check shown above a feature's Run button.
+
+Several features fail *after* the upload (and some after charging) when the photo
+has no clear face, several faces, or a face narrower than 60 % of the width.
+`imaging.face_check` checks those documented rules locally with scikit-image's
+face cascade; this widget runs it off the Qt thread whenever the source or the
+feature changes, shows the warning, and offers the suggested crop as a NEW layer
+(the source is never modified). It only advises: Run stays enabled, because the
+detector can miss a face the service would find.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from qtpy.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+
+from napari_youcam._napari.common import plane
+
+
+class FaceCheckNote(QWidget):
+    """A warning line plus a "Use suggested crop" button; hidden when all is well."""
+
+    def __init__(self, viewer: Any, on_crop: Callable[[Any], None]) -> None:
+        super().__init__()
+        self.viewer = viewer
+        self._on_crop = on_crop
+        self.label = QLabel("")
+        self.label.setWordWrap(True)
+        self.label.setStyleSheet("color: #ffd54f;")
+        self.crop_btn = QPushButton("Use suggested crop (adds a new layer)")
+        self.crop_btn.clicked.connect(self.use_crop)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.label)
+        lay.addWidget(self.crop_btn)
+        self.last: Any = None  # the FaceCheck shown, for tests and the crop button
+        self.worker: Any = None
+        self._key: tuple | None = None
+        self._layer: Any = None
+        self._show(None)
+
+    def check(self, layer: Any, feature_key: str) -> None:
+        """(Re)check when the layer, its data or the feature changed; otherwise do nothing."""
+        from napari_youcam.imaging.faces import FACE_RULES
+
+        if layer is None or feature_key not in FACE_RULES:
+            self._key, self._layer = None, None
+            self._show(None)
+            return
+        key = (id(layer), id(layer.data), feature_key)
+        if key == self._key:
+            return
+        self._key, self._layer = key, layer
+        self.label.setText("checking the face rules…")
+        self.label.setVisible(True)
+        self.crop_btn.setVisible(False)
+
+        from napari.qt.threading import create_worker
+
+        from napari_youcam.imaging import face_check
+
+        data = np.asarray(plane(layer))
+        self.worker = create_worker(face_check, data, feature_key, _start_thread=False)
+        self.worker.returned.connect(lambda result, k=key: self._done(k, result))
+        self.worker.start()
+
+    def _done(self, key: tuple, result: Any) -> None:
+        if key != self._key:  # the user moved on while the detector ran
+            return
+        self._show(result)
+
+    def _show(self, result: Any) -> None:
+        self.last = result
+        warnings = list(getattr(result, "warnings", []) or []) if result is not None else []
+        if result is None or result.ok:
+            self.label.setText("")
+            self.label.setVisible(False)
+        else:
+            self.label.setText("⚠ face check (advisory, you can still run): " + "; ".join(warnings))
+            self.label.setVisible(True)
+        self.crop_btn.setVisible(bool(result is not None and not result.ok and result.suggested_crop))
+
+    def use_crop(self) -> Any:
+        """Add the suggested crop as a new layer placed over the source, and hand it on."""
+        result, layer = self.last, self._layer
+        if result is None or not result.suggested_crop or layer is None:
+            return None
+        x, y, w, h = result.suggested_crop
+        data = np.asarray(plane(layer))[y:y + h, x:x + w]
+        scale = np.asarray(layer.scale)[-2:]
+        translate = np.asarray(layer.translate)[-2:] + np.array([y, x]) * scale
+        crop_layer = self.viewer.add_image(
+            data, name=f"{layer.name} · crop for {result.feature}", rgb=getattr(layer, "rgb", None),
+            translate=tuple(translate), scale=tuple(scale),
+            metadata={"youcam": {"crop_of": layer.name, "crop_xywh": [x, y, w, h]}},
+        )
+        self._on_crop(crop_layer)
+        return crop_layer
