@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from qtpy.compat import isalive
 from qtpy.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from napari_youcam._napari.common import plane
@@ -68,7 +69,9 @@ class FaceCheckNote(QWidget):
         self.worker.start()
 
     def _done(self, key: tuple, result: Any) -> None:
-        if key != self._key:  # the user moved on while the detector ran
+        # the dock may have been closed (its labels deleted) while the detector ran,
+        # or the user moved on to another layer or feature
+        if not isalive(self.label) or key != self._key:
             return
         self._show(result)
 
