@@ -16,22 +16,6 @@ PLUGIN = "napari-youcam"
 
 
 @pytest.fixture
-def sandbox(qtbot):
-    """A sandbox of this test's own: the process-wide one enforces the service's rate
-    limit (250 requests / 5 min), which a whole GUI suite would exhaust."""
-    from napari_youcam.api.session import sandbox_client
-    from napari_youcam.sandbox import Sandbox
-
-    sb = Sandbox(port=0, processing_seconds=0.05)
-    sb.start()
-    session.set_client(sandbox_client(sb))
-    yield sb
-    qtbot.waitUntil(lambda: session.pending_status_checks() == 0, timeout=20000)
-    session.reset_client()
-    sb.stop()
-
-
-@pytest.fixture
 def viewer(make_napari_viewer, sandbox, qtbot):
     v = make_napari_viewer()
     v.add_image(load_face(), name="astronaut", rgb=True)
@@ -291,3 +275,43 @@ def test_skin_result_handling_stays_short(viewer, qtbot, capsys):
     assert len(p.rows) == len(concerns)
     assert sorted(p.concerns.value) == sorted(concerns)  # a layer change keeps the user's choice
     assert running < 0.1, f"event loop stalled {running * 1000:.0f} ms while the job ran"
+
+
+def test_an_error_after_cancel_is_still_shown(qtbot):
+    """Cancel pressed, then the job fails for another reason (e.g. its deadline, with
+    the command to resume the paid task): the user must read that error, not
+    'Cancelled. Nothing was added.'"""
+    from napari_youcam._napari.jobs import JobPanel
+    from napari_youcam.errors import YouCamError
+
+    panel = JobPanel()
+    qtbot.addWidget(panel)
+
+    def job(progress, cancel):
+        progress("waiting", 0.5)
+        assert cancel.wait(10)
+        raise YouCamError("task still running after the deadline; resume it with: youcam resume /tmp/job")
+
+    panel.start(job, on_done=lambda _r: None, label="test job")
+    qtbot.waitUntil(lambda: "waiting" in panel.stages, timeout=5000)
+    panel.cancel()
+    qtbot.waitUntil(lambda: panel.worker is None, timeout=10000)
+    assert panel.last_error != "cancelled"
+    assert "youcam resume /tmp/job" in panel.status.text()
+
+
+def test_cancel_before_create_reads_as_cancelled(qtbot):
+    from napari_youcam._napari.jobs import JobPanel
+    from napari_youcam.workflow import CancelledError
+
+    panel = JobPanel()
+    qtbot.addWidget(panel)
+
+    def job(progress, cancel):
+        assert cancel.wait(10)
+        raise CancelledError("cancelled before the task was created: nothing was charged")
+
+    panel.start(job, on_done=lambda _r: None)
+    panel.cancel()
+    qtbot.waitUntil(lambda: panel.worker is None, timeout=10000)
+    assert panel.last_error == "cancelled" and "Nothing was added" in panel.status.text()

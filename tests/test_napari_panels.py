@@ -18,22 +18,6 @@ PLUGIN = "napari-youcam"
 
 
 @pytest.fixture
-def sandbox(qtbot):
-    """A sandbox of this test's own: the process-wide one enforces the service's rate
-    limit (250 requests / 5 min), which a whole GUI suite would exhaust."""
-    from napari_youcam.api.session import sandbox_client
-    from napari_youcam.sandbox import Sandbox
-
-    sb = Sandbox(port=0, processing_seconds=0.05)
-    sb.start()
-    session.set_client(sandbox_client(sb))
-    yield sb
-    qtbot.waitUntil(lambda: session.pending_status_checks() == 0, timeout=20000)
-    session.reset_client()
-    sb.stop()
-
-
-@pytest.fixture
 def viewer(make_napari_viewer, sandbox, qtbot):
     v = make_napari_viewer()
     v.add_image(load_face(), name="astronaut", rgb=True)

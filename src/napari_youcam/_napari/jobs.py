@@ -35,8 +35,10 @@ ProgressFn = Callable[[str, float], None]
 
 
 def _is_cancel_error(exc: BaseException) -> bool:
-    name = type(exc).__name__.lower()
-    return "cancel" in name or isinstance(exc, (KeyboardInterrupt,))
+    """The job stopped because the user cancelled before the task was created."""
+    from napari_youcam.workflow import CancelledError
+
+    return isinstance(exc, (CancelledError, KeyboardInterrupt))
 
 
 class JobPanel(QWidget):
@@ -117,7 +119,10 @@ class JobPanel(QWidget):
         return worker
 
     def cancel(self) -> None:
-        """Ask the running job to stop; the service task is abandoned, not charged twice."""
+        """Ask the running job to stop.
+
+        Before the task is created this costs nothing; after, the service cannot cancel,
+        so workflow finishes the paid task and saves it, and no layer is added."""
         if self.worker is None:
             return
         self._cancel.set()
@@ -167,7 +172,9 @@ class JobPanel(QWidget):
             self.last_error = report_error(exc, "Could not show the result")
 
     def _on_errored(self, exc: BaseException) -> None:
-        if self._cancel.is_set() or _is_cancel_error(exc):
+        # Only a cancellation reads as one: an error after Cancel was pressed (a deadline,
+        # a failed download with its resume hint) must still reach the user.
+        if _is_cancel_error(exc):
             self.bar.setFormat("cancelled")
             self.status.setText("Cancelled. Nothing was added.")
             self.last_error = "cancelled"
