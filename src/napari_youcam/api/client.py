@@ -215,8 +215,6 @@ class Client:
             source = p
             name = file_name or p.name
         ctype = content_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
-        if ctype == "image/jpg":
-            pass  # accepted verbatim by the service (documented example)
         is_video = ctype.startswith("video/")
         cap = VIDEO_MAX_BYTES if is_video else IMAGE_MAX_BYTES
         if size <= 0:
@@ -256,6 +254,8 @@ class Client:
             raise ServerError("file registration reply carried no file id")
         entry = files[0]
         for req in entry.get("requests") or []:
+            if not isinstance(req, dict) or not req.get("url"):
+                raise ServerError("file registration reply carried no upload URL")
             headers = {str(k): str(v) for k, v in (req.get("headers") or {}).items()}
             clen = headers.get("Content-Length") or headers.get("content-length")
             if clen is not None and clen.isdigit() and int(clen) != size:

@@ -144,12 +144,9 @@ class Credentials:
         use `try_from_env`).
         """
         e = os.environ if env is None else env
-        return cls(
-            api_key=(e.get("YOUCAM_API_KEY") or "").strip() or None,
-            client_id=(e.get("YOUCAM_CLIENT_ID") or "").strip() or None,
-            client_secret=(e.get("YOUCAM_CLIENT_SECRET") or "").strip() or None,
-            base_url=(e.get("YOUCAM_BASE_URL") or "").strip() or None,
-        )
+        # `__post_init__` strips the values and turns blank ones into None.
+        return cls(api_key=e.get("YOUCAM_API_KEY"), client_id=e.get("YOUCAM_CLIENT_ID"),
+                   client_secret=e.get("YOUCAM_CLIENT_SECRET"), base_url=e.get("YOUCAM_BASE_URL"))
 
     @classmethod
     def try_from_env(cls, env: dict[str, str] | None = None) -> "Credentials | None":

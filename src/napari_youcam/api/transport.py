@@ -55,6 +55,9 @@ _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _AMBIGUOUS = (httpx.ReadTimeout, httpx.WriteTimeout, httpx.ReadError, httpx.WriteError,
               httpx.RemoteProtocolError, httpx.CloseError)
 _CHUNK = 256 * 1024
+# Every failure is caught as `httpx.RequestError`: besides transport errors that
+# covers an undecodable body (DecodingError) and a redirect loop (TooManyRedirects),
+# which must end as a typed error too, never as an httpx traceback.
 
 
 def _describe(exc: Exception) -> str:
@@ -132,7 +135,7 @@ class Transport:
             try:
                 resp = self.api.request(method, path, json=json, params=params, headers=headers,
                                         timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT)
-            except httpx.TransportError as exc:
+            except httpx.RequestError as exc:
                 never_sent = isinstance(exc, _NEVER_SENT)
                 retryable = never_sent or isinstance(exc, _AMBIGUOUS)
                 if kind == "create" and not never_sent and not idempotent:
@@ -208,7 +211,7 @@ class Transport:
             t0 = time.monotonic()
             try:
                 resp = self.raw.request(method, url, headers=headers, content=content)
-            except httpx.TransportError as exc:
+            except httpx.RequestError as exc:
                 log.debug("%s <upload url> -> %s after %.2fs (attempt %d)", method,
                           type(exc).__name__, time.monotonic() - t0, attempt)
                 delay = self.retry.delay(attempt)
@@ -266,7 +269,10 @@ class Transport:
                         return dest
                     resp.read()
                     retry_after = parse_retry_after(resp.headers.get("Retry-After"))
-            except httpx.TransportError as exc:
+            except OSError:
+                _unlink(tmp)  # disk full / unwritable folder: no half-written file left
+                raise
+            except httpx.RequestError as exc:
                 log.debug("GET <result url> -> %s (attempt %d)", type(exc).__name__, attempt)
                 delay = self.retry.delay(attempt)
                 if attempt < self.retry.attempts and self._budget_ok(delay, deadline):

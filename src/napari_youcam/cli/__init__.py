@@ -62,6 +62,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         # A path the user gave (input or -o output) cannot be used: they must change it.
         print(f"error: {exc.strerror or exc}: {exc.filename}", file=sys.stderr)
         return 2
+    except OSError as exc:  # disk full, I/O error...: still one line, no traceback
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

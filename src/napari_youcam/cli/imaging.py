@@ -50,8 +50,7 @@ def _limits(feature: str, api: str, variant: str | None):
 
     spec = features.get(feature)
     ep = features.endpoint_for(spec, api, variant)
-    limits_for = getattr(features, "limits_for", None)
-    return spec, ep, (limits_for(ep) if limits_for else ep.limits)
+    return spec, ep, features.limits_for(ep)
 
 
 def _emit(args: argparse.Namespace, payload: dict, lines: list[str]) -> None:

@@ -253,7 +253,7 @@ class Service:
                 cap = VIDEO_MAX_BYTES if ctype.startswith("video/") else IMAGE_MAX_BYTES
                 if size >= cap:
                     raise _bad(f"files[{i}].file_size {size} must be under {cap} bytes")
-            f = self.files.register(content_type=ctype, file_name=name, file_size=size if sized else size,
+            f = self.files.register(content_type=ctype, file_name=name, file_size=size,
                                     feature=feature, owner=owner)
             headers: dict[str, Any] = {"Content-Type": ctype}
             if f.file_size is not None:

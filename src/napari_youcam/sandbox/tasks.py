@@ -80,10 +80,6 @@ class Task:
                 "units": self.cost, "charged": self.charged}
 
 
-class TaskExpired(Exception):
-    pass
-
-
 class Processor:
     """Fetches, decodes and checks inputs, then asks `results.generate` for the outcome."""
 

@@ -203,7 +203,8 @@ def _saved_files(sidecar: Sidecar) -> list[Path] | None:
 
 
 def _saved_data(files: list[Path]) -> Any:
-    for p in files:
+    # The result data is written last (`_download_step`), after any downloaded .json.
+    for p in reversed(files):
         if p.suffix.lower() == ".json":
             try:
                 return json.loads(p.read_text(encoding="utf-8"))

@@ -25,6 +25,7 @@ import numpy as np
 
 from napari_youcam.errors import InputError, YouCamError
 from napari_youcam.workflow.sidecar import (
+    SIDECAR_NAME,
     Sidecar,
     default_results_dir,
     ensure_results_dir,
@@ -137,18 +138,14 @@ def _limits_for(endpoint: Any, params: dict[str, Any]) -> Any:
     """Limits for these params (skin-analysis HD needs a larger short side)."""
     from napari_youcam import features as F
 
-    fn = getattr(F, "limits_for", None)
-    if callable(fn):
-        return fn(endpoint, params)
-    return endpoint.limits
+    return F.limits_for(endpoint, params)
 
 
 def _output_kind(endpoint: Any, params: dict[str, Any]) -> str:
     """What the task returns for these params (skin-analysis format=json gives JSON)."""
     from napari_youcam import features as F
 
-    fn = getattr(F, "output_kind", None)
-    return fn(endpoint, params) if callable(fn) else endpoint.output
+    return F.output_kind(endpoint, params)
 
 
 def _transform_dict(tf: Any) -> dict[str, Any] | None:
@@ -211,10 +208,7 @@ def run(feature: str, source: Any = None, *, mask: Any = None, refs: Sequence[An
     if getattr(client, "api", api) != api:
         raise InputError(f"{spec.key}: the client authenticates the {client.api} API; "
                          f"{api} was requested (configure {api} credentials)")
-    try:
-        endpoint = spec.endpoint(api, variant)
-    except KeyError as exc:
-        raise InputError(str(exc.args[0] if exc.args else exc)) from None
+    endpoint = F.endpoint_for(spec, api, variant)
     params = dict(params or {})
     F.check(spec, params, None, api=api, variant=endpoint.variant)
     sandbox = bool(getattr(client, "is_sandbox", False))
@@ -341,7 +335,7 @@ def run(feature: str, source: Any = None, *, mask: Any = None, refs: Sequence[An
     except OSError as exc:
         raise InputError(f"cannot create a job folder in {job_root} ({exc.strerror or exc}); "
                          "nothing was charged: choose another results folder") from None
-    sidecar = Sidecar(job_dir / "youcam-job.json", {
+    sidecar = Sidecar(job_dir / SIDECAR_NAME, {
         "feature": spec.key, "title": spec.title, "api": api, "variant": endpoint.variant,
         "task_path": endpoint.task_path, "params": params, "task_id": None,
         "request_id": request_id if api == "v1" else None,
@@ -477,18 +471,22 @@ def _download_step(client: Any, res: Any, *, key: str, sidecar: Sidecar, times: 
             name = f"{key}{'' if len(res.urls) == 1 else f'_{i + 1}'}{ext}"
             saved.append(client.download(url, job_dir / name))
             sidecar.update(files=[p.name for p in saved])
-        if res.data is not None and kind in ("json", "boxes") or (res.data is not None and not res.urls):
+        if res.data is not None and (kind in ("json", "boxes") or not res.urls):
             p = job_dir / f"{key}.json"
+            if p in saved:  # a downloaded file already has that name: never overwrite a result
+                p = job_dir / f"{key}_data.json"
             p.write_text(json.dumps(res.data, indent=2, default=str), encoding="utf-8")
             saved.append(p)
-    except YouCamError as exc:
-        sidecar.update(status="download_failed", error=str(exc), error_code=exc.code,
-                       error_type=type(exc).__name__, resumable=True, files=[p.name for p in saved])
+    except (YouCamError, OSError) as exc:
+        if isinstance(exc, OSError):  # disk full, folder removed...: say so, with the way back
+            exc = YouCamError(f"{key}: cannot save the result in {job_dir} ({exc.strerror or exc})")
+        _try_update(sidecar, status="download_failed", error=str(exc), error_code=exc.code,
+                    error_type=type(exc).__name__, resumable=True, files=[p.name for p in saved])
         exc.message = (f"{exc.message} (task {res.task_id} succeeded; its record is in {sidecar.path}; "
                        f"fetch the result with: {resume_command(job_dir)})")
         exc.args = (exc.message,)
         exc.job_dir = job_dir  # type: ignore[attr-defined]
-        raise
+        raise exc from None
     report("downloading", 1.0)
     times["downloaded"] = now_iso()
     sidecar.update(status="saved", kind=kind, files=[p.name for p in saved], times=times,
@@ -517,6 +515,9 @@ def _write_step(key: str, kind: str, saved: list[Path], data: Any, tf: Any, src_
     return arrays, data
 
 
+_GATEWAY_STATUSES = (502, 503, 504)
+
+
 def _create_may_have_happened(exc: BaseException) -> bool:
     """False only when the create request was certainly refused (an HTTP error reply)."""
     if not isinstance(exc, YouCamError):
@@ -525,8 +526,10 @@ def _create_may_have_happened(exc: BaseException) -> bool:
 
     if isinstance(exc, ConnectionFailedError):
         return True
-    # e.g. an unreadable 200 reply: a task may exist
-    return isinstance(exc, ServerError) and (exc.status is None or exc.status < 400)
+    # an unreadable 200 reply, or a gateway error (502/503/504) that a proxy can send
+    # after the service already took the task: a billed task may exist
+    return isinstance(exc, ServerError) and (exc.status is None or exc.status < 400
+                                             or exc.status in _GATEWAY_STATUSES)
 
 
 def _remove_job_dir(job_dir: Path) -> None:
@@ -611,10 +614,7 @@ def find_faces(feature: str, source: Any, *, api: str | None = None, variant: st
 
         client = default_client(api=api)
     api = api or client.api
-    try:
-        endpoint = spec.endpoint(api, variant)
-    except KeyError as exc:
-        raise InputError(str(exc.args[0] if exc.args else exc)) from None
+    endpoint = F.endpoint_for(spec, api, variant)
     if not getattr(endpoint, "preprocess_path", None):
         raise InputError(f"{spec.key} ({api}) has no face detection step")
     report("preparing", 0.0)
