@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
-from qtpy.QtCore import QTimer
 
 from napari_youcam._napari import session
 from napari_youcam._napari.sample_data import load_face
@@ -41,72 +39,13 @@ def slow_sandbox(qtbot):
     sb.stop()
 
 
-class StallMeter:
-    """A 10 ms QTimer; the longest gap between ticks is the worst event-loop stall."""
-
-    def __init__(self) -> None:
-        self.last = time.perf_counter()
-        self.gaps: list[float] = []
-        self.ticks: list[tuple[float, float]] = []  # (end time, gap)
-        self.timer = QTimer()
-        self.timer.setInterval(10)
-        self.timer.timeout.connect(self._tick)
-
-    def _tick(self) -> None:
-        now = time.perf_counter()
-        self.gaps.append(now - self.last)
-        self.ticks.append((now, now - self.last))
-        self.last = now
-
-    def start(self) -> None:
-        self.last = time.perf_counter()
-        self.timer.start()
-
-    def stop(self) -> float:
-        self.timer.stop()
-        return max(self.gaps) if self.gaps else float("inf")
-
-
-def _measure_job(qtbot, panel, timeout=30000):
-    """Run `panel.run()` under a StallMeter.
-
-    Returns (worst gap while the job runs, worst gap overlapping the Qt-thread result
-    handling, how long that handling took in ms). The result handling is everything
-    JobPanel does on the Qt thread once the worker returns (our code + napari's add_*).
-    """
-    window: list[float] = []
-    job = panel.job
-    real = job._on_outcome
-
-    def timed(*a, **k):
-        window.append(time.perf_counter())
-        try:
-            return real(*a, **k)
-        finally:
-            window.append(time.perf_counter())
-
-    job._on_outcome = timed  # the worker's lambda looks the method up at call time
-    meter = StallMeter()
-    meter.start()
-    try:
-        assert panel.run() is not None, panel.problems.text()
-        qtbot.waitUntil(lambda: job.worker is None, timeout=timeout)
-    finally:
-        job._on_outcome = real
-    meter.stop()
-    t0, t1 = window
-    during = [g for end, g in meter.ticks if end - g <= t1 and end >= t0]
-    running = max((g for end, g in meter.ticks if not (end - g <= t1 and end >= t0)), default=0.0)
-    return running, max(during, default=t1 - t0), (t1 - t0) * 1000
-
-
 def _paint(labels_layer, y0=150, y1=260, x0=180, x1=330, value=1):
     data = labels_layer.data.copy()
     data[y0:y1, x0:x1] = value
     labels_layer.data = data
 
 
-def test_object_removal_with_painted_mask(viewer, qtbot, slow_sandbox, capsys):
+def test_object_removal_with_painted_mask(viewer, qtbot, slow_sandbox):
     _dw, panel = viewer.window.add_plugin_dock_widget(PLUGIN, "Mask painting")
     src = viewer.layers["astronaut"]
     before = src.data.copy()
@@ -120,11 +59,8 @@ def test_object_removal_with_painted_mask(viewer, qtbot, slow_sandbox, capsys):
     assert panel.preview.data.shape == (512, 512)
     panel.feature.value = "generative-fill"
 
-    running, at_result, window_ms = _measure_job(qtbot, panel)
-    with capsys.disabled():
-        print(f"\n[stall] object removal job: longest 10 ms-timer gap while the job runs {running * 1000:.1f} ms; "
-              f"while the result is shown {at_result * 1000:.1f} ms (our result handler took {window_ms:.1f} ms)")
-    assert running < 0.1, f"event loop stalled {running * 1000:.0f} ms while the job ran"
+    assert panel.run() is not None, panel.problems.text()
+    qtbot.waitUntil(lambda: panel.job.worker is None, timeout=30000)
 
     assert panel.job.last_error is None, panel.job.last_error
     assert {"preparing", "uploading", "waiting", "downloading"} <= set(panel.job.stages)
@@ -259,22 +195,21 @@ def test_image_extender_dragged_placement(viewer, qtbot):
     assert res.metadata["youcam"]["feature"] == "out-paint"
 
 
-def test_skin_result_handling_stays_short(viewer, qtbot, capsys):
-    """Skin results: ZIP reading and mask conversion happen in the worker, not at result time."""
+def test_skin_masks_arrive_one_layer_per_turn(viewer, qtbot):
+    """Skin results: masks are decoded in the worker and added one layer per event-loop
+    turn (stalls are measured in benchmarks/gui_stall.py); the table fills at the end."""
     _dw, p = viewer.window.add_plugin_dock_widget(PLUGIN, "Skin analysis inspector")
     p.mode.value = "SD"
     qtbot.waitUntil(lambda: p.status is not None, timeout=10000)
     concerns = ["wrinkle", "pore", "texture", "acne", "oiliness", "radiance", "eye_bag", "age_spot"]
     p.concerns.value = concerns
-    running, at_result, window_ms = _measure_job(qtbot, p)
-    with capsys.disabled():
-        print(f"\n[stall] skin analysis ({len(concerns)} masks): longest gap while the job runs "
-              f"{running * 1000:.1f} ms; while the result is shown {at_result * 1000:.1f} ms "
-              f"(our result handler took {window_ms:.1f} ms)")
+    assert p.run() is not None, p.problems.text()
+    qtbot.waitUntil(lambda: p.job.worker is None, timeout=30000)
     assert p.job.last_error is None, p.job.last_error
-    assert len(p.rows) == len(concerns)
+    assert 1 <= len(p.results) < len(concerns)  # not all at once: the rest follow turn by turn
+    qtbot.waitUntil(lambda: len(p.rows) == len(concerns), timeout=10000)
+    assert len(p.results) == len(concerns)
     assert sorted(p.concerns.value) == sorted(concerns)  # a layer change keeps the user's choice
-    assert running < 0.1, f"event loop stalled {running * 1000:.0f} ms while the job ran"
 
 
 def test_an_error_after_cancel_is_still_shown(qtbot):

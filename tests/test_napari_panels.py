@@ -41,7 +41,7 @@ def test_skin_analysis_run_toggle_and_export(viewer, qtbot, tmp_path):
     assert p.run() is not None
     qtbot.waitUntil(lambda: p.job.worker is None, timeout=30000)
     assert p.job.last_error is None, p.job.last_error
-    assert len(p.rows) == 5
+    qtbot.waitUntil(lambda: len(p.rows) == 5, timeout=10000)  # mask layers arrive turn by turn
     raws = [float(p.table.item(r, 2).text()) for r in range(p.table.rowCount())]
     assert raws == sorted(raws, reverse=True)  # raw score first, highest on top
     concern = p.rows[0].metadata["youcam_skin"]["concern"]

@@ -183,6 +183,20 @@ def test_uncertain_create_keeps_the_record(sb, tmp_path, photo):
     assert len(recs) == 1 and json.loads(recs[0].read_text())["status"] == "create_uncertain"
 
 
+@pytest.mark.parametrize("status", [502, 504])
+def test_gateway_error_on_create_keeps_the_record(sb, tmp_path, photo, status):
+    """A proxy can answer 502/504 after the service already took (and will bill) the
+    task: the job record must stay, marked uncertain, and the POST is not repeated."""
+    client = sandbox_client(sb)
+    n = len(sb.requests)
+    sb.inject("status", path="/s2s/v2.0/task/sod", method="POST", status=status)
+    with pytest.raises(YouCamError):
+        workflow.run("sod", photo, client=client, out_dir=tmp_path / "out")
+    recs = list((tmp_path / "out").glob("*/youcam-job.json"))
+    assert len(recs) == 1 and json.loads(recs[0].read_text())["status"] == "create_uncertain"
+    assert len(_creates(sb, n)) == 1
+
+
 # ---------------------------------------------------------------- deadline
 
 

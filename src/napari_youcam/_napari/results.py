@@ -19,7 +19,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
+
+from qtpy.QtCore import QTimer
 
 from napari_youcam._napari.common import geometry, result_name, show_info
 
@@ -136,17 +138,39 @@ def _prepare_video(out: Prepared, result: Any, files: list[Path], base: str, pla
         out.message = f"{out.title}{tag}: video saved to {files[0] if files else result.sidecar}{why}"
 
 
-def show_prepared(viewer: Any, prepared: Prepared, source: dict[str, Any]) -> list[Any]:
-    """Add the prepared layers (Qt thread) and announce them; returns the layers."""
+def show_prepared(viewer: Any, prepared: Prepared, source: dict[str, Any], *,
+                  spread: bool = False, on_all: Callable[[list[Any]], None] | None = None) -> list[Any]:
+    """Add the prepared layers (Qt thread) and announce them; returns the layer list.
+
+    napari's `add_image` costs 70-100 ms on the Qt thread (layer controls, vispy
+    visual). With ``spread`` the layers are added one per event-loop turn, so a
+    skin result with many masks never freezes the window for longer than one
+    layer; the returned list then fills as they arrive and ``on_all(layers)`` runs
+    after the last one. Without it everything is added before returning.
+    """
     src_layer = source.get("layer")
     if src_layer is not None and src_layer not in viewer.layers:
         show_info(f"'{source.get('name')}' was removed while {prepared.title} ran; "
                   "the result is added as a new layer.")
-    added = []
-    for data, kw, kind in prepared.layers:
-        added.append(getattr(viewer, f"add_{kind}")(data, **kw))
-    if prepared.message:
-        show_info(prepared.message)
+    added: list[Any] = []
+    pending = list(prepared.layers)
+
+    def add_next() -> None:
+        while pending:
+            data, kw, kind = pending.pop(0)
+            try:
+                added.append(getattr(viewer, f"add_{kind}")(data, **kw))
+            except RuntimeError:  # the viewer was closed between two turns
+                return
+            if spread and pending:
+                QTimer.singleShot(0, add_next)
+                return
+        if prepared.message:
+            show_info(prepared.message)
+        if on_all is not None:
+            on_all(added)
+
+    add_next()
     return added
 
 
