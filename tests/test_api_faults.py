@@ -201,7 +201,7 @@ def test_v1_token_expiry_mid_run_renews_once(sb, tmp_path):
 
 def test_bad_api_key_is_authentication_error_without_the_key(sb, caplog):
     caplog.set_level(logging.DEBUG)
-    key = "sk-live-THIS-IS-SECRET-123456"
+    key = "fake-live-THIS-IS-SECRET-123456"
     c = Client(Credentials(api_key=key), base_url=sb.base_url, retry=FAST, rate_limit=False)
     with pytest.raises(AuthenticationError) as ei:
         c.upload(b"\xff\xd8" + bytes(100), content_type="image/jpeg", file_name="a.jpg", feature="sod")

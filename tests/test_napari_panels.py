@@ -93,7 +93,7 @@ def test_settings_saves_0600_and_never_shows_secret(viewer, qtbot):
     assert s.sandbox.value is True  # no credentials: the sandbox is the default
     assert "SYNTHETIC" in s.state.text()
     s.generation.value = "v2"
-    secret = "sk-test-0123456789abcdefWXYZ"
+    secret = "fake-test-0123456789abcdefWXYZ"
     s.api_key.value = secret
     s.base_url.value = "http://127.0.0.1:9"
     path = s.save()
