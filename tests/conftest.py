@@ -76,3 +76,18 @@ def sandbox(qtbot):
     qtbot.waitUntil(lambda: session.pending_status_checks() == 0, timeout=20000)
     session.reset_client()
     sb.stop()
+
+
+@pytest.fixture
+def viewer(make_napari_viewer, sandbox, qtbot):
+    """A real napari viewer with the sample face photo, talking to `sandbox`."""
+    from napari_youcam._napari import session
+    from napari_youcam._napari.sample_data import load_face
+
+    v = make_napari_viewer()
+    v.add_image(load_face(), name="astronaut", rgb=True)
+    yield v
+    # a status check started by the last job must land before the widgets are deleted
+    qtbot.waitUntil(lambda: session.pending_status_checks() == 0, timeout=20000)
+    v.close()
+    qtbot.wait(20)  # napari deletes the docks: they stop listening for client changes

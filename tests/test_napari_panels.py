@@ -8,24 +8,11 @@ import stat
 from pathlib import Path
 
 import numpy as np
-import pytest
 
-from napari_youcam._napari import session
 from napari_youcam._napari.common import sample_data_dir
-from napari_youcam._napari.sample_data import SKIN_ZIP, load_face
+from napari_youcam._napari.sample_data import SKIN_ZIP
 
 PLUGIN = "napari-youcam"
-
-
-@pytest.fixture
-def viewer(make_napari_viewer, sandbox, qtbot):
-    v = make_napari_viewer()
-    v.add_image(load_face(), name="astronaut", rgb=True)
-    yield v
-    # a status check started by the last job must land before the widgets are deleted
-    qtbot.waitUntil(lambda: session.pending_status_checks() == 0, timeout=20000)
-    v.close()
-    qtbot.wait(20)  # napari deletes the docks: they stop listening for client changes
 
 
 def test_skin_analysis_run_toggle_and_export(viewer, qtbot, tmp_path):

@@ -2,33 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
 
-from napari_youcam._napari.sample_data import load_face
 
 PLUGIN = "napari-youcam"
 FAMILIES = ["Face", "Retouch", "Background", "Generate", "Style", "Hair", "Fashion", "Video"]
 PANELS = ["Mask painting", "Image extender", "Skin analysis inspector", "Settings"]
-
-
-@pytest.fixture
-def viewer(make_napari_viewer, qtbot):
-    """The widgets talk to a sandbox of their own (the shared one is rate limited)."""
-    from napari_youcam._napari import session
-    from napari_youcam.api.session import sandbox_client
-    from napari_youcam.sandbox import Sandbox
-
-    sb = Sandbox(port=0, processing_seconds=0.05)
-    sb.start()
-    session.set_client(sandbox_client(sb))
-    v = make_napari_viewer()
-    v.add_image(load_face(), name="astronaut", rgb=True)
-    yield v
-    qtbot.waitUntil(lambda: session.pending_status_checks() == 0, timeout=20000)
-    v.close()
-    qtbot.wait(20)  # napari deletes the docks: they stop listening for client changes
-    session.reset_client()
-    sb.stop()
 
 
 def test_every_feature_reachable_from_a_family_widget(viewer, qtbot):
