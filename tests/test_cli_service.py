@@ -104,3 +104,36 @@ def test_sandbox_command_prints_url_and_key(capsys):
     assert cli.main(["sandbox", "--port", "0", "--for", "0.2"]) == 0
     out = capsys.readouterr().out
     assert "export YOUCAM_BASE_URL=http://127.0.0.1:" in out and "export YOUCAM_API_KEY=" in out
+
+
+@pytest.fixture
+def face_photo(tmp_path):
+    """The astronaut: one face, about a quarter of the image width."""
+    from skimage import data
+
+    p = tmp_path / "astronaut.png"
+    Image.fromarray(data.astronaut()).save(p)
+    return p
+
+
+def test_run_warns_about_face_rules_but_still_runs(capsys, env, face_photo, sb):
+    before = len(sb.ledger)
+    assert cli.main(["run", "skin-analysis", str(face_photo),
+                     "--set", 'dst_actions=["wrinkle","pore","acne","redness"]']) == 0
+    err = capsys.readouterr().err
+    assert "warning: face check (advisory)" in err and "60%" in err
+    assert len(sb.ledger) == before + 1  # advisory: the run went ahead
+
+
+def test_face_check_can_be_skipped_and_is_silent_elsewhere(capsys, env, face_photo):
+    assert cli.main(["run", "skin-analysis", str(face_photo), "--no-face-check",
+                     "--set", 'dst_actions=["wrinkle","pore","acne","redness"]']) == 0
+    assert "face check" not in capsys.readouterr().err
+    assert cli.main(["run", "sod", str(face_photo)]) == 0  # no documented face rule
+    assert "face check" not in capsys.readouterr().err
+
+
+def test_invalid_input_gets_its_one_error_line_without_face_warnings(capsys, env, face_photo):
+    assert cli.main(["run", "skin-analysis", str(face_photo),
+                     "--set", 'dst_actions=["hd_pore","wrinkle"]']) == 2
+    assert "mixes HD" in one_line_error(capsys.readouterr().err)

@@ -40,6 +40,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--api", choices=("v2", "v1"), help="API generation (default: from the credentials)")
     p.add_argument("--base-url", help="service base URL (default: YOUCAM_BASE_URL or the documented host)")
     p.add_argument("--timeout", type=float, default=600.0, help="overall deadline in seconds (default 600)")
+    p.add_argument("--no-face-check", action="store_true",
+                   help="skip the local, advisory check of the documented face rules")
     p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
     p.set_defaults(func=cmd_run)
 
@@ -211,17 +213,55 @@ def cmd_run(args: argparse.Namespace) -> int:
     cancel = threading.Event()
     job: dict[str, Path] = {}
 
+    progress = bar if args.no_face_check else _with_face_advice(bar, args.feature, args.src)
+
     def work() -> Any:
         return workflow.run(
             args.feature, args.src, mask=args.mask, refs=tuple(args.ref), params=params,
             api=args.api, variant=args.variant, client=client, out_dir=args.out,
-            progress=bar, cancel=cancel, deadline=args.timeout, on_job_dir=lambda d: job.setdefault("dir", d))
+            progress=progress, cancel=cancel, deadline=args.timeout, on_job_dir=lambda d: job.setdefault("dir", d))
 
     res = _in_thread(work, cancel, job)
     if res is None:
         return 130
     _print_result(args, res, bar)
     return 0
+
+
+def _with_face_advice(bar: Any, feature: str, src: str | None) -> Any:
+    """`bar`, plus the advisory face check printed once the inputs passed validation.
+
+    Skin analysis, the face analyzer, makeup transfer, hair features... fail on the
+    service (and some after charging) without one clear face, or with a face under
+    60 % of the width. The check runs when workflow reports "preparing" — after
+    validation, before any upload — and only warns: the detector can miss a face the
+    service would find, so the run goes on.
+    """
+    from napari_youcam.imaging.faces import FACE_RULES
+
+    if not src or feature not in FACE_RULES:
+        return bar
+    said: list[bool] = []
+
+    def progress(stage: str, fraction: float) -> None:
+        if stage == "preparing" and not said:
+            said.append(True)
+            for warning in _face_warnings(feature, src):
+                print(f"warning: face check (advisory): {warning}", file=sys.stderr)
+        bar(stage, fraction)
+
+    return progress
+
+
+def _face_warnings(feature: str, src: str) -> list[str]:
+    from napari_youcam.errors import YouCamError
+    from napari_youcam.imaging import face_check, read_image_file
+
+    try:
+        image = read_image_file(src)
+    except YouCamError:  # workflow reports unreadable sources itself
+        return []
+    return list(face_check(image, feature).warnings)
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
