@@ -108,6 +108,17 @@ def test_settings_opens_with_a_malformed_saved_key(viewer, qtbot):
     assert "sk-bad" not in s.state.text() and "sk-bad" not in s.api_key.native.placeholderText()
 
 
+def test_removal_mask_action_follows_the_configured_generation(viewer, qtbot, monkeypatch):
+    """Object removal is generative-fill in v2 and obj-removal (v1 only) in v1."""
+    from napari_youcam._napari import menus
+
+    labels = menus.new_mask_for_image(viewer, viewer.layers["astronaut"])
+    assert menus.use_as_removal_mask(viewer, labels).feature.value == "generative-fill"  # no credentials
+    monkeypatch.setenv("YOUCAM_CLIENT_ID", "demo-client")
+    monkeypatch.setenv("YOUCAM_CLIENT_SECRET", "demo-secret-not-a-key")
+    assert menus.use_as_removal_mask(viewer, labels).feature.value == "obj-removal"
+
+
 def test_layers_menu_actions(viewer, qtbot):
     from napari_youcam._napari import menus
 

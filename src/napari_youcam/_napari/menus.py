@@ -39,10 +39,18 @@ def _use_mask(viewer: Any, layer: Any, feature: str) -> Any:
 
 
 def use_as_removal_mask(viewer: napari.viewer.Viewer, layer: napari.layers.Layer) -> Any:
-    """Open Mask painting with this Labels layer as the object-removal mask."""
-    from napari_youcam.features import FEATURES
+    """Open Mask painting with this Labels layer as the object-removal mask.
 
-    key = "obj-removal" if "obj-removal" in FEATURES else "generative-fill"
+    Object removal is `obj-removal` in the v1 API and `generative-fill` in v2: pick
+    the one the configured credentials can run."""
+    from napari_youcam.api.session import find_credentials
+    from napari_youcam.errors import InputError
+
+    try:
+        creds = find_credentials()  # environment / config file only, no request
+    except InputError:  # a malformed saved key: Settings reports it
+        creds = None
+    key = "obj-removal" if creds is not None and creds.api == "v1" else "generative-fill"
     return _use_mask(viewer, layer, key)
 
 
