@@ -60,22 +60,33 @@ def photo(tmp_path):
 
 
 # ---------------------------------------------------------------- GUI tests
-@pytest.fixture
-def sandbox(qtbot):
-    """A sandbox of this test's own, as the plugin's client: the process-wide one
+def _plugin_sandbox(qtbot, processing_seconds: float):
+    """A sandbox of a test's own, as the plugin's client: the process-wide one
     enforces the service's rate limit (250 requests / 5 min), which a whole GUI
     suite would exhaust. Waits for the widgets' status checks before stopping it."""
     from napari_youcam._napari import session
     from napari_youcam.api.session import sandbox_client
     from napari_youcam.sandbox import Sandbox
 
-    sb = Sandbox(port=0, processing_seconds=0.05)
+    sb = Sandbox(port=0, processing_seconds=processing_seconds)
     sb.start()
     session.set_client(sandbox_client(sb))
     yield sb
     qtbot.waitUntil(lambda: session.pending_status_checks() == 0, timeout=20000)
     session.reset_client()
     sb.stop()
+
+
+@pytest.fixture
+def sandbox(qtbot):
+    """The plugin's sandbox, with quick tasks."""
+    yield from _plugin_sandbox(qtbot, 0.05)
+
+
+@pytest.fixture
+def slow_sandbox(qtbot):
+    """The plugin's sandbox with 1.5 s tasks, so a job can be interrupted mid-run."""
+    yield from _plugin_sandbox(qtbot, 1.5)
 
 
 @pytest.fixture

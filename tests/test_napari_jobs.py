@@ -5,26 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pytest
 
-from napari_youcam._napari import session
 
 PLUGIN = "napari-youcam"
-
-
-@pytest.fixture
-def slow_sandbox(qtbot):
-    """A dedicated sandbox whose tasks take a while, so a job can be interrupted."""
-    from napari_youcam.api.session import sandbox_client
-    from napari_youcam.sandbox import Sandbox
-
-    sb = Sandbox(port=0, processing_seconds=1.5)
-    sb.start()
-    session.set_client(sandbox_client(sb))
-    yield sb
-    qtbot.waitUntil(lambda: session.pending_status_checks() == 0, timeout=20000)
-    session.reset_client()
-    sb.stop()
 
 
 def _paint(labels_layer, y0=150, y1=260, x0=180, x1=330, value=1):
