@@ -24,6 +24,7 @@ from typing import Any, Callable
 from PIL import Image
 
 from . import results as R
+from . import results_analysis, results_vto  # noqa: F401  (they register their generators)
 from .catalog import Route
 from .contract import TaskRequest
 from .files import FileStore
