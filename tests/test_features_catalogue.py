@@ -31,8 +31,21 @@ ROW_TO_KEY = {
     "video_style_transfer": "video-trans", "video_generator": "image-to-video",
 }
 
+# Analyzers, beauty and video-editing features, added from the vendor's per-feature OpenAPI contracts.
+ANALYSIS_BEAUTY_VIDEO_ROWS = {
+    "fitzpatrick_skin_type": "fitzpatrick-scale-analyzer", "skin_tone_analysis": "skin-tone-analysis",
+    "hair_type_detection": "hair-type-detection", "hair_length_detection": "hair-length-detection",
+    "hair_density_detection": "hair-density-detection", "hair_frizziness_detection": "hair-frizziness-detection",
+    "aging_simulation": "aging", "smile": "ai-smile", "teeth_whitening": "teeth-whiten",
+    "eye_color_lens": "eye-color-vto", "beard_style": "beard-style", "makeup_vto": "makeup-vto",
+    "look_vto": "look-vto", "video_background_replace": "bg-replace-vid", "video_object_removal": "obj-rem-vid",
+}
+ROW_TO_KEY.update(ANALYSIS_BEAUTY_VIDEO_ROWS)
+
 FAMILIES = {
     "face": ["face-lift", "face-reshape", "face-attr-analysis", "skin-simulation", "skin-analysis"],
+    "analysis": ["fitzpatrick-scale-analyzer", "skin-tone-analysis", "hair-type-detection", "hair-length-detection",
+                 "hair-density-detection", "hair-frizziness-detection"],
     "retouch": ["generative-fill", "obj-removal", "obj-replace", "out-paint", "enhance", "lighting", "colorize",
                 "color-correct"],
     "background": ["sod", "bg-blur", "bg-replace"],
@@ -40,7 +53,8 @@ FAMILIES = {
     "style": ["mu-transfer", "face-swap"],
     "hair": ["hair-color", "hair-style", "hair-ext", "hair-bang", "hair-vol", "hair-curl"],
     "fashion": ["cloth", "fabric"],
-    "video": ["video-sr", "face-swap-vid", "video-trans", "image-to-video"],
+    "beauty": ["aging", "ai-smile", "teeth-whiten", "eye-color-vto", "beard-style", "makeup-vto", "look-vto"],
+    "video": ["video-sr", "face-swap-vid", "video-trans", "image-to-video", "bg-replace-vid", "obj-rem-vid"],
 }
 
 
@@ -56,8 +70,8 @@ def _ids(rows):
     return [r["key"] for r in rows]
 
 
-def test_tsv_has_34_rows_and_catalogue_matches_them():
-    assert len(ROWS) == 34
+def test_tsv_has_a_row_per_feature_and_catalogue_matches_them():
+    assert len(ROWS) == len(ROW_TO_KEY)
     assert sorted(ROW_TO_KEY[r["key"]] for r in ROWS) == sorted(F.FEATURES)
 
 
@@ -189,7 +203,7 @@ def test_output_kind_and_max_bytes(row):
 def test_v2_template_and_v1_style_group_paths():
     with_templates_v2 = {"bg-replace", "text-to-image", "headshot", "ai-avatar", "ai-studio", "hair-style",
                          "hair-ext", "hair-bang", "hair-vol", "hair-curl", "cloth", "fabric", "video-trans",
-                         "image-to-video"}
+                         "image-to-video", "beard-style", "look-vto"}
     with_groups_v1 = {"hair-style", "hair-ext", "hair-bang", "hair-vol", "hair-curl", "cloth", "fabric",
                       "text-to-image", "headshot", "ai-avatar", "ai-studio", "image-to-video", "video-trans"}
     for key, spec in F.FEATURES.items():
@@ -217,7 +231,8 @@ def test_every_v1_endpoint_with_files_has_a_v11_file_path():
 def test_generation_coverage():
     v2_only = {k for k, s in F.FEATURES.items() if s.apis == ("v2",)}
     v1_only = {k for k, s in F.FEATURES.items() if s.apis == ("v1",)}
-    assert v2_only == {"generative-fill", "skin-simulation", "face-lift", "face-reshape"}
+    assert v2_only == {"generative-fill", "skin-simulation", "face-lift", "face-reshape"} \
+        | set(ANALYSIS_BEAUTY_VIDEO_ROWS.values())
     assert v1_only == {"obj-removal"}
 
 

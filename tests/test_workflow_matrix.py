@@ -18,6 +18,7 @@ from napari_youcam import features as F
 from napari_youcam import workflow
 from napari_youcam.api import RetryPolicy
 from napari_youcam.api.session import sandbox_client
+from napari_youcam.errors import InputError
 from napari_youcam.sandbox import Sandbox
 
 # Values that satisfy feature-specific rules the generic filler cannot guess.
@@ -44,10 +45,23 @@ OVERRIDES: dict[tuple[str, str], dict] = {
     ("headshot", "*"): {"output_count": 2},
     ("ai-avatar", "*"): {"output_count": 2},
     ("ai-studio", "*"): {"output_count": 2},
+    ("teeth-whiten", "*"): {"effect.whitening_intensity": 60},
+    ("makeup-vto", "*"): {"effects": [{"category": "lip_color", "shape": {"name": "original"},
+                                       "palettes": [{"color": "#B5485D", "texture": "matte", "colorIntensity": 60}]}]},
+}
+
+# Endpoints that take several source photos: how many the test sends.
+SOURCE_COUNT: dict[str, int] = {"hair-type-detection": 3, "hair-frizziness-detection": 3}
+
+# Endpoints workflow.run cannot drive yet (it uploads a mask only with an image
+# source), with where they run end to end instead. The test below proves they are
+# refused before anything is spent; it fails once workflow.run supports them.
+NOT_YET_IN_WORKFLOW: dict[str, str] = {
+    "obj-rem-vid": "video + mask: tests/test_features_face_effects.py drives it through the API client",
 }
 
 CASES = [pytest.param(key, e.api, e.variant, id=f"{key}-{e.api}-{e.variant}")
-         for key, spec in F.FEATURES.items() for e in spec.endpoints]
+         for key, spec in F.FEATURES.items() for e in spec.endpoints if key not in NOT_YET_IN_WORKFLOW]
 
 
 @pytest.fixture(scope="module")
@@ -122,6 +136,8 @@ def test_run_every_endpoint(key, api, variant, sb, clients, tmp_path):
             clip = tmp_path / "clip.mp4"
             clip.write_bytes(b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + bytes(4000))
             source = clip
+        elif key in SOURCE_COUNT:
+            source = [image_for(limits, seed=i) for i in range(SOURCE_COUNT[key])]
         else:
             source = image_for(limits)
     mask = None
@@ -163,3 +179,16 @@ def test_run_every_endpoint(key, api, variant, sb, clients, tmp_path):
         assert isinstance(res.data, (dict, list)) and res.data
     elif kind == "video":
         assert res.files[0].suffix in (".mp4", ".mov")
+
+
+@pytest.mark.parametrize("key", sorted(NOT_YET_IN_WORKFLOW))
+def test_endpoints_not_yet_in_workflow_are_refused_before_spending(key, sb, clients, tmp_path):
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + bytes(4000))
+    mask = np.zeros((300, 400), np.uint8)
+    mask[100:200, 100:200] = 1
+    params = params_for(key, F.get(key).endpoint("v2"), clients["v2"])
+    before = len(sb.ledger)
+    with pytest.raises(InputError, match="mask"):
+        workflow.run(key, clip, mask=mask, params=params, client=clients["v2"], out_dir=tmp_path / "out")
+    assert len(sb.ledger) == before

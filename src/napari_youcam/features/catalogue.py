@@ -7,8 +7,10 @@ new feature is added in exactly one family module.
 
 from __future__ import annotations
 
+from .analysis import ANALYSIS
 from .background import BACKGROUND
 from .face import FACE
+from .face_effects import BEAUTY
 from .fashion import FASHION
 from .generate import GENERATE
 from .hair import HAIR
@@ -16,16 +18,19 @@ from .retouch import RETOUCH
 from .spec import FeatureSpec
 from .style import STYLE
 from .video import VIDEO
+from .video_edit import VIDEO_EDIT
 
 FAMILIES: dict[str, tuple[FeatureSpec, ...]] = {
     "face": FACE,
+    "analysis": ANALYSIS,
     "retouch": RETOUCH,
     "background": BACKGROUND,
     "generate": GENERATE,
     "style": STYLE,
     "hair": HAIR,
     "fashion": FASHION,
-    "video": VIDEO,
+    "beauty": BEAUTY,
+    "video": VIDEO + VIDEO_EDIT,
 }
 
 FEATURES: dict[str, FeatureSpec] = {spec.key: spec for family in FAMILIES.values() for spec in family}
