@@ -4,33 +4,25 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from contract_helpers import photo_array as _photo
+from contract_helpers import sandbox_v2
 from PIL import Image
 
 from napari_youcam import workflow
 from napari_youcam import features as F
-from napari_youcam.api import RetryPolicy
 from napari_youcam.api.errors import TaskFailedError
-from napari_youcam.api.session import sandbox_client
 from napari_youcam.errors import InputError
 from napari_youcam.features.spec import InputInfo
-from napari_youcam.sandbox import Sandbox
 
 CLIP = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + bytes(4000)
 LIP = {"category": "lip_color", "shape": {"name": "original"},
        "palettes": [{"color": "#B5485D", "texture": "matte", "colorIntensity": 60}]}
 
 
-def _photo(w: int = 480, h: int = 400, seed: int = 0) -> np.ndarray:
-    yy, xx = np.mgrid[0:h, 0:w]
-    return np.stack([xx * 255 // w, yy * 255 // h, (xx + yy + 37 * seed) % 256], -1).astype(np.uint8)
-
-
 @pytest.fixture(scope="module")
 def client():
-    with Sandbox(processing_seconds=0.02, units=1e5) as s:
-        c = sandbox_client(s, api="v2", retry=RetryPolicy(attempts=3, base=0.01, ceiling=0.05))
-        yield s, c
-        c.close()
+    with sandbox_v2() as pair:
+        yield pair
 
 
 def _fields(key: str, params: dict, inputs: dict | None = None) -> list[str]:

@@ -20,6 +20,7 @@ from typing import Any
 
 from ..errors import InputError
 from .blocks import JPG_ONLY, JPG_PNG, SRC, image_limits, v2
+from .face_effects import FACE_INDEX, SPEC_VERSION
 from .spec import Endpoint, FeatureSpec, Input, Param, Violation
 from .validation import COLOR_RE
 
@@ -65,12 +66,7 @@ FITZPATRICK = FeatureSpec(
             api="v2",
             task_path=v2("fitzpatrick-scale-analyzer"),
             inputs=(SRC,),
-            params=(
-                Param("version", "enum", required=True, default="1.0", choices=("1.0",), send_default=True,
-                      help='features-spec version; the contract documents only "1.0"'),
-                Param("index", "int", default=0, minimum=0,
-                      help="which face to analyse: index into the pre-process result (0 = first face)"),
-            ),
+            params=(SPEC_VERSION, FACE_INDEX),
             limits=image_limits(4096, short_min=320, formats=JPG_ONLY,
                                 note="front-facing, face fully visible, head within 10° of straight"),
             preprocess_path=v2("fitzpatrick-scale-analyzer/pre-process"),

@@ -14,8 +14,12 @@ from .blocks import JPG_ONLY, JPG_PNG, SRC, V2_TEMPLATE, image_limits, ref, temp
 from .spec import Endpoint, FeatureSpec, Limits, Param, Violation
 from .validation import COLOR_RE
 
-_SPEC_VERSION = Param("version", "enum", required=True, default="1.0", choices=("1.0",), send_default=True,
-                      help='effect-spec version; the contract documents only "1.0"')
+# The `version` several contracts require although only "1.0" exists, and the face
+# `index` into a pre-process result (teeth whitening here, Fitzpatrick in analysis).
+SPEC_VERSION = Param("version", "enum", required=True, default="1.0", choices=("1.0",), send_default=True,
+                     help='effect-spec version; the contract documents only "1.0"')
+FACE_INDEX = Param("index", "int", default=0, minimum=0,
+                   help="which face: index into the pre-process result (0 = first face)")
 
 
 def _smoothing(prefix: str) -> tuple[Param, ...]:
@@ -68,9 +72,8 @@ TEETH_WHITEN = FeatureSpec(
     endpoints=(
         Endpoint(api="v2", task_path=v2("teeth-whiten"), inputs=(SRC,),
                  params=(
-                     _SPEC_VERSION,
-                     Param("index", "int", default=0, minimum=0,
-                           help="which face: index into the pre-process result (0 = first face)"),
+                     SPEC_VERSION,
+                     FACE_INDEX,
                      Param("effect.whitening_intensity", "int", required=True, minimum=0, maximum=100,
                            help="how much whiter, 0-100"),
                      *_smoothing("effect."),
@@ -94,7 +97,7 @@ EYE_COLOR = FeatureSpec(
                  inputs=(SRC, ref("the lens style image: a PNG cut-out, 200x200 to 600x600 px, background "
                                   "removed", limits=_LENS_LIMITS)),
                  params=(
-                     _SPEC_VERSION,
+                     SPEC_VERSION,
                      Param("effect.intensity", "int", required=True, minimum=1, maximum=100,
                            help="lens colour strength, 1-100"),
                      Param("effect.enlargement", "int", default=0, minimum=0, maximum=100,
