@@ -13,7 +13,7 @@ from PIL import Image
 from napari_youcam import cli, workflow
 from napari_youcam import features as F
 from napari_youcam.errors import InputError
-from napari_youcam.features.analysis import RESULT_FIELDS, analysis_rows
+from napari_youcam.features.analysis import RESULT_FIELDS, analysis_columns, analysis_rows
 from napari_youcam.features.spec import InputInfo
 
 ANALYZERS = list(RESULT_FIELDS)
@@ -104,7 +104,7 @@ def test_sandbox_results_read_as_rows_in_contract_order(key, client, tmp_path):
     assert res.kind == "json" and res.data["sandbox"] is True
     assert len(sb.ledger) == before + 1 and sb.ledger[-1]["units"] == F.unit_cost(F.get(key).endpoint("v2"), {})
     rows = analysis_rows(key, res.data)
-    assert [label for label, _ in rows] == [f.label for f in RESULT_FIELDS[key]]
+    assert [label for label, _ in rows] == analysis_columns(key) == [f.label for f in RESULT_FIELDS[key]]
     assert all(value for _, value in rows), rows  # the sandbox fills every documented field
     again = _run(client, key, tmp_path / "again")
     assert analysis_rows(key, again.data) == rows  # same photo, same answer
@@ -186,3 +186,17 @@ def test_non_object_results_and_unknown_features_are_refused():
         analysis_rows("hair-length-detection", [{"hair_length": {}}])  # type: ignore[arg-type]
     with pytest.raises(InputError, match="not an analyzer"):
         analysis_rows("enhance", {})
+    with pytest.raises(InputError, match="not an analyzer"):
+        analysis_columns("face-attr-analysis")
+
+
+def test_fitzpatrick_pre_process_finds_faces_to_pick_from(client, tmp_path):
+    sb, c = client
+    ep = F.get("fitzpatrick-scale-analyzer").endpoint("v2")
+    path = tmp_path / "group.jpg"
+    Image.fromarray(_photo(1200, 400)).save(path)  # wide: the sandbox sees three faces
+    boxes = c.preprocess("fitzpatrick-scale-analyzer", ep, c.upload(path, content_type="image/jpeg", feature=ep))
+    assert len(boxes["result"]) == 3 and all(b["width"] > 0 for b in boxes["result"])
+    res = workflow.run("fitzpatrick-scale-analyzer", _photo(1200, 400), params={"index": 2}, client=c,
+                       out_dir=tmp_path / "run")
+    assert res.data["fitzpatrick_scale"] in ("I", "II", "III", "IV", "V", "VI")

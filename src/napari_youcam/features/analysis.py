@@ -245,6 +245,19 @@ def _lookup(data: Mapping[str, Any], path: str) -> Any:
     return node
 
 
+def _fields_of(feature_key: str) -> tuple[_Field, ...]:
+    fields = RESULT_FIELDS.get(feature_key)
+    if fields is None:
+        raise InputError(f"{feature_key!r} is not an analyzer with a result table: use one of "
+                         f"{', '.join(RESULT_FIELDS)}")
+    return fields
+
+
+def analysis_columns(feature_key: str) -> list[str]:
+    """The attribute labels `analysis_rows` gives for this analyzer, in order (a CSV header)."""
+    return [f.label for f in _fields_of(feature_key)]
+
+
 def analysis_rows(feature_key: str, data: dict) -> list[tuple[str, str]]:
     """The readable ``(attribute, value)`` rows of an analyzer's JSON result.
 
@@ -253,10 +266,7 @@ def analysis_rows(feature_key: str, data: dict) -> list[tuple[str, str]]:
     from many images line up as CSV columns. A field of the wrong type (or a
     non-object ``data``) raises a one-line `InputError` naming the field.
     """
-    fields = RESULT_FIELDS.get(feature_key)
-    if fields is None:
-        raise InputError(f"{feature_key!r} is not an analyzer with a result table: use one of "
-                         f"{', '.join(RESULT_FIELDS)}")
+    fields = _fields_of(feature_key)
     if not isinstance(data, Mapping):
         raise InputError(f"{feature_key} result: expected a JSON object, got {type(data).__name__}")
     rows = []
