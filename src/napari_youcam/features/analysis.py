@@ -167,9 +167,11 @@ class _Field:
 def _text(path: str, value: Any) -> str:
     if not isinstance(value, str):
         raise InputError(f"analysis result field {path}: expected text, got {type(value).__name__}")
-    if len(value) > _MAX_TEXT or any(ord(c) < 32 for c in value):
-        raise InputError(f"analysis result field {path}: not a plausible value "
-                         f"({len(value)} characters or control characters)")
+    if len(value) > _MAX_TEXT:
+        raise InputError(f"analysis result field {path}: {len(value)} characters, more than any "
+                         f"attribute value ({_MAX_TEXT})")
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise InputError(f"analysis result field {path}: contains control characters")
     return value
 
 

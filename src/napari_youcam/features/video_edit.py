@@ -66,8 +66,8 @@ VIDEO_OBJ_REMOVAL = FeatureSpec(
         ),
     ),
     notes=("The long-side (1920 px) and 30 fps limits are stated for the output; they are applied to the input.",
-           "The contract lists a per-feature upload path /s2s/v2.0/file/obj-rem-vid; the generic v2 File API is "
-           "used, as for every other v2 feature.",
+           "The contract lists a per-feature upload path /s2s/v2.0/file/obj-rem-vid: the client's per-feature "
+           "file fallback (/s2s/v2.0/file/<slug>), used when the generic v2 File API answers 404.",
            "Two schemas have a null property beside a $ref (the file reply's `data`, the status reply's "
            "`results`); read as: `data` is the usual file reply and `results` is {url}.",
            "frame_idx cannot be checked against the frame count without decoding the video."),
