@@ -31,6 +31,15 @@ ROW_TO_KEY = {
     "video_style_transfer": "video-trans", "video_generator": "image-to-video",
 }
 
+# Try-on and body features, added from the vendor's per-feature OpenAPI contracts.
+TRYON_BODY_ROWS = {
+    "ring_vto": "ring", "bracelet_vto": "bracelet", "watch_vto": "watch", "earring_vto": "earring",
+    "necklace_vto": "necklace", "bag_vto": "bag", "hat_vto": "hat", "scarf_vto": "scarf", "shoes_vto": "shoes",
+    "nail_transfer": "ai-nail", "nail_vto": "nail-vto", "abs_filter": "abs-shape", "body_reshape": "body-reshape",
+    "breast_augmentation": "breast-shape",
+}
+ROW_TO_KEY.update(TRYON_BODY_ROWS)
+
 # Analyzers, beauty and video-editing features, added from the vendor's per-feature OpenAPI contracts.
 ANALYSIS_BEAUTY_VIDEO_ROWS = {
     "fitzpatrick_skin_type": "fitzpatrick-scale-analyzer", "skin_tone_analysis": "skin-tone-analysis",
@@ -54,6 +63,9 @@ FAMILIES = {
     "hair": ["hair-color", "hair-style", "hair-ext", "hair-bang", "hair-vol", "hair-curl"],
     "fashion": ["cloth", "fabric"],
     "beauty": ["aging", "ai-smile", "teeth-whiten", "eye-color-vto", "beard-style", "makeup-vto", "look-vto"],
+    "try-on": ["ring", "bracelet", "watch", "earring", "necklace", "bag", "hat", "scarf", "shoes", "ai-nail",
+               "nail-vto"],
+    "body": ["abs-shape", "body-reshape", "breast-shape"],
     "video": ["video-sr", "face-swap-vid", "video-trans", "image-to-video", "bg-replace-vid", "obj-rem-vid"],
 }
 
@@ -231,8 +243,8 @@ def test_every_v1_endpoint_with_files_has_a_v11_file_path():
 def test_generation_coverage():
     v2_only = {k for k, s in F.FEATURES.items() if s.apis == ("v2",)}
     v1_only = {k for k, s in F.FEATURES.items() if s.apis == ("v1",)}
-    assert v2_only == {"generative-fill", "skin-simulation", "face-lift", "face-reshape"} \
-        | set(ANALYSIS_BEAUTY_VIDEO_ROWS.values())
+    assert v2_only == ({"generative-fill", "skin-simulation", "face-lift", "face-reshape"}
+                       | set(ANALYSIS_BEAUTY_VIDEO_ROWS.values()) | set(TRYON_BODY_ROWS.values()))
     assert v1_only == {"obj-removal"}
 
 

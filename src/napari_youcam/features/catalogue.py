@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .analysis import ANALYSIS
 from .background import BACKGROUND
+from .body_shape import BODY
 from .face import FACE
 from .face_effects import BEAUTY
 from .fashion import FASHION
@@ -17,6 +18,7 @@ from .hair import HAIR
 from .retouch import RETOUCH
 from .spec import FeatureSpec
 from .style import STYLE
+from .tryon import TRYON
 from .video import VIDEO
 from .video_edit import VIDEO_EDIT
 
@@ -30,6 +32,8 @@ FAMILIES: dict[str, tuple[FeatureSpec, ...]] = {
     "hair": HAIR,
     "fashion": FASHION,
     "beauty": BEAUTY,
+    "try-on": TRYON,
+    "body": BODY,
     "video": VIDEO + VIDEO_EDIT,
 }
 
