@@ -12,7 +12,6 @@ from napari_youcam.api.errors import TaskFailedError
 from napari_youcam.api.session import sandbox_client
 from napari_youcam.errors import InputError
 from napari_youcam.features.spec import InputInfo
-from napari_youcam.sandbox import Sandbox
 from napari_youcam.sandbox.results_vto import BODY_RESULT_FLAGS, body_flags
 
 
@@ -22,11 +21,11 @@ def _photo(w: int = 480, h: int = 640) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def client():
-    with Sandbox(processing_seconds=0.02, units=1e5) as s:
-        c = sandbox_client(s, api="v2", retry=RetryPolicy(attempts=3, base=0.01, ceiling=0.05))
-        yield s, c
-        c.close()
+def client(sb):
+    """The module's sandbox (conftest `sb`) and a fast-retrying v2 client for it."""
+    c = sandbox_client(sb, api="v2", retry=RetryPolicy(attempts=3, base=0.01, ceiling=0.05))
+    yield sb, c
+    c.close()
 
 
 def _fields(violations) -> set[str]:

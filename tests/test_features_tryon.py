@@ -15,7 +15,6 @@ from napari_youcam.api.session import sandbox_client
 from napari_youcam.errors import InputError
 from napari_youcam.features.spec import InputInfo
 from napari_youcam.features.tryon import SCENE_SIZES, vto_flat_body, vto_request_body
-from napari_youcam.sandbox import Sandbox
 
 VTO = ("ring", "bracelet", "watch", "earring", "necklace")
 POLISH = {"sub_type": "color", "finger": "index", "color": "#C2185B", "texture": "cream", "transparency": 0,
@@ -32,11 +31,11 @@ def _solid(rgb: tuple[int, int, int], w: int = 300, h: int = 300) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def client():
-    with Sandbox(processing_seconds=0.02, units=1e5) as s:
-        c = sandbox_client(s, api="v2", retry=RetryPolicy(attempts=3, base=0.01, ceiling=0.05))
-        yield s, c
-        c.close()
+def client(sb):
+    """The module's sandbox (conftest `sb`) and a fast-retrying v2 client for it."""
+    c = sandbox_client(sb, api="v2", retry=RetryPolicy(attempts=3, base=0.01, ceiling=0.05))
+    yield sb, c
+    c.close()
 
 
 def _fields(violations) -> set[str]:
@@ -218,10 +217,7 @@ def test_ai_nail_needs_a_reference_and_uses_its_colour(client, tmp_path):
     assert mean[0] > mean[1] + 40
 
 
-def test_youcam_run_and_features_list_the_try_on_family(capsys, client, tmp_path, monkeypatch):
-    sb, _ = client
-    monkeypatch.setenv("YOUCAM_API_KEY", sb.api_key)
-    monkeypatch.setenv("YOUCAM_BASE_URL", sb.base_url)
+def test_youcam_run_and_features_list_the_try_on_family(capsys, env, tmp_path):
     photo, ring = tmp_path / "hand.jpg", tmp_path / "ring.png"
     Image.fromarray(_photo()).save(photo)
     Image.fromarray(_solid((200, 180, 20))).save(ring)

@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .blocks import JPG_PNG, MiB, SRC, image_limits, ref, v2
-from .spec import Endpoint, FeatureSpec, Input, InputInfo, Limits, Param, Violation
+from .spec import Endpoint, FeatureSpec, Input, InputInfo, Limits, Param, Rule, Violation
 from .validation import COLOR_RE
 
 JPG_PNG_HEIC = ("jpg", "jpeg", "png", "heic")
@@ -39,7 +39,7 @@ def _point(v: Any) -> bool:
     return isinstance(v, (list, tuple)) and len(v) == 2 and all(_is_int(c) and c >= 0 for c in v)
 
 
-def points_rule(name: str, count: int | None):
+def points_rule(name: str, count: int | None) -> Rule:
     """A pixel point ``[x, y]`` (count None) or a list of ``count`` such points."""
     shape = "[x, y]" if count is None else "[" + ", ".join(["[x, y]"] * count) + "]"
 
@@ -56,7 +56,7 @@ def points_rule(name: str, count: int | None):
     return rule
 
 
-def _positive(name: str):
+def _positive(name: str) -> Rule:
     def rule(params: Mapping[str, Any], inputs: Any, endpoint: Endpoint) -> list[Violation]:
         value = params.get(name)
         if value is not None and value <= 0:
@@ -101,7 +101,7 @@ def vto_object_params(endpoint: Endpoint) -> tuple[str, ...]:
 
 
 def _vto(product: str, title: str, summary: str, where: str, *, params: tuple[Param, ...],
-         rules: tuple, stacked: bool, notes: tuple[str, ...]) -> FeatureSpec:
+         rules: tuple[Rule, ...], stacked: bool, notes: tuple[str, ...]) -> FeatureSpec:
     return FeatureSpec(
         key=product,
         title=title,
@@ -365,7 +365,7 @@ def _check_effect(i: int, e: Mapping[str, Any], effect_type: str, n_refs: int | 
     required, allowed = _effect_fields(effect_type, sub, texture)
     missing = sorted(k for k in required if e.get(k) is None)
     if missing:
-        v.append(Violation(f, f"{sub} effect needs {', '.join(missing)}"))
+        v.append(Violation(f, f"{effect_type} {sub} effect needs {', '.join(missing)}"))
     extra = sorted(set(e) - allowed)
     if extra:
         v.append(Violation(f, f"{', '.join(extra)} not used by a {effect_type} {sub} effect"
