@@ -75,6 +75,9 @@ def test_necklace_and_watch_take_one_product_the_others_stack():
     assert "refs" in _fields(F.validate("necklace", {}, {"refs": two}))
     assert "refs" in _fields(F.validate("watch", {}, {"refs": two}))
     assert F.validate("bracelet", {}, {"refs": two}) == []
+    # the product list is an array in every 2D VTO contract, also with a single product
+    necklace = F.get("necklace").endpoint("v2")
+    assert F.build_body(necklace, {"src": "S", "refs": ["P"]}, {})["ref_file_ids"] == ["P"]
 
 
 @pytest.mark.parametrize("key", VTO)

@@ -71,7 +71,8 @@ def _vto_inputs(product: str, where: str, *, many: bool) -> tuple[Input, ...]:
         Input("src", help=f"the photo to try the {product} on ({where})"),
         Input("mask", required=False, v2_fields=("srcmsk_file_id", "srcmsk_file_url"), v1_field="msk_ids",
               help=f"optional occlusion mask of the photo ({where}), same size as the photo"),
-        Input("refs", v2_fields=("ref_file_ids", "ref_file_urls"), v1_field="ref_ids", many=many,
+        # An array in the contract even where only one product is documented (watch, necklace).
+        Input("refs", v2_fields=("ref_file_ids", "ref_file_urls"), v1_field="ref_ids", many=True,
               max_count=10 if many else 1,
               help=f"the {product} product photo" + (" (several for stacked wear)" if many else "")),
     )
