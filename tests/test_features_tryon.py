@@ -232,3 +232,18 @@ def test_youcam_run_and_features_list_the_try_on_family(capsys, env, tmp_path):
     listing = capsys.readouterr().out
     for key in VTO + tuple(SCENE_SIZES) + ("ai-nail", "nail-vto"):
         assert f"\n{key} " in listing
+
+
+def test_scene_result_is_derived_from_style_and_gender(client, tmp_path):
+    _, c = client
+    src, ref = _photo(700, 600), _solid((10, 200, 30), 600, 600)
+
+    def corner(style: str, gender: str, name: str) -> np.ndarray:
+        res = workflow.run("hat", src, refs=(ref,), params={"gender": gender, "style": style}, client=c,
+                           out_dir=tmp_path / name)
+        return res.arrays[0][5, 5].astype(int)
+
+    a = corner("style_bohemian", "female", "a")
+    assert np.array_equal(a, corner("style_bohemian", "female", "b"))
+    assert not np.array_equal(a, corner("style_warm_cozy", "female", "c"))
+    assert not np.array_equal(a, corner("style_bohemian", "male", "d"))
