@@ -100,6 +100,10 @@ def test_look_and_makeup_refuse_portraits_taller_than_1080():
     ([{"category": "eyebrows", "pattern": {"name": "Arrow1", "curvature": -150}, "palettes": [{"color": "#000000"}]}],
      "effects[0].pattern", "-100..100"),
     ([{"category": "foundation"}], "effects[0]", "needs palettes"),
+    ([{"category": "eyebrows", "pattern": {"type": "tint"}, "palettes": [{"color": "#000000"}]}],
+     "effects[0].pattern", "shape or color"),
+    ([{**LIP, "style": {"type": "ombre", "innerRatio": 40}}], "effects[0].style", "featherStrength"),
+    ([{**LIP, "style": {"type": "gradient"}}], "effects[0].style", "twoTone"),
 ])
 def test_makeup_effects_are_checked_before_sending(effects, where, words):
     v = F.validate("makeup-vto", {"effects": effects})

@@ -220,19 +220,36 @@ def _check_effect(where: str, effect: Any) -> list[Violation]:
         return v + [Violation(where, 'pattern must be an object like {"name": "2colors1"}')]
     pattern = pattern or {}
     v += _check_object(f"{where}.pattern", pattern, signed=frozenset(_SIGNED))
-    shape_type = pattern.get("type", "shape")
-    needs_name = category in _NEEDS_PATTERN or (category == "eyebrows" and shape_type == "shape")
+    brow_type = pattern.get("type", "shape")
+    if category == "eyebrows" and brow_type not in ("shape", "color"):
+        v.append(Violation(f"{where}.pattern", f"type {brow_type!r}: use shape or color"))
+    needs_name = category in _NEEDS_PATTERN or (category == "eyebrows" and brow_type == "shape")
     if needs_name and not (isinstance(pattern.get("name"), str) and pattern["name"]):
         v.append(Violation(where, f"{category} needs pattern.name: a label from the vendor's {category} "
                                   "pattern catalogue (e.g. 2colors1)"))
     if category == "lip_color":
-        shape = effect.get("shape")
-        if not (isinstance(shape, Mapping) and isinstance(shape.get("name"), str) and shape["name"]):
-            v.append(Violation(where, 'lip_color needs shape.name, e.g. {"name": "original"}'))
-        for part in ("morphology", "style"):
-            if isinstance(effect.get(part), Mapping):
-                v += _check_object(f"{where}.{part}", effect[part])
+        v += _check_lips(where, effect)
     return v + _check_palettes(where, category, effect.get("palettes"))
+
+
+def _check_lips(where: str, effect: Mapping[str, Any]) -> list[Violation]:
+    """lip_color: a shape name; morphology/style numbers; style type full/ombre/twoTone (ombre needs two more)."""
+    v: list[Violation] = []
+    shape = effect.get("shape")
+    if not (isinstance(shape, Mapping) and isinstance(shape.get("name"), str) and shape["name"]):
+        v.append(Violation(where, 'lip_color needs shape.name, e.g. {"name": "original"}'))
+    for part in ("morphology", "style"):
+        if isinstance(effect.get(part), Mapping):
+            v += _check_object(f"{where}.{part}", effect[part])
+    style = effect.get("style")
+    if isinstance(style, Mapping):
+        kind = style.get("type", "full")
+        if kind not in ("full", "ombre", "twoTone"):
+            v.append(Violation(f"{where}.style", f"type {kind!r}: use full, ombre or twoTone"))
+        missing = [k for k in ("innerRatio", "featherStrength") if kind == "ombre" and k not in style]
+        if missing:
+            v.append(Violation(f"{where}.style", f"an ombre style needs {', '.join(missing)} (0..100)"))
+    return v
 
 
 def _effects_rule(params: Mapping[str, Any], inputs: Any, endpoint: Endpoint) -> list[Violation]:
