@@ -4,28 +4,24 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from contract_helpers import photo_array, sandbox_v2
 
 from napari_youcam import workflow
 from napari_youcam import features as F
-from napari_youcam.api import RetryPolicy
 from napari_youcam.api.errors import TaskFailedError
-from napari_youcam.api.session import sandbox_client
 from napari_youcam.errors import InputError
 from napari_youcam.features.spec import InputInfo
 from napari_youcam.sandbox.results_vto import BODY_RESULT_FLAGS, body_flags
 
 
 def _photo(w: int = 480, h: int = 640) -> np.ndarray:
-    yy, xx = np.mgrid[0:h, 0:w]
-    return np.stack([xx * 255 // w, yy * 255 // h, (xx + yy) % 256], -1).astype(np.uint8)
+    return photo_array(w, h)
 
 
 @pytest.fixture(scope="module")
-def client(sb):
-    """The module's sandbox (conftest `sb`) and a fast-retrying v2 client for it."""
-    c = sandbox_client(sb, api="v2", retry=RetryPolicy(attempts=3, base=0.01, ceiling=0.05))
-    yield sb, c
-    c.close()
+def client():
+    with sandbox_v2() as pair:
+        yield pair
 
 
 def _fields(violations) -> set[str]:

@@ -6,12 +6,12 @@ import json
 
 import numpy as np
 import pytest
+from contract_helpers import photo_array as _photo
+from contract_helpers import sandbox_v2
 from PIL import Image
 
 from napari_youcam import cli, workflow
 from napari_youcam import features as F
-from napari_youcam.api import RetryPolicy
-from napari_youcam.api.session import sandbox_client
 from napari_youcam.errors import InputError
 from napari_youcam.features.spec import InputInfo
 from napari_youcam.features.tryon import SCENE_SIZES, vto_flat_body, vto_request_body
@@ -21,21 +21,14 @@ POLISH = {"sub_type": "color", "finger": "index", "color": "#C2185B", "texture":
           "reflection": 40, "contrast": 50, "roughness": 10}
 
 
-def _photo(w: int = 480, h: int = 400, seed: int = 0) -> np.ndarray:
-    yy, xx = np.mgrid[0:h, 0:w]
-    return np.stack([xx * 255 // w, yy * 255 // h, (xx + yy + 37 * seed) % 256], -1).astype(np.uint8)
-
-
 def _solid(rgb: tuple[int, int, int], w: int = 300, h: int = 300) -> np.ndarray:
     return np.full((h, w, 3), rgb, np.uint8)
 
 
 @pytest.fixture(scope="module")
-def client(sb):
-    """The module's sandbox (conftest `sb`) and a fast-retrying v2 client for it."""
-    c = sandbox_client(sb, api="v2", retry=RetryPolicy(attempts=3, base=0.01, ceiling=0.05))
-    yield sb, c
-    c.close()
+def client():
+    with sandbox_v2() as pair:
+        yield pair
 
 
 def _fields(violations) -> set[str]:

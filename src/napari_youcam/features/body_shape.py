@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .blocks import JPG_PNG, SRC, image_limits, v2
+from .face_effects import SPEC_VERSION
 from .spec import Endpoint, FeatureSpec, Param, Violation
 from .tryon import JPG_PNG_HEIC
 
@@ -106,8 +107,7 @@ BODY_RESHAPE = FeatureSpec(
         task_path=v2("body-reshape"),
         inputs=(SRC,),
         params=(
-            Param("version", "str", required=True, default="1.0", send_default=True,
-                  help='features-spec version; the contract documents only "1.0"'),
+            SPEC_VERSION,
             Param("index", "int", default=0, minimum=0,
                   help="which person to edit: index into the pre-process result (0 = first)"),
             *(Param(f"features.{n}", "float", default=0, minimum=lo, maximum=hi, help=_body_help(n))

@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .blocks import JPG_PNG, MiB, SRC, image_limits, ref, v2
+from .face_effects import SPEC_VERSION
 from .spec import Endpoint, FeatureSpec, Input, InputInfo, Limits, Param, Rule, Violation
 from .validation import COLOR_RE
 
@@ -453,8 +454,7 @@ NAIL_VTO = FeatureSpec(
                       many=True, max_count=10, limits=_DESIGN_LIMITS,
                       help="design images (PNG) for design effects; ref_file_index counts from 0")),
         params=(
-            Param("version", "str", required=True, default="1.0", send_default=True,
-                  help='effect-spec version; the contract documents only "1.0"'),
+            SPEC_VERSION,
             Param("effect_type", "enum", required=True, choices=("nail_polish", "press_on_nails"),
                   help="nail polish on the own nails, or press-on nails with a shape"),
             Param("effects", "json", required=True,
