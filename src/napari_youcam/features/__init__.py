@@ -8,13 +8,13 @@ the data lives in the family modules (``face``, ``retouch``, ...).
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from typing import Any
 
 from ..errors import InputError
 from .body import build_body, unit_cost, v1_file_path
 from .catalogue import FEATURES
+from .synonyms import suggestions
 from .spec import (
     Endpoint,
     FeatureSpec,
@@ -55,8 +55,8 @@ def get(key: str | FeatureSpec) -> FeatureSpec:
     try:
         return FEATURES[key]
     except KeyError:
-        close = difflib.get_close_matches(str(key), list(FEATURES), n=3, cutoff=0.5)
-        hint = f"did you mean {', '.join(close)}?" if close else f"known: {', '.join(FEATURES)}"
+        close = [f"{k} ({FEATURES[k].title})" for k in suggestions(str(key), FEATURES)]
+        hint = f"did you mean {' or '.join(close)}?" if close else f"known: {', '.join(FEATURES)}"
         raise InputError(f"unknown feature {key!r}: {hint}") from None
 
 
