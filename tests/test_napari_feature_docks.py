@@ -93,6 +93,8 @@ def test_every_feature_docks_showing_that_feature(viewer, qtbot):
         if expected is not None:
             assert f"{expected:g} units" in cost
         viewer.window.remove_dock_widget(dw)
+        w.deleteLater()  # removed docks are not deleted by napari; a live one would still check the status
+    qtbot.wait(50)
 
 
 def test_the_family_menu_entry_opens_the_dock(viewer, qtbot):
@@ -107,3 +109,17 @@ def test_the_family_menu_entry_opens_the_dock(viewer, qtbot):
     title = FEATURES["sod"].title
     assert any(title in name for name in viewer.window.dock_widgets)
     assert viewer.window.dock_widgets[next(n for n in viewer.window.dock_widgets if title in n)].spec.key == "sod"
+
+
+def test_the_all_features_dock_searches_and_opens_a_feature_dock(viewer, qtbot):
+    _dw, browser = viewer.window.add_plugin_dock_widget(PLUGIN, "All features")
+    assert browser.keys == list(FEATURES)
+    browser.query.setText("background removal")
+    assert browser.keys == ["sod"] and "key sod" in browser.info.text()
+    dock = browser.open()
+    assert dock.spec.key == "sod" and FEATURES["sod"].title in " ".join(viewer.window.dock_widgets)
+    browser.query.setText("upscale")
+    assert browser.keys[0] == "enhance"
+    browser.query.setText("qqqq zzzz")
+    assert browser.keys == [] and not browser.open_btn.isEnabled() and browser.open() is None
+    assert "No feature matches" in browser.info.text()

@@ -19,7 +19,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, ClassVar
 
+from qtpy.QtCore import Qt
+from qtpy.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
+
+from napari_youcam._napari.common import unwrap
 from napari_youcam._napari.feature_widget import FAMILY_TITLES, FeatureWidget
+from napari_youcam.features import FEATURES
+from napari_youcam.features.synonyms import search
 
 if TYPE_CHECKING:
     import napari.viewer
@@ -35,9 +41,72 @@ class FeatureDock(FeatureWidget):
     key: ClassVar[str] = ""
 
     def __init__(self, napari_viewer: "napari.viewer.Viewer") -> None:
-        from napari_youcam.features import FEATURES
-
         super().__init__(napari_viewer, FEATURES[self.key].family, only=self.key)
+
+
+class FeatureBrowser(QWidget):
+    """Every feature in one list with a search box; opening one docks that feature's widget.
+
+    The search (`features.synonyms.search`) matches the key, the title and the
+    words people use ("background removal" finds sod, "upscale" finds enhance).
+    """
+
+    def __init__(self, napari_viewer: "napari.viewer.Viewer") -> None:
+        super().__init__()
+        self.viewer = unwrap(napari_viewer)
+        self.query = QLineEdit()
+        self.query.setPlaceholderText("search: background removal, upscale, hair…")
+        self.query.setClearButtonEnabled(True)
+        self.list = QListWidget()
+        self.info = QLabel("")
+        self.info.setWordWrap(True)
+        self.open_btn = QPushButton("Open its dock")
+        lay = QVBoxLayout(self)
+        for w in (self.query, self.list, self.info, self.open_btn):
+            lay.addWidget(w)
+        self.query.textChanged.connect(self.refresh)
+        self.query.returnPressed.connect(self.open)
+        self.list.currentRowChanged.connect(lambda *_: self._show_info())
+        self.list.itemActivated.connect(lambda *_: self.open())
+        self.open_btn.clicked.connect(self.open)
+        self.refresh()
+
+    @property
+    def keys(self) -> list[str]:
+        """The feature keys listed now, top to bottom."""
+        return [self.list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.list.count())]
+
+    def refresh(self, *_: object) -> None:
+        self.list.clear()
+        for key in search(self.query.text(), {k: s.title for k, s in FEATURES.items()}):
+            spec = FEATURES[key]
+            item = QListWidgetItem(f"{spec.title} · {family_label(spec.family)}")
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            item.setToolTip(f"{key}: {spec.summary}")
+            self.list.addItem(item)
+        self.list.setCurrentRow(0)
+        self._show_info()
+
+    def _show_info(self) -> None:
+        item = self.list.currentItem()
+        self.open_btn.setEnabled(item is not None)
+        if item is None:
+            self.info.setText("No feature matches; try another word.")
+            return
+        spec = FEATURES[item.data(Qt.ItemDataRole.UserRole)]
+        units = spec.endpoints[0].units or "not documented"
+        self.info.setText(f"{spec.summary}\nkey {spec.key} · {'/'.join(spec.apis)} · units: {units}")
+
+    def open(self) -> FeatureDock | None:
+        """Dock the selected feature's own widget (or show it again if docked)."""
+        item = self.list.currentItem()
+        if item is None:
+            return None
+        title = FEATURES[item.data(Qt.ItemDataRole.UserRole)].title
+        dock, widget = self.viewer.window.add_plugin_dock_widget(PLUGIN, title)
+        dock.setVisible(True)  # napari returns an existing dock as it is, even when closed
+        dock.raise_()
+        return widget
 
 
 def _words(key: str) -> list[str]:

@@ -10,7 +10,7 @@ table can name features that other modules add later.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "background-removal": ("sod",),
@@ -77,4 +77,21 @@ def suggestions(name: str, keys: Iterable[str], *, n: int = 3) -> list[str]:
             out += [k for k in SYNONYMS.get(close, (close,)) if k in known and k not in out]
     return out[:n]
 
-__all__ = ["SYNONYMS", "normalize", "suggestions"]
+def search(query: str, titles: Mapping[str, str]) -> list[str]:
+    """The keys of ``titles`` (key → title) matching a search box's text, in catalogue order.
+
+    Every word of the query must appear in the key, the title or a synonym of the
+    feature ("background removal", "upscale", "hair"); an empty query matches all.
+    With no match, the `suggestions` for the whole query (typos) are returned.
+    """
+    words = normalize(query).split("-") if query.strip() else []
+    aliases: dict[str, list[str]] = {}
+    for alias, keys in SYNONYMS.items():
+        for key in keys:
+            aliases.setdefault(key, []).append(alias)
+    hits = [key for key, title in titles.items()
+            if all(w in " ".join([key, normalize(title), *aliases.get(key, [])]) for w in words)]
+    return hits if hits or not words else suggestions(query, titles)
+
+
+__all__ = ["SYNONYMS", "normalize", "search", "suggestions"]
