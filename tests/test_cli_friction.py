@@ -77,6 +77,14 @@ def test_skin_analysis_without_concerns_uses_the_default_and_says_which(capsys, 
 
 
 # ---------------------------------------------------------------- did you mean
+def test_every_synonym_names_catalogue_features():
+    from napari_youcam import features as F
+    from napari_youcam.features.synonyms import SYNONYMS
+
+    assert {k for keys in SYNONYMS.values() for k in keys} <= set(F.FEATURES)
+    assert not set(SYNONYMS) & set(F.FEATURES)  # a synonym never hides a real key
+
+
 @pytest.mark.parametrize("typed, meant", [
     ("background-removal", "sod"), ("upscale", "enhance"), ("Background Removal", "sod"),
     ("outpaint", "out-paint"), ("enhanse", "enhance"),
@@ -171,6 +179,8 @@ def test_features_shows_a_cost_column(capsys):
     rows = {ln.split()[0]: ln.split()[3] for ln in lines[1:]}
     assert set(rows) == set(F.FEATURES)
     assert rows["enhance"] == "2" and rows["out-paint"] == "2" and rows["skin-analysis"] == "varies"
+    assert cli.main(["features", "skin-analysis"]) == 0
+    assert "--set dst_actions=a,b,... {" in capsys.readouterr().out
 
 
 # ---------------------------------------------------------------- out-paint

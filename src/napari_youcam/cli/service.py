@@ -280,7 +280,8 @@ def cmd_features(args: argparse.Namespace) -> int:
                     rng = f" [{p.minimum}..{p.maximum}]"
                 req = " (required)" if p.required else ""
                 dflt = f" default={p.default}" if p.default is not None else ""
-                print(f"      --set {p.name}=<{p.kind}>{rng}{req}{dflt}")
+                value = "a,b,..." if p.kind == "enum_list" else f"<{p.kind}>"
+                print(f"      --set {p.name}={value}{rng}{req}{dflt}")
         return 0
     print(f"{'FEATURE':<20} {'API':<6} {'FAMILY':<11} {'UNITS':<8} TITLE")
     for s in specs:
