@@ -19,12 +19,10 @@ from napari_youcam import cli
 
 
 @pytest.fixture
-def big_photo(tmp_path):
-    """A 640×520 RGB PNG: large enough for skin analysis (short side ≥ 480)."""
-    yy, xx = np.mgrid[0:520, 0:640]
-    arr = np.stack([xx % 256, yy % 256, (xx + yy) % 256], -1).astype(np.uint8)
-    p = tmp_path / "big.png"
-    Image.fromarray(arr).save(p)
+def big_photo(photo):
+    """conftest's photo at 640×520: large enough for skin analysis (short side ≥ 480)."""
+    p = photo.with_name("big.png")
+    Image.open(photo).resize((640, 520)).save(p)
     return p
 
 
