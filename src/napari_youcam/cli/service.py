@@ -23,6 +23,7 @@ from napari_youcam.errors import InputError, YouCamError
 if TYPE_CHECKING:  # the commands import what they need when they run (fast `youcam --help`)
     from napari_youcam.api.client import Client
     from napari_youcam.features.spec import Endpoint, FeatureSpec
+    from napari_youcam.imaging import ExtendPlan
     from napari_youcam.workflow.run import JobResult
 
 LIST_SYNTAX = ("write a list as a,b or [a,b] or JSON [\"a\",\"b\"], or repeat "
@@ -153,9 +154,9 @@ def parse_list(name: str, value: str) -> list[Any]:
     elif raw.startswith("{"):
         raise InputError(f"--set {name}={value}: {name} is a list, not an object; "
                          f"{LIST_SYNTAX.format(name=name)}")
-    items = [x.strip().strip("'\"").strip() for x in raw.split(",")]
-    if not any(items) and not raw.strip():
+    if not raw.strip():
         return []
+    items = [x.strip().strip("'\"").strip() for x in raw.split(",")]
     if not all(items):
         raise InputError(f"--set {name}={value}: empty list item; {LIST_SYNTAX.format(name=name)}")
     return items
@@ -387,15 +388,15 @@ def default_concerns(endpoint: "Endpoint") -> list[str]:
 
 def _default_concerns(endpoint: "Endpoint", params: dict[str, Any]) -> None:
     """Fill in skin analysis's required concern list when the user gave none, and say so."""
-    wanted = [p for p in endpoint.params if p.name == "dst_actions" and p.required and p.default is None]
-    if not wanted or "dst_actions" in params:
+    if "dst_actions" in params or not any(
+            p.name == "dst_actions" and p.required and p.default is None for p in endpoint.params):
         return
     params["dst_actions"] = chosen = default_concerns(endpoint)
     print(f"note: no concerns given: analysing {', '.join(chosen)} (the inspector's default, SD); "
           f"choose with --set dst_actions=a,b,...", file=sys.stderr)
 
 
-def outpaint_command(src: str, plan: Any, *, aspect: str | None = None, anchor: str = "center",
+def outpaint_command(src: str, plan: "ExtendPlan", *, aspect: str | None = None, anchor: str = "center",
                      planned_only: bool = False) -> str:
     """A ready-to-run ``youcam run out-paint …`` line for an `ExtendPlan` of ``src``.
 
@@ -542,6 +543,10 @@ def _in_thread(work: Any, cancel: threading.Event, job: dict[str, Path]) -> Any:
 
 
 def _print_result(args: argparse.Namespace, res: "JobResult", client: "Client | None") -> None:
+    if not args.json:  # the paid result's paths first, before any further request
+        for f in res.files:
+            print(f)
+        print(res.sidecar, flush=True)
     units = units_after(client, res)
     if args.json:
         data = res.data
@@ -553,10 +558,6 @@ def _print_result(args: argparse.Namespace, res: "JobResult", client: "Client | 
                           "cancel_requested": res.cancel_requested, "data": data, "notes": res.notes,
                           **units},
                          indent=2, default=str))
-    else:
-        for f in res.files:
-            print(f)
-        print(res.sidecar)
     if res.cancel_requested:
         print("note: cancel came after the task was created; the paid result was saved", file=sys.stderr)
     if client is not None:
@@ -582,7 +583,8 @@ def units_after(client: "Client | None", res: "JobResult") -> dict[str, Any]:
         entries = [h for h in history if isinstance(h, dict) and str(h.get("target_id")) == str(res.task_id)]
         if entries:
             credits = [c for h in entries for c in (h.get("info") or {}).get("credits") or []]
-            out.update(units_charged=-sum(float(c.get("amount_dec", c.get("amount", 0))) for c in credits),
+            # the history lists a charge as a negative amount; the sign is not documented
+            out.update(units_charged=abs(sum(float(c.get("amount_dec", c.get("amount", 0))) for c in credits)),
                        charge_source="history")
     except (YouCamError, ValueError, TypeError, AttributeError):
         pass
