@@ -12,6 +12,7 @@ one line without a traceback.
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
 import sys
 from collections.abc import Sequence
@@ -46,8 +47,6 @@ def command_hint(word: str, parser: argparse.ArgumentParser) -> str | None:
 
     Suggests close commands, or ``youcam run KEY`` when the word names a feature.
     """
-    import difflib
-
     # argparse keeps the subcommands on its (long-stable) private `_actions` list
     commands = [name for action in parser._actions if isinstance(action, argparse._SubParsersAction)
                 for name in action.choices]

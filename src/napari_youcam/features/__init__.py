@@ -14,7 +14,6 @@ from typing import Any
 from ..errors import InputError
 from .body import build_body, unit_cost, v1_file_path
 from .catalogue import FEATURES
-from .synonyms import suggestions
 from .spec import (
     Endpoint,
     FeatureSpec,
@@ -24,6 +23,7 @@ from .spec import (
     Param,
     Violation,
 )
+from .synonyms import suggestions
 from .validation import validate_endpoint, with_defaults
 
 __all__ = [
