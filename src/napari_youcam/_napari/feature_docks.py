@@ -58,6 +58,9 @@ class FeatureBrowser(QWidget):
         self.query.setPlaceholderText("search: background removal, upscale, hair…")
         self.query.setClearButtonEnabled(True)
         self.list = QListWidget()
+        self.list.setMinimumHeight(160)  # several rows even when docks share the column
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)  # long titles fit a narrow dock
         self.info = QLabel("")
         self.info.setWordWrap(True)
         self.open_btn = QPushButton("Open its dock")
