@@ -12,6 +12,7 @@ one line without a traceback.
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
 import sys
 from collections.abc import Sequence
@@ -41,9 +42,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def command_hint(word: str, parser: argparse.ArgumentParser) -> str | None:
+    """The one-line error for a mistyped command (None when ``word`` is a command).
+
+    Suggests close commands, or ``youcam run KEY`` when the word names a feature.
+    """
+    # argparse keeps the subcommands on its (long-stable) private `_actions` list
+    commands = [name for action in parser._actions if isinstance(action, argparse._SubParsersAction)
+                for name in action.choices]
+    if word in commands:
+        return None
+    close = difflib.get_close_matches(word, commands, n=2, cutoff=0.6)
+    if close:
+        return f"unknown command {word!r}: did you mean {' or '.join(close)}? (youcam --help lists them)"
+    from napari_youcam.features import FEATURES
+    from napari_youcam.features.synonyms import suggestions
+
+    keys = suggestions(word, FEATURES)
+    if keys:
+        return f"unknown command {word!r}: to run a feature, type youcam run {keys[0]} IMAGE"
+    return f"unknown command {word!r}: choose one of {', '.join(commands)}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    hint = command_hint(words[0], parser) if words and not words[0].startswith("-") else None
+    if hint:
+        print(f"error: {hint}", file=sys.stderr)
+        return 2
+    args = parser.parse_args(words)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

@@ -153,6 +153,7 @@ def _source_size(src: str) -> tuple[int, int]:
 
 
 def cmd_extend_plan(args: argparse.Namespace) -> int:
+    from napari_youcam.cli.service import outpaint_command
     from napari_youcam.imaging import plan_extend
 
     w, h = _source_size(args.src)
@@ -160,9 +161,11 @@ def cmd_extend_plan(args: argparse.Namespace) -> int:
         raise InputError("give both --x and --y (or --anchor)")
     plan = plan_extend(w, h, width=args.width, height=args.height, aspect=args.aspect, x=args.x, y=args.y,
                        anchor=args.anchor, crop=_parse_crop(args.crop), api=args.api)
+    run = outpaint_command(args.src, plan, aspect=args.aspect, anchor=args.anchor,
+                           planned_only=bool(args.crop or args.width))
     lines = [f"{k} = {v}" for k, v in plan.params.items()]
     lines += [f"note: {n}" for n in plan.notes] + [f"warning: {x}" for x in plan.warnings]
-    _emit(args, plan.to_dict(), lines)
+    _emit(args, {**plan.to_dict(), "run": run}, [*lines, f"run it: {run}"])
     return 0
 
 

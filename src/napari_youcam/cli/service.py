@@ -10,15 +10,31 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
 
-from napari_youcam.api.session import SANDBOX_NOTICE
-from napari_youcam.errors import InputError
+from napari_youcam.errors import InputError, YouCamError
 
+if TYPE_CHECKING:  # the commands import what they need when they run (fast `youcam --help`)
+    from napari_youcam.api.client import Client
+    from napari_youcam.features.spec import Endpoint, FeatureSpec
+    from napari_youcam.imaging import ExtendPlan
+    from napari_youcam.workflow.run import JobResult
+
+LIST_SYNTAX = ("write a list as a,b or [a,b] or JSON [\"a\",\"b\"], or repeat "
+               "--set {name}=a --set {name}=b")
+# Overall share of the job per workflow stage (start, end): the bar runs once from 0 to
+# 100 % over the whole job instead of restarting in every stage.
+STAGE_SPAN: dict[str, tuple[float, float]] = {
+    "validating": (0.0, 0.02), "preparing": (0.02, 0.10), "uploading": (0.10, 0.25),
+    "creating": (0.25, 0.30), "waiting": (0.30, 0.85), "downloading": (0.85, 0.95),
+    "writing": (0.95, 1.0), "done": (1.0, 1.0),
+}
 
 
 def register(subparsers: Any) -> None:
@@ -34,7 +50,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--ref", action="append", default=[], metavar="PATH", help="reference image (repeatable)")
     p.add_argument("--set", action="append", default=[], metavar="K=V", dest="sets",
                    help="parameter, e.g. --set scale=2; numbers, true/false and lists are parsed as JSON, "
-                        "text parameters (prompt, ids, colours) are taken verbatim")
+                        "text parameters (prompt, ids, colours) are taken verbatim; list parameters take "
+                        "a,b or [a,b] or JSON, or a repeated --set")
     p.add_argument("--variant", help="endpoint variant (see `youcam features FEATURE`)")
     p.add_argument("--out", help="results folder (default: YOUCAM_RESULTS_DIR or the user data dir)")
     p.add_argument("--api", choices=("v2", "v1"), help="API generation (default: from the credentials)")
@@ -42,6 +59,10 @@ def register(subparsers: Any) -> None:
     p.add_argument("--timeout", type=float, default=600.0, help="overall deadline in seconds (default 600)")
     p.add_argument("--no-face-check", action="store_true",
                    help="skip the local, advisory check of the documented face rules")
+    p.add_argument("--aspect", help="out-paint: canvas aspect ratio such as 16:9 (planned as `youcam "
+                                     "extend-plan` does; instead of the ten --set sizes)")
+    p.add_argument("--anchor", help="out-paint with --aspect: where the photo sits on the canvas "
+                                    "(center, left, top-right, ...; default center)")
     p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
     p.set_defaults(func=cmd_run)
 
@@ -75,8 +96,8 @@ def register(subparsers: Any) -> None:
 
 
 # ---------------------------------------------------------------------- helpers
-def _client(args: argparse.Namespace, *, api: str | None = None) -> Any:
-    from napari_youcam.api.session import default_client
+def _client(args: argparse.Namespace, *, api: str | None = None) -> "Client":
+    from napari_youcam.api.session import SANDBOX_NOTICE, default_client
 
     client = default_client(api=api or getattr(args, "api", None), base_url=getattr(args, "base_url", None))
     if getattr(client, "is_sandbox", False):
@@ -84,14 +105,16 @@ def _client(args: argparse.Namespace, *, api: str | None = None) -> Any:
     return client
 
 
-def parse_sets(items: list[str], *, text: Any = ()) -> dict[str, Any]:
+def parse_sets(items: list[str], *, text: Iterable[str] = (), lists: Iterable[str] = ()) -> dict[str, Any]:
     """``k=v`` pairs; values parsed as JSON (numbers, true/false, lists, objects) else text.
 
     Names in ``text`` (the feature's text parameters: prompts, ids, colours, named
     choices) keep the value verbatim, so ``--set prompt=1984`` or ``prompt=null``
-    is the text the user typed, not a number or a missing value.
+    is the text the user typed, not a number or a missing value. Names in ``lists``
+    take ``a,b``, ``[a,b]`` or a JSON list, and a repeated ``--set`` adds to the list;
+    any other name given twice is an error (which value was meant?).
     """
-    text = set(text or ())
+    text, lists = set(text), set(lists)
     out: dict[str, Any] = {}
     for item in items:
         if "=" not in item:
@@ -100,6 +123,11 @@ def parse_sets(items: list[str], *, text: Any = ()) -> dict[str, Any]:
         k = k.strip()
         if not k:
             raise InputError(f"--set {item!r}: the name is empty")
+        if k in lists:
+            out[k] = [*out.get(k, []), *parse_list(k, v)]
+            continue
+        if k in out:
+            raise InputError(f"--set {k} is given twice ({out[k]!r} and {v!r}): give it once")
         if k in text:
             out[k] = v
             continue
@@ -110,42 +138,102 @@ def parse_sets(items: list[str], *, text: Any = ()) -> dict[str, Any]:
     return out
 
 
-def text_params(feature: Any) -> set[str]:
-    """Parameter names of a feature whose values are text on every endpoint."""
+def parse_list(name: str, value: str) -> list[Any]:
+    """``a,b`` / ``[a,b]`` / ``["a","b"]`` → a list; `InputError` stating the syntax."""
+    raw = value.strip()
+    if raw.startswith("["):
+        try:
+            parsed = json.loads(raw)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, list):
+            return parsed
+        if not raw.endswith("]"):
+            raise InputError(f"--set {name}={value}: the list is not closed; {LIST_SYNTAX.format(name=name)}")
+        raw = raw[1:-1]
+    elif raw.startswith("{"):
+        raise InputError(f"--set {name}={value}: {name} is a list, not an object; "
+                         f"{LIST_SYNTAX.format(name=name)}")
+    if not raw.strip():
+        return []
+    items = [x.strip().strip("'\"").strip() for x in raw.split(",")]
+    if not all(items):
+        raise InputError(f"--set {name}={value}: empty list item; {LIST_SYNTAX.format(name=name)}")
+    return items
+
+
+def _param_kinds(feature: "str | FeatureSpec") -> dict[str, set[str]]:
+    """Each parameter name of a feature → its kinds over every endpoint (text or not)."""
     from napari_youcam import features as F
 
-    spec = F.get(feature)
-    text: set[str] = set()
-    other: set[str] = set()
-    for e in spec.endpoints:
+    kinds: dict[str, set[str]] = {}
+    for e in F.get(feature).endpoints:
         for p in e.params:
             is_text = p.kind in ("str", "color") or (
                 p.kind == "enum" and bool(p.choices) and all(isinstance(c, str) for c in p.choices))
-            (text if is_text else other).add(p.name)
-    return text - other
+            kinds.setdefault(p.name, set()).add("text" if is_text else p.kind)
+    return kinds
+
+
+def text_params(feature: "str | FeatureSpec") -> set[str]:
+    """Parameter names of a feature whose values are text on every endpoint."""
+    return {name for name, kinds in _param_kinds(feature).items() if kinds == {"text"}}
+
+
+def list_params(feature: "str | FeatureSpec") -> set[str]:
+    """Parameter names of a feature that take a list of choices (skin concerns...)."""
+    return {name for name, kinds in _param_kinds(feature).items() if "enum_list" in kinds}
 
 
 class _Bar:
-    """A one-line progress bar on stderr (plain stage lines when not a terminal)."""
+    """A one-line progress bar on stderr over the whole job (plain silence when not a terminal).
 
-    def __init__(self, stream: Any = None, width: int = 24):
+    The stages of `workflow` are labels on one bar from 0 to 100 % (`STAGE_SPAN`),
+    with the time since the command started; it redraws when the stage changes and
+    at most ten times a second otherwise.
+    """
+
+    def __init__(self, stream: TextIO | None = None, width: int = 24,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.stream = stream or sys.stderr
         self.width = width
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.clock = clock
+        self.started = clock()
+        self.drawn_at: float | None = None
+        self.overall = 0.0
         self.last_stage: str | None = None
+        self.open_line = False  # a bar is on the terminal without its newline yet
         self.lock = threading.Lock()
 
     def __call__(self, stage: str, fraction: float) -> None:
         with self.lock:
-            if self.tty:
-                n = int(round(fraction * self.width))
-                self.stream.write(f"\r[{'#' * n}{'.' * (self.width - n)}] {fraction * 100:3.0f}% {stage:<12}")
-                if stage == "done":
-                    self.stream.write("\n")
+            lo, hi = STAGE_SPAN.get(stage, (self.overall, self.overall))
+            self.overall = max(self.overall, lo + (hi - lo) * fraction)
+            changed, self.last_stage = stage != self.last_stage, stage
+            if not self.tty:
+                # Not a terminal (pipes, CI logs): stay quiet so stderr carries only the
+                # notices and, on failure, the one error line.
+                return
+            now = self.clock()
+            if not changed and self.drawn_at is not None and now - self.drawn_at < 0.1:
+                return
+            self.drawn_at = now
+            n = int(round(self.overall * self.width))
+            self.stream.write(f"\r[{'#' * n}{'.' * (self.width - n)}] {self.overall * 100:3.0f}% "
+                              f"{stage:<11} {now - self.started:5.1f} s")
+            self.open_line = stage != "done"
+            if not self.open_line:
+                self.stream.write("\n")
+            self.stream.flush()
+
+    def close(self) -> None:
+        """End the bar's line (a job that stopped early) so the next message starts clean."""
+        with self.lock:
+            if self.tty and self.open_line:
+                self.stream.write("\n")
                 self.stream.flush()
-            # Not a terminal (pipes, CI logs): stay quiet so stderr carries only the
-            # notices and, on failure, the one error line.
-            self.last_stage = stage
+            self.open_line = False
 
 
 def _spec_json(spec: Any) -> dict[str, Any]:
@@ -193,39 +281,161 @@ def cmd_features(args: argparse.Namespace) -> int:
                     rng = f" [{p.minimum}..{p.maximum}]"
                 req = " (required)" if p.required else ""
                 dflt = f" default={p.default}" if p.default is not None else ""
-                print(f"      --set {p.name}=<{p.kind}>{rng}{req}{dflt}")
+                value = "a,b,..." if p.kind == "enum_list" else f"<{p.kind}>"
+                print(f"      --set {p.name}={value}{rng}{req}{dflt}")
         return 0
+    print(f"{'FEATURE':<20} {'API':<6} {'FAMILY':<11} {'UNITS':<8} TITLE")
     for s in specs:
         apis = "/".join(s.apis)
-        print(f"{s.key:<20} {apis:<6} {s.family:<11} {s.title}")
+        print(f"{s.key:<20} {apis:<6} {s.family:<11} {cost_column(s):<8} {s.title}")
     return 0
 
 
+def cost_column(spec: "FeatureSpec") -> str:
+    """The documented unit cost of a feature's first endpoint, short enough for a column.
+
+    A number when the defaults fix it; "varies" when it depends on the params (see
+    ``youcam features KEY``); "?" when the documentation gives none.
+    """
+    from napari_youcam import features as F
+
+    ep = spec.endpoints[0]
+    try:
+        cost = F.unit_cost(ep, F.with_defaults(ep, {}))
+    except (YouCamError, ValueError, TypeError, KeyError):
+        cost = None
+    if cost is not None:
+        return f"{cost:g}"
+    if ep.units:
+        return ep.units if len(ep.units) <= 8 else "varies"
+    return "?"
+
+
 def cmd_run(args: argparse.Namespace) -> int:
+    from napari_youcam import features as F
     from napari_youcam import workflow
 
-    params = parse_sets(args.sets, text=text_params(args.feature))
+    spec = F.get(args.feature)
+    params = parse_sets(args.sets, text=text_params(spec), lists=list_params(spec))
     for label, path in [("source", args.src), ("mask", args.mask), *[("ref", r) for r in args.ref]]:
         if path and not Path(path).is_file():
             raise InputError(f"{label}: no such file: {path}")
-    client = _client(args)
+    if (args.aspect or args.anchor) and spec.key != "out-paint":
+        raise InputError(f"--aspect/--anchor apply to out-paint only; {spec.key} takes --set NAME=VALUE")
+    client = _client(args, api=_generation(spec, args.api))
+    endpoint = F.endpoint_for(spec, args.api or client.api, args.variant)
+    source: Any = args.src
+    if spec.key == "out-paint" and (args.aspect or args.anchor):
+        source = _plan_outpaint(args, endpoint, params)
+    _default_concerns(endpoint, params)
     bar = _Bar()
     cancel = threading.Event()
     job: dict[str, Path] = {}
 
-    progress = bar if args.no_face_check else _with_face_advice(bar, args.feature, args.src)
+    progress = bar if args.no_face_check else _with_face_advice(bar, spec.key, args.src)
 
-    def work() -> Any:
+    def work() -> "JobResult":
         return workflow.run(
-            args.feature, args.src, mask=args.mask, refs=tuple(args.ref), params=params,
-            api=args.api, variant=args.variant, client=client, out_dir=args.out,
+            spec.key, source, mask=args.mask, refs=tuple(args.ref), params=params,
+            api=endpoint.api, variant=endpoint.variant, client=client, out_dir=args.out,
             progress=progress, cancel=cancel, deadline=args.timeout, on_job_dir=lambda d: job.setdefault("dir", d))
 
-    res = _in_thread(work, cancel, job)
+    try:
+        res = _in_thread(work, cancel, job)
+    finally:
+        bar.close()
     if res is None:
         return 130
-    _print_result(args, res, bar)
+    _print_result(args, res, client)
     return 0
+
+
+def _generation(spec: "FeatureSpec", api: str | None) -> str | None:
+    """The API generation to run ``spec`` on when none was asked for.
+
+    None (the credentials decide) when the configured generation has the feature;
+    else the generation the feature has (obj-removal is v1 only), or an
+    `InputError` naming exactly what to configure when the credentials cannot run it.
+    """
+    from napari_youcam.api.session import find_credentials
+
+    if api is not None:
+        return api
+    creds = find_credentials()  # environment / config file only, no request
+    configured = creds.api if creds is not None else "v2"
+    if configured in spec.apis:
+        return None
+    other = spec.apis[0]
+    if creds is not None and other == "v1" and not creds.has_v1:
+        raise InputError(f"{spec.key} exists only on the v1 API and only a v2 API key is configured: set "
+                         "YOUCAM_CLIENT_ID and YOUCAM_CLIENT_SECRET (then --api v1 is picked for it)")
+    if creds is not None and other == "v2" and not creds.api_key:
+        raise InputError(f"{spec.key} exists only on the v2 API and only v1 credentials are configured: "
+                         "set YOUCAM_API_KEY")
+    print(f"note: {spec.key} exists only on the {other} API: running it with --api {other}", file=sys.stderr)
+    return other
+
+
+def default_concerns(endpoint: "Endpoint") -> list[str]:
+    """The skin concerns analysed when none are chosen: the first four SD concerns.
+
+    The same choice as the Skin analysis inspector's (SD mode, first four); four is
+    valid on both generations (v1 takes exactly 4, 7 or 14).
+    """
+    choices = endpoint.param("dst_actions").choices
+    return [str(c) for c in choices if not str(c).startswith("hd_")][:4]
+
+
+def _default_concerns(endpoint: "Endpoint", params: dict[str, Any]) -> None:
+    """Fill in skin analysis's required concern list when the user gave none, and say so."""
+    if "dst_actions" in params or not any(
+            p.name == "dst_actions" and p.required and p.default is None for p in endpoint.params):
+        return
+    params["dst_actions"] = chosen = default_concerns(endpoint)
+    print(f"note: no concerns given: analysing {', '.join(chosen)} (the inspector's default, SD); "
+          f"choose with --set dst_actions=a,b,...", file=sys.stderr)
+
+
+def outpaint_command(src: str, plan: "ExtendPlan", *, aspect: str | None = None, anchor: str = "center",
+                     planned_only: bool = False) -> str:
+    """A ready-to-run ``youcam run out-paint …`` line for an `ExtendPlan` of ``src``.
+
+    With an aspect ratio (and no crop or explicit canvas: ``planned_only`` False) the
+    line repeats ``--aspect/--anchor``, so `run` plans the same canvas from the photo;
+    otherwise it spells out the ten planned sizes. ``src`` given as a size (WxH)
+    becomes the placeholder IMAGE.
+    """
+    # the plan's output limits are those of one generation: the line names it
+    words = ["youcam", "run", "out-paint", src if Path(src).is_file() else "IMAGE", "--api", plan.api]
+    if aspect and not planned_only:
+        words += ["--aspect", aspect, "--anchor", anchor]
+    else:
+        words += [w for k, v in plan.params.items() for w in ("--set", f"{k}={v}")]
+    return " ".join(shlex.quote(w) for w in words)
+
+
+def _plan_outpaint(args: argparse.Namespace, endpoint: "Endpoint", params: dict[str, Any]) -> Any:
+    """Out-paint's ten sizes from ``--aspect/--anchor`` (as `youcam extend-plan` plans them).
+
+    Returns the source to upload: the photo's path, or the pre-scaled pixels when the
+    plan had to shrink the photo to keep the canvas inside the output limits.
+    """
+    from napari_youcam.imaging import plan_extend, prescale_image, read_image_file
+
+    if not args.aspect:
+        raise InputError("--anchor needs --aspect (e.g. --aspect 16:9 --anchor left)")
+    if not args.src:
+        raise InputError("out-paint needs a source image")
+    given = sorted(k for k in params if k.startswith(("output_", "input_", "crop_input_")))
+    if given:
+        raise InputError(f"give either --aspect/--anchor or --set {given[0]}=..., not both")
+    image = read_image_file(args.src, what="source")
+    h, w = image.shape[:2]
+    plan = plan_extend(w, h, aspect=args.aspect, anchor=args.anchor or "center", api=endpoint.api)
+    params.update(plan.params)
+    for line in [*plan.notes, *plan.warnings]:
+        print(f"note: out-paint: {line}", file=sys.stderr)
+    return prescale_image(image, plan) if plan.prescale < 1.0 else args.src
 
 
 def _with_face_advice(bar: Any, feature: str, src: str | None) -> Any:
@@ -278,10 +488,13 @@ def cmd_resume(args: argparse.Namespace) -> int:
         return workflow.resume(args.job_dir, client=client, progress=bar, cancel=cancel,
                                deadline=args.timeout)
 
-    res = _in_thread(work, cancel, job)
+    try:
+        res = _in_thread(work, cancel, job)
+    finally:
+        bar.close()
     if res is None:
         return 130
-    _print_result(args, res, bar)
+    _print_result(args, res, client)
     return 0
 
 
@@ -329,9 +542,12 @@ def _in_thread(work: Any, cancel: threading.Event, job: dict[str, Path]) -> Any:
     return box["result"]
 
 
-def _print_result(args: argparse.Namespace, res: Any, bar: _Bar) -> None:
-    if bar.tty and bar.last_stage != "done":
-        print(file=sys.stderr)
+def _print_result(args: argparse.Namespace, res: "JobResult", client: "Client | None") -> None:
+    if not args.json:  # the paid result's paths first, before any further request
+        for f in res.files:
+            print(f)
+        print(res.sidecar, flush=True)
+    units = units_after(client, res)
     if args.json:
         data = res.data
         if data is not None and not isinstance(data, (dict, list, str, int, float, bool)):
@@ -339,16 +555,64 @@ def _print_result(args: argparse.Namespace, res: Any, bar: _Bar) -> None:
         print(json.dumps({"feature": res.feature, "api": res.api, "variant": res.variant,
                           "task_id": res.task_id, "kind": res.kind, "files": [str(f) for f in res.files],
                           "sidecar": str(res.sidecar), "sandbox": res.sandbox,
-                          "cancel_requested": res.cancel_requested, "data": data, "notes": res.notes},
+                          "cancel_requested": res.cancel_requested, "data": data, "notes": res.notes,
+                          **units},
                          indent=2, default=str))
-    else:
-        for f in res.files:
-            print(f)
-        print(res.sidecar)
     if res.cancel_requested:
         print("note: cancel came after the task was created; the paid result was saved", file=sys.stderr)
+    if client is not None:
+        print(units_line(units), file=sys.stderr)
     if res.sandbox:
         print("SANDBOX: the files above are synthetic (no credentials configured)", file=sys.stderr)
+
+
+def units_after(client: "Client | None", res: "JobResult") -> dict[str, Any]:
+    """What the job cost and what is left: ``units_charged``, ``charge_source``, ``balance``.
+
+    The charge is the task's entry in the credit history when the service lists it
+    ("history"), else the documented cost ("documented"); a unit endpoint that
+    fails leaves None — the run itself succeeded, so this never raises.
+    """
+    from napari_youcam import features as F
+
+    out: dict[str, Any] = {"units_charged": None, "charge_source": None, "balance": None}
+    if client is None:  # a finished job answered from its folder: nothing new was charged
+        return out
+    try:
+        history = client.credit_history(page_size=30).get("history") or []
+        entries = [h for h in history if isinstance(h, dict) and str(h.get("target_id")) == str(res.task_id)]
+        if entries:
+            credits = [c for h in entries for c in (h.get("info") or {}).get("credits") or []]
+            # the history lists a charge as a negative amount; the sign is not documented
+            out.update(units_charged=abs(sum(float(c.get("amount_dec", c.get("amount", 0))) for c in credits)),
+                       charge_source="history")
+    except (YouCamError, ValueError, TypeError, AttributeError):
+        pass
+    if out["units_charged"] is None:
+        try:
+            cost = F.unit_cost(F.endpoint_for(res.feature, res.api, res.variant), res.params)
+        except (YouCamError, ValueError, TypeError, KeyError):
+            cost = None
+        if cost is not None:
+            out.update(units_charged=cost, charge_source="documented")
+    try:
+        out["balance"] = client.credits()
+    except YouCamError:
+        pass
+    return out
+
+
+def units_line(units: dict[str, Any]) -> str:
+    """``units: 2 charged · 99998 left`` for the end of a run."""
+    charged = units["units_charged"]
+    if charged is None:
+        cost = "charge unknown (not in the credit history, cost not documented)"
+    elif units["charge_source"] == "documented":
+        cost = f"{charged:g} charged (documented cost; not in the credit history yet)"
+    else:
+        cost = f"{charged:g} charged"
+    left = "balance unknown" if units["balance"] is None else f"{units['balance']:g} left"
+    return f"units: {cost} · {left}"
 
 
 def _skin_json(skin: Any) -> Any:

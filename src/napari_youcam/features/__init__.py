@@ -8,7 +8,6 @@ the data lives in the family modules (``face``, ``retouch``, ...).
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from typing import Any
 
@@ -24,6 +23,7 @@ from .spec import (
     Param,
     Violation,
 )
+from .synonyms import suggestions
 from .validation import validate_endpoint, with_defaults
 
 __all__ = [
@@ -55,8 +55,8 @@ def get(key: str | FeatureSpec) -> FeatureSpec:
     try:
         return FEATURES[key]
     except KeyError:
-        close = difflib.get_close_matches(str(key), list(FEATURES), n=3, cutoff=0.5)
-        hint = f"did you mean {', '.join(close)}?" if close else f"known: {', '.join(FEATURES)}"
+        close = [f"{k} ({FEATURES[k].title})" for k in suggestions(str(key), FEATURES)]
+        hint = f"did you mean {' or '.join(close)}?" if close else f"known: {', '.join(FEATURES)}"
         raise InputError(f"unknown feature {key!r}: {hint}") from None
 
 
