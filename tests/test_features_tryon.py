@@ -84,16 +84,17 @@ def test_vto_needs_a_product_photo_before_anything_is_spent(key, client, tmp_pat
 
 def test_vto_body_nests_product_parameters_like_the_contract():
     ep = F.get("bracelet").endpoint("v2")
-    flat = F.build_body(ep, {"src": "SRC", "mask": "MSK", "refs": ["P1", "P2"]},
+    body = F.build_body(ep, {"src": "SRC", "mask": "MSK", "refs": ["P1", "P2"]},
                         {"bracelet_shadow_intensity": 0.2, "bracelet_wearing_location": 0.5})
-    assert flat["srcmsk_file_id"] == "MSK" and flat["ref_file_ids"] == ["P1", "P2"]
-    body = vto_request_body(ep, flat)
+    assert body["srcmsk_file_id"] == "MSK" and body["ref_file_ids"] == ["P1", "P2"]
     assert body["source_info"] == {"name": "SRC", "mask_name": "MSK"}
     assert [o["name"] for o in body["object_infos"]] == ["P1", "P2"]
     assert body["object_infos"][1]["parameter"] == {"bracelet_shadow_intensity": 0.2,
                                                     "bracelet_wearing_location": 0.5}
     assert "bracelet_shadow_intensity" not in body
-    assert vto_flat_body(ep, body) == flat
+    flat = vto_flat_body(ep, body)
+    assert flat["bracelet_shadow_intensity"] == 0.2 and "object_infos" not in flat
+    assert vto_request_body(ep, flat) == body
     # other endpoints pass through untouched
     bag = F.get("bag").endpoint("v2")
     assert vto_request_body(bag, {"src_file_id": "S", "gender": "male"}) == {"src_file_id": "S", "gender": "male"}

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 
 PLUGIN = "napari-youcam"
-FAMILIES = ["Face", "Retouch", "Background", "Generate", "Style", "Hair", "Fashion", "Video"]
+FAMILIES = ["Face", "Retouch", "Background", "Generate", "Style", "Hair", "Fashion", "Video", "Analysis",
+            "Beauty", "Try-on", "Body"]
 PANELS = ["Mask painting", "Image extender", "Skin analysis inspector", "Settings"]
 
 

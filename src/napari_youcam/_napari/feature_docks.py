@@ -156,6 +156,30 @@ class DockSkinAnalysis(FeatureDock):
     key = "skin-analysis"
 
 
+class DockFitzpatrickScaleAnalyzer(FeatureDock):
+    key = "fitzpatrick-scale-analyzer"
+
+
+class DockSkinToneAnalysis(FeatureDock):
+    key = "skin-tone-analysis"
+
+
+class DockHairTypeDetection(FeatureDock):
+    key = "hair-type-detection"
+
+
+class DockHairLengthDetection(FeatureDock):
+    key = "hair-length-detection"
+
+
+class DockHairDensityDetection(FeatureDock):
+    key = "hair-density-detection"
+
+
+class DockHairFrizzinessDetection(FeatureDock):
+    key = "hair-frizziness-detection"
+
+
 class DockGenerativeFill(FeatureDock):
     key = "generative-fill"
 
@@ -256,6 +280,90 @@ class DockFabric(FeatureDock):
     key = "fabric"
 
 
+class DockAging(FeatureDock):
+    key = "aging"
+
+
+class DockAiSmile(FeatureDock):
+    key = "ai-smile"
+
+
+class DockTeethWhiten(FeatureDock):
+    key = "teeth-whiten"
+
+
+class DockEyeColorVto(FeatureDock):
+    key = "eye-color-vto"
+
+
+class DockBeardStyle(FeatureDock):
+    key = "beard-style"
+
+
+class DockMakeupVto(FeatureDock):
+    key = "makeup-vto"
+
+
+class DockLookVto(FeatureDock):
+    key = "look-vto"
+
+
+class DockRing(FeatureDock):
+    key = "ring"
+
+
+class DockBracelet(FeatureDock):
+    key = "bracelet"
+
+
+class DockWatch(FeatureDock):
+    key = "watch"
+
+
+class DockEarring(FeatureDock):
+    key = "earring"
+
+
+class DockNecklace(FeatureDock):
+    key = "necklace"
+
+
+class DockBag(FeatureDock):
+    key = "bag"
+
+
+class DockHat(FeatureDock):
+    key = "hat"
+
+
+class DockScarf(FeatureDock):
+    key = "scarf"
+
+
+class DockShoes(FeatureDock):
+    key = "shoes"
+
+
+class DockAiNail(FeatureDock):
+    key = "ai-nail"
+
+
+class DockNailVto(FeatureDock):
+    key = "nail-vto"
+
+
+class DockAbsShape(FeatureDock):
+    key = "abs-shape"
+
+
+class DockBodyReshape(FeatureDock):
+    key = "body-reshape"
+
+
+class DockBreastShape(FeatureDock):
+    key = "breast-shape"
+
+
 class DockVideoSr(FeatureDock):
     key = "video-sr"
 
@@ -270,4 +378,12 @@ class DockVideoTrans(FeatureDock):
 
 class DockImageToVideo(FeatureDock):
     key = "image-to-video"
+
+
+class DockBgReplaceVid(FeatureDock):
+    key = "bg-replace-vid"
+
+
+class DockObjRemVid(FeatureDock):
+    key = "obj-rem-vid"
 # <<< gen_manifest: docks

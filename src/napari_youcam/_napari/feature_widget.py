@@ -40,6 +40,10 @@ FAMILY_TITLES = {
     "hair": "Hair",
     "fashion": "Fashion",
     "video": "Video",
+    "analysis": "Analysis",
+    "beauty": "Beauty",
+    "try-on": "Try-on",
+    "body": "Body",
 }
 
 
@@ -450,6 +454,10 @@ style_widget = _family_class("style")
 hair_widget = _family_class("hair")
 fashion_widget = _family_class("fashion")
 video_widget = _family_class("video")
+analysis_widget = _family_class("analysis")
+beauty_widget = _family_class("beauty")
+tryon_widget = _family_class("try-on")
+body_widget = _family_class("body")
 
 __all__ = ["FeatureWidget", "plan_text"]
 

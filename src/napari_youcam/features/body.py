@@ -14,6 +14,7 @@ from typing import Any
 
 from ..errors import InputError
 from .spec import Endpoint
+from .tryon import vto_request_body
 from .validation import flatten
 
 
@@ -88,7 +89,7 @@ def _v2_body(endpoint: Endpoint, files: Mapping[str, Any], flat: Mapping[str, An
             raise InputError(f"{inp.role}: mix of file ids and URLs; use one kind for all files")
         body[url_field if urls else id_field] = items if inp.many else items[0]
     body.update(_nest(flat))
-    return body
+    return vto_request_body(endpoint, body)  # 2D VTO nests product settings per product
 
 
 def _v1_body(endpoint: Endpoint, files: Mapping[str, Any], flat: Mapping[str, Any],

@@ -47,8 +47,10 @@ def _strings(value: Any, name: str) -> list[str]:
 def parse_v2(endpoint: Any, body: Any, *, preprocess: bool = False) -> TaskRequest:
     if not isinstance(body, dict):
         raise ContractError("Request body must be a JSON object")
+    from ..features.tryon import vto_flat_body  # the catalogue loads lazily (see catalog.py)
+
     req = TaskRequest()
-    body = dict(body)
+    body = vto_flat_body(endpoint, body)  # 2D VTO: product settings nested per product
     inputs = [i for i in endpoint.inputs if i.role == "src"] if preprocess else list(endpoint.inputs)
     for inp in inputs:
         id_f, url_f = inp.v2_fields
