@@ -172,35 +172,52 @@ class FakeClock:
 
 
 def fake_limiter(limit: int, period: float, **kw) -> tuple[RateLimiter, FakeClock]:
+    """A limiter on a fake clock; no pacing unless ``burst`` is given."""
     clock = FakeClock()
+    kw.setdefault("burst", limit)
     return RateLimiter(limit, period, clock=clock, sleep=clock.sleep, slack=0.0, **kw), clock
 
 
-def test_polls_may_use_the_reserve_new_work_may_not():
-    lim, clock = fake_limiter(20, 10.0, gap=5.0)  # one running task keeps ceil(10/5) = 2 slots
-    with lim.polling():
-        for _ in range(18):
-            lim.acquire()
-        assert clock.now == 0.0
-        lim.acquire(kind="poll")
-        lim.acquire(kind="poll")
-        assert clock.now == 0.0 and lim.in_window == 20  # the reserve went to the polls
-        lim.acquire(kind="poll")
-        assert clock.now == pytest.approx(10.0)  # a full window: even a poll waits for a slot
+def test_sends_are_paced_after_a_burst():
+    lim, clock = fake_limiter(60, 30.0, burst=6)  # one per 0.5 s after six back to back
+    stamps = []
+    for _ in range(10):
+        lim.acquire()
+        stamps.append(clock.now)
+    assert stamps == pytest.approx([0.0] * 6 + [0.5, 1.0, 1.5, 2.0])
 
 
-def test_a_create_counts_the_task_it_starts():
-    lim, clock = fake_limiter(10, 10.0, gap=5.0)  # reserve(p) = min(9, 2p)
+def test_a_create_waits_while_too_many_tasks_run():
+    lim, clock = fake_limiter(60, 30.0, gap=6.0, burst=6)  # 0.5 s apart: 6 / (0.5 × 1.5) = 8 tasks
+    assert lim.max_running == 8
     running = contextlib.ExitStack()
-    for _ in range(3):
-        running.enter_context(lim.polling())  # three running tasks: 6 slots kept
-    lim.acquire()
-    lim.acquire()
-    assert clock.now == 0.0  # 2 + 6 < 10
+    for _ in range(8):
+        running.enter_context(lim.polling())
     with pytest.raises(RateLimitError):
-        lim.acquire(deadline=5.0, kind="create")  # a 4th task would need 8 slots: it waits
+        lim.acquire(deadline=5.0, kind="create")  # a 9th task could not be polled in time: it waits
     lim.acquire(kind="poll")
-    assert clock.now == pytest.approx(5.0)  # the poll went through at once (after the create gave up)
+    lim.acquire()  # polls and other requests still go
+    assert lim.count == 2
+    running.close()
+    for _ in range(8):
+        lim.acquire(kind="create")  # each counts as running until its task is polled...
+    with pytest.raises(RateLimitError):
+        lim.acquire(deadline=clock.now + 5.0, kind="create")
+    with lim.polling():  # ...and is not counted twice once it is
+        with pytest.raises(RateLimitError):
+            lim.acquire(deadline=clock.now + 5.0, kind="create")
+    clock.now += 31.0  # creates whose task never started polling (they failed) stop counting
+    lim.acquire(kind="create")
+    assert lim.count == 11
+
+
+def test_a_full_window_holds_even_polls():
+    lim, clock = fake_limiter(20, 10.0)
+    for _ in range(20):
+        lim.acquire()
+    assert clock.now == 0.0 and lim.in_window == 20
+    lim.acquire(kind="poll")
+    assert clock.now == pytest.approx(10.0)
 
 
 def test_new_work_waits_while_a_poll_waits():
@@ -221,13 +238,11 @@ def test_new_work_waits_while_a_poll_waits():
 
 def test_poll_spacing_stretches_under_load_but_stays_inside_the_gap():
     lim, _ = fake_limiter(60, 30.0, gap=6.0)
-    assert lim.poll_spacing(1.0) == 1.0  # an empty window: the service's interval
-    for _ in range(40):
-        lim.acquire()
+    assert lim.poll_spacing(1.0) == 1.0  # one task: the service's interval
     with contextlib.ExitStack() as running:
-        for _ in range(2):
+        for _ in range(4):
             running.enter_context(lim.polling())
-        assert lim.poll_spacing(1.0) == pytest.approx(2.0)  # 2 tasks share half of 60 per 30 s
+        assert lim.poll_spacing(1.0) == pytest.approx(3.0)  # 4 tasks: 4 × 0.5 s × 1.5
         for _ in range(10):
             running.enter_context(lim.polling())
         assert lim.poll_spacing(1.0) == 6.0  # never beyond the gap
