@@ -26,7 +26,7 @@ from typing import Any, Protocol
 from urllib.parse import quote, urljoin, urlsplit
 
 from napari_youcam.api.auth import AUTH_PATH, ApiKeyAuth, TokenAuth
-from napari_youcam.api.credentials import DEFAULT_BASE_URL, Credentials, _fingerprint, without_userinfo
+from napari_youcam.api.credentials import DEFAULT_BASE_URL, Credentials, _fingerprint, displayable_url
 from napari_youcam.api.errors import (
     AuthenticationError,
     ConnectionFailedError,
@@ -98,7 +98,7 @@ def _check_base_url(url: str) -> None:
     A ``user:password@`` part is refused too: httpx would send it as basic auth in
     place of our bearer key. Messages never repeat what stood before an ``@``.
     """
-    shown = without_userinfo(url)
+    shown = displayable_url(url)
     hint = f"set --base-url or YOUCAM_BASE_URL like {DEFAULT_BASE_URL}"
     if "@" in url:
         raise InputError(f"service URL {shown!r} carries a user name or password: remove the part "

@@ -132,7 +132,7 @@ class Credentials:
     def __repr__(self) -> str:
         kind = "api_key" if self.api_key else "client_id+secret"
         fp = _fingerprint(self.api_key or self.client_secret)
-        shown = without_userinfo(self.base_url) if self.base_url else None
+        shown = displayable_url(self.base_url) if self.base_url else None
         return f"Credentials(api={self.api}, kind={kind}, fingerprint={fp}, base_url={shown!r})"
 
     __str__ = __repr__
@@ -169,7 +169,8 @@ class Credentials:
             return None
 
 
-def without_userinfo(url: str) -> str:
-    """``url`` without anything between ``//`` and the last ``@`` (safe to show)."""
+def displayable_url(url: str) -> str:
+    """``url`` safe to show: no ``user:password@`` part, no query, no fragment."""
     head, sep, rest = url.partition("//")
-    return head + sep + rest.rsplit("@", 1)[-1]
+    shown = head + sep + rest.rsplit("@", 1)[-1]
+    return shown.split("?", 1)[0].split("#", 1)[0]

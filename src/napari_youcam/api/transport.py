@@ -33,7 +33,7 @@ from urllib.parse import unquote
 
 import httpx
 
-from napari_youcam.api.credentials import without_userinfo
+from napari_youcam.api.credentials import displayable_url
 from napari_youcam.api.errors import (
     AuthenticationError,
     ConnectionFailedError,
@@ -79,7 +79,7 @@ class Transport:
                  user_agent: str = "napari-youcam"):
         self.base_url = base_url.rstrip("/")
         # For messages: the URL without any user:password@ part.
-        self.shown_url = without_userinfo(self.base_url)
+        self.shown_url = displayable_url(self.base_url)
         self.auth = auth
         self.timeout = float(timeout)
         self.retry = retry or RetryPolicy()

@@ -316,7 +316,11 @@ def validate_endpoint(spec: FeatureSpec | None, endpoint: Endpoint, params: Mapp
     v: list[Violation] = []
     for name, value in flat.items():
         p = known.get(name)
-        if p is None:
+        if not _utf8_ok(name):
+            shown = name.encode("utf-8", "backslashreplace").decode("utf-8")
+            v.append(Violation(shown, f"the parameter name {shown} holds characters that cannot be sent "
+                                      "as UTF-8 (bytes the shell could not decode): retype it"))
+        elif p is None:
             v.append(_unknown(name, endpoint, spec))
         elif value is None:
             continue
