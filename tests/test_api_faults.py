@@ -6,6 +6,7 @@ Real loopback HTTP against the sandbox; faults are armed with `Sandbox.inject`.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import threading
@@ -13,15 +14,21 @@ import time
 
 import numpy as np
 import pytest
+from PIL import Image
 
+from napari_youcam import features as F
 from napari_youcam import workflow
 from napari_youcam.api import (
+    ENGINE_ERRORS,
     AuthenticationError,
     Client,
     ConnectionFailedError,
     Credentials,
     DeadlineExceededError,
     InsufficientUnitsError,
+    MalformedReplyError,
+    RateLimitError,
+    ResultUrlExpiredError,
     RetryPolicy,
     ServerError,
     TaskExpiredError,
@@ -284,8 +291,6 @@ def test_polls_stay_inside_the_window():
         c = sandbox_client(s, retry=FAST, max_poll_gap=0.8)
         n0 = len(s.requests)
         fid = c.upload(b"\x89PNG" + bytes(50), content_type="image/png", file_name="x.png", feature="sod")
-        from napari_youcam import features as F
-
         ep = F.get("sod").endpoint("v2")
         tid = c.create_task(ep, F.build_body(ep, {"src": fid}, {}))
         try:
@@ -395,11 +400,7 @@ def sleeps_of(client):
 
 def sod_task(sb, c):
     """Upload a real PNG and start one sod task (client level); returns (endpoint, task id)."""
-    import io
 
-    from PIL import Image
-
-    from napari_youcam import features as F
 
     buf = io.BytesIO()
     Image.fromarray(IMG).save(buf, format="PNG")
@@ -425,7 +426,6 @@ def test_429_without_retry_after_backs_off_and_charges_once(sb, tmp_path, body, 
 
 
 def test_429_storm_on_create_ends_in_rate_limit_error_uncharged(sb, tmp_path):
-    from napari_youcam.api import RateLimitError
 
     c = client_for(sb)
     sb.inject("reply", path=SOD, method="POST", status=429, body={}, times=None)
@@ -439,9 +439,8 @@ ADVICE = {"error_no_face": "face", "error_unsupport_ratio": "crop", "error_decod
           "size_mismatch_on_input_image_and_mask": "mask", "error_src_face_too_small": "face"}
 
 
-@pytest.mark.parametrize("code", sorted(__import__("napari_youcam.api", fromlist=["x"]).ENGINE_ERRORS))
+@pytest.mark.parametrize("code", sorted(ENGINE_ERRORS))
 def test_every_engine_error_is_typed_friendly_and_uncharged(sb, code):
-    from napari_youcam.api import ENGINE_ERRORS
 
     c = client_for(sb)
     sb.fail_next_task(code, f"engine said {code}", feature="sod")
@@ -458,7 +457,6 @@ def test_every_engine_error_is_typed_friendly_and_uncharged(sb, code):
 
 @pytest.mark.parametrize("status", [403, 404])
 def test_download_of_expired_url_is_typed_with_its_status(sb, tmp_path, status):
-    from napari_youcam.api import ResultUrlExpiredError
 
     c = client_for(sb)
     ep, tid = sod_task(sb, c)
@@ -474,7 +472,6 @@ def test_download_of_expired_url_is_typed_with_its_status(sb, tmp_path, status):
 
 
 def test_url_past_its_lifetime_is_result_url_expired(tmp_path):
-    from napari_youcam.api import ResultUrlExpiredError
 
     with Sandbox(processing_seconds=0.05, url_ttl_seconds=0.5) as s:
         c = client_for(s)
@@ -519,7 +516,6 @@ SHAPES = [
 @pytest.mark.parametrize("method,path,body,request_named", SHAPES,
                          ids=[f"{m}-{i}" for i, (m, *_rest) in enumerate(SHAPES)])
 def test_unreadable_reply_is_typed_and_names_the_request(sb, tmp_path, method, path, body, request_named):
-    from napari_youcam.api import MalformedReplyError
 
     c = client_for(sb)
     sb.inject("reply", path=path, method=method, status=200, body=body, times=None)
@@ -542,7 +538,6 @@ def test_one_unreadable_poll_is_retried_and_succeeds(sb, tmp_path):
 
 
 def test_v1_unreadable_poll_names_the_path_not_the_query(sb, tmp_path):
-    from napari_youcam.api import MalformedReplyError
 
     c = client_for(sb, api="v1")
     sb.inject("reply", path="/s2s/v1.0/task/*", method="GET", status=200, body=b"nope", times=None)
@@ -561,7 +556,6 @@ def test_v1_unreadable_poll_names_the_path_not_the_query(sb, tmp_path):
     lambda other: "s2s/v2.0/task/sod",
 ], ids=["absolute", "scheme-relative", "dot-dot", "backslash", "relative"])
 def test_client_never_sends_a_task_path_off_the_base_url(sb, make_path):
-    from napari_youcam import features as F
 
     with Sandbox() as other:
         c = client_for(sb)
@@ -574,3 +568,20 @@ def test_client_never_sends_a_task_path_off_the_base_url(sb, make_path):
                 call()
             assert ei.value.exit_code == 2 and "must stay on" in str(ei.value)
         assert other.requests == [] and sb.requests[n0:] == []
+
+
+def test_undecodable_text_from_library_callers_is_input_error_before_sending(sb, tmp_path):
+    """Callers that skip validation still get a one-line InputError, and nothing is sent."""
+
+    c = client_for(sb)
+    n0 = len(sb.requests)
+    ep = F.get("sod").endpoint("v2")
+    with pytest.raises(YouCamError) as ei:
+        c.create_task(ep, {"src_file_id": "f\udcff"})
+    assert ei.value.exit_code == 2 and "UTF-8" in str(ei.value) and sb.requests[n0:] == []
+    odd = tmp_path / "ph\udcffoto.png"  # a file name with bytes the file system could not decode
+
+    buf = io.BytesIO()
+    Image.fromarray(IMG).save(buf, format="PNG")
+    odd.write_bytes(buf.getvalue())
+    assert c.upload(odd, feature="sod")  # registered under a name the service can read

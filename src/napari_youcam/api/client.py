@@ -246,6 +246,7 @@ class Client:
             size = p.stat().st_size
             source = p
             name = file_name or p.name
+        name = name.encode("utf-8", "replace").decode("utf-8")  # an undecodable file name: '?' for those bytes
         ctype = content_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
         is_video = ctype.startswith("video/")
         cap = VIDEO_MAX_BYTES if is_video else IMAGE_MAX_BYTES

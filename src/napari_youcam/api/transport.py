@@ -156,6 +156,9 @@ class Transport:
             try:
                 resp = self.api.request(method, path, json=json, params=params, headers=headers,
                                         timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT)
+            except UnicodeEncodeError:  # raised while building the request: nothing was sent
+                raise InputError(f"{what}: the request holds text that cannot be sent as UTF-8 (bytes the "
+                                 "shell could not decode?): retype it as plain text") from None
             except httpx.RequestError as exc:
                 never_sent = isinstance(exc, _NEVER_SENT)
                 retryable = never_sent or isinstance(exc, _AMBIGUOUS)
