@@ -4,6 +4,7 @@ credentials/config, session, templates/units/pre-process against the sandbox."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import email.utils
 import os
 import stat
@@ -20,9 +21,11 @@ from napari_youcam.api import (
     ENGINE_ERRORS,
     Credentials,
     InputError,
+    Client,
     RateLimiter,
     RetryPolicy,
     friendly_engine_error,
+    parse_rate_limit,
     make_id_token,
 )
 from napari_youcam.api.auth import TokenAuth
@@ -153,6 +156,143 @@ def test_rate_limiter_keeps_a_burst_under_the_sandbox_limit():
         with pytest.raises(RateLimitError):  # without the limiter the service says 429
             for _ in range(30):
                 c2.credits()
+
+
+class FakeClock:
+    """A clock and a sleep for the limiter: sleeping advances time, nothing waits."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, s: float) -> None:
+        self.now += s
+
+
+def fake_limiter(limit: int, period: float, **kw) -> tuple[RateLimiter, FakeClock]:
+    """A limiter on a fake clock; no pacing unless ``burst`` is given."""
+    clock = FakeClock()
+    kw.setdefault("burst", limit)
+    return RateLimiter(limit, period, clock=clock, sleep=clock.sleep, slack=0.0, **kw), clock
+
+
+def test_sends_are_paced_after_a_burst():
+    lim, clock = fake_limiter(60, 30.0, burst=6)  # one per 0.5 s after six back to back
+    stamps = []
+    for _ in range(10):
+        lim.acquire()
+        stamps.append(clock.now)
+    assert stamps == pytest.approx([0.0] * 6 + [0.5, 1.0, 1.5, 2.0])
+
+
+def test_a_create_waits_while_too_many_tasks_run():
+    lim, clock = fake_limiter(60, 30.0, gap=6.0, burst=6)  # 0.5 s apart: 6 / (0.5 × 1.5) = 8 tasks
+    assert lim.max_running == 8
+    running = contextlib.ExitStack()
+    for _ in range(8):
+        running.enter_context(lim.polling())
+    with pytest.raises(RateLimitError):
+        lim.acquire(deadline=5.0, kind="create")  # a 9th task could not be polled in time: it waits
+    lim.acquire(kind="poll")
+    lim.acquire()  # polls and other requests still go
+    assert lim.count == 2
+    running.close()
+    for _ in range(8):
+        lim.acquire(kind="create")  # each counts as running until its task is polled...
+    with pytest.raises(RateLimitError):
+        lim.acquire(deadline=clock.now + 5.0, kind="create")
+    with lim.polling():  # ...and is not counted twice once it is
+        with pytest.raises(RateLimitError):
+            lim.acquire(deadline=clock.now + 5.0, kind="create")
+    clock.now += 31.0  # creates whose task never started polling (they failed) stop counting
+    lim.acquire(kind="create")
+    assert lim.count == 11
+
+
+def test_a_full_window_holds_even_polls():
+    lim, clock = fake_limiter(20, 10.0)
+    for _ in range(20):
+        lim.acquire()
+    assert clock.now == 0.0 and lim.in_window == 20
+    lim.acquire(kind="poll")
+    assert clock.now == pytest.approx(10.0)
+
+
+def test_new_work_waits_while_a_poll_waits():
+    lim = RateLimiter(2, 0.4, slack=0.0)
+    lim.acquire()
+    lim.acquire()
+    order: list[str] = []
+    poll = threading.Thread(target=lambda: (lim.acquire(kind="poll"), order.append("poll")))
+    poll.start()
+    while lim._polls_waiting == 0 and poll.is_alive():
+        time.sleep(0.005)
+    other = threading.Thread(target=lambda: (lim.acquire(), order.append("other")))
+    other.start()
+    poll.join(5)
+    other.join(5)
+    assert order == ["poll", "other"]
+
+
+def test_poll_spacing_stretches_under_load_but_stays_inside_the_gap():
+    lim, _ = fake_limiter(60, 30.0, gap=6.0)
+    assert lim.poll_spacing(1.0) == 1.0  # one task: the service's interval
+    with contextlib.ExitStack() as running:
+        for _ in range(4):
+            running.enter_context(lim.polling())
+        assert lim.poll_spacing(1.0) == pytest.approx(3.0)  # 4 tasks: 4 × 0.5 s × 1.5
+        for _ in range(10):
+            running.enter_context(lim.polling())
+        assert lim.poll_spacing(1.0) == 6.0  # never beyond the gap
+
+
+@pytest.mark.parametrize("text,expected", [("250/300", (250, 300.0)), (" 60/30 ", (60, 30.0)),
+                                           ("5/0.5", (5, 0.5))])
+def test_parse_rate_limit(text, expected):
+    assert parse_rate_limit(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "250", "250/", "/300", "0/300", "-5/300", "2.5/300", "250/0",
+                                  "250/-1", "a/b", "250/300/1", "250/inf", "250/nan"])
+def test_bad_rate_limit_is_one_line_with_the_form(text):
+    with pytest.raises(InputError) as ei:
+        parse_rate_limit(text)
+    assert "N/SECONDS" in str(ei.value) and "\n" not in str(ei.value)
+
+
+def test_client_reads_youcam_rate_limit(monkeypatch):
+    monkeypatch.setenv("YOUCAM_RATE_LIMIT", "60/30")
+    c = Client(Credentials(api_key="k" * 20), base_url="https://rl.example")
+    assert (c.limiter.limit, c.limiter.period) == (60, 30.0)
+    monkeypatch.setenv("YOUCAM_RATE_LIMIT", "lots")
+    with pytest.raises(InputError, match="N/SECONDS"):
+        Client(Credentials(api_key="k" * 20), base_url="https://rl.example")
+
+
+def test_first_poll_waits_one_polling_interval(tmp_path):
+    with Sandbox(processing_seconds=0.3) as s:
+        c = sandbox_client(s, poll_interval=0.5)
+        res = workflow.run("sod", np.zeros((64, 64, 3), np.uint8), client=c, out_dir=tmp_path)
+        polls = [r for r in s.requests if r["method"] == "GET" and r["path"].endswith(res.task_id)]
+        assert len(polls) == 1  # polled once, after the task had finished
+
+
+def test_tasks_under_a_binding_limit_see_no_429_and_never_expire(tmp_path):
+    """8 tasks from 4 threads, a budget of 12 requests per 3 s and a 1.5 s poll window."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with Sandbox(processing_seconds=0.8, poll_window_seconds=1.5, rate_limit=(12, 3.0)) as s:
+        lim = RateLimiter(12, 3.0, gap=1.0)
+        c = sandbox_client(s, rate_limit=lim, max_poll_gap=1.3, poll_interval=0.5,
+                           retry=RetryPolicy(attempts=1))
+        img = np.zeros((64, 64, 3), np.uint8)
+        with ThreadPoolExecutor(4) as pool:
+            results = list(pool.map(lambda i: workflow.run("sod", img, client=c, out_dir=tmp_path / str(i)),
+                                    range(8)))
+        assert len({r.task_id for r in results}) == 8 and len(s.ledger) == 8
+        assert all(r["status"] != 429 for r in s.requests) and not any(t.expired for t in s.tasks.values())
 
 
 # ---------------------------------------------------------------------- errors

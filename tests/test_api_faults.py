@@ -6,6 +6,7 @@ Real loopback HTTP against the sandbox; faults are armed with `Sandbox.inject`.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import threading
@@ -13,15 +14,21 @@ import time
 
 import numpy as np
 import pytest
+from PIL import Image
 
+from napari_youcam import features as F
 from napari_youcam import workflow
 from napari_youcam.api import (
+    ENGINE_ERRORS,
     AuthenticationError,
     Client,
     ConnectionFailedError,
     Credentials,
     DeadlineExceededError,
     InsufficientUnitsError,
+    MalformedReplyError,
+    RateLimitError,
+    ResultUrlExpiredError,
     RetryPolicy,
     ServerError,
     TaskExpiredError,
@@ -38,7 +45,8 @@ IMG = np.dstack([np.tile(np.arange(160, dtype=np.uint8), (120, 1))] * 3)
 
 @pytest.fixture(scope="module")
 def sb():
-    with Sandbox(processing_seconds=0.05, units=1e6) as s:
+    # a request budget far above the documented one: this module sends well over 250 requests
+    with Sandbox(processing_seconds=0.05, units=1e6, rate_limit=(100_000, 300.0)) as s:
         yield s
 
 
@@ -283,8 +291,6 @@ def test_polls_stay_inside_the_window():
         c = sandbox_client(s, retry=FAST, max_poll_gap=0.8)
         n0 = len(s.requests)
         fid = c.upload(b"\x89PNG" + bytes(50), content_type="image/png", file_name="x.png", feature="sod")
-        from napari_youcam import features as F
-
         ep = F.get("sod").endpoint("v2")
         tid = c.create_task(ep, F.build_body(ep, {"src": fid}, {}))
         try:
@@ -354,3 +360,228 @@ def test_download_failure_keeps_the_task_record(sb, tmp_path):
     side = json.loads(side_path.read_text())
     assert side["status"] == "download_failed" and side["task_id"] in str(ei.value)
     assert len(charges(sb, l0)) == 1  # paid: the record says where to fetch it again
+
+
+# ---------------------------------------------------------------------- documented replies (issue 12)
+SOD = "/s2s/v2.0/task/sod"
+PNG = np.zeros((64, 64, 3), np.uint8)
+
+
+def bounded(fn, *args, limit: float = 30.0, **kw):
+    """Run ``fn`` in a thread; fail (not hang) if it has not ended after ``limit`` s."""
+    out: dict = {}
+
+    def target():
+        try:
+            out["value"] = fn(*args, **kw)
+        except BaseException as exc:  # noqa: BLE001 - handed back to the test
+            out["error"] = exc
+
+    t = threading.Thread(target=target, daemon=True)
+    t.start()
+    t.join(limit)
+    assert not t.is_alive(), f"{fn.__name__} did not end within {limit} s"
+    if "error" in out:
+        raise out["error"]
+    return out["value"]
+
+
+def sleeps_of(client):
+    """Record the transport's backoff sleeps (still sleeping them)."""
+    slept: list[float] = []
+
+    def sleep(s):
+        slept.append(s)
+        time.sleep(s)
+
+    client.transport.sleep = sleep
+    return slept
+
+
+def sod_task(sb, c):
+    """Upload a real PNG and start one sod task (client level); returns (endpoint, task id)."""
+
+
+    buf = io.BytesIO()
+    Image.fromarray(IMG).save(buf, format="PNG")
+    fid = c.upload(buf.getvalue(), content_type="image/png", file_name="x.png", feature="sod")
+    ep = F.get("sod").endpoint("v2")
+    return ep, c.create_task(ep, F.build_body(ep, {"src": fid}, {}))
+
+
+@pytest.mark.parametrize("body", [{}, None, {"status": 429, "error": "Too many requests"}],
+                         ids=["empty-object", "no-body", "documented"])
+@pytest.mark.parametrize("method,path", [("POST", SOD), ("GET", SOD + "/*"), ("POST", "/s2s/v2.0/file")],
+                         ids=["create", "poll", "register"])
+def test_429_without_retry_after_backs_off_and_charges_once(sb, tmp_path, body, method, path):
+    c = client_for(sb)
+    slept = sleeps_of(c)
+    sb.inject("reply", path=path, method=method, status=429, body=body, times=2)
+    n0, l0 = len(sb.requests), len(sb.ledger)
+    res = bounded(run_sod, sb, c, tmp_path)
+    hits = [r for r in sb.requests[n0:] if r["status"] == 429]
+    assert len(hits) == 2 and len(slept) >= 2 and all(s > 0 for s in slept[:2])  # backed off twice
+    assert [x["task_id"] for x in charges(sb, l0)] == [res.task_id]  # one task, charged once
+    assert len(posts(sb, SOD, n0)) == (3 if method == "POST" and path == SOD else 1)
+
+
+def test_429_storm_on_create_ends_in_rate_limit_error_uncharged(sb, tmp_path):
+
+    c = client_for(sb)
+    sb.inject("reply", path=SOD, method="POST", status=429, body={}, times=None)
+    l0 = len(sb.ledger)
+    with pytest.raises(RateLimitError) as ei:
+        bounded(run_sod, sb, c, tmp_path)
+    assert ei.value.status == 429 and not charges(sb, l0)
+
+
+ADVICE = {"error_no_face": "face", "error_unsupport_ratio": "crop", "error_decode_mask": "mask",
+          "size_mismatch_on_input_image_and_mask": "mask", "error_src_face_too_small": "face"}
+
+
+@pytest.mark.parametrize("code", sorted(ENGINE_ERRORS))
+def test_every_engine_error_is_typed_friendly_and_uncharged(sb, code):
+
+    c = client_for(sb)
+    sb.fail_next_task(code, f"engine said {code}", feature="sod")
+    l0 = len(sb.ledger)
+    ep, tid = sod_task(sb, c)
+    with pytest.raises(TaskFailedError) as ei:
+        bounded(c.wait, ep, tid, deadline=10)
+    err = ei.value
+    assert err.code == code and err.task_id == tid and err.friendly == ENGINE_ERRORS[code]
+    assert err.friendly in str(err) and "\n" not in str(err)
+    assert ADVICE.get(code, "") in err.friendly.lower()
+    assert not charges(sb, l0)
+
+
+@pytest.mark.parametrize("status", [403, 404])
+def test_download_of_expired_url_is_typed_with_its_status(sb, tmp_path, status):
+
+    c = client_for(sb)
+    ep, tid = sod_task(sb, c)
+    res = c.wait(ep, tid, deadline=10)
+    sb.inject("status", path="/_download/*", method="GET", status=status)
+    with pytest.raises(ResultUrlExpiredError) as ei:
+        bounded(c.download, res.urls[0], tmp_path / "out.jpg")
+    assert ei.value.status == status and "query the task again" in str(ei.value)
+    assert not list(tmp_path.glob("out.jpg*"))  # no half-written file
+    # polling the finished task again gives a fresh URL that downloads (what the workflow does)
+    fresh = c.wait(ep, tid, deadline=10)
+    assert c.download(fresh.urls[0], tmp_path / "out.jpg").stat().st_size > 0
+
+
+def test_url_past_its_lifetime_is_result_url_expired(tmp_path):
+
+    with Sandbox(processing_seconds=0.05, url_ttl_seconds=0.5) as s:
+        c = client_for(s)
+        ep, tid = sod_task(s, c)
+        res = c.wait(ep, tid, deadline=10)
+        time.sleep(0.6)  # the result URL's lifetime passes (2 h on the real service)
+        with pytest.raises(ResultUrlExpiredError) as ei:
+            bounded(c.download, res.urls[0], tmp_path / "out.jpg")
+        assert ei.value.status == 403 and len(s.ledger) == 1
+
+
+def test_task_expired_because_polling_stopped_says_how_to_find_it():
+    with Sandbox(processing_seconds=2.0, poll_window_seconds=0.1) as s:
+        c = client_for(s, poll_interval=0.4)  # first poll comes after the window closed
+        ep, tid = sod_task(s, c)
+        with pytest.raises(TaskExpiredError) as ei:
+            bounded(c.wait, ep, tid, deadline=10)
+        msg = str(ei.value)
+        assert ei.value.task_id == tid and ei.value.code == "InvalidTaskId"
+        assert tid in msg and "may have been charged" in msg and "youcam history" in msg
+        assert s.ledger == []
+
+
+# replies that are not JSON, or JSON of another shape: (method, path glob, body, request named)
+SHAPES = [
+    ("POST", "/s2s/v2.0/file", b"<html>502 from a proxy</html>", "POST /s2s/v2.0/file"),
+    ("POST", "/s2s/v2.0/file", [], "POST /s2s/v2.0/file"),
+    ("POST", "/s2s/v2.0/file", {"status": 200}, "POST /s2s/v2.0/file"),
+    ("POST", "/s2s/v2.0/file", {"data": {"files": "x.png"}}, "POST /s2s/v2.0/file"),
+    ("POST", "/s2s/v2.0/file", {"data": {"files": [{"file_id": {"id": 1}}]}}, "POST /s2s/v2.0/file"),
+    ("POST", "/s2s/v2.0/file", {"data": {"files": [{"file_id": "f", "requests": [{"url": 7}]}]}},
+     "POST /s2s/v2.0/file"),
+    ("POST", SOD, b"", f"POST {SOD}"),
+    ("POST", SOD, {"data": {"task_id": ["a"]}}, f"POST {SOD}"),
+    ("POST", SOD, {"data": {"task_id": True}}, f"POST {SOD}"),
+    ("POST", SOD, "[" * 100000 + "]" * 100000, f"POST {SOD}"),
+    ("GET", SOD + "/*", {"data": {"task_status": 5}}, f"GET {SOD}/"),
+    ("GET", SOD + "/*", {"data": ["running"]}, f"GET {SOD}/"),
+]
+
+
+@pytest.mark.parametrize("method,path,body,request_named", SHAPES,
+                         ids=[f"{m}-{i}" for i, (m, *_rest) in enumerate(SHAPES)])
+def test_unreadable_reply_is_typed_and_names_the_request(sb, tmp_path, method, path, body, request_named):
+
+    c = client_for(sb)
+    sb.inject("reply", path=path, method=method, status=200, body=body, times=None)
+    l0 = len(sb.ledger)
+    with pytest.raises(MalformedReplyError) as ei:
+        bounded(run_sod, sb, c, tmp_path)
+    msg = str(ei.value)
+    assert ei.value.request.startswith(request_named) and request_named in msg
+    assert sb.api_key not in msg and "\n" not in msg and not charges(sb, l0)
+    if method == "POST" and path == SOD:
+        assert "a task may have been created" in msg  # the user is told to check before re-running
+
+
+def test_one_unreadable_poll_is_retried_and_succeeds(sb, tmp_path):
+    c = client_for(sb)
+    sb.inject("reply", path=SOD + "/*", method="GET", status=200, body=b"<html>oops</html>", times=1)
+    l0 = len(sb.ledger)
+    res = bounded(run_sod, sb, c, tmp_path)
+    assert [x["task_id"] for x in charges(sb, l0)] == [res.task_id]
+
+
+def test_v1_unreadable_poll_names_the_path_not_the_query(sb, tmp_path):
+
+    c = client_for(sb, api="v1")
+    sb.inject("reply", path="/s2s/v1.0/task/*", method="GET", status=200, body=b"nope", times=None)
+    with pytest.raises(MalformedReplyError) as ei:
+        bounded(run_sod, sb, c, tmp_path)
+    assert ei.value.request.startswith("GET /s2s/v1.0/task/") and "task_id=" not in str(ei.value)
+    assert sb.client_secret not in str(ei.value)
+
+
+# ---------------------------------------------------------------------- the key stays home
+@pytest.mark.parametrize("make_path", [
+    lambda other: other.base_url + SOD,
+    lambda other: "//" + other.base_url.split("//", 1)[1] + SOD,
+    lambda other: SOD + "/../../../x",
+    lambda other: "\\\\evil.example" + SOD,
+    lambda other: "s2s/v2.0/task/sod",
+], ids=["absolute", "scheme-relative", "dot-dot", "backslash", "relative"])
+def test_client_never_sends_a_task_path_off_the_base_url(sb, make_path):
+
+    with Sandbox() as other:
+        c = client_for(sb)
+        bad = make_path(other)
+        n0 = len(sb.requests)
+        ep = F.get("sod").endpoint("v2")
+        for call in (lambda: c.poll(ep, "t1", path=bad), lambda: c.wait(ep, "t1", path=bad, deadline=5),
+                     lambda: c.create_task(ep, {"src_file_id": "f"}, path=bad)):
+            with pytest.raises(YouCamError) as ei:
+                call()
+            assert ei.value.exit_code == 2 and "must stay on" in str(ei.value)
+        assert other.requests == [] and sb.requests[n0:] == []
+
+
+def test_undecodable_text_from_library_callers_is_input_error_before_sending(sb, tmp_path):
+    """Callers that skip validation still get a one-line InputError, and nothing is sent."""
+
+    c = client_for(sb)
+    n0 = len(sb.requests)
+    ep = F.get("sod").endpoint("v2")
+    with pytest.raises(YouCamError) as ei:
+        c.create_task(ep, {"src_file_id": "f\udcff"})
+    assert ei.value.exit_code == 2 and "UTF-8" in str(ei.value) and sb.requests[n0:] == []
+    odd = tmp_path / "ph\udcffoto.png"  # a file name with bytes the file system could not decode
+
+    buf = io.BytesIO()
+    Image.fromarray(IMG).save(buf, format="PNG")
+    odd.write_bytes(buf.getvalue())
+    assert c.upload(odd, feature="sod")  # registered under a name the service can read

@@ -117,3 +117,19 @@ def test_rate_limit_per_token() -> None:
 def test_unknown_fault_kind_rejected(sb: Sandbox) -> None:
     with pytest.raises(ValueError):
         sb.inject("explode")
+
+
+@pytest.mark.parametrize("body,raw,ctype", [
+    (None, b"", "application/json"),
+    ({}, b"{}", "application/json"),
+    ([1, "a"], b'[1, "a"]', "application/json"),
+    ("<html>bad gateway</html>", b"<html>bad gateway</html>", "text/html"),
+    (b"\xff\xfe", b"\xff\xfe", "application/octet-stream"),
+], ids=["empty", "empty-object", "list", "html", "bytes"])
+def test_reply_fault_sends_exactly_the_body(sb: Sandbox, body, raw, ctype) -> None:
+    sb.inject("reply", path="/s2s/v2.0/file", method="POST", status=429, body=body, content_type=ctype)
+    c = v2(sb)
+    r = c.post("/s2s/v2.0/file", json={"files": []})
+    assert r.status_code == 429 and r.content == raw and "Retry-After" not in r.headers
+    assert r.headers["Content-Type"] == ctype
+    assert c.post("/s2s/v2.0/file", json={"files": []}).status_code == 400  # used up: normal again

@@ -15,14 +15,16 @@ from napari_youcam.api.errors import (
     InputError,
     InsufficientUnitsError,
     InvalidParametersError,
+    MalformedReplyError,
     RateLimitError,
+    ResultUrlExpiredError,
     ServerError,
     TaskExpiredError,
     TaskFailedError,
     YouCamError,
     friendly_engine_error,
 )
-from napari_youcam.api.ratelimit import RateLimiter
+from napari_youcam.api.ratelimit import RateLimiter, parse_rate_limit
 from napari_youcam.api.results import TaskResult, Template
 from napari_youcam.api.retry import RetryPolicy
 
@@ -31,6 +33,7 @@ __all__ = [
     "Credentials",
     "RetryPolicy",
     "RateLimiter",
+    "parse_rate_limit",
     "TaskResult",
     "Template",
     "make_id_token",
@@ -47,6 +50,8 @@ __all__ = [
     "DeadlineExceededError",
     "TaskFailedError",
     "TaskExpiredError",
+    "MalformedReplyError",
+    "ResultUrlExpiredError",
     "ENGINE_ERRORS",
     "friendly_engine_error",
 ]

@@ -20,21 +20,30 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import quote, urljoin
+from urllib.parse import quote, urljoin, urlsplit
 
 from napari_youcam.api.auth import AUTH_PATH, ApiKeyAuth, TokenAuth
-from napari_youcam.api.credentials import DEFAULT_BASE_URL, Credentials, _fingerprint
+from napari_youcam.api.credentials import DEFAULT_BASE_URL, Credentials, _fingerprint, displayable_url
 from napari_youcam.api.errors import (
     AuthenticationError,
     ConnectionFailedError,
     InvalidParametersError,
+    MalformedReplyError,
     ServerError,
+    TaskExpiredError,
     TaskFailedError,
 )
-from napari_youcam.api.ratelimit import RateLimiter, shared_limiter
-from napari_youcam.api.results import TaskResult, Template, extract, parse_status
+from napari_youcam.api.ratelimit import (
+    DEFAULT_LIMIT,
+    DEFAULT_PERIOD,
+    RateLimiter,
+    parse_rate_limit,
+    shared_limiter,
+)
+from napari_youcam.api.results import TaskResult, TaskStatus, Template, extract, parse_status
 from napari_youcam.api.retry import RetryPolicy
 from napari_youcam.api.transport import Transport
 from napari_youcam.errors import InputError
@@ -84,27 +93,46 @@ def _feature_slug(endpoint: Any) -> str:
 
 
 def _check_base_url(url: str) -> None:
-    """Refuse a base URL that cannot work before any request (`InputError`, exit 2)."""
-    from urllib.parse import urlsplit
+    """Refuse a base URL that cannot work before any request (`InputError`, exit 2).
 
+    A ``user:password@`` part is refused too: httpx would send it as basic auth in
+    place of our bearer key. Messages never repeat what stood before an ``@``.
+    """
+    shown = displayable_url(url)
+    hint = f"set --base-url or YOUCAM_BASE_URL like {DEFAULT_BASE_URL}"
+    if "@" in url:
+        raise InputError(f"service URL {shown!r} carries a user name or password: remove the part "
+                         "before '@' (the API key comes from YOUCAM_API_KEY, never from the URL)")
     try:
         parts = urlsplit(url)
         host = parts.hostname
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError:
-        host = None
+        parts, host = urlsplit(""), None
     if parts.scheme not in ("http", "https") or not host:
-        shown = url.split("@")[-1]  # never echo user:password@ if someone put it there
-        raise InputError(f"service URL {shown!r} is not an http(s) URL: set --base-url or YOUCAM_BASE_URL "
-                         f"like {DEFAULT_BASE_URL}")
+        raise InputError(f"service URL {shown!r} is not an http(s) URL: {hint}")
+    if "?" in url or "#" in url:
+        raise InputError(f"service URL {shown!r} has a query or fragment: {hint}")
+    if any(ord(ch) <= 32 or ch == "\x7f" for ch in url):
+        raise InputError(f"service URL {shown!r} contains spaces or control characters: {hint}")
+
+
+def _id_field(env: dict[str, Any], key: str, request: str) -> str:
+    """``env[key]`` as an id: a non-empty string or an integer, else `MalformedReplyError`."""
+    value = env.get(key)
+    if isinstance(value, bool) or not isinstance(value, (str, int)) or value == "":
+        raise MalformedReplyError(f"{request}: the reply carried no usable {key} "
+                                  f"(got {type(value).__name__})", request=request)
+    return str(value)
 
 
 class Client:
     """A YouCam API client (thread-safe: share one per process).
 
-    ``rate_limit``: None = the documented 250 requests / 300 s, shared by every
-    client of the same host and credential; ``(limit, period)`` to change it; a
-    `RateLimiter` to share your own; ``False`` to disable.
+    ``rate_limit``: None = ``YOUCAM_RATE_LIMIT`` (``N/SECONDS``) or else the
+    documented 250 requests / 300 s, shared by every client of the same host and
+    credential; ``(limit, period)`` to change it; a `RateLimiter` to share your
+    own; ``False`` to disable.
     ``file_endpoint``: ``"auto"`` (universal ``/s2s/v2.0/file``, falling back to the
     older ``/s2s/v2.0/file/<feature>`` on 404 — DISCREPANCIES A1), ``"universal"``
     or ``"per-feature"``.
@@ -145,7 +173,11 @@ class Client:
             return None
         if isinstance(rate_limit, RateLimiter):
             return rate_limit
-        limit, period = (250, 300.0) if rate_limit is None else rate_limit
+        if rate_limit is None:
+            env = os.environ.get("YOUCAM_RATE_LIMIT", "").strip()
+            limit, period = parse_rate_limit(env) if env else (DEFAULT_LIMIT, DEFAULT_PERIOD)
+        else:
+            limit, period = rate_limit
         ident = _fingerprint(self.credentials.api_key or self.credentials.client_id)
         return shared_limiter(self.base_url, ident, int(limit), float(period))
 
@@ -188,12 +220,12 @@ class Client:
         return f"Client(api={self.api}, base_url={self.base_url!r}, sandbox={self.is_sandbox})"
 
     @staticmethod
-    def _envelope(body: dict[str, Any]) -> dict[str, Any]:
-        """``data`` (v2) or ``result`` (v1 / unit endpoints) — B1."""
+    def _envelope(body: dict[str, Any], request: str) -> dict[str, Any]:
+        """``data`` (v2) or ``result`` (v1 / unit endpoints) — B1; ``request`` names the call."""
         for key in ("data", "result"):
             if isinstance(body.get(key), dict):
                 return body[key]
-        raise ServerError("reply has neither 'data' nor 'result'")
+        raise MalformedReplyError(f"{request}: the reply has no 'data' or 'result' object", request=request)
 
     # ------------------------------------------------------------------ files
     def upload(self, data_or_path: bytes | str | Path, *, content_type: str | None = None,
@@ -214,6 +246,7 @@ class Client:
             size = p.stat().st_size
             source = p
             name = file_name or p.name
+        name = name.encode("utf-8", "replace").decode("utf-8")  # an undecodable file name: '?' for those bytes
         ctype = content_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
         is_video = ctype.startswith("video/")
         cap = VIDEO_MAX_BYTES if is_video else IMAGE_MAX_BYTES
@@ -249,20 +282,35 @@ class Client:
                     continue
                 raise
         assert reply is not None
-        files = self._envelope(reply).get("files") or []
-        if not files or not isinstance(files[0], dict) or not files[0].get("file_id"):
-            raise ServerError("file registration reply carried no file id")
+        file_id, puts = self._upload_plan(reply, f"POST {path}", size)
+        for url, headers, method in puts:
+            self.transport.put(url, headers, source, method=method, what=f"upload ({name})")
+        return file_id
+
+    def _upload_plan(self, reply: dict[str, Any], request: str,
+                     size: int) -> tuple[str, list[tuple[str, dict[str, str], str]]]:
+        """The file id and the (url, headers, method) uploads of a registration reply, checked."""
+        files = self._envelope(reply, request).get("files")
+        if not isinstance(files, list) or not files or not isinstance(files[0], dict):
+            raise MalformedReplyError(f"{request}: the reply has no 'files' list", request=request)
         entry = files[0]
-        for req in entry.get("requests") or []:
-            if not isinstance(req, dict) or not req.get("url"):
-                raise ServerError("file registration reply carried no upload URL")
-            headers = {str(k): str(v) for k, v in (req.get("headers") or {}).items()}
+        file_id = _id_field(entry, "file_id", request)
+        reqs = entry.get("requests") or []
+        if not isinstance(reqs, list):
+            raise MalformedReplyError(f"{request}: 'requests' in the reply is not a list", request=request)
+        puts: list[tuple[str, dict[str, str], str]] = []
+        for req in reqs:
+            if not isinstance(req, dict) or not isinstance(req.get("url"), str) or not req["url"]:
+                raise MalformedReplyError(f"{request}: the reply carried no upload URL", request=request)
+            raw_headers = req.get("headers") or {}
+            if not isinstance(raw_headers, dict):
+                raise MalformedReplyError(f"{request}: upload 'headers' is not an object", request=request)
+            headers = {str(k): str(v) for k, v in raw_headers.items()}
             clen = headers.get("Content-Length") or headers.get("content-length")
             if clen is not None and clen.isdigit() and int(clen) != size:
                 raise ServerError(f"file registration returned Content-Length {clen} for a {size}-byte file")
-            self.transport.put(self._abs(str(req["url"])), headers, source,
-                               method=str(req.get("method") or "PUT").upper(), what=f"upload ({name})")
-        return str(entry["file_id"])
+            puts.append((self._abs(req["url"]), headers, str(req.get("method") or "PUT").upper()))
+        return file_id, puts
 
     def download(self, url: str, dest: Path | str) -> Path:
         """Download a result URL to ``dest`` (streamed; no Authorization sent)."""
@@ -278,12 +326,15 @@ class Client:
         ep = _endpoint_for(endpoint, self.api)
         api = getattr(ep, "api", self.api)
         idempotent = api == "v1" and "request_id" in body
-        reply = self.transport.call("POST", path or ep.task_path, json=body, kind="create",
+        target = path or ep.task_path
+        reply = self.transport.call("POST", target, json=body, kind="create",
                                     idempotent=idempotent, what=f"start {_feature_slug(ep)}")
-        task_id = self._envelope(reply).get("task_id")
-        if not task_id:
-            raise ServerError("task creation reply carried no task id")
-        return str(task_id)
+        request = f"POST {target}"
+        try:
+            return _id_field(self._envelope(reply, request), "task_id", request)
+        except MalformedReplyError as exc:
+            raise MalformedReplyError(f"{exc.message}; a task may have been created — check the credit "
+                                      "history before running it again", request=request) from None
 
     def poll(self, endpoint: Any, task_id: str, *, path: str | None = None,
              deadline: float | None = None) -> dict[str, Any]:
@@ -294,60 +345,85 @@ class Client:
         timeout = min(self.transport.timeout, self.max_poll_gap + 2)
         if getattr(ep, "api", self.api) == "v2":
             return self.transport.call("GET", f"{base}/{quote(task_id, safe='')}", what="task status",
-                                       deadline=deadline, cap=cap, timeout=timeout)
+                                       deadline=deadline, cap=cap, timeout=timeout, poll=True)
         return self.transport.call("GET", base, params={"task_id": task_id}, what="task status",
-                                   deadline=deadline, cap=cap, timeout=timeout)
+                                   deadline=deadline, cap=cap, timeout=timeout, poll=True)
 
     def wait(self, endpoint: Any, task_id: str, *, progress: ProgressFn | None = None,
              cancel: CancelToken | None = None, deadline: float = 600, path: str | None = None,
              kind: str | None = None) -> TaskResult:
         """Poll until success or error; returns the `TaskResult` (raises `TaskFailedError`).
 
-        Honours ``polling_interval`` when the service sends one, otherwise polls
-        every ~1-2 s; never leaves more than ``max_poll_gap`` seconds between polls
-        (the service drops tasks not polled for 10 s). ``cancel`` cannot stop a
-        created task: it is noted and the wait continues so the paid result is kept.
+        The first poll comes one polling interval after the call (a task is never
+        done at once). Honours ``polling_interval`` when the service sends one,
+        otherwise polls every ~1-2 s, stretched by the rate limiter under load;
+        never leaves more than ``max_poll_gap`` seconds between polls (the service
+        drops tasks not polled for 10 s). ``cancel`` cannot stop a created task: it
+        is noted and the wait continues so the paid result is kept.
         """
         ep = _endpoint_for(endpoint, self.api)
         api = getattr(ep, "api", self.api)
         kind = kind or getattr(ep, "output", "image")
+        target = path or ep.task_path
         t0 = time.monotonic()
         end = t0 + float(deadline)
-        interval = min(self.poll_interval, 0.5)
+        interval = self.poll_interval
         polls = 0
         cancel_noted = False
-        while True:
-            body = self.poll(ep, task_id, path=path, deadline=end)
-            polls += 1
-            st = parse_status(api, body)
-            elapsed = time.monotonic() - t0
-            if cancel is not None and cancel.is_set() and not cancel_noted:
-                cancel_noted = True
-                log.info("cancel requested after task %s was created: the service cannot cancel "
-                         "a running task, so it is awaited and its result kept", task_id)
-            if st.state == "success":
-                urls, data, dst_ids = extract(api, kind, st.results)
+        with self.limiter.polling() if self.limiter is not None else nullcontext():
+            while True:
+                self._sleep_before_poll(task_id, interval, end, deadline)
+                st = self._poll_status(ep, api, task_id, target, end)
+                polls += 1
+                elapsed = time.monotonic() - t0
+                if cancel is not None and cancel.is_set() and not cancel_noted:
+                    cancel_noted = True
+                    log.info("cancel requested after task %s was created: the service cannot cancel "
+                             "a running task, so it is awaited and its result kept", task_id)
+                if st.state == "success":
+                    urls, data, dst_ids = extract(api, kind, st.results)
+                    if progress:
+                        progress("waiting", 1.0)
+                    return TaskResult(task_id=task_id, status="success", kind=kind, urls=urls, data=data,
+                                      dst_ids=dst_ids, raw=st.results, polls=polls, elapsed_s=elapsed,
+                                      cancel_requested=cancel_noted)
+                if st.state == "error":
+                    raise TaskFailedError.from_engine(st.error, st.error_message, task_id=task_id)
                 if progress:
-                    progress("waiting", 1.0)
-                return TaskResult(task_id=task_id, status="success", kind=kind, urls=urls, data=data,
-                                  dst_ids=dst_ids, raw=st.results, polls=polls, elapsed_s=elapsed,
-                                  cancel_requested=cancel_noted)
-            if st.state == "error":
-                raise TaskFailedError.from_engine(st.error, st.error_message, task_id=task_id)
-            if progress:
-                # No server-side progress exists: an asymptotic estimate keeps the bar moving.
-                progress("waiting", min(0.95, elapsed / (elapsed + 10.0)))
-            if st.polling_interval_s is not None:
-                interval = st.polling_interval_s
-            else:
-                interval = min(max(interval * 1.5, 0.2), max(self.poll_interval, 0.2) * 2)
-            sleep = max(0.0, min(interval, self.max_poll_gap - 1.0))
-            if time.monotonic() + sleep >= end:
-                raise DeadlineExceededError(
-                    f"task {task_id} still running after {deadline:g} s; it may still finish and be "
-                    "billed — poll it again soon (wait() with this task id): a running task that is not "
-                    "polled for about 10 s is dropped", task_id=task_id)
-            time.sleep(sleep)
+                    # No server-side progress exists: an asymptotic estimate keeps the bar moving.
+                    progress("waiting", min(0.95, elapsed / (elapsed + 10.0)))
+                if st.polling_interval_s is not None:
+                    interval = st.polling_interval_s
+                else:
+                    interval = min(max(interval * 1.5, 0.2), max(self.poll_interval, 0.2) * 2)
+
+    def _sleep_before_poll(self, task_id: str, interval: float, end: float, deadline: float) -> None:
+        """Sleep one polling interval (stretched under load, capped inside the poll window)."""
+        if self.limiter is not None:
+            interval = self.limiter.poll_spacing(interval)
+        sleep = max(0.0, min(interval, self.max_poll_gap * 0.75))
+        if time.monotonic() + sleep >= end:
+            raise DeadlineExceededError(
+                f"task {task_id} still running after {deadline:g} s; it may still finish and be "
+                "billed — poll it again soon (wait() with this task id): a running task that is not "
+                "polled for about 10 s is dropped", task_id=task_id)
+        time.sleep(sleep)
+
+    def _poll_status(self, ep: Any, api: str, task_id: str, target: str, end: float) -> TaskStatus:
+        """One poll, read: an expired task or an unreadable reply become typed errors."""
+        request = f"GET {target}/{quote(task_id, safe='')}" if api == "v2" else f"GET {target}"
+        try:
+            body = self.poll(ep, task_id, path=target, deadline=end)
+        except TaskExpiredError as exc:
+            raise TaskExpiredError(
+                f"task {task_id} expired on the service ({exc.code or 'InvalidTaskId'}): units may have "
+                "been charged — find the job with `youcam history` and check `youcam credits` before "
+                "running it again (a running task must be polled at least every 10 s)",
+                code=exc.code, status=exc.status, task_id=task_id) from None
+        try:
+            return parse_status(api, body)
+        except ServerError as exc:
+            raise MalformedReplyError(f"{request}: {exc.message}", request=request) from None
 
     def preprocess(self, feature: Any, endpoint: Any, file_id: str, *,
                    deadline: float = 120) -> dict[str, Any]:
@@ -367,9 +443,7 @@ class Client:
             body = {"src_file_url": file_id} if file_id.startswith("http") else {"src_file_id": file_id}
         reply = self.transport.call("POST", pre, json=body, kind="create", idempotent=ep.api == "v1",
                                     what=f"pre-process {_feature_slug(ep)}")
-        task_id = str(self._envelope(reply).get("task_id") or "")
-        if not task_id:
-            raise ServerError("pre-process reply carried no task id")
+        task_id = _id_field(self._envelope(reply, f"POST {pre}"), "task_id", f"POST {pre}")
         res = self.wait(ep, task_id, path=pre, kind="boxes", deadline=deadline)
         if ep.api == "v1":
             items = [d for r in (res.raw or []) if isinstance(r, dict) for d in (r.get("data") or [])]
@@ -429,8 +503,11 @@ class Client:
             q["page_size"] = page_size
             if token:
                 q["starting_token"] = token
-            env = self._envelope(self.transport.call("GET", path, params=q, what=f"list {key}"))
-            yield env.get(key) or []
+            env = self._envelope(self.transport.call("GET", path, params=q, what=f"list {key}"), f"GET {path}")
+            items = env.get(key) or []
+            if not isinstance(items, list):
+                raise MalformedReplyError(f"GET {path}: '{key}' in the reply is not a list", request=f"GET {path}")
+            yield [x for x in items if isinstance(x, dict)]
             token = env.get("next_token")
             if not token or token in seen:
                 return

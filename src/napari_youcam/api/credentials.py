@@ -132,7 +132,8 @@ class Credentials:
     def __repr__(self) -> str:
         kind = "api_key" if self.api_key else "client_id+secret"
         fp = _fingerprint(self.api_key or self.client_secret)
-        return f"Credentials(api={self.api}, kind={kind}, fingerprint={fp}, base_url={self.base_url!r})"
+        shown = displayable_url(self.base_url) if self.base_url else None
+        return f"Credentials(api={self.api}, kind={kind}, fingerprint={fp}, base_url={shown!r})"
 
     __str__ = __repr__
 
@@ -166,3 +167,10 @@ class Credentials:
                        client_secret=cfg.get("client_secret"), base_url=cfg.get("base_url"))
         except NoCredentialsError:
             return None
+
+
+def displayable_url(url: str) -> str:
+    """``url`` safe to show: no ``user:password@`` part, no query, no fragment."""
+    head, sep, rest = url.partition("//")
+    shown = head + sep + rest.rsplit("@", 1)[-1]
+    return shown.split("?", 1)[0].split("#", 1)[0]

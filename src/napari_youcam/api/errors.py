@@ -26,6 +26,8 @@ __all__ = [
     "ConnectionFailedError",
     "TaskFailedError",
     "TaskExpiredError",
+    "MalformedReplyError",
+    "ResultUrlExpiredError",
     "ENGINE_ERRORS",
     "friendly_engine_error",
     "error_from_response",
@@ -86,7 +88,33 @@ class TaskFailedError(YouCamError):
 
 
 class TaskExpiredError(YouCamError):
-    """The task id is unknown or no longer valid (``InvalidTaskId``, expired window)."""
+    """The task id is unknown or no longer valid (``InvalidTaskId``, expired window).
+
+    ``task_id`` is set when the client knows which task it was polling.
+    """
+
+    def __init__(self, message: str, *, code: str | None = None, status: int | None = None,
+                 task_id: str | None = None):
+        super().__init__(message, code=code, status=status)
+        self.task_id = task_id
+
+
+class MalformedReplyError(ServerError):
+    """The service answered something we cannot read: not JSON, or JSON of another shape.
+
+    ``request`` is the method and path (never the query string) of the request.
+    """
+
+    def __init__(self, message: str, *, request: str, status: int | None = None):
+        super().__init__(message, code="MalformedReply", status=status)
+        self.request = request
+
+
+class ResultUrlExpiredError(ServerError):
+    """A result download answered 401/403/404/410: the ~2-hour pre-signed URL is gone.
+
+    ``status`` carries the HTTP status. Polling the task again returns fresh URLs.
+    """
 
 
 # Every engine code documented in API-V2.md §10.3 and API-V1.md §8 (plus the

@@ -84,7 +84,9 @@ def parse_status(api: str, body: dict[str, Any]) -> TaskStatus:
     if not isinstance(env, dict):
         raise ServerError("task status reply has neither 'data' nor 'result'")
     state = env.get("task_status") or env.get("Task_status") or env.get("status") or "running"
-    state = str(state).lower()
+    if not isinstance(state, str):
+        raise ServerError(f"task status is {type(state).__name__}, not text")
+    state = state.lower()
     interval = env.get("polling_interval")
     interval_s = None
     if isinstance(interval, (int, float)) and interval > 0:

@@ -62,6 +62,7 @@ def sandbox_client(sandbox: Any = None, *, api: str = "v2", **kwargs: Any) -> Cl
     else:
         creds = Credentials(api_key=sb.api_key, base_url=sb.base_url)
     kwargs.setdefault("rate_limit", False)  # local server: no budget to protect
+    kwargs.setdefault("poll_interval", sb.polling_interval_ms / 1000)  # what its polls will say
     kwargs.setdefault("retry", RetryPolicy(attempts=4, base=0.05, ceiling=1.0))
     client = Client(creds, base_url=sb.base_url, **kwargs)
     client.is_sandbox = True

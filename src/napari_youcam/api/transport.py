@@ -24,26 +24,29 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import unquote
 
 import httpx
 
+from napari_youcam.api.credentials import displayable_url
 from napari_youcam.api.errors import (
     AuthenticationError,
     ConnectionFailedError,
+    MalformedReplyError,
     RateLimitError,
+    ResultUrlExpiredError,
     ServerError,
     YouCamError,
     error_from_response,
 )
-from napari_youcam.api.ratelimit import RateLimiter
+from napari_youcam.api.ratelimit import RateLimiter, RequestKind
 from napari_youcam.api.retry import RetryPolicy, parse_retry_after
-from napari_youcam.errors import redact
+from napari_youcam.errors import InputError, redact
 
 log = logging.getLogger("napari_youcam.api")
 
@@ -76,7 +79,7 @@ class Transport:
                  user_agent: str = "napari-youcam"):
         self.base_url = base_url.rstrip("/")
         # For messages: the URL without any user:password@ part.
-        self.shown_url = re.sub(r"//[^/@]*@", "//", self.base_url)
+        self.shown_url = displayable_url(self.base_url)
         self.auth = auth
         self.timeout = float(timeout)
         self.retry = retry or RetryPolicy()
@@ -100,27 +103,45 @@ class Transport:
     def _budget_ok(self, delay: float, deadline: float | None) -> bool:
         return deadline is None or time.monotonic() + delay < deadline
 
-    def _acquire(self, deadline: float | None) -> None:
+    def _acquire(self, deadline: float | None, kind: RequestKind) -> None:
         if self.limiter is not None:
-            self.limiter.acquire(deadline)
+            self.limiter.acquire(deadline, kind=kind)
 
     @staticmethod
     def _json(resp: httpx.Response) -> Any:
         try:
             return resp.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: absurdly nested JSON
             return None
+
+    def _check_path(self, path: str) -> None:
+        """Refuse a path that would leave the configured base URL (the key goes with it).
+
+        Only ``/a/b/c`` paths on the service host are sent with credentials: an
+        absolute or scheme-relative URL, a backslash or a ``..`` segment is refused
+        (`InputError`) before anything is sent, wherever the path came from.
+        """
+        segments = unquote(path.split("?", 1)[0]).split("/")
+        bad = (not path.startswith("/") or path.startswith("//") or "\\" in path
+               or "://" in path or any(seg in (".", "..") for seg in segments)
+               or any(ord(ch) <= 32 for ch in path))
+        if bad:
+            shown = self._redact(path)[:120]
+            raise InputError(f"refusing to send a request to {shown!r}: service paths must stay on "
+                             f"{self.shown_url} (a job record or caller gave another host or path)")
 
     # ------------------------------------------------------------------ API calls
     def call(self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None,
              kind: Kind = "read", idempotent: bool = False, what: str | None = None,
              deadline: float | None = None, cap: float | None = None,
-             timeout: float | None = None, auth: Any = None) -> dict[str, Any]:
+             timeout: float | None = None, auth: Any = None, poll: bool = False) -> dict[str, Any]:
         """One API request with the retry rules of its ``kind``; returns the JSON body.
 
         ``deadline`` (monotonic seconds) bounds all retries; ``cap`` bounds each
-        backoff sleep (polling keeps gaps inside the service's window).
+        backoff sleep (polling keeps gaps inside the service's window). ``poll``
+        marks a status request of a running task: the limiter serves it first.
         """
+        self._check_path(path)
         what = what or f"{method} {path}"
         auth = auth or self.auth  # per-call override: never swap the shared one (threads)
         attempt = 0
@@ -130,11 +151,14 @@ class Transport:
             headers: dict[str, str] = {}
             if kind != "auth":
                 headers.update(auth.header())
-            self._acquire(deadline)
+            self._acquire(deadline, "poll" if poll else "create" if kind == "create" else "other")
             t0 = time.monotonic()
             try:
                 resp = self.api.request(method, path, json=json, params=params, headers=headers,
                                         timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT)
+            except UnicodeEncodeError:  # raised while building the request: nothing was sent
+                raise InputError(f"{what}: the request holds text that cannot be sent as UTF-8 (bytes the "
+                                 "shell could not decode?): retype it as plain text") from None
             except httpx.RequestError as exc:
                 never_sent = isinstance(exc, _NEVER_SENT)
                 retryable = never_sent or isinstance(exc, _AMBIGUOUS)
@@ -167,11 +191,12 @@ class Transport:
                     log.debug("%s %s: unreadable 200 body, retrying", method, path)
                     self.sleep(delay)
                     continue
-                msg = f"{what}: unreadable reply (HTTP {status}, not a JSON object)"
+                shape = "not JSON" if body is None else f"JSON {type(body).__name__}, not an object"
+                msg = f"{what}: unreadable reply to {method} {path} (HTTP {status}, {shape})"
                 if kind == "create":
                     msg += ("; a task may have been created — check the credit history before "
                             "running it again")
-                raise ServerError(msg, status=status)
+                raise MalformedReplyError(msg, request=f"{method} {path}", status=status)
             body = self._json(resp)
             if status == 401 and kind != "auth" and not renewed and auth.invalidate(headers):
                 # Token expired mid-run (v1): renew once, then repeat. A 401 proves
@@ -288,7 +313,7 @@ class Transport:
                 continue
             _unlink(tmp)
             if status in (401, 403, 404, 410):
-                raise ServerError(f"{what}: the result URL is no longer valid ({status}); result URLs "
+                raise ResultUrlExpiredError(f"{what}: the result URL is no longer valid ({status}); result URLs "
                                   "live 2 hours — query the task again for a fresh one", status=status)
             raise ServerError(f"{what}: result host error ({status})", status=status)
 

@@ -76,6 +76,21 @@ def _choices(p: Param) -> str:
     return ", ".join(_fmt(c) for c in p.choices)
 
 
+def _utf8_ok(value: Any) -> bool:
+    """False when text anywhere in ``value`` (lists and mappings too) is not encodable as UTF-8."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, Mapping):
+        return all(_utf8_ok(k) and _utf8_ok(x) for k, x in value.items())
+    if isinstance(value, (list, tuple)):
+        return all(_utf8_ok(x) for x in value)
+    return True
+
+
 def check_param(p: Param, value: Any, feature: str, elsewhere: Mapping[Any, str] | None = None) -> list[Violation]:
     """Type, range, length and enum checks of one value.
 
@@ -84,6 +99,9 @@ def check_param(p: Param, value: Any, feature: str, elsewhere: Mapping[Any, str]
     """
     v: list[Violation] = []
     name = p.name
+    if not _utf8_ok(value):
+        return [Violation(name, "holds characters that cannot be sent as UTF-8 (bytes the shell could not "
+                                "decode): retype the value as plain text")]
     if p.kind == "int":
         if not _is_int(value):
             return [Violation(name, f"must be a whole number, got {_type_name(value)} {value!r}")]
@@ -298,7 +316,11 @@ def validate_endpoint(spec: FeatureSpec | None, endpoint: Endpoint, params: Mapp
     v: list[Violation] = []
     for name, value in flat.items():
         p = known.get(name)
-        if p is None:
+        if not _utf8_ok(name):
+            shown = name.encode("utf-8", "backslashreplace").decode("utf-8")
+            v.append(Violation(shown, f"the parameter name {shown} holds characters that cannot be sent "
+                                      "as UTF-8 (bytes the shell could not decode): retype it"))
+        elif p is None:
             v.append(_unknown(name, endpoint, spec))
         elif value is None:
             continue

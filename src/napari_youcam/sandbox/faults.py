@@ -2,7 +2,9 @@
 
 A client is only as good as its behaviour when the service is not: a 503 during
 upload, a connection reset after the PUT body was sent, a slow poll, an access token
-that expired between two calls, a 200 whose body vanished. Tests arm a `Fault` with
+that expired between two calls, a 200 whose body vanished, a reply of any status
+with a body of the test's choosing (``reply``: a 429 with ``{}`` or nothing at all,
+HTML from a proxy, a JSON list where an object belongs). Tests arm a `Fault` with
 `Sandbox.inject(...)`; the HTTP handler asks `FaultSet.take(method, path)` on every
 request and applies what it gets back. `times` counts *matching* requests, so a test
 can say "the next two polls of this task path fail" and be sure nothing else is hit.
@@ -15,8 +17,8 @@ import threading
 from dataclasses import dataclass
 from typing import Literal
 
-FaultKind = Literal["status", "reset", "delay", "expire_token", "drop_body"]
-FAULT_KINDS: tuple[str, ...] = ("status", "reset", "delay", "expire_token", "drop_body")
+FaultKind = Literal["status", "reset", "delay", "expire_token", "drop_body", "reply"]
+FAULT_KINDS: tuple[str, ...] = ("status", "reset", "delay", "expire_token", "drop_body", "reply")
 
 # Bodies the documents give for each status, so a client's error parser sees the
 # real shapes (API-V2 §10.1). Unknown statuses get a generic body of the same form.
@@ -49,6 +51,9 @@ class Fault:
     status: int = 503
     retry_after: float | int | None = None
     delay: float = 0.0
+    # for kind "reply": the body as sent (bytes/str verbatim, anything else as JSON)
+    body: bytes | str | dict | list | int | float | bool | None = None
+    content_type: str = "application/json"
 
     def matches(self, method: str, path: str) -> bool:
         return fnmatch.fnmatchcase(method.upper(), self.method.upper()) and fnmatch.fnmatchcase(

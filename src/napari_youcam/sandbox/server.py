@@ -9,6 +9,7 @@ before routing, because they model the network and the front door, not the API.
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
 import struct
@@ -132,6 +133,9 @@ class _Handler(BaseHTTPRequestHandler):
                     reply.headers["Retry-After"] = str(fault.retry_after)
                 self._send(reply, entry)
                 return
+            elif fault.kind == "reply":
+                self._send(_fault_reply(fault), entry)
+                return
             elif fault.kind == "expire_token":
                 sb._authority.expire_tokens()
             elif fault.kind == "drop_body":
@@ -160,6 +164,21 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+
+
+def _fault_reply(fault: Fault) -> Reply:
+    """The reply a ``reply`` fault asks for, body as given (not forced into JSON)."""
+    body = fault.body
+    if body is None:
+        data = b""
+    elif isinstance(body, (bytes, str)):
+        data = body.encode("utf-8") if isinstance(body, str) else body
+    else:
+        data = json.dumps(body).encode("utf-8")
+    reply = Reply(fault.status, data, fault.content_type)
+    if fault.retry_after is not None:
+        reply.headers["Retry-After"] = str(fault.retry_after)
+    return reply
 
 
 class _Server(ThreadingHTTPServer):
@@ -296,9 +315,15 @@ class Sandbox:
 
     # ------------------------------------------------------------------ test controls
     def inject(self, fault: str, *, path: str = "*", method: str = "*", times: int | None = 1,
-               status: int = 503, retry_after: float | int | None = None, delay: float = 0.0) -> Fault:
-        """Arm a fault for the next `times` requests matching `method` and `path` (fnmatch)."""
-        return self._faults.add(Fault(fault, path, method, times, status, retry_after, delay))  # type: ignore[arg-type]
+               status: int = 503, retry_after: float | int | None = None, delay: float = 0.0,
+               body: Any = None, content_type: str = "application/json") -> Fault:
+        """Arm a fault for the next `times` requests matching `method` and `path` (fnmatch).
+
+        ``body``/``content_type`` are for ``"reply"``: answer ``status`` with exactly
+        that body (bytes or text verbatim, anything else as JSON; None = empty).
+        """
+        return self._faults.add(Fault(fault, path, method, times, status, retry_after, delay,  # type: ignore[arg-type]
+                                      body, content_type))
 
     def clear_faults(self) -> None:
         self._faults.clear()
