@@ -118,6 +118,8 @@ def _native(a: np.ndarray) -> np.ndarray:
 
 
 def _orientation(im: Image.Image) -> int:
+    if im.format == "PNG" and "exif" not in im.info:
+        return 1  # Pillow would decode the whole PNG looking for an eXIf chunk after the pixels
     try:
         return int(im.getexif().get(0x0112, 1) or 1)
     except Exception:  # noqa: BLE001 - a broken EXIF block must not block the photo
