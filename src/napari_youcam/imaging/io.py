@@ -26,8 +26,13 @@ caller will shrink it anyway (``reduce``; see `decode_reduction`).
 
 from __future__ import annotations
 
+import os
 import re
+import sys
+import threading
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +51,40 @@ REDUCTIONS = (8, 4, 2)
 # OpenCV logs decoder complaints ("read_chunk ... too large", "buffer is incomplete")
 # on stderr beside our one-line error; the failure itself is reported by us.
 cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+
+_quiet_lock = threading.Lock()
+_quiet_state: dict[str, int] = {"depth": 0, "saved_fd": -1}
+
+
+@contextmanager
+def quiet_codecs() -> Iterator[None]:
+    """Keep libpng/libjpeg's own messages (written straight to file descriptor 2) off stderr.
+
+    Used around OpenCV decodes only; the decode's failure is reported by us as one
+    line. Nested and concurrent uses (the skin-mask pool) share one redirection.
+    """
+    with _quiet_lock:
+        if _quiet_state["depth"] == 0:
+            sys.stderr.flush()
+            try:
+                saved = os.dup(2)
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, 2)
+                os.close(devnull)
+            except OSError:  # no fd 2 (a pythonw-like host): nothing to silence
+                saved = -1
+            _quiet_state["saved_fd"] = saved
+        _quiet_state["depth"] += 1
+    try:
+        yield
+    finally:
+        with _quiet_lock:
+            _quiet_state["depth"] -= 1
+            saved = _quiet_state["saved_fd"]
+            if _quiet_state["depth"] == 0 and saved >= 0:
+                os.dup2(saved, 2)
+                os.close(saved)
+                _quiet_state["saved_fd"] = -1
 
 
 @dataclass(frozen=True)
@@ -96,7 +135,8 @@ def _png_bit_depth(head: bytes) -> int | None:
 def _cv2_decode(data: np.ndarray, flags: int = cv2.IMREAD_UNCHANGED) -> np.ndarray | None:
     """Decode with OpenCV into RGB(A) order (in place); None when OpenCV cannot."""
     try:
-        arr = cv2.imdecode(data, flags)
+        with quiet_codecs():
+            arr = cv2.imdecode(data, flags)
     except cv2.error:
         return None
     if arr is None:
@@ -187,9 +227,11 @@ def _check_frame(hdr: ImageHeader, frame: int | None, what: str) -> int:
         if n > 1:
             raise InputError(f"{what}: {hdr.path.name} has {n} frames: pass --frame N (0–{n - 1})")
         return 0
+    if n == 1 and frame != 0:
+        raise InputError(f"{what}: {hdr.path.name} has one frame; there is no frame {frame}: leave out --frame")
     if not 0 <= frame < n:
-        raise InputError(f"{what}: {hdr.path.name} has {n} frame{'s' if n > 1 else ''}; there is no frame "
-                         f"{frame}: pass --frame N (0–{n - 1})")
+        raise InputError(f"{what}: {hdr.path.name} has {n} frames; there is no frame {frame}: "
+                         f"pass --frame N (0–{n - 1})")
     return frame
 
 

@@ -33,6 +33,7 @@ from PIL import Image
 
 from napari_youcam.errors import InputError
 from napari_youcam.imaging.convert import _scale_to_u8, to_rgb8
+from napari_youcam.imaging.io import quiet_codecs
 
 MAX_MEMBER_BYTES = 64 * 1024 * 1024
 MAX_TOTAL_BYTES = 512 * 1024 * 1024
@@ -191,7 +192,8 @@ def decode_mask(data: bytes, name: str = "mask", max_pixels: int = MAX_PIXELS, *
     w, h = _image_size(data)
     if w * h > max_pixels:
         raise InputError(f"unsafe result ZIP: mask {name!r} claims {w}×{h} pixels (limit {max_pixels:,})")
-    arr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    with quiet_codecs():
+        arr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
     if arr is None:
         raise InputError(f"mask {name!r} in the result ZIP could not be decoded")
     if arr.dtype == np.uint16:
