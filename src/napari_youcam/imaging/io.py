@@ -47,6 +47,7 @@ _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # OpenCV decoder flags: DCT-scaled JPEG decoding (÷2/÷4/÷8) on top of colour/gray, EXIF left to us
 _REDUCE_FLAGS = {1: 0, 2: 16, 4: 32, 8: 64}
 REDUCTIONS = (8, 4, 2)
+REDUCE_MARGIN = {2: 1.5, 4: 2.5, 8: 4.5}  # see `decode_reduction`
 
 # OpenCV logs decoder complaints ("read_chunk ... too large", "buffer is incomplete")
 # on stderr beside our one-line error; the failure itself is reported by us.
@@ -236,15 +237,20 @@ def _check_frame(hdr: ImageHeader, frame: int | None, what: str) -> int:
 
 
 def decode_reduction(hdr: ImageHeader | None, target: tuple[int, int]) -> int:
-    """The largest DCT scale (8, 4, 2 or 1) that still decodes a JPEG to at least `target` (w, h).
+    """The largest DCT scale (8, 4, 2 or 1) for decoding a JPEG that will be area-resized to `target`.
 
-    Only for 8-bit RGB/gray JPEGs; the result is then area-resized to `target`.
+    Only for 8-bit RGB/gray JPEGs. The scaled decode is a softer filter than an
+    area average, so the area step after it needs room: the decoded size must be
+    at least `REDUCE_MARGIN`[k] × `target` (measured on a detailed photo: ≥ 38.5 dB
+    against a float64 area resize of the full decode), or exactly `target`.
     """
     if hdr is None or hdr.format != "JPEG" or hdr.mode not in ("RGB", "L"):
         return 1
     w, h = hdr.size
+    tw, th = target
     for k in REDUCTIONS:
-        if w // k >= target[0] and h // k >= target[1]:
+        exact = w % k == 0 and h % k == 0 and (w // k, h // k) == (tw, th)
+        if exact or (w // k >= REDUCE_MARGIN[k] * tw and h // k >= REDUCE_MARGIN[k] * th):
             return k
     return 1
 
