@@ -146,3 +146,24 @@ def test_cli_modules_import_nothing_heavy():
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                        env={"PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")})
     assert r.stdout.strip() == "[]", r.stdout + r.stderr
+
+
+def test_image_commands_do_not_load_the_service_half(tmp_path):
+    photo = _save(tmp_path / "p.png", np.random.default_rng(0).integers(0, 256, (H, W, 3), dtype=np.uint8))
+    code = ("import sys\nfrom napari_youcam.cli import main\n"
+            f"rc = main(['prepare', 'enhance', {str(photo)!r}, '-o', {str(tmp_path / 'o.jpg')!r}])\n"
+            "print(rc, sorted({m for m in sys.modules if m in ('httpx', 'cryptography', 'napari_youcam.cli.service')}))\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                       env={"PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")})
+    assert r.stdout.strip().splitlines()[-1] == "0 []", r.stdout + r.stderr
+    assert (tmp_path / "o.jpg").stat().st_size > 0
+
+
+def test_image_command_names_match_their_parsers():
+    import argparse
+
+    from napari_youcam.cli import imaging
+
+    sub = argparse.ArgumentParser().add_subparsers()
+    imaging.register(sub)
+    assert tuple(sub.choices) == imaging.COMMANDS

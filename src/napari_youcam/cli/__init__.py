@@ -27,8 +27,10 @@ def one_line(message: str) -> str:
     return parts[0] + " " + "; ".join(parts[1:])
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from napari_youcam.cli import imaging, service
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The `youcam` parser. With `argv` naming an image command, the service half is
+    not registered (nor imported: its network stack costs more than the command)."""
+    from napari_youcam.cli import imaging
 
     parser = argparse.ArgumentParser(
         prog="youcam",
@@ -36,13 +38,22 @@ def build_parser() -> argparse.ArgumentParser:
         "sandbox with synthetic results until credentials are configured).",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    service.register(sub)
+    if _command_in(argv) not in imaging.COMMANDS:
+        from napari_youcam.cli import service
+
+        service.register(sub)
     imaging.register(sub)
     return parser
 
 
+def _command_in(argv: Sequence[str] | None) -> str | None:
+    """The subcommand `argv` names (its first non-option word), if any."""
+    words = [a for a in (sys.argv[1:] if argv is None else argv) if not a.startswith("-")]
+    return words[0] if words else None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

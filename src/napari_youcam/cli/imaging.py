@@ -231,6 +231,9 @@ def cmd_face_check(args: argparse.Namespace) -> int:
 
 # ------------------------------------------------------------------ parsers
 
+COMMANDS = ("prepare", "mask", "extend-plan", "skin", "face-check")  # what `register` adds
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("prepare", help="fit and encode an image (and mask) for a feature's limits")
     p.add_argument("feature")
