@@ -28,8 +28,10 @@ def one_line(message: str) -> str:
     return parts[0] + " " + "; ".join(parts[1:])
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from napari_youcam.cli import imaging, service
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The `youcam` parser. With `argv` naming an image command, the service half is
+    not registered (nor imported: its network stack costs more than the command)."""
+    from napari_youcam.cli import imaging
 
     parser = argparse.ArgumentParser(
         prog="youcam",
@@ -37,9 +39,18 @@ def build_parser() -> argparse.ArgumentParser:
         "sandbox with synthetic results until credentials are configured).",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    service.register(sub)
+    if _command_in(argv) not in imaging.COMMANDS:
+        from napari_youcam.cli import service
+
+        service.register(sub)
     imaging.register(sub)
     return parser
+
+
+def _command_in(argv: Sequence[str] | None) -> str | None:
+    """The subcommand `argv` names (its first non-option word), if any."""
+    words = [a for a in (sys.argv[1:] if argv is None else argv) if not a.startswith("-")]
+    return words[0] if words else None
 
 
 def command_hint(word: str, parser: argparse.ArgumentParser) -> str | None:
@@ -65,8 +76,8 @@ def command_hint(word: str, parser: argparse.ArgumentParser) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
     words = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(words)
     hint = command_hint(words[0], parser) if words and not words[0].startswith("-") else None
     if hint:
         print(f"error: {hint}", file=sys.stderr)

@@ -3,6 +3,10 @@
 Every command reads files, calls `napari_youcam.imaging` and prints a short human
 summary, or JSON with ``--json`` for scripts. Bad input raises `InputError`
 (the dispatcher prints one line and exits 2).
+
+Start-up: this module imports only the standard library at the top; numpy, OpenCV
+and Pillow are imported inside the command that runs, so ``youcam --help`` and
+the service commands do not pay for them.
 """
 
 from __future__ import annotations
@@ -11,23 +15,27 @@ import argparse
 import json
 import sys
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from napari_youcam.errors import InputError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from napari_youcam.features.spec import Endpoint, FeatureSpec, Limits
 
 
 # ------------------------------------------------------------------ file helpers
 
-def read_image(path: str | Path) -> np.ndarray:
+def read_image(path: str | Path, frame: int | None = None) -> np.ndarray:
     """An image or .npy file as a numpy array (RGB(A) order, dtype kept: 16-bit stays 16-bit).
 
-    EXIF orientation is applied and decompression bombs are refused (`InputError`),
-    exactly as `youcam run` reads its inputs.
+    EXIF orientation is applied, decompression bombs and (without ``frame``)
+    multi-frame files are refused (`InputError`), exactly as `youcam run` reads its inputs.
     """
     from napari_youcam.imaging.io import read_image_file
 
-    return read_image_file(path, what="image")
+    return read_image_file(path, what="image", frame=frame)
 
 
 def write_bytes(path: str | Path, data: bytes) -> Path:
@@ -45,7 +53,7 @@ def write_bytes(path: str | Path, data: bytes) -> Path:
     return p
 
 
-def _limits(feature: str, api: str, variant: str | None):
+def _limits(feature: str, api: str, variant: str | None) -> tuple[FeatureSpec, Endpoint, Limits]:
     from napari_youcam import features
 
     spec = features.get(feature)
@@ -63,17 +71,17 @@ def _emit(args: argparse.Namespace, payload: dict, lines: list[str]) -> None:
 # ------------------------------------------------------------------ commands
 
 def cmd_prepare(args: argparse.Namespace) -> int:
-    from napari_youcam.imaging import prepare
+    from napari_youcam.imaging.masks import load_mask
+    from napari_youcam.imaging.prepare import prepare_file
 
     spec, ep, limits = _limits(args.feature, args.api, args.variant)
     if args.mask and not args.mask_out:
         raise InputError("--mask needs --mask-out (where to write the fitted mask PNG)")
     if args.mask and ep.input("mask") is None:
         raise InputError(f"{spec.key} takes no mask")
-    src = read_image(args.src)
-    mask = read_image(args.mask) if args.mask else None
+    mask = load_mask(args.mask) if args.mask else None
     prefer = "png" if args.png else None
-    p = prepare(src, limits, mask=mask, prefer=prefer)
+    p = prepare_file(args.src, limits, mask=mask, prefer=prefer, frame=args.frame, what="image")
     out = write_bytes(args.output, p.image.data)
     payload = {"feature": spec.key, "api": ep.api, "variant": ep.variant, "output": str(out),
                "width": p.info.width, "height": p.info.height, "format": p.image.format,
@@ -100,14 +108,14 @@ def suffix_mismatch(path: Path, fmt: str) -> bool:
 
 
 def cmd_mask(args: argparse.Namespace) -> int:
-    from napari_youcam.imaging import labels_to_mask, mask_png_bytes
+    from napari_youcam.imaging.io import read_image_header
+    from napari_youcam.imaging.masks import labels_to_mask, load_mask, mask_png_bytes
 
-    labels = read_image(args.labels)
-    if labels.ndim == 3 and labels.shape[2] in (3, 4):  # an RGB(A) painting: any colour counts
-        labels = labels[:, :, :3].max(axis=2)
+    labels = load_mask(args.labels)  # the one mask rule: 2-D labels/gray, or RGBA alpha
     shape = None
     if args.like:
-        shape = read_image(args.like).shape
+        hdr = read_image_header(args.like, what="--like")  # the size only: no pixels decoded
+        shape = (hdr.size[1], hdr.size[0]) if hdr is not None else read_image(args.like).shape
     ids = None
     if args.labels_only:
         try:
@@ -172,7 +180,7 @@ def cmd_extend_plan(args: argparse.Namespace) -> int:
 def cmd_skin_scores(args: argparse.Namespace) -> int:
     from napari_youcam.imaging import read_skin_zip, scores_table
 
-    r = read_skin_zip(args.result)
+    r = read_skin_zip(args.result, alpha_only=True)
     if args.csv:
         sys.stdout.write(scores_table(r, "csv"))
     elif args.json:
@@ -192,7 +200,7 @@ def cmd_skin_blend(args: argparse.Namespace) -> int:
     from napari_youcam.imaging import blend_masks, read_skin_zip
     from napari_youcam.imaging.encode import encode_png
 
-    r = read_skin_zip(args.result)
+    r = read_skin_zip(args.result, alpha_only=True)
     names = None
     if args.concern:
         names = []
@@ -213,7 +221,7 @@ def cmd_face_check(args: argparse.Namespace) -> int:
     from napari_youcam.imaging import face_check
 
     spec = features.get(args.feature)
-    fc = face_check(read_image(args.src), spec.key)
+    fc = face_check(read_image(args.src, args.frame), spec.key)
     lines = [f"{spec.key}: {len(fc.faces)} face(s) found" + (" — OK" if fc.ok else "")]
     for f in fc.faces:
         lines.append(f"  face {f.index}: x={f.left:.0f} y={f.top:.0f} w={f.width:.0f} h={f.height:.0f}")
@@ -226,6 +234,9 @@ def cmd_face_check(args: argparse.Namespace) -> int:
 
 # ------------------------------------------------------------------ parsers
 
+COMMANDS = ("prepare", "mask", "extend-plan", "skin", "face-check")  # what `register` adds
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("prepare", help="fit and encode an image (and mask) for a feature's limits")
     p.add_argument("feature")
@@ -236,6 +247,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--api", choices=("v2", "v1"), default="v2")
     p.add_argument("--variant")
     p.add_argument("--png", action="store_true", help="prefer PNG where the feature accepts it")
+    p.add_argument("--frame", type=int, help="frame of an animated or multi-page source (0 = first)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_prepare)
 
@@ -284,4 +296,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("src")
     p.add_argument("--json", action="store_true")
     p.add_argument("--strict", action="store_true", help="exit 2 when a rule looks broken")
+    p.add_argument("--frame", type=int, help="frame of an animated or multi-page source (0 = first)")
     p.set_defaults(func=cmd_face_check)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -10,7 +11,8 @@ from napari_youcam.errors import InputError
 from napari_youcam.features.spec import InputInfo, Limits
 from napari_youcam.imaging.convert import AlphaMode, to_rgb8_notes
 from napari_youcam.imaging.encode import Encoded, encode, encode_mask, human_bytes
-from napari_youcam.imaging.fit import Transform, fit_size, fit_mask, resize_image
+from napari_youcam.imaging.fit import Transform, fit_mask, fit_size, resize_image
+from napari_youcam.imaging.io import decode_reduction, read_image_file, read_image_header
 from napari_youcam.imaging.masks import check_mask
 
 
@@ -36,6 +38,36 @@ def prepare(arr: np.ndarray, limits: Limits, *, mask: np.ndarray | None = None,
     """
     rgb, notes = to_rgb8_notes(arr, alpha=alpha)
     h, w = rgb.shape[:2]
+    return _prepare(rgb, (w, h), limits, mask, prefer, notes)
+
+
+def prepare_file(path: str | Path, limits: Limits, *, mask: np.ndarray | None = None,
+                 prefer: str | None = None, alpha: AlphaMode = "white", frame: int | None = None,
+                 what: str = "source") -> Prepared:
+    """`prepare` for an image file, decoding no more pixels than the limits keep.
+
+    The output size is computed from the file's header; a JPEG that will be
+    shrunk at least 2× is decoded at ÷2/÷4/÷8 (DCT scaling) and area-resized from
+    there. The result (size, transform, mask geometry) is the same as
+    ``prepare(read_image_file(path), ...)``; the pixels differ by JPEG-decoder
+    rounding only (≥ 38 dB PSNR, see tests/test_imaging_prepare_path.py).
+    """
+    hdr = read_image_header(path, what=what)
+    reduce = 1
+    if hdr is not None and (frame or 0) == 0:
+        ow, oh, _ = fit_size(*hdr.size, limits)
+        reduce = decode_reduction(hdr, (ow, oh))
+    arr = read_image_file(path, what=what, frame=frame, reduce=reduce)
+    if reduce == 1 or hdr is None or (arr.shape[1], arr.shape[0]) == hdr.size:
+        return prepare(arr, limits, mask=mask, prefer=prefer, alpha=alpha)
+    rgb, notes = to_rgb8_notes(arr, alpha=alpha)
+    return _prepare(rgb, hdr.size, limits, mask, prefer, notes)
+
+
+def _prepare(rgb: np.ndarray, src_size: tuple[int, int], limits: Limits, mask: np.ndarray | None,
+             prefer: str | None, notes: list[str]) -> Prepared:
+    """Fit `rgb` (the source, possibly decoded smaller than `src_size`) and encode it and the mask."""
+    w, h = src_size
     if mask is not None:
         check_mask(mask, (h, w))
     ow, oh, s = fit_size(w, h, limits)
