@@ -58,6 +58,7 @@ class ExtenderPanel(ServicePanel):
         self.problems.setWordWrap(True)
         self.problems.setStyleSheet("color: #ff8a80;")
         self.cost = QLabel("")
+        self.cost.setWordWrap(True)
         self.preview_btn = QPushButton("Preview (checker = area to invent)")
         self.preview_btn.clicked.connect(self.show_preview)
         self.run_title = "Run image extender"

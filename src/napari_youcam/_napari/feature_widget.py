@@ -32,7 +32,7 @@ from napari_youcam._napari.common import (
     show_warning,
 )
 from napari_youcam._napari.forms import ParamForm
-from napari_youcam._napari.panel_base import ServicePanel, cost_of, units_text
+from napari_youcam._napari.panel_base import ServicePanel, cost_of, fit_narrow, units_text
 from napari_youcam._napari.jobs import JobPanel
 from napari_youcam._napari.results import Prepared, prepare_result, show_prepared
 
@@ -225,6 +225,7 @@ class FeatureWidget(ServicePanel):
         self.form.apply(self.prefs.last_params(self.spec.key))  # where the user left it last time
         self.form.changed.connect(lambda *_: self._update_info())
         self.form_holder.layout().addWidget(self.form.native)
+        fit_narrow(self.form.native)  # a new form: its combo boxes too must fit a narrow dock
         self._load_presets()
         self.face_picker.setVisible(bool(ep.preprocess_path))
         self.face_picker.reset()

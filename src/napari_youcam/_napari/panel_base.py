@@ -112,7 +112,7 @@ class ServicePanel(QWidget):
         self.confirm_no.clicked.connect(lambda: self.confirm_bar.setVisible(False))
         self.confirm_go.clicked.connect(self._confirmed)
         self._pending_run: Callable[[], Any] | None = None
-        self.scroll: QScrollArea | None = None
+        self.scroll_area: QScrollArea | None = None
         # Once napari deletes the dock (viewer closed), the Python object can outlive it
         # until garbage collection; it must not start status checks (a network call on a
         # worker thread) for a widget that no longer exists.
@@ -123,7 +123,7 @@ class ServicePanel(QWidget):
     # ------------------------------------------------------------------ layout
     def arrange(self, body: list[QWidget | Widget], footer: list[QWidget | Widget]) -> None:
         """Body in a vertical-only scroll area; confirmation, Run and the job pinned below."""
-        self.scroll = arrange(self, body, [self.confirm_bar, *footer])
+        self.scroll_area = arrange(self, body, [self.confirm_bar, *footer])
 
     # ------------------------------------------------------------------ cost
     def show_cost(self, run_btn: QPushButton, cost: float | None) -> None:

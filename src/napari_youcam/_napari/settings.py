@@ -41,7 +41,7 @@ class SettingsPanel(QWidget):
         self.viewer = napari_viewer
         self.generation = RadioButtons(
             label="API", choices=[("v2: API key", "v2"), ("v1: client id + secret", "v1")], value="v2",
-            orientation="horizontal",
+            orientation="vertical",
         )
         self.api_key = Password(label="API key")
         self.client_id = LineEdit(label="client id")
@@ -51,7 +51,7 @@ class SettingsPanel(QWidget):
         self.base_url = LineEdit(label="base URL", tooltip="leave empty for the documented host")
         self.results_dir = FileEdit(label="results folder", mode="d")
         self.sandbox = CheckBox(text="Use local sandbox (free, synthetic results)")
-        self.confirm_above = FloatSpinBox(label="ask before runs above (units)", min=0, max=100000, step=1,
+        self.confirm_above = FloatSpinBox(label="above (units)", min=0, max=100000, step=1,
                                           tooltip="0 = always ask; untick below to never ask")
         self.confirm_on = CheckBox(text="ask before costly runs", value=False)
         self.form = Container(widgets=[self.generation, self.api_key, self.client_id])
@@ -68,7 +68,7 @@ class SettingsPanel(QWidget):
         self.save_btn.clicked.connect(self.save)
         self.forget_btn = QPushButton("Forget saved credentials")
         self.forget_btn.clicked.connect(self.forget)
-        arrange(self, [self.env_note, self.form, self.secret_label, self.client_secret, self.form2,
+        self.scroll_area = arrange(self, [self.env_note, self.form, self.secret_label, self.client_secret, self.form2,
                        self.sandbox_note, self.forget_btn], [self.state, self.save_btn])
         self.generation.changed.connect(self._on_generation)
         self.sandbox.changed.connect(self._on_sandbox)
