@@ -205,8 +205,9 @@ def test_progress_reaches_the_activity_panel_and_waits_with_time(viewer, qtbot, 
     formats: list[str] = []
     w.job.bar.valueChanged.connect(lambda *_: formats.append(w.job.bar.format()))
     assert w.run() is not None
-    assert w.job.activity is not None  # napari.utils.progress → Activity panel
+    qtbot.waitUntil(lambda: w.job.activity is not None, timeout=5000)  # napari's Activity panel
     qtbot.waitUntil(lambda: "waiting" in w.job.stages, timeout=10000)
+    assert "waiting for the service" in w.job.activity.desc
     qtbot.wait(300)
     assert w.job.bar.maximum() == 0  # busy bar, no invented percentage
     assert "%" not in w.job.bar.format() and w.job.elapsed.text().endswith("s")

@@ -30,6 +30,20 @@ ProgressFn = Callable[[str, float], None]
 __all__ = ["JobPanel", "ProgressFn", "STAGE_TEXT"]
 
 
+_warmed = [False]
+
+
+def _warm_activity_panel() -> None:
+    """Build napari's Activity progress widgets once, when a panel opens.
+
+    The first `napari.utils.progress` of a session builds them (~100 ms on the Qt
+    thread); paid once at dock creation, it no longer stalls the start of a job."""
+    if _warmed[0]:
+        return
+    _warmed[0] = True
+    napari_progress(total=0, desc="YouCam").close()
+
+
 def _is_cancel_error(exc: BaseException) -> bool:
     """The job stopped because the user cancelled before the task was created."""
     from napari_youcam.workflow import CancelledError
@@ -52,6 +66,7 @@ class JobPanel(QWidget):
         self.bar.setMinimumWidth(60)
         self.elapsed = QLabel("")
         self.elapsed.setFixedWidth(self.elapsed.fontMetrics().horizontalAdvance("99 min 59 s") + 4)
+        self.elapsed.setVisible(False)  # shown from the first job on
         self.cancel_btn = QPushButton("Cancel")
         self.cancel_btn.setEnabled(False)
         self.cancel_btn.clicked.connect(self.cancel)
@@ -78,6 +93,7 @@ class JobPanel(QWidget):
         self._tick = QTimer(self)
         self._tick.setInterval(1000)  # elapsed time: once a second is enough to read
         self._tick.timeout.connect(self._show_elapsed)
+        _warm_activity_panel()
         self._progress_sig.connect(self._on_progress)
         self.worker: Any = None
         self._cancel = threading.Event()
@@ -147,9 +163,12 @@ class JobPanel(QWidget):
         self.bar.setFormat(f"{label}: starting" if label else "starting")
         self.status.setText("")
         self.elapsed.setText("0 s")
+        self.elapsed.setVisible(True)
         for w in self.guards:
             w.setEnabled(False)
-        self.activity = napari_progress(total=len(ORDER) - 1, desc=f"YouCam {label}".strip())
+        # napari's Activity panel repaints the window synchronously when a bar is added
+        # (processEvents inside add_progress_bar): do it on the next turn, not inside Run's click
+        QTimer.singleShot(0, lambda w=worker: self._open_activity(w))
         self._tick.start()
         worker.start()
         return worker
@@ -184,6 +203,15 @@ class JobPanel(QWidget):
                 if up.stage_index > activity.n:
                     activity.update(up.stage_index - activity.n)
                 activity.set_description(f"YouCam {up.text}")
+
+    def _open_activity(self, worker: Any) -> None:
+        """The job's entry in napari's Activity panel (if the job is still running)."""
+        if self.worker is not worker or self.activity is not None:
+            return
+        self.activity = napari_progress(total=len(ORDER) - 1, desc=f"YouCam {self.label}".strip())
+        stage = self.model.stage
+        if stage is not None:
+            self.activity.set_description(f"YouCam {self.model.text_for(stage)}")
 
     def _show_elapsed(self) -> None:
         self.elapsed.setText(self.model.elapsed_text(time.monotonic()))

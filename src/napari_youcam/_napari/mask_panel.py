@@ -184,7 +184,8 @@ class MaskPanel(ServicePanel):
         frac = float((mask > 0).mean())
         self.coverage.setText(f"exported mask: {mask.shape[1]}×{mask.shape[0]}, {frac:.1%} of the image "
                               "(255 = act here)")
-        name = preview_name(layer.name, "exported mask")
+        img = self.image.value
+        name = preview_name(img.name if img is not None else layer.name, "mask")
         if self.preview is not None and self.preview in self.viewer.layers:
             self.preview.data = mask
         else:
