@@ -91,6 +91,11 @@ def test_cancel_while_waiting_keeps_the_paid_file_but_adds_nothing(viewer, qtbot
     assert len(viewer.layers) == n_layers
     assert "saved to" in w.job.status.text()
     assert Path(w.job.last_result.files[0]).is_file()
+    # the result was paid for: "Show result" adds it on request (issue 11)
+    assert w.job.show_btn.isVisibleTo(w.job)
+    w.job.show_btn.click()
+    assert len(viewer.layers) == n_layers + 1
+    assert viewer.layers[-1].name == "astronaut · background removal"
 
 
 def test_service_error_is_a_friendly_notification(viewer, qtbot, slow_sandbox, monkeypatch):

@@ -69,13 +69,13 @@ def plan_text(w: int, h: int, limits: "Limits") -> tuple[str, bool]:
 class FeatureWidget(ServicePanel):
     """Generated form for every feature of one family."""
 
-    def __init__(self, napari_viewer: "napari.viewer.Viewer", family: str) -> None:
+    def __init__(self, napari_viewer: "napari.viewer.Viewer", family: str, only: str | None = None) -> None:
         super().__init__(napari_viewer)
         from napari_youcam.features import FEATURES
 
         self.family = family
         self.specs: dict[str, FeatureSpec] = {
-            k: s for k, s in FEATURES.items() if s.family == family
+            k: s for k, s in FEATURES.items() if s.family == family and only in (None, k)
         }
         self.jobs_started = 0
         self.results: list[Any] = []  # layers added by the last finished job
@@ -86,6 +86,7 @@ class FeatureWidget(ServicePanel):
             label="feature",
             choices=[(s.title, k) for k, s in self.specs.items()],
         )
+        self.feature.enabled = only is None  # a single-feature dock (feature_docks) shows its title
         self.api = ComboBox(label="API", choices=["v2"])
         self.variant = ComboBox(label="variant", choices=["default"])
         self.summary = QLabel("")

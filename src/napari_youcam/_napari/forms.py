@@ -59,9 +59,10 @@ def user_label(p: Param) -> str:
 
 
 def is_plumbing(p: Param) -> bool:
-    """A text field the contract requires with one documented value (face `version`):
-    sent as documented by `features.with_defaults`, never shown as a free-text field."""
-    return p.kind == "str" and p.send_default and p.default is not None
+    """A field the contract requires with one documented value (the features-spec
+    `version` "1.0"): sent as documented by `features.with_defaults`, never asked for."""
+    single = p.kind == "str" or (p.kind == "enum" and len(p.choices) == 1)
+    return p.send_default and p.default is not None and single
 
 
 class ColorEdit(Container):

@@ -100,6 +100,7 @@ class JobPanel(QWidget):
         self.last_error: str | None = None
         self.last_result: Any = None
         self.started_at = 0.0
+        self.label = ""
 
     # -- public -----------------------------------------------------------------
     @property

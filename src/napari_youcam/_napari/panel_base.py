@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from magicgui.widgets import Widget
-from qtpy.QtCore import Qt
+from qtpy.QtCore import QEvent, Qt
 from qtpy.QtWidgets import (
     QComboBox,
     QFrame,
@@ -118,7 +118,23 @@ class ServicePanel(QWidget):
         # worker thread) for a widget that no longer exists.
         alive = [True]
         self._alive = alive
+        self._docked = False
         self.destroyed.connect(lambda *_: alive.__setitem__(0, False))
+
+    def event(self, ev: QEvent) -> bool:
+        # napari closes a dock by taking its widget out of the window (setParent(None));
+        # the widget lives on until garbage collection and must stop asking for the status
+        # (a request to the service) each time the client changes
+        if ev.type() == QEvent.Type.ParentChange:
+            if self.parent() is not None:
+                self._docked = True
+            elif self._docked and self._alive[0]:
+                self._alive[0] = False
+                try:
+                    session.events.changed.disconnect(self.refresh_status)
+                except (TypeError, ValueError, RuntimeError):  # never connected
+                    pass
+        return super().event(ev)
 
     # ------------------------------------------------------------------ layout
     def arrange(self, body: list[QWidget | Widget], footer: list[QWidget | Widget]) -> None:
