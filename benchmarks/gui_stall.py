@@ -11,6 +11,9 @@ Reference, measured in the same run: one bare `viewer.add_image` of a 512×512 R
 mask, napari's own cost for a single layer on the Qt thread; no result can be shown
 faster. The window is visible, and under Xvfb napari draws with software OpenGL, so
 canvas redraws cost tens of ms that a GPU would not. Target: ≤ 50 ms while the job runs.
+On a shared machine compare the "÷ add_image" ratios, which the load affects far less
+than the milliseconds. The job's progress goes to napari's Activity panel too: napari
+builds that bar with a synchronous repaint, so it is opened on the turn after Run.
 Not part of the test suite (timings do not belong in pass/fail tests).
 """
 
@@ -125,10 +128,11 @@ def main() -> int:
     skin = measure(sp, lambda: len(sp.rows) == len(concerns))
 
     print(f"reference: napari add_image of one 512×512 RGBA layer = {add_ms:.1f} ms (median of 5)")
-    print(f"{'case':<36}{'job running':>14}{'results shown':>16}{'÷ one add_image':>18}")
+    print(f"{'case':<36}{'job running':>14}{'÷ add_image':>13}{'results shown':>16}{'÷ add_image':>13}")
     for name, (running, shown) in (("object removal (1 layer)", removal), ("skin analysis (8 mask layers)", skin)):
         ok = "✔" if running <= 50 else "✘"
-        print(f"{name:<36}{running:>11.1f} ms{shown:>13.1f} ms{shown / add_ms:>17.2f}×   ≤ 50 ms while running {ok}")
+        print(f"{name:<36}{running:>11.1f} ms{running / add_ms:>12.2f}×{shown:>13.1f} ms{shown / add_ms:>12.2f}×"
+              f"   ≤ 50 ms while running {ok}")
     viewer.close()
     sb.stop()
     return 0

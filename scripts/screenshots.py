@@ -4,7 +4,10 @@ Runs every job against the bundled local sandbox (synthetic results; no credenti
 are read: HOME and the results folder point at a temporary directory). Needs a
 display; on a headless machine:
 
-    QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1280x1024x24" python scripts/screenshots.py
+    QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1920x1200x24" python scripts/screenshots.py
+
+Windows are 1600×1000 with the docks at 350 px, the narrowest dock area every
+panel is built to fit; `five_docks.png` opens five docks at once, as a user would.
 """
 
 from __future__ import annotations
@@ -53,7 +56,7 @@ def new_viewer(title: str):
     from napari_youcam._napari.sample_data import load_face
 
     v = napari.Viewer(title=title, show=True)
-    v.window._qt_window.resize(1280, 900)
+    v.window._qt_window.resize(1600, 1000)
     v.add_image(load_face(), name="astronaut", rgb=True)
     return v
 
@@ -64,8 +67,8 @@ def shot(viewer, name: str) -> Path:
 
     win = viewer.window._qt_window
     docks = [d for d in win.findChildren(QDockWidget) if "napari-youcam" in d.windowTitle()]
-    if docks:  # a readable panel, and still room for the canvas
-        win.resizeDocks(docks, [460] * len(docks), Qt.Orientation.Horizontal)
+    if docks:  # the narrow dock area the panels are built for, and room for the canvas
+        win.resizeDocks(docks, [350] * len(docks), Qt.Orientation.Horizontal)
     settle(0.3)
     viewer.reset_view()
     settle()
@@ -124,12 +127,8 @@ def face_analyzer() -> None:
     w.form.set("features", list(w.endpoint.param("features").choices))
     w.run()
     wait(lambda: w.job.worker is None)
-    # scroll the panel so the table is in view
-    from qtpy.QtWidgets import QScrollArea
-
-    area = w.findChild(QScrollArea)
     settle(0.2)
-    area.ensureWidgetVisible(w.attributes, 0, 0)
+    w.scroll_area.ensureWidgetVisible(w.attributes, 0, 0)  # scroll the panel to the table
     shot(v, "face_attributes.png")
 
 
@@ -168,10 +167,21 @@ def settings() -> None:
     shot(v, "settings.png")
 
 
+def five_docks() -> None:
+    """Five docks open at once in a 1600×1000 window: each scrolls, Run stays visible."""
+    v = new_viewer("Five YouCam docks open")
+    panels = [v.window.add_plugin_dock_widget(PLUGIN, name)[1]
+              for name in ("Face", "Retouch", "Mask painting", "Image extender", "Skin analysis inspector")]
+    panels[0].select("face-lift")
+    panels[1].select("enhance")
+    wait(lambda: all(p.status is not None for p in panels))
+    shot(v, "five_docks.png")
+
+
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     only = set(sys.argv[1:])
-    for fn in (face_reshape, mask_painting, extender, extender_crop, face_analyzer, skin, settings):
+    for fn in (face_reshape, mask_painting, extender, extender_crop, face_analyzer, skin, settings, five_docks):
         if only and fn.__name__ not in only:
             continue
         fn()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from PIL import Image
 
@@ -22,20 +24,32 @@ def test_sample_data(make_napari_viewer):
     assert "wrinkle" in {lay.metadata["youcam_skin"]["concern"] for lay in skin}
 
 
-def test_reader_blends_over_open_image(make_napari_viewer):
+def test_reader_places_masks_over_the_matching_photo_only(make_napari_viewer):
+    """Defect 3: the masks used to be stretched over whatever image was selected."""
     viewer = make_napari_viewer()
-    # a larger photo: the masks must be scaled onto it
-    big = np.repeat(np.repeat(load_face(), 2, axis=0), 2, axis=1)
-    viewer.add_image(big, name="photo", rgb=True)
+    big = np.repeat(np.repeat(load_face(), 2, axis=0), 2, axis=1)  # not the job's photo
+    viewer.add_image(big, name="other photo", rgb=True)
     layers = viewer.open(str(sample_data_dir() / SKIN_ZIP), plugin=PLUGIN)
     assert len(layers) == 8
-    names = {lay.name for lay in layers}
-    assert "astronaut_skin_analysis_SYNTHETIC · wrinkle" in names
-    lay = layers[0]
-    np.testing.assert_allclose(lay.scale, (2.0, 2.0))
-    assert lay.blending == "translucent"
-    sc = lay.metadata["youcam_skin"]["score"]
+    np.testing.assert_allclose(layers[0].scale, (1.0, 1.0))  # native size, on its own
+    assert layers[0].data.shape == (512, 512)
+    assert "astronaut_skin_analysis_SYNTHETIC · wrinkle" in {lay.name for lay in layers}
+    sc = layers[0].metadata["youcam_skin"]["score"]
     assert sc["raw_score"] is not None and sc["ui_score"] is not None
+
+
+def test_reader_overlays_the_photo_of_the_same_size_and_never_doubles(make_napari_viewer):
+    viewer = make_napari_viewer()
+    face = viewer.add_image(load_face(), name="astronaut", rgb=True, scale=(0.5, 0.5), translate=(10, 20))
+    viewer.add_image(np.zeros((300, 200)), name="unrelated")
+    viewer.layers.selection.active = viewer.layers["unrelated"]
+    layers = viewer.open(str(sample_data_dir() / SKIN_ZIP), plugin=PLUGIN)
+    np.testing.assert_allclose(layers[0].scale, face.scale)
+    np.testing.assert_allclose(layers[0].translate, face.translate)
+    assert layers[0].blending == "translucent"
+    n = len(viewer.layers)
+    again = viewer.open(str(sample_data_dir() / SKIN_ZIP), plugin=PLUGIN)
+    assert again == [] and len(viewer.layers) == n  # opening the same ZIP twice adds nothing
 
 
 def test_reader_declines_other_zips(tmp_path):
@@ -50,22 +64,46 @@ def test_reader_declines_other_zips(tmp_path):
     assert get_reader(str(sample_data_dir() / SKIN_ZIP)) is not None
 
 
-def test_writer_round_trip(make_napari_viewer, tmp_path):
+def test_writer_is_an_explicit_choice_and_names_the_merged_labels(make_napari_viewer, tmp_path):
+    """Defect 6: any Labels layer saved as .png went through our writer and every label became 255."""
+    from napari.utils.notifications import notification_manager
+
     viewer = make_napari_viewer()
     labels = np.zeros((64, 80), np.uint8)
     labels[10:20, 30:50] = 1
     labels[40:45, 5:10] = 3
     layer = viewer.add_labels(labels, name="mask")
-    out = tmp_path / "mask.png"
+    plain = tmp_path / "labels.png"
+    with warnings.catch_warnings():  # napari warns that no writer takes a Labels .png
+        warnings.simplefilter("ignore")
+        try:
+            layer.save(str(plain))
+        except ValueError:
+            pass
+    assert not plain.exists()  # a plain .png is not claimed by the YouCam mask writer
+    said: list[str] = []
+    notification_manager.notification_ready.connect(lambda n: said.append(str(n.message)))
+    out = tmp_path / "mask.mask.png"
     written = layer.save(str(out), plugin=PLUGIN)
     assert written == [str(out)]
+    assert any("labels 1, 3" in m for m in said), said  # the user hears which labels were merged
     png = np.asarray(Image.open(out))
     assert png.shape == (64, 80) and png.dtype == np.uint8
     assert set(np.unique(png)) == {0, 255}
     np.testing.assert_array_equal(png == 255, labels > 0)
-    # and back: opening the PNG gives the same area
-    back = viewer.open(str(out))[0]
+    back = viewer.open(str(out))[0]  # and back: opening the PNG gives the same area
     np.testing.assert_array_equal(np.asarray(back.data) > 0, labels > 0)
+
+
+def test_writer_saves_the_plane_on_screen(make_napari_viewer, tmp_path):
+    viewer = make_napari_viewer()
+    stack = np.zeros((3, 40, 50), np.uint8)
+    stack[2, 5:15, 5:25] = 1  # painted on frame 2 only
+    layer = viewer.add_labels(stack, name="stack mask")
+    viewer.dims.set_current_step(0, 2)
+    out = tmp_path / "m.mask.png"
+    layer.save(str(out), plugin=PLUGIN)
+    np.testing.assert_array_equal(np.asarray(Image.open(out)) == 255, stack[2] > 0)
 
 
 def test_video_reader_opens_an_mp4_as_a_time_series(make_napari_viewer, tmp_path):

@@ -35,7 +35,7 @@ def test_object_removal_with_painted_mask(viewer, qtbot, slow_sandbox):
 
     assert panel.job.last_error is None, panel.job.last_error
     assert {"preparing", "uploading", "waiting", "downloading"} <= set(panel.job.stages)
-    name = "astronaut · AI Object Removal Pro (generative fill)"
+    name = "astronaut · object removal pro (generative fill)"
     assert name in viewer.layers
     res = viewer.layers[name]
     meta = res.metadata["youcam"]
@@ -59,7 +59,7 @@ def test_source_removed_mid_run(viewer, qtbot, slow_sandbox):
     qtbot.waitUntil(lambda: w.job.worker is None, timeout=30000)
     assert w.job.last_error is None, w.job.last_error
     names = [lay.name for lay in viewer.layers]
-    assert "astronaut · AI Photo Enhance" in names
+    assert "astronaut · enhance" in names
     assert not any(n.startswith("other ·") for n in names)
     np.testing.assert_array_equal(viewer.layers["other"].data, other_before)
 
@@ -91,6 +91,11 @@ def test_cancel_while_waiting_keeps_the_paid_file_but_adds_nothing(viewer, qtbot
     assert len(viewer.layers) == n_layers
     assert "saved to" in w.job.status.text()
     assert Path(w.job.last_result.files[0]).is_file()
+    # the result was paid for: "Show result" adds it on request (issue 11)
+    assert w.job.show_btn.isVisibleTo(w.job)
+    w.job.show_btn.click()
+    assert len(viewer.layers) == n_layers + 1
+    assert viewer.layers[-1].name == "astronaut · background removal"
 
 
 def test_service_error_is_a_friendly_notification(viewer, qtbot, slow_sandbox, monkeypatch):
@@ -129,7 +134,7 @@ def test_face_reshape_with_picked_face(viewer, qtbot):
     assert w.run() is not None
     qtbot.waitUntil(lambda: w.job.worker is None, timeout=30000)
     assert w.job.last_error is None, w.job.last_error
-    res = viewer.layers["astronaut · AI Face Reshape"]
+    res = viewer.layers["astronaut · face reshape"]
     assert res.metadata["youcam"]["params"]["index"] == w.face_picker.indices[last]
 
 
@@ -161,7 +166,7 @@ def test_image_extender_dragged_placement(viewer, qtbot):
     assert p.run() is not None
     qtbot.waitUntil(lambda: p.job.worker is None, timeout=30000)
     assert p.job.last_error is None, p.job.last_error
-    res = viewer.layers["astronaut · Image extender"]
+    res = viewer.layers["astronaut · image extender"]
     assert res.metadata["youcam"]["params"]["output_width"] == W
     assert res.metadata["youcam"]["feature"] == "out-paint"
 

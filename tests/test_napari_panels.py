@@ -52,7 +52,7 @@ def test_skin_analysis_run_toggle_and_export(viewer, qtbot, tmp_path):
 def test_inspector_works_on_a_zip_opened_with_the_reader(viewer, qtbot, tmp_path):
     viewer.open(str(sample_data_dir() / SKIN_ZIP), plugin=PLUGIN)
     _dw, p = viewer.window.add_plugin_dock_widget(PLUGIN, "Skin analysis inspector")
-    assert p.group.value == "astronaut_skin_analysis_SYNTHETIC"
+    assert p.group.current_choice.startswith("astronaut_skin_analysis_SYNTHETIC · SD, 8 concerns")
     assert len(p.rows) == 8
     p.set_visible("acne", False)
     assert not viewer.layers["astronaut_skin_analysis_SYNTHETIC · acne"].visible

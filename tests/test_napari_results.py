@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from napari_youcam._napari.common import short_title
 from napari_youcam._napari.sample_data import load_face
 
 PLUGIN = "napari-youcam"
@@ -64,7 +65,7 @@ def test_image_to_video_result_is_a_time_series(viewer, qtbot):
     w.form.set("resolution", "480")
     w.form.set("dst_duration", 5)
     _run(qtbot, w)
-    name = f"astronaut · {w.spec.title}"
+    name = f"astronaut · {short_title(w.spec.title)}"
     assert name in viewer.layers
     lay = viewer.layers[name]
     assert lay.rgb and lay.data.ndim == 4 and lay.data.shape[-1] == 3
@@ -115,7 +116,7 @@ def test_video_file_input_and_source_preview(viewer, qtbot, tmp_path):
     assert w.video_layer.data[5].mean() == pytest.approx(100, abs=6)  # frames in order
     w.form.set("dst_duration", 1)
     _run(qtbot, w)
-    res = [lay for lay in viewer.layers if lay.name == f"clip · {w.spec.title}"]
+    res = [lay for lay in viewer.layers if lay.name == f"clip · {short_title(w.spec.title)}"]
     meta = w.job.last_result.result
     assert meta.feature == "video-sr" and meta.files[0].suffix == ".mp4"
     assert res and res[0].data.shape[0] > 1
@@ -157,7 +158,7 @@ def test_face_swap_maps_each_reference_to_a_face(viewer, qtbot):
     assert [c.value for c in fp._mapping_combos] == [1, 0]
     assert list(fp.layer.features["label"]) == ["0 ← ref 2", "1 ← ref 1"]
     _run(qtbot, w)
-    res = viewer.layers["two · AI Face Swap"]
+    res = viewer.layers["two · face swap"]
     assert res.metadata["youcam"]["params"]["face_mapping"] == mapping
     px0 = res.data[int(y0 + bh / 2), int(x0 + bw / 2)]
     px1 = res.data[int(y1 + bh / 2), int(x1 + bw / 2)]
@@ -183,7 +184,7 @@ def test_v1_style_template_run_from_the_templates_panel(viewer, qtbot):
     tid = int(tpl.get("id") if isinstance(tpl, dict) else tpl.id)  # v1 style ids are integers
     assert vals["style_ids"] == [tid] and isinstance(vals["style_group_id"], int)
     _run(qtbot, w)
-    res = viewer.layers[f"astronaut · {w.spec.title}"]
+    res = viewer.layers[f"astronaut · {short_title(w.spec.title)}"]
     meta = res.metadata["youcam"]
     assert meta["params"]["style_ids"] == [tid]
     assert w.job.last_result.result.api == "v1"
@@ -225,5 +226,5 @@ def test_extender_crop_rectangle_drives_the_crop_fields(viewer, qtbot):
     v = np.asarray(p.layer.data[1])
     assert v[:, 1].min() == pytest.approx(10)
     _run(qtbot, p)
-    res = viewer.layers["astronaut · Image extender"]
+    res = viewer.layers["astronaut · image extender"]
     assert res.metadata["youcam"]["params"]["crop_input_width"] == p.plan.params["crop_input_width"]

@@ -31,6 +31,28 @@ def result_name(source: str, feature_title: str) -> str:
     return f"{source}{SEP}{feature_title}"
 
 
+def short_title(title: str) -> str:
+    """A feature title as a layer-name part: "AI Face Lift" → "face lift"."""
+    words = title.split()
+    while words and words[0].lower() in ("ai", "photo"):
+        words = words[1:]
+    return " ".join(words).lower() or title.lower()
+
+
+def preview_name(source: str, what: str) -> str:
+    """Name of a preview layer: says it is a preview, never looks like a result."""
+    return f"{source}{SEP}{what} (preview)"
+
+
+def mask_for(viewer: Any, image: Any) -> Any:
+    """The Labels layer painted on `image` (the newest one), or None."""
+    import napari.layers
+
+    found = [lay for lay in viewer.layers
+             if isinstance(lay, napari.layers.Labels) and lay.metadata.get("youcam_mask_for") == image.name]
+    return found[-1] if found else None
+
+
 def placement(layer: Any) -> dict[str, Any]:
     """Spatial kwargs so a result drawn in the source frame sits on top of the source."""
     if layer is None:
@@ -54,20 +76,50 @@ def geometry(layer: Any) -> dict[str, Any] | None:
 
 
 def image_hw(layer: Any) -> tuple[int, int]:
-    """(height, width) of an image layer's 2D plane (RGB/RGBA aware)."""
-    shape = tuple(layer.data.shape)
+    """(height, width) of an image layer's 2D plane (RGB/RGBA aware, multiscale: full resolution)."""
+    shape = tuple(_full_res(layer).shape)
     if getattr(layer, "rgb", False):
         return int(shape[-3]), int(shape[-2])
     return int(shape[-2]), int(shape[-1])
 
 
-def plane(layer: Any) -> np.ndarray:
-    """The 2D (or 2D+channels) array the service sees: the current plane of a stack."""
-    data = np.asarray(layer.data)
-    want = 3 if getattr(layer, "rgb", False) else 2
-    while data.ndim > want:
-        data = data[0]
-    return data
+def _full_res(layer: Any) -> Any:
+    """The full-resolution array of a layer (level 0 of a multiscale pyramid)."""
+    return layer.data[0] if getattr(layer, "multiscale", False) else layer.data
+
+
+def frame_of(layer: Any, viewer: Any = None) -> tuple[int, ...]:
+    """Indices of the layer's leading (non-spatial) axes at the viewer's current position.
+
+    The plane a user looks at: the dims slider's world position mapped into the
+    layer's data coordinates, rounded and clipped. () for a plain 2D layer; zeros
+    when no viewer is given (scripted use).
+    """
+    data = _full_res(layer)
+    n_lead = len(data.shape) - (3 if getattr(layer, "rgb", False) else 2)
+    if n_lead <= 0:
+        return ()
+    if viewer is None:
+        return (0,) * n_lead
+    coords = np.asarray(layer.world_to_data(viewer.dims.point))[:n_lead]
+    return tuple(int(np.clip(round(float(c)), 0, data.shape[i] - 1)) for i, c in enumerate(coords))
+
+
+def plane(layer: Any, viewer: Any = None) -> np.ndarray:
+    """The 2D (or 2D+channels) array the service sees: the plane of a stack on screen.
+
+    With `viewer`, the frame under the dims slider (`frame_of`); without, the first.
+    Multiscale layers give their full-resolution level.
+    """
+    data = _full_res(layer)
+    frame = frame_of(layer, viewer)
+    return np.asarray(data[frame] if frame else data)
+
+
+def frame_meta(layer: Any, viewer: Any) -> dict[str, Any]:
+    """Provenance of the plane sent: {"frame": [t, ...]} for a stack, {} for a 2D layer."""
+    frame = frame_of(layer, viewer) if layer is not None else ()
+    return {"frame": list(frame)} if frame else {}
 
 
 def report_error(exc: BaseException, what: str = "") -> str:
@@ -83,13 +135,18 @@ def report_error(exc: BaseException, what: str = "") -> str:
 
 __all__ = [
     "SEP",
+    "frame_meta",
+    "frame_of",
     "geometry",
     "image_hw",
+    "mask_for",
     "placement",
+    "preview_name",
     "plane",
     "report_error",
     "result_name",
     "sample_data_dir",
+    "short_title",
     "show_error",
     "show_info",
     "show_warning",

@@ -22,12 +22,13 @@ from typing import Any
 import napari.layers
 import numpy as np
 from magicgui.widgets import CheckBox, ComboBox, Container, PushButton, SpinBox, create_widget
-from qtpy.QtWidgets import QLabel, QPushButton, QVBoxLayout
+from qtpy.QtCore import QEvent
+from qtpy.QtWidgets import QLabel, QPushButton
 
 from napari_youcam._napari import session
-from napari_youcam._napari.common import image_hw, plane, result_name, show_warning
+from napari_youcam._napari.common import frame_meta, image_hw, plane, preview_name, result_name, show_warning
 from napari_youcam._napari.jobs import JobPanel
-from napari_youcam._napari.panel_base import ServicePanel
+from napari_youcam._napari.panel_base import ServicePanel, cost_of, units_text
 from napari_youcam._napari.results import prepare_result, show_prepared
 
 PRESETS = ("custom size", "1:1", "4:3", "3:4", "3:2", "2:3", "16:9", "9:16", "21:9")
@@ -57,21 +58,16 @@ class ExtenderPanel(ServicePanel):
         self.problems.setWordWrap(True)
         self.problems.setStyleSheet("color: #ff8a80;")
         self.cost = QLabel("")
+        self.cost.setWordWrap(True)
         self.preview_btn = QPushButton("Preview (checker = area to invent)")
         self.preview_btn.clicked.connect(self.show_preview)
-        self.run_btn = QPushButton("Run image extender")
+        self.run_title = "Run image extender"
+        self.run_btn = QPushButton(self.run_title)
         self.run_btn.clicked.connect(self.run)
         self.job = JobPanel(self)
-        lay = QVBoxLayout(self)
-        lay.addWidget(self.banner)
-        lay.addWidget(self.controls.native)
-        lay.addWidget(self.plan_label)
-        lay.addWidget(self.problems)
-        lay.addWidget(self.cost)
-        lay.addWidget(self.preview_btn)
-        lay.addWidget(self.run_btn)
-        lay.addWidget(self.job)
-        lay.addStretch(1)
+        self.job.guard(self.run_btn)
+        self.arrange([self.banner, self.controls, self.plan_label, self.cost, self.preview_btn],
+                     [self.problems, self.run_btn, self.job])
 
         self.plan: Any = None
         self.error: str | None = None
@@ -103,6 +99,22 @@ class ExtenderPanel(ServicePanel):
     def status_changed(self) -> None:
         self._update_cost()
 
+    def event(self, ev: QEvent) -> bool:
+        # napari takes a closed dock's widget out of the window (setParent(None)):
+        # the canvas rectangles were only ever a drawing aid of this dock, so they go too
+        if ev.type() == QEvent.Type.ParentChange and self.parent() is None:
+            self.remove_canvas()
+        return super().event(ev)
+
+    def remove_canvas(self) -> None:
+        """Take the canvas rectangles out of the viewer (the dock closed)."""
+        layer, self.layer = self.layer, None
+        try:
+            if layer is not None and layer in self.viewer.layers:
+                self.viewer.layers.remove(layer)
+        except RuntimeError:  # the viewer is being torn down
+            pass
+
     @property
     def api(self) -> str:
         return self.api_for("out-paint")
@@ -111,7 +123,9 @@ class ExtenderPanel(ServicePanel):
         from napari_youcam.features import FEATURES
 
         ep = FEATURES["out-paint"].endpoint(self.api)
-        self.cost.setText(f"cost: {ep.units or '—'} units ({ep.api}) · {self.balance_text()}")
+        cost = cost_of(ep, dict(self.plan.params) if self.plan is not None else {})
+        self.show_cost(self.run_btn, cost)
+        self.cost.setText(f"cost: {units_text(cost)} ({ep.api} API) · {self.balance_text()}")
 
     def _toggle_crop(self, *_: Any) -> None:
         for w in (self.crop_x, self.crop_y, self.crop_w, self.crop_h):
@@ -196,6 +210,7 @@ class ExtenderPanel(ServicePanel):
     def _flag(self, message: str) -> None:
         self.plan, self.error = None, message
         self.problems.setText(f"Invalid placement — change: {message}")
+        self.plan_label.setText("<b>plan</b>: none (the placement is invalid)")  # not the old one
         self.run_btn.setEnabled(False)
         self._color(BAD_COLOR)
 
@@ -235,8 +250,9 @@ class ExtenderPanel(ServicePanel):
             return None
         self.plan, self.error = plan, None
         self.problems.setText("")
-        self.run_btn.setEnabled(True)
+        self.run_btn.setEnabled(not self.job.running)
         self._show_plan(plan)
+        self._update_cost()
         if rect is None:
             self._draw(plan)
         else:
@@ -276,6 +292,7 @@ class ExtenderPanel(ServicePanel):
         self._busy = True
         try:
             if self.layer is None or self.layer not in self.viewer.layers:
+                before = self.viewer.layers.selection.active
                 self.layer = self.viewer.add_shapes(
                     rects, shape_type="rectangle", name=result_name(img.name, "extender canvas"),
                     edge_color=[OK_COLOR, CROP_COLOR][: len(rects)], face_color="transparent",
@@ -283,6 +300,9 @@ class ExtenderPanel(ServicePanel):
                 )
                 self.layer.events.data.connect(self._on_dragged)
                 self.layer.mode = "select"
+                if before is not None:  # the user's layer stays selected; the canvas is in view
+                    self.viewer.layers.selection.active = before
+                self.viewer.reset_view()
             else:
                 self.layer.data = rects
                 self.layer.shape_type = ["rectangle"] * len(rects)
@@ -370,9 +390,9 @@ class ExtenderPanel(ServicePanel):
             show_warning(f"Image extender: {self.error or 'show the canvas first'}")
             return None
         img = self.image.value
-        prev = extend_preview(plane(img), self.plan)
+        prev = extend_preview(plane(img, self.viewer), self.plan)
         kw = self._result_placement()
-        name = result_name(img.name, "extender preview")
+        name = preview_name(img.name, "image extender")
         if self.preview is not None and self.preview in self.viewer.layers:
             self.viewer.layers.remove(self.preview)
         self.preview = self.viewer.add_image(prev, name=name, opacity=0.85, **kw)
@@ -389,7 +409,7 @@ class ExtenderPanel(ServicePanel):
 
     def run(self) -> Any:
         from napari_youcam import workflow
-        from napari_youcam.features import validate
+        from napari_youcam.features import FEATURES, validate
         from napari_youcam.imaging.extender import prescale_image
 
         plan = self.plan if self.error is None else None
@@ -403,15 +423,16 @@ class ExtenderPanel(ServicePanel):
             self.problems.setText("Nothing was sent. Change: " + "; ".join(str(x) for x in v))
             return None
         img = self.image.value
-        upload = prescale_image(plane(img), plan)
+        upload = prescale_image(plane(img, self.viewer), plan)
         params, api = dict(plan.params), self.api
-        source = {"layer": img, "name": img.name}
+        source = {"layer": img, "name": img.name, "provenance": frame_meta(img, self.viewer)}
         place = self._result_placement()
 
         def fn(progress: Any, cancel: threading.Event) -> Any:
             res = workflow.run("out-paint", upload, params=params, api=api,
                                client=session.get_client(api), progress=progress, cancel=cancel)
-            prepared = prepare_result(res, {"name": source["name"]}, title="Image extender")
+            prepared = prepare_result(res, {"name": source["name"], "provenance": source["provenance"]},
+                                      title="image extender")
             W, H = plan.canvas
             for data, kw, _kind in prepared.layers:  # on the canvas rectangle, not the source frame
                 h, w = data.shape[:2]
@@ -422,4 +443,9 @@ class ExtenderPanel(ServicePanel):
         def done(prepared: Any) -> None:
             self.results = show_prepared(self.viewer, prepared, {"layer": None, "name": source["name"]})
 
-        return self.job.start(fn, done, label="Image extender", on_finish=self.refresh_status)
+        def finished() -> None:
+            self.run_btn.setEnabled(self.error is None)  # an invalid plan keeps Run off
+            self.refresh_status()
+
+        return self.confirm_then(cost_of(FEATURES["out-paint"].endpoint(api), params),
+                                 lambda: self.job.start(fn, done, label="Image extender", on_finish=finished))

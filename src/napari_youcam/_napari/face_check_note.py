@@ -63,7 +63,7 @@ class FaceCheckNote(QWidget):
 
         from napari_youcam.imaging import face_check
 
-        data = np.asarray(plane(layer))
+        data = np.asarray(plane(layer, self.viewer))
         self.worker = create_worker(face_check, data, feature_key, _start_thread=False)
         self.worker.returned.connect(lambda result, k=key: self._done(k, result))
         self.worker.start()
@@ -92,7 +92,7 @@ class FaceCheckNote(QWidget):
         if result is None or not result.suggested_crop or layer is None:
             return None
         x, y, w, h = result.suggested_crop
-        data = np.asarray(plane(layer))[y:y + h, x:x + w]
+        data = np.asarray(plane(layer, self.viewer))[y:y + h, x:x + w]
         scale = np.asarray(layer.scale)[-2:]
         translate = np.asarray(layer.translate)[-2:] + np.array([y, x]) * scale
         crop_layer = self.viewer.add_image(

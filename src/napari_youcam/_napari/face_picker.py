@@ -73,6 +73,7 @@ class FacePicker(QWidget):
         self._mapping_combos: list[ComboBox] = []
         self._quiet = False
         self.job = JobPanel(self)
+        self.job.guard(self.find_btn)
         row = QHBoxLayout()
         row.addWidget(self.find_btn)
         row.addWidget(self.target.native, 1)
@@ -195,7 +196,7 @@ class FacePicker(QWidget):
             return None
         key = self.owner.spec.key
         ep = self.owner.endpoint
-        arr = plane(src)
+        arr = plane(src, self.owner.viewer)
         source = {"layer": src, "name": src.name}
 
         def fn(progress: Any, cancel: threading.Event) -> Any:
@@ -234,15 +235,17 @@ class FacePicker(QWidget):
             **placement(source["layer"]),
         )
         self.layer.mouse_drag_callbacks.append(self._on_click)
-        self.target.choices = [(f"face {k}", k) for k in range(len(self.boxes))]
+        with self.target.changed.blocked():  # filling the list is not a pick
+            self.target.choices = [(f"face {k}", k) for k in range(len(self.boxes))]
         if self.maps_refs:
             self.mapping = {}
             self.refs_changed()
             self.info.setText(f"{len(self.boxes)} face(s). Each reference goes on the face in its row; "
                               "click a rectangle to give it to the reference in \"clicks assign to\".")
             return
-        self.target.value = 0
-        self._on_target(0)
+        with self.target.changed.blocked():
+            self.target.value = 0
+        self._on_target(0)  # one pick, one notification
         self.info.setText(f"{len(self.boxes)} face(s). Click a rectangle to choose the target.")
 
     # ------------------------------------------------------------------ pick

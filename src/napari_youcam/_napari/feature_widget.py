@@ -18,13 +18,21 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import napari.layers
 import numpy as np
-from magicgui.widgets import ComboBox, Container, FileEdit, create_widget
-from qtpy.QtWidgets import QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
+from magicgui.widgets import ComboBox, Container, FileEdit, LineEdit, PushButton, create_widget
+from qtpy.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from napari_youcam._napari import session
-from napari_youcam._napari.common import geometry, image_hw, plane, show_warning
+from napari_youcam._napari.common import (
+    frame_meta,
+    geometry,
+    image_hw,
+    mask_for,
+    plane,
+    short_title,
+    show_warning,
+)
 from napari_youcam._napari.forms import ParamForm
-from napari_youcam._napari.panel_base import ServicePanel
+from napari_youcam._napari.panel_base import ServicePanel, cost_of, fit_narrow, units_text
 from napari_youcam._napari.jobs import JobPanel
 from napari_youcam._napari.results import Prepared, prepare_result, show_prepared
 
@@ -130,36 +138,27 @@ class FeatureWidget(ServicePanel):
 
         self.attributes = AttributesView()  # JSON results (face attribute analysis)
 
-        # everything scrolls: some forms (face reshape) have 30+ parameters
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        inner = QWidget()
-        scroll.setWidget(inner)
-        outer.addWidget(scroll)
-        lay = QVBoxLayout(inner)
-        lay.addWidget(self.banner)
-        lay.addWidget(self.head.native)
-        lay.addWidget(self.summary)
-        lay.addWidget(self.pickers.native)
-        lay.addWidget(self.video_btn)
-        lay.addWidget(self.form_holder)
-        lay.addWidget(self.face_picker)
-        lay.addWidget(self.templates)
-        lay.addWidget(self.limits_label)
-        lay.addWidget(self.cost_label)
-        lay.addWidget(self.face_note)
-        lay.addWidget(self.problems)
-        lay.addWidget(self.run_btn)
-        lay.addWidget(self.job)
-        lay.addWidget(self.attributes)
-        lay.addStretch(1)
+        # presets: named parameter sets per feature, and the last run's parameters
+        self.preset = ComboBox(label="preset", choices=[])
+        self.preset_name = LineEdit(label="save as")
+        self.preset_save = PushButton(text="Save preset")
+        self.preset_save.changed.connect(lambda *_: self.save_preset(str(self.preset_name.value)))
+        self.preset.changed.connect(lambda *_: self.apply_preset(self.preset.value))
+        self.presets_box = Container(widgets=[self.preset, self.preset_name, self.preset_save])
+
+        # the form scrolls (face reshape has 30+ sliders); Run / Cancel / status stay visible
+        self.job.guard(self.run_btn)
+        self.arrange(
+            [self.banner, self.head, self.summary, self.pickers, self.video_btn, self.presets_box,
+             self.form_holder, self.face_picker, self.templates, self.limits_label, self.cost_label,
+             self.face_note, self.attributes],
+            [self.problems, self.run_btn, self.job],
+        )
 
         self.feature.changed.connect(self._on_feature)
         self.api.changed.connect(self._on_api)
         self.variant.changed.connect(lambda *_: self._on_endpoint())
-        self.src.changed.connect(lambda *_: self._update_info())
+        self.src.changed.connect(lambda *_: self._on_source())
         self.mask.changed.connect(lambda *_: self._update_info())
         self.refs.changed.connect(lambda *_: self.face_picker.refs_changed())
         session.events.changed.connect(self.refresh_status)
@@ -228,8 +227,11 @@ class FeatureWidget(ServicePanel):
             self.form_holder.layout().removeWidget(self.form.native)
             self.form.native.setParent(None)
         self.form = ParamForm(ep.params)
+        self.form.apply(self.prefs.last_params(self.spec.key))  # where the user left it last time
         self.form.changed.connect(lambda *_: self._update_info())
         self.form_holder.layout().addWidget(self.form.native)
+        fit_narrow(self.form.native)  # a new form: its combo boxes too must fit a narrow dock
+        self._load_presets()
         self.face_picker.setVisible(bool(ep.preprocess_path))
         self.face_picker.reset()
         self.templates.set_endpoint(self.spec.key, ep)
@@ -253,6 +255,7 @@ class FeatureWidget(ServicePanel):
             text, ok = plan_text(w, h, limits)
             lines.append(("" if ok else "⚠ ") + html.escape(text))
         self.limits_label.setText("<br>".join(lines))
+        self.problems.setText("")  # an input changed: the last refusal no longer applies
         self.face_note.check(layer, self.spec.key)
         self._update_cost()
 
@@ -262,19 +265,49 @@ class FeatureWidget(ServicePanel):
         self.src.value = layer
 
     def _update_cost(self) -> None:
-        from napari_youcam.features import unit_cost
-
         ep = self.endpoint
         try:
             params = self.form.values() if self.form else {}
-            cost = unit_cost(ep, params)
-        except Exception:
-            cost = None
-        cost_txt = f"{cost:g} units" if cost is not None else (ep.units or "not documented")
+        except ValueError:
+            params = {}
+        cost = cost_of(ep, params)
+        self.show_cost(self.run_btn, cost)
         self.cost_label.setText(
-            f"<b>cost</b>: {html.escape(cost_txt)} (documented: {html.escape(ep.units or '—')}) · "
+            f"<b>cost</b>: {html.escape(units_text(cost))} (documented: {html.escape(ep.units or '—')}) · "
             f"{self.balance_text()}"
         )
+
+    def _on_source(self) -> None:
+        """A new source: its painted mask becomes the mask, and stale errors go."""
+        src = self.src.value
+        if self.uses.get("mask") and src is not None:
+            painted = mask_for(self.viewer, src)
+            if painted is not None:
+                self.mask.value = painted
+        self._update_info()
+
+    # ------------------------------------------------------------------ presets
+    def _load_presets(self) -> None:
+        names = list(self.prefs.presets(self.spec.key))
+        with self.preset.changed.blocked():
+            self.preset.choices = ["(none)", *names]
+            self.preset.value = "(none)"
+
+    def save_preset(self, name: str) -> None:
+        """Keep the form's current parameters under `name` for this feature."""
+        try:
+            self.prefs.save_preset(self.spec.key, name, self.form.values() if self.form else {})
+        except ValueError as e:
+            self.problems.setText(f"Preset not saved. Change: {e}")
+            return
+        self._load_presets()
+        with self.preset.changed.blocked():
+            self.preset.value = name.strip()
+
+    def apply_preset(self, name: str | None) -> None:
+        got = self.prefs.presets(self.spec.key).get(str(name)) if name else None
+        if got is not None and self.form is not None:
+            self.form.apply(got)
 
     def status_changed(self) -> None:
         self._update_cost()
@@ -308,16 +341,20 @@ class FeatureWidget(ServicePanel):
             else:
                 h, w = image_hw(src_layer)
                 inputs["src"] = self._fitted_info(w, h, params, problems, "source image")
-                job["source"] = plane(src_layer)
+                job["source"] = plane(src_layer, self.viewer)
+                job["provenance"] = frame_meta(src_layer, self.viewer)
         if self.uses.get('mask'):
             mlayer = self.mask.value
             if mlayer is None and roles["mask"].required:
                 problems.append("mask: paint a mask (Mask painting panel) and pick its Labels layer")
             elif mlayer is not None:
-                job["mask"] = np.asarray(mlayer.data)
+                job["mask"] = plane(mlayer, self.viewer)  # the mask plane on screen, like the source
                 job["mask_layer"] = mlayer
+                mframe = frame_meta(mlayer, self.viewer).get("frame")
+                if mframe:
+                    job.setdefault("provenance", {})["mask_frame"] = mframe
         if self.uses.get('ref') and self.ref.value is not None:
-            job["refs"] = [plane(self.ref.value)]
+            job["refs"] = [plane(self.ref.value, self.viewer)]
             rh, rw = image_hw(self.ref.value)
             inputs["ref"] = self._fitted_info(rw, rh, params, problems, "reference image",
                                               roles["ref"])
@@ -325,7 +362,7 @@ class FeatureWidget(ServicePanel):
             problems.append("reference image: open one and pick it")
         if self.uses.get('refs'):
             chosen = list(self.refs.value or [])
-            job["refs"] = [plane(lay) for lay in chosen]
+            job["refs"] = [plane(lay, self.viewer) for lay in chosen]
             inputs["refs"] = [
                 self._fitted_info(image_hw(x)[1], image_hw(x)[0], params, problems, x.name, roles["refs"])
                 for x in chosen
@@ -376,8 +413,10 @@ class FeatureWidget(ServicePanel):
         spec, ep = self.spec, self.endpoint
         src_layer = job["src_layer"]
         src_name = src_layer.name if src_layer is not None else Path(str(job.get("source"))).stem
-        source_meta = {"layer": src_layer, "name": src_name, "geom": geometry(src_layer)}
-        title = spec.title
+        source_meta = {"layer": src_layer, "name": src_name, "geom": geometry(src_layer),
+                       "provenance": job.get("provenance") or {}}
+        title = short_title(spec.title)  # layers read "astronaut · face lift"
+        chosen = self.form.values() if self.form else {}
 
         def fn(progress: Any, cancel: threading.Event) -> Any:
             res = workflow.run(
@@ -395,13 +434,13 @@ class FeatureWidget(ServicePanel):
             # layer data, decoded video frames, table rows: built here, not on the Qt thread
             return prepare_result(res, source_meta, title=title)
 
-        self.jobs_started += 1
-        return self.job.start(
-            fn,
-            lambda res: self._on_result(res, source_meta),
-            label=spec.title,
-            on_finish=self.refresh_status,
-        )
+        def start() -> Any:
+            self.prefs.remember(spec.key, chosen)  # the next session starts from these
+            self.jobs_started += 1
+            return self.job.start(fn, lambda res: self._on_result(res, source_meta), label=spec.title,
+                                  on_finish=self.refresh_status)
+
+        return self.confirm_then(cost_of(ep, job["params"]), start)
 
     def _on_result(self, prepared: Prepared, source: dict[str, Any]) -> None:
         self.results = show_prepared(self.viewer, prepared, source)

@@ -34,6 +34,36 @@ from napari_youcam.features.spec import Param
 _UNSET = "(service default)"
 _SLIDER_MAX_STEPS = 1000
 
+# What a user reads instead of the raw request name (the name stays in the tooltip).
+LABELS = {
+    "dst_actions": "concerns",
+    "dst_duration": "duration",
+    "cfg_scale": "prompt strength",
+    "index": "target face",
+    "face_mapping": "faces (reference → face)",
+    "template_id": "template",
+    "style_group_id": "style group",
+    "style_ids": "styles",
+    "pf_camera_kit": "camera kit",
+    "miniserver_args.enable_mask_overlay": "draw masks over the photo",
+    "global.skin_smooth_strength": "skin smoothing",
+    "global.skin_smooth_color_intensity": "skin smoothing colour",
+    "format": "result format",
+    "type": "source type",
+}
+
+
+def user_label(p: Param) -> str:
+    """The label shown for a parameter: a user-facing name where one exists."""
+    return LABELS.get(p.name, p.label)
+
+
+def is_plumbing(p: Param) -> bool:
+    """A field the contract requires with one documented value (the features-spec
+    `version` "1.0"): sent as documented by `features.with_defaults`, never asked for."""
+    single = p.kind == "str" or (p.kind == "enum" and len(p.choices) == 1)
+    return p.send_default and p.default is not None and single
+
 
 class ColorEdit(Container):
     """A "#RRGGBB" line edit with a button opening Qt's colour dialog."""
@@ -99,16 +129,22 @@ def _is_identifier(p: Param) -> bool:
 
 
 def _num_default(p: Param) -> float:
+    """Where a number's widget starts: the documented default, else the neutral 0 when the
+    range allows it, else the nearest bound (an untouched value is not sent anyway)."""
     if p.default is not None and not isinstance(p.default, (list, dict)):
         return float(p.default)
-    if p.minimum is not None:
-        return float(p.minimum)
+    lo = float(p.minimum) if p.minimum is not None else None
+    hi = float(p.maximum) if p.maximum is not None else None
+    if lo is not None and lo > 0:
+        return lo
+    if hi is not None and hi < 0:
+        return hi
     return 0.0
 
 
 def widget_for(p: Param) -> Widget:
     """The magicgui widget for one parameter, with its documented bounds and default."""
-    tip = p.help or ""
+    tip = f"{p.help} ({p.name})" if p.help else p.name
     if p.kind == "int" and _is_identifier(p):
         w: Widget = IntEdit(value="" if p.default is None else str(p.default), tooltip=tip)
     elif p.kind == "int":
@@ -129,7 +165,8 @@ def widget_for(p: Param) -> Widget:
         else:
             w = FloatSpinBox(min=lo, max=hi, value=val, step=0.1, tooltip=tip)
     elif p.kind == "bool":
-        w = CheckBox(value=bool(p.default), tooltip=tip)
+        # the text is given when the box is built: a label set afterwards is never drawn
+        w = CheckBox(value=bool(p.default), text=user_label(p), tooltip=tip)
     elif p.kind == "enum":
         choices = list(p.choices)
         if not p.required and p.default is None:
@@ -149,7 +186,9 @@ def widget_for(p: Param) -> Widget:
         if p.max_length:
             w.native.setMaxLength(int(p.max_length))
     w.name = p.name.replace(".", "__")
-    w.label = p.label + (" *" if p.required else "")
+    w.label = user_label(p) + (" *" if p.required else "")
+    if isinstance(w, CheckBox):
+        w.text = w.label
     return w
 
 
@@ -162,6 +201,8 @@ class ParamForm(Container):
         self.touched: set[str] = set()
         self.by_param: dict[str, Widget] = {}
         for p in params:
+            if is_plumbing(p):
+                continue
             w = widget_for(p)
             self.by_param[p.name] = w
             w.changed.connect(lambda *_a, _n=p.name: self.touched.add(_n))
@@ -177,11 +218,21 @@ class ParamForm(Container):
         w.value = value
         self.touched.add(name)
 
+    def apply(self, params: dict[str, Any]) -> None:
+        """Set remembered or preset parameters; unknown names and unfit values are skipped."""
+        for name, value in params.items():
+            if name not in self.by_param:
+                continue
+            try:
+                self.set(name, value)
+            except (ValueError, TypeError):  # a stale preset (choices changed): keep the default
+                continue
+
     def values(self) -> dict[str, Any]:
         """Touched and required parameters, flat dotted names (raises ValueError on bad JSON)."""
         out: dict[str, Any] = {}
         for name, p in self.params.items():
-            if name not in self.touched and not p.required:
+            if (name not in self.touched and not p.required) or name not in self.by_param:
                 continue
             w = self.by_param[name]
             if isinstance(w, JsonEdit):

@@ -1,10 +1,14 @@
-"""Run service jobs off the Qt thread, with a progress bar and a Cancel button.
+"""Run service jobs off the Qt thread, with progress, elapsed time and a Cancel button.
 
 A job is any blocking callable `fn(progress, cancel)`; in practice a closure over
 `workflow.run`. It runs in a napari `thread_worker`; progress reported from that
-thread crosses back through a Qt signal (queued connection) so the bar is only
-touched on the Qt thread. Cancel sets a `threading.Event` that `workflow.run`
-checks between stages and while polling.
+thread crosses back through a Qt signal (queued connection) so the display is only
+touched on the Qt thread, and `progress_model.ProgressModel` decides what changes:
+the text only when the stage changes, the bar a few times a second, a busy bar and
+the elapsed time while the service works. The same stages go to napari's Activity
+panel (`napari.utils.progress`). Cancel sets a `threading.Event` that
+`workflow.run` checks between stages and while polling; a task already created is
+paid and saved, and "Show result" adds it on request.
 """
 
 from __future__ import annotations
@@ -14,24 +18,30 @@ import time
 from typing import Any, Callable
 
 from napari.qt.threading import create_worker
-from qtpy.QtCore import Signal
+from napari.utils import progress as napari_progress
+from qtpy.QtCore import QTimer, Signal
 from qtpy.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from napari_youcam._napari.common import report_error, show_info
-
-# What the user reads for each workflow stage.
-STAGE_TEXT = {
-    "validating": "checking inputs",
-    "preparing": "preparing image",
-    "uploading": "uploading",
-    "creating": "starting task",
-    "waiting": "waiting for the service",
-    "downloading": "downloading result",
-    "writing": "saving result",
-    "done": "done",
-}
+from napari_youcam._napari.progress_model import ORDER, STAGE_TEXT, ProgressModel
 
 ProgressFn = Callable[[str, float], None]
+
+__all__ = ["JobPanel", "ProgressFn", "STAGE_TEXT"]
+
+
+_warmed = [False]
+
+
+def _warm_activity_panel() -> None:
+    """Build napari's Activity progress widgets once, when a panel opens.
+
+    The first `napari.utils.progress` of a session builds them (~100 ms on the Qt
+    thread); paid once at dock creation, it no longer stalls the start of a job."""
+    if _warmed[0]:
+        return
+    _warmed[0] = True
+    napari_progress(total=0, desc="YouCam").close()
 
 
 def _is_cancel_error(exc: BaseException) -> bool:
@@ -53,30 +63,63 @@ class JobPanel(QWidget):
         self.bar.setValue(0)
         self.bar.setFormat("idle")
         self.bar.setTextVisible(True)
+        self.bar.setMinimumWidth(60)
+        self.elapsed = QLabel("")
+        self.elapsed.setFixedWidth(self.elapsed.fontMetrics().horizontalAdvance("99 min 59 s") + 4)
+        self.elapsed.setVisible(False)  # shown from the first job on
         self.cancel_btn = QPushButton("Cancel")
         self.cancel_btn.setEnabled(False)
         self.cancel_btn.clicked.connect(self.cancel)
+        self.show_btn = QPushButton("Show result")
+        self.show_btn.setToolTip("The task was paid for and saved: add its result to the viewer")
+        self.show_btn.clicked.connect(self.show_kept_result)
+        self.show_btn.setVisible(False)
         self.status = QLabel("")
         self.status.setWordWrap(True)
         row = QHBoxLayout()
         row.addWidget(self.bar, 1)
+        row.addWidget(self.elapsed)
         row.addWidget(self.cancel_btn)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addLayout(row)
         lay.addWidget(self.status)
+        lay.addWidget(self.show_btn)
+        self.model = ProgressModel()
+        self.activity: Any = None  # napari.utils.progress while a job runs
+        self.guards: list[QWidget] = []  # disabled while a job runs (Run buttons)
+        self._kept: tuple[Any, Callable[[Any], None]] | None = None  # paid result not shown
+        self._finished_text = ""
+        self._tick = QTimer(self)
+        self._tick.setInterval(1000)  # elapsed time: once a second is enough to read
+        self._tick.timeout.connect(self._show_elapsed)
+        _warm_activity_panel()
         self._progress_sig.connect(self._on_progress)
         self.worker: Any = None
         self._cancel = threading.Event()
-        self.stages: list[str] = []  # every stage seen in the last job (tests, debugging)
         self.last_error: str | None = None
         self.last_result: Any = None
         self.started_at = 0.0
+        self.label = ""
 
     # -- public -----------------------------------------------------------------
     @property
     def running(self) -> bool:
         return self.worker is not None
+
+    @property
+    def stages(self) -> list[str]:
+        """Every stage seen in the last job, in order (tests, debugging)."""
+        return self.model.stages
+
+    def guard(self, *widgets: QWidget) -> None:
+        """Disable `widgets` (a panel's Run button) while a job runs here."""
+        self.guards.extend(widgets)
+
+    def set_balance(self, text: str) -> None:
+        """The balance after the job, appended to the finished job's status line."""
+        if self._finished_text and self.worker is None:
+            self.status.setText(f"{self._finished_text} · {text}")
 
     def start(
         self,
@@ -91,11 +134,15 @@ class JobPanel(QWidget):
             show_info("A job is already running in this panel; wait or cancel it.")
             return None
         self._cancel = threading.Event()
-        self.stages = []
         self.last_error = None
         self.last_result = None
         self.label = label
         self.started_at = time.monotonic()
+        self.model = ProgressModel(label=label)
+        self.model.start(self.started_at)
+        self._kept = None
+        self._finished_text = ""
+        self.show_btn.setVisible(False)
         cancel = self._cancel
         emit = self._progress_sig.emit
 
@@ -112,9 +159,18 @@ class JobPanel(QWidget):
         worker.finished.connect(lambda: self._on_finished(on_finish))
         self.worker = worker
         self.cancel_btn.setEnabled(True)
+        self.bar.setRange(0, 1000)
         self.bar.setValue(0)
         self.bar.setFormat(f"{label}: starting" if label else "starting")
         self.status.setText("")
+        self.elapsed.setText("0 s")
+        self.elapsed.setVisible(True)
+        for w in self.guards:
+            w.setEnabled(False)
+        # napari's Activity panel repaints the window synchronously when a bar is added
+        # (processEvents inside add_progress_bar): do it on the next turn, not inside Run's click
+        QTimer.singleShot(0, lambda w=worker: self._open_activity(w))
+        self._tick.start()
         worker.start()
         return worker
 
@@ -131,16 +187,49 @@ class JobPanel(QWidget):
 
     # -- slots (Qt thread) ------------------------------------------------------
     def _on_progress(self, stage: str, frac: float) -> None:
-        if not self.stages or self.stages[-1] != stage:
-            self.stages.append(stage)
-        text = STAGE_TEXT.get(stage, stage)
-        # workflow reports a fraction within each stage; the bar shows the whole job
-        order = list(STAGE_TEXT)
-        idx = order.index(stage) if stage in order else 0
-        overall = (idx + max(0.0, min(1.0, frac))) / (len(order) - 1)
-        self.bar.setValue(int(min(1.0, overall) * 1000))
-        prefix = f"{self.label}: " if getattr(self, "label", "") else ""
-        self.bar.setFormat(f"{prefix}{text} (%p%)")
+        up = self.model.update(stage, frac, time.monotonic())
+        if up is None:
+            return
+        if up.value is None:  # the service is working: a busy bar and the elapsed time
+            if self.bar.maximum() != 0:
+                self.bar.setRange(0, 0)
+        else:
+            if self.bar.maximum() == 0:
+                self.bar.setRange(0, 1000)
+            self.bar.setValue(up.value)
+        if up.text is not None:
+            self.bar.setFormat(up.text if up.value is None else f"{up.text} (%p%)")
+            activity = self.activity  # napari may process events (and finish the job) in between
+            if activity is not None:
+                if up.stage_index > activity.n:
+                    activity.update(up.stage_index - activity.n)
+                activity.set_description(f"YouCam {up.text}")
+
+    def _open_activity(self, worker: Any) -> None:
+        """The job's entry in napari's Activity panel (if the job is still running)."""
+        if self.worker is not worker or self.activity is not None:
+            return
+        self.activity = napari_progress(total=len(ORDER) - 1, desc=f"YouCam {self.label}".strip())
+        stage = self.model.stage
+        if stage is not None:
+            self.activity.set_description(f"YouCam {self.model.text_for(stage)}")
+
+    def _show_elapsed(self) -> None:
+        self.elapsed.setText(self.model.elapsed_text(time.monotonic()))
+
+    def show_kept_result(self) -> None:
+        """Add a result that was paid for but cancelled from view (the "Show result" button)."""
+        if self._kept is None:
+            return
+        result, on_done = self._kept
+        self._kept = None
+        self.show_btn.setVisible(False)
+        self.last_error = None
+        self.status.setText("Result added.")
+        try:
+            on_done(result)
+        except Exception as exc:
+            self.last_error = report_error(exc, "Could not show the result")
 
     def _on_outcome(self, out: tuple[bool, Any], on_done: Callable[[Any], None]) -> None:
         ok, value = out
@@ -157,15 +246,19 @@ class JobPanel(QWidget):
             # asked not to get.
             files = list(getattr(result, "files", []) or [])
             where = f" It was saved to {files[0]}." if files else ""
-            self.bar.setFormat("cancelled")
+            self._set_bar(1000, "cancelled — result kept")
             self.last_error = "cancelled"
             text = ("Cancelled after the task had started: the service cannot cancel a running "
-                    f"task, so it was charged.{where} Nothing was added to the viewer.")
+                    f"task, so it was charged.{where} Nothing was added to the viewer; "
+                    "\"Show result\" adds it.")
             self.status.setText(text)
+            self._kept = (result, on_done)
+            self.show_btn.setVisible(True)
             show_info(text)
             return
-        self.bar.setValue(1000)
-        self.bar.setFormat("done")
+        self._set_bar(1000, "done")
+        self._finished_text = f"{self.label or 'job'} done in {self.model.elapsed_text(time.monotonic())}"
+        self.status.setText(self._finished_text)
         try:
             on_done(result)
         except Exception as exc:  # a bug while adding layers must still reach the user
@@ -175,17 +268,29 @@ class JobPanel(QWidget):
         # Only a cancellation reads as one: an error after Cancel was pressed (a deadline,
         # a failed download with its resume hint) must still reach the user.
         if _is_cancel_error(exc):
-            self.bar.setFormat("cancelled")
+            self._set_bar(0, "cancelled")
             self.status.setText("Cancelled. Nothing was added.")
             self.last_error = "cancelled"
             show_info(f"{self.label or 'Job'} cancelled.")
             return
-        self.bar.setFormat("failed")
+        self._set_bar(0, "failed")
         self.last_error = report_error(exc, self.label)
         self.status.setText(self.last_error)
+
+    def _set_bar(self, value: int, text: str) -> None:
+        self.bar.setRange(0, 1000)
+        self.bar.setValue(value)
+        self.bar.setFormat(text)
 
     def _on_finished(self, on_finish: Callable[[], None] | None) -> None:
         self.worker = None
         self.cancel_btn.setEnabled(False)
+        self._tick.stop()
+        self._show_elapsed()
+        if self.activity is not None:
+            self.activity.close()
+            self.activity = None
+        for w in self.guards:
+            w.setEnabled(True)
         if on_finish is not None:
             on_finish()

@@ -15,23 +15,26 @@ import napari.layers
 import numpy as np
 from magicgui.widgets import CheckBox, ComboBox, Container, FloatSlider, LineEdit, SpinBox, create_widget
 from qtpy.QtCore import QTimer
-from qtpy.QtWidgets import QLabel, QPushButton, QVBoxLayout
+from qtpy.QtWidgets import QLabel, QPushButton
 
 from napari_youcam._napari import session
 from napari_youcam._napari.common import (
+    frame_meta,
     geometry,
     image_hw,
+    mask_for,
     placement,
     plane,
+    preview_name,
     result_name,
+    short_title,
     show_warning,
 )
 from napari_youcam._napari.jobs import JobPanel
-from napari_youcam._napari.panel_base import ServicePanel
+from napari_youcam._napari.panel_base import ServicePanel, cost_of, units_text
 from napari_youcam._napari.results import prepare_result, show_prepared
 
 MASK_FEATURES = ("generative-fill", "obj-removal", "obj-replace")
-PREVIEW_SUFFIX = "mask preview"
 
 
 class MaskPanel(ServicePanel):
@@ -71,16 +74,9 @@ class MaskPanel(ServicePanel):
         self.mask: np.ndarray | None = None
         self.results: list[Any] = []
 
-        lay = QVBoxLayout(self)
-        lay.addWidget(self.banner)
-        lay.addWidget(self.new_btn)
-        lay.addWidget(self.controls.native)
-        lay.addWidget(self.coverage)
-        lay.addWidget(self.cost)
-        lay.addWidget(self.problems)
-        lay.addWidget(self.run_btn)
-        lay.addWidget(self.job)
-        lay.addStretch(1)
+        self.job.guard(self.run_btn)
+        self.arrange([self.banner, self.new_btn, self.controls, self.coverage, self.cost],
+                     [self.problems, self.run_btn, self.job])
 
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -90,6 +86,7 @@ class MaskPanel(ServicePanel):
         for w in (self.grow, self.feather, self.invert):
             w.changed.connect(lambda *_: self._timer.start())
         self.labels.changed.connect(self._watch)
+        self.image.changed.connect(self._on_image)
         self.feature.changed.connect(self._on_feature)
         session.events.changed.connect(self.refresh_status)
         self.reset_choices()
@@ -103,6 +100,13 @@ class MaskPanel(ServicePanel):
 
     def status_changed(self) -> None:
         self._on_feature()
+
+    def _on_image(self, *_: Any) -> None:
+        """The mask painted on the chosen image becomes the mask layer."""
+        img = self.image.value
+        painted = mask_for(self.viewer, img) if img is not None else None
+        if painted is not None:
+            self.labels.value = painted
 
     # ------------------------------------------------------------------ mask
     def new_mask(self) -> Any:
@@ -156,9 +160,7 @@ class MaskPanel(ServicePanel):
             from napari_youcam.errors import InputError
 
             raise InputError("no mask layer: click 'New mask for this image' and paint the area")
-        data = np.asarray(layer.data)
-        while data.ndim > 2:
-            data = data[0]
+        data = plane(layer, self.viewer)  # the painted plane on screen
         shape = image_hw(img) if img is not None else None
         return labels_to_mask(data, shape=shape, grow=int(self.grow.value),
                               feather=float(self.feather.value), invert=bool(self.invert.value))
@@ -178,10 +180,12 @@ class MaskPanel(ServicePanel):
             self.coverage.setText(f"mask: {e}")
             return
         self.mask = mask
+        self.problems.setText("")  # the mask exports again: an earlier refusal no longer applies
         frac = float((mask > 0).mean())
         self.coverage.setText(f"exported mask: {mask.shape[1]}×{mask.shape[0]}, {frac:.1%} of the image "
                               "(255 = act here)")
-        name = result_name(layer.name, PREVIEW_SUFFIX)
+        img = self.image.value
+        name = preview_name(img.name if img is not None else layer.name, "mask")
         if self.preview is not None and self.preview in self.viewer.layers:
             self.preview.data = mask
         else:
@@ -200,7 +204,9 @@ class MaskPanel(ServicePanel):
         ep = FEATURES[key].endpoint(self.api_for(key))
         self.uses_prompt = any(p.name == "prompt" for p in ep.params)
         self.prompt.visible = self.uses_prompt
-        self.cost.setText(f"cost: {ep.units or '—'} units ({ep.api}) · {self.balance_text()}")
+        cost = cost_of(ep, {})
+        self.show_cost(self.run_btn, cost)
+        self.cost.setText(f"cost: {units_text(cost)} ({ep.api} API) · {self.balance_text()}")
 
     def run(self) -> Any:
         from napari_youcam import workflow
@@ -216,7 +222,7 @@ class MaskPanel(ServicePanel):
             if img is None:
                 raise InputError("open an image and pick it")
             mask = self.export()
-            src = plane(img)
+            src = plane(img, self.viewer)
             check_mask(mask, src.shape)
             params: dict[str, Any] = {}
             if self.uses_prompt and self.prompt.value:
@@ -231,20 +237,25 @@ class MaskPanel(ServicePanel):
             self.problems.setText(f"Nothing was sent. Change: {e}")
             show_warning(f"Mask painting: nothing was sent. Change: {e}")
             return None
-        title = FEATURES[key].title
-        source = {"layer": img, "name": img.name, "geom": geometry(img)}
+        title = short_title(FEATURES[key].title)
+        mask_frame = frame_meta(self.labels.value, self.viewer).get("frame")
+        source = {"layer": img, "name": img.name, "geom": geometry(img),
+                  "provenance": {**frame_meta(img, self.viewer), **({"mask_frame": mask_frame} if mask_frame else {})}}
 
         def fn(progress: Any, cancel: threading.Event) -> Any:
             res = workflow.run(key, src, mask=mask, params=params, api=api,
                                client=session.get_client(api), progress=progress, cancel=cancel)
             return prepare_result(res, source, title=title)  # layer data built off the Qt thread
 
-        return self.job.start(
-            fn,
-            lambda prepared: setattr(self, "results", show_prepared(self.viewer, prepared, source)),
-            label=title,
-            on_finish=self.refresh_status,
-        )
+        def start() -> Any:
+            return self.job.start(
+                fn,
+                lambda prepared: setattr(self, "results", show_prepared(self.viewer, prepared, source)),
+                label=FEATURES[key].title,
+                on_finish=self.refresh_status,
+            )
+
+        return self.confirm_then(cost_of(FEATURES[key].endpoint(api), params), start)
 
 
 def Optional_labels() -> Any:  # noqa: N802 - reads like the annotation it returns

@@ -1,23 +1,93 @@
-"""What every YouCam dock widget shares: the service banner, status and API choice.
+"""What every YouCam dock widget shares: banner, status, layout, cost and confirmation.
 
-Each widget shows, above its run button, whether it talks to the real service or
-to the local sandbox (synthetic results), the balance, and it runs a feature on the
-configured API generation when the feature supports it. Keeping that in one base
-class means every panel says the same thing the same way.
+Each widget shows whether it talks to the real service or to the local sandbox
+(synthetic results) and the balance, runs a feature on the configured API
+generation when the feature supports it, and is laid out the same way: its
+controls scroll vertically inside a dock as narrow as 350 px (never sideways),
+while the Run button, the confirmation bar and the job's progress / Cancel /
+status stay pinned below, always visible. The Run button carries the cost
+("Run · 2 units"); above the threshold set in Settings a run asks first, in the
+dock (no modal dialog). Keeping that in one base class means every panel says the
+same thing the same way.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
-from qtpy.QtWidgets import QLabel, QWidget
+from magicgui.widgets import Widget
+from qtpy.QtCore import QEvent, Qt
+from qtpy.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from napari_youcam._napari import session
 from napari_youcam._napari.common import unwrap
+from napari_youcam._napari.prefs import Prefs, needs_confirmation
+
+DOCK_WIDTH = 350  # the narrowest dock area every panel must fit without scrolling sideways
+
+
+def fit_narrow(root: QWidget) -> None:
+    """Let every child shrink to a narrow dock: combo boxes stop sizing to their longest
+    item, labels wrap, and nothing asks for a fixed wide minimum."""
+    for combo in root.findChildren(QComboBox):
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(6)
+        combo.setSizePolicy(QSizePolicy.Policy.Expanding, combo.sizePolicy().verticalPolicy())
+    for label in root.findChildren(QLabel):
+        if len(label.text()) > 28:
+            label.setWordWrap(True)
+
+
+def cost_of(endpoint: Any, params: dict[str, Any]) -> float | None:
+    """The documented unit cost of a run, or None when the documentation gives no number."""
+    from napari_youcam.features import unit_cost
+
+    try:
+        cost = unit_cost(endpoint, params)
+    except Exception:  # a half-filled form: no number yet
+        return None
+    return float(cost) if cost is not None else None
+
+
+def units_text(cost: float | None) -> str:
+    return "cost not documented" if cost is None else f"{cost:g} unit{'s' if cost != 1 else ''}"
+
+
+def arrange(panel: QWidget, body: list[QWidget | Widget], footer: list[QWidget | Widget]) -> QScrollArea:
+    """Lay out a dock: `body` scrolls vertically (never sideways), `footer` stays visible below."""
+    inner = QWidget()
+    lay = QVBoxLayout(inner)
+    for w in body:
+        lay.addWidget(w.native if isinstance(w, Widget) else w)
+    lay.addStretch(1)
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setWidget(inner)
+    outer = QVBoxLayout(panel)
+    outer.setContentsMargins(4, 4, 4, 4)
+    outer.addWidget(scroll, 1)
+    for w in footer:
+        outer.addWidget(w.native if isinstance(w, Widget) else w)
+    fit_narrow(panel)
+    return scroll
 
 
 class ServicePanel(QWidget):
-    """Base of the dock widgets: `banner`, `status`, `api_for`, `balance_text`."""
+    """Base of the dock widgets: `banner`, `status`, `api_for`, `balance_text`, `arrange`."""
+
+    run_title = "Run"
 
     def __init__(self, napari_viewer: Any) -> None:
         super().__init__()
@@ -25,13 +95,75 @@ class ServicePanel(QWidget):
         self.status: session.Status | None = None
         self.banner = QLabel("checking the service…")
         self.banner.setWordWrap(True)
+        self.prefs = Prefs.load()
+        self.confirm_bar = QFrame()
+        self.confirm_text = QLabel("")
+        self.confirm_text.setWordWrap(True)
+        self.confirm_go = QPushButton("Run anyway")
+        self.confirm_no = QPushButton("Don't run")
+        row = QHBoxLayout()
+        row.addWidget(self.confirm_go)
+        row.addWidget(self.confirm_no)
+        bar = QVBoxLayout(self.confirm_bar)
+        bar.setContentsMargins(0, 0, 0, 0)
+        bar.addWidget(self.confirm_text)
+        bar.addLayout(row)
+        self.confirm_bar.setVisible(False)
+        self.confirm_no.clicked.connect(lambda: self.confirm_bar.setVisible(False))
+        self.confirm_go.clicked.connect(self._confirmed)
+        self._pending_run: Callable[[], Any] | None = None
+        self.scroll_area: QScrollArea | None = None
         # Once napari deletes the dock (viewer closed), the Python object can outlive it
         # until garbage collection; it must not start status checks (a network call on a
         # worker thread) for a widget that no longer exists.
         alive = [True]
         self._alive = alive
+        self._docked = False
         self.destroyed.connect(lambda *_: alive.__setitem__(0, False))
 
+    def event(self, ev: QEvent) -> bool:
+        # napari closes a dock by taking its widget out of the window (setParent(None));
+        # the widget lives on until garbage collection and must stop asking for the status
+        # (a request to the service) each time the client changes
+        if ev.type() == QEvent.Type.ParentChange:
+            if self.parent() is not None:
+                self._docked = True
+            elif self._docked and self._alive[0]:
+                self._alive[0] = False
+                try:
+                    session.events.changed.disconnect(self.refresh_status)
+                except (TypeError, ValueError, RuntimeError):  # never connected
+                    pass
+        return super().event(ev)
+
+    # ------------------------------------------------------------------ layout
+    def arrange(self, body: list[QWidget | Widget], footer: list[QWidget | Widget]) -> None:
+        """Body in a vertical-only scroll area; confirmation, Run and the job pinned below."""
+        self.scroll_area = arrange(self, body, [self.confirm_bar, *footer])
+
+    # ------------------------------------------------------------------ cost
+    def show_cost(self, run_btn: QPushButton, cost: float | None) -> None:
+        """"Run · 2 units" on the button."""
+        run_btn.setText(f"{self.run_title} · {units_text(cost)}" if cost is not None else self.run_title)
+
+    def confirm_then(self, cost: float | None, start: Callable[[], Any]) -> Any:
+        """Start now, or (cost above the Settings threshold) ask in the dock first; None if asked."""
+        threshold = self.prefs.confirm_above
+        if not needs_confirmation(cost, threshold):
+            self.confirm_bar.setVisible(False)
+            return start()
+        self._pending_run = start
+        self.confirm_text.setText(f"This run costs {units_text(cost)}, above your {threshold:g}-unit "
+                                  f"threshold (Settings). {self.balance_text()}.")
+        self.confirm_bar.setVisible(True)
+        return None
+
+    def _confirmed(self) -> Any:
+        self.confirm_bar.setVisible(False)
+        start, self._pending_run = self._pending_run, None
+        return start() if start is not None else None
+
+    # ------------------------------------------------------------------ status
     def refresh_status(self) -> None:
         """Ask for the client kind and balance off the Qt thread; `_on_status` gets the answer."""
         if not self._alive[0]:
@@ -44,6 +176,9 @@ class ServicePanel(QWidget):
         self.status = status
         self.banner.setText(status.banner())
         self.banner.setStyleSheet(f"color: {status.color()};")
+        job = getattr(self, "job", None)
+        if job is not None and hasattr(job, "set_balance"):
+            job.set_balance(status.balance_text())  # "… done in 3 s · balance: 98 units"
         self.status_changed()
 
     def status_changed(self) -> None:

@@ -1,7 +1,9 @@
 """Reader: a skin-analysis result ZIP opens as one layer per concern mask.
 
-The masks are blended over the current image when one is open (see
-`skin_layers`), and the scores go into each layer's metadata and a notification.
+The masks are blended over the photo the job ran on when it is open (the job
+record's shape and hash, else an image of the masks' size; `skin_model.match_source`),
+otherwise shown on their own at native size, and the notification says which. The
+scores go into each layer's metadata and that notification.
 Any other ZIP is declined so napari can offer it to other readers.
 """
 
@@ -10,6 +12,10 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 from typing import Any, Callable
+
+from napari_youcam._napari.common import geometry, image_hw, plane
+from napari_youcam._napari.skin_layers import skin_groups, skin_layer_data
+from napari_youcam._napari.skin_model import SKIN_KEY, Candidate, group_key, job_record, match_source
 
 
 def _is_skin_zip(path: str) -> bool:
@@ -31,20 +37,42 @@ def get_reader(path: str | list[str]) -> Callable[[Any], list[tuple]] | None:
     return read_skin_result
 
 
+def _candidates(viewer: Any) -> list[Candidate]:
+    """Open photos the masks could go over (not other skin masks)."""
+    import napari.layers
+
+    if viewer is None:
+        return []
+    return [Candidate(lay.name, image_hw(lay), lambda _l=lay: plane(_l, viewer))
+            for lay in viewer.layers
+            if isinstance(lay, napari.layers.Image) and SKIN_KEY not in lay.metadata]
+
+
 def read_skin_result(path: str | list[str]) -> list[tuple]:
-    """Layer-data tuples for the masks; the scores are announced once."""
+    """Layer-data tuples for the masks, placed over the job's photo when it is open.
+
+    A ZIP already open in the viewer is not added twice (napari's null-layer
+    sentinel `[(None,)]` adds nothing)."""
     import napari
     from napari.utils.notifications import show_info
 
-    from napari_youcam._napari.skin_layers import skin_layer_data
     from napari_youcam.imaging import read_skin_zip
+    from napari_youcam.imaging.skin import mask_alpha
 
     if isinstance(path, list):
         path = path[0]
-    skin = read_skin_zip(path)
     viewer = napari.current_viewer()
+    key = group_key(None, str(path), "")
     base = Path(path).stem
-    layers = skin_layer_data(skin, base=base, viewer=viewer,
+    if viewer is not None and key in skin_groups(viewer):
+        show_info(f"{base}: this result is already open; pick it in the Skin analysis inspector.")
+        return [(None,)]
+    skin = read_skin_zip(path)
+    first = next(iter(skin.masks.values()), None)
+    mask_hw = tuple(mask_alpha(first).shape[:2]) if first is not None else (0, 0)
+    where = match_source(_candidates(viewer), mask_hw, job_record(path))  # type: ignore[arg-type]
+    geom = geometry(viewer.layers[where.target]) if where.target else None
+    layers = skin_layer_data(skin, base=base, ref_geom=geom,
                              provenance={"feature": "skin-analysis", "file": str(path)})
     parts = [f"{name} {rec.raw_score:g}" for name, rec in skin.scores.items() if rec.raw_score is not None]
     extra = []
@@ -52,5 +80,5 @@ def read_skin_result(path: str | list[str]) -> list[tuple]:
         extra.append(f"skin age {skin.skin_age}")
     if getattr(skin, "overall", None) is not None:
         extra.append(f"overall {skin.overall}")
-    show_info(f"{base}: {len(layers)} masks; raw scores: " + ", ".join(parts + extra))
+    show_info(f"{base}: {len(layers)} masks, {where.reason}; raw scores: " + ", ".join(parts + extra))
     return layers

@@ -26,8 +26,11 @@ from qtpy.QtCore import QTimer
 from napari_youcam._napari.common import geometry, result_name, show_info
 
 
-def provenance(result: Any, file_index: int = 0) -> dict[str, Any]:
-    """The metadata every result layer carries (no secrets: the sidecar's content)."""
+def provenance(result: Any, file_index: int = 0, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The metadata every result layer carries (no secrets: the sidecar's content).
+
+    `extra` is what the panel knows and the result does not: which frame of a stack
+    was sent (`frame`, `mask_frame`)."""
     files = list(getattr(result, "files", []) or [])
     f = files[file_index] if file_index < len(files) else (files[0] if files else None)
     return {
@@ -37,6 +40,7 @@ def provenance(result: Any, file_index: int = 0) -> dict[str, Any]:
         "file": str(f) if f else None,
         "sidecar": str(result.sidecar) if getattr(result, "sidecar", None) else None,
         "sandbox": bool(getattr(result, "sandbox", False)),
+        **(extra or {}),
     }
 
 
@@ -65,8 +69,8 @@ def _place(geom: dict[str, Any] | None) -> dict[str, Any]:
 def prepare_result(result: Any, source: dict[str, Any], *, title: str) -> Prepared:
     """Build the layers of one finished job (worker thread: no Qt, no viewer).
 
-    `source` holds the source layer's `name` and its `geom` snapshot (see
-    `common.geometry`).
+    `source` holds the source layer's `name`, its `geom` snapshot (see
+    `common.geometry`) and optionally `provenance` (frame sent, see `common.frame_meta`).
     """
     src_name = source.get("name") or "image"
     base = result_name(src_name, title)
@@ -76,6 +80,7 @@ def prepare_result(result: Any, source: dict[str, Any], *, title: str) -> Prepar
     kind = getattr(result, "kind", "image")
     files = list(getattr(result, "files", []) or [])
     out = Prepared(result, title)
+    extra = source.get("provenance")
 
     if kind == "zip" and result.feature == "skin-analysis":
         from napari_youcam._napari.skin_layers import skin_layer_data
@@ -83,15 +88,15 @@ def prepare_result(result: Any, source: dict[str, Any], *, title: str) -> Prepar
 
         # workflow already decoded the ZIP (and mapped the masks back to the photo)
         skin = result.data if hasattr(result.data, "masks") else read_skin_zip(files[0])
-        out.layers = skin_layer_data(skin, base=base, ref_geom=geom, provenance=provenance(result))
+        out.layers = skin_layer_data(skin, base=base, ref_geom=geom, provenance=provenance(result, 0, extra))
     elif kind == "video":
-        _prepare_video(out, result, files, base, place, tag)
+        _prepare_video(out, result, files, base, place, tag, extra)
         return out
     elif result.arrays:
         many = len(result.arrays) > 1
         for i, arr in enumerate(result.arrays):
             name = f"{base} {i + 1}" if many else base
-            out.layers.append((arr, {"name": name, "metadata": {"youcam": provenance(result, i)}, **place},
+            out.layers.append((arr, {"name": name, "metadata": {"youcam": provenance(result, i, extra)}, **place},
                                "image"))
 
     where = files[-1] if files else getattr(result, "sidecar", None)
@@ -110,7 +115,7 @@ def prepare_result(result: Any, source: dict[str, Any], *, title: str) -> Prepar
 
 
 def _prepare_video(out: Prepared, result: Any, files: list[Path], base: str, place: dict[str, Any],
-                   tag: str) -> None:
+                   tag: str, extra: dict[str, Any] | None = None) -> None:
     """Decode each saved video to a (T, H, W, 3) layer; if that fails, say where the file is."""
     from napari_youcam._napari.video import (
         VIDEO_SUFFIXES,
@@ -123,7 +128,7 @@ def _prepare_video(out: Prepared, result: Any, files: list[Path], base: str, pla
     for i, f in enumerate(videos):
         name = f"{base} {i + 1}" if len(videos) > 1 else base
         try:
-            data, kw, kind = video_layer_data(f, name=name, metadata={"youcam": provenance(result, files.index(f))})
+            data, kw, kind = video_layer_data(f, name=name, metadata={"youcam": provenance(result, files.index(f), extra)})
         except VideoDecodeError as e:
             problems.append(str(e))
             continue

@@ -104,10 +104,8 @@ class Status:
         if self.error:
             return f"Service not reachable: {self.error}"
         if self.sandbox:
-            return (
-                "LOCAL SANDBOX — no credentials set, results are SYNTHETIC "
-                "(free trial; add a key in YouCam settings for real results)."
-            )
+            # one short line: five open docks each show it above their controls
+            return "LOCAL SANDBOX: results are SYNTHETIC (add a key in Settings for real ones)."
         return f"YouCam service ({self.api} API)."
 
     def color(self) -> str:

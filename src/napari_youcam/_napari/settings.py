@@ -12,11 +12,13 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from magicgui.widgets import CheckBox, Container, FileEdit, LineEdit, Password, RadioButtons
-from qtpy.QtWidgets import QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
+from magicgui.widgets import CheckBox, Container, FileEdit, FloatSpinBox, LineEdit, Password, RadioButtons
+from qtpy.QtWidgets import QLabel, QPlainTextEdit, QPushButton, QWidget
 
 from napari_youcam._napari import session
 from napari_youcam._napari.common import show_info, show_warning
+from napari_youcam._napari.panel_base import arrange
+from napari_youcam._napari.prefs import Prefs
 
 SANDBOX_TEXT = (
     "Local sandbox: a stand-in server on this computer. Free, no account needed, and every "
@@ -39,7 +41,7 @@ class SettingsPanel(QWidget):
         self.viewer = napari_viewer
         self.generation = RadioButtons(
             label="API", choices=[("v2: API key", "v2"), ("v1: client id + secret", "v1")], value="v2",
-            orientation="horizontal",
+            orientation="vertical",
         )
         self.api_key = Password(label="API key")
         self.client_id = LineEdit(label="client id")
@@ -48,9 +50,13 @@ class SettingsPanel(QWidget):
         self.client_secret.setMaximumHeight(70)
         self.base_url = LineEdit(label="base URL", tooltip="leave empty for the documented host")
         self.results_dir = FileEdit(label="results folder", mode="d")
-        self.sandbox = CheckBox(label="Use local sandbox (free, synthetic results)")
+        self.sandbox = CheckBox(text="Use local sandbox (free, synthetic results)")
+        self.confirm_above = FloatSpinBox(label="above (units)", min=0, max=100000, step=1,
+                                          tooltip="0 = always ask; untick below to never ask")
+        self.confirm_on = CheckBox(text="ask before costly runs", value=False)
         self.form = Container(widgets=[self.generation, self.api_key, self.client_id])
-        self.form2 = Container(widgets=[self.base_url, self.results_dir, self.sandbox])
+        self.form2 = Container(widgets=[self.base_url, self.results_dir, self.sandbox, self.confirm_on,
+                                        self.confirm_above])
         self.env_note = QLabel("")
         self.env_note.setWordWrap(True)
         self.state = QLabel("")
@@ -62,17 +68,8 @@ class SettingsPanel(QWidget):
         self.save_btn.clicked.connect(self.save)
         self.forget_btn = QPushButton("Forget saved credentials")
         self.forget_btn.clicked.connect(self.forget)
-        lay = QVBoxLayout(self)
-        lay.addWidget(self.env_note)
-        lay.addWidget(self.form.native)
-        lay.addWidget(self.secret_label)
-        lay.addWidget(self.client_secret)
-        lay.addWidget(self.form2.native)
-        lay.addWidget(self.sandbox_note)
-        lay.addWidget(self.save_btn)
-        lay.addWidget(self.forget_btn)
-        lay.addWidget(self.state)
-        lay.addStretch(1)
+        self.scroll_area = arrange(self, [self.env_note, self.form, self.secret_label, self.client_secret, self.form2,
+                       self.sandbox_note, self.forget_btn], [self.state, self.save_btn])
         self.generation.changed.connect(self._on_generation)
         self.sandbox.changed.connect(self._on_sandbox)
         self.load()
@@ -113,8 +110,10 @@ class SettingsPanel(QWidget):
         self.client_secret.setPlaceholderText(hint(cfg.get("client_secret")))
         self.client_id.value = cfg.get("client_id", "")
         self.base_url.value = cfg.get("base_url", "")
-        if cfg.get("results_dir"):
-            self.results_dir.value = cfg["results_dir"]
+        self._show_results_dir(cfg)
+        threshold = Prefs.load().confirm_above
+        self.confirm_on.value = threshold is not None
+        self.confirm_above.value = threshold if threshold is not None else 10
         has = self._has_credentials()
         with self.sandbox.changed.blocked():  # showing the state must not switch clients
             self.sandbox.value = not has or session.is_sandbox(session._client)
@@ -124,6 +123,17 @@ class SettingsPanel(QWidget):
             else "No credentials: jobs run on the LOCAL SANDBOX and results are SYNTHETIC."
             if not has else "Local sandbox chosen: results are SYNTHETIC."
         )
+
+    def _show_results_dir(self, cfg: dict[str, Any]) -> None:
+        """The folder results really go to: the environment's (locked here), the saved one, or
+        the default — never an empty field."""
+        from napari_youcam.workflow import default_results_dir
+
+        env = os.environ.get("YOUCAM_RESULTS_DIR")
+        self.results_dir.value = env or cfg.get("results_dir") or str(default_results_dir())
+        self.results_dir.enabled = not env
+        self.results_dir.tooltip = ("set by YOUCAM_RESULTS_DIR in the environment; unset it to choose here"
+                                    if env else "where every job's files and record are saved")
 
     def _on_generation(self, *_: Any) -> None:
         v1 = self.generation.value == "v1"
@@ -146,14 +156,19 @@ class SettingsPanel(QWidget):
             if sec:
                 out["client_secret"] = sec
         out["base_url"] = str(self.base_url.value).strip()
-        rd = str(self.results_dir.value or "").strip()
-        out["results_dir"] = "" if rd in ("", ".") else rd
+        if not os.environ.get("YOUCAM_RESULTS_DIR"):  # the environment's folder is not saved
+            from napari_youcam.workflow import default_results_dir
+
+            rd = str(self.results_dir.value or "").strip()
+            shown_default = not cfg.get("results_dir") and rd == str(default_results_dir())
+            out["results_dir"] = "" if rd in ("", ".") or shown_default else rd
         return out
 
     def save(self) -> Any:
         from napari_youcam.api.credentials import save_config
 
         path = save_config(self.values())
+        Prefs.load().confirm_above = float(self.confirm_above.value) if self.confirm_on.value else None
         session.reset_client()
         self.load()
         show_info(f"YouCam settings saved to {path} (readable only by you).")

@@ -31,17 +31,18 @@ from qtpy.QtWidgets import (
     QSlider,
     QTableWidget,
     QTableWidgetItem,
-    QVBoxLayout,
+    QWidget,
 )
 
 from napari_youcam._napari import session
-from napari_youcam._napari.common import geometry, plane, show_info, show_warning
+from napari_youcam._napari.common import frame_meta, geometry, plane, show_info, show_warning
 from napari_youcam._napari.jobs import JobPanel
-from napari_youcam._napari.panel_base import ServicePanel
+from napari_youcam._napari.panel_base import ServicePanel, cost_of
 from napari_youcam._napari.results import prepare_result, show_prepared
 from napari_youcam._napari.skin_layers import SKIN_KEY, concern_colormap, skin_groups
+from napari_youcam._napari.skin_model import visibility_for
 
-COLUMNS = ("show", "concern", "raw score", "ui score", "area %", "colour")
+COLUMNS = ("show", "concern", "raw", "ui", "area %", "colour")
 
 
 class SkinPanel(ServicePanel):
@@ -62,16 +63,21 @@ class SkinPanel(ServicePanel):
         from napari_youcam._napari.face_check_note import FaceCheckNote
 
         self.face_note = FaceCheckNote(self.viewer, on_crop=self._use_photo)
-        self.run_btn = QPushButton("Run skin analysis")
+        self.run_title = "Run skin analysis"
+        self.run_btn = QPushButton(self.run_title)
         self.run_btn.clicked.connect(self.run)
         self.job = JobPanel(self)
 
         self.group = ComboBox(label="result", choices=[])
-        self.group.changed.connect(lambda *_: self.refresh_table())
+        self.group.changed.connect(self._on_group)
+        self._shown_group: str | None = None
+        self._remembered: dict[int, bool] = {}  # layer id → visibility the user left it at
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.setToolTip("raw = the service's raw score (compare these); ui = its display score")
         self.table.setMinimumHeight(180)
         self.opacity = QSlider(Qt.Orientation.Horizontal)
         self.opacity.setRange(0, 100)
@@ -82,25 +88,18 @@ class SkinPanel(ServicePanel):
         self.csv_btn = QPushButton("Export scores + mask statistics (CSV)…")
         self.csv_btn.clicked.connect(self._ask_csv)
 
-        lay = QVBoxLayout(self)
-        lay.addWidget(self.banner)
-        lay.addWidget(self.run_box.native)
-        lay.addWidget(self.cost)
-        lay.addWidget(self.face_note)
-        lay.addWidget(self.problems)
-        lay.addWidget(self.run_btn)
-        lay.addWidget(self.job)
-        lay.addWidget(QLabel("<b>Inspect</b>"))
-        lay.addWidget(self.group.native)
-        lay.addWidget(self.summary)
-        lay.addWidget(self.table, 1)
-        row = QHBoxLayout()
+        opacity_row = QWidget()
+        row = QHBoxLayout(opacity_row)
+        row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(QLabel("opacity"))
         row.addWidget(self.opacity, 1)
-        lay.addLayout(row)
-        lay.addWidget(self.csv_btn)
+        self.job.guard(self.run_btn)
+        self.arrange([self.banner, self.run_box, self.cost, self.face_note, QLabel("<b>Inspect</b>"),
+                      self.group, self.summary, self.table, opacity_row, self.csv_btn],
+                     [self.problems, self.run_btn, self.job])
 
         self.rows: list[Any] = []  # layers in table order
+        self._known: set[str] = set()  # groups seen, so a new job's result is shown when it arrives
         self.results: list[Any] = []
         # napari calls reset_choices once per added layer (8 masks → 8 calls): rebuild the
         # table once, after the burst, instead of 8 times on the Qt thread
@@ -130,11 +129,30 @@ class SkinPanel(ServicePanel):
         self._table_timer.start()
 
     def _refresh_groups(self) -> None:
-        groups = list(skin_groups(self.viewer))
+        groups = skin_groups(self.viewer)
         current = self.group.value
-        self.group.choices = groups
-        if groups:
-            self.group.value = current if current in groups else groups[-1]
+        with self.group.changed.blocked():
+            self.group.choices = [(g.label, k) for k, g in groups.items()]
+            if groups:
+                # a new job's result becomes the one shown; otherwise keep the user's choice
+                new = [k for k in groups if k not in self._known]
+                self.group.value = new[-1] if new else (current if current in groups else list(groups)[-1])
+        self._known = set(groups)
+        self._on_group()
+
+    def _on_group(self, *_: Any) -> None:
+        """Show the chosen job's masks (as the user left them) and hide every other job's."""
+        groups = skin_groups(self.viewer)
+        chosen = self.group.value
+        if chosen != self._shown_group:
+            for key, grp in groups.items():  # the group on screen is as the user left it
+                for lay in grp.layers:
+                    if key == self._shown_group or id(lay) not in self._remembered:
+                        self._remembered[id(lay)] = bool(lay.visible)
+            plan = visibility_for(groups, chosen, self._remembered)
+            for lay in (lay for g in groups.values() for lay in g.layers):
+                lay.visible = plan[id(lay)]
+            self._shown_group = chosen
         self.refresh_table()
 
     def status_changed(self) -> None:
@@ -168,6 +186,8 @@ class SkinPanel(ServicePanel):
             c = unit_cost(ep, self.params())
         except Exception:
             c = None
+        self.show_cost(self.run_btn, c)
+        self.problems.setText("")
         self.cost.setText(f"cost: {'—' if c is None else f'{c:g}'} units ({len(self.concerns.value or [])} "
                           f"{self.mode.value} concerns; documented: {ep.units or '—'}) · {self.balance_text()}")
 
@@ -202,8 +222,9 @@ class SkinPanel(ServicePanel):
             self.problems.setText(f"Nothing was sent. Change: {msg}")
             show_warning(f"Skin analysis: nothing was sent. Change: {msg}")
             return None
-        src = plane(img)
-        source = {"layer": img, "name": img.name, "geom": geometry(img)}
+        src = plane(img, self.viewer)
+        source = {"layer": img, "name": img.name, "geom": geometry(img),
+                  "provenance": frame_meta(img, self.viewer)}
         api = self.api
 
         def fn(progress: Any, cancel: threading.Event) -> Any:
@@ -219,7 +240,8 @@ class SkinPanel(ServicePanel):
             # one mask layer per event-loop turn: eight masks at once froze the window ~0.7 s
             self.results = show_prepared(self.viewer, prepared, source, spread=True, on_all=all_added)
 
-        return self.job.start(fn, done, label="Skin analysis", on_finish=self.refresh_status)
+        return self.confirm_then(cost_of(ep, params),
+                                 lambda: self.job.start(fn, done, label="Skin analysis", on_finish=self.refresh_status))
 
     # ------------------------------------------------------------------ inspect side
     def _flush(self) -> None:
@@ -229,7 +251,8 @@ class SkinPanel(ServicePanel):
             self._refresh_groups()
 
     def layers(self) -> list[Any]:
-        return skin_groups(self.viewer).get(self.group.value, []) if self.group.value else []
+        grp = skin_groups(self.viewer).get(self.group.value) if self.group.value else None
+        return list(grp.layers) if grp is not None else []
 
     def refresh_table(self) -> None:
         layers = self.layers()
@@ -239,6 +262,7 @@ class SkinPanel(ServicePanel):
             return -1.0 if v is None else float(v)
 
         layers = sorted(layers, key=raw, reverse=True)
+        self._unwatch_rows()
         self.rows = layers
         self.table.clearContents()  # drops the old cell widgets (check boxes, colour buttons)
         self.table.setRowCount(0)
@@ -250,6 +274,7 @@ class SkinPanel(ServicePanel):
             box.setChecked(bool(lay.visible))
             box.toggled.connect(lambda on, _l=lay: setattr(_l, "visible", on))
             self.table.setCellWidget(r, 0, box)
+            lay.events.visible.connect(self._sync_box)  # the layer list's eye ticks the box too
             self.table.setItem(r, 1, QTableWidgetItem(str(info["concern"])))
             for c, key in ((2, "raw_score"), (3, "ui_score")):
                 v = sc.get(key)
@@ -273,6 +298,22 @@ class SkinPanel(ServicePanel):
             self.summary.setText(" · ".join(bits))
         else:
             self.summary.setText("No skin-analysis result open: run one, or drop a result ZIP on napari.")
+
+    def _unwatch_rows(self) -> None:
+        for lay in self.rows:
+            try:
+                lay.events.visible.disconnect(self._sync_box)
+            except (TypeError, ValueError, RuntimeError):
+                pass
+
+    def _sync_box(self, event: Any = None) -> None:
+        """A mask's visibility changed elsewhere (layer list): tick or untick its row."""
+        for r, lay in enumerate(self.rows):
+            box = self.table.cellWidget(r, 0)
+            if isinstance(box, QCheckBox) and box.isChecked() != bool(lay.visible):
+                with_blocked = box.blockSignals(True)
+                box.setChecked(bool(lay.visible))
+                box.blockSignals(with_blocked)
 
     def set_visible(self, concern: str, on: bool) -> None:
         """Toggle one concern's mask (what the table's check box does)."""
