@@ -3,7 +3,8 @@
 Subcommands are registered by small modules, one per area, each exposing
 ``register(subparsers)`` and setting ``func(args) -> int`` on its parsers:
 `napari_youcam.cli.service` (features, run, resume, templates, credits, sandbox) and
-`napari_youcam.cli.imaging` (prepare, mask, extend-plan, skin, face-check).
+`napari_youcam.cli.imaging` (prepare, mask, extend-plan, skin, face-check) and
+`napari_youcam.cli.jobs` (batch, history, show, costs).
 
 Exit codes: 0 success, 2 bad input, 1 service/task failure. Errors are printed as
 one line without a traceback.
@@ -28,7 +29,7 @@ def one_line(message: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from napari_youcam.cli import imaging, service
+    from napari_youcam.cli import imaging, jobs, service
 
     parser = argparse.ArgumentParser(
         prog="youcam",
@@ -38,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     service.register(sub)
     imaging.register(sub)
+    jobs.register(sub)
     return parser
 
 

@@ -1,0 +1,516 @@
+"""Batch runs: one feature over many inputs, checked first, N tasks in flight.
+
+`collect` expands PATHs (files, folders' images, globs) and pairs masks by file
+stem; `check_inputs` reads and validates every input before anything is sent;
+`Batch` runs the good ones on one shared client, ``jobs`` at a time, and reports
+`BatchEvent`s for a progress display. A rerun of the same batch finds each
+input's earlier job folder (by the hashes written to ``youcam-inputs.json`` in
+it): a finished job is reused, a created one is resumed, the rest run. Nothing
+is created twice unless ``again`` asks for it.
+
+The job folders stay the truth; this module also lists them (`list_jobs`) for
+the history commands and the History dock.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import glob
+import hashlib
+import json
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from napari_youcam.errors import InputError, YouCamError
+from napari_youcam.workflow.resume import resume
+from napari_youcam.workflow.run import CancelledError, run
+from napari_youcam.workflow.sidecar import SIDECAR_NAME, ensure_results_dir, sha256_of
+from napari_youcam.workflow.tables import INPUTS_NAME, read_json_dict, row_from_record
+
+log = logging.getLogger("napari_youcam.workflow.batch")
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
+#: sidecar statuses whose results are in the job folder
+SAVED_STATUSES = ("done", "saved", "saved_undecoded")
+#: outcome statuses that count as success
+OK_STATUSES = ("done", "reused", "resumed")
+
+
+# ---------------------------------------------------------------------- inputs
+@dataclass(frozen=True)
+class BatchItem:
+    """One input of a batch: a source image and its mask (if any)."""
+
+    source: Path
+    mask: Path | None = None
+
+
+@dataclass(frozen=True)
+class BadInput:
+    """An input that cannot be sent, and what to change."""
+
+    path: Path
+    message: str
+
+
+class BatchInputError(InputError):
+    """Some inputs are bad; nothing was sent. ``bad`` lists each with what to change."""
+
+    def __init__(self, bad: Sequence[BadInput]):
+        self.bad = list(bad)
+        lines = [f"{b.path}: {b.message}" for b in self.bad]
+        super().__init__(f"{len(self.bad)} bad input(s), nothing was sent:\n" + "\n".join(lines)
+                         + "\n(fix them, or run the rest with --skip-bad)")
+
+
+def _is_glob(text: str) -> bool:
+    return any(c in text for c in "*?[")
+
+
+def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[BadInput]]:
+    """Files as given, folders' images (sorted, not recursive), globs expanded.
+
+    Returns the image paths (each once, in order) and the PATHs that matched nothing.
+    """
+    found: list[Path] = []
+    bad: list[BadInput] = []
+    for raw in paths:
+        text = str(raw)
+        if _is_glob(text):
+            hits = [Path(h) for h in sorted(glob.glob(text, recursive=True)) if Path(h).is_file()]
+            if not hits:
+                bad.append(BadInput(Path(text), "the pattern matches no file"))
+            found.extend(hits)
+            continue
+        p = Path(text).expanduser()
+        if p.is_dir():
+            imgs = sorted(c for c in p.iterdir() if c.is_file() and c.suffix.lower() in IMAGE_SUFFIXES)
+            if not imgs:
+                bad.append(BadInput(p, f"the folder holds no image ({', '.join(IMAGE_SUFFIXES)})"))
+            found.extend(imgs)
+        elif p.is_file():
+            found.append(p)
+        else:
+            bad.append(BadInput(p, "no such file or folder"))
+    unique = list(dict.fromkeys(p.resolve() for p in found))
+    return unique, bad
+
+
+def pair_masks(sources: Sequence[Path], mask: str | Path | None) -> tuple[list[BatchItem], list[BadInput]]:
+    """One mask file for every source, or ``mask`` a folder whose files pair by stem."""
+    if mask is None:
+        return [BatchItem(s) for s in sources], []
+    m = Path(mask).expanduser()
+    if m.is_file():
+        return [BatchItem(s, m.resolve()) for s in sources], []
+    if not m.is_dir():
+        return [], [BadInput(m, "--mask: no such file or folder")]
+    by_stem: dict[str, list[Path]] = {}
+    for c in sorted(m.iterdir()):
+        if c.is_file() and c.suffix.lower() in IMAGE_SUFFIXES:
+            by_stem.setdefault(c.stem, []).append(c.resolve())
+    items: list[BatchItem] = []
+    bad: list[BadInput] = []
+    for s in sources:
+        hits = by_stem.get(s.stem, [])
+        if len(hits) == 1:
+            items.append(BatchItem(s, hits[0]))
+        elif not hits:
+            bad.append(BadInput(s, f"no mask named {s.stem}.* in {m}: add one (masks pair by file stem)"))
+        else:
+            bad.append(BadInput(s, f"{len(hits)} masks named {s.stem}.* in {m}: keep one"))
+    return items, bad
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a batch will send: the good inputs, the bad ones, and advisory face warnings."""
+
+    feature: str
+    api: str
+    variant: str
+    params: dict[str, Any]
+    refs: tuple[Path, ...]
+    items: list[BatchItem]
+    bad: list[BadInput]
+    warnings: dict[Path, list[str]] = field(default_factory=dict)
+
+
+def check_inputs(feature: str, items: Sequence[BatchItem], *, refs: Sequence[str | Path] = (),
+                 params: dict[str, Any] | None = None, api: str = "v2", variant: str | None = None,
+                 face_check: bool = True, bad: Sequence[BadInput] = ()) -> Plan:
+    """Read and validate every input as `run` would, without sending anything.
+
+    Parameter errors are the same for every input and raise `InputError` at once;
+    per-input problems (unreadable, too small, wrong mask) are collected in
+    ``Plan.bad``. The face check only warns (``Plan.warnings``).
+    """
+    from napari_youcam import features as F
+    from napari_youcam.imaging.faces import FACE_RULES
+
+    spec = F.get(feature)
+    endpoint = F.endpoint_for(spec, api, variant)
+    params = dict(params or {})
+    F.check(spec, params, None, api=api, variant=endpoint.variant)
+    if endpoint.input("src") is None:
+        raise InputError(f"{spec.key} takes no source image: a batch runs one task per image")
+    if any(i.mask is not None for i in items) and endpoint.input("mask") is None:
+        raise InputError(f"{spec.key} ({api}) takes no mask; remove --mask")
+    mask_input = endpoint.input("mask")
+    bad_list = list(bad)
+    ref_paths = tuple(Path(r).expanduser().resolve() for r in refs)
+    ref_infos = _check_refs(spec.key, endpoint, ref_paths, bad_list)
+    good: list[BatchItem] = []
+    warnings: dict[Path, list[str]] = {}
+    for item in items:
+        if item.mask is None and mask_input is not None and mask_input.required:
+            bad_list.append(BadInput(item.source, f"{spec.key} needs a mask: give --mask FILE or --mask DIR"))
+            continue
+        try:
+            arr = _check_one(spec, endpoint, params, item, ref_infos)
+        except InputError as exc:
+            bad_list.append(BadInput(item.source, _one_line(str(exc))))
+            continue
+        good.append(item)
+        if face_check and spec.key in FACE_RULES:
+            from napari_youcam.imaging import face_check as check_face
+
+            said = list(check_face(arr, spec.key).warnings)
+            if said:
+                warnings[item.source] = said
+    return Plan(spec.key, api, endpoint.variant, params, ref_paths, good, bad_list, warnings)
+
+
+def _check_refs(key: str, endpoint: Any, refs: tuple[Path, ...], bad: list[BadInput]) -> list[Any]:
+    from napari_youcam import imaging
+    from napari_youcam.imaging.io import read_image_file
+
+    ref_input = endpoint.input("ref") or endpoint.input("refs")
+    if refs and ref_input is None:
+        raise InputError(f"{key} takes no reference image; remove --ref")
+    if ref_input is not None and ref_input.required and not refs:
+        raise InputError(f"{key} needs a reference image (--ref PATH)")
+    infos: list[Any] = []
+    for r in refs:
+        try:
+            prep = imaging.prepare(read_image_file(r, what="reference"), ref_input.limits or endpoint.limits)
+            infos.append(prep.info)
+        except InputError as exc:
+            bad.append(BadInput(r, _one_line(str(exc))))
+    return infos
+
+
+def _check_one(spec: Any, endpoint: Any, params: dict[str, Any], item: BatchItem,
+               ref_infos: list[Any]) -> Any:
+    """The source array when ``item`` would pass `run`'s checks; `InputError` otherwise."""
+    from napari_youcam import features as F
+    from napari_youcam import imaging
+    from napari_youcam.imaging.io import read_image_file
+
+    arr = read_image_file(item.source, what="source")
+    mask = None
+    if item.mask is not None:
+        mask = read_image_file(item.mask, what="mask")
+        if mask.ndim == 3:  # a painted RGB(A) mask: any non-black pixel counts
+            mask = mask[..., :3].max(axis=2)
+    prep = imaging.prepare(arr, F.limits_for(endpoint, params), mask=mask)
+    src_role = (endpoint.input("src") or endpoint.input("srcs")).role
+    infos: dict[str, Any] = {src_role: [prep.info]}
+    if prep.mask is not None:
+        infos["mask"] = prep.mask_info or prep.info
+    if ref_infos:
+        ref_input = endpoint.input("ref") or endpoint.input("refs")
+        infos[ref_input.role] = ref_infos
+    F.check(spec, params, infos, api=endpoint.api, variant=endpoint.variant)
+    return arr
+
+
+def _one_line(message: str) -> str:
+    parts = [ln.strip().removeprefix("- ") for ln in message.splitlines() if ln.strip()]
+    return "; ".join(parts)
+
+
+# ---------------------------------------------------------------------- job matching
+def input_key(feature: str, api: str, variant: str, params: dict[str, Any], item: BatchItem,
+              refs: Sequence[Path]) -> str:
+    """A hash of everything that makes a job's result: the same key, the same result."""
+    payload = {"feature": feature, "api": api, "variant": variant, "params": params,
+               "source": sha256_of(item.source), "mask": sha256_of(item.mask) if item.mask else None,
+               "refs": [sha256_of(r) for r in refs]}
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def earlier_jobs(out_dir: Path) -> dict[str, Path]:
+    """Input key → the newest job folder in ``out_dir`` made for it by a batch."""
+    found: dict[str, Path] = {}
+    for inputs in sorted(Path(out_dir).glob(f"*/{INPUTS_NAME}")):
+        data = read_json_dict(inputs)
+        if data and isinstance(data.get("key"), str) and (inputs.parent / SIDECAR_NAME).is_file():
+            found[data["key"]] = inputs.parent  # sorted by folder name = by time: the newest wins
+    return found
+
+
+# ---------------------------------------------------------------------- outcomes and events
+@dataclass
+class Outcome:
+    """How one input ended. ``status``: done, reused, resumed, failed, cancelled, skipped, abandoned."""
+
+    source: Path
+    status: str
+    job_dir: Path | None = None
+    task_id: str | None = None
+    units: float | None = None
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class BatchEvent:
+    """A snapshot for a progress display."""
+
+    total: int
+    done: int
+    reused: int
+    failed: int
+    in_flight: int
+    units: float
+    eta_s: float | None
+    last: Outcome | None = None
+
+    def line(self) -> str:
+        eta = "" if self.eta_s is None else f"  ETA {self.eta_s:,.0f} s"
+        return (f"{self.done + self.reused + self.failed}/{self.total}  done {self.done}  reused "
+                f"{self.reused}  failed {self.failed}  in flight {self.in_flight}  units "
+                f"{self.units:g}{eta}")
+
+
+EventFn = Callable[[BatchEvent], None]
+
+
+@dataclass
+class BatchReport:
+    """Every input's outcome, in input order."""
+
+    plan: Plan
+    outcomes: list[Outcome]
+    out_dir: Path
+    cancelled: bool = False
+    csv_path: Path | None = None
+    table_path: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        return all(o.status in OK_STATUSES for o in self.outcomes)
+
+    def count(self, *statuses: str) -> int:
+        return sum(o.status in statuses for o in self.outcomes)
+
+    @property
+    def units(self) -> float:
+        return sum(o.units or 0.0 for o in self.outcomes)
+
+
+# ---------------------------------------------------------------------- the batch
+class Batch:
+    """Run a `Plan` with ``jobs`` tasks in flight on one client.
+
+    `cancel` (first call) stops creating tasks; created tasks finish and are saved.
+    `run` returns a `BatchReport` once every started input ended. `snapshot`
+    gives the outcomes so far (for an abandoned batch).
+    """
+
+    def __init__(self, plan: Plan, *, client: Any, out_dir: str | Path, jobs: int = 4, again: bool = False,
+                 on_event: EventFn | None = None, deadline: float = 600.0):
+        if not 1 <= int(jobs) <= 32:
+            raise InputError(f"--jobs {jobs}: use 1..32 tasks in flight")
+        self.plan = plan
+        self.client = client
+        self.out_dir = ensure_results_dir(out_dir)
+        self.jobs = int(jobs)
+        self.again = again
+        self.on_event = on_event
+        self.deadline = deadline
+        self.cancel_event = threading.Event()
+        self._lock = threading.Lock()
+        self._outcomes: dict[int, Outcome] = {}
+        self._in_flight: dict[int, Path | None] = {}
+        self._started = time.monotonic()
+        self._paid_seconds: list[float] = []
+
+    # ------------------------------------------------------------ public
+    def cancel(self) -> None:
+        """Create no new task; tasks already created finish and are saved."""
+        self.cancel_event.set()
+
+    def run(self) -> BatchReport:
+        earlier = {} if self.again else earlier_jobs(self.out_dir)
+        todo: queue.Queue[int] = queue.Queue()
+        for i in range(len(self.plan.items)):
+            todo.put(i)
+        workers = [threading.Thread(target=self._worker, args=(todo, earlier), name=f"youcam-batch-{n}",
+                                    daemon=True) for n in range(min(self.jobs, len(self.plan.items)))]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        return self.snapshot()
+
+    def snapshot(self) -> BatchReport:
+        """Outcomes so far; inputs still running are ``abandoned`` (with their job folder)."""
+        with self._lock:
+            outcomes = []
+            for i, item in enumerate(self.plan.items):
+                o = self._outcomes.get(i)
+                if o is None:
+                    job_dir = self._in_flight.get(i)
+                    status = "abandoned" if i in self._in_flight else "cancelled"
+                    o = Outcome(item.source, status, job_dir=job_dir,
+                                error="" if status == "abandoned" else "not started (cancelled)")
+                outcomes.append(o)
+        skipped = [Outcome(b.path, "skipped", error=b.message) for b in self.plan.bad]
+        return BatchReport(self.plan, outcomes + skipped, self.out_dir, cancelled=self.cancel_event.is_set())
+
+    # ------------------------------------------------------------ workers
+    def _worker(self, todo: queue.Queue[int], earlier: dict[str, Path]) -> None:
+        while not self.cancel_event.is_set():
+            try:
+                i = todo.get_nowait()
+            except queue.Empty:
+                return
+            with self._lock:
+                self._in_flight[i] = None
+            self._emit(None)
+            t0 = time.monotonic()
+            try:
+                outcome = self._one(i, earlier)
+            except Exception as exc:  # a bug in one input must not stop the others
+                log.debug("batch input %s failed", self.plan.items[i].source, exc_info=True)
+                outcome = Outcome(self.plan.items[i].source, "failed", error=f"{type(exc).__name__}: {exc}")
+            with self._lock:
+                self._in_flight.pop(i, None)
+                self._outcomes[i] = outcome
+                if outcome.status in ("done", "resumed"):
+                    self._paid_seconds.append(time.monotonic() - t0)
+            self._emit(outcome)
+
+    def _one(self, i: int, earlier: dict[str, Path]) -> Outcome:
+        plan, item = self.plan, self.plan.items[i]
+        key = input_key(plan.feature, plan.api, plan.variant, plan.params, item, plan.refs)
+        job_dir = earlier.get(key)
+        if job_dir is not None:
+            again = self._from_earlier(i, item, job_dir)
+            if again is not None:
+                return again
+        return self._run_new(i, item, key)
+
+    def _from_earlier(self, i: int, item: BatchItem, job_dir: Path) -> Outcome | None:
+        """Reuse or resume the job an earlier run made for this input; None to run it anew."""
+        from napari_youcam.workflow.resume import needs_service, read_job
+
+        rec = read_job(job_dir)
+        if rec.get("status") in SAVED_STATUSES and not needs_service(job_dir):
+            return Outcome(item.source, "reused", job_dir=job_dir, task_id=rec.get("task_id"), units=0.0)
+        if rec.get("task_id") and (rec.get("status") == "running" or rec.get("resumable")):
+            with self._lock:
+                self._in_flight[i] = job_dir
+            try:
+                res = resume(job_dir, client=self.client, deadline=self.deadline)
+            except YouCamError as exc:
+                return Outcome(item.source, "failed", job_dir=job_dir, task_id=rec.get("task_id"),
+                               error=_one_line(str(exc)))
+            return Outcome(item.source, "resumed", job_dir=job_dir, task_id=res.task_id,
+                           units=_units(job_dir))
+        if rec.get("status") in ("creating", "create_uncertain"):
+            return Outcome(item.source, "failed", job_dir=job_dir,
+                           error="an earlier run stopped while creating this task, so it may exist and be "
+                                 "billed: check `youcam credits`, then rerun with --again to run it anew")
+        return None  # failed for good (or never created): run it again
+
+    def _run_new(self, i: int, item: BatchItem, key: str) -> Outcome:
+        plan = self.plan
+        seen: dict[str, Path] = {}
+
+        def on_job_dir(d: Path) -> None:
+            seen["dir"] = d
+            with self._lock:
+                self._in_flight[i] = d
+            inputs = {"key": key, "source": str(item.source), "mask": str(item.mask) if item.mask else None,
+                      "refs": [str(r) for r in plan.refs]}
+            (d / INPUTS_NAME).write_text(json.dumps(inputs, indent=2), encoding="utf-8")
+
+        # Two threads can race on the results folder's write probe (issue 8 §2) and get a
+        # free InputError before anything is sent: such an error is retried, once.
+        for attempt in (1, 2):
+            try:
+                res = run(plan.feature, str(item.source), mask=str(item.mask) if item.mask else None,
+                          refs=[str(r) for r in plan.refs], params=dict(plan.params), api=plan.api,
+                          variant=plan.variant, client=self.client, out_dir=self.out_dir,
+                          cancel=self.cancel_event, deadline=self.deadline, on_job_dir=on_job_dir)
+            except CancelledError:
+                return Outcome(item.source, "cancelled", error="not started (cancelled); nothing was charged")
+            except InputError as exc:
+                if attempt == 1 and "dir" not in seen:
+                    continue
+                return Outcome(item.source, "failed", job_dir=seen.get("dir"), error=_one_line(str(exc)))
+            except YouCamError as exc:
+                job_dir = getattr(exc, "job_dir", None) or seen.get("dir")
+                return Outcome(item.source, "failed", job_dir=job_dir, error=_one_line(str(exc)))
+            job_dir = res.sidecar.parent
+            return Outcome(item.source, "done", job_dir=job_dir, task_id=res.task_id, units=_units(job_dir))
+        raise AssertionError("unreachable")
+
+    def _emit(self, last: Outcome | None) -> None:
+        if self.on_event is None:
+            return
+        with self._lock:
+            outs = list(self._outcomes.values())
+            in_flight = len(self._in_flight)
+            paid = list(self._paid_seconds)
+        n_done = sum(o.status in ("done", "resumed") for o in outs)
+        left = len(self.plan.items) - len(outs)
+        eta = None
+        if paid and left:
+            eta = (time.monotonic() - self._started) / len(outs) * left if outs else None
+        event = BatchEvent(total=len(self.plan.items), done=n_done,
+                           reused=sum(o.status == "reused" for o in outs),
+                           failed=sum(o.status == "failed" for o in outs),
+                           in_flight=in_flight, units=sum(o.units or 0.0 for o in outs), eta_s=eta, last=last)
+        try:
+            self.on_event(event)
+        except Exception:  # a broken display must not stop a batch
+            log.exception("batch event callback failed (ignored)")
+
+
+def _units(job_dir: Path) -> float | None:
+    """Units a finished job was charged (0 when it reused another job)."""
+    rec = read_json_dict(job_dir / SIDECAR_NAME) or {}
+    return row_from_record(rec, job_dir).units
+
+
+# ---------------------------------------------------------------------- the CSV
+CSV_COLUMNS = ("input", "job_folder", "status", "task_id", "units", "error")
+
+
+def write_csv(report: BatchReport, path: str | Path | None = None) -> Path:
+    """``batch-<UTC time>.csv`` in the results folder (or ``path``): one row per input."""
+    if path is None:
+        stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%d-%H%M%S-%f")
+        path = report.out_dir / f"batch-{stamp}.csv"
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(CSV_COLUMNS)
+        for o in report.outcomes:
+            w.writerow([str(o.source), str(o.job_dir or ""), o.status, o.task_id or "",
+                        "" if o.units is None else f"{o.units:g}", o.error])
+    tmp.replace(path)
+    report.csv_path = path
+    return path
