@@ -253,7 +253,11 @@ SKIN_COLUMNS = ("job_id", "source", "mode", "concern", "raw_score", "ui_score", 
 
 @dataclass(frozen=True)
 class SkinSource:
-    """One skin-analysis result ZIP, with the job it came from (when known)."""
+    """One skin-analysis result ZIP, the job it came from and that job's source file (when known).
+
+    A job folder names its source file when a batch made it (``youcam-inputs.json``);
+    a job run from a napari layer has no source file, only its hash.
+    """
 
     zip_path: Path
     job_id: str = ""
@@ -269,12 +273,12 @@ def skin_sources(paths: Sequence[str | Path]) -> list[SkinSource]:
             if p.suffix.lower() != ".zip":
                 raise InputError(f"{p}: not a skin-analysis result ZIP (give .zip files, job folders or "
                                  "a results folder)")
-            out.append(SkinSource(p))
+            out.append(SkinSource(p, source=str(p)))
         elif (p / SIDECAR_NAME).is_file():
             out.extend(_job_zips(p))
         elif p.is_dir():
             found = [s for d in sorted(p.iterdir()) if (d / SIDECAR_NAME).is_file() for s in _job_zips(d)]
-            found += [SkinSource(z) for z in sorted(p.glob("*.zip"))]
+            found += [SkinSource(z, source=str(z)) for z in sorted(p.glob("*.zip"))]
             if not found:
                 raise InputError(f"{p}: no skin-analysis job folders or result ZIPs in this folder")
             out.extend(found)
@@ -308,7 +312,7 @@ def skin_rows(sources: Sequence[SkinSource]) -> list[dict[str, Any]]:
             raise InputError(f"{s.zip_path}: {exc}") from None
         for r in scores_rows(result):
             area = r["area_fraction"]
-            rows.append({"job_id": s.job_id, "source": s.source or s.zip_path.name,
+            rows.append({"job_id": s.job_id, "source": s.source,
                          "mode": _mode(result, r["name"]), "concern": r["name"],
                          "raw_score": r["raw_score"], "ui_score": r["ui_score"],
                          "mask_area_pct": None if area is None else 100.0 * area,
