@@ -225,3 +225,26 @@ def test_ctrl_c_once_finishes_created_tasks_and_names_the_command_that_does_the_
         rows = _rows(_batch_csv(out))
         assert sum(r["status"] == "done" for r in rows) == len(created)
         assert sum(r["status"] == "cancelled" for r in rows) == 5 - len(created)
+
+
+def test_events_count_every_input_and_never_more_than_jobs_in_flight(tmp_path):
+    imgs = _images(tmp_path / "in", 6)
+    events: list[B.BatchEvent] = []
+    with Sandbox(processing_seconds=0.3, units=1e5) as sb:
+        from napari_youcam.api.session import sandbox_client
+
+        plan = B.check_inputs("sod", [B.BatchItem(p) for p in imgs], face_check=False)
+        batch = B.Batch(plan, client=sandbox_client(sb), out_dir=tmp_path / "results", jobs=3,
+                        on_event=events.append)
+        report = batch.run()
+        assert report.ok and report.count("done") == 6
+        assert max(e.in_flight for e in events) == 3  # three at a time, never more
+        last = events[-1]
+        assert (last.done, last.reused, last.failed, last.in_flight) == (6, 0, 0, 0)
+        assert last.units == sum(e["units"] for e in sb.ledger) == report.units
+        assert "6/6" in last.line() and "units 6" in last.line()
+        assert any(e.eta_s is not None for e in events[:-1])
+        # the same inputs again: answered from the job folders, no request at all
+        n = len(sb.requests)
+        again = B.Batch(plan, client=sandbox_client(sb), out_dir=tmp_path / "results", jobs=3).run()
+        assert again.count("reused") == 6 and len(sb.requests) == n and again.units == 0

@@ -18,6 +18,7 @@ import csv
 import datetime as _dt
 import glob
 import hashlib
+import inspect
 import json
 import logging
 import queue
@@ -35,6 +36,7 @@ from napari_youcam.workflow.sidecar import SIDECAR_NAME, ensure_results_dir, sha
 from napari_youcam.workflow.tables import INPUTS_NAME, read_json_dict, row_from_record
 
 log = logging.getLogger("napari_youcam.workflow.batch")
+_RUN_TAKES_AGAIN = "again" in inspect.signature(run).parameters
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
 #: sidecar statuses whose results are in the job folder
@@ -445,6 +447,9 @@ class Batch:
                       "refs": [str(r) for r in plan.refs]}
             (d / INPUTS_NAME).write_text(json.dumps(inputs, indent=2), encoding="utf-8")
 
+        # `run` learns `again` with the job store (issue 8 §3); until then a rerun's
+        # reuse is this module's own (`earlier_jobs`).
+        extra = {"again": self.again} if _RUN_TAKES_AGAIN else {}
         # Two threads can race on the results folder's write probe (issue 8 §2) and get a
         # free InputError before anything is sent: such an error is retried, once.
         for attempt in (1, 2):
@@ -452,7 +457,7 @@ class Batch:
                 res = run(plan.feature, str(item.source), mask=str(item.mask) if item.mask else None,
                           refs=[str(r) for r in plan.refs], params=dict(plan.params), api=plan.api,
                           variant=plan.variant, client=self.client, out_dir=self.out_dir,
-                          cancel=self.cancel_event, deadline=self.deadline, on_job_dir=on_job_dir)
+                          cancel=self.cancel_event, deadline=self.deadline, on_job_dir=on_job_dir, **extra)
             except CancelledError:
                 return Outcome(item.source, "cancelled", error="not started (cancelled); nothing was charged")
             except InputError as exc:

@@ -100,7 +100,7 @@ def row_from_record(rec: dict[str, Any], job_dir: Path) -> JobRow:
     """A `JobRow` from a (untrusted) record dict and its folder."""
     times = rec.get("times") if isinstance(rec.get("times"), dict) else {}
     inputs = read_json_dict(job_dir / INPUTS_NAME) or {}
-    source = _str_or_none(inputs.get("source")) or _str_or_none(rec.get("source_path"))
+    source = _str_or_none(inputs.get("source")) or _str_or_none(rec.get("source_name"))
     shape = rec.get("source_shape")
     files = rec.get("files") if isinstance(rec.get("files"), list) else []
     params = rec.get("params") if isinstance(rec.get("params"), dict) else {}
