@@ -42,6 +42,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--timeout", type=float, default=600.0, help="overall deadline in seconds (default 600)")
     p.add_argument("--no-face-check", action="store_true",
                    help="skip the local, advisory check of the documented face rules")
+    p.add_argument("--again", action="store_true",
+                   help="pay for a new task even when an identical job in the results folder already has "
+                        "the result (default: reuse it, or resume an identical unfinished one)")
     p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
     p.set_defaults(func=cmd_run)
 
@@ -219,7 +222,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         return workflow.run(
             args.feature, args.src, mask=args.mask, refs=tuple(args.ref), params=params,
             api=args.api, variant=args.variant, client=client, out_dir=args.out,
-            progress=progress, cancel=cancel, deadline=args.timeout, on_job_dir=lambda d: job.setdefault("dir", d))
+            progress=progress, cancel=cancel, deadline=args.timeout, on_job_dir=lambda d: job.setdefault("dir", d),
+            again=args.again)
 
     res = _in_thread(work, cancel, job)
     if res is None:
@@ -339,12 +343,16 @@ def _print_result(args: argparse.Namespace, res: Any, bar: _Bar) -> None:
         print(json.dumps({"feature": res.feature, "api": res.api, "variant": res.variant,
                           "task_id": res.task_id, "kind": res.kind, "files": [str(f) for f in res.files],
                           "sidecar": str(res.sidecar), "sandbox": res.sandbox,
-                          "cancel_requested": res.cancel_requested, "data": data, "notes": res.notes},
+                          "cancel_requested": res.cancel_requested, "reused_from": res.reused_from,
+                          "data": data, "notes": res.notes},
                          indent=2, default=str))
     else:
         for f in res.files:
             print(f)
         print(res.sidecar)
+    if res.reused_from:
+        print(f"note: identical to job {res.reused_from}: its result was reused, nothing was sent or charged "
+              "(--again pays for a new one)", file=sys.stderr)
     if res.cancel_requested:
         print("note: cancel came after the task was created; the paid result was saved", file=sys.stderr)
     if res.sandbox:
