@@ -132,11 +132,13 @@ def scan_jobs(results_dir: str | Path) -> list[JobRow]:
 
 
 def _store_rows(results_dir: Path) -> list[JobRow] | None:
-    """Rows from the job store when it exists (None when this version has none)."""
+    """Rows from the job store when the folder has one (None: read the folders instead)."""
     try:
-        from napari_youcam.workflow.store import JobStore  # type: ignore[import-not-found]
+        from napari_youcam.workflow.store import STORE_NAME, JobStore  # type: ignore[import-not-found]
     except ImportError:
         return None
+    if not (results_dir / STORE_NAME).is_file():
+        return None  # jobs from before the store, or a copied folder: `history --rebuild` indexes them
     try:
         store = JobStore.open(results_dir)
         records = store.find()
