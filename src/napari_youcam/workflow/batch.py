@@ -1,15 +1,14 @@
 """Batch runs: one feature over many inputs, checked first, N tasks in flight.
 
-`collect` expands PATHs (files, folders' images, globs) and pairs masks by file
-stem; `check_inputs` reads and validates every input before anything is sent;
-`Batch` runs the good ones on one shared client, ``jobs`` at a time, and reports
-`BatchEvent`s for a progress display. A rerun of the same batch finds each
-input's earlier job folder (by the hashes written to ``youcam-inputs.json`` in
-it): a finished job is reused, a created one is resumed, the rest run. Nothing
-is created twice unless ``again`` asks for it.
-
-The job folders stay the truth; this module also lists them (`list_jobs`) for
-the history commands and the History dock.
+`expand_paths` expands PATHs (files, folders' images, globs) and `pair_masks`
+pairs masks by file stem; `check_inputs` reads and validates every input with
+`workflow.plan` before anything is sent; `Batch` runs the good ones through
+`workflow.run` on one shared client, ``jobs`` at a time, and reports
+`BatchEvent`s for a progress display. Running the same batch again costs only
+what was never created: `run` answers a finished identical job from the job
+store and resumes a created one (``again`` pays anew). Each job folder also gets
+``youcam-inputs.json``, naming the files it was run on (history, cohort tables
+and the History dock read it).
 """
 
 from __future__ import annotations
@@ -17,8 +16,6 @@ from __future__ import annotations
 import csv
 import datetime as _dt
 import glob
-import hashlib
-import inspect
 import json
 import logging
 import queue
@@ -30,17 +27,15 @@ from pathlib import Path
 from typing import Any
 
 from napari_youcam.errors import InputError, YouCamError
-from napari_youcam.workflow.resume import resume
-from napari_youcam.workflow.run import CancelledError, run
-from napari_youcam.workflow.sidecar import SIDECAR_NAME, ensure_results_dir, sha256_of
+from napari_youcam.workflow.plan import plan, validate
+from napari_youcam.workflow.run import run
+from napari_youcam.workflow.sidecar import SIDECAR_NAME, ensure_results_dir
+from napari_youcam.workflow.steps import CancelledError
 from napari_youcam.workflow.tables import INPUTS_NAME, read_json_dict, row_from_record
 
 log = logging.getLogger("napari_youcam.workflow.batch")
-_RUN_TAKES_AGAIN = "again" in inspect.signature(run).parameters
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
-#: sidecar statuses whose results are in the job folder
-SAVED_STATUSES = ("done", "saved", "saved_undecoded")
 #: outcome statuses that count as success
 OK_STATUSES = ("done", "reused", "resumed")
 
@@ -132,7 +127,7 @@ def pair_masks(sources: Sequence[Path], mask: str | Path | None) -> tuple[list[B
 
 
 @dataclass(frozen=True)
-class Plan:
+class BatchPlan:
     """What a batch will send: the good inputs, the bad ones, and advisory face warnings."""
 
     feature: str
@@ -147,117 +142,48 @@ class Plan:
 
 def check_inputs(feature: str, items: Sequence[BatchItem], *, refs: Sequence[str | Path] = (),
                  params: dict[str, Any] | None = None, api: str = "v2", variant: str | None = None,
-                 face_check: bool = True, bad: Sequence[BadInput] = ()) -> Plan:
-    """Read and validate every input as `run` would, without sending anything.
+                 face_check: bool = True, bad: Sequence[BadInput] = ()) -> BatchPlan:
+    """Read and validate every input as `run` would (`workflow.plan`), without sending anything.
 
-    Parameter errors are the same for every input and raise `InputError` at once;
-    per-input problems (unreadable, too small, wrong mask) are collected in
-    ``Plan.bad``. The face check only warns (``Plan.warnings``).
+    What is wrong for every input alike (parameters, a mask or reference the
+    feature does not take) raises `InputError` at once; per-input problems
+    (unreadable, a size no fit can satisfy, a wrong mask) are collected in
+    ``BatchPlan.bad``. The face check only warns (``BatchPlan.warnings``).
     """
-    from napari_youcam import features as F
-    from napari_youcam.imaging.faces import FACE_RULES
+    from napari_youcam.imaging.faces import FACE_RULES, face_check as check_face
 
-    spec = F.get(feature)
-    endpoint = F.endpoint_for(spec, api, variant)
-    params = dict(params or {})
-    F.check(spec, params, None, api=api, variant=endpoint.variant)
-    if endpoint.input("src") is None:
-        raise InputError(f"{spec.key} takes no source image: a batch runs one task per image")
-    if any(i.mask is not None for i in items) and endpoint.input("mask") is None:
-        raise InputError(f"{spec.key} ({api}) takes no mask; remove --mask")
-    mask_input = endpoint.input("mask")
-    bad_list = list(bad)
     ref_paths = tuple(Path(r).expanduser().resolve() for r in refs)
-    ref_infos = _check_refs(spec.key, endpoint, ref_paths, bad_list)
+    ref_args = [str(r) for r in ref_paths]
+    first = items[0] if items else BatchItem(Path("source.png"))
+    head = validate(feature, str(first.source), mask=_opt(first.mask), refs=ref_args, params=params, api=api,
+                    variant=variant)
+    if head.endpoint.input("src") is None:
+        raise InputError(f"{head.feature} takes no source image: a batch runs one task per image")
+    bad_list = list(bad)
     good: list[BatchItem] = []
     warnings: dict[Path, list[str]] = {}
     for item in items:
-        if item.mask is None and mask_input is not None and mask_input.required:
-            bad_list.append(BadInput(item.source, f"{spec.key} needs a mask: give --mask FILE or --mask DIR"))
-            continue
         try:
-            arr = _check_one(spec, endpoint, params, item, ref_infos)
+            p = plan(feature, str(item.source), mask=_opt(item.mask), refs=ref_args, params=params, api=api,
+                     variant=variant)
         except InputError as exc:
             bad_list.append(BadInput(item.source, _one_line(str(exc))))
             continue
         good.append(item)
-        if face_check and spec.key in FACE_RULES:
-            from napari_youcam.imaging import face_check as check_face
-
-            said = list(check_face(arr, spec.key).warnings)
+        if face_check and head.feature in FACE_RULES and p.source_array is not None:
+            said = list(check_face(p.source_array, head.feature).warnings)
             if said:
                 warnings[item.source] = said
-    return Plan(spec.key, api, endpoint.variant, params, ref_paths, good, bad_list, warnings)
+    return BatchPlan(head.feature, head.api, head.variant, head.params, ref_paths, good, bad_list, warnings)
 
 
-def _check_refs(key: str, endpoint: Any, refs: tuple[Path, ...], bad: list[BadInput]) -> list[Any]:
-    from napari_youcam import imaging
-    from napari_youcam.imaging.io import read_image_file
-
-    ref_input = endpoint.input("ref") or endpoint.input("refs")
-    if refs and ref_input is None:
-        raise InputError(f"{key} takes no reference image; remove --ref")
-    if ref_input is not None and ref_input.required and not refs:
-        raise InputError(f"{key} needs a reference image (--ref PATH)")
-    infos: list[Any] = []
-    for r in refs:
-        try:
-            prep = imaging.prepare(read_image_file(r, what="reference"), ref_input.limits or endpoint.limits)
-            infos.append(prep.info)
-        except InputError as exc:
-            bad.append(BadInput(r, _one_line(str(exc))))
-    return infos
-
-
-def _check_one(spec: Any, endpoint: Any, params: dict[str, Any], item: BatchItem,
-               ref_infos: list[Any]) -> Any:
-    """The source array when ``item`` would pass `run`'s checks; `InputError` otherwise."""
-    from napari_youcam import features as F
-    from napari_youcam import imaging
-    from napari_youcam.imaging.io import read_image_file
-
-    arr = read_image_file(item.source, what="source")
-    mask = None
-    if item.mask is not None:
-        mask = read_image_file(item.mask, what="mask")
-        if mask.ndim == 3:  # a painted RGB(A) mask: any non-black pixel counts
-            mask = mask[..., :3].max(axis=2)
-    prep = imaging.prepare(arr, F.limits_for(endpoint, params), mask=mask)
-    src_role = (endpoint.input("src") or endpoint.input("srcs")).role
-    infos: dict[str, Any] = {src_role: [prep.info]}
-    if prep.mask is not None:
-        infos["mask"] = prep.mask_info or prep.info
-    if ref_infos:
-        ref_input = endpoint.input("ref") or endpoint.input("refs")
-        infos[ref_input.role] = ref_infos
-    F.check(spec, params, infos, api=endpoint.api, variant=endpoint.variant)
-    return arr
+def _opt(path: Path | None) -> str | None:
+    return None if path is None else str(path)
 
 
 def _one_line(message: str) -> str:
     parts = [ln.strip().removeprefix("- ") for ln in message.splitlines() if ln.strip()]
     return "; ".join(parts)
-
-
-# ---------------------------------------------------------------------- job matching
-def input_key(feature: str, api: str, variant: str, params: dict[str, Any], item: BatchItem,
-              refs: Sequence[Path]) -> str:
-    """A hash of everything that makes a job's result: the same key, the same result."""
-    payload = {"feature": feature, "api": api, "variant": variant, "params": params,
-               "source": sha256_of(item.source), "mask": sha256_of(item.mask) if item.mask else None,
-               "refs": [sha256_of(r) for r in refs]}
-    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def earlier_jobs(out_dir: Path) -> dict[str, Path]:
-    """Input key → the newest job folder in ``out_dir`` made for it by a batch."""
-    found: dict[str, Path] = {}
-    for inputs in sorted(Path(out_dir).glob(f"*/{INPUTS_NAME}")):
-        data = read_json_dict(inputs)
-        if data and isinstance(data.get("key"), str) and (inputs.parent / SIDECAR_NAME).is_file():
-            found[data["key"]] = inputs.parent  # sorted by folder name = by time: the newest wins
-    return found
 
 
 # ---------------------------------------------------------------------- outcomes and events
@@ -300,7 +226,7 @@ EventFn = Callable[[BatchEvent], None]
 class BatchReport:
     """Every input's outcome, in input order."""
 
-    plan: Plan
+    plan: BatchPlan
     outcomes: list[Outcome]
     out_dir: Path
     cancelled: bool = False
@@ -321,14 +247,14 @@ class BatchReport:
 
 # ---------------------------------------------------------------------- the batch
 class Batch:
-    """Run a `Plan` with ``jobs`` tasks in flight on one client.
+    """Run a `BatchPlan` with ``jobs`` tasks in flight on one client.
 
     `cancel` (first call) stops creating tasks; created tasks finish and are saved.
     `run` returns a `BatchReport` once every started input ended. `snapshot`
     gives the outcomes so far (for an abandoned batch).
     """
 
-    def __init__(self, plan: Plan, *, client: Any, out_dir: str | Path, jobs: int = 4, again: bool = False,
+    def __init__(self, plan: BatchPlan, *, client: Any, out_dir: str | Path, jobs: int = 4, again: bool = False,
                  on_event: EventFn | None = None, deadline: float = 600.0):
         if not 1 <= int(jobs) <= 32:
             raise InputError(f"--jobs {jobs}: use 1..32 tasks in flight")
@@ -352,11 +278,10 @@ class Batch:
         self.cancel_event.set()
 
     def run(self) -> BatchReport:
-        earlier = {} if self.again else earlier_jobs(self.out_dir)
         todo: queue.Queue[int] = queue.Queue()
         for i in range(len(self.plan.items)):
             todo.put(i)
-        workers = [threading.Thread(target=self._worker, args=(todo, earlier), name=f"youcam-batch-{n}",
+        workers = [threading.Thread(target=self._worker, args=(todo,), name=f"youcam-batch-{n}",
                                     daemon=True) for n in range(min(self.jobs, len(self.plan.items)))]
         for w in workers:
             w.start()
@@ -380,7 +305,7 @@ class Batch:
         return BatchReport(self.plan, outcomes + skipped, self.out_dir, cancelled=self.cancel_event.is_set())
 
     # ------------------------------------------------------------ workers
-    def _worker(self, todo: queue.Queue[int], earlier: dict[str, Path]) -> None:
+    def _worker(self, todo: queue.Queue[int]) -> None:
         while not self.cancel_event.is_set():
             try:
                 i = todo.get_nowait()
@@ -391,7 +316,7 @@ class Batch:
             self._emit(None)
             t0 = time.monotonic()
             try:
-                outcome = self._one(i, earlier)
+                outcome = self._one(i)
             except Exception as exc:  # a bug in one input must not stop the others
                 log.debug("batch input %s failed", self.plan.items[i].source, exc_info=True)
                 outcome = Outcome(self.plan.items[i].source, "failed", error=f"{type(exc).__name__}: {exc}")
@@ -402,74 +327,34 @@ class Batch:
                     self._paid_seconds.append(time.monotonic() - t0)
             self._emit(outcome)
 
-    def _one(self, i: int, earlier: dict[str, Path]) -> Outcome:
+    def _one(self, i: int) -> Outcome:
+        """Run one input; `run` answers an identical finished job from the store and resumes an
+        identical created one, so a rerun pays only for what was never created."""
         plan, item = self.plan, self.plan.items[i]
-        key = input_key(plan.feature, plan.api, plan.variant, plan.params, item, plan.refs)
-        job_dir = earlier.get(key)
-        if job_dir is not None:
-            again = self._from_earlier(i, item, job_dir)
-            if again is not None:
-                return again
-        return self._run_new(i, item, key)
-
-    def _from_earlier(self, i: int, item: BatchItem, job_dir: Path) -> Outcome | None:
-        """Reuse or resume the job an earlier run made for this input; None to run it anew."""
-        from napari_youcam.workflow.resume import needs_service, read_job
-
-        rec = read_job(job_dir)
-        if rec.get("status") in SAVED_STATUSES and not needs_service(job_dir):
-            return Outcome(item.source, "reused", job_dir=job_dir, task_id=rec.get("task_id"), units=0.0)
-        if rec.get("task_id") and (rec.get("status") == "running" or rec.get("resumable")):
-            with self._lock:
-                self._in_flight[i] = job_dir
-            try:
-                res = resume(job_dir, client=self.client, deadline=self.deadline)
-            except YouCamError as exc:
-                return Outcome(item.source, "failed", job_dir=job_dir, task_id=rec.get("task_id"),
-                               error=_one_line(str(exc)))
-            return Outcome(item.source, "resumed", job_dir=job_dir, task_id=res.task_id,
-                           units=_units(job_dir))
-        if rec.get("status") in ("creating", "create_uncertain"):
-            return Outcome(item.source, "failed", job_dir=job_dir,
-                           error="an earlier run stopped while creating this task, so it may exist and be "
-                                 "billed: check `youcam credits`, then rerun with --again to run it anew")
-        return None  # failed for good (or never created): run it again
-
-    def _run_new(self, i: int, item: BatchItem, key: str) -> Outcome:
-        plan = self.plan
-        seen: dict[str, Path] = {}
+        seen: dict[str, Any] = {}
 
         def on_job_dir(d: Path) -> None:
             seen["dir"] = d
+            seen["resumed"] = bool((read_json_dict(d / SIDECAR_NAME) or {}).get("task_id"))
             with self._lock:
                 self._in_flight[i] = d
-            inputs = {"key": key, "source": str(item.source), "mask": str(item.mask) if item.mask else None,
-                      "refs": [str(r) for r in plan.refs]}
+            inputs = {"source": str(item.source), "mask": _opt(item.mask), "refs": [str(r) for r in plan.refs]}
             (d / INPUTS_NAME).write_text(json.dumps(inputs, indent=2), encoding="utf-8")
 
-        # `run` learns `again` with the job store (issue 8 §3); until then a rerun's
-        # reuse is this module's own (`earlier_jobs`).
-        extra = {"again": self.again} if _RUN_TAKES_AGAIN else {}
-        # Two threads can race on the results folder's write probe (issue 8 §2) and get a
-        # free InputError before anything is sent: such an error is retried, once.
-        for attempt in (1, 2):
-            try:
-                res = run(plan.feature, str(item.source), mask=str(item.mask) if item.mask else None,
-                          refs=[str(r) for r in plan.refs], params=dict(plan.params), api=plan.api,
-                          variant=plan.variant, client=self.client, out_dir=self.out_dir,
-                          cancel=self.cancel_event, deadline=self.deadline, on_job_dir=on_job_dir, **extra)
-            except CancelledError:
-                return Outcome(item.source, "cancelled", error="not started (cancelled); nothing was charged")
-            except InputError as exc:
-                if attempt == 1 and "dir" not in seen:
-                    continue
-                return Outcome(item.source, "failed", job_dir=seen.get("dir"), error=_one_line(str(exc)))
-            except YouCamError as exc:
-                job_dir = getattr(exc, "job_dir", None) or seen.get("dir")
-                return Outcome(item.source, "failed", job_dir=job_dir, error=_one_line(str(exc)))
-            job_dir = res.sidecar.parent
-            return Outcome(item.source, "done", job_dir=job_dir, task_id=res.task_id, units=_units(job_dir))
-        raise AssertionError("unreachable")
+        try:
+            res = run(plan.feature, str(item.source), mask=_opt(item.mask), refs=[str(r) for r in plan.refs],
+                      params=dict(plan.params), api=plan.api, variant=plan.variant, client=self.client,
+                      out_dir=self.out_dir, cancel=self.cancel_event, deadline=self.deadline,
+                      on_job_dir=on_job_dir, again=self.again)
+        except CancelledError:
+            return Outcome(item.source, "cancelled", error="not started (cancelled); nothing was charged")
+        except YouCamError as exc:
+            job_dir = getattr(exc, "job_dir", None) or seen.get("dir")
+            return Outcome(item.source, "failed", job_dir=job_dir, task_id=getattr(exc, "task_id", None),
+                           error=_one_line(str(exc)))
+        job_dir = res.sidecar.parent
+        status = "reused" if res.reused_from else ("resumed" if seen.get("resumed") else "done")
+        return Outcome(item.source, status, job_dir=job_dir, task_id=res.task_id, units=_units(job_dir))
 
     def _emit(self, last: Outcome | None) -> None:
         if self.on_event is None:
