@@ -248,3 +248,31 @@ def test_events_count_every_input_and_never_more_than_jobs_in_flight(tmp_path):
         n = len(sb.requests)
         again = B.Batch(plan, client=sandbox_client(sb), out_dir=tmp_path / "results", jobs=3).run()
         assert again.count("reused") == 6 and len(sb.requests) == n and again.units == 0
+
+
+def test_ctrl_c_twice_abandons_names_the_resume_command_and_the_rerun_pays_nothing_twice(tmp_path):
+    _images(tmp_path / "in", 4)
+    out = tmp_path / "results"
+    with Sandbox(processing_seconds=2.0, units=1e5) as sb:
+        env = {**os.environ, "YOUCAM_API_KEY": sb.api_key, "YOUCAM_BASE_URL": sb.base_url,
+               "YOUCAM_RESULTS_DIR": str(out), "PYTHONPATH": str(Path(napari_youcam.__file__).parents[1])}
+        args = ["batch", "sod", str(tmp_path / "in"), "--jobs", "2"]
+        proc = _cli(args, env)
+        _wait(lambda: len(_tasks(sb)) >= 2)
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.3)  # the first Ctrl-C lands (tasks are 2 s long: both are still running)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+        assert proc.returncode == 130, err
+        assert "abandoned" in err and f"resume with: youcam batch sod {tmp_path / 'in'} --jobs 2" in err
+        rows = _rows(_batch_csv(out))
+        assert {r["status"] for r in rows} <= {"abandoned", "cancelled", "done"}
+        assert any(r["status"] == "abandoned" and r["job_folder"] for r in rows)
+        first = set(_tasks(sb))
+
+        again = subprocess.run([sys.executable, "-m", "napari_youcam.cli", *args], env=env,
+                               capture_output=True, text=True, timeout=120)
+        assert again.returncode == 0, again.stderr
+        created = _tasks(sb)
+        assert first <= set(created) and len(created) == 4
+        assert sorted(e["task_id"] for e in sb.ledger) == sorted(created)
