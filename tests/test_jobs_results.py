@@ -16,34 +16,24 @@ import numpy as np
 import pytest
 
 from napari_youcam import cli, workflow
-from napari_youcam.api import DeadlineExceededError, RetryPolicy, ServerError, TaskExpiredError
-from napari_youcam.api.session import sandbox_client
+from napari_youcam.api import Client, Credentials, DeadlineExceededError, RetryPolicy, ServerError, TaskExpiredError
 from napari_youcam.errors import InputError
 from napari_youcam.sandbox import Sandbox
 from napari_youcam.workflow import STORE_NAME, JobError, JobStore
 
-FAST = RetryPolicy(attempts=3, base=0.01, ceiling=0.05, jitter=0.0)
 SKIN = {"dst_actions": ["wrinkle", "pore", "texture", "acne"], "format": "json"}
 
 
 @pytest.fixture(scope="module")
 def sb():
+    # 30 concurrent jobs and then some: a rate limit that never binds here
     with Sandbox(processing_seconds=0.05, units=1e5, rate_limit=(100000, 300.0)) as s:
         yield s
 
 
-@pytest.fixture(autouse=True)
-def _clean(sb):
-    sb.clear_faults()
-    sb.processing_seconds = 0.05
-    yield
-    sb.clear_faults()
-    sb.processing_seconds = 0.05
-
-
 @pytest.fixture
-def client(sb):
-    return sandbox_client(sb, retry=FAST, timeout=5.0)
+def client(sb_client):
+    return sb_client
 
 
 def image(seed: int, h: int = 90, w: int = 120) -> np.ndarray:
@@ -144,9 +134,7 @@ class _Forwarder:
 def test_a_success_reply_without_a_result_is_a_resumable_error(sb, tmp_path):
     fwd = _Forwarder(sb.base_url)
     try:
-        from napari_youcam.api import Client, Credentials
-
-        c = Client(Credentials(api_key=sb.api_key), base_url=fwd.url, retry=FAST, rate_limit=False, timeout=5.0)
+        c = Client(Credentials(api_key=sb.api_key), base_url=fwd.url, retry=RetryPolicy(attempts=3, base=0.01, ceiling=0.05), rate_limit=False, timeout=5.0)
         l0 = len(sb.ledger)
         with pytest.raises(ServerError, match="carried no result") as ei:
             workflow.run("sod", image(8), client=c, out_dir=tmp_path)

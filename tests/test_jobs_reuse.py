@@ -12,32 +12,17 @@ import pytest
 from PIL import Image
 
 from napari_youcam import cli, workflow
-from napari_youcam.api import DeadlineExceededError, RetryPolicy
+from napari_youcam.api import DeadlineExceededError
 from napari_youcam.api.session import sandbox_client
 from napari_youcam.sandbox import Sandbox
 from napari_youcam.workflow import JobError, JobStatus, JobStore
 
-FAST = RetryPolicy(attempts=3, base=0.01, ceiling=0.05, jitter=0.0)
 SOD = "/s2s/v2.0/task/sod"
 
 
-@pytest.fixture(scope="module")
-def sb():
-    with Sandbox(processing_seconds=0.05, units=1e5) as s:
-        yield s
-
-
-@pytest.fixture(autouse=True)
-def _clean(sb):
-    sb.clear_faults()
-    sb.processing_seconds = 0.05
-    yield
-    sb.processing_seconds = 0.05
-
-
 @pytest.fixture
-def client(sb):
-    return sandbox_client(sb, retry=FAST, timeout=5.0)
+def client(sb_client):  # the sandbox `sb` of conftest, reset after each test
+    return sb_client
 
 
 def photo_array(seed: int = 0) -> np.ndarray:
@@ -97,7 +82,7 @@ def test_other_params_inputs_or_hosts_are_other_jobs(sb, client, tmp_path):
     res = workflow.run("bg-blur", photo_array(4), params={"intensity": 30}, client=client, out_dir=tmp_path)
     assert len(creates(sb, n1)) == 1 and res.reused_from is None
     with Sandbox(processing_seconds=0.05) as other:  # another service: never answered from this one
-        res = workflow.run("bg-blur", src, params={"intensity": 30}, client=sandbox_client(other, retry=FAST),
+        res = workflow.run("bg-blur", src, params={"intensity": 30}, client=sandbox_client(other),
                            out_dir=tmp_path)
         assert res.reused_from is None and len(other.ledger) == 1
 

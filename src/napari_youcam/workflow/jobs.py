@@ -151,7 +151,7 @@ class JobRecord:
         except ValueError:
             raise InputError(f"{where}: unknown job status {data.get('status')!r}") from None
         files = known.get("files", [])
-        if not all(isinstance(n, str) and n and Path(n).name == n for n in files):
+        if not all(isinstance(n, str) and Path(n).name == n and n not in ("", ".", "..") for n in files):
             raise InputError(f"{where}: the record lists files outside the job folder")
         return cls(status=status, extra=extra, **known)
 

@@ -84,26 +84,50 @@ def _flat_infos(infos: dict[str, Any]) -> list[Any]:
 
 def plan(feature: str, source: Any = None, *, mask: Any = None, refs: Sequence[Any] = (),
          params: dict[str, Any] | None = None, api: str | None = None, variant: str | None = None) -> Plan:
-    """Check and prepare a job without sending anything; `InputError` lists every violation."""
-    p = validate(feature, source, mask=mask, refs=refs, params=params, api=api, variant=variant)
-    prepare(p, source, mask=mask, refs=refs)
+    """Check and prepare a job without sending anything; `InputError` lists every violation.
+
+    Returns the `Plan`: fitted sizes (`Plan.sizes`), notes, documented cost, content hashes.
+    """
+    p, problems = _check_inputs(feature, source, mask=mask, refs=refs, params=params, api=api, variant=variant)
+    problems += _prepare_inputs(p, source, mask=mask, refs=refs)
+    _raise_if(p, problems, F.validate(p.feature, p.params, p.infos or None, api=p.api, variant=p.variant))
     return p
 
 
 def validate(feature: str, source: Any = None, *, mask: Any = None, refs: Sequence[Any] = (),
              params: dict[str, Any] | None = None, api: str | None = None, variant: str | None = None) -> Plan:
-    """The checks that need no pixels: feature, endpoint, params, which inputs it takes."""
+    """The checks that need no pixels (feature, endpoint, params, which inputs it takes): step 1 of `plan`."""
+    p, problems = _check_inputs(feature, source, mask=mask, refs=refs, params=params, api=api, variant=variant)
+    _raise_if(p, problems, F.validate(p.feature, p.params, None, api=p.api, variant=p.variant))
+    return p
+
+
+def prepare(p: Plan, source: Any = None, *, mask: Any = None, refs: Sequence[Any] = ()) -> Plan:
+    """Load, check, fit and encode every input of a validated plan (in place): step 2 of `plan`."""
+    problems = _prepare_inputs(p, source, mask=mask, refs=refs)
+    _raise_if(p, problems, F.validate(p.feature, p.params, p.infos, api=p.api, variant=p.variant)
+              if p.infos and not problems else [])
+    return p
+
+
+def _raise_if(p: Plan, problems: list[str], violations: list[Any]) -> None:
+    """One `InputError` for everything found: a single problem as it is, several as a list."""
+    if not problems and not violations:
+        return
+    if len(problems) == 1 and not violations:
+        raise InputError(problems[0])
+    lines = "\n".join(f"  - {x}" for x in [*problems, *violations])
+    raise InputError(f"{p.feature}: {len(problems) + len(violations)} problem(s) to fix before running:\n{lines}",
+                     violations=list(violations))
+
+
+def _check_inputs(feature: str, source: Any, *, mask: Any, refs: Sequence[Any], params: dict[str, Any] | None,
+                  api: str | None, variant: str | None) -> tuple[Plan, list[str]]:
+    """The plan's frame (an unknown feature or endpoint raises at once) and what the inputs lack."""
     spec = F.get(feature)
     api = api or "v2"
     endpoint = F.endpoint_for(spec, api, variant)
     params = dict(params or {})
-    problems: list[str] = []
-    violations: list[Any] = []
-    try:
-        F.check(spec, params, None, api=api, variant=endpoint.variant)
-    except InputError as exc:
-        problems.append(exc.message)
-        violations.extend(exc.violations)
     src_input = endpoint.input("src") or endpoint.input("srcs")
     mask_input = endpoint.input("mask")
     ref_input = endpoint.input("ref") or endpoint.input("refs")
@@ -121,15 +145,13 @@ def validate(feature: str, source: Any = None, *, mask: Any = None, refs: Sequen
         (src_input is not None and src_input.required and source is None,
          f"{spec.key} needs a source {src_input.kind if src_input else ''}"),
     ]
-    problems += [msg for bad, msg in checks if bad]
-    if problems:
-        raise InputError("; ".join(problems), violations=violations)
-    return Plan(feature=spec.key, title=spec.title, api=api, variant=endpoint.variant, endpoint=endpoint,
-                params=params, kind=_output_kind(endpoint, params), unit_cost=_safe_cost(endpoint, params))
+    p = Plan(feature=spec.key, title=spec.title, api=api, variant=endpoint.variant, endpoint=endpoint,
+             params=params, kind=_output_kind(endpoint, params), unit_cost=_safe_cost(endpoint, params))
+    return p, [msg for bad, msg in checks if bad]
 
 
-def prepare(p: Plan, source: Any = None, *, mask: Any = None, refs: Sequence[Any] = ()) -> Plan:
-    """Load, check, fit and encode every input of a validated plan (in place); hash their content."""
+def _prepare_inputs(p: Plan, source: Any, *, mask: Any, refs: Sequence[Any]) -> list[str]:
+    """Fit and encode each input into ``p`` (hashing its content); the problems found, per input."""
     endpoint = p.endpoint
     limits = F.limits_for(endpoint, p.params)
     src_input = endpoint.input("src") or endpoint.input("srcs")
@@ -141,11 +163,11 @@ def prepare(p: Plan, source: Any = None, *, mask: Any = None, refs: Sequence[Any
             if src_input.kind == "video":
                 _prepare_video(p, sources[0], limits)
             else:
-                _prepare_images(p, sources, mask, limits, src_input.role)
+                # a mask the endpoint does not take was reported by `_check_inputs`
+                _prepare_images(p, sources, mask if endpoint.input("mask") else None, limits, src_input.role)
         except InputError as exc:
             problems.append(exc.message)
-    for i, r in enumerate(refs or ()):
-        assert ref_input is not None  # `validate` refused refs for an endpoint without one
+    for i, r in enumerate(refs or () if ref_input is not None else ()):
         try:
             rarr = _load_image(r, "reference")
             rprep = imaging.prepare(rarr, ref_input.limits or limits)
@@ -156,14 +178,7 @@ def prepare(p: Plan, source: Any = None, *, mask: Any = None, refs: Sequence[Any
         p.uploads.append(Upload(ref_input.role, rprep.image.data, rprep.image.content_type,
                                 f"ref{i}.{rprep.image.format}"))
         p.infos.setdefault(ref_input.role, []).append(rprep.info)
-    if not problems and p.infos:
-        try:
-            F.check(p.feature, p.params, p.infos, api=p.api, variant=p.variant)
-        except InputError as exc:
-            problems.append(exc.message)
-    if problems:
-        raise InputError("; ".join(problems))
-    return p
+    return problems
 
 
 def _prepare_images(p: Plan, sources: list[Any], mask: Any, limits: Any, role: str) -> None:

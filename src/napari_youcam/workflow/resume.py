@@ -122,14 +122,7 @@ def resume(job_dir: str | Path, *, client: Any = None, progress: ProgressFn | No
     # ------------------------------------------------------------ already on disk: no request
     saved = _saved_files(sidecar)
     if saved is not None:
-        data = saved_data(saved)
-        if rec.status in (JobStatus.DONE, JobStatus.REUSED):
-            arrays, data = _decode(rec.feature, kind, saved, data, tf, src_arr)
-            report("done", 1.0)
-        else:  # saved / saved_undecoded: only the local decoding is left
-            _attach_store(sidecar)
-            arrays, data = _write_step(rec.feature, kind, saved, data, tf, src_arr, sidecar=sidecar,
-                                       times=rec.times, report=report, t_start=t_start)
+        arrays, data = _decode_saved(sidecar, saved, kind, tf, src_arr, report=report, t_start=t_start)
         notes.append("the result was already in the job folder: nothing was requested")
         return result(saved, arrays, data, sandbox=rec.sandbox)
     if rec.status in HAS_RESULT:
@@ -162,6 +155,20 @@ def resume(job_dir: str | Path, *, client: Any = None, progress: ProgressFn | No
                                src_arr, sidecar=sidecar, times=times, report=report, t_start=t_start)
     notes.append(f"resumed task {task_id}: no new task was created")
     return result(files, arrays, data, sandbox=bool(getattr(client, "is_sandbox", False) or rec.sandbox))
+
+
+def _decode_saved(sidecar: Sidecar, saved: list[Path], kind: str, tf: Transform | None,
+                  src_arr: np.ndarray | None, *, report: _Progress, t_start: float) -> tuple[list[np.ndarray], Any]:
+    """Arrays and data of a job whose files are all in its folder (finishing a ``saved`` one)."""
+    rec = sidecar.record
+    data = saved_data(saved)
+    if rec.status in (JobStatus.DONE, JobStatus.REUSED):
+        arrays, data = _decode(rec.feature, kind, saved, data, tf, src_arr)
+        report("done", 1.0)
+        return arrays, data
+    _attach_store(sidecar)  # saved / saved_undecoded: only the local decoding is left
+    return _write_step(rec.feature, kind, saved, data, tf, src_arr, sidecar=sidecar, times=rec.times,
+                       report=report, t_start=t_start)
 
 
 def _attach_store(sidecar: Sidecar) -> None:

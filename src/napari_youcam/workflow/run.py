@@ -16,7 +16,6 @@ Three promises shape this module:
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import shutil

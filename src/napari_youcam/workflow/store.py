@@ -123,6 +123,9 @@ class JobStore:
             db = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
             try:
                 db.execute("PRAGMA journal_mode=WAL")
+                # an index rebuilt from the folders: safe against a crash of the app, and a
+                # power cut may only lose its last rows (no fsync per row)
+                db.execute("PRAGMA synchronous=NORMAL")
                 db.execute("BEGIN IMMEDIATE")
                 return db
             except sqlite3.OperationalError as exc:
