@@ -55,6 +55,8 @@ def test_a_second_identical_run_sends_nothing_and_charges_nothing(sb, client, tm
     store = JobStore.open(tmp_path)
     assert store.get(second.sidecar.parent.name).status == JobStatus.REUSED
     assert {c["feature"]: c["units"] for c in store.costs(by="feature")} == {"sod": sb.ledger[-1]["units"]}
+    index = b"".join(p.read_bytes() for p in tmp_path.glob("youcam-jobs.sqlite*"))
+    assert sb.api_key.encode() not in index and b"authorization" not in index.lower()
 
     n1, l1 = len(sb.requests), len(sb.ledger)
     third = workflow.run("sod", src, client=client, out_dir=tmp_path, again=True)

@@ -109,7 +109,10 @@ def ensure_results_dir(out_dir: str | Path) -> Path:
 
 
 def make_job_dir(out_dir: Path, feature: str) -> Path:
-    """A fresh folder ``<UTC time>_<feature>[_n]`` inside ``out_dir``."""
+    """A fresh folder ``<UTC time>_<feature>[_n]`` inside ``out_dir``.
+
+    ``mkdir`` is exclusive, so concurrent writers (threads or processes) never share one.
+    """
     stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
     base = Path(out_dir).expanduser()
     base.mkdir(parents=True, exist_ok=True)
@@ -183,7 +186,7 @@ def _jsonable(v: Any) -> Any:
     return repr(v)
 
 
-#: called with the record after every write (the job store's hook); must not raise
+#: called with the record after every write (the job store's hook); its failures are only logged
 RecordHook = Callable[[JobRecord], None]
 
 
