@@ -169,6 +169,12 @@ def _cli(args: list[str], env: dict[str, str]) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+def _cli_env(sb: Sandbox, out: Path) -> dict[str, str]:
+    """The environment of a `youcam` subprocess talking to ``sb`` and writing to ``out``."""
+    return {**os.environ, "YOUCAM_API_KEY": sb.api_key, "YOUCAM_BASE_URL": sb.base_url,
+            "YOUCAM_RESULTS_DIR": str(out), "PYTHONPATH": str(Path(napari_youcam.__file__).parents[1])}
+
+
 def _wait(cond, timeout: float = 30.0) -> None:
     end = time.monotonic() + timeout
     while not cond():
@@ -180,8 +186,7 @@ def test_a_batch_killed_midway_and_run_again_creates_and_charges_each_input_once
     imgs = _images(tmp_path / "in", 6)
     out = tmp_path / "results"
     with Sandbox(processing_seconds=1.5, units=1e5) as sb:
-        env = {**os.environ, "YOUCAM_API_KEY": sb.api_key, "YOUCAM_BASE_URL": sb.base_url,
-               "YOUCAM_RESULTS_DIR": str(out), "PYTHONPATH": str(Path(napari_youcam.__file__).parents[1])}
+        env = _cli_env(sb, out)
         args = ["batch", "sod", str(tmp_path / "in"), "--jobs", "2"]
         proc = _cli(args, env)
         _wait(lambda: len(_tasks(sb)) >= 2)  # two tasks in flight
@@ -212,8 +217,7 @@ def test_ctrl_c_once_finishes_created_tasks_and_names_the_command_that_does_the_
     _images(tmp_path / "in", 5)
     out = tmp_path / "results"
     with Sandbox(processing_seconds=1.0, units=1e5) as sb:
-        env = {**os.environ, "YOUCAM_API_KEY": sb.api_key, "YOUCAM_BASE_URL": sb.base_url,
-               "YOUCAM_RESULTS_DIR": str(out), "PYTHONPATH": str(Path(napari_youcam.__file__).parents[1])}
+        env = _cli_env(sb, out)
         proc = _cli(["batch", "sod", str(tmp_path / "in"), "--jobs", "2"], env)
         _wait(lambda: len(_tasks(sb)) >= 2)
         proc.send_signal(signal.SIGINT)
@@ -254,8 +258,7 @@ def test_ctrl_c_twice_abandons_names_the_resume_command_and_the_rerun_pays_nothi
     _images(tmp_path / "in", 4)
     out = tmp_path / "results"
     with Sandbox(processing_seconds=2.0, units=1e5) as sb:
-        env = {**os.environ, "YOUCAM_API_KEY": sb.api_key, "YOUCAM_BASE_URL": sb.base_url,
-               "YOUCAM_RESULTS_DIR": str(out), "PYTHONPATH": str(Path(napari_youcam.__file__).parents[1])}
+        env = _cli_env(sb, out)
         args = ["batch", "sod", str(tmp_path / "in"), "--jobs", "2"]
         proc = _cli(args, env)
         _wait(lambda: len(_tasks(sb)) >= 2)

@@ -63,9 +63,22 @@ def test_history_refuses_a_date_it_cannot_read(filled, capsys):
     assert "YYYY-MM-DD" in one_line_error(capsys.readouterr().err)
 
 
-def test_history_rebuild_counts_the_job_folders(filled, capsys):
-    assert main(["history", "--out", str(filled), "--rebuild"]) == 0
-    assert "4 jobs" in capsys.readouterr().err
+def test_history_is_the_same_from_the_store_the_folders_and_a_rebuild(filled, capsys):
+    from napari_youcam.workflow.store import STORE_NAME
+
+    assert (filled / STORE_NAME).is_file()  # the runs indexed themselves
+    assert main(["history", "--out", str(filled), "--json"]) == 0
+    from_store = json.loads(capsys.readouterr().out)
+    (filled / STORE_NAME).unlink()
+    assert main(["history", "--out", str(filled), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == from_store  # read from the job folders
+    damaged = filled / "20200101-000000_sod"
+    damaged.mkdir()
+    (damaged / "youcam-job.json").write_text('{"feature": "sod", "status": 7}')
+    assert main(["history", "--out", str(filled), "--rebuild", "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert "4 jobs" in err and f"skipped: {damaged}" in err
+    assert json.loads(out) == from_store
 
 
 def test_show_by_id_folder_or_task_id(filled, sb, capsys):

@@ -113,7 +113,11 @@ def test_a_damaged_record_is_skipped_and_the_rest_listed(tmp_path):
     odd.mkdir()
     (odd / "youcam-job.json").write_text(json.dumps({"feature": "sod", "status": "running", "task_id": "t2",
                                                      "unit_cost_estimate": 1, "source_shape": "huge"}))
+    running = tmp_path / "20260101-000003_sod"
+    running.mkdir()
+    (running / "youcam-job.json").write_text(json.dumps({"feature": "sod", "status": "running", "task_id": "t3",
+                                                         "unit_cost_estimate": 1}))
     rows = scan_jobs(tmp_path)
-    assert [r.job_id for r in rows] == [good.name, odd.name]
-    assert rows[1].units == 0.0 and rows[1].source_shape is None  # running: not charged yet
+    assert [r.job_id for r in rows] == [good.name, running.name]  # the wrongly typed record is skipped too
+    assert rows[1].units == 0.0  # running: not charged yet
     assert [(c.feature, c.jobs, c.units) for c in costs(list_jobs(tmp_path), by="feature")] == [("sod", 1, 1.0)]

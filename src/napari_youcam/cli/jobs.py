@@ -192,8 +192,10 @@ def cmd_history(args: argparse.Namespace) -> int:
 
     base = _results_dir(args)
     if args.rebuild:
-        n = rebuild_index(base)
-        print(f"index rebuilt from the job folders: {n} jobs", file=sys.stderr)
+        rebuilt = rebuild_index(base)
+        print(f"index rebuilt from the job folders: {rebuilt.indexed} jobs", file=sys.stderr)
+        for folder, why in rebuilt.skipped:
+            print(f"skipped: {folder}: {why}", file=sys.stderr)
     rows = list_jobs(base, feature=args.feature, since=args.since, status=args.status)
     if args.json:
         print(json.dumps([r.as_dict() for r in rows], indent=2))

@@ -29,9 +29,10 @@ from typing import Any
 from napari_youcam.errors import InputError, YouCamError
 from napari_youcam.workflow.plan import plan, validate
 from napari_youcam.workflow.run import run
-from napari_youcam.workflow.sidecar import SIDECAR_NAME, ensure_results_dir
+from napari_youcam.workflow.sidecar import ensure_results_dir, load_sidecar
 from napari_youcam.workflow.steps import CancelledError
-from napari_youcam.workflow.tables import INPUTS_NAME, read_json_dict, row_from_record
+from napari_youcam.workflow.store import units_of
+from napari_youcam.workflow.tables import INPUTS_NAME
 
 log = logging.getLogger("napari_youcam.workflow.batch")
 
@@ -335,7 +336,7 @@ class Batch:
 
         def on_job_dir(d: Path) -> None:
             seen["dir"] = d
-            seen["resumed"] = bool((read_json_dict(d / SIDECAR_NAME) or {}).get("task_id"))
+            seen["resumed"] = bool(load_sidecar(d).record.task_id)
             with self._lock:
                 self._in_flight[i] = d
             inputs = {"source": str(item.source), "mask": _opt(item.mask), "refs": [str(r) for r in plan.refs]}
@@ -378,10 +379,9 @@ class Batch:
             log.exception("batch event callback failed (ignored)")
 
 
-def _units(job_dir: Path) -> float | None:
+def _units(job_dir: Path) -> float:
     """Units a finished job was charged (0 when it reused another job)."""
-    rec = read_json_dict(job_dir / SIDECAR_NAME) or {}
-    return row_from_record(rec, job_dir).units
+    return units_of(load_sidecar(job_dir).record)
 
 
 # ---------------------------------------------------------------------- the CSV

@@ -1,8 +1,8 @@
 """Tables over past jobs: the job list (history), units spent (costs), cohort scores.
 
-`list_jobs` and `costs` read the job store when there is one
-(``workflow.store.JobStore``) and otherwise the job folders' records directly:
-the folders are the truth, the store is their index. `skin_table` turns
+`list_jobs` and `costs` read the results folder's job store (`JobStore`) when
+it has one and otherwise the job folders' records directly: the folders are the
+truth, the store is their index (`rebuild_index`). `skin_table` turns
 skin-analysis results (ZIPs, job folders, results folders) into one row per
 (image, concern) for a cohort.
 """
@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from napari_youcam.errors import InputError
-from napari_youcam.workflow.sidecar import SIDECAR_NAME
+from napari_youcam.workflow.sidecar import SIDECAR_NAME, load_sidecar
+from napari_youcam.workflow.jobs import JobRecord
+from napari_youcam.workflow.store import STORE_NAME, JobStore, RebuildReport, units_of
 
 log = logging.getLogger("napari_youcam.workflow.tables")
 
@@ -78,54 +80,32 @@ def read_json_dict(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def _str_or_none(v: Any) -> str | None:
-    return v if isinstance(v, str) and v else None
-
-
-def _charged(rec: dict[str, Any]) -> float | None:
-    """Units a job cost: 0 when it reused another job or no task was created."""
-    if rec.get("reused_from") or rec.get("status") == "reused":
-        return 0.0
-    for key in ("units_charged", "unit_cost_estimate"):
-        v = rec.get(key)
-        if isinstance(v, (int, float)) and not isinstance(v, bool):
-            if key == "unit_cost_estimate" and rec.get("status") not in ("done", "saved", "saved_undecoded",
-                                                                        "succeeded", "download_failed"):
-                return 0.0  # estimated only: charged when the task succeeded
-            return float(v)
-    return None
-
-
-def row_from_record(rec: dict[str, Any], job_dir: Path) -> JobRow:
-    """A `JobRow` from a (untrusted) record dict and its folder."""
-    times = rec.get("times") if isinstance(rec.get("times"), dict) else {}
-    inputs = read_json_dict(job_dir / INPUTS_NAME) or {}
-    source = _str_or_none(inputs.get("source")) or _str_or_none(rec.get("source_name"))
-    shape = rec.get("source_shape")
-    files = rec.get("files") if isinstance(rec.get("files"), list) else []
-    params = rec.get("params") if isinstance(rec.get("params"), dict) else {}
+def row_from_record(rec: JobRecord, job_dir: Path) -> JobRow:
+    """A `JobRow` from a checked record and its folder (plus the batch's note of its source file)."""
+    source = (read_json_dict(job_dir / INPUTS_NAME) or {}).get("source")
+    shape = rec.source_shape
     return JobRow(
-        job_id=job_dir.name, job_dir=job_dir, feature=str(rec.get("feature") or "?"),
-        status=str(rec.get("status") or "?"), time=str(times.get("started") or times.get("created") or ""),
-        api=str(rec.get("api") or "v2"), variant=str(rec.get("variant") or "default"),
-        task_id=_str_or_none(rec.get("task_id")), units=_charged(rec), sandbox=bool(rec.get("sandbox")),
-        source=source, source_sha256=_str_or_none(rec.get("source_sha256")),
-        source_shape=tuple(int(v) for v in shape) if isinstance(shape, list) and
-        all(isinstance(v, int) for v in shape) else None,
-        kind=_str_or_none(rec.get("kind")), files=tuple(str(f) for f in files if isinstance(f, str)),
-        error=_str_or_none(rec.get("error")), params=params, reused_from=_str_or_none(rec.get("reused_from")))
+        job_id=job_dir.name, job_dir=job_dir, feature=rec.feature, status=str(rec.status),
+        time=str(rec.times.get("started") or rec.times.get("created") or ""), api=rec.api, variant=rec.variant,
+        task_id=rec.task_id, units=units_of(rec), sandbox=rec.sandbox,
+        source=source if isinstance(source, str) and source else rec.source_name,
+        source_sha256=rec.source_sha256,
+        source_shape=tuple(shape) if shape and all(isinstance(v, int) for v in shape) else None,
+        kind=rec.kind, files=tuple(rec.files), error=rec.error, params=dict(rec.params),
+        reused_from=rec.reused_from)
 
 
 def scan_jobs(results_dir: str | Path) -> list[JobRow]:
-    """Every job folder directly under ``results_dir`` (unreadable records are skipped, logged)."""
+    """Every job folder directly under ``results_dir``; damaged records are skipped (logged)."""
     base = Path(results_dir).expanduser()
     rows: list[JobRow] = []
     if not base.is_dir():
         return rows
     for side in sorted(base.glob(f"*/{SIDECAR_NAME}")):
-        rec = read_json_dict(side)
-        if rec is None or not isinstance(rec.get("feature"), str):
-            log.warning("skipping %s: not a readable job record", side)
+        try:
+            rec = load_sidecar(side.parent).record
+        except (InputError, OSError) as exc:
+            log.warning("skipping %s: %s", side.parent, exc)
             continue
         rows.append(row_from_record(rec, side.parent))
     return rows
@@ -133,36 +113,20 @@ def scan_jobs(results_dir: str | Path) -> list[JobRow]:
 
 def _store_rows(results_dir: Path) -> list[JobRow] | None:
     """Rows from the job store when the folder has one (None: read the folders instead)."""
-    try:
-        from napari_youcam.workflow.store import STORE_NAME, JobStore  # type: ignore[import-not-found]
-    except ImportError:
-        return None
     if not (results_dir / STORE_NAME).is_file():
         return None  # jobs from before the store, or a copied folder: `history --rebuild` indexes them
     try:
-        store = JobStore.open(results_dir)
-        records = store.find()
-    except Exception:  # an unreadable index: the folders are the truth
+        records = JobStore.open(results_dir).find()
+    except Exception:  # sqlite3.Error, OSError: an unreadable index; the folders are the truth
         log.warning("job store in %s unreadable; reading the job folders", results_dir, exc_info=True)
         return None
-    rows = []
-    for r in records:
-        rec = r.to_json() if hasattr(r, "to_json") else dict(r)
-        job_id = str(rec.get("job_id") or "")
-        rows.append(row_from_record(rec, results_dir / job_id))
-    return rows
+    return [row_from_record(r, results_dir / r.job_id) for r in records]
 
 
-def rebuild_index(results_dir: str | Path) -> int:
-    """Rebuild the job store from the job folders; returns how many jobs it holds."""
+def rebuild_index(results_dir: str | Path) -> RebuildReport:
+    """Rebuild the job store of ``results_dir`` from its job folders."""
     base = Path(results_dir).expanduser()
-    try:
-        from napari_youcam.workflow.store import JobStore  # type: ignore[import-not-found]
-    except ImportError:
-        return len(scan_jobs(base))  # no index to rebuild: the folders are read directly
-    store = JobStore.open(base)
-    store.rebuild(base)
-    return len(store.find())
+    return JobStore.open(base).rebuild(base)
 
 
 def parse_since(text: str | None) -> str | None:
@@ -209,10 +173,7 @@ def find_job(results_dir: str | Path, job: str) -> JobRow:
     p = Path(job).expanduser()
     if (p / SIDECAR_NAME).is_file() or (p.is_file() and p.name == SIDECAR_NAME):
         folder = p if p.is_dir() else p.parent
-        rec = read_json_dict(folder / SIDECAR_NAME)
-        if rec is None or not isinstance(rec.get("feature"), str):
-            raise InputError(f"{folder}: its {SIDECAR_NAME} is not a readable job record")
-        return row_from_record(rec, folder)
+        return row_from_record(load_sidecar(folder).record, folder)
     hits = [r for r in list_jobs(results_dir) if job in (r.job_id, r.task_id)]
     if not hits:
         raise InputError(f"no job {job!r} in {results_dir}: give a job folder, or an id from `youcam history`")
@@ -290,8 +251,8 @@ def skin_sources(paths: Sequence[str | Path]) -> list[SkinSource]:
 
 
 def _job_zips(job_dir: Path) -> list[SkinSource]:
-    rec = read_json_dict(job_dir / SIDECAR_NAME) or {}
-    if rec.get("feature") != "skin-analysis":
+    rec = load_sidecar(job_dir).record
+    if rec.feature != "skin-analysis":
         return []
     row = row_from_record(rec, job_dir)
     return [SkinSource(job_dir / f, row.job_id, row.source or "") for f in row.files
