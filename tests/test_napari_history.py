@@ -42,6 +42,13 @@ def _row_of(panel, job_dir: Path) -> int:
     return next(i for i, r in enumerate(panel.shown) if r.job_dir == job_dir)
 
 
+def _open(panel, qtbot, index: int) -> list:
+    """Reopen a row and wait until all its layers are in (or it failed)."""
+    panel.open_row(index)
+    qtbot.waitUntil(lambda: panel.opened is not None or panel.last_error is not None, timeout=20000)
+    return panel.opened or []
+
+
 def test_history_lists_filters_and_reopens_for_free(viewer, qtbot, sandbox, jobs):
     _dw, panel = viewer.window.add_plugin_dock_widget(PLUGIN, "History")
     assert panel.table.rowCount() == 4
@@ -63,7 +70,7 @@ def test_history_lists_filters_and_reopens_for_free(viewer, qtbot, sandbox, jobs
     qtbot.waitUntil(lambda: session.pending_status_checks() == 0, timeout=20000)
     before = len(sandbox.requests)
     # a job run on the layer: matched by content, result over it, same pixels as when it was made
-    added = panel.open_row(_row_of(panel, jobs["sod"].sidecar.parent))
+    added = _open(panel, qtbot, _row_of(panel, jobs["sod"].sidecar.parent))
     assert len(added) == 1
     lay = added[0]
     assert lay.name.startswith("astronaut · ")
@@ -73,29 +80,40 @@ def test_history_lists_filters_and_reopens_for_free(viewer, qtbot, sandbox, jobs
     assert meta["job_id"] == jobs["sod"].sidecar.parent.name and Path(meta["sidecar"]).is_file()
 
     # a skin result: masks as layers, and the inspector shows them
-    added = panel.open_row(_row_of(panel, jobs["skin"].sidecar.parent))
+    added = _open(panel, qtbot, _row_of(panel, jobs["skin"].sidecar.parent))
     assert {lay.metadata[SKIN_KEY]["concern"] for lay in added} == {"wrinkle", "pore"}
     qtbot.waitUntil(lambda: inspector.group.value == added[0].metadata[SKIN_KEY]["group"], timeout=5000)
 
     # a batch job on a file no layer matches: the file is opened again, the result over it
-    added = panel.open_row(_row_of(panel, jobs["file"].job_dir))
+    added = _open(panel, qtbot, _row_of(panel, jobs["file"].job_dir))
     assert "portrait" in viewer.layers and added[0].name.startswith("portrait · ")
     assert added[0].data.shape[:2] == (240, 320)
 
     # a failed job has nothing to open: a warning, no layer
     n = len(viewer.layers)
     failed = next(i for i, r in enumerate(panel.shown) if r.status == "failed")
-    assert panel.open_row(failed) == [] and len(viewer.layers) == n
+    assert _open(panel, qtbot, failed) == [] and len(viewer.layers) == n
+    assert "no saved result" in panel.last_error and "youcam resume" in panel.last_error
+
+    # a result file damaged on disk: said, not raised
+    damaged = jobs["sod"].files[0]
+    damaged.write_bytes(b"\x89PNG\r\n\x1a\n truncated")
+    assert _open(panel, qtbot, _row_of(panel, jobs["sod"].sidecar.parent)) == []
+    assert panel.last_error.startswith(f"{jobs['sod'].sidecar.parent.name}: the saved result cannot be read back")
+    assert len(viewer.layers) == n
 
     assert sandbox.requests[before:] == []  # reopening cost nothing, not even a request
 
 
 def test_model_matches_by_shape_when_the_pixels_changed(viewer, sandbox, jobs):
+    from napari_youcam._napari.history import snapshot
+
     model = HistoryModel(workflow.default_results_dir())
     model.refresh()
     row = next(r for r in model.rows if r.job_dir == jobs["sod"].sidecar.parent)
+    assert model.match_layer(row, snapshot(viewer)).layer is viewer.layers["astronaut"]  # same pixels
     edited = viewer.add_image(viewer.layers["astronaut"].data[::-1].copy(), name="flipped", rgb=True)
     viewer.layers.remove("astronaut")
-    assert model.match_layer(row, list(viewer.layers)) is edited
+    assert model.match_layer(row, snapshot(viewer)).layer is edited  # same shape
     viewer.layers.remove("flipped")
-    assert model.match_layer(row, list(viewer.layers)) is None
+    assert model.match_layer(row, snapshot(viewer)) is None

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import napari.layers
 import numpy as np
 from qtpy.QtCore import QSize
 from qtpy.QtGui import QIcon, QImage, QPixmap
@@ -28,9 +29,9 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
-from napari_youcam._napari.common import show_info, show_warning, unwrap
-from napari_youcam._napari.history_model import COLUMNS, THUMB, HistoryModel, Reopened
-from napari_youcam._napari.results import add_result_layers
+from napari_youcam._napari.common import geometry, show_warning, unwrap
+from napari_youcam._napari.history_model import COLUMNS, THUMB, HistoryModel, LayerSnap, Reopening
+from napari_youcam._napari.results import Prepared, prepare_result, show_prepared
 from napari_youcam.errors import YouCamError
 from napari_youcam.workflow.sidecar import default_results_dir
 from napari_youcam.workflow.tables import JobRow
@@ -55,6 +56,9 @@ class HistoryPanel(QWidget):
         self.viewer = unwrap(napari_viewer)
         self.model = HistoryModel(results_dir if results_dir is not None else default_results_dir())
         self.shown: list[JobRow] = []
+        self.opened: list[Any] | None = None  # the layers of the last reopened job, once all are in
+        self.last_error: str | None = None  # why the last reopen showed nothing
+        self._worker: Any = None
         self.feature = QComboBox()
         self.source = QLineEdit()
         self.source.setPlaceholderText("source name contains…")
@@ -114,40 +118,70 @@ class HistoryPanel(QWidget):
         self.note.setText(f"{len(self.shown)} of {len(self.model.rows)} jobs in {self.model.results_dir}")
 
     # ------------------------------------------------------------ reopen
-    def open_selected(self) -> list[Any]:
+    def open_selected(self) -> Any:
         rows = self.table.selectionModel().selectedRows()
         if not rows:
             show_warning("Select a job in the list first.")
-            return []
+            return None
         return self.open_row(rows[0].row())
 
-    def open_row(self, index: int) -> list[Any]:
-        """Add the job's result as new layers (no request, no unit); returns them."""
+    def open_row(self, index: int) -> Any:
+        """Reopen a job's result as new layers (no request, no unit) off the Qt thread.
+
+        Returns the worker; `opened` holds the added layers once they are all in.
+        """
+        from napari.qt.threading import create_worker
+
         row = self.shown[index]
-        try:
-            found = self.model.reopen(row, list(self.viewer.layers))
-        except YouCamError as exc:
-            show_warning(str(exc))
-            return []
-        return self._show(found)
+        self.opened = None
+        self.last_error = None
+        worker = create_worker(_read_back, self.model, row, snapshot(self.viewer), _start_thread=False)
+        worker.returned.connect(self._show)
+        worker.start()
+        self._worker = worker
+        return worker
 
-    def _show(self, found: Reopened) -> list[Any]:
-        layer = found.source_layer
-        if layer is None and found.source_file is not None:
-            from napari_youcam.imaging.io import read_image_file
+    def _show(self, ready: tuple[Reopening, Prepared] | str) -> None:
+        if isinstance(ready, str):
+            self.last_error = ready
+            show_warning(ready)
+            return
+        found, prepared = ready
+        layer = found.source.layer if found.source is not None else None
+        if layer is None and found.source_array is not None:
+            arr = found.source_array
+            layer = self.viewer.add_image(arr, name=found.source_name, rgb=arr.ndim == 3 and arr.shape[2] in (3, 4))
+        skin = found.row.feature == "skin-analysis"
 
-            arr = read_image_file(found.source_file, what="source")
-            layer = self.viewer.add_image(arr, name=found.source_file.stem, rgb=arr.ndim == 3)
-        name = layer.name if layer is not None else found.row.job_id
-        title = f"{found.row.feature} ({found.row.job_id})"
-        added = add_result_layers(self.viewer, found.result, {"name": name, "layer": layer}, title=title)
-        for lay in added:
-            meta = dict(lay.metadata.get("youcam") or {})
-            meta.update(job_id=found.row.job_id, job_dir=str(found.row.job_dir), reopened=True)
-            lay.metadata["youcam"] = meta
-        if found.row.feature == "skin-analysis" and added:
-            _dw, panel = self.viewer.window.add_plugin_dock_widget(PLUGIN, "Skin analysis inspector")
-            panel.reset_choices()
-        if not added:
-            show_info(f"{found.row.job_id}: {', '.join(str(f) for f in found.result.files)}")
-        return added
+        def done(added: list[Any]) -> None:
+            self.opened = added
+            if skin and added:
+                _dw, panel = self.viewer.window.add_plugin_dock_widget(PLUGIN, "Skin analysis inspector")
+                panel.reset_choices()
+
+        show_prepared(self.viewer, prepared, {"name": found.source_name, "layer": layer}, spread=True, on_all=done)
+
+
+def snapshot(viewer: Any) -> list[LayerSnap]:
+    """The viewer's image layers as they are now (Qt thread), for a reopen on a worker."""
+    return [LayerSnap(lay, lay.name, lay.data, geometry(lay)) for lay in viewer.layers
+            if isinstance(lay, napari.layers.Image)]
+
+
+def _read_back(model: HistoryModel, row: JobRow, snaps: list[LayerSnap]) -> tuple[Reopening, Prepared] | str:
+    """Worker thread: the result from its folder, as layer data tagged with the job it came from.
+
+    A job with nothing to show (unfinished, files gone, unreadable) comes back as the
+    message to show: napari's worker would report a raised error as a crash.
+    """
+    try:
+        found = model.prepare_reopen(row, snaps)
+    except YouCamError as exc:
+        return f"{row.job_id}: {exc}"
+    except Exception as exc:  # a damaged result file (it is read from disk: untrusted)
+        return f"{row.job_id}: the saved result cannot be read back ({type(exc).__name__}: {exc})"
+    prepared = prepare_result(found.result, {"name": found.source_name, "geom": found.geom}, title=found.title)
+    for _data, kw, _kind in prepared.layers:
+        meta = kw.setdefault("metadata", {})
+        meta["youcam"] = {**meta.get("youcam", {}), **found.provenance}
+    return found, prepared

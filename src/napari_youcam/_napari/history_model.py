@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from napari_youcam.errors import InputError
+from napari_youcam.imaging.io import read_image_file
 from napari_youcam.workflow.resume import needs_service, resume
 from napari_youcam.workflow.run import JobResult
 from napari_youcam.workflow.sidecar import sha256_of
@@ -29,13 +30,34 @@ ALL = "all features"
 
 
 @dataclass(frozen=True)
-class Reopened:
-    """A job's result read back from its folder, and the layer (or file) it belongs over."""
+class LayerSnap:
+    """An image layer as it was when a reopen started (taken on the Qt thread)."""
+
+    layer: Any  # the napari layer itself, only handed back to the Qt thread
+    name: str
+    data: Any  # the layer's array (numpy, or dask for a lazy layer)
+    geom: dict[str, Any] | None  # `common.geometry` of the layer
+
+
+@dataclass(frozen=True)
+class Reopening:
+    """A job's result read back from its folder, and the image it goes over."""
 
     row: JobRow
     result: JobResult
-    source_layer: Any  # a napari layer, or None
-    source_file: Path | None  # read again when no layer matches
+    source: LayerSnap | None  # the matching layer
+    source_name: str
+    source_array: np.ndarray | None  # the source file read again when no layer matched
+    geom: dict[str, Any] | None  # placement of the source
+
+    @property
+    def title(self) -> str:
+        return f"{self.row.feature} ({self.row.job_id})"
+
+    @property
+    def provenance(self) -> dict[str, Any]:
+        """Added to each result layer's ``metadata["youcam"]``."""
+        return {"job_id": self.row.job_id, "job_dir": str(self.row.job_dir), "reopened": True}
 
 
 class HistoryModel:
@@ -86,42 +108,46 @@ class HistoryModel:
         return None
 
     # ------------------------------------------------------------ matching and reopening
-    def _layer_hash(self, layer: Any) -> str | None:
-        data = getattr(layer, "data", None)
-        if not isinstance(data, np.ndarray):
-            return None
-        cached = self._hashes.get(id(layer))
-        if cached is not None and cached[0] == id(data):
+    def _hash(self, snap: LayerSnap) -> str | None:
+        if not isinstance(snap.data, np.ndarray):
+            return None  # a lazy (dask) layer is not read whole just to compare it
+        cached = self._hashes.get(id(snap.layer))
+        if cached is not None and cached[0] == id(snap.data):
             return cached[1]
-        h = sha256_of(data)
-        self._hashes[id(layer)] = (id(data), h)
+        h = sha256_of(snap.data)
+        self._hashes[id(snap.layer)] = (id(snap.data), h)
         return h
 
-    def match_layer(self, row: JobRow, layers: Sequence[Any]) -> Any:
-        """The image layer the job ran on: same pixels, else same shape; None when none fits."""
-        images = [lay for lay in layers if type(lay).__name__ == "Image"]
+    def match_layer(self, row: JobRow, snaps: Sequence[LayerSnap]) -> LayerSnap | None:
+        """The image the job ran on: same pixels, else same shape; None when none fits."""
         if row.source_sha256:
-            for lay in images:
-                if self._layer_hash(lay) == row.source_sha256:
-                    return lay
+            for snap in snaps:
+                if self._hash(snap) == row.source_sha256:
+                    return snap
         if row.source_shape:
-            for lay in images:
-                if tuple(np.shape(lay.data)) == tuple(row.source_shape):
-                    return lay
+            for snap in snaps:
+                if tuple(np.shape(snap.data)) == tuple(row.source_shape):
+                    return snap
         return None
 
-    def reopen(self, row: JobRow, layers: Sequence[Any]) -> Reopened:
+    def reopen(self, row: JobRow, snap: LayerSnap | None) -> JobResult:
         """Read ``row``'s result from its folder (no request); `InputError` when it has none."""
         if row.status not in ("done", "saved", "saved_undecoded", "reused") or needs_service(row.job_dir):
             raise InputError(f"{row.job_id} has no saved result (status {row.status}); finish it with "
                              f"`youcam resume {row.job_dir}`")
-        layer = self.match_layer(row, layers)
         source = None
-        if layer is not None and row.source_shape and tuple(np.shape(layer.data)) == tuple(row.source_shape):
-            if not row.source_sha256 or self._layer_hash(layer) == row.source_sha256:
-                source = np.asarray(layer.data)  # pastes a cropped fit back into the full frame
-        result = resume(row.job_dir, client=None, source=source)
-        src_file = None
-        if layer is None and row.source and Path(row.source).is_file():
-            src_file = Path(row.source)
-        return Reopened(row, result, layer, src_file)
+        if snap is not None and row.source_sha256 and self._hash(snap) == row.source_sha256:
+            source = np.asarray(snap.data)  # pastes a cropped fit back into the full frame
+        return resume(row.job_dir, client=None, source=source)
+
+    def prepare_reopen(self, row: JobRow, snaps: Sequence[LayerSnap]) -> Reopening:
+        """Find the source and read the result back (worker thread: snapshots only)."""
+        snap = self.match_layer(row, snaps)
+        result = self.reopen(row, snap)
+        if snap is not None:
+            return Reopening(row, result, snap, snap.name, None, snap.geom)
+        if row.source and Path(row.source).is_file():
+            arr = read_image_file(row.source, what="source")
+            geom = {"hw": arr.shape[:2], "translate": (0.0, 0.0), "scale": (1.0, 1.0)}
+            return Reopening(row, result, None, Path(row.source).stem, arr, geom)
+        return Reopening(row, result, None, row.job_id, None, None)
