@@ -14,6 +14,7 @@ from napari_youcam._napari.history_model import ALL, HistoryModel
 from napari_youcam._napari.skin_layers import SKIN_KEY
 from napari_youcam.api.session import sandbox_client
 from napari_youcam.workflow import batch as B
+from napari_youcam.workflow.tables import list_jobs
 
 PLUGIN = "napari-youcam"
 
@@ -117,3 +118,24 @@ def test_model_matches_by_shape_when_the_pixels_changed(viewer, sandbox, jobs):
     assert model.match_layer(row, snapshot(viewer)).layer is edited  # same shape
     viewer.layers.remove("flipped")
     assert model.match_layer(row, snapshot(viewer)) is None
+
+
+def test_a_running_job_is_followed_to_its_end(viewer, qtbot, sandbox, tmp_path):
+    import threading
+
+    from napari_youcam.sandbox import Sandbox
+
+    _dw, panel = viewer.window.add_plugin_dock_widget(PLUGIN, "History")
+    assert panel.table.rowCount() == 0 and not panel.follow.isActive()
+    with Sandbox(processing_seconds=3.0) as slow:
+        job = threading.Thread(target=workflow.run, args=("sod", viewer.layers["astronaut"].data),
+                               kwargs={"client": sandbox_client(slow)})
+        job.start()
+        qtbot.waitUntil(lambda: [r.status for r in list_jobs(workflow.default_results_dir())] == ["running"],
+                        timeout=10000)
+        panel.refresh_btn.click()  # the user looks once...
+        assert panel.follow.isActive()  # ...and nobody presses Refresh from here on
+        qtbot.waitUntil(lambda: [panel.table.item(i, 3).text() for i in range(panel.table.rowCount())]
+                        == ["done"], timeout=20000)
+        job.join()
+    qtbot.waitUntil(lambda: not panel.follow.isActive(), timeout=5000)

@@ -4,7 +4,11 @@ The table (thumbnail, feature, time, status, units, source) comes from
 `HistoryModel`; "Open" (or a double-click) reads the job's result back from its
 folder — no request, no unit — and adds it as new layers over the source layer it
 was made from (matched by content, then shape), or over the source file read
-again. Skin-analysis results open in the skin inspector.
+again. Skin-analysis results open in the skin inspector. While a job of the
+folder is running (in this or another process: a batch, a dock widget), the list
+is read again every few seconds, so it follows the job to its end. Cancelling a
+running job is done where it was started (a created task cannot be cancelled on
+the service).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from typing import Any
 
 import napari.layers
 import numpy as np
-from qtpy.QtCore import QSize
+from qtpy.QtCore import QSize, QTimer
 from qtpy.QtGui import QIcon, QImage, QPixmap
 from qtpy.QtWidgets import (
     QComboBox,
@@ -37,6 +41,7 @@ from napari_youcam.workflow.sidecar import default_results_dir
 from napari_youcam.workflow.tables import JobRow
 
 PLUGIN = "napari-youcam"
+FOLLOW_MS = 2000  # how often the list is read again while a job is running
 
 
 def _icon(thumb: np.ndarray | None) -> QIcon:
@@ -85,6 +90,10 @@ class HistoryPanel(QWidget):
         lay.addWidget(self.open_btn)
         lay.addWidget(self.note)
 
+        # while a job runs (here or in another process) the list follows it
+        self.follow = QTimer(self)
+        self.follow.setInterval(FOLLOW_MS)
+        self.follow.timeout.connect(self.refresh)
         self.refresh_btn.clicked.connect(self.refresh)
         self.feature.currentTextChanged.connect(lambda *_: self.apply_filters())
         self.source.textChanged.connect(lambda *_: self.apply_filters())
@@ -104,8 +113,14 @@ class HistoryPanel(QWidget):
             self.feature.setCurrentText(current)
         self.feature.blockSignals(False)
         self.apply_filters()
+        if self.model.active and not self.follow.isActive():
+            self.follow.start()
+        elif not self.model.active:
+            self.follow.stop()
 
     def apply_filters(self) -> None:
+        picked = self.table.selectionModel().selectedRows()
+        keep = self.shown[picked[0].row()].job_dir if picked and picked[0].row() < len(self.shown) else None
         self.shown = self.model.filtered(self.feature.currentText(), self.source.text())
         self.table.setRowCount(len(self.shown))
         for i, row in enumerate(self.shown):
@@ -115,6 +130,9 @@ class HistoryPanel(QWidget):
             self.table.setItem(i, 0, thumb)
             for j, text in enumerate(self.model.cells(row), start=1):
                 self.table.setItem(i, j, QTableWidgetItem(text))
+        for i, row in enumerate(self.shown):
+            if row.job_dir == keep:
+                self.table.selectRow(i)
         self.note.setText(f"{len(self.shown)} of {len(self.model.rows)} jobs in {self.model.results_dir}")
 
     # ------------------------------------------------------------ reopen

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from PIL import Image
 
 from napari_youcam.errors import InputError
 from napari_youcam.imaging.io import read_image_file
@@ -26,6 +27,8 @@ from napari_youcam.workflow.tables import JobRow, list_jobs
 THUMB = 48  # thumbnail edge in pixels
 _THUMB_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 COLUMNS = ("", "feature", "time", "status", "units", "source")
+#: statuses of a job still in progress somewhere (this or another process): the list follows them
+ACTIVE = frozenset({"creating", "running", "succeeded"})
 ALL = "all features"
 
 
@@ -67,6 +70,7 @@ class HistoryModel:
         self.results_dir = Path(results_dir)
         self.rows: list[JobRow] = []
         self._hashes: dict[int, tuple[int, str | None]] = {}  # id(layer) → (id(data), hash)
+        self._thumbs: dict[tuple[Path, tuple[str, ...]], np.ndarray | None] = {}
 
     def refresh(self) -> list[JobRow]:
         """Reread the job list (newest first)."""
@@ -88,24 +92,17 @@ class HistoryModel:
         units = "" if row.units is None else f"{row.units:g}" + (" (sandbox)" if row.sandbox and row.units else "")
         return (row.feature, row.time[:19].replace("T", " "), row.status, units, row.source_name)
 
-    @staticmethod
-    def thumbnail(row: JobRow) -> np.ndarray | None:
-        """A small RGB(A) preview of the first result image (None for ZIPs, JSON, video)."""
-        from PIL import Image
+    @property
+    def active(self) -> bool:
+        """Some job is still running: the list should be read again soon."""
+        return any(r.status in ACTIVE for r in self.rows)
 
-        for name in row.files:
-            path = row.job_dir / name
-            if path.suffix.lower() not in _THUMB_SUFFIXES or not path.is_file():
-                continue
-            try:
-                with Image.open(path) as im:
-                    im.draft("RGB", (THUMB, THUMB))
-                    im = im.convert("RGBA" if "A" in im.getbands() else "RGB")
-                    im.thumbnail((THUMB, THUMB))
-                    return np.asarray(im)
-            except (OSError, ValueError, Image.DecompressionBombError):
-                return None
-        return None
+    def thumbnail(self, row: JobRow) -> np.ndarray | None:
+        """A small preview of the first result image (None for ZIPs, JSON, video); read once per job."""
+        key = (row.job_dir, row.files)
+        if key not in self._thumbs:
+            self._thumbs[key] = _thumbnail(row)
+        return self._thumbs[key]
 
     # ------------------------------------------------------------ matching and reopening
     def _hash(self, snap: LayerSnap) -> str | None:
@@ -151,3 +148,20 @@ class HistoryModel:
             geom = {"hw": arr.shape[:2], "translate": (0.0, 0.0), "scale": (1.0, 1.0)}
             return Reopening(row, result, None, Path(row.source).stem, arr, geom)
         return Reopening(row, result, None, row.job_id, None, None)
+
+
+def _thumbnail(row: JobRow) -> np.ndarray | None:
+    """The first result image of a job, shrunk to `THUMB` pixels (decoded at reduced size)."""
+    for name in row.files:
+        path = row.job_dir / name
+        if path.suffix.lower() not in _THUMB_SUFFIXES or not path.is_file():
+            continue
+        try:
+            with Image.open(path) as im:
+                im.draft("RGB", (THUMB, THUMB))
+                im = im.convert("RGBA" if "A" in im.getbands() else "RGB")
+                im.thumbnail((THUMB, THUMB))
+                return np.asarray(im)
+        except (OSError, ValueError, Image.DecompressionBombError):
+            return None
+    return None

@@ -271,7 +271,7 @@ class Batch:
         self._outcomes: dict[int, Outcome] = {}
         self._in_flight: dict[int, Path | None] = {}
         self._started = time.monotonic()
-        self._paid_seconds: list[float] = []
+        self._ran = 0  # inputs that ran a task (reused ones say nothing about the time left)
 
     # ------------------------------------------------------------ public
     def cancel(self) -> None:
@@ -315,7 +315,6 @@ class Batch:
             with self._lock:
                 self._in_flight[i] = None
             self._emit(None)
-            t0 = time.monotonic()
             try:
                 outcome = self._one(i)
             except Exception as exc:  # a bug in one input must not stop the others
@@ -324,8 +323,7 @@ class Batch:
             with self._lock:
                 self._in_flight.pop(i, None)
                 self._outcomes[i] = outcome
-                if outcome.status in ("done", "resumed"):
-                    self._paid_seconds.append(time.monotonic() - t0)
+                self._ran += outcome.status in ("done", "resumed")
             self._emit(outcome)
 
     def _one(self, i: int) -> Outcome:
@@ -363,12 +361,10 @@ class Batch:
         with self._lock:
             outs = list(self._outcomes.values())
             in_flight = len(self._in_flight)
-            paid = list(self._paid_seconds)
+            ran = self._ran
         n_done = sum(o.status in ("done", "resumed") for o in outs)
         left = len(self.plan.items) - len(outs)
-        eta = None
-        if paid and left:
-            eta = (time.monotonic() - self._started) / len(outs) * left if outs else None
+        eta = (time.monotonic() - self._started) / len(outs) * left if ran and left else None
         event = BatchEvent(total=len(self.plan.items), done=n_done,
                            reused=sum(o.status == "reused" for o in outs),
                            failed=sum(o.status == "failed" for o in outs),
