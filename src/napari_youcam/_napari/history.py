@@ -59,6 +59,7 @@ class HistoryPanel(QWidget):
     def __init__(self, napari_viewer: Any, results_dir: str | Path | None = None) -> None:
         super().__init__()
         self.viewer = unwrap(napari_viewer)
+        self._own_dir = results_dir is not None  # else: the configured folder, reread on Refresh
         self.model = HistoryModel(results_dir if results_dir is not None else default_results_dir())
         self.shown: list[JobRow] = []
         self.opened: list[Any] | None = None  # the layers of the last reopened job, once all are in
@@ -104,6 +105,8 @@ class HistoryPanel(QWidget):
     # ------------------------------------------------------------ list
     def refresh(self) -> None:
         """Reread the results folder (keeps the chosen filters)."""
+        if not self._own_dir:
+            self.model.results_dir = default_results_dir()  # Settings may have changed it
         self.model.refresh()
         current = self.feature.currentText()
         self.feature.blockSignals(True)

@@ -110,8 +110,11 @@ def _finish_batch(args: argparse.Namespace, report: Any) -> int:
     csv_path = B.write_csv(report)
     if report.plan.feature == "skin-analysis":
         dirs = [o.job_dir for o in report.outcomes if o.status in B.OK_STATUSES and o.job_dir]
-        if dirs:
-            report.table_path, _ = write_skin_table(dirs, csv_path.with_name(csv_path.stem + "-scores.csv"))
+        try:
+            if dirs:
+                report.table_path, _ = write_skin_table(dirs, csv_path.with_name(csv_path.stem + "-scores.csv"))
+        except (InputError, OSError) as exc:  # the results are saved; only the summary table is missing
+            print(f"warning: no scores table: {exc}; make it with `youcam skin table`", file=sys.stderr)
     if args.json:
         print(json.dumps({"csv": str(csv_path), "table": str(report.table_path or "") or None,
                           "cancelled": report.cancelled, "units": report.units,

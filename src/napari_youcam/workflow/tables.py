@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from napari_youcam.errors import InputError
+from napari_youcam.imaging.skin import read_skin_zip, scores_rows
 from napari_youcam.workflow.sidecar import SIDECAR_NAME, load_sidecar
 from napari_youcam.workflow.jobs import JobRecord
 from napari_youcam.workflow.store import STORE_NAME, JobStore, RebuildReport, units_of
@@ -265,8 +266,6 @@ def _mode(result: Any, name: str) -> str:
 
 def skin_rows(sources: Sequence[SkinSource]) -> list[dict[str, Any]]:
     """One dict per (image, concern), columns as `SKIN_COLUMNS`. Unreadable ZIPs raise `InputError`."""
-    from napari_youcam.imaging.skin import read_skin_zip, scores_rows
-
     rows: list[dict[str, Any]] = []
     for s in sources:
         try:
