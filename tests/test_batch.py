@@ -279,3 +279,26 @@ def test_ctrl_c_twice_abandons_names_the_resume_command_and_the_rerun_pays_nothi
         created = _tasks(sb)
         assert first <= set(created) and len(created) == 4
         assert sorted(e["task_id"] for e in sb.ledger) == sorted(created)
+
+
+def test_one_progress_line_on_a_terminal_and_none_in_a_pipe():
+    import io
+
+    from napari_youcam.cli.jobs import _ProgressLine
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    event = B.BatchEvent(total=5, done=2, reused=1, failed=0, in_flight=2, units=2.0, eta_s=12.4)
+    term, pipe = Terminal(), io.StringIO()
+    for stream in (term, pipe):
+        line = _ProgressLine(stream)
+        line(event)
+        line(B.BatchEvent(total=5, done=3, reused=1, failed=0, in_flight=1, units=3.0, eta_s=4.0))
+        line.finish()
+    text = term.getvalue()
+    assert text.count("\r") == 2 and text.endswith("\n") and text.count("\n") == 1  # one line, rewritten
+    assert "3/5  done 2  reused 1  failed 0  in flight 2  units 2  ETA 12 s" in text
+    assert "4/5" in text.rsplit("\r", 1)[1]
+    assert pipe.getvalue() == ""  # logs and CI get the summary only

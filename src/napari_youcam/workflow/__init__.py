@@ -22,6 +22,9 @@ from napari_youcam.workflow.steps import (
     resume_command,
 )
 from napari_youcam.workflow.store import STORE_NAME, JobStore, RebuildReport
+# batch runs and tables over past jobs (issue 8 §4, §6, §7)
+from napari_youcam.workflow.batch import Batch, BatchPlan, BatchReport, check_inputs, expand_paths, pair_masks
+from napari_youcam.workflow.tables import JobRow, costs, find_job, list_jobs, write_skin_table
 
 __all__ = [
     "SIDECAR_NAME",
@@ -49,4 +52,15 @@ __all__ = [
     "resume_command",
     "reuse_key",
     "run",
+    "Batch",
+    "BatchPlan",
+    "BatchReport",
+    "JobRow",
+    "check_inputs",
+    "costs",
+    "expand_paths",
+    "find_job",
+    "list_jobs",
+    "pair_masks",
+    "write_skin_table",
 ]
