@@ -42,6 +42,19 @@ def sb():
 
 
 @pytest.fixture
+def sb_client(sb):
+    """A fast-retrying v2 client of `sb`; faults and processing time are reset after the test."""
+    from napari_youcam.api import RetryPolicy
+    from napari_youcam.api.session import sandbox_client
+
+    processing = sb.processing_seconds
+    sb.clear_faults()
+    yield sandbox_client(sb, retry=RetryPolicy(attempts=3, base=0.01, ceiling=0.05, jitter=0.0), timeout=5.0)
+    sb.clear_faults()
+    sb.processing_seconds = processing
+
+
+@pytest.fixture
 def env(monkeypatch, sb):
     """Credentials for `sb` in the environment, as a user of the CLI would set them."""
     monkeypatch.setenv("YOUCAM_API_KEY", sb.api_key)

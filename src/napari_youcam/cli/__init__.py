@@ -3,7 +3,8 @@
 Subcommands are registered by small modules, one per area, each exposing
 ``register(subparsers)`` and setting ``func(args) -> int`` on its parsers:
 `napari_youcam.cli.service` (features, run, resume, templates, credits, sandbox) and
-`napari_youcam.cli.imaging` (prepare, mask, extend-plan, skin, face-check).
+`napari_youcam.cli.imaging` (prepare, mask, extend-plan, skin, face-check) and
+`napari_youcam.cli.jobs` (batch, history, show, costs).
 
 Exit codes: 0 success, 2 bad input, 1 service/task failure. Errors are printed as
 one line without a traceback.
@@ -31,7 +32,7 @@ def one_line(message: str) -> str:
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The `youcam` parser. With `argv` naming an image command, the service half is
     not registered (nor imported: its network stack costs more than the command)."""
-    from napari_youcam.cli import imaging
+    from napari_youcam.cli import imaging, jobs
 
     parser = argparse.ArgumentParser(
         prog="youcam",
@@ -44,6 +45,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
         service.register(sub)
     imaging.register(sub)
+    jobs.register(sub)
     return parser
 
 

@@ -196,6 +196,14 @@ def cmd_skin_scores(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_skin_table(args: argparse.Namespace) -> int:
+    from napari_youcam.workflow.tables import write_skin_table
+
+    out, n = write_skin_table(args.paths, args.output)
+    print(f"{out}: {n} rows")
+    return 0
+
+
 def cmd_skin_blend(args: argparse.Namespace) -> int:
     from napari_youcam.imaging import blend_masks, read_skin_zip
     from napari_youcam.imaging.encode import encode_png
@@ -290,6 +298,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     s.add_argument("--concern", action="append")
     s.add_argument("--opacity", type=float, default=0.6)
     s.set_defaults(func=cmd_skin_blend)
+    s = sk.add_parser("table", help="one row per (image, concern) over result ZIPs, job folders or a results folder")
+    s.add_argument("paths", nargs="+", metavar="PATH")
+    s.add_argument("-o", "--output", required=True, help="the CSV to write, e.g. scores.csv")
+    s.set_defaults(func=cmd_skin_table)
 
     p = subparsers.add_parser("face-check", help="local pre-flight of a feature's face rules (advisory)")
     p.add_argument("feature")

@@ -63,6 +63,9 @@ def register(subparsers: Any) -> None:
                                      "extend-plan` does; instead of the ten --set sizes)")
     p.add_argument("--anchor", help="out-paint with --aspect: where the photo sits on the canvas "
                                     "(center, left, top-right, ...; default center)")
+    p.add_argument("--again", action="store_true",
+                   help="pay for a new task even when an identical job in the results folder already has "
+                        "the result (default: reuse it, or resume an identical unfinished one)")
     p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
     p.set_defaults(func=cmd_run)
 
@@ -338,7 +341,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         return workflow.run(
             spec.key, source, mask=args.mask, refs=tuple(args.ref), params=params,
             api=endpoint.api, variant=endpoint.variant, client=client, out_dir=args.out,
-            progress=progress, cancel=cancel, deadline=args.timeout, on_job_dir=lambda d: job.setdefault("dir", d))
+            progress=progress, cancel=cancel, deadline=args.timeout, on_job_dir=lambda d: job.setdefault("dir", d),
+            again=args.again)
 
     try:
         res = _in_thread(work, cancel, job)
@@ -555,9 +559,12 @@ def _print_result(args: argparse.Namespace, res: "JobResult", client: "Client | 
         print(json.dumps({"feature": res.feature, "api": res.api, "variant": res.variant,
                           "task_id": res.task_id, "kind": res.kind, "files": [str(f) for f in res.files],
                           "sidecar": str(res.sidecar), "sandbox": res.sandbox,
-                          "cancel_requested": res.cancel_requested, "data": data, "notes": res.notes,
-                          **units},
+                          "cancel_requested": res.cancel_requested, "reused_from": res.reused_from,
+                          "data": data, "notes": res.notes, **units},
                          indent=2, default=str))
+    if res.reused_from:
+        print(f"note: identical to job {res.reused_from}: its result was reused, nothing was sent or charged "
+              "(--again pays for a new one)", file=sys.stderr)
     if res.cancel_requested:
         print("note: cancel came after the task was created; the paid result was saved", file=sys.stderr)
     if client is not None:
@@ -577,6 +584,13 @@ def units_after(client: "Client | None", res: "JobResult") -> dict[str, Any]:
 
     out: dict[str, Any] = {"units_charged": None, "charge_source": None, "balance": None}
     if client is None:  # a finished job answered from its folder: nothing new was charged
+        return out
+    if res.reused_from:  # answered from an identical earlier job: nothing was sent
+        out.update(units_charged=0.0, charge_source="reused")
+        try:
+            out["balance"] = client.credits()
+        except (YouCamError, ValueError, TypeError):
+            pass
         return out
     try:
         history = client.credit_history(page_size=30).get("history") or []

@@ -5,21 +5,32 @@ result. When `run` stopped early — its deadline passed while the task was stil
 running, the process was interrupted, or the download failed — the task id is in
 the job folder's ``youcam-job.json``. `resume` polls that same task (no create
 request, so nothing new is charged), downloads into the same folder, and updates
-the record, through the very steps `run` uses (`_wait_step`, `_download_step`,
-`_write_step`).
+the record, through the very steps `run` uses (`workflow.steps`).
+
+A job folder is untrusted input (it may come from a colleague, a shared drive or
+an archive): every URL is built from the client's configured base URL and the
+catalogue's path for the recorded feature; a record naming another host, an
+unknown feature/variant/generation or another task path is refused before any
+request (`check_record`), and so is such a record read from the job store.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from napari_youcam import features as F
 from napari_youcam.errors import InputError
-from napari_youcam.workflow.run import (
+from napari_youcam.imaging import Transform
+from napari_youcam.workflow.jobs import HAS_RESULT, JobRecord, JobStatus, content_hash
+from napari_youcam.workflow.sidecar import Sidecar, load_sidecar, now_iso, service_host
+from napari_youcam.workflow.steps import (
+    CancelToken,
     JobResult,
     ProgressFn,
     _cancelled,
@@ -32,136 +43,145 @@ from napari_youcam.workflow.run import (
     _wait_step,
     _write_step,
 )
-from napari_youcam.workflow.sidecar import (
-    Sidecar,
-    load_sidecar,
-    now_iso,
-    service_host,
-    sha256_of,
-)
+from napari_youcam.workflow.store import JobStore
 
-#: statuses whose result files are already in the folder (nothing to ask the service)
-_SAVED = ("done", "saved", "saved_undecoded")
+log = logging.getLogger("napari_youcam.workflow")
 
 
 def read_job(job_dir: str | Path) -> dict[str, Any]:
-    """The job record of a folder (a copy); `InputError` when there is none."""
-    return dict(load_sidecar(job_dir).record)
+    """The job record of a folder as JSON (a copy); `InputError` when there is none or it is broken."""
+    return load_sidecar(job_dir).record.to_json()
 
 
 def needs_service(job_dir: str | Path) -> bool:
     """False when `resume` can answer from the folder alone (result files all present)."""
-    side = load_sidecar(job_dir)
-    return _saved_files(side) is None
+    return _saved_files(load_sidecar(job_dir)) is None
+
+
+def check_record(rec: JobRecord, *, where: str) -> Any:
+    """The catalogue endpoint of an untrusted record; `InputError` when it names anything else.
+
+    Refused: an unknown feature, generation or variant, and a task path other than
+    the catalogue's path for that endpoint (an absolute URL to another host, say).
+    """
+    spec = F.get(rec.feature)  # InputError naming close matches when unknown
+    if rec.api not in ("v1", "v2"):
+        raise InputError(f"{where}: unknown API generation {rec.api!r} in the job record; refusing to send "
+                         "anything")
+    try:
+        endpoint = spec.endpoint(rec.api, rec.variant)
+    except KeyError as exc:
+        raise InputError(f"{where}: {exc.args[0] if exc.args else exc}") from None
+    if rec.task_path is not None and rec.task_path != endpoint.task_path:
+        raise InputError(f"{where}: the record's task path {rec.task_path!r} is not the catalogue's path "
+                         f"for {spec.key} ({rec.api}, {endpoint.variant}): the record was edited or damaged; "
+                         "refusing to send anything")
+    return endpoint
 
 
 def resume(job_dir: str | Path, *, client: Any = None, progress: ProgressFn | None = None,
-           cancel: Any = None, deadline: float = 600.0, source: Any = None) -> JobResult:
+           cancel: CancelToken | None = None, deadline: float = 600.0, source: Any = None) -> JobResult:
     """Finish the job recorded in ``job_dir`` without creating (or paying for) a new task.
 
     Reads ``youcam-job.json`` (feature, api, variant, params, task id, transform),
     polls the existing task, downloads its result into the same folder, updates
     the record (``resumed_at``) and returns a `JobResult` like `run` does. A job
-    that is already ``done`` returns its files without any request.
+    whose files are all in its folder returns them without any request.
 
     ``source`` (optional): the original source image, used only to paste a result
-    of a cropped fit back into the full frame; it must match the recorded hash.
+    of a cropped fit back into the full frame; its content must match the record.
 
-    Raises `InputError` when the folder has no record, the record has no task id
-    (the create request may not have reached the service), or ``client`` talks to
-    another API generation or host than the one the task was created on;
-    `TaskExpiredError` when the service no longer knows the task.
+    Raises `InputError` when the folder has no record, the record is damaged or
+    names another host/path (`check_record`), has no task id, or ``client`` talks
+    to another API generation or host; a `JobError` when the task failed or is gone.
     """
-    from napari_youcam import features as F
-    from napari_youcam.api.errors import TaskExpiredError
-
     report = _Progress(progress)
     t_start = time.monotonic()
     report("validating", 0.0)
     deadline = _check_deadline(deadline)
     sidecar = load_sidecar(job_dir)
     rec = sidecar.record
-    job_dir = sidecar.path.parent
-    spec = F.get(rec["feature"])
-    api = str(rec.get("api") or "v2")
-    params = dict(rec.get("params") or {})
-    status = rec.get("status")
-    task_id = rec.get("task_id")
-    if not task_id:
-        raise InputError(_no_task_message(job_dir, status))
-    try:
-        endpoint = spec.endpoint(api, rec.get("variant"))
-    except KeyError as exc:
-        raise InputError(f"{job_dir}: {exc.args[0] if exc.args else exc}") from None
-    kind = str(rec.get("kind") or _output_kind(endpoint, params))
-    tf = _transform_from(rec.get("transform"))
+    job_dir = sidecar.job_dir
+    endpoint = check_record(rec, where=str(sidecar.path))
+    if not rec.task_id:
+        raise InputError(_no_task_message(job_dir, rec.status))
+    kind = rec.kind or _output_kind(endpoint, rec.params)
+    tf = _transform_from(rec.transform)
     src_arr = _source_for(source, rec)
-    times: dict[str, str] = dict(rec.get("times") or {})
-    notes: list[str] = [str(n) for n in rec.get("notes") or []]
-    if tf is not None and getattr(tf, "crop", None) and src_arr is None and kind in ("image", "images"):
+    notes = [str(n) for n in rec.notes]
+    if tf is not None and tf.crop and src_arr is None and kind in ("image", "images"):
         notes.append("the source was fitted with a crop and is not available here: the result covers the "
                      "cropped region only (pass source= to paste it into the full image)")
 
-    def result(files: list[Path], arrays: list[np.ndarray], data: Any, *, sandbox: bool,
-               cancel_requested: bool = False) -> JobResult:
-        return JobResult(feature=spec.key, task_id=str(task_id), params=params, files=files,
-                         sidecar=sidecar.path, kind=kind, arrays=arrays, data=data, sandbox=sandbox,
-                         api=api, variant=endpoint.variant, cancel_requested=cancel_requested, notes=notes)
+    def result(files: list[Path], arrays: list[np.ndarray], data: Any, *, sandbox: bool) -> JobResult:
+        return JobResult(feature=rec.feature, task_id=str(rec.task_id), params=rec.params, files=files,
+                         sidecar=sidecar.path, kind=kind, arrays=arrays, data=data, sandbox=sandbox, api=rec.api,
+                         variant=endpoint.variant, cancel_requested=rec.cancel_requested, notes=notes,
+                         reused_from=rec.reused_from)
 
     # ------------------------------------------------------------ already on disk: no request
     saved = _saved_files(sidecar)
     if saved is not None:
-        data = _saved_data(saved)
-        if status == "done":
-            arrays, data = _decode(spec.key, kind, saved, data, tf, src_arr)
-            report("done", 1.0)
-        else:  # saved / saved_undecoded: only the local decoding is left
-            arrays, data = _write_step(spec.key, kind, saved, data, tf, src_arr, sidecar=sidecar,
-                                       times=times, report=report, t_start=t_start)
+        arrays, data = _decode_saved(sidecar, saved, kind, tf, src_arr, report=report, t_start=t_start)
         notes.append("the result was already in the job folder: nothing was requested")
-        return result(saved, arrays, data, sandbox=bool(rec.get("sandbox")),
-                      cancel_requested=bool(rec.get("cancel_requested")))
-    if status in _SAVED:
+        return result(saved, arrays, data, sandbox=rec.sandbox)
+    if rec.status in HAS_RESULT:
         notes.append("result files listed in the record were missing: fetched again from the task")
 
     # ------------------------------------------------------------ the same service, the same task
     if client is None:
         from napari_youcam.api.session import default_client
 
-        client = default_client(api=api)
+        client = default_client(api=rec.api)
     _check_client(client, rec, job_dir)
+    _attach_store(sidecar)
     # No early exit on cancel: the task exists and is billed on success, so (as in `run`)
     # a cancel is only noted and the result is still fetched and kept.
     now = now_iso()
-    history = list(rec.get("resumes") or [])
-    history.append({"at": now, "from_status": status, "error": rec.get("error")})
-    sidecar.record.pop("error", None)
+    history = [*rec.resumes, {"at": now, "from_status": rec.status.value, "error": rec.error}]
+    times = rec.times
     times["resumed"] = now
-    sidecar.update(resumed_at=now, resumes=history, times=times,
-                   service_host=rec.get("service_host") or service_host(client))
+    sidecar.update(resumed_at=now, resumes=history, times=times, error=None,
+                   service_host=rec.service_host or service_host(client))
     report("waiting", 0.0)
-    try:
-        res = _wait_step(client, endpoint, str(task_id), sidecar=sidecar, times=times, report=report,
-                         cancel=cancel, deadline=deadline, kind=kind, path=rec.get("task_path") or None)
-    except TaskExpiredError as exc:
-        exc.message = (f"cannot resume task {task_id}: the service no longer knows it — a running task "
-                       "expires when it is not polled for about 10 s (and finished results are kept "
-                       "only for a limited time); check `youcam credits` and the credit history to see "
-                       f"whether it was billed, then run the job again [{exc.message}]")
-        exc.args = (exc.message,)
-        raise
-    cancel_requested = bool(res.cancel_requested or _cancelled(cancel) or rec.get("cancel_requested"))
-    sidecar.update(cancel_requested=cancel_requested)
-    files = _download_step(client, res, key=spec.key, sidecar=sidecar, times=times, report=report)
-    arrays, data = _write_step(spec.key, res.kind, files, res.data, tf, src_arr, sidecar=sidecar,
-                               times=times, report=report, t_start=t_start)
+    task_id = str(rec.task_id)
+    res = _wait_step(client, endpoint, task_id, sidecar=sidecar, times=times, report=report, cancel=cancel,
+                     deadline=deadline, kind=kind, resuming=True)
+    sidecar.update(cancel_requested=bool(res.cancel_requested or _cancelled(cancel) or rec.cancel_requested))
+    files = _download_step(client, res, key=rec.feature, sidecar=sidecar, times=times, report=report,
+                           refresh=lambda: client.wait(endpoint, task_id, deadline=min(deadline, 120.0), kind=kind))
+    written = res.data is not None and (res.kind in ("json", "boxes") or not res.urls)
+    arrays, data = _write_step(rec.feature, res.kind, files, saved_data(files) if written else res.data, tf,
+                               src_arr, sidecar=sidecar, times=times, report=report, t_start=t_start)
     notes.append(f"resumed task {task_id}: no new task was created")
-    return result(files, arrays, data, sandbox=bool(getattr(client, "is_sandbox", False) or rec.get("sandbox")),
-                  cancel_requested=cancel_requested)
+    return result(files, arrays, data, sandbox=bool(getattr(client, "is_sandbox", False) or rec.sandbox))
+
+
+def _decode_saved(sidecar: Sidecar, saved: list[Path], kind: str, tf: Transform | None,
+                  src_arr: np.ndarray | None, *, report: _Progress, t_start: float) -> tuple[list[np.ndarray], Any]:
+    """Arrays and data of a job whose files are all in its folder (finishing a ``saved`` one)."""
+    rec = sidecar.record
+    data = saved_data(saved)
+    if rec.status in (JobStatus.DONE, JobStatus.REUSED):
+        arrays, data = _decode(rec.feature, kind, saved, data, tf, src_arr)
+        report("done", 1.0)
+        return arrays, data
+    _attach_store(sidecar)  # saved / saved_undecoded: only the local decoding is left
+    return _write_step(rec.feature, kind, saved, data, tf, src_arr, sidecar=sidecar, times=rec.times,
+                       report=report, t_start=t_start)
+
+
+def _attach_store(sidecar: Sidecar) -> None:
+    """Index the job's changes in its results folder's store (best effort: the folder is the truth)."""
+    try:
+        sidecar.on_write = JobStore.open(sidecar.job_dir.parent).record
+    except Exception:
+        log.warning("job store beside %s unavailable; the job folder keeps the record", sidecar.job_dir,
+                    exc_info=True)
 
 
 # ---------------------------------------------------------------------- helpers
-def _no_task_message(job_dir: Path, status: Any) -> str:
+def _no_task_message(job_dir: Path, status: JobStatus) -> str:
     if status == "create_uncertain":
         why = ("the create request failed without a clear answer, so the task may or may not exist on "
                "the service")
@@ -173,37 +193,31 @@ def _no_task_message(job_dir: Path, status: Any) -> str:
             "charge before running the job again")
 
 
-def _check_client(client: Any, rec: dict[str, Any], job_dir: Path) -> None:
+def _check_client(client: Any, rec: JobRecord, job_dir: Path) -> None:
     """The task can only be polled on the API generation and host that created it."""
-    api = str(rec.get("api") or "v2")
-    capi = getattr(client, "api", api)
-    if capi != api:
-        how = ("YOUCAM_CLIENT_ID + YOUCAM_CLIENT_SECRET" if api == "v1" else "YOUCAM_API_KEY")
-        raise InputError(f"{job_dir}: this job's task was created on the {api} API but the client uses {capi}: "
-                         f"configure {api} credentials ({how})")
-    want = rec.get("service_host")
+    capi = getattr(client, "api", rec.api)
+    if capi != rec.api:
+        how = ("YOUCAM_CLIENT_ID + YOUCAM_CLIENT_SECRET" if rec.api == "v1" else "YOUCAM_API_KEY")
+        raise InputError(f"{job_dir}: this job's task was created on the {rec.api} API but the client uses "
+                         f"{capi}: configure {rec.api} credentials ({how})")
     have = service_host(client)
-    if want and have and want != have:
-        hint = (" — a sandbox task exists only in the sandbox process that created it"
-                if rec.get("sandbox") else "")
-        raise InputError(f"{job_dir}: this job's task lives on {want} but the client talks to {have}: "
-                         f"point it at {want} (--base-url or YOUCAM_BASE_URL){hint}")
+    if rec.service_host and rec.service_host != have:
+        hint = " — a sandbox task exists only in the sandbox process that created it" if rec.sandbox else ""
+        raise InputError(f"{job_dir}: this job's task lives on {rec.service_host} but the client talks to {have}: "
+                         f"point it at {rec.service_host} (--base-url or YOUCAM_BASE_URL){hint}")
 
 
 def _saved_files(sidecar: Sidecar) -> list[Path] | None:
     """The result files of a saved job when all of them are in its folder, else None."""
     rec = sidecar.record
-    names = rec.get("files") or []
-    if rec.get("status") not in _SAVED or not names:
+    if rec.status not in HAS_RESULT or not rec.files:
         return None
-    paths = [sidecar.path.parent / str(n) for n in names]
-    if any(Path(str(n)).name != str(n) for n in names):  # a record pointing outside its folder
-        raise InputError(f"{sidecar.path}: the record lists files outside the job folder")
+    paths = [sidecar.job_dir / n for n in rec.files]  # plain names: checked by JobRecord.from_json
     return paths if all(p.is_file() for p in paths) else None
 
 
-def _saved_data(files: list[Path]) -> Any:
-    # The result data is written last (`_download_step`), after any downloaded .json.
+def saved_data(files: list[Path]) -> Any:
+    """The JSON result among saved files (the data file is written last, after any downloaded .json)."""
     for p in reversed(files):
         if p.suffix.lower() == ".json":
             try:
@@ -213,11 +227,9 @@ def _saved_data(files: list[Path]) -> Any:
     return None
 
 
-def _transform_from(d: Any) -> Any:
-    if not isinstance(d, dict):
+def _transform_from(d: dict[str, Any] | None) -> Transform | None:
+    if d is None:
         return None
-    from napari_youcam.imaging import Transform
-
     try:
         crop = d.get("crop")
         return Transform(tuple(int(v) for v in d["src_size"]), tuple(int(v) for v in d["out_size"]),
@@ -226,14 +238,12 @@ def _transform_from(d: Any) -> Any:
         raise InputError(f"the job record's transform is not readable ({exc})") from None
 
 
-def _source_for(source: Any, rec: dict[str, Any]) -> np.ndarray | None:
+def _source_for(source: Any, rec: JobRecord) -> np.ndarray | None:
     if source is None:
         return None
-    want = rec.get("source_sha256")
-    if want and sha256_of(source) != want:
-        raise InputError("source: this is not the image the job was run on (its hash differs from the record)")
     arr = _load_image(source, "source")
-    shape = rec.get("source_shape")
-    if shape and list(arr.shape) != list(shape):
-        raise InputError(f"source: shape {list(arr.shape)} differs from the recorded {list(shape)}")
+    if rec.source_sha256 and content_hash(arr) != rec.source_sha256:
+        raise InputError("source: this is not the image the job was run on (its content differs from the record)")
+    if rec.source_shape and list(arr.shape) != list(rec.source_shape):
+        raise InputError(f"source: shape {list(arr.shape)} differs from the recorded {list(rec.source_shape)}")
     return arr

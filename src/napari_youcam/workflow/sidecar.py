@@ -10,15 +10,22 @@ feature, params, ids, hashes, sizes, times and the sandbox flag.
 from __future__ import annotations
 
 import datetime as _dt
+import enum
 import hashlib
 import json
+import logging
 import os
 import sys
 import threading
+import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from napari_youcam.workflow.jobs import JobRecord
+
 SIDECAR_NAME = "youcam-job.json"
+log = logging.getLogger("napari_youcam.workflow")
 
 
 def default_results_dir() -> Path:
@@ -91,7 +98,9 @@ def ensure_results_dir(out_dir: str | Path) -> Path:
         raise InputError(f"results folder {base} is a file, not a folder: {hint}")
     try:
         base.mkdir(parents=True, exist_ok=True)
-        probe = base / f".youcam-write-test-{os.getpid()}"
+        # one probe name per writer: threads and processes probing at once must not
+        # delete each other's probe
+        probe = base / f".youcam-write-test-{os.getpid()}-{threading.get_ident()}-{uuid.uuid4().hex[:8]}"
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as exc:
@@ -100,7 +109,10 @@ def ensure_results_dir(out_dir: str | Path) -> Path:
 
 
 def make_job_dir(out_dir: Path, feature: str) -> Path:
-    """A fresh folder ``<UTC time>_<feature>[_n]`` inside ``out_dir``."""
+    """A fresh folder ``<UTC time>_<feature>[_n]`` inside ``out_dir``.
+
+    ``mkdir`` is exclusive, so concurrent writers (threads or processes) never share one.
+    """
     stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
     base = Path(out_dir).expanduser()
     base.mkdir(parents=True, exist_ok=True)
@@ -136,7 +148,7 @@ def load_sidecar(job_dir: str | Path) -> Sidecar:
     """The record of a job folder (or of the ``youcam-job.json`` given directly).
 
     Raises `InputError` naming what is wrong: no such folder, no record in it, or a
-    record that is not a job record.
+    record that is not a job record (any known field of the wrong type).
     """
     from napari_youcam.errors import InputError
 
@@ -150,11 +162,11 @@ def load_sidecar(job_dir: str | Path) -> Sidecar:
         raise InputError(f"{path}: no {SIDECAR_NAME} in this folder, so it is not a job folder "
                          "(give the <time>_<feature> folder that `youcam run` printed)")
     try:
-        record = json.loads(side.read_text(encoding="utf-8"))
+        data = json.loads(side.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise InputError(f"{side}: the job record cannot be read ({exc})") from None
-    if not isinstance(record, dict) or not isinstance(record.get("feature"), str):
-        raise InputError(f"{side}: not a job record (no feature)")
+    record = JobRecord.from_json(data, where=str(side))
+    record.job_id = path.name  # the folder names the job, whatever the file says
     return Sidecar(side, record)
 
 
@@ -165,6 +177,8 @@ def _jsonable(v: Any) -> Any:
         return [_jsonable(x) for x in v]
     if isinstance(v, Path):
         return str(v)
+    if isinstance(v, enum.Enum):
+        return v.value
     if hasattr(v, "item") and callable(v.item) and getattr(v, "ndim", 1) == 0:
         return v.item()
     if isinstance(v, (str, int, float, bool)) or v is None:
@@ -172,18 +186,41 @@ def _jsonable(v: Any) -> Any:
     return repr(v)
 
 
-class Sidecar:
-    """A job record, rewritten atomically each time `update` is called."""
+#: called with the record after every write (the job store's hook); its failures are only logged
+RecordHook = Callable[[JobRecord], None]
 
-    def __init__(self, path: Path, record: dict[str, Any]):
+
+class Sidecar:
+    """A job's `JobRecord`, rewritten atomically (temp file + ``os.replace``) on each `update`.
+
+    ``on_write`` (the job store) is told of every write; its failures are logged and
+    never stop the job: the file is the truth, the store only an index.
+    """
+
+    def __init__(self, path: Path, record: JobRecord | dict[str, Any], *, on_write: RecordHook | None = None):
         self.path = Path(path)
-        self.record = dict(record)
+        if isinstance(record, dict):
+            record = JobRecord.from_json(record, where=str(path))
+        self.record = record
+        if not record.job_id:
+            record.job_id = self.path.parent.name
+        self.on_write = on_write
+
+    @property
+    def job_dir(self) -> Path:
+        return self.path.parent
 
     def update(self, **fields: Any) -> Path:
-        self.record.update(fields)
+        self.record.update(**fields)
         # One temporary name per writer: a job being resumed while the process that
         # started it still polls must not have two writers racing on one temp file.
         tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        tmp.write_text(json.dumps(_jsonable(self.record), indent=2, sort_keys=False), encoding="utf-8")
+        tmp.write_text(json.dumps(_jsonable(self.record.to_json()), indent=2), encoding="utf-8")
         os.replace(tmp, self.path)
+        if self.on_write is not None:
+            try:
+                self.on_write(self.record)
+            except Exception:  # the index may fail; the record on disk is what counts
+                log.warning("job store: could not index %s (the job folder keeps the record)",
+                            self.path.parent, exc_info=True)
         return self.path
