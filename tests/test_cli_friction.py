@@ -162,7 +162,7 @@ def test_every_run_ends_with_the_units_charged_and_the_balance(capsys, env, sb, 
     err = capsys.readouterr().err
     charged = sb.ledger[-1]["units"]
     assert f"units: {charged:g} charged · {sb.balance:g} left" in err
-    assert cli.main(["run", "sod", str(photo), "--json"]) == 0
+    assert cli.main(["run", "sod", str(photo), "--json", "--again"]) == 0  # the same photo: pay again
     data = json.loads(capsys.readouterr().out)
     assert data["units_charged"] == sb.ledger[-1]["units"] and data["balance"] == pytest.approx(sb.balance)
     assert data["charge_source"] == "history"

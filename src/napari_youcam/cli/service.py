@@ -585,12 +585,8 @@ def units_after(client: "Client | None", res: "JobResult") -> dict[str, Any]:
     out: dict[str, Any] = {"units_charged": None, "charge_source": None, "balance": None}
     if client is None:  # a finished job answered from its folder: nothing new was charged
         return out
-    if res.reused_from:  # answered from an identical earlier job: nothing was sent
+    if res.reused_from:  # answered from an identical earlier job: nothing is sent, not even a balance query
         out.update(units_charged=0.0, charge_source="reused")
-        try:
-            out["balance"] = client.credits()
-        except (YouCamError, ValueError, TypeError):
-            pass
         return out
     try:
         history = client.credit_history(page_size=30).get("history") or []
@@ -621,6 +617,8 @@ def units_line(units: dict[str, Any]) -> str:
     charged = units["units_charged"]
     if charged is None:
         cost = "charge unknown (not in the credit history, cost not documented)"
+    elif units["charge_source"] == "reused":
+        return "units: 0 charged (reused an identical earlier result)"
     elif units["charge_source"] == "documented":
         cost = f"{charged:g} charged (documented cost; not in the credit history yet)"
     else:
