@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from napari_youcam import cli, workflow
-from napari_youcam.api import DeadlineExceededError
+from napari_youcam.api import Client, Credentials, DeadlineExceededError
 from napari_youcam.api.session import sandbox_client
 from napari_youcam.sandbox import Sandbox
 from napari_youcam.workflow import JobError, JobStatus, JobStore
@@ -83,10 +83,16 @@ def test_other_params_inputs_or_hosts_are_other_jobs(sb, client, tmp_path):
     n1 = len(sb.requests)
     res = workflow.run("bg-blur", photo_array(4), params={"intensity": 30}, client=client, out_dir=tmp_path)
     assert len(creates(sb, n1)) == 1 and res.reused_from is None
-    with Sandbox(processing_seconds=0.05) as other:  # another service: never answered from this one
+    with Sandbox(processing_seconds=0.05) as other:
+        # another service (a client that is not marked as a sandbox): never answered from this one
+        real = Client(Credentials(api_key=other.api_key), base_url=other.base_url)
+        res = workflow.run("bg-blur", src, params={"intensity": 30}, client=real, out_dir=tmp_path)
+        assert res.reused_from is None and len(other.ledger) == 1
+        # another sandbox: its results are a pure function of the inputs, so it is the same "host"
+        n2 = len(other.requests)
         res = workflow.run("bg-blur", src, params={"intensity": 30}, client=sandbox_client(other),
                            out_dir=tmp_path)
-        assert res.reused_from is None and len(other.ledger) == 1
+        assert res.reused_from is not None and len(other.requests) == n2
 
 
 def test_an_identical_unfinished_job_is_resumed_not_created_again(sb, client, tmp_path):

@@ -247,8 +247,13 @@ def content_hash(obj: Any) -> str:
 
 def reuse_key(*, feature: str, variant: str, api: str, params: dict[str, Any],
               input_hashes: dict[str, list[str]], service_host: str | None, sandbox: bool) -> str:
-    """The identity of a paid result: equal keys would buy the same result again."""
+    """The identity of a paid result: equal keys would buy the same result again.
+
+    Every sandbox counts as one host: its results are a pure function of the inputs,
+    and the bundled one listens on a new port in each process, so a rerun of the same
+    command in sandbox mode must find what the last run made.
+    """
     return hashlib.sha256(canonical_json({
         "feature": feature, "variant": variant, "api": api, "params": params,
         "inputs": {k: list(v) for k, v in sorted(input_hashes.items())},
-        "host": service_host, "sandbox": bool(sandbox)}).encode()).hexdigest()
+        "host": "sandbox" if sandbox else service_host, "sandbox": bool(sandbox)}).encode()).hexdigest()
