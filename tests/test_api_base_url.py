@@ -11,11 +11,6 @@ from cli_helpers import one_line_error
 from napari_youcam import cli
 from napari_youcam.api import Client, Credentials
 from napari_youcam.errors import InputError
-from napari_youcam.sandbox import Sandbox
-
-
-def _sent(sb: Sandbox, since: int) -> list[dict]:
-    return sb.requests[since:]
 
 
 @pytest.mark.parametrize("url", ["127.0.0.1:9", "not a url", "ftp://example.com", "http://h:99999"])
@@ -25,7 +20,7 @@ def test_malformed_base_url_is_bad_input(env, sb, photo, capsys, url):
     assert "--base-url" in one_line_error(capsys.readouterr().err)
     assert cli.main(["credits", "--base-url", url]) == 2
     capsys.readouterr()
-    assert _sent(sb, n) == []
+    assert sb.requests[n:] == []
     with pytest.raises(InputError):
         Client(Credentials(api_key="k" * 20), base_url=url)
 

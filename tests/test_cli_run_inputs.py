@@ -8,18 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from cli_helpers import one_line_error
+from cli_helpers import one_line_error, task_creates
 from napari_youcam import cli
 from napari_youcam.cli.service import parse_sets, text_params
-from napari_youcam.sandbox import Sandbox
-
-
-def _creates(sb: Sandbox, since: int) -> list[dict]:
-    return [r for r in sb.requests[since:] if r["method"] == "POST" and "/task/" in r["path"]]
-
-
-def _sent(sb: Sandbox, since: int) -> list[dict]:
-    return sb.requests[since:]
 
 
 @pytest.mark.parametrize("where", ["file", "under_a_file"])
@@ -32,7 +23,7 @@ def test_unusable_results_folder_refused_before_any_request(env, sb, tmp_path, p
     assert cli.main(["run", "sod", str(photo), "--out", str(out)]) == 2
     line = one_line_error(capsys.readouterr().err)
     assert "results folder" in line and "--out" in line
-    assert _sent(sb, n) == [] and len(sb.ledger) == ledger
+    assert sb.requests[n:] == [] and len(sb.ledger) == ledger
 
 
 def test_results_folder_created_when_missing(env, sb, tmp_path, photo, capsys):
@@ -47,7 +38,7 @@ def test_non_positive_timeout_refused_before_anything_is_paid(env, sb, photo, ca
     n, ledger = len(sb.requests), len(sb.ledger)
     assert cli.main(["run", "sod", str(photo), "--timeout", timeout]) == 2
     assert "deadline" in one_line_error(capsys.readouterr().err)
-    assert _creates(sb, n) == [] and len(sb.ledger) == ledger
+    assert task_creates(sb, n) == [] and len(sb.ledger) == ledger
 
 
 @pytest.mark.parametrize("value", ["1984", "null", "true", "[1, 2]"])
@@ -80,5 +71,5 @@ def test_fake_video_refused_before_upload(env, sb, tmp_path, capsys):
     empty.write_bytes(b"")
     assert cli.main(["run", "video-sr", str(empty), "--set", "dst_duration=5"]) == 2
     assert "empty" in one_line_error(capsys.readouterr().err)
-    assert _sent(sb, n) == []
+    assert sb.requests[n:] == []
 

@@ -16,11 +16,6 @@ from cli_helpers import one_line_error
 from napari_youcam import cli
 from napari_youcam.errors import InputError
 from napari_youcam.imaging import apply_orientation, read_image_file
-from napari_youcam.sandbox import Sandbox
-
-
-def _sent(sb: Sandbox, since: int) -> list[dict]:
-    return sb.requests[since:]
 
 
 def _bomb(path):
@@ -35,7 +30,7 @@ def test_decompression_bomb_is_input_error_before_any_request(env, sb, tmp_path,
     assert cli.main(["run", "sod", str(bomb)]) == 2
     line = one_line_error(capsys.readouterr().err)
     assert "bomb.png" in line and "smaller image" in line
-    assert _sent(sb, n) == []
+    assert sb.requests[n:] == []
     # the imaging commands read files the same way (OpenCV alone ignored the limit)
     assert cli.main(["prepare", "sod", str(bomb), "-o", str(tmp_path / "x.jpg")]) == 2
     assert "smaller image" in one_line_error(capsys.readouterr().err)
@@ -50,7 +45,7 @@ def test_unreadable_files_are_one_line_exit_2(env, sb, tmp_path, photo, capsys, 
                  ["face-check", "face-reshape", str(bad)]):
         assert cli.main(argv) == 2, argv
         assert "bad.png" in one_line_error(capsys.readouterr().err)
-    assert _sent(sb, n) == []
+    assert sb.requests[n:] == []
 
 
 def test_exif_orientation_is_honoured(env, sb, tmp_path, capsys):

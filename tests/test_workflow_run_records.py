@@ -7,14 +7,10 @@ import json
 
 import pytest
 
+from cli_helpers import task_creates
 from napari_youcam import workflow
 from napari_youcam.api.session import sandbox_client
 from napari_youcam.errors import YouCamError
-from napari_youcam.sandbox import Sandbox
-
-
-def _creates(sb: Sandbox, since: int) -> list[dict]:
-    return [r for r in sb.requests[since:] if r["method"] == "POST" and "/task/" in r["path"]]
 
 
 def test_job_record_exists_before_the_create_request(sb, tmp_path, photo):
@@ -63,5 +59,5 @@ def test_gateway_error_on_create_keeps_the_record(sb, tmp_path, photo, status):
         workflow.run("sod", photo, client=client, out_dir=tmp_path / "out")
     recs = list((tmp_path / "out").glob("*/youcam-job.json"))
     assert len(recs) == 1 and json.loads(recs[0].read_text())["status"] == "create_uncertain"
-    assert len(_creates(sb, n)) == 1
+    assert len(task_creates(sb, n)) == 1
 
