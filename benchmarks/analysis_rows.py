@@ -36,8 +36,8 @@ def main() -> None:
     for key in RESULT_FIELDS:
         results = [analyzer_result(key, Inputs(src_bytes=i.to_bytes(4, "big"))) for i in range(N)]
         texts = [json.dumps(r) for r in results]
-        rows = _best_of(3, lambda: [analysis_rows(key, r) for r in results])
-        ref = _best_of(3, lambda: [json.loads(t) for t in texts])
+        rows = _best_of(3, lambda key=key, results=results: [analysis_rows(key, r) for r in results])
+        ref = _best_of(3, lambda texts=texts: [json.loads(t) for t in texts])
         print(f"{key:<28}{rows / N * 1e6:>16.2f}{ref / N * 1e6:>15.2f}{rows / ref:>8.2f}")
 
 

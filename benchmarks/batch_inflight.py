@@ -37,7 +37,8 @@ def _images(folder: Path, n: int) -> list[Path]:
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 16
     task_s = float(sys.argv[2]) if len(sys.argv) > 2 else 1.0
-    with tempfile.TemporaryDirectory() as tmp, Sandbox(processing_seconds=task_s, units=1e6, rate_limit=(10**6, 300.0)) as sb:
+    sandbox = Sandbox(processing_seconds=task_s, units=1e6, rate_limit=(10**6, 300.0))
+    with tempfile.TemporaryDirectory() as tmp, sandbox as sb:
         imgs = _images(Path(tmp), n)
         t = time.perf_counter()
         plan = B.check_inputs("sod", [B.BatchItem(p) for p in imgs], face_check=True)

@@ -53,7 +53,7 @@ def poll_figures(sb: Sandbox) -> tuple[list[float], list[float]]:
         if r["method"] == "GET" and r["path"].startswith("/s2s/v2.0/task/sod/"):
             polls[r["path"].rsplit("/", 1)[1]].append(r["time"])
     first = [ts[0] - sb.tasks[tid].created_at for tid, ts in polls.items() if tid in sb.tasks]
-    gaps = [b - a for ts in polls.values() for a, b in zip(ts, ts[1:])]
+    gaps = [b - a for ts in polls.values() for a, b in zip(ts, ts[1:], strict=False)]
     return first, gaps
 
 

@@ -268,8 +268,8 @@ def row_prepare(d: Path) -> Row:
     m_ours, m_ref = child_peak_mib("prepare.ours", d), child_peak_mib("prepare.ref", d)
     return ("read 24 MP JPEG → fit 1920 → JPEG (prepare_file vs cv2 REDUCED_2 + AREA + imencode)",
             r["ours"], r["ref"], "≤ 1.2×",
-            f"÷{k} decode; PSNR {psnr(fitted, ref_f):.1f} dB before encoding (goal ≥ 38); "
-            f"peak {m_ours:.0f} vs {m_ref:.0f} MiB ({m_ours / m_ref:.2f}×, goal ≤ 2×)")
+            (f"÷{k} decode; PSNR {psnr(fitted, ref_f):.1f} dB before encoding (goal ≥ 38); "
+             f"peak {m_ours:.0f} vs {m_ref:.0f} MiB ({m_ours / m_ref:.2f}×, goal ≤ 2×)"))
 
 
 def row_prepare_process(d: Path) -> Row:
@@ -290,8 +290,8 @@ def rows_skin(d: Path) -> list[Row]:
     m_ours, m_ref = child_peak_mib("skin.ours", d), child_peak_mib("skin.ref", d)
     decode = (f"{N_MASKS} masks {MW}×{MH}: unzip + decode + blend (vs 2 threads, alpha only, uint16 in place)",
               r["ours"], r["ref"], "≤ 1.0×",
-              f"max |diff| {int(np.abs(o.astype(int) - ref.astype(int)).max())}; peak {m_ours:.0f} vs "
-              f"{m_ref:.0f} MiB ({m_ours / m_ref:.2f}×, goal ≤ 1.5×); {os.cpu_count()} cores")
+              (f"max |diff| {int(np.abs(o.astype(int) - ref.astype(int)).max())}; peak {m_ours:.0f} vs "
+               f"{m_ref:.0f} MiB ({m_ours / m_ref:.2f}×, goal ≤ 1.5×); {os.cpu_count()} cores"))
     alphas = read_skin_zip(zbytes, alpha_only=True).masks
 
     def ref_blend_only() -> np.ndarray:
@@ -315,8 +315,8 @@ def row_mask_process(d: Path) -> Row:
     b = cv2.imread(str(d / "m_ref.png"), cv2.IMREAD_UNCHANGED)
     return ("`youcam mask` 4096² grow 8 + feather 6 whole process (vs cv2 dilate + distance ramp + PNG)",
             r["ours"][0], r["ref"][0], "≤ 1.5×",
-            f"max |diff| {int(np.abs(a.astype(int) - b.astype(int)).max())}; "
-            f"peak RSS {r['ours'][1]:.0f} vs {r['ref'][1]:.0f} MiB")
+            (f"max |diff| {int(np.abs(a.astype(int) - b.astype(int)).max())}; "
+             f"peak RSS {r['ours'][1]:.0f} vs {r['ref'][1]:.0f} MiB"))
 
 
 def row_encode_cap() -> Row:

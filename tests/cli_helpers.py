@@ -68,3 +68,8 @@ def assert_refused(rc: int, out: str, err: str, *, exit_code: int, sb: Any = Non
         if not sent:
             assert sb.requests[since.requests:] == [], "requests reached the service"
     return line
+
+
+def task_creates(sb: Any, since: int) -> list[dict[str, Any]]:
+    """The task-creating requests (POST .../task/...) the sandbox received after request number ``since``."""
+    return [r for r in sb.requests[since:] if r["method"] == "POST" and "/task/" in r["path"]]

@@ -15,12 +15,11 @@ import pytest
 from PIL import Image
 
 import napari_youcam
+from cli_helpers import one_line_error
 from napari_youcam.cli import main
 from napari_youcam.errors import InputError
 from napari_youcam.sandbox import Sandbox
 from napari_youcam.workflow import batch as B
-
-from cli_helpers import one_line_error
 
 
 def _images(folder: Path, n: int, *, size: tuple[int, int] = (320, 240)) -> list[Path]:
@@ -284,7 +283,7 @@ def test_ctrl_c_twice_abandons_names_the_resume_command_and_the_rerun_pays_nothi
 def test_one_progress_line_on_a_terminal_and_none_in_a_pipe():
     import io
 
-    from napari_youcam.cli.jobs import _ProgressLine
+    from napari_youcam.cli.jobs import ProgressLine
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
@@ -293,7 +292,7 @@ def test_one_progress_line_on_a_terminal_and_none_in_a_pipe():
     event = B.BatchEvent(total=5, done=2, reused=1, failed=0, in_flight=2, units=2.0, eta_s=12.4)
     term, pipe = Terminal(), io.StringIO()
     for stream in (term, pipe):
-        line = _ProgressLine(stream)
+        line = ProgressLine(stream)
         line(event)
         line(B.BatchEvent(total=5, done=3, reused=1, failed=0, in_flight=1, units=3.0, eta_s=4.0))
         line.finish()

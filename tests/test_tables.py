@@ -12,11 +12,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from cli_helpers import one_line_error
 from napari_youcam.cli import main
 from napari_youcam.imaging import read_skin_zip
 from napari_youcam.workflow.tables import SKIN_COLUMNS, costs, list_jobs, scan_jobs
-
-from cli_helpers import one_line_error
 
 
 def _image(path: Path, seed: int) -> Path:

@@ -5,4 +5,5 @@ at the bottom, `api` (the service), `workflow` (one call per job), and on top th
 `youcam` CLI and the napari plugin in `_napari`.
 """
 
+# The one version source: hatch reads it for the package metadata ([tool.hatch.version]).
 __version__ = "0.1.0"

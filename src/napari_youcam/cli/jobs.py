@@ -90,7 +90,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if not plan.items:
         raise InputError("no input left to run: " + ("every input was bad" if plan.bad else "no images found"))
     out_dir = _results_dir(args)
-    line = _ProgressLine()
+    line = ProgressLine()
     batch = B.Batch(plan, client=client, out_dir=out_dir, jobs=args.jobs, again=args.again,
                     on_event=line, deadline=args.timeout)
     report = _run_interruptible(batch)
@@ -137,7 +137,7 @@ def _finish_batch(args: argparse.Namespace, report: Any) -> int:
     return 0 if report.count("failed") == 0 else 1
 
 
-class _ProgressLine:
+class ProgressLine:
     """One rewritten line on a terminal; silent otherwise (the summary says it all)."""
 
     def __init__(self, stream: Any = None):

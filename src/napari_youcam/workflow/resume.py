@@ -32,16 +32,16 @@ from napari_youcam.workflow.sidecar import Sidecar, load_sidecar, now_iso, servi
 from napari_youcam.workflow.steps import (
     CancelToken,
     JobResult,
+    Progress,
     ProgressFn,
     _cancelled,
     _check_deadline,
     _decode,
-    _download_step,
     _load_image,
     _output_kind,
-    _Progress,
     _wait_step,
     _write_step,
+    download_step,
 )
 from napari_youcam.workflow.store import JobStore
 
@@ -95,7 +95,7 @@ def resume(job_dir: str | Path, *, client: Any = None, progress: ProgressFn | No
     names another host/path (`check_record`), has no task id, or ``client`` talks
     to another API generation or host; a `JobError` when the task failed or is gone.
     """
-    report = _Progress(progress)
+    report = Progress(progress)
     t_start = time.monotonic()
     report("validating", 0.0)
     deadline = _check_deadline(deadline)
@@ -148,7 +148,7 @@ def resume(job_dir: str | Path, *, client: Any = None, progress: ProgressFn | No
     res = _wait_step(client, endpoint, task_id, sidecar=sidecar, times=times, report=report, cancel=cancel,
                      deadline=deadline, kind=kind, resuming=True)
     sidecar.update(cancel_requested=bool(res.cancel_requested or _cancelled(cancel) or rec.cancel_requested))
-    files = _download_step(client, res, key=rec.feature, sidecar=sidecar, times=times, report=report,
+    files = download_step(client, res, key=rec.feature, sidecar=sidecar, times=times, report=report,
                            refresh=lambda: client.wait(endpoint, task_id, deadline=min(deadline, 120.0), kind=kind))
     written = res.data is not None and (res.kind in ("json", "boxes") or not res.urls)
     arrays, data = _write_step(rec.feature, res.kind, files, saved_data(files) if written else res.data, tf,
@@ -158,7 +158,7 @@ def resume(job_dir: str | Path, *, client: Any = None, progress: ProgressFn | No
 
 
 def _decode_saved(sidecar: Sidecar, saved: list[Path], kind: str, tf: Transform | None,
-                  src_arr: np.ndarray | None, *, report: _Progress, t_start: float) -> tuple[list[np.ndarray], Any]:
+                  src_arr: np.ndarray | None, *, report: Progress, t_start: float) -> tuple[list[np.ndarray], Any]:
     """Arrays and data of a job whose files are all in its folder (finishing a ``saved`` one)."""
     rec = sidecar.record
     data = saved_data(saved)

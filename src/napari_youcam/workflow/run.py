@@ -47,18 +47,18 @@ from napari_youcam.workflow.steps import (
     CancelledError,
     CancelToken,
     JobResult,
+    Progress,
     ProgressFn,
     ResultSavedError,
     _cancelled,
     _check_deadline,
-    _load_image,
     _decode,
-    _download_step,
-    _Progress,
+    _load_image,
     _remove_job_dir,
     _try_update,
     _wait_step,
     _write_step,
+    download_step,
     resume_command,
 )
 from napari_youcam.workflow.store import STORE_NAME, JobStore
@@ -66,7 +66,7 @@ from napari_youcam.workflow.store import STORE_NAME, JobStore
 log = logging.getLogger("napari_youcam.workflow")
 
 __all__ = ["STAGES", "CancelledError", "JobResult", "ResultSavedError", "find_faces", "parse_face_boxes",
-           "resume_command", "run", "_download_step", "_Progress"]
+           "resume_command", "run"]
 
 
 # ---------------------------------------------------------------------- run
@@ -89,7 +89,7 @@ def run(feature: str, source: Any = None, *, mask: Any = None, refs: Sequence[An
     results folder answers without any request (``JobResult.reused_from``); an
     identical created-but-unfinished one is resumed; ``again=True`` pays anew.
     """
-    report = _Progress(progress)
+    report = Progress(progress)
     t_start = time.monotonic()
     times: dict[str, str] = {"started": now_iso()}
 
@@ -255,7 +255,7 @@ def _link_or_copy(src: Path, dest: Path) -> Path:
 
 
 # ---------------------------------------------------------------------- upload, create
-def _upload_step(client: Any, p: Plan, report: _Progress, cancel: CancelToken | None) -> dict[str, list[str]]:
+def _upload_step(client: Any, p: Plan, report: Progress, cancel: CancelToken | None) -> dict[str, list[str]]:
     """Register and upload every prepared input; file ids by role (free: nothing is charged yet)."""
     files: dict[str, list[str]] = {}
     for n, up in enumerate(p.uploads):
@@ -344,14 +344,14 @@ def _create_may_have_happened(exc: BaseException) -> bool:
 
 
 # ---------------------------------------------------------------------- wait, download, write
-def _finish(client: Any, p: Plan, sidecar: Sidecar, task_id: str, *, report: _Progress,
+def _finish(client: Any, p: Plan, sidecar: Sidecar, task_id: str, *, report: Progress,
             cancel: CancelToken | None, deadline: float, t_start: float) -> JobResult:
     times = sidecar.record.times
     res = _wait_step(client, p.endpoint, task_id, sidecar=sidecar, times=times, report=report, cancel=cancel,
                      deadline=deadline, kind=p.kind)
     cancel_requested = bool(res.cancel_requested or _cancelled(cancel))
     sidecar.update(cancel_requested=cancel_requested)
-    saved = _download_step(client, res, key=p.feature, sidecar=sidecar, times=times, report=report,
+    saved = download_step(client, res, key=p.feature, sidecar=sidecar, times=times, report=report,
                            refresh=repoll(client, p.endpoint, task_id, p.kind, deadline))
     arrays, data = _write_step(p.feature, res.kind, saved, _data_of(saved, res), p.transform, p.source_array,
                                sidecar=sidecar, times=times, report=report, t_start=t_start)
@@ -391,7 +391,7 @@ def find_faces(feature: str, source: Any, *, api: str | None = None, variant: st
     Returns boxes in the SOURCE frame: ``{"index", "x", "y", "width", "height"}``;
     ``index`` is what the task's ``index`` (or face-swap ``position``) expects.
     """
-    report = _Progress(progress)
+    report = Progress(progress)
     report("validating", 0.0)
     spec = F.get(feature)
     if client is None:

@@ -82,7 +82,7 @@ class JobResult:
     reused_from: str | None = None  # the job folder name this result was taken from (nothing paid)
 
 
-class _Progress:
+class Progress:
     """Calls the user's callback with (stage, fraction in 0..1); never lets it break a job."""
 
     def __init__(self, fn: ProgressFn | None):
@@ -150,7 +150,7 @@ def _remove_job_dir(job_dir: Path) -> None:
 
 # ---------------------------------------------------------------------- wait
 def _wait_step(client: Any, endpoint: Any, task_id: str, *, sidecar: Sidecar, times: dict[str, str],
-               report: _Progress, cancel: CancelToken | None, deadline: float, kind: str,
+               report: Progress, cancel: CancelToken | None, deadline: float, kind: str,
                resuming: bool = False) -> TaskResult:
     """Poll the (already created) task to the end, on the catalogue's path for ``endpoint``.
 
@@ -231,7 +231,7 @@ def _ext_from_url(url: str, kind: str) -> str:
 
 
 def _fetch_all(client: Any, res: TaskResult, key: str, job_dir: Path, sidecar: Sidecar,
-               report: _Progress, saved: list[Path]) -> dict[str, str]:
+               report: Progress, saved: list[Path]) -> dict[str, str]:
     """Download every result and mask URL of ``res`` not yet in ``saved``; returns mask files."""
     targets = [(url, f"{key}{'' if len(res.urls) == 1 else f'_{i + 1}'}{_ext_from_url(url, res.kind)}")
                for i, url in enumerate(res.urls)]
@@ -252,8 +252,8 @@ def _fetch_all(client: Any, res: TaskResult, key: str, job_dir: Path, sidecar: S
     return mask_files
 
 
-def _download_step(client: Any, res: TaskResult, *, key: str, sidecar: Sidecar, times: dict[str, str],
-                   report: _Progress, refresh: Callable[[], TaskResult] | None = None) -> list[Path]:
+def download_step(client: Any, res: TaskResult, *, key: str, sidecar: Sidecar, times: dict[str, str],
+                   report: Progress, refresh: Callable[[], TaskResult] | None = None) -> list[Path]:
     """Download every result URL (and skin mask URL), write JSON results, into the job folder.
 
     A ``success`` with nothing in it is an error that keeps the job resumable. A URL
@@ -313,7 +313,7 @@ def _renew(refresh: Callable[[], TaskResult], task_id: str) -> TaskResult:
 
 # ---------------------------------------------------------------------- write
 def _write_step(key: str, kind: str, saved: list[Path], data: Any, tf: Any, src_arr: np.ndarray | None, *,
-                sidecar: Sidecar, times: dict[str, str], report: _Progress,
+                sidecar: Sidecar, times: dict[str, str], report: Progress,
                 t_start: float) -> tuple[list[np.ndarray], Any]:
     """Decode the saved files and map them back; the record ends as ``done``."""
     report("writing", 0.0)
