@@ -35,7 +35,7 @@ from napari_youcam.api import (
     TaskFailedError,
     YouCamError,
 )
-from napari_youcam.api.session import sandbox_client
+from napari_youcam.connect import sandbox_client
 from napari_youcam.sandbox import Sandbox
 from napari_youcam.workflow import CancelledError
 
@@ -386,16 +386,15 @@ def bounded(fn, *args, limit: float = 30.0, **kw):
     return out["value"]
 
 
-def sleeps_of(client):
-    """Record the transport's backoff sleeps (still sleeping them)."""
+def recording_sleep():
+    """A backoff sleep for `Client(sleep=)` that records each wait (still sleeping it)."""
     slept: list[float] = []
 
     def sleep(s):
         slept.append(s)
         time.sleep(s)
 
-    client.transport.sleep = sleep
-    return slept
+    return slept, sleep
 
 
 def sod_task(sb, c):
@@ -414,8 +413,8 @@ def sod_task(sb, c):
 @pytest.mark.parametrize("method,path", [("POST", SOD), ("GET", SOD + "/*"), ("POST", "/s2s/v2.0/file")],
                          ids=["create", "poll", "register"])
 def test_429_without_retry_after_backs_off_and_charges_once(sb, tmp_path, body, method, path):
-    c = client_for(sb)
-    slept = sleeps_of(c)
+    slept, sleep = recording_sleep()
+    c = client_for(sb, sleep=sleep)
     sb.inject("reply", path=path, method=method, status=429, body=body, times=2)
     n0, l0 = len(sb.requests), len(sb.ledger)
     res = bounded(run_sod, sb, c, tmp_path)

@@ -24,7 +24,7 @@ from PIL import Image, ImageOps
 
 from napari_youcam import cli, workflow
 from napari_youcam.api import Client, Credentials
-from napari_youcam.api.session import sandbox_client
+from napari_youcam.connect import sandbox_client
 from napari_youcam.errors import InputError, YouCamError
 from napari_youcam.imaging import apply_orientation, read_image_file
 from napari_youcam.sandbox import Sandbox
@@ -342,7 +342,7 @@ def test_fake_video_refused_before_upload(env, sb, tmp_path, capsys):
 
 def test_pasted_key_with_newline_is_stripped(tmp_path, sb, monkeypatch):
     from napari_youcam.api.credentials import save_config
-    from napari_youcam.api.session import default_client
+    from napari_youcam.connect import default_client
 
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
     save_config({"api_key": sb.api_key + "\n", "base_url": sb.base_url})

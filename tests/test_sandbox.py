@@ -466,3 +466,12 @@ def test_delete_and_feature_cost(sb: Sandbox) -> None:
     assert r.status_code == 400 and r.json()["error_code"] == "InvalidParameters"
     skus = c.get("/s2s/v2.0/credit/feature-cost").json()["result"]["skus"]
     assert skus and {"description", "amount", "unit", "proc_unit", "run_task_url"} <= set(skus[0])
+
+
+def test_every_catalogue_feature_has_a_registered_result_generator():
+    from napari_youcam import features as F
+    from napari_youcam.sandbox.results import GENERATORS
+
+    missing = sorted(set(F.FEATURES) - set(GENERATORS))
+    assert missing == []
+    assert sorted(set(GENERATORS) - set(F.FEATURES)) == []  # no generator for a feature that is gone

@@ -20,7 +20,7 @@ from napari_youcam.api import (
     ServerError,
     TaskExpiredError,
 )
-from napari_youcam.api.session import sandbox_client
+from napari_youcam.connect import sandbox_client
 from napari_youcam.errors import InputError
 from napari_youcam.sandbox import Sandbox
 
@@ -109,7 +109,7 @@ def test_resume_of_a_done_job_makes_no_request(sb, client, tmp_path, monkeypatch
     def no_client(**kw):
         raise AssertionError("a done job must not need a client")
 
-    monkeypatch.setattr("napari_youcam.api.session.default_client", no_client)
+    monkeypatch.setattr("napari_youcam.connect.default_client", no_client)
     n0 = len(sb.requests)
     again = workflow.resume(res.sidecar.parent)
     assert len(sb.requests) == n0

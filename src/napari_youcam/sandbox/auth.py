@@ -76,7 +76,7 @@ class Authority:
         try:
             cipher = base64.b64decode(id_token, validate=True)
             plain = self._private_key.decrypt(cipher, padding.PKCS1v15()).decode("utf-8")
-        except Exception:
+        except Exception:  # noqa: BLE001 - any decode/decrypt failure means the same to the caller
             raise AuthFailed("id_token could not be decrypted with the client secret") from None
         fields = {k: v[0] for k, v in parse_qs(plain, keep_blank_values=True).items()}
         if fields.get("client_id") != self.client_id:

@@ -46,7 +46,7 @@ FRIZZ_TERM = ("Not Frizzy", "Slightly Frizzy", "Frizzy", "Extreme Frizzy")
 
 
 def _hex(*parts: Any) -> str:
-    return "#%02x%02x%02x" % color_of(*parts)
+    return "#{:02x}{:02x}{:02x}".format(*color_of(*parts))
 
 
 def _pick(d: bytes, i: int, n: int) -> int:

@@ -9,6 +9,7 @@ before routing, because they model the network and the front door, not the API.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import socket
@@ -51,7 +52,7 @@ _DISCONNECTS = (ConnectionError, TimeoutError, socket.timeout)
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "YouCamSandbox/1.0"
-    server: "_Server"
+    server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet by design
         return
@@ -92,15 +93,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _reset(self) -> None:
         """Drop the connection with a TCP RST and no reply."""
-        try:
+        with contextlib.suppress(OSError):
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        except OSError:
-            pass
         self.close_connection = True
-        try:
+        with contextlib.suppress(OSError):
             self.connection.close()
-        except OSError:
-            pass
 
     def _handle(self) -> None:
         sb: Sandbox = self.server.sandbox
@@ -185,7 +182,7 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, addr: tuple[str, int], sandbox: "Sandbox"):
+    def __init__(self, addr: tuple[str, int], sandbox: Sandbox):
         self.sandbox = sandbox
         super().__init__(addr, _Handler)
 
@@ -251,7 +248,7 @@ class Sandbox:
         self._service = Service(self)
 
     # ------------------------------------------------------------------ lifecycle
-    def start(self) -> "Sandbox":
+    def start(self) -> Sandbox:
         if self._server is not None:
             return self
         self._server = _Server((self.host, self.port), self)
@@ -271,7 +268,7 @@ class Sandbox:
         self._server = None
         self._thread = None
 
-    def __enter__(self) -> "Sandbox":
+    def __enter__(self) -> Sandbox:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:

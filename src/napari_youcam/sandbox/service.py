@@ -222,7 +222,7 @@ class Service:
     def feature_cost(self, q: dict) -> Reply:
         size, offset = self._page_args(q, 20)
         skus = []
-        for key, spec in self.catalog.features.items():
+        for _key, spec in self.catalog.features.items():
             for ep in spec.endpoints:
                 if ep.api != "v2":
                     continue
@@ -479,7 +479,7 @@ class Service:
         if o.shape == "faces":
             return {"url": urls[0], "faces": o.data, "sandbox": True}
         if o.shape == "skin_json":
-            by_name = {a.name: u for a, u in zip(o.artifacts, urls)}
+            by_name = {a.name: u for a, u in zip(o.artifacts, urls, strict=False)}
             items = [dict(i, mask_urls=[by_name.get(n, n) for n in i.get("mask_urls", [])]) if "mask_urls" in i
                      else i for i in o.data]
             return {"output": items, "sandbox": True}
@@ -495,7 +495,7 @@ class Service:
             return [{"dst_id": dst_ids[0], "url": urls[0], "faces": [{"bbox": [f["bbox"]]} for f in o.data]}]
         if o.shape == "boxes":
             return [{"result": o.data}]
-        return [{"url": u, "dst_id": d} for u, d in zip(urls, dst_ids)]
+        return [{"url": u, "dst_id": d} for u, d in zip(urls, dst_ids, strict=False)]
 
     def delete_task(self, owner: str, body: Any) -> Reply:
         if not isinstance(body, dict) or not isinstance(body.get("task_id"), str) or not body["task_id"]:

@@ -18,13 +18,14 @@ import secrets
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from PIL import Image
 
 from . import results as R
-from . import results_analysis, results_vto  # noqa: F401  (they register their generators)
+from . import results_analysis, results_image, results_vto  # noqa: F401  (they register their generators)
 from .catalog import Route
 from .contract import TaskRequest
 from .files import FileStore

@@ -42,8 +42,9 @@ def v1_styles(slug: str, group_id: int, base_url: str) -> list[dict] | None:
     """Styles of one group; None when the group id is not one of this feature's."""
     for g in V1_GROUPS:
         if _int_id(slug, "group", g) == group_id:
+            thumb = f"{base_url}/_thumb/{slug.replace('/', '_')}"
             return [{"id": _int_id(slug, "style", g, i),
-                     "info": {"title": f"Sandbox {g} {i}", "thumb": f"{base_url}/_thumb/{slug.replace('/', '_')}_{i}.png"}}
+                     "info": {"title": f"Sandbox {g} {i}", "thumb": f"{thumb}_{i}.png"}}
                     for i in range(V1_STYLES_PER_GROUP)]
     return None
 
