@@ -249,7 +249,7 @@ def test_obj_replace_v1_uses_msk_ids_and_prompt_colour(sb: Sandbox) -> None:
     res = wait_v1(c, "/s2s/v1.0/task/obj-replace", r.json()["result"]["task_id"])
     assert res["status"] == "success"
     item = res["results"][0]["data"][0]
-    assert item["dst_id"] in sb._files.files
+    assert item["dst_id"] in sb.state.files.files
     out = fetch_image(item["url"])
     assert tuple(out[20, 20][:3]) == color_of("prompt", "a cute cat")
     assert (out[50, 50][:3] == src[50, 50]).all()

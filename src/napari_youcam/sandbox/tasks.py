@@ -16,7 +16,6 @@ import io
 import os
 import secrets
 import threading
-import time
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -102,7 +101,7 @@ class Processor:
         if value.startswith(base + "/_download/"):
             token = value[len(base) + len("/_download/"):].split("/", 1)[0]
             d = self.files.download(token)
-            if d is None or d.expires_at <= time.time():
+            if d is None or d.expires_at <= self.files.clock.time():
                 raise R.EngineError(code, "the URL is not downloadable (expired or unknown)")
             return d.data
         try:
