@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 from PIL import Image
 
-from napari_youcam.sandbox import CANVAS_COLOR, Sandbox, color_of, stamp_box
+from napari_youcam.sandbox import CANVAS_COLOR, FakeClock, Sandbox, color_of, stamp_box
 
 # ---------------------------------------------------------------- helpers
 
@@ -137,10 +137,13 @@ def test_v1_auth_round_trip_and_rejections(sb: Sandbox) -> None:
 
 
 def test_v1_token_expires_after_ttl() -> None:
-    with Sandbox(token_ttl_seconds=0.3) as sb:
+    clock = FakeClock()
+    with Sandbox(token_ttl_seconds=0.3, clock=clock) as sb:
         c = v1(sb)
         assert c.get("/s2s/v1.0/client/credit").status_code == 200
-        time.sleep(0.4)
+        clock.advance(0.2)
+        assert c.get("/s2s/v1.0/client/credit").status_code == 200  # still inside its lifetime
+        clock.advance(0.2)
         r = c.get("/s2s/v1.0/client/credit")
         assert r.status_code == 401 and r.json()["error_code"] == "InvalidAccessToken"
 
@@ -386,28 +389,33 @@ def test_contract_errors_and_credit_insufficiency(sb: Sandbox) -> None:
 
 
 def test_unpolled_task_expires() -> None:
-    with Sandbox(processing_seconds=1.0, poll_window_seconds=0.3) as sb:
+    clock = FakeClock()
+    with Sandbox(processing_seconds=1.0, poll_window_seconds=0.3, clock=clock) as sb:
         c = v2(sb)
         sid = upload(c, png_bytes(gradient(40, 40)))
         tid = c.post("/s2s/v2.0/task/enhance", json={"src_file_id": sid, "scale": 2}).json()["data"]["task_id"]
         assert c.get(f"/s2s/v2.0/task/enhance/{tid}").json()["data"]["task_status"] == "running"
-        time.sleep(0.45)
+        clock.advance(0.25)
+        assert c.get(f"/s2s/v2.0/task/enhance/{tid}").json()["data"]["task_status"] == "running"  # polled in time
+        clock.advance(0.45)
         r = c.get(f"/s2s/v2.0/task/enhance/{tid}")
         assert r.status_code == 400 and r.json()["error_code"] == "InvalidTaskId"
-        time.sleep(0.7)
+        clock.advance(0.7)
         assert c.get(f"/s2s/v2.0/task/enhance/{tid}").status_code == 400  # lost for good
         assert sb.ledger == []
 
 
 def test_download_url_expires() -> None:
-    with Sandbox(processing_seconds=0.05, url_ttl_seconds=0.4) as sb:
+    clock = FakeClock()
+    with Sandbox(processing_seconds=0.0, url_ttl_seconds=0.4, clock=clock) as sb:
         c = v2(sb)
         sid = upload(c, png_bytes(gradient(40, 40)))
         d = run_v2(sb, "/s2s/v2.0/task/sod", {"src_file_id": sid})
         url = d["results"]["url"]
+        clock.advance(0.3)
         got = fetch_image(url)
-        assert got.shape == (40, 40, 4)  # RGBA cut-out
-        time.sleep(0.5)
+        assert got.shape == (40, 40, 4)  # RGBA cut-out, still inside the URL's lifetime
+        clock.advance(0.2)
         r = httpx.get(url)
         assert r.status_code == 403
         dl = [e for e in sb.requests if e["path"].startswith("/_download/")]
