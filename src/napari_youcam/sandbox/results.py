@@ -18,11 +18,14 @@ import functools
 import hashlib
 import io
 import json
+import os
+import tempfile
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
@@ -102,7 +105,8 @@ def _font() -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
 
 @functools.lru_cache(maxsize=1)
 def _text_bbox() -> tuple[int, int, int, int]:
-    return ImageDraw.Draw(Image.new("L", (1, 1))).textbbox((0, 0), STAMP_TEXT, font=_font())
+    left, top, right, bottom = ImageDraw.Draw(Image.new("L", (1, 1))).textbbox((0, 0), STAMP_TEXT, font=_font())
+    return int(left), int(top), int(right), int(bottom)
 
 
 def stamp(img: Image.Image) -> Image.Image:
@@ -174,7 +178,7 @@ def fit_within(img: Image.Image, max_w: int, max_h: int) -> Image.Image:
     s = min(1.0, max_w / w, max_h / h)
     if s >= 1.0:
         return img.copy()
-    return img.resize((max(1, round(w * s)), max(1, round(h * s))), Image.BILINEAR)
+    return img.resize((max(1, round(w * s)), max(1, round(h * s))), Image.Resampling.BILINEAR)
 
 
 # ---------------------------------------------------------------- generators
@@ -236,7 +240,7 @@ def extend(src: Image.Image, p: dict[str, Any]) -> Image.Image:
     canvas = Image.new("RGB", (ow, oh), CANVAS_COLOR)
     piece = src.convert("RGB").crop((cx, cy, cx + cw, cy + ch))
     if piece.size != (iw, ih):
-        piece = piece.resize((iw, ih), Image.BILINEAR)
+        piece = piece.resize((iw, ih), Image.Resampling.BILINEAR)
     canvas.paste(piece, (ix, iy))
     return canvas
 
@@ -281,7 +285,7 @@ def skin_mask(size: tuple[int, int], src_bytes: bytes, concern: str, sub: str = 
 
 def skin_analysis(inp: Inputs, p: dict[str, Any], publish_name: str) -> Outcome:
     concerns = list(p.get("dst_actions") or [])
-    size = inp.src.size
+    size = inp.image().size
     fmt = p.get("format", "zip")
     scores: dict[str, Any] = {}
     masks: dict[str, Image.Image] = {}
@@ -378,13 +382,6 @@ def face_attributes(inp: Inputs, p: dict[str, Any]) -> dict[str, Any]:
 
 def video_from_image(img: Image.Image, seconds: float) -> bytes | None:
     """A short real .mp4 (OpenCV's mp4v writer, a declared dependency); None if unavailable."""
-    try:
-        import os
-        import tempfile
-
-        import cv2  # type: ignore[import-not-found]
-    except Exception:  # noqa: BLE001
-        return None
     frame = np.asarray(fit_within(stamp(img.convert("RGB")), 320, 320))[:, :, ::-1]
     h, w = frame.shape[:2]
     w, h = w - w % 2, h - h % 2
@@ -392,7 +389,7 @@ def video_from_image(img: Image.Image, seconds: float) -> bytes | None:
     fd, path = tempfile.mkstemp(suffix=".mp4")
     os.close(fd)
     try:
-        vw = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*"mp4v"), 10, (w, h))
+        vw = cv2.VideoWriter(path, cv2.VideoWriter.fourcc(*"mp4v"), 10, (w, h))
         if not vw.isOpened():
             return None
         for _ in range(max(1, int(min(seconds, 2) * 10))):

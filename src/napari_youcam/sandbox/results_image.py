@@ -89,7 +89,7 @@ def _enhance(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: Params
     if max(w, h) * scale > 4096:
         raise EngineError("error_exceed_max_image_size", f"output long side {max(w, h) * scale} > 4096")
     img = src.convert("RGB")
-    return _one(img.resize((w * scale, h * scale), Image.BICUBIC) if scale != 1 else img)
+    return _one(img.resize((w * scale, h * scale), Image.Resampling.BICUBIC) if scale != 1 else img)
 
 
 @register("sod")
@@ -149,7 +149,7 @@ def _text_to_image(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: 
     if inp.src is not None or inp.srcs:
         base = (inp.srcs[0] if inp.srcs else inp.image()).convert("RGB")
         size = _size(p.get("size")) or base.size
-        return _one(tint(base.resize(size, Image.BILINEAR), prompt_color, 0.4))
+        return _one(tint(base.resize(size, Image.Resampling.BILINEAR), prompt_color, 0.4))
     size = _size(p.get("size")) or _ratio_size(p)
     return _one(_gradient(size, prompt_color, color_of("negative", p.get("negative_prompt", ""))))
 

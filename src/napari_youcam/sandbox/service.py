@@ -214,19 +214,19 @@ class Service:
         return Reply(200, {"status": 200, "results": [
             {"id": 1, "type": kind, "amount": int(bal), "amount_dec": round(bal, 2), "expiry": expiry}]})
 
-    def _page_args(self, q: dict, max_size: int) -> tuple[int, int]:
+    def _page_args(self, q: Query, max_size: int) -> tuple[int, int]:
         try:
             size = int((q.get("page_size") or ["20"])[0])
         except ValueError:
             raise _bad("page_size must be an integer") from None
         if not 1 <= size <= max_size:
             raise _bad(f"page_size must be between 1 and {max_size}")
-        offset = T.decode_token((q.get("starting_token") or [None])[0])
+        offset = T.decode_token(next(iter(q.get("starting_token") or []), None))
         if offset is None:
             raise _bad("starting_token is not valid")
         return size, offset
 
-    def credit_history(self, q: dict) -> Reply:
+    def credit_history(self, q: Query) -> Reply:
         size, offset = self._page_args(q, 30)
         entries = [{"id": i + 1, "timestamp": int(e["time"] * 1000),
                     "action": "api_" + e["feature"].replace("-", "_"), "target_id": e["task_id"],
@@ -236,7 +236,7 @@ class Service:
         items, nxt = T.page(entries, size, offset)
         return Reply(200, {"status": 200, "result": {"next_token": nxt, "history": items}})
 
-    def feature_cost(self, q: dict) -> Reply:
+    def feature_cost(self, q: Query) -> Reply:
         size, offset = self._page_args(q, 20)
         skus = []
         for _key, spec in self.catalog.features.items():
@@ -331,19 +331,19 @@ class Service:
             raise _bad(f"No templates for {slug!r}")
         return r
 
-    def v2_templates(self, slug: str, q: dict) -> Reply:
+    def v2_templates(self, slug: str, q: Query) -> Reply:
         self._template_route(slug)
         size, offset = self._page_args(q, 20)
         items, nxt = T.page(T.v2_templates(slug, self.state.base_url()), size, offset)
         return Reply(200, {"status": 200, "data": {"templates": items, "next_token": nxt}})
 
-    def v1_groups(self, slug: str, q: dict) -> Reply:
+    def v1_groups(self, slug: str, q: Query) -> Reply:
         self._template_route(slug)
         size, offset = self._page_args(q, 20)
         items, nxt = T.page(T.v1_groups(slug), size, offset)
         return Reply(200, {"status": 200, "result": {"next_token": nxt, "groups": items}})
 
-    def v1_styles(self, slug: str, q: dict) -> Reply:
+    def v1_styles(self, slug: str, q: Query) -> Reply:
         self._template_route(slug)
         try:
             gid = int((q.get("style_group_id") or [""])[0])
@@ -366,7 +366,7 @@ class Service:
                                     for s in styles]})
         return Reply(200, {"status": 200, "results": cats})
 
-    def _check_styles(self, route: C.Route, params: dict) -> None:
+    def _check_styles(self, route: C.Route, params: dict[str, Any]) -> None:
         slug = route.endpoint.slug
         template = params.get("template_id")
         if template is not None and template not in T.template_ids(slug):
@@ -382,7 +382,7 @@ class Service:
                 raise _bad("Invalid style_ids for this style group", "InvalidStyle")
 
     # ------------------------------------------------------------------ tasks
-    def create(self, route: C.Route, headers: dict, body: Any) -> Reply:
+    def create(self, route: C.Route, headers: dict[str, str], body: Any) -> Reply:
         if route.api == "v2":
             owner, token = self._v2(headers), "apikey"
             req = parse_v2(route.endpoint, body, preprocess=route.kind == "preprocess")
@@ -464,18 +464,18 @@ class Service:
         return [self.state.base_url() + self.files.publish(a.data, a.content_type, a.name, task_id=task.task_id)
                 for a in task.outcome.artifacts]
 
-    def _status_body(self, task: Task) -> dict:
+    def _status_body(self, task: Task) -> dict[str, Any]:
         interval = self.state.settings.polling_interval_ms
         if task.api == "v2":
             data: dict[str, Any] = {"task_status": task.status, "error": task.error,
                                     "error_message": task.error_message, "results": None,
                                     "polling_interval": interval, "sandbox": True}
-            if task.status == "success":
+            if task.status == "success" and task.outcome is not None:
                 data["results"] = self._v2_results(task.outcome, self._urls(task))
             return {"status": 200, "data": data}
         result: dict[str, Any] = {"polling_interval": interval, "status": task.status, "error": task.error,
                                   "error_message": task.error_message, "results": [], "sandbox": True}
-        if task.status == "success":
+        if task.status == "success" and task.outcome is not None:
             result["results"] = [{"id": task.request.action_id,
                                   "data": self._v1_data(task.outcome, self._urls(task), task.result_files)}]
         return {"status": 200, "result": result}
@@ -500,7 +500,7 @@ class Service:
         return o.data  # json: the attribute object (already carries "sandbox": true)
 
     @staticmethod
-    def _v1_data(o: Outcome, urls: list[str], dst_ids: list[str]) -> list[dict]:
+    def _v1_data(o: Outcome, urls: list[str], dst_ids: list[str]) -> list[dict[str, Any]]:
         if o.shape == "json":
             return [{"analysis_result": o.data}]
         if o.shape == "skin_zip":
