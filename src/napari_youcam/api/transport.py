@@ -166,23 +166,9 @@ class Transport:
                 raise InputError(f"{what}: the request holds text that cannot be sent as UTF-8 (bytes the "
                                  "shell could not decode?): retype it as plain text") from None
             except httpx.RequestError as exc:
-                never_sent = isinstance(exc, _NEVER_SENT)
-                retryable = never_sent or isinstance(exc, _AMBIGUOUS)
-                if kind == "create" and not never_sent and not idempotent:
-                    retryable = False
-                log.debug("%s %s -> %s after %.2fs (attempt %d)", method, path, type(exc).__name__,
-                          time.monotonic() - t0, attempt)
-                delay = self.retry.delay(attempt, cap=cap)
-                if retryable and attempt < self.retry.attempts and self._budget_ok(delay, deadline):
-                    self.sleep(delay)
-                    continue
-                msg = f"{what}: {_describe(exc)} talking to {self.shown_url}"
-                if isinstance(exc, httpx.ConnectError):
-                    msg += " — check the service URL (--base-url / YOUCAM_BASE_URL) and the network"
-                if kind == "create" and not never_sent:
-                    msg += ("; the service may have received the request — check the task list / "
-                            "credit history before running it again")
-                raise ConnectionFailedError(self._redact(msg)) from None
+                self._retry_or_raise(exc, method, path, what=what, kind=kind, idempotent=idempotent,
+                                     attempt=attempt, cap=cap, deadline=deadline, started=t0)
+                continue
             status = resp.status_code
             log.debug("%s %s -> %d in %.2fs (attempt %d)", method, path, status,
                       time.monotonic() - t0, attempt)
@@ -226,6 +212,31 @@ class Transport:
                 continue
             raise error_from_response(status, body, what=what, retry_after=retry_after,
                                       secrets=self._secrets())
+
+    def _retry_or_raise(self, exc: httpx.RequestError, method: str, path: str, *, what: str, kind: Kind,
+                        idempotent: bool, attempt: int, cap: float | None, deadline: float | None,
+                        started: float) -> None:
+        """After a transport failure: sleep the backoff when the request may be repeated, else raise.
+
+        A create that may have reached the server is repeated only when ``idempotent``.
+        """
+        never_sent = isinstance(exc, _NEVER_SENT)
+        retryable = never_sent or isinstance(exc, _AMBIGUOUS)
+        if kind == "create" and not never_sent and not idempotent:
+            retryable = False
+        log.debug("%s %s -> %s after %.2fs (attempt %d)", method, path, type(exc).__name__,
+                  time.monotonic() - started, attempt)
+        delay = self.retry.delay(attempt, cap=cap)
+        if retryable and attempt < self.retry.attempts and self._budget_ok(delay, deadline):
+            self.sleep(delay)
+            return
+        msg = f"{what}: {_describe(exc)} talking to {self.shown_url}"
+        if isinstance(exc, httpx.ConnectError):
+            msg += " — check the service URL (--base-url / YOUCAM_BASE_URL) and the network"
+        if kind == "create" and not never_sent:
+            msg += ("; the service may have received the request — check the task list / "
+                    "credit history before running it again")
+        raise ConnectionFailedError(self._redact(msg)) from None
 
     # ------------------------------------------------------------------ storage hosts
     def put(self, url: str, headers: dict[str, str], source: bytes | Path, *,
