@@ -74,6 +74,12 @@ def upload(c: httpx.Client, data: bytes, *, ctype: str = "image/png", path: str 
 CLOCK = FakeClock()
 
 
+def clock_now() -> FakeClock:
+    """`CLOCK`, caught up with the real time: v1 id_tokens carry the real timestamp."""
+    CLOCK.advance(max(0.0, time.time() - CLOCK.time()))
+    return CLOCK
+
+
 def wait_v2(c: httpx.Client, task_path: str, task_id: str, polls: int = 100) -> dict:
     for _ in range(polls):
         r = c.get(f"{task_path}/{task_id}")
@@ -111,7 +117,7 @@ def run_v2(sb: Sandbox, path: str, body: dict) -> dict:
 
 @pytest.fixture
 def sb():
-    with Sandbox(processing_seconds=0.05, clock=CLOCK) as s:
+    with Sandbox(processing_seconds=0.05, clock=clock_now()) as s:
         yield s
 
 
@@ -303,7 +309,7 @@ def test_skin_analysis_zip_contents(sb: Sandbox) -> None:
 
 
 def test_skin_analysis_hd_subareas_and_json_format() -> None:
-    with Sandbox(processing_seconds=0.05, clock=CLOCK) as sb:
+    with Sandbox(processing_seconds=0.05, clock=clock_now()) as sb:
         c = v2(sb)
         sid = upload(c, jpg_bytes(gradient(1200, 1080)), ctype="image/jpeg")
         d = run_v2(sb, "/s2s/v2.0/task/skin-analysis",

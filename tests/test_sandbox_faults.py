@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-
 import httpx
 import pytest
-from test_sandbox import CLOCK, gradient, png_bytes, upload, v1, v2, wait_v2
+from test_sandbox import clock_now, gradient, png_bytes, upload, v1, v2, wait_v2
 
 from napari_youcam.sandbox import Sandbox
 
 
 @pytest.fixture
 def sb():
-    with Sandbox(processing_seconds=0.05, clock=CLOCK) as s:
+    with Sandbox(processing_seconds=0.05, clock=clock_now()) as s:
         yield s
 
 
