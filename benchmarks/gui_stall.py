@@ -91,7 +91,7 @@ def main() -> int:
 
     from napari_youcam._napari import session
     from napari_youcam._napari.sample_data import load_face
-    from napari_youcam.api.session import sandbox_client
+    from napari_youcam.connect import sandbox_client
     from napari_youcam.sandbox import Sandbox
 
     sb = Sandbox(processing_seconds=1.5)

@@ -27,7 +27,7 @@ def main() -> int:
     from PIL import Image
 
     from napari_youcam import workflow
-    from napari_youcam.api.session import sandbox_client
+    from napari_youcam.connect import sandbox_client
     from napari_youcam.sandbox import Sandbox
 
     src = np.asarray(Image.open(ROOT / "sample_data" / "astronaut.png").convert("RGB"))

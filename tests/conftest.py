@@ -45,7 +45,7 @@ def sb():
 def sb_client(sb):
     """A fast-retrying v2 client of `sb`; faults and processing time are reset after the test."""
     from napari_youcam.api import RetryPolicy
-    from napari_youcam.api.session import sandbox_client
+    from napari_youcam.connect import sandbox_client
 
     processing = sb.processing_seconds
     sb.clear_faults()
@@ -78,7 +78,7 @@ def _plugin_sandbox(qtbot, processing_seconds: float):
     enforces the service's rate limit (250 requests / 5 min), which a whole GUI
     suite would exhaust. Waits for the widgets' status checks before stopping it."""
     from napari_youcam._napari import session
-    from napari_youcam.api.session import sandbox_client
+    from napari_youcam.connect import sandbox_client
     from napari_youcam.sandbox import Sandbox
 
     sb = Sandbox(port=0, processing_seconds=processing_seconds)

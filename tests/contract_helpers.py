@@ -9,7 +9,7 @@ import numpy as np
 
 from napari_youcam.api import RetryPolicy
 from napari_youcam.api.client import Client
-from napari_youcam.api.session import sandbox_client
+from napari_youcam.connect import sandbox_client
 from napari_youcam.sandbox import Sandbox
 
 

@@ -42,7 +42,7 @@ from napari_youcam.api.errors import (
 )
 from napari_youcam.api.results import extract, parse_status
 from napari_youcam.api.retry import parse_retry_after
-from napari_youcam.api.session import default_client, sandbox_client
+from napari_youcam.connect import default_client, sandbox_client
 from napari_youcam.sandbox import Sandbox
 
 FAST = RetryPolicy(attempts=3, base=0.01, ceiling=0.05)

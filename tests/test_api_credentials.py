@@ -1,4 +1,4 @@
-"""Credentials (`api.credentials`, `api.session.default_client`): pasted keys are cleaned,
+"""Credentials (`api.credentials`, `connect.default_client`): pasted keys are cleaned,
 malformed keys are one-line input errors that never echo the key, no key means the sandbox."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 from cli_helpers import one_line_error
 from napari_youcam import cli
 from napari_youcam.api.credentials import save_config
-from napari_youcam.api.session import default_client
+from napari_youcam.connect import default_client
 
 
 def test_pasted_key_with_newline_is_stripped(tmp_path, sb, monkeypatch):

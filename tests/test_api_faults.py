@@ -35,8 +35,8 @@ from napari_youcam.api import (
     TaskFailedError,
     YouCamError,
 )
-from napari_youcam.api.session import sandbox_client
-from napari_youcam.sandbox import Sandbox
+from napari_youcam.connect import sandbox_client
+from napari_youcam.sandbox import FakeClock, Sandbox
 from napari_youcam.workflow import CancelledError
 
 FAST = RetryPolicy(attempts=4, base=0.01, ceiling=0.3, jitter=0.0)
@@ -79,12 +79,12 @@ def run_sod(sb, client, tmp_path, **kw):
 
 # ---------------------------------------------------------------------- 429 / 5xx
 def test_429_retry_after_on_create_is_honoured_and_charged_once(sb, tmp_path):
-    c = client_for(sb)
+    slept, sleep = recording_sleep()
+    c = client_for(sb, sleep=sleep)
     sb.inject("status", path="/s2s/v2.0/task/sod", method="POST", status=429, retry_after=0.25)
     n0, l0 = len(sb.requests), len(sb.ledger)
-    t0 = time.monotonic()
     res = run_sod(sb, c, tmp_path)
-    assert time.monotonic() - t0 >= 0.25  # waited Retry-After before repeating the POST
+    assert 0.25 in slept  # waited Retry-After before repeating the POST
     assert len(posts(sb, "/s2s/v2.0/task/sod", n0)) == 2
     assert len(charges(sb, l0)) == 1 and charges(sb, l0)[0]["task_id"] == res.task_id
 
@@ -125,10 +125,11 @@ def test_5xx_on_put_and_download(sb, tmp_path, status):
 def test_server_errors_exhaust_into_typed_error(sb):
     c = client_for(sb)
     sb.inject("status", path="/s2s/v1.0/client/credit", status=503, times=None)
-    t0 = time.monotonic()
+    n0 = len(sb.requests)
     with pytest.raises(ServerError) as ei:
         c.credits()
-    assert ei.value.status == 503 and time.monotonic() - t0 < 3
+    asked = [r for r in sb.requests[n0:] if r["path"] == "/s2s/v1.0/client/credit"]
+    assert ei.value.status == 503 and len(asked) == FAST.attempts  # gave up after its retries
 
 
 # ---------------------------------------------------------------------- resets / timeouts
@@ -167,9 +168,9 @@ def test_slow_poll_beyond_timeout_is_retried(sb, tmp_path):
     c = client_for(sb, timeout=0.3)
     sb.inject("delay", path="/s2s/v2.0/task/sod/*", method="GET", delay=0.8, times=1)
     l0 = len(sb.requests), len(sb.ledger)
-    t0 = time.monotonic()
-    res = run_sod(sb, c, tmp_path)
-    assert res.arrays and time.monotonic() - t0 < 5
+    res = bounded(run_sod, sb, c, tmp_path)
+    polls = [r for r in sb.requests[l0[0]:] if r["method"] == "GET" and r["path"].startswith("/s2s/v2.0/task/sod/")]
+    assert res.arrays and len(polls) >= 2  # the slow poll timed out and was repeated
     assert len(charges(sb, l0[1])) == 1
 
 
@@ -277,10 +278,9 @@ def test_insufficient_units(sb, tmp_path):
 def test_deadline_bounds_the_wait(sb, tmp_path):
     c = client_for(sb)
     sb.processing_seconds = 30
-    t0 = time.monotonic()
     with pytest.raises(DeadlineExceededError) as ei:
         run_sod(sb, c, tmp_path, deadline=0.6)
-    assert time.monotonic() - t0 < 3 and ei.value.task_id
+    assert ei.value.task_id and sb.tasks[ei.value.task_id].status == "running"  # the wait ended, not the task
     side = json.loads(next(tmp_path.rglob("youcam-job.json")).read_text())
     assert side["task_id"] == ei.value.task_id and side["status"] == "failed"
 
@@ -386,16 +386,15 @@ def bounded(fn, *args, limit: float = 30.0, **kw):
     return out["value"]
 
 
-def sleeps_of(client):
-    """Record the transport's backoff sleeps (still sleeping them)."""
+def recording_sleep():
+    """A backoff sleep for `Client(sleep=)` that records each wait (still sleeping it)."""
     slept: list[float] = []
 
     def sleep(s):
         slept.append(s)
         time.sleep(s)
 
-    client.transport.sleep = sleep
-    return slept
+    return slept, sleep
 
 
 def sod_task(sb, c):
@@ -414,8 +413,8 @@ def sod_task(sb, c):
 @pytest.mark.parametrize("method,path", [("POST", SOD), ("GET", SOD + "/*"), ("POST", "/s2s/v2.0/file")],
                          ids=["create", "poll", "register"])
 def test_429_without_retry_after_backs_off_and_charges_once(sb, tmp_path, body, method, path):
-    c = client_for(sb)
-    slept = sleeps_of(c)
+    slept, sleep = recording_sleep()
+    c = client_for(sb, sleep=sleep)
     sb.inject("reply", path=path, method=method, status=429, body=body, times=2)
     n0, l0 = len(sb.requests), len(sb.ledger)
     res = bounded(run_sod, sb, c, tmp_path)
@@ -473,11 +472,12 @@ def test_download_of_expired_url_is_typed_with_its_status(sb, tmp_path, status):
 
 def test_url_past_its_lifetime_is_result_url_expired(tmp_path):
 
-    with Sandbox(processing_seconds=0.05, url_ttl_seconds=0.5) as s:
+    clock = FakeClock()
+    with Sandbox(processing_seconds=0.0, url_ttl_seconds=0.5, clock=clock) as s:
         c = client_for(s)
         ep, tid = sod_task(s, c)
         res = c.wait(ep, tid, deadline=10)
-        time.sleep(0.6)  # the result URL's lifetime passes (2 h on the real service)
+        clock.advance(0.6)  # the result URL's lifetime passes (2 h on the real service)
         with pytest.raises(ResultUrlExpiredError) as ei:
             bounded(c.download, res.urls[0], tmp_path / "out.jpg")
         assert ei.value.status == 403 and len(s.ledger) == 1

@@ -234,7 +234,7 @@ def test_events_count_every_input_and_never_more_than_jobs_in_flight(tmp_path):
     imgs = _images(tmp_path / "in", 6)
     events: list[B.BatchEvent] = []
     with Sandbox(processing_seconds=0.3, units=1e5) as sb:
-        from napari_youcam.api.session import sandbox_client
+        from napari_youcam.connect import sandbox_client
 
         plan = B.check_inputs("sod", [B.BatchItem(p) for p in imgs], face_check=False)
         batch = B.Batch(plan, client=sandbox_client(sb), out_dir=tmp_path / "results", jobs=3,

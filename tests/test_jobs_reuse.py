@@ -13,7 +13,7 @@ from PIL import Image
 
 from napari_youcam import cli, workflow
 from napari_youcam.api import Client, Credentials, DeadlineExceededError
-from napari_youcam.api.session import sandbox_client
+from napari_youcam.connect import sandbox_client
 from napari_youcam.sandbox import Sandbox
 from napari_youcam.workflow import JobError, JobStatus, JobStore
 

@@ -12,7 +12,7 @@ from napari_youcam import workflow
 from napari_youcam._napari import session
 from napari_youcam._napari.history_model import ALL, HistoryModel
 from napari_youcam._napari.skin_layers import SKIN_KEY
-from napari_youcam.api.session import sandbox_client
+from napari_youcam.connect import sandbox_client
 from napari_youcam.workflow import batch as B
 from napari_youcam.workflow.tables import list_jobs
 

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 from PIL import Image
 
-from napari_youcam.sandbox import CANVAS_COLOR, Sandbox, color_of, stamp_box
+from napari_youcam.sandbox import CANVAS_COLOR, FakeClock, Sandbox, color_of, stamp_box
 
 # ---------------------------------------------------------------- helpers
 
@@ -69,27 +69,36 @@ def upload(c: httpx.Client, data: bytes, *, ctype: str = "image/png", path: str 
     return f["file_id"]
 
 
-def wait_v2(c: httpx.Client, task_path: str, task_id: str, limit: float = 10) -> dict:
-    end = time.time() + limit
-    while time.time() < end:
+# The sandboxes of these tests run on this clock: waiting for a task moves it by the
+# polling interval the sandbox announces instead of sleeping.
+CLOCK = FakeClock()
+
+
+def clock_now() -> FakeClock:
+    """`CLOCK`, caught up with the real time: v1 id_tokens carry the real timestamp."""
+    CLOCK.advance(max(0.0, time.time() - CLOCK.time()))
+    return CLOCK
+
+
+def wait_v2(c: httpx.Client, task_path: str, task_id: str, polls: int = 100) -> dict:
+    for _ in range(polls):
         r = c.get(f"{task_path}/{task_id}")
         assert r.status_code == 200, r.text
         d = r.json()["data"]
         if d["task_status"] != "running":
             return d
-        time.sleep(d.get("polling_interval", 50) / 1000)
+        CLOCK.advance(d.get("polling_interval", 50) / 1000)
     raise AssertionError("task did not finish")
 
 
-def wait_v1(c: httpx.Client, task_path: str, task_id: str, limit: float = 10) -> dict:
-    end = time.time() + limit
-    while time.time() < end:
+def wait_v1(c: httpx.Client, task_path: str, task_id: str, polls: int = 100) -> dict:
+    for _ in range(polls):
         r = c.get(task_path, params={"task_id": task_id})
         assert r.status_code == 200, r.text
         d = r.json()["result"]
         if d["status"] != "running":
             return d
-        time.sleep(d["polling_interval"] / 1000)
+        CLOCK.advance(d["polling_interval"] / 1000)
     raise AssertionError("task did not finish")
 
 
@@ -108,7 +117,7 @@ def run_v2(sb: Sandbox, path: str, body: dict) -> dict:
 
 @pytest.fixture
 def sb():
-    with Sandbox(processing_seconds=0.05) as s:
+    with Sandbox(processing_seconds=0.05, clock=clock_now()) as s:
         yield s
 
 
@@ -137,10 +146,13 @@ def test_v1_auth_round_trip_and_rejections(sb: Sandbox) -> None:
 
 
 def test_v1_token_expires_after_ttl() -> None:
-    with Sandbox(token_ttl_seconds=0.3) as sb:
+    clock = FakeClock()
+    with Sandbox(token_ttl_seconds=0.3, clock=clock) as sb:
         c = v1(sb)
         assert c.get("/s2s/v1.0/client/credit").status_code == 200
-        time.sleep(0.4)
+        clock.advance(0.2)
+        assert c.get("/s2s/v1.0/client/credit").status_code == 200  # still inside its lifetime
+        clock.advance(0.2)
         r = c.get("/s2s/v1.0/client/credit")
         assert r.status_code == 401 and r.json()["error_code"] == "InvalidAccessToken"
 
@@ -249,7 +261,7 @@ def test_obj_replace_v1_uses_msk_ids_and_prompt_colour(sb: Sandbox) -> None:
     res = wait_v1(c, "/s2s/v1.0/task/obj-replace", r.json()["result"]["task_id"])
     assert res["status"] == "success"
     item = res["results"][0]["data"][0]
-    assert item["dst_id"] in sb._files.files
+    assert item["dst_id"] in sb.state.files.files
     out = fetch_image(item["url"])
     assert tuple(out[20, 20][:3]) == color_of("prompt", "a cute cat")
     assert (out[50, 50][:3] == src[50, 50]).all()
@@ -297,7 +309,7 @@ def test_skin_analysis_zip_contents(sb: Sandbox) -> None:
 
 
 def test_skin_analysis_hd_subareas_and_json_format() -> None:
-    with Sandbox(processing_seconds=0.05) as sb:
+    with Sandbox(processing_seconds=0.05, clock=clock_now()) as sb:
         c = v2(sb)
         sid = upload(c, jpg_bytes(gradient(1200, 1080)), ctype="image/jpeg")
         d = run_v2(sb, "/s2s/v2.0/task/skin-analysis",
@@ -386,28 +398,33 @@ def test_contract_errors_and_credit_insufficiency(sb: Sandbox) -> None:
 
 
 def test_unpolled_task_expires() -> None:
-    with Sandbox(processing_seconds=1.0, poll_window_seconds=0.3) as sb:
+    clock = FakeClock()
+    with Sandbox(processing_seconds=1.0, poll_window_seconds=0.3, clock=clock) as sb:
         c = v2(sb)
         sid = upload(c, png_bytes(gradient(40, 40)))
         tid = c.post("/s2s/v2.0/task/enhance", json={"src_file_id": sid, "scale": 2}).json()["data"]["task_id"]
         assert c.get(f"/s2s/v2.0/task/enhance/{tid}").json()["data"]["task_status"] == "running"
-        time.sleep(0.45)
+        clock.advance(0.25)
+        assert c.get(f"/s2s/v2.0/task/enhance/{tid}").json()["data"]["task_status"] == "running"  # polled in time
+        clock.advance(0.45)
         r = c.get(f"/s2s/v2.0/task/enhance/{tid}")
         assert r.status_code == 400 and r.json()["error_code"] == "InvalidTaskId"
-        time.sleep(0.7)
+        clock.advance(0.7)
         assert c.get(f"/s2s/v2.0/task/enhance/{tid}").status_code == 400  # lost for good
         assert sb.ledger == []
 
 
 def test_download_url_expires() -> None:
-    with Sandbox(processing_seconds=0.05, url_ttl_seconds=0.4) as sb:
+    clock = FakeClock()
+    with Sandbox(processing_seconds=0.0, url_ttl_seconds=0.4, clock=clock) as sb:
         c = v2(sb)
         sid = upload(c, png_bytes(gradient(40, 40)))
         d = run_v2(sb, "/s2s/v2.0/task/sod", {"src_file_id": sid})
         url = d["results"]["url"]
+        clock.advance(0.3)
         got = fetch_image(url)
-        assert got.shape == (40, 40, 4)  # RGBA cut-out
-        time.sleep(0.5)
+        assert got.shape == (40, 40, 4)  # RGBA cut-out, still inside the URL's lifetime
+        clock.advance(0.2)
         r = httpx.get(url)
         assert r.status_code == 403
         dl = [e for e in sb.requests if e["path"].startswith("/_download/")]
@@ -466,3 +483,12 @@ def test_delete_and_feature_cost(sb: Sandbox) -> None:
     assert r.status_code == 400 and r.json()["error_code"] == "InvalidParameters"
     skus = c.get("/s2s/v2.0/credit/feature-cost").json()["result"]["skus"]
     assert skus and {"description", "amount", "unit", "proc_unit", "run_task_url"} <= set(skus[0])
+
+
+def test_every_catalogue_feature_has_a_registered_result_generator():
+    from napari_youcam import features as F
+    from napari_youcam.sandbox.results import GENERATORS
+
+    missing = sorted(set(F.FEATURES) - set(GENERATORS))
+    assert missing == []
+    assert sorted(set(GENERATORS) - set(F.FEATURES)) == []  # no generator for a feature that is gone

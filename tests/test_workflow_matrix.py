@@ -17,7 +17,7 @@ import pytest
 from napari_youcam import features as F
 from napari_youcam import workflow
 from napari_youcam.api import RetryPolicy
-from napari_youcam.api.session import sandbox_client
+from napari_youcam.connect import sandbox_client
 from napari_youcam.errors import InputError
 from napari_youcam.sandbox import Sandbox
 

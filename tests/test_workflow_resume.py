@@ -20,9 +20,9 @@ from napari_youcam.api import (
     ServerError,
     TaskExpiredError,
 )
-from napari_youcam.api.session import sandbox_client
+from napari_youcam.connect import sandbox_client
 from napari_youcam.errors import InputError
-from napari_youcam.sandbox import Sandbox
+from napari_youcam.sandbox import FakeClock, Sandbox
 
 FAST = RetryPolicy(attempts=3, base=0.01, ceiling=0.05, jitter=0.0)
 # Wider than sod's 4096 px limit: the upload is scaled down, so the transform matters.
@@ -109,7 +109,7 @@ def test_resume_of_a_done_job_makes_no_request(sb, client, tmp_path, monkeypatch
     def no_client(**kw):
         raise AssertionError("a done job must not need a client")
 
-    monkeypatch.setattr("napari_youcam.api.session.default_client", no_client)
+    monkeypatch.setattr("napari_youcam.connect.default_client", no_client)
     n0 = len(sb.requests)
     again = workflow.resume(res.sidecar.parent)
     assert len(sb.requests) == n0
@@ -182,11 +182,12 @@ def test_missing_record_and_missing_task_id(sb, client, tmp_path):
 
 
 def test_expired_task_gives_task_expired_error(tmp_path):
-    with Sandbox(processing_seconds=5.0, poll_window_seconds=0.4) as s:
+    clock = FakeClock()
+    with Sandbox(processing_seconds=5.0, poll_window_seconds=0.4, clock=clock) as s:
         c = sandbox_client(s, retry=FAST, timeout=5.0)
         with pytest.raises(DeadlineExceededError) as ei:
             workflow.run("sod", SMALL, client=c, out_dir=tmp_path, deadline=0.2)
-        time.sleep(0.7)  # longer than the polling window: the service drops the task
+        clock.advance(0.7)  # longer than the polling window: the service drops the task
         with pytest.raises(TaskExpiredError, match="cannot resume task") as ex:
             workflow.resume(ei.value.job_dir, client=c)
         assert ex.value.exit_code == 1 and not s.ledger

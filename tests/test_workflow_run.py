@@ -10,7 +10,7 @@ import pytest
 
 from napari_youcam import workflow
 from napari_youcam.api import Client, Credentials, RetryPolicy
-from napari_youcam.api.session import sandbox_client
+from napari_youcam.connect import sandbox_client
 from napari_youcam.errors import InputError
 from napari_youcam.sandbox import Sandbox
 

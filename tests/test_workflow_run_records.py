@@ -9,7 +9,7 @@ import pytest
 
 from cli_helpers import task_creates
 from napari_youcam import workflow
-from napari_youcam.api.session import sandbox_client
+from napari_youcam.connect import sandbox_client
 from napari_youcam.errors import YouCamError
 
 

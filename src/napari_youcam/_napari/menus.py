@@ -43,7 +43,7 @@ def use_as_removal_mask(viewer: napari.viewer.Viewer, layer: napari.layers.Layer
 
     Object removal is `obj-removal` in the v1 API and `generative-fill` in v2: pick
     the one the configured credentials can run."""
-    from napari_youcam.api.session import find_credentials
+    from napari_youcam.connect import find_credentials
     from napari_youcam.errors import InputError
 
     try:

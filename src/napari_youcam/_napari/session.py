@@ -1,6 +1,6 @@
 """One service client shared by every dock widget.
 
-`api.session.default_client()` decides between real credentials (environment or
+`connect.default_client()` decides between real credentials (environment or
 the user config file) and a local sandbox started on loopback. Creating it may start
 a server or read files, so it happens lazily on a worker thread, once per process,
 and again only after the Settings panel changes something.
@@ -38,14 +38,14 @@ def get_client(api: str | None = None) -> Any:
     global _client
     with _lock:
         if _client is None:
-            from napari_youcam.api.session import default_client
+            from napari_youcam.connect import default_client
 
             _client = default_client()
         base = _client
         if api is None or getattr(base, "api", api) == api:
             return base
         if api not in _by_api:
-            from napari_youcam.api.session import default_client, sandbox_client
+            from napari_youcam.connect import default_client, sandbox_client
 
             # the same sandbox as the base client (a test's or the user's), not the shared one
             _by_api[api] = (sandbox_client(getattr(base, "sandbox", None), api=api) if is_sandbox(base)

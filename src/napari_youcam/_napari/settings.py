@@ -1,6 +1,6 @@
 """Settings: credentials, base URL, results folder, and the local-sandbox switch.
 
-Stored in the same file `api.session.default_client()` reads
+Stored in the same file `connect.default_client()` reads
 (`api.credentials.config_path()`, `~/.config/napari-youcam/config.json`), written
 by `api.credentials.save_config` with mode 0600. Environment variables win over
 the file, and the panel says so. Secrets are never shown again once saved: the
@@ -83,7 +83,7 @@ class SettingsPanel(QWidget):
     def _has_credentials(self) -> bool:
         """Whether credentials are configured; a malformed saved key counts as configured
         (it must be fixed, not silently replaced by the sandbox) and is reported."""
-        from napari_youcam.api.session import find_credentials
+        from napari_youcam.connect import find_credentials
         from napari_youcam.errors import InputError
 
         try:
@@ -187,7 +187,7 @@ class SettingsPanel(QWidget):
 
     def _on_sandbox(self, on: bool) -> None:
         if on:
-            from napari_youcam.api.session import sandbox_client
+            from napari_youcam.connect import sandbox_client
 
             if not session.is_sandbox(session._client):
                 session.set_client(sandbox_client())

@@ -12,7 +12,7 @@ import base64
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
@@ -57,6 +57,28 @@ def make_id_token(client_id: str, client_secret: str, *, timestamp_ms: int | Non
     plaintext = f"client_id={client_id}&timestamp={ts}".encode()
     key = load_public_key(client_secret)
     return base64.b64encode(key.encrypt(plaintext, padding.PKCS1v15())).decode("ascii")
+
+
+class Auth(Protocol):
+    """What the transport asks of an authorization scheme."""
+
+    def header(self) -> dict[str, str]:
+        """The headers that authorize one request (empty for none)."""
+        ...
+
+    def invalidate(self, used: dict[str, str] | None = None) -> bool:
+        """After a 401: drop what ``used`` carried; True when a retry may succeed."""
+        ...
+
+
+class NoAuth:
+    """No credentials (the v1 token exchange itself, or a transport before its auth is set)."""
+
+    def header(self) -> dict[str, str]:
+        return {}
+
+    def invalidate(self, used: dict[str, str] | None = None) -> bool:
+        return False
 
 
 class ApiKeyAuth:

@@ -19,12 +19,15 @@ import mimetypes
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 from urllib.parse import quote, urljoin, urlsplit
 
+import httpx
+
+from napari_youcam import features as F
 from napari_youcam.api.auth import AUTH_PATH, ApiKeyAuth, TokenAuth
 from napari_youcam.api.credentials import DEFAULT_BASE_URL, Credentials, _fingerprint, displayable_url
 from napari_youcam.api.errors import (
@@ -47,11 +50,12 @@ from napari_youcam.api.results import TaskResult, TaskStatus, Template, extract,
 from napari_youcam.api.retry import RetryPolicy
 from napari_youcam.api.transport import Transport
 from napari_youcam.errors import InputError
+from napari_youcam.features.spec import Endpoint, FeatureSpec
 
 log = logging.getLogger("napari_youcam.api")
 
 MiB = 1024 * 1024
-IMAGE_MAX_BYTES = 10 * MiB  # strictly below (DISCREPANCIES D16)
+IMAGE_MAX_BYTES = 10 * MiB  # the documents say "< 10MB": a file of exactly 10 MiB is refused
 VIDEO_MAX_BYTES = 100 * MiB
 FILE_PATH_V2 = "/s2s/v2.0/file"
 CREDIT_PATH = "/s2s/v1.0/client/credit"
@@ -60,6 +64,11 @@ FEATURE_COST_PATH = "/s2s/v2.0/credit/feature-cost"
 DELETE_PATH = "/s2s/v2.0/task/delete"
 
 ProgressFn = Callable[[str, float], None]
+# What names a feature at the client: its key, its spec, or one of its endpoints.
+FeatureRef = str | FeatureSpec | Endpoint
+# ``rate_limit=``: None (environment or the documented budget), False/0 (off),
+# ``(limit, period_s)`` or a shared `RateLimiter`.
+RateLimitSetting = RateLimiter | tuple[float, float] | Literal[False, 0] | None
 
 
 class CancelToken(Protocol):
@@ -77,19 +86,11 @@ class DeadlineExceededError(ConnectionFailedError):
         self.task_id = task_id
 
 
-def _endpoint_for(feature: Any, api: str, variant: str | None = None) -> Any:
+def _endpoint_for(feature: FeatureRef, api: str, variant: str | None = None) -> Endpoint:
     """An `Endpoint` from an endpoint, a spec or a feature key."""
-    if hasattr(feature, "task_path"):
+    if isinstance(feature, Endpoint):
         return feature
-    from napari_youcam import features as F
-
-    spec = F.get(feature) if isinstance(feature, str) else feature
-    return spec.endpoint(api, variant)
-
-
-def _feature_slug(endpoint: Any) -> str:
-    path = endpoint.task_path
-    return path.split("/task/", 1)[1] if "/task/" in path else path.rsplit("/", 1)[-1]
+    return F.get(feature).endpoint("v1" if api == "v1" else "v2", variant)
 
 
 def _check_base_url(url: str) -> None:
@@ -134,15 +135,20 @@ class Client:
     credential; ``(limit, period)`` to change it; a `RateLimiter` to share your
     own; ``False`` to disable.
     ``file_endpoint``: ``"auto"`` (universal ``/s2s/v2.0/file``, falling back to the
-    older ``/s2s/v2.0/file/<feature>`` on 404 — DISCREPANCIES A1), ``"universal"``
-    or ``"per-feature"``.
+    older ``/s2s/v2.0/file/<feature>`` on 404: the documents show both paths),
+    ``"universal"`` or ``"per-feature"``.
+    ``transport``: an ``httpx`` transport for every request (tests pass
+    ``httpx.MockTransport``); None = the network. ``sleep``: what retry backoffs
+    wait with (tests record them).
     """
 
     is_sandbox: bool = False
 
     def __init__(self, credentials: Credentials, *, base_url: str | None = None, timeout: float = 30.0,
-                 rate_limit: Any = None, retry: RetryPolicy | None = None,
-                 file_endpoint: str = "auto", poll_interval: float = 1.0, max_poll_gap: float = 8.0):
+                 rate_limit: RateLimitSetting = None, retry: RetryPolicy | None = None,
+                 file_endpoint: str = "auto", poll_interval: float = 1.0, max_poll_gap: float = 8.0,
+                 transport: httpx.BaseTransport | None = None,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         self.credentials = credentials
         self.api = credentials.api
         self.base_url = (base_url or credentials.base_url or os.environ.get("YOUCAM_BASE_URL")
@@ -157,7 +163,8 @@ class Client:
         self.limiter = self._make_limiter(rate_limit)
         self._token_auth: TokenAuth | None = None
         self.transport = Transport(self.base_url, None, timeout=timeout, retry=self.retry,
-                                   limiter=self.limiter, secrets=self._secret_values)
+                                   limiter=self.limiter, secrets=self._secret_values, transport=transport,
+                                   sleep=sleep)
         if credentials.api_key:
             self.transport.auth = ApiKeyAuth(credentials.api_key)
         else:
@@ -168,11 +175,13 @@ class Client:
         self._rid_lock = threading.Lock()
 
     # ------------------------------------------------------------------ plumbing
-    def _make_limiter(self, rate_limit: Any) -> RateLimiter | None:
+    def _make_limiter(self, rate_limit: RateLimitSetting) -> RateLimiter | None:
         if rate_limit is False or rate_limit == 0:
             return None
         if isinstance(rate_limit, RateLimiter):
             return rate_limit
+        limit: float
+        period: float
         if rate_limit is None:
             env = os.environ.get("YOUCAM_RATE_LIMIT", "").strip()
             limit, period = parse_rate_limit(env) if env else (DEFAULT_LIMIT, DEFAULT_PERIOD)
@@ -210,10 +219,10 @@ class Client:
     def close(self) -> None:
         self.transport.close()
 
-    def __enter__(self) -> "Client":
+    def __enter__(self) -> Client:
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def __repr__(self) -> str:
@@ -221,15 +230,17 @@ class Client:
 
     @staticmethod
     def _envelope(body: dict[str, Any], request: str) -> dict[str, Any]:
-        """``data`` (v2) or ``result`` (v1 / unit endpoints) — B1; ``request`` names the call."""
+        """``data`` (v2) or ``result`` (v1 / unit endpoints); ``request`` names the call."""
         for key in ("data", "result"):
-            if isinstance(body.get(key), dict):
-                return body[key]
+            env = body.get(key)
+            if isinstance(env, dict):
+                return env
         raise MalformedReplyError(f"{request}: the reply has no 'data' or 'result' object", request=request)
 
     # ------------------------------------------------------------------ files
     def upload(self, data_or_path: bytes | str | Path, *, content_type: str | None = None,
-               file_name: str | None = None, feature: Any = None, variant: str | None = None) -> str:
+               file_name: str | None = None, feature: FeatureRef | None = None,
+               variant: str | None = None) -> str:
         """Register a file and PUT its bytes; returns the file id.
 
         ``feature`` is a key, spec or `Endpoint` (v1 registers per feature; v2 uses it
@@ -257,14 +268,13 @@ class Client:
                              f"{'videos' if is_video else 'images'} must be under {cap // MiB} MiB")
         reg = {"files": [{"content_type": ctype, "file_name": name, "file_size": size}]}
         if self.api == "v1":
-            from napari_youcam import features as F
-
-            ep = _endpoint_for(feature, "v1", variant)
-            paths = [F.v1_file_path(ep)]
+            if feature is None:
+                raise InputError("a v1 upload needs the feature it is for (v1 registers files per feature)")
+            paths = [F.v1_file_path(_endpoint_for(feature, "v1", variant))]
         else:
             slug = None
             if feature is not None:
-                slug = feature if isinstance(feature, str) else _feature_slug(_endpoint_for(feature, "v2", variant))
+                slug = feature if isinstance(feature, str) else _endpoint_for(feature, "v2", variant).slug
             if self.file_endpoint == "per-feature" and slug:
                 paths = [f"{FILE_PATH_V2}/{slug}"]
             elif self.file_endpoint == "auto" and slug:
@@ -317,18 +327,17 @@ class Client:
         return self.transport.download(self._abs(url), Path(dest))
 
     # ------------------------------------------------------------------ tasks
-    def create_task(self, endpoint: Any, body: dict[str, Any], *, path: str | None = None) -> str:
+    def create_task(self, endpoint: FeatureRef, body: dict[str, Any], *, path: str | None = None) -> str:
         """POST the task body; returns the task id. Costs units on success.
 
         v2 has no idempotency key, so this is retried only when the request never
         left (or on 429); v1 bodies carry ``request_id``, and retries reuse it.
         """
         ep = _endpoint_for(endpoint, self.api)
-        api = getattr(ep, "api", self.api)
-        idempotent = api == "v1" and "request_id" in body
+        idempotent = ep.api == "v1" and "request_id" in body
         target = path or ep.task_path
         reply = self.transport.call("POST", target, json=body, kind="create",
-                                    idempotent=idempotent, what=f"start {_feature_slug(ep)}")
+                                    idempotent=idempotent, what=f"start {ep.slug}")
         request = f"POST {target}"
         try:
             return _id_field(self._envelope(reply, request), "task_id", request)
@@ -336,20 +345,20 @@ class Client:
             raise MalformedReplyError(f"{exc.message}; a task may have been created — check the credit "
                                       "history before running it again", request=request) from None
 
-    def poll(self, endpoint: Any, task_id: str, *, path: str | None = None,
+    def poll(self, endpoint: FeatureRef, task_id: str, *, path: str | None = None,
              deadline: float | None = None) -> dict[str, Any]:
         """One status request (raw JSON). v2: id in the path, URL-encoded; v1: ``?task_id=``."""
         ep = _endpoint_for(endpoint, self.api)
         base = path or ep.task_path
         cap = max(0.05, self.max_poll_gap / 2)
         timeout = min(self.transport.timeout, self.max_poll_gap + 2)
-        if getattr(ep, "api", self.api) == "v2":
+        if ep.api == "v2":
             return self.transport.call("GET", f"{base}/{quote(task_id, safe='')}", what="task status",
                                        deadline=deadline, cap=cap, timeout=timeout, poll=True)
         return self.transport.call("GET", base, params={"task_id": task_id}, what="task status",
                                    deadline=deadline, cap=cap, timeout=timeout, poll=True)
 
-    def wait(self, endpoint: Any, task_id: str, *, progress: ProgressFn | None = None,
+    def wait(self, endpoint: FeatureRef, task_id: str, *, progress: ProgressFn | None = None,
              cancel: CancelToken | None = None, deadline: float = 600, path: str | None = None,
              kind: str | None = None) -> TaskResult:
         """Poll until success or error; returns the `TaskResult` (raises `TaskFailedError`).
@@ -362,8 +371,8 @@ class Client:
         is noted and the wait continues so the paid result is kept.
         """
         ep = _endpoint_for(endpoint, self.api)
-        api = getattr(ep, "api", self.api)
-        kind = kind or getattr(ep, "output", "image")
+        api = ep.api
+        kind = kind or ep.output
         target = path or ep.task_path
         t0 = time.monotonic()
         end = t0 + float(deadline)
@@ -409,7 +418,7 @@ class Client:
                 "polled for about 10 s is dropped", task_id=task_id)
         time.sleep(sleep)
 
-    def _poll_status(self, ep: Any, api: str, task_id: str, target: str, end: float) -> TaskStatus:
+    def _poll_status(self, ep: Endpoint, api: str, task_id: str, target: str, end: float) -> TaskStatus:
         """One poll, read: an expired task or an unreadable reply become typed errors."""
         request = f"GET {target}/{quote(task_id, safe='')}" if api == "v2" else f"GET {target}"
         try:
@@ -425,24 +434,24 @@ class Client:
         except ServerError as exc:
             raise MalformedReplyError(f"{request}: {exc.message}", request=request) from None
 
-    def preprocess(self, feature: Any, endpoint: Any, file_id: str, *,
+    def preprocess(self, feature: FeatureRef, endpoint: FeatureRef | None, file_id: str, *,
                    deadline: float = 120) -> dict[str, Any]:
         """Run face detection (face-lift, face-reshape, face-swap); returns the results.
 
-        v2 R4 ``{"timed", "result": [{left, top, width, height}]}`` or R5
-        ``{"url", "faces": [{"bbox"}]}``; v1 the first ``data[]`` item.
+        v2 ``{"timed", "result": [{left, top, width, height}]}`` (face-lift/reshape) or
+        ``{"url", "faces": [{"bbox"}]}`` (face-swap); v1 the first ``data[]`` item.
         """
         ep = _endpoint_for(endpoint if endpoint is not None else feature, self.api)
-        pre = getattr(ep, "preprocess_path", None)
+        pre = ep.preprocess_path
         if not pre:
-            raise InputError(f"{_feature_slug(ep)} has no pre-process step")
+            raise InputError(f"{ep.slug} has no pre-process step")
         if ep.api == "v1":
             body: dict[str, Any] = {"request_id": self.next_request_id(),
                                     "payload": {"file_sets": {"src_ids": [file_id]}, "actions": [{"id": 0}]}}
         else:
             body = {"src_file_url": file_id} if file_id.startswith("http") else {"src_file_id": file_id}
         reply = self.transport.call("POST", pre, json=body, kind="create", idempotent=ep.api == "v1",
-                                    what=f"pre-process {_feature_slug(ep)}")
+                                    what=f"pre-process {ep.slug}")
         task_id = _id_field(self._envelope(reply, f"POST {pre}"), "task_id", f"POST {pre}")
         res = self.wait(ep, task_id, path=pre, kind="boxes", deadline=deadline)
         if ep.api == "v1":
@@ -455,22 +464,20 @@ class Client:
         self.transport.call("POST", DELETE_PATH, json={"task_id": task_id}, what="delete task")
 
     # ------------------------------------------------------------------ templates
-    def templates(self, feature_key: Any, *, api: str | None = None, variant: str | None = None,
+    def templates(self, feature_key: str | FeatureSpec, *, api: str | None = None, variant: str | None = None,
                   max_pages: int = 20) -> list[Template]:
         """Templates (v2) or styles of every style group (v1) of a feature.
 
         ``variant`` picks the endpoint when several list templates (hair-style:
         ``template`` vs ``transfer-v2.1``); default: the first that has a list.
         """
-        from napari_youcam import features as F
-
         api = api or self.api
-        spec = F.get(feature_key) if isinstance(feature_key, str) else feature_key
+        spec = F.get(feature_key)
         eps = [e for e in spec.endpoints if e.api == api and e.template_path
                and (variant is None or e.variant == variant)]
         if not eps:
             raise InputError(f"{spec.key} has no {api} template list")
-        path = eps[0].template_path
+        path = str(eps[0].template_path)
         if api == "v2":
             out: list[Template] = []
             for page in self._pages(path, "templates", max_pages):
@@ -480,6 +487,10 @@ class Client:
                                         category=str(t.get("category_name") or ""),
                                         keep_users_color=t.get("keep_users_color")))
             return out
+        return self._styles(path, max_pages)
+
+    def _styles(self, path: str, max_pages: int) -> list[Template]:
+        """Every style of every v1 style group listed at ``path``."""
         styles: list[Template] = []
         style_path = path.replace("/style-group/", "/style/")
         for groups in self._pages(path, "groups", max_pages):
@@ -495,7 +506,7 @@ class Client:
         return styles
 
     def _pages(self, path: str, key: str, max_pages: int, params: dict[str, Any] | None = None,
-               page_size: int = 20):
+               page_size: int = 20) -> Iterator[list[dict[str, Any]]]:
         token: str | None = None
         seen: set[str] = set()
         for _ in range(max_pages):
@@ -515,7 +526,11 @@ class Client:
 
     # ------------------------------------------------------------------ units
     def _unit_call(self, path: str, params: dict[str, Any] | None = None, what: str = "units") -> dict[str, Any]:
-        """Unit endpoints: try the current auth, then the v1 token flow (C16)."""
+        """Unit endpoints: try the current auth, then the v1 token flow.
+
+        The documents disagree on whether the unit endpoints take the v2 API key or
+        only a v1 access token: the key is tried first, the token after a 401.
+        """
         try:
             return self.transport.call("GET", path, params=params, what=what)
         except AuthenticationError:
@@ -532,7 +547,7 @@ class Client:
         return [r for r in (res or []) if isinstance(r, dict)]
 
     def credits(self) -> float:
-        """Total units available (prefers ``amount_dec`` over the deprecated ``amount``, C15)."""
+        """Total units available (prefers ``amount_dec`` over the deprecated ``amount``)."""
         total = 0.0
         for r in self.credit_entries():
             v = r.get("amount_dec", r.get("amount", 0))

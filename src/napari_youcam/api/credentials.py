@@ -8,6 +8,7 @@ short fingerprint, so it can be logged and put in bug reports safely.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -18,7 +19,7 @@ from typing import Any, Literal
 
 from napari_youcam.errors import InputError
 
-DEFAULT_BASE_URL = "https://yce-api-01.makeupar.com"  # v2 contracts (DISCREPANCIES A6)
+DEFAULT_BASE_URL = "https://yce-api-01.makeupar.com"  # the host the v2 contracts name
 CONFIG_KEYS = ("api_key", "client_id", "client_secret", "base_url", "results_dir")
 
 
@@ -63,10 +64,8 @@ def save_config(values: dict[str, Any], path: Path | None = None) -> Path:
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         json.dump(clean, fh, indent=2)
     os.replace(tmp, p)
-    try:
+    with contextlib.suppress(OSError):
         os.chmod(p, 0o600)
-    except OSError:
-        pass
     return p
 
 
@@ -121,7 +120,7 @@ class Credentials:
 
     @property
     def has_v1(self) -> bool:
-        """True when a v1 token can be obtained (needed by the unit endpoints, C16)."""
+        """True when a v1 token can be obtained (the unit endpoints may need one)."""
         return bool(self.client_id and self.client_secret)
 
     @property
@@ -138,7 +137,7 @@ class Credentials:
     __str__ = __repr__
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> "Credentials":
+    def from_env(cls, env: dict[str, str] | None = None) -> Credentials:
         """Build from ``YOUCAM_API_KEY`` or ``YOUCAM_CLIENT_ID`` + ``YOUCAM_CLIENT_SECRET``.
 
         Raises `InputError` when neither is set (callers that want a sandbox instead
@@ -150,7 +149,7 @@ class Credentials:
                    client_secret=e.get("YOUCAM_CLIENT_SECRET"), base_url=e.get("YOUCAM_BASE_URL"))
 
     @classmethod
-    def try_from_env(cls, env: dict[str, str] | None = None) -> "Credentials | None":
+    def try_from_env(cls, env: dict[str, str] | None = None) -> Credentials | None:
         """None when no credentials are set; a malformed one still raises `InputError`
         (falling back to the sandbox would hide a typo behind synthetic results)."""
         try:
@@ -159,7 +158,7 @@ class Credentials:
             return None
 
     @classmethod
-    def from_config(cls, path: Path | None = None) -> "Credentials | None":
+    def from_config(cls, path: Path | None = None) -> Credentials | None:
         """From the settings panel's config file, or None when it holds no credentials."""
         cfg = load_config(path)
         try:

@@ -6,12 +6,11 @@ service reports problems in three places (HTTP status, a request-level
 ``error_code`` / ``error`` in the body, and an engine ``error`` inside a 200 task
 status); `error_from_response` and `TaskFailedError.from_engine` turn each into one
 exception with a message that says what to change. Bodies are treated as open:
-codes missing from our tables still produce a readable message (DISCREPANCIES E3/E5).
+codes missing from our tables (the documented tables differ per feature and omit
+some codes) still produce a readable message.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from napari_youcam.errors import InputError, YouCamError, redact
 
@@ -79,7 +78,7 @@ class TaskFailedError(YouCamError):
 
     @classmethod
     def from_engine(cls, code: str | None, detail: str | None = None,
-                    task_id: str | None = None) -> "TaskFailedError":
+                    task_id: str | None = None) -> TaskFailedError:
         friendly = friendly_engine_error(code)
         msg = f"task failed ({code or 'no error code'}): {friendly}"
         if detail and detail.strip() and detail.strip() != friendly:
@@ -185,9 +184,9 @@ ENGINE_ERRORS: dict[str, str] = {
     "error_apply_region_mismatch": "The garment does not match the chosen body region; check garment_category.",
     "error_apply_region_not_detected": "The body region to dress was not found; show face, shoulders and abdomen.",
     "error_editing_failed": "The try-on could not be generated; try another photo or garment.",
-    # bg-replace table (DISCREPANCIES E6)
+    # documented only in the background-replace table
     "size_mismatch_on_input_image_and_mask": "The mask must have exactly the same width and height as the image.",
-    # face-lift / face-reshape UPPER_CASE codes (DISCREPANCIES E5)
+    # face-lift / face-reshape document UPPER_CASE codes
     "RUNTIME_ERROR": "The face engine failed at runtime; try again or with another photo.",
     "PHOTO_DETECTION_FAIL": "No usable face was detected; use a clear, front-facing photo.",
     "OBJECT_DETECTION_FAIL": "The face could not be located; use a clear, front-facing photo.",
@@ -233,7 +232,7 @@ def friendly_engine_error(code: str | None) -> str:
     return f"The service reported '{code}'."
 
 
-def _body_fields(body: Any) -> tuple[str | None, str | None]:
+def _body_fields(body: object) -> tuple[str | None, str | None]:
     if isinstance(body, dict):
         code = body.get("error_code")
         err = body.get("error")
@@ -241,13 +240,14 @@ def _body_fields(body: Any) -> tuple[str | None, str | None]:
     return None, None
 
 
-def error_from_response(status: int, body: Any, *, what: str = "request",
+def error_from_response(status: int, body: object, *, what: str = "request",
                         retry_after: float | None = None,
                         secrets: tuple[str | None, ...] = ()) -> YouCamError:
     """Map an HTTP error reply to the typed exception (never includes secrets).
 
-    The status decides first (401 is always authentication, 429 always rate limit:
-    DISCREPANCIES E1/E4), then ``error_code``, then the free ``error`` text.
+    The status decides first (401 is always authentication, 429 always rate limit,
+    whatever code the body gives: the documents' codes for these disagree), then
+    ``error_code``, then the free ``error`` text.
     """
     code, err = _body_fields(body)
     if code is None and err:

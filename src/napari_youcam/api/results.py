@@ -1,6 +1,6 @@
 """Reading task-status replies and results, in both generations and all their quirks.
 
-The shapes differ by generation and even by feature (DISCREPANCIES B1-B10):
+The shapes differ by generation and even by feature:
 v2 ``{"data": {"task_status", "error", "results": {...}}}`` vs v1
 ``{"result": {"status", "polling_interval", "results": [{"id", "data": [...]}]}}``;
 ``results`` may be ``{"url"}``, ``{"output": [{"url"}]}``, a bare URL string
@@ -12,20 +12,26 @@ v2 ``{"data": {"task_status", "error", "results": {...}}}`` vs v1
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, TypeAlias
 
 from napari_youcam.api.errors import ServerError
+
+# Decoded JSON from the service. Its shape depends on the feature and the API
+# generation (see above), so it stays open here; the `features` readers and the
+# workflow narrow it where they use it.
+Json: TypeAlias = Any
+TaskState = Literal["running", "success", "error"]
 
 
 @dataclass(frozen=True)
 class TaskStatus:
     """One poll reply, normalised."""
 
-    state: str  # "running" | "success" | "error" (anything else is treated as running)
+    state: TaskState  # anything else the service says is treated as running
     error: str | None = None
     error_message: str | None = None
     polling_interval_s: float | None = None
-    results: Any = None
+    results: Json = None
 
 
 @dataclass
@@ -39,12 +45,12 @@ class TaskResult:
     """
 
     task_id: str
-    status: str
-    kind: str
+    status: str  # "success": failures raise instead
+    kind: str  # the endpoint's output kind ("image", "zip", "json", "boxes", ...)
     urls: list[str] = field(default_factory=list)
-    data: Any = None
+    data: Json = None
     dst_ids: list[str] = field(default_factory=list)
-    raw: Any = None
+    raw: Json = None
     polls: int = 0
     elapsed_s: float = 0.0
     cancel_requested: bool = False
@@ -68,15 +74,18 @@ class Template:
         return {"template_id": self.id}
 
 
-def _num(v: Any) -> Any:
+def _num(v: str | None) -> int | str | None:
+    """An id as the v1 service sends it: a number when it reads as one."""
+    if v is None:
+        return None
     try:
         return int(v)
-    except (TypeError, ValueError):
+    except ValueError:
         return v
 
 
 def parse_status(api: str, body: dict[str, Any]) -> TaskStatus:
-    """Normalise a poll reply (B1/B2/B3)."""
+    """Normalise a poll reply (v2 ``data.task_status``, v1 ``result.status``, either envelope)."""
     env = body.get("data") if api == "v2" else body.get("result")
     if not isinstance(env, dict):
         # Be lenient about the envelope: some replies mix data/result.
@@ -87,12 +96,13 @@ def parse_status(api: str, body: dict[str, Any]) -> TaskStatus:
     if not isinstance(state, str):
         raise ServerError(f"task status is {type(state).__name__}, not text")
     state = state.lower()
+    known: TaskState = "success" if state == "success" else "error" if state == "error" else "running"
     interval = env.get("polling_interval")
     interval_s = None
     if isinstance(interval, (int, float)) and interval > 0:
         interval_s = float(interval) / 1000.0  # documented in milliseconds
     return TaskStatus(
-        state=state if state in ("running", "success", "error") else "running",
+        state=known,
         error=(str(env["error"]) if env.get("error") else None),
         error_message=(str(env["error_message"]) if env.get("error_message") else None),
         polling_interval_s=interval_s,
@@ -100,7 +110,7 @@ def parse_status(api: str, body: dict[str, Any]) -> TaskStatus:
     )
 
 
-def _urls_from(obj: Any, out: list[str]) -> None:
+def _urls_from(obj: Json, out: list[str]) -> None:
     if isinstance(obj, str):
         if obj.startswith("http"):
             out.append(obj)
@@ -116,13 +126,13 @@ def _urls_from(obj: Any, out: list[str]) -> None:
             _urls_from(item, out)
 
 
-def extract(api: str, kind: str, results: Any) -> tuple[list[str], Any, list[str]]:
+def extract(api: str, kind: str, results: Json) -> tuple[list[str], Json, list[str]]:
     """(download urls, JSON data, dst_ids) from a successful task's ``results``."""
     urls: list[str] = []
     dst_ids: list[str] = []
     data: Any = None
     if api == "v1" and isinstance(results, list):
-        # v1: results[].data[] with url / dst_id / analysis_result (B8, B10)
+        # v1: results[].data[] with url / dst_id / analysis_result
         items: list[Any] = []
         for r in results:
             if isinstance(r, dict) and isinstance(r.get("data"), list):
@@ -147,7 +157,7 @@ def extract(api: str, kind: str, results: Any) -> tuple[list[str], Any, list[str
             data = results
         return urls, data, dst_ids
     if isinstance(results, str):
-        # skin-analysis example: "results": "https://..." (B6)
+        # the skin-analysis example shows a bare URL: "results": "https://..."
         return ([results] if results.startswith("http") else []), None, []
     if kind in ("json", "boxes"):
         data = results

@@ -3,7 +3,7 @@
 Retrying is safe for reads (polls, downloads) and for the pre-signed PUT (same
 bytes, same object). It is NOT safe for the task-creating POST in v2: there is no
 idempotency key, so a retried POST that had reached the server creates and bills a
-second task (DISCREPANCIES C2). `RetryPolicy` only computes delays; the transport
+second task (the v2 documents describe no idempotency key). `RetryPolicy` only computes delays; the transport
 decides per request kind what may be retried.
 """
 
@@ -42,11 +42,11 @@ class RetryPolicy:
         """
         ceiling = self.ceiling if cap is None else min(self.ceiling, cap)
         if retry_after is not None and retry_after >= 0:
-            return min(retry_after, ceiling)
+            return float(min(retry_after, ceiling))
         d = self.base * (2 ** max(retry - 1, 0))
         if self.jitter:
             d *= 1 + random.uniform(-self.jitter, self.jitter)
-        return max(0.0, min(d, ceiling))
+        return max(0.0, min(float(d), ceiling))
 
     def should_retry_status(self, status: int) -> bool:
         return status in self.statuses

@@ -22,6 +22,7 @@ Request kinds decide what may be retried:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -33,6 +34,7 @@ from urllib.parse import unquote
 
 import httpx
 
+from napari_youcam.api.auth import Auth, NoAuth
 from napari_youcam.api.credentials import displayable_url
 from napari_youcam.api.errors import (
     AuthenticationError,
@@ -73,24 +75,28 @@ def _describe(exc: Exception) -> str:
 class Transport:
     """HTTP with retries; returns parsed JSON or raises a typed `YouCamError`."""
 
-    def __init__(self, base_url: str, auth: Any, *, timeout: float = 30.0,
+    def __init__(self, base_url: str, auth: Auth | None = None, *, timeout: float = 30.0,
                  retry: RetryPolicy | None = None, limiter: RateLimiter | None = None,
                  secrets: Callable[[], tuple[str | None, ...]] = tuple,
-                 user_agent: str = "napari-youcam"):
+                 user_agent: str = "napari-youcam", transport: httpx.BaseTransport | None = None,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        """``transport`` replaces httpx's network layer for both clients (tests pass an
+        ``httpx.MockTransport``); ``sleep`` is what retry backoffs wait with."""
         self.base_url = base_url.rstrip("/")
         # For messages: the URL without any user:password@ part.
         self.shown_url = displayable_url(self.base_url)
-        self.auth = auth
+        self.auth: Auth = auth if auth is not None else NoAuth()
         self.timeout = float(timeout)
         self.retry = retry or RetryPolicy()
         self.limiter = limiter
         self._secrets = secrets
         t = httpx.Timeout(self.timeout, connect=min(self.timeout, 10.0))
-        self.api = httpx.Client(base_url=self.base_url, timeout=t,
+        self.api = httpx.Client(base_url=self.base_url, timeout=t, transport=transport,
                                 headers={"User-Agent": user_agent, "Accept": "application/json"})
         # No auth, no base URL, no cookies carried between hosts.
-        self.raw = httpx.Client(timeout=t, follow_redirects=True, headers={"User-Agent": user_agent})
-        self.sleep: Callable[[float], None] = time.sleep
+        self.raw = httpx.Client(timeout=t, follow_redirects=True, transport=transport,
+                                headers={"User-Agent": user_agent})
+        self.sleep = sleep
 
     # ------------------------------------------------------------------ helpers
     def close(self) -> None:
@@ -108,7 +114,7 @@ class Transport:
             self.limiter.acquire(deadline, kind=kind)
 
     @staticmethod
-    def _json(resp: httpx.Response) -> Any:
+    def _json(resp: httpx.Response) -> object:
         try:
             return resp.json()
         except (ValueError, RecursionError):  # RecursionError: absurdly nested JSON
@@ -131,10 +137,10 @@ class Transport:
                              f"{self.shown_url} (a job record or caller gave another host or path)")
 
     # ------------------------------------------------------------------ API calls
-    def call(self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None,
+    def call(self, method: str, path: str, *, json: dict[str, Any] | None = None, params: dict[str, Any] | None = None,
              kind: Kind = "read", idempotent: bool = False, what: str | None = None,
              deadline: float | None = None, cap: float | None = None,
-             timeout: float | None = None, auth: Any = None, poll: bool = False) -> dict[str, Any]:
+             timeout: float | None = None, auth: Auth | None = None, poll: bool = False) -> dict[str, Any]:
         """One API request with the retry rules of its ``kind``; returns the JSON body.
 
         ``deadline`` (monotonic seconds) bounds all retries; ``cap`` bounds each
@@ -160,23 +166,9 @@ class Transport:
                 raise InputError(f"{what}: the request holds text that cannot be sent as UTF-8 (bytes the "
                                  "shell could not decode?): retype it as plain text") from None
             except httpx.RequestError as exc:
-                never_sent = isinstance(exc, _NEVER_SENT)
-                retryable = never_sent or isinstance(exc, _AMBIGUOUS)
-                if kind == "create" and not never_sent and not idempotent:
-                    retryable = False
-                log.debug("%s %s -> %s after %.2fs (attempt %d)", method, path, type(exc).__name__,
-                          time.monotonic() - t0, attempt)
-                delay = self.retry.delay(attempt, cap=cap)
-                if retryable and attempt < self.retry.attempts and self._budget_ok(delay, deadline):
-                    self.sleep(delay)
-                    continue
-                msg = f"{what}: {_describe(exc)} talking to {self.shown_url}"
-                if isinstance(exc, httpx.ConnectError):
-                    msg += " — check the service URL (--base-url / YOUCAM_BASE_URL) and the network"
-                if kind == "create" and not never_sent:
-                    msg += ("; the service may have received the request — check the task list / "
-                            "credit history before running it again")
-                raise ConnectionFailedError(self._redact(msg)) from None
+                self._retry_or_raise(exc, method, path, what=what, kind=kind, idempotent=idempotent,
+                                     attempt=attempt, cap=cap, deadline=deadline, started=t0)
+                continue
             status = resp.status_code
             log.debug("%s %s -> %d in %.2fs (attempt %d)", method, path, status,
                       time.monotonic() - t0, attempt)
@@ -220,6 +212,31 @@ class Transport:
                 continue
             raise error_from_response(status, body, what=what, retry_after=retry_after,
                                       secrets=self._secrets())
+
+    def _retry_or_raise(self, exc: httpx.RequestError, method: str, path: str, *, what: str, kind: Kind,
+                        idempotent: bool, attempt: int, cap: float | None, deadline: float | None,
+                        started: float) -> None:
+        """After a transport failure: sleep the backoff when the request may be repeated, else raise.
+
+        A create that may have reached the server is repeated only when ``idempotent``.
+        """
+        never_sent = isinstance(exc, _NEVER_SENT)
+        retryable = never_sent or isinstance(exc, _AMBIGUOUS)
+        if kind == "create" and not never_sent and not idempotent:
+            retryable = False
+        log.debug("%s %s -> %s after %.2fs (attempt %d)", method, path, type(exc).__name__,
+                  time.monotonic() - started, attempt)
+        delay = self.retry.delay(attempt, cap=cap)
+        if retryable and attempt < self.retry.attempts and self._budget_ok(delay, deadline):
+            self.sleep(delay)
+            return
+        msg = f"{what}: {_describe(exc)} talking to {self.shown_url}"
+        if isinstance(exc, httpx.ConnectError):
+            msg += " — check the service URL (--base-url / YOUCAM_BASE_URL) and the network"
+        if kind == "create" and not never_sent:
+            msg += ("; the service may have received the request — check the task list / "
+                    "credit history before running it again")
+        raise ConnectionFailedError(self._redact(msg)) from None
 
     # ------------------------------------------------------------------ storage hosts
     def put(self, url: str, headers: dict[str, str], source: bytes | Path, *,
@@ -285,9 +302,9 @@ class Transport:
                         if tmp.stat().st_size == 0:
                             raise httpx.ReadError("empty result body")
                         expected = resp.headers.get("Content-Length")
-                        if expected is not None and resp.headers.get("Content-Encoding") in (None, "identity"):
-                            if tmp.stat().st_size != int(expected):
-                                raise httpx.ReadError("download truncated")
+                        identity = resp.headers.get("Content-Encoding") in (None, "identity")
+                        if expected is not None and identity and tmp.stat().st_size != int(expected):
+                            raise httpx.ReadError("download truncated")
                         os.replace(tmp, dest)
                         log.debug("GET <result url> -> %d in %.2fs (attempt %d)", status,
                                   time.monotonic() - t0, attempt)
@@ -328,7 +345,5 @@ def _file_chunks(path: Path) -> Iterator[bytes]:
 
 
 def _unlink(p: Path) -> None:
-    try:
+    with contextlib.suppress(OSError):
         p.unlink()
-    except OSError:
-        pass

@@ -1,6 +1,6 @@
 """`youcam features | run | resume | templates | credits | sandbox` — the service half of the CLI.
 
-Every command talks to the service through `napari_youcam.api.session.default_client`
+Every command talks to the service through `napari_youcam.connect.default_client`
 so it works out of the box: without credentials it runs on the bundled local
 sandbox and says so on stderr ("SANDBOX: ... synthetic"). Errors are raised as
 `YouCamError`s; the dispatcher turns them into one line and the exit code.
@@ -100,7 +100,7 @@ def register(subparsers: Any) -> None:
 
 # ---------------------------------------------------------------------- helpers
 def _client(args: argparse.Namespace, *, api: str | None = None) -> "Client":
-    from napari_youcam.api.session import SANDBOX_NOTICE, default_client
+    from napari_youcam.connect import SANDBOX_NOTICE, default_client
 
     client = default_client(api=api or getattr(args, "api", None), base_url=getattr(args, "base_url", None))
     if getattr(client, "is_sandbox", False):
@@ -361,7 +361,7 @@ def _generation(spec: "FeatureSpec", api: str | None) -> str | None:
     else the generation the feature has (obj-removal is v1 only), or an
     `InputError` naming exactly what to configure when the credentials cannot run it.
     """
-    from napari_youcam.api.session import find_credentials
+    from napari_youcam.connect import find_credentials
 
     if api is not None:
         return api

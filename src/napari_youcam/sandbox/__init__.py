@@ -10,8 +10,10 @@ spending units. See `Sandbox` for the knobs and the test controls (`inject`,
 
 from __future__ import annotations
 
+from .clock import Clock, FakeClock, SystemClock
 from .faults import FAULT_KINDS, Fault
 from .results import CANVAS_COLOR, STAMP_TEXT, color_of, stamp_box
 from .server import Sandbox
 
-__all__ = ["Sandbox", "Fault", "FAULT_KINDS", "STAMP_TEXT", "CANVAS_COLOR", "color_of", "stamp_box"]
+__all__ = ["Sandbox", "Clock", "FakeClock", "SystemClock", "Fault", "FAULT_KINDS", "STAMP_TEXT", "CANVAS_COLOR",
+           "color_of", "stamp_box"]

@@ -13,12 +13,13 @@ from __future__ import annotations
 import base64
 import secrets
 import threading
-import time
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from .clock import Clock, SystemClock
 
 INVALID_API_KEY = {
     "status": 401,
@@ -54,7 +55,9 @@ class Authority:
         token_ttl_seconds: float = 7200.0,
         timestamp_window_seconds: float = 300.0,
         key_bits: int = 2048,
+        clock: Clock | None = None,
     ) -> None:
+        self.clock: Clock = clock or SystemClock()
         self.api_key = api_key or "sbx_" + secrets.token_urlsafe(24)
         self.client_id = client_id or "sandbox-" + secrets.token_hex(8)
         self.token_ttl_seconds = token_ttl_seconds
@@ -70,13 +73,13 @@ class Authority:
     # -- v1 ---------------------------------------------------------------------
     def issue(self, client_id: str, id_token: str, *, now: float | None = None) -> AccessToken:
         """Check a v1 id_token and return a fresh access token (raises AuthFailed)."""
-        now = time.time() if now is None else now
+        now = self.clock.time() if now is None else now
         if client_id != self.client_id:
             raise AuthFailed("Unknown client_id")
         try:
             cipher = base64.b64decode(id_token, validate=True)
             plain = self._private_key.decrypt(cipher, padding.PKCS1v15()).decode("utf-8")
-        except Exception:
+        except Exception:  # noqa: BLE001 - any decode/decrypt failure means the same to the caller
             raise AuthFailed("id_token could not be decrypted with the client secret") from None
         fields = {k: v[0] for k, v in parse_qs(plain, keep_blank_values=True).items()}
         if fields.get("client_id") != self.client_id:
@@ -93,7 +96,7 @@ class Authority:
         return tok
 
     def check_access_token(self, token: str, *, now: float | None = None) -> AccessToken | None:
-        now = time.time() if now is None else now
+        now = self.clock.time() if now is None else now
         with self._lock:
             tok = self._tokens.get(token)
         if tok is None or tok.expires_at <= now:

@@ -2,18 +2,17 @@
 
 The sandbox must serve exactly the paths the client will call, so it never keeps
 its own list: every task path, pre-process path, template path and v1 file path
-comes from `napari_youcam.features`. If the catalogue cannot be imported (it is
-being written in parallel, or is broken) the sandbox still serves auth, files and
-credits, and task routes are simply absent (a 404 that names the cause).
+comes from `napari_youcam.features`.
 """
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-log = logging.getLogger(__name__)
+from napari_youcam import features as F
+from napari_youcam.features.spec import Api, Endpoint, FeatureSpec
 
 
 @dataclass(frozen=True)
@@ -21,13 +20,13 @@ class Route:
     """One POST path that creates a task (or a pre-process task)."""
 
     feature: str  # catalogue key
-    spec: Any  # FeatureSpec
-    endpoint: Any  # Endpoint
+    spec: FeatureSpec
+    endpoint: Endpoint
     kind: Literal["task", "preprocess"]
     path: str
 
     @property
-    def api(self) -> str:
+    def api(self) -> Api:
         return self.endpoint.api
 
 
@@ -36,8 +35,7 @@ class Catalog:
     routes: dict[str, Route]  # POST path -> route
     file_slugs: dict[str, Route]  # v1 file slug -> first route with that slug
     template_slugs: dict[str, Route]  # slug after /task/ -> route (templates/styles)
-    features: dict[str, Any]
-    error: str | None = None
+    features: dict[str, FeatureSpec]
 
     def match_poll(self, path: str) -> tuple[Route, str] | None:
         """Find the v2 route whose task path prefixes `path`; return it and the id part."""
@@ -50,19 +48,9 @@ class Catalog:
         return best, path[len(best.path) + 1:]
 
 
-def _slug(path: str) -> str:
-    return path.split("/task/", 1)[1] if "/task/" in path else path.rsplit("/", 1)[-1]
-
-
 def load() -> Catalog:
-    """Build the route table from `napari_youcam.features` (empty on failure)."""
-    try:
-        from .. import features as F
-
-        feats = dict(F.FEATURES)
-    except Exception as exc:  # noqa: BLE001 - any failure only disables task routes
-        log.warning("sandbox: feature catalogue unavailable (%s); task routes disabled", exc)
-        return Catalog({}, {}, {}, {}, error=f"feature catalogue unavailable: {exc}")
+    """Build the route table from `napari_youcam.features`."""
+    feats = dict(F.FEATURES)
     routes: dict[str, Route] = {}
     files: dict[str, Route] = {}
     templates: dict[str, Route] = {}
@@ -70,9 +58,10 @@ def load() -> Catalog:
         for ep in spec.endpoints:
             r = Route(key, spec, ep, "task", ep.task_path)
             routes.setdefault(ep.task_path, r)
-            templates.setdefault(_slug(ep.task_path), r)
+            templates.setdefault(ep.slug, r)
             if ep.template_path:
-                templates.setdefault(_slug(ep.template_path).split("/", 1)[-1], r)
+                # /s2s/v2.0/task/template/<slug>, /s2s/v1.0/task/style-group/<slug>
+                templates.setdefault(ep.template_path.split("/task/", 1)[1].split("/", 1)[-1], r)
             if ep.preprocess_path:
                 routes.setdefault(ep.preprocess_path, Route(key, spec, ep, "preprocess", ep.preprocess_path))
             if ep.api == "v1" and ep.file_path:
@@ -80,20 +69,13 @@ def load() -> Catalog:
     return Catalog(routes, files, templates, feats)
 
 
-def unit_cost(endpoint: Any, params: dict) -> float:
+def unit_cost(endpoint: Endpoint, params: Mapping[str, Any]) -> float:
     """The documented cost of one successful task (1 unit when undocumented)."""
-    try:
-        from .. import features as F
-
-        cost = F.unit_cost(endpoint, params)
-    except Exception:  # noqa: BLE001
-        cost = None
+    cost = F.unit_cost(endpoint, params)
     return float(cost) if cost is not None else 1.0
 
 
-def validate(route: Route, params: dict) -> list[str]:
+def validate(route: Route, params: Mapping[str, Any]) -> list[str]:
     """Parameter violations from the catalogue, as strings (empty = fine)."""
-    from .. import features as F
-
     out = F.validate(route.spec, params, None, api=route.endpoint.api, variant=route.endpoint.variant)
     return [str(v) for v in out]

@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from napari_youcam.features.spec import Endpoint
+
 
 class ContractError(Exception):
     """A 400 with the documented body `{"status":400,"error":...,"error_code":...}`."""
@@ -44,7 +46,7 @@ def _strings(value: Any, name: str) -> list[str]:
     return list(value)
 
 
-def parse_v2(endpoint: Any, body: Any, *, preprocess: bool = False) -> TaskRequest:
+def parse_v2(endpoint: Endpoint, body: Any, *, preprocess: bool = False) -> TaskRequest:
     if not isinstance(body, dict):
         raise ContractError("Request body must be a JSON object")
     from ..features.tryon import vto_flat_body  # the catalogue loads lazily (see catalog.py)
@@ -89,7 +91,7 @@ def parse_v2(endpoint: Any, body: Any, *, preprocess: bool = False) -> TaskReque
     return req
 
 
-def parse_v1(endpoint: Any, body: Any, *, preprocess: bool = False) -> TaskRequest:
+def parse_v1(endpoint: Endpoint, body: Any, *, preprocess: bool = False) -> TaskRequest:
     if not isinstance(body, dict):
         raise ContractError("Request body must be a JSON object")
     if "request_id" not in body or not _is_int(body["request_id"]) or body["request_id"] < 0:

@@ -15,14 +15,15 @@ from __future__ import annotations
 import fnmatch
 import threading
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 FaultKind = Literal["status", "reset", "delay", "expire_token", "drop_body", "reply"]
 FAULT_KINDS: tuple[str, ...] = ("status", "reset", "delay", "expire_token", "drop_body", "reply")
 
 # Bodies the documents give for each status, so a client's error parser sees the
-# real shapes (API-V2 §10.1). Unknown statuses get a generic body of the same form.
-STATUS_BODIES: dict[int, dict] = {
+# real shapes (the v2 reference's error section). Unknown statuses get a generic body
+# of the same form.
+STATUS_BODIES: dict[int, dict[str, Any]] = {
     400: {"status": 400, "error": "Invalid parameter value", "error_code": "InvalidParameters"},
     401: {"status": 401, "error": "This API key is not recognized.", "error_code": "InvalidApiKey"},
     403: {"status": 403, "error": "Forbidden"},
@@ -35,7 +36,7 @@ STATUS_BODIES: dict[int, dict] = {
 }
 
 
-def status_body(status: int) -> dict:
+def status_body(status: int) -> dict[str, Any]:
     """The documented error body for `status` (a generic one when none is documented)."""
     return dict(STATUS_BODIES.get(status, {"status": status, "error": "Sandbox injected error"}))
 
@@ -52,7 +53,7 @@ class Fault:
     retry_after: float | int | None = None
     delay: float = 0.0
     # for kind "reply": the body as sent (bytes/str verbatim, anything else as JSON)
-    body: bytes | str | dict | list | int | float | bool | None = None
+    body: bytes | str | dict[str, Any] | list[Any] | int | float | bool | None = None
     content_type: str = "application/json"
 
     def matches(self, method: str, path: str) -> bool:

@@ -15,8 +15,9 @@ import base64
 import os
 import secrets
 import threading
-import time
 from dataclasses import dataclass, field
+
+from .clock import Clock, SystemClock
 
 # Content types the File API accepts (v1 enum; v2 says "image and video formats").
 IMAGE_TYPES = ("image/jpg", "image/jpeg", "image/png")
@@ -64,6 +65,7 @@ class Download:
 @dataclass
 class FileStore:
     url_ttl_seconds: float = 7200.0
+    clock: Clock = field(default_factory=SystemClock)
     files: dict[str, StoredFile] = field(default_factory=dict)
     by_upload_token: dict[str, str] = field(default_factory=dict)
     downloads: dict[str, Download] = field(default_factory=dict)
@@ -79,7 +81,7 @@ class FileStore:
         owner: str,
         now: float | None = None,
     ) -> StoredFile:
-        now = time.time() if now is None else now
+        now = self.clock.time() if now is None else now
         f = StoredFile(
             file_id=make_file_id(),
             content_type=content_type,
@@ -122,7 +124,7 @@ class FileStore:
     def publish(self, data: bytes, content_type: str, name: str, *, task_id: str | None = None,
                 now: float | None = None) -> str:
         """Make `data` downloadable for url_ttl_seconds; returns the URL path (with query)."""
-        now = time.time() if now is None else now
+        now = self.clock.time() if now is None else now
         token = secrets.token_urlsafe(24)
         with self.lock:
             self.downloads[token] = Download(data, content_type, name, now + self.url_ttl_seconds, task_id)

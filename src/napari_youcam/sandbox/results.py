@@ -18,13 +18,18 @@ import functools
 import hashlib
 import io
 import json
+import os
+import tempfile
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import cv2
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
+from PIL import Image, ImageDraw, ImageFont
+
+from napari_youcam.features.spec import Endpoint
 
 STAMP_TEXT = "SANDBOX"
 CANVAS_COLOR = (128, 128, 128)  # the extender's new area
@@ -100,7 +105,8 @@ def _font() -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
 
 @functools.lru_cache(maxsize=1)
 def _text_bbox() -> tuple[int, int, int, int]:
-    return ImageDraw.Draw(Image.new("L", (1, 1))).textbbox((0, 0), STAMP_TEXT, font=_font())
+    left, top, right, bottom = ImageDraw.Draw(Image.new("L", (1, 1))).textbbox((0, 0), STAMP_TEXT, font=_font())
+    return int(left), int(top), int(right), int(bottom)
 
 
 def stamp(img: Image.Image) -> Image.Image:
@@ -172,7 +178,7 @@ def fit_within(img: Image.Image, max_w: int, max_h: int) -> Image.Image:
     s = min(1.0, max_w / w, max_h / h)
     if s >= 1.0:
         return img.copy()
-    return img.resize((max(1, round(w * s)), max(1, round(h * s))), Image.BILINEAR)
+    return img.resize((max(1, round(w * s)), max(1, round(h * s))), Image.Resampling.BILINEAR)
 
 
 # ---------------------------------------------------------------- generators
@@ -188,6 +194,18 @@ class Inputs:
     mask: Image.Image | None = None
     refs: list[Image.Image] = field(default_factory=list)
     srcs: list[Image.Image] = field(default_factory=list)
+
+    def image(self) -> Image.Image:
+        """The source image (a task of an image feature always has one once decoded)."""
+        if self.src is None:
+            raise EngineError("error_src_not_found", "the task has no decodable source image")
+        return self.src
+
+    def mask_image(self) -> Image.Image:
+        """The mask (mask features always have one once decoded)."""
+        if self.mask is None:
+            raise EngineError("error_decode_mask", "the task has no decodable mask")
+        return self.mask
 
 
 def fill_masked(src: Image.Image, mask: Image.Image) -> Image.Image:
@@ -222,7 +240,7 @@ def extend(src: Image.Image, p: dict[str, Any]) -> Image.Image:
     canvas = Image.new("RGB", (ow, oh), CANVAS_COLOR)
     piece = src.convert("RGB").crop((cx, cy, cx + cw, cy + ch))
     if piece.size != (iw, ih):
-        piece = piece.resize((iw, ih), Image.BILINEAR)
+        piece = piece.resize((iw, ih), Image.Resampling.BILINEAR)
     canvas.paste(piece, (ix, iy))
     return canvas
 
@@ -267,7 +285,7 @@ def skin_mask(size: tuple[int, int], src_bytes: bytes, concern: str, sub: str = 
 
 def skin_analysis(inp: Inputs, p: dict[str, Any], publish_name: str) -> Outcome:
     concerns = list(p.get("dst_actions") or [])
-    size = inp.src.size
+    size = inp.image().size
     fmt = p.get("format", "zip")
     scores: dict[str, Any] = {}
     masks: dict[str, Image.Image] = {}
@@ -347,10 +365,10 @@ def face_attributes(inp: Inputs, p: dict[str, Any]) -> dict[str, Any]:
         "lipshape": [_pick(d, 15, ("Bow", "Downturned", "Full", "Narrow", "Round", "Thin", "Wide", "Average"))],
         "nose": {"width": _pick(d, 16, ("Narrow", "Broad", "Average")),
                  "length": _pick(d, 17, ("Long", "Short", "Average"))},
-        "color": {"eye_color": "#%02x%02x%02x" % color_of(inp.src_bytes, "eye"),
+        "color": {"eye_color": "#{:02x}{:02x}{:02x}".format(*color_of(inp.src_bytes, "eye")),
                   "eye_color_name": _pick(d, 18, ("Amber", "Brown", "Green", "Blue", "Gray", "Other")),
-                  "lip_color": "#%02x%02x%02x" % color_of(inp.src_bytes, "lip"),
-                  "eyebrow_color": "#%02x%02x%02x" % color_of(inp.src_bytes, "brow"),
+                  "lip_color": "#{:02x}{:02x}{:02x}".format(*color_of(inp.src_bytes, "lip")),
+                  "eyebrow_color": "#{:02x}{:02x}{:02x}".format(*color_of(inp.src_bytes, "brow")),
                   "hair_color": _pick(d, 19, ("#a0a0a0", "#722626", "#000000", "#FAF0BE", "#42280E")),
                   "hair_color_name": _pick(d, 19, ("Grey/White", "Red", "Black", "Blonde", "Brown"))},
         "agegender": {"age": 18 + d[20] % 50, "gender": _pick(d, 21, ("female", "male"))},
@@ -362,19 +380,8 @@ def face_attributes(inp: Inputs, p: dict[str, Any]) -> dict[str, Any]:
     return res
 
 
-def _params_tint(feature: str, p: dict[str, Any]) -> tuple[int, int, int]:
-    return color_of(feature, {k: v for k, v in p.items() if not k.startswith("_")})
-
-
 def video_from_image(img: Image.Image, seconds: float) -> bytes | None:
     """A short real .mp4 (OpenCV's mp4v writer, a declared dependency); None if unavailable."""
-    try:
-        import os
-        import tempfile
-
-        import cv2  # type: ignore[import-not-found]
-    except Exception:  # noqa: BLE001
-        return None
     frame = np.asarray(fit_within(stamp(img.convert("RGB")), 320, 320))[:, :, ::-1]
     h, w = frame.shape[:2]
     w, h = w - w % 2, h - h % 2
@@ -382,7 +389,7 @@ def video_from_image(img: Image.Image, seconds: float) -> bytes | None:
     fd, path = tempfile.mkstemp(suffix=".mp4")
     os.close(fd)
     try:
-        vw = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*"mp4v"), 10, (w, h))
+        vw = cv2.VideoWriter(path, cv2.VideoWriter.fourcc(*"mp4v"), 10, (w, h))
         if not vw.isOpened():
             return None
         for _ in range(max(1, int(min(seconds, 2) * 10))):
@@ -396,10 +403,10 @@ def video_from_image(img: Image.Image, seconds: float) -> bytes | None:
 
 
 #: A result generator: (feature, endpoint, kind, inputs, flat params) -> Outcome.
-Generator = Callable[[str, Any, str, "Inputs", dict[str, Any]], Outcome]
+Generator = Callable[[str, Endpoint, str, "Inputs", dict[str, Any]], Outcome]
 
-#: Feature key -> its result generator. Feature families whose results need no
-#: special case below register here (see `register`); `generate` asks this first.
+#: Feature key -> its result generator: one per catalogue feature (a test checks),
+#: registered with `register` by `results_image`, `results_analysis` and `results_vto`.
 GENERATORS: dict[str, Generator] = {}
 
 
@@ -416,156 +423,25 @@ def register(*keys: str) -> Callable[[Generator], Generator]:
     return deco
 
 
-def generate(feature: str, endpoint: Any, kind: str, inp: Inputs, p: dict[str, Any]) -> Outcome:
+def preprocess_faces(feature: str, src: Image.Image) -> Outcome:
+    """The face-detection step: face-swap gets an annotated image and bboxes, the others boxes."""
+    boxes = face_boxes(src.size)
+    if feature == "face-swap":
+        annotated = src.convert("RGB")
+        draw = ImageDraw.Draw(annotated)
+        for left, top, s, _ in boxes:
+            draw.rectangle((left, top, left + s, top + s), outline=(255, 0, 0), width=2)
+        faces = [{"bbox": [left, top, left + s, top + s]} for left, top, s, _ in boxes]
+        return Outcome("faces", [image_artifact(annotated, "faces.png")], faces)
+    return Outcome("boxes", [], [{"left": left, "top": top, "width": s, "height": s2}
+                                 for left, top, s, s2 in boxes])
+
+
+def generate(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: dict[str, Any]) -> Outcome:
     """Produce the outcome of one task. `p` is the flat, dotted params with defaults."""
-    registered = GENERATORS.get(feature)
-    if registered is not None and kind != "preprocess":
-        return registered(feature, endpoint, kind, inp, p)
-    api = endpoint.api
-    slug = endpoint.task_path.split("/task/", 1)[1]
-    src = inp.src
-
     if kind == "preprocess":
-        boxes = face_boxes(src.size)
-        if feature == "face-swap":
-            annotated = src.convert("RGB")
-            draw = ImageDraw.Draw(annotated)
-            for left, top, s, _ in boxes:
-                draw.rectangle((left, top, left + s, top + s), outline=(255, 0, 0), width=2)
-            faces = [{"bbox": [l, t, l + s, t + s]} for l, t, s, _ in boxes]
-            return Outcome("faces", [image_artifact(annotated, "faces.png")], faces)
-        return Outcome("boxes", [], [{"left": l, "top": t, "width": s, "height": s2} for l, t, s, s2 in boxes])
-
-    out = endpoint.output
-    if feature == "skin-analysis":
-        return skin_analysis(inp, p, "skin_analysis.zip")
-    if feature == "face-attr-analysis":
-        return Outcome("json", [], face_attributes(inp, p))
-    if out == "video":
-        if inp.src_raw and not inp.src_raw.startswith(b"\x89PNG") and inp.src is None:
-            # Video in, video out: the uploaded video comes back unchanged (no encoder
-            # dependency for re-encoding with a stamp); see the package docs.
-            return Outcome("url", [Artifact(inp.src_raw, "video/mp4", "result.mp4")])
-        base = src if src is not None else Image.new("RGB", (320, 180), color_of(p.get("prompt", "")))
-        data = video_from_image(base, float(p.get("dst_duration") or 1))
-        if data is None:
-            return Outcome("url", [image_artifact(base.convert("RGB"), "result.png")])
-        return Outcome("url", [Artifact(data, "video/mp4", "result.mp4")])
-
-    if feature in ("generative-fill", "obj-removal"):
-        return Outcome("url", [image_artifact(fill_masked(src, inp.mask), "result.png")])
-    if feature == "obj-replace":
-        img = fill_color(src, inp.mask, color_of("prompt", p.get("prompt", "")))
-        return Outcome("url", [image_artifact(img, "result.png")])
-    if feature == "out-paint":
-        return Outcome("url", [image_artifact(extend(src, p), "result.png")])
-    if feature == "enhance":
-        scale = int(p.get("scale") or 1)
-        w, h = src.size
-        if max(w, h) * scale > 4096:
-            raise EngineError("error_exceed_max_image_size", f"output long side {max(w, h) * scale} > 4096")
-        img = src.convert("RGB").resize((w * scale, h * scale), Image.BICUBIC) if scale != 1 else src.convert("RGB")
-        return Outcome("url", [image_artifact(img, "result.png")])
-    if feature == "sod":
-        if slug == "sod/change-background" or slug == "sod/blur-background":
-            return Outcome("url", [image_artifact(face_ellipse_mask(src.size), "mask.png")])
-        rgba = src.convert("RGBA")
-        rgba.putalpha(face_ellipse_mask(src.size))
-        return Outcome("url", [image_artifact(rgba, "result.png")])
-    if feature in ("bg-blur", "bg-replace") and api == "v1":
-        return Outcome("url", [image_artifact(face_ellipse_mask(src.size), "mask.png")])
-    if feature == "bg-blur":
-        radius = float(p.get("intensity", 50)) / 100.0 * 12.0
-        bg = src.convert("RGB").filter(ImageFilter.GaussianBlur(radius)) if radius > 0 else src.convert("RGB")
-        return Outcome("url", [image_artifact(Image.composite(src.convert("RGB"), bg, face_ellipse_mask(src.size)),
-                                              "result.png")])
-    if feature == "bg-replace":
-        key = p.get("template_id") if p.get("type") == "template" else p.get("prompt")
-        bg = Image.new("RGB", src.size, color_of("background", key or ""))
-        return Outcome("url", [image_artifact(Image.composite(src.convert("RGB"), bg, face_ellipse_mask(src.size)),
-                                              "result.png")])
-    if feature in ("colorize", "color-correct"):
-        arts = []
-        gray = ImageOps.grayscale(src)
-        for i in range(4):
-            if feature == "colorize":
-                img = ImageOps.colorize(gray, (0, 0, 0), color_of("colorize", i)).convert("RGB")
-            else:
-                warm = (1.0 + 0.1 * (1.5 - i), 1.0, 1.0 - 0.1 * (1.5 - i))  # warm -> cool
-                arr = np.asarray(src.convert("RGB")).astype(np.float32) * np.array(warm, np.float32)
-                img = Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
-            arts.append(image_artifact(img, f"result_{i}.png"))
-        return Outcome("output", arts)
-    if feature in ("headshot", "ai-avatar", "ai-studio"):
-        n = int(p.get("output_count") or 1)
-        max_w, max_h = (960, 1280) if feature == "ai-studio" else (1024, 1024)
-        base = fit_within(src.convert("RGB"), max_w, max_h)
-        style = p.get("template_id") or p.get("style_ids")
-        arts = [image_artifact(tint(base, color_of(feature, style, i), 0.3), f"result_{i}.png") for i in range(n)]
-        return Outcome("output", arts)
-    if feature == "text-to-image":
-        if src is not None or inp.srcs:
-            base = (inp.srcs[0] if inp.srcs else src).convert("RGB")
-            size = _size(p.get("size")) or base.size
-            img = tint(base.resize(size, Image.BILINEAR), color_of("prompt", p.get("prompt", "")), 0.4)
-        else:
-            size = _size(p.get("size")) or _ratio_size(p)
-            img = _gradient(size, color_of("prompt", p.get("prompt", "")),
-                            color_of("negative", p.get("negative_prompt", "")))
-        return Outcome("url", [image_artifact(img, "result.png")])
-    if feature in ("face-lift", "face-reshape"):
-        img = tint(src, _params_tint(feature, p), 0.15)
-        return Outcome("lift", [image_artifact(img, "result.png")], {"timed": 0.05, "timed_apply": 0.02})
-    if feature == "mu-transfer" and inp.refs:
-        mean = tuple(int(x) for x in np.asarray(inp.refs[0].convert("RGB")).reshape(-1, 3).mean(0))
-        return Outcome("url", [image_artifact(tint(src, mean, 0.35), "result.png")])
-    if feature == "face-swap" and inp.refs:
-        img = src.convert("RGB")
-        boxes = face_boxes(src.size)
-        for m in p.get("face_mapping") or []:
-            i, pos = int(m.get("index", -1)), int(m.get("position", -1))
-            if i < 0 or pos < 0:
-                continue
-            if i >= len(inp.refs) or pos >= len(boxes):
-                raise EngineError("invalid_parameter", f"face_mapping {m} points outside refs/faces")
-            l, t, s, _ = boxes[pos]
-            img.paste(inp.refs[i].convert("RGB").resize((s, s)), (l, t))
-        return Outcome("url", [image_artifact(img, "result.png")])
-    if feature == "hair-color":
-        pal = p.get("palettes") or []
-        hexcol = pal[0].get("color") if pal and isinstance(pal[0], dict) else None
-        col = tuple(int(hexcol[i:i + 2], 16) for i in (1, 3, 5)) if hexcol else color_of("preset", p.get("preset"))
-        img = src.convert("RGB")
-        top = img.crop((0, 0, img.width, img.height // 3))
-        img.paste(tint(top, col, 0.5), (0, 0))
-        return Outcome("url", [image_artifact(img, "result.png")])
-    # Every other image feature (hair styles, clothes, fabric, lighting, skin
-    # simulation...): the source tinted by a colour hashed from feature + params + refs.
-    ref_part = [digest(png(r.resize((8, 8)))) for r in inp.refs]
-    img = tint(src, color_of(feature, {k: v for k, v in p.items()}, ref_part), 0.25)
-    return Outcome("url", [image_artifact(img, "result.png")])
-
-
-def _size(value: Any) -> tuple[int, int] | None:
-    if isinstance(value, str) and "*" in value:
-        try:
-            w, h = (int(x) for x in value.split("*", 1))
-            return w, h
-        except ValueError:
-            return None
-    return None
-
-
-def _ratio_size(p: dict[str, Any]) -> tuple[int, int]:
-    wr = float(p.get("width_ratio") or 1)
-    hr = float(p.get("height_ratio") or 1)
-    if wr >= hr:
-        return 1024, max(1, round(1024 * hr / wr))
-    return max(1, round(1024 * wr / hr)), 1024
-
-
-def _gradient(size: tuple[int, int], a: tuple[int, int, int], b: tuple[int, int, int]) -> Image.Image:
-    w, h = size
-    t = np.linspace(0, 1, w, dtype=np.float32)[None, :, None]
-    row = np.array(a, np.float32) * (1 - t) + np.array(b, np.float32) * t
-    return Image.fromarray(np.repeat(row, h, axis=0).astype(np.uint8))
+        return preprocess_faces(feature, inp.image())
+    generator = GENERATORS.get(feature)
+    if generator is None:
+        raise EngineError("unknown_internal_error", f"sandbox: no result generator for {feature!r}")
+    return generator(feature, endpoint, kind, inp, p)

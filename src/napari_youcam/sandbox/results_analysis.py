@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from napari_youcam.features.spec import Endpoint
+
 from .results import (
     Artifact,
     EngineError,
@@ -46,7 +48,7 @@ FRIZZ_TERM = ("Not Frizzy", "Slightly Frizzy", "Frizzy", "Extreme Frizzy")
 
 
 def _hex(*parts: Any) -> str:
-    return "#%02x%02x%02x" % color_of(*parts)
+    return "#{:02x}{:02x}{:02x}".format(*color_of(*parts))
 
 
 def _pick(d: bytes, i: int, n: int) -> int:
@@ -91,7 +93,7 @@ _ANALYZERS = ("fitzpatrick-scale-analyzer", "skin-tone-analysis", "hair-type-det
 
 
 @register(*_ANALYZERS)
-def _analyzer(feature: str, endpoint: Any, kind: str, inp: Inputs, p: dict[str, Any]) -> Outcome:
+def _analyzer(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: dict[str, Any]) -> Outcome:
     _same_size(inp)
     return Outcome("json", [], analyzer_result(feature, inp))
 
@@ -116,8 +118,8 @@ _AGING_STEPS = 6  # the contract's sample has 16; fewer keeps the sandbox quick
 
 
 @register("aging")
-def _aging(feature: str, endpoint: Any, kind: str, inp: Inputs, p: dict[str, Any]) -> Outcome:
-    base = fit_within(inp.src.convert("RGB"), 512, 512)
+def _aging(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: dict[str, Any]) -> Outcome:
+    base = fit_within(inp.image().convert("RGB"), 512, 512)
     gray = base.convert("L").convert("RGB")
     arts = [image_artifact(Image.blend(base, gray, i / (_AGING_STEPS - 1)), f"age_{i}.png")
             for i in range(_AGING_STEPS)]
@@ -134,8 +136,8 @@ def _first_palette_color(p: dict[str, Any]) -> tuple[int, int, int] | None:
 
 
 @register("ai-smile", "teeth-whiten", "eye-color-vto", "beard-style", "makeup-vto", "look-vto")
-def _face_effect(feature: str, endpoint: Any, kind: str, inp: Inputs, p: dict[str, Any]) -> Outcome:
-    src = inp.src
+def _face_effect(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: dict[str, Any]) -> Outcome:
+    src = inp.image()
     if feature == "ai-smile":
         img = region_tint(src, _MOUTH, color_of("smile", p.get("expression_type")), 0.35)
     elif feature == "teeth-whiten":
@@ -164,7 +166,7 @@ def _video_of(img: Image.Image, fallback: bytes) -> Artifact:
 
 
 @register("bg-replace-vid")
-def _bg_replace_vid(feature: str, endpoint: Any, kind: str, inp: Inputs, p: dict[str, Any]) -> Outcome:
+def _bg_replace_vid(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: dict[str, Any]) -> Outcome:
     # The background image with a "person" (an ellipse coloured from the video bytes) in front.
     frame = inp.refs[0].convert("RGB")
     person = Image.new("RGB", frame.size, color_of("subject", inp.src_raw[:4096], p.get("background_mode")))
@@ -172,7 +174,7 @@ def _bg_replace_vid(feature: str, endpoint: Any, kind: str, inp: Inputs, p: dict
 
 
 @register("obj-rem-vid")
-def _obj_rem_vid(feature: str, endpoint: Any, kind: str, inp: Inputs, p: dict[str, Any]) -> Outcome:
+def _obj_rem_vid(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: dict[str, Any]) -> Outcome:
     if inp.mask is None:
         raise EngineError("error_decode_mask", "obj-rem-vid needs a mask image")
     mask = inp.mask.convert("L")

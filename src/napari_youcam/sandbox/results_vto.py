@@ -24,6 +24,8 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw
 
+from napari_youcam.features.spec import Endpoint
+
 from .results import (
     EngineError,
     Inputs,
@@ -52,9 +54,9 @@ def _fraction(*parts: Any) -> float:
 
 
 @register(*VTO_KEYS)
-def vto_product(feature: str, endpoint: Any, kind: str, inp: Inputs, p: dict[str, Any]) -> Outcome:
+def vto_product(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: dict[str, Any]) -> Outcome:
     """Paste every product photo as a thumbnail; the occlusion mask stays in front."""
-    photo = inp.src.convert("RGB")
+    photo = inp.image().convert("RGB")
     out = photo.copy()
     w, h = out.size
     side = max(8, min(w, h) // 5)
@@ -77,7 +79,7 @@ _ZONES = {"hat": (0.3, 0.02, 0.7, 0.22), "scarf": (0.3, 0.35, 0.7, 0.5), "bag": 
 
 
 @register("bag", "hat", "scarf", "shoes")
-def scene_portrait(feature: str, endpoint: Any, kind: str, inp: Inputs, p: dict[str, Any]) -> Outcome:
+def scene_portrait(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: dict[str, Any]) -> Outcome:
     """A new portrait of the documented size: style background, the photo, the product in its zone."""
     # Imported here like sandbox.catalog does: the sandbox keeps serving when the
     # catalogue is broken or half-written.
@@ -85,7 +87,7 @@ def scene_portrait(feature: str, endpoint: Any, kind: str, inp: Inputs, p: dict[
 
     w, h = SCENE_SIZES[feature]
     canvas = Image.new("RGB", (w, h), color_of("scene", feature, p.get("style"), p.get("gender")))
-    person = fit_within(inp.src.convert("RGB"), int(w * 0.8), int(h * 0.8))
+    person = fit_within(inp.image().convert("RGB"), int(w * 0.8), int(h * 0.8))
     canvas.paste(person, ((w - person.width) // 2, (h - person.height) // 2))
     x0, y0, x1, y1 = _ZONES[feature]
     box = (int(x0 * w), int(y0 * h), int(x1 * w), int(y1 * h))
@@ -95,9 +97,9 @@ def scene_portrait(feature: str, endpoint: Any, kind: str, inp: Inputs, p: dict[
 
 
 @register("ai-nail")
-def nail_transfer(feature: str, endpoint: Any, kind: str, inp: Inputs, p: dict[str, Any]) -> Outcome:
+def nail_transfer(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: dict[str, Any]) -> Outcome:
     """The hand photo tinted with the mean colour of the reference design."""
-    return Outcome("url", [image_artifact(tint(inp.src, _mean_color(inp.refs[0]), 0.35), "result.png")])
+    return Outcome("url", [image_artifact(tint(inp.image(), _mean_color(inp.refs[0]), 0.35), "result.png")])
 
 
 def _effect_color(effect: Mapping[str, Any], refs: list[Image.Image]) -> tuple[int, int, int]:
@@ -113,9 +115,9 @@ def _effect_color(effect: Mapping[str, Any], refs: list[Image.Image]) -> tuple[i
 
 
 @register("nail-vto")
-def nail_effects(feature: str, endpoint: Any, kind: str, inp: Inputs, p: dict[str, Any]) -> Outcome:
+def nail_effects(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: dict[str, Any]) -> Outcome:
     """One dot per effect, at its finger's slot along the upper part of the photo."""
-    out = inp.src.convert("RGB")
+    out = inp.image().convert("RGB")
     w, h = out.size
     draw = ImageDraw.Draw(out)
     r = max(3, min(w, h) // 20)
@@ -137,11 +139,11 @@ def _tint_band(img: Image.Image, top: float, bottom: float, color: tuple[int, in
 
 
 @register("abs-shape", "breast-shape")
-def body_band(feature: str, endpoint: Any, kind: str, inp: Inputs, p: dict[str, Any]) -> Outcome:
+def body_band(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: dict[str, Any]) -> Outcome:
     """The belly (abs) or chest (breast) band tinted; stronger for a higher intensity."""
     top, bottom = (0.45, 0.7) if feature == "abs-shape" else (0.3, 0.45)
     level = int(p.get("intensity") or 1)
-    img = _tint_band(inp.src, top, bottom, color_of(feature, p.get("mode")), 0.15 * level)
+    img = _tint_band(inp.image(), top, bottom, color_of(feature, p.get("mode")), 0.15 * level)
     return Outcome("url", [image_artifact(img, "result.png")])
 
 
@@ -165,12 +167,12 @@ def body_flags(p: Mapping[str, Any]) -> dict[str, bool]:
 
 
 @register("body-reshape")
-def body_reshape(feature: str, endpoint: Any, kind: str, inp: Inputs, p: dict[str, Any]) -> Outcome:
+def body_reshape(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: dict[str, Any]) -> Outcome:
     """The photo tinted by the params, with timings and the per-feature booleans."""
     index = int(p.get("index") or 0)
-    people = len(face_boxes(inp.src.size))
+    people = len(face_boxes(inp.image().size))
     if index >= people:
         raise EngineError("invalid_parameter", f"index {index} but {people} person(s) were detected")
-    img = tint(inp.src, color_of(feature, {k: v for k, v in p.items() if k.startswith("features.")}), 0.2)
+    img = tint(inp.image(), color_of(feature, {k: v for k, v in p.items() if k.startswith("features.")}), 0.2)
     return Outcome("lift", [image_artifact(img, "result.png")],
                    {"timed": 0.05, "timed_apply": 0.02, **body_flags(p)})

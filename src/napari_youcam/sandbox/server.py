@@ -9,6 +9,7 @@ before routing, because they model the network and the front door, not the API.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import socket
@@ -21,9 +22,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .auth import Authority
+from .clock import Clock, SystemClock
 from .faults import Fault, FaultSet, status_body
 from .files import FileStore
-from .service import RateLimiter, Reply, Service
+from .service import Reply, Service
+from .state import Account, RateLimiter, SandboxState, Settings
+from .tasks import Task
 
 log = logging.getLogger("napari_youcam.sandbox")
 
@@ -51,7 +55,7 @@ _DISCONNECTS = (ConnectionError, TimeoutError, socket.timeout)
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "YouCamSandbox/1.0"
-    server: "_Server"
+    server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet by design
         return
@@ -92,18 +96,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _reset(self) -> None:
         """Drop the connection with a TCP RST and no reply."""
-        try:
+        with contextlib.suppress(OSError):
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        except OSError:
-            pass
         self.close_connection = True
-        try:
+        with contextlib.suppress(OSError):
             self.connection.close()
-        except OSError:
-            pass
 
     def _handle(self) -> None:
-        sb: Sandbox = self.server.sandbox
+        state, service = self.server.state, self.server.service
         parts = urlsplit(self.path)
         path, query = parts.path, parts.query
         headers = {k.lower(): v for k, v in self.headers.items()}
@@ -111,12 +111,12 @@ class _Handler(BaseHTTPRequestHandler):
             body = self._read_body()
         except _BadRequest as exc:
             # The body cannot be delimited: answer 400 and close (the stream is unusable).
-            entry = sb._log(self.command, path, query, headers, 0)
+            entry = state.account.log_request(self.command, path, query, headers, 0)
             self.close_connection = True
             self._send(Reply(400, {"status": 400, "error": str(exc), "error_code": "BadRequest"}), entry)
             return
-        entry = sb._log(self.command, path, query, headers, len(body))
-        fault = sb._faults.take(self.command, path)
+        entry = state.account.log_request(self.command, path, query, headers, len(body))
+        fault = state.faults.take(self.command, path)
         drop_body = False
         if fault is not None:
             if fault.kind == "delay":
@@ -137,19 +137,19 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(_fault_reply(fault), entry)
                 return
             elif fault.kind == "expire_token":
-                sb._authority.expire_tokens()
+                state.authority.expire_tokens()
             elif fault.kind == "drop_body":
                 drop_body = True
         auth = headers.get("authorization")
-        if auth and not path.startswith("/_") and not sb._limiter.hit(auth, time.time()):
+        if auth and not path.startswith("/_") and not state.limiter.hit(auth, state.clock.time()):
             self._send(Reply(429, {"status": 429, "error": "Too many requests"}), entry)
             return
-        reply = sb._service.handle(self.command, path, query, headers, body)
+        reply = service.handle(self.command, path, query, headers, body)
         if drop_body:
             reply = Reply(200, b"", reply.content_type)
         self._send(reply, entry)
 
-    def _send(self, reply: Reply, entry: dict) -> None:
+    def _send(self, reply: Reply, entry: dict[str, Any]) -> None:
         data = reply.payload()
         entry["status"] = reply.status
         try:
@@ -185,8 +185,9 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, addr: tuple[str, int], sandbox: "Sandbox"):
-        self.sandbox = sandbox
+    def __init__(self, addr: tuple[str, int], state: SandboxState, service: Service) -> None:
+        self.state = state
+        self.service = service
         super().__init__(addr, _Handler)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
@@ -207,6 +208,10 @@ class Sandbox:
     Use as a context manager or call `start()`/`stop()`. Credentials are made up
     per instance (`api_key` for v2; `client_id`/`client_secret` — a real RSA public
     key — for v1). Timing knobs are small by default so tests stay fast.
+    ``clock`` (default: the real one) times task processing, URL and token expiry,
+    the polling window and the rate window: with a `FakeClock`, tests move time with
+    ``clock.advance(seconds)`` instead of sleeping. Its state (`SandboxState`) is
+    what the service and the HTTP handler get.
     """
 
     def __init__(
@@ -224,37 +229,36 @@ class Sandbox:
         client_id: str | None = None,
         timestamp_window_seconds: float = 300.0,
         polling_interval_ms: int | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.host, self.port = host, port
-        self.processing_seconds = processing_seconds
-        self.poll_window_seconds = poll_window_seconds
         self.url_ttl_seconds = url_ttl_seconds
         self.token_ttl_seconds = token_ttl_seconds
+        self.clock: Clock = clock or SystemClock()
         # What the sandbox tells clients to wait between polls: a quarter of the
         # processing time (>= 50 ms, <= 1 s), so sandbox-backed tests stay fast.
-        self.polling_interval_ms = polling_interval_ms if polling_interval_ms is not None else int(
+        interval = polling_interval_ms if polling_interval_ms is not None else int(
             min(1000, max(50, processing_seconds * 250)))
-        self._authority = Authority(api_key=api_key, client_id=client_id, token_ttl_seconds=token_ttl_seconds,
-                                    timestamp_window_seconds=timestamp_window_seconds)
-        self._files = FileStore(url_ttl_seconds=url_ttl_seconds)
-        self._faults = FaultSet()
-        self._limiter = RateLimiter(*rate_limit)
-        self._lock = threading.RLock()
-        self._balance = float(units)
-        self._forced: list[tuple[str, str, str | None]] = []
-        self.ledger: list[dict[str, Any]] = []
-        self.requests: list[dict[str, Any]] = []
-        self.uploads: dict[str, bytes] = {}
-        self.tasks: dict[str, Any] = {}
+        self.state = SandboxState(
+            settings=Settings(processing_seconds, poll_window_seconds, interval),
+            account=Account(units, self.clock),
+            authority=Authority(api_key=api_key, client_id=client_id, token_ttl_seconds=token_ttl_seconds,
+                                timestamp_window_seconds=timestamp_window_seconds, clock=self.clock),
+            files=FileStore(url_ttl_seconds=url_ttl_seconds, clock=self.clock),
+            faults=FaultSet(),
+            limiter=RateLimiter(*rate_limit),
+            clock=self.clock,
+            base_url=lambda: self.base_url,
+        )
+        self._service = Service(self.state)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
-        self._service = Service(self)
 
     # ------------------------------------------------------------------ lifecycle
-    def start(self) -> "Sandbox":
+    def start(self) -> Sandbox:
         if self._server is not None:
             return self
-        self._server = _Server((self.host, self.port), self)
+        self._server = _Server((self.host, self.port), self.state, self._service)
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, name="youcam-sandbox",
                                         kwargs={"poll_interval": 0.1}, daemon=True)
@@ -271,10 +275,10 @@ class Sandbox:
         self._server = None
         self._thread = None
 
-    def __enter__(self) -> "Sandbox":
+    def __enter__(self) -> Sandbox:
         return self.start()
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()
 
     def serve_forever(self) -> None:
@@ -293,25 +297,61 @@ class Sandbox:
 
     @property
     def api_key(self) -> str:
-        return self._authority.api_key
+        return self.state.authority.api_key
 
     @property
     def client_id(self) -> str:
-        return self._authority.client_id
+        return self.state.authority.client_id
 
     @property
     def client_secret(self) -> str:
-        return self._authority.client_secret
+        return self.state.authority.client_secret
 
     @property
     def balance(self) -> float:
-        with self._lock:
-            return self._balance
+        return self.state.account.balance
 
     @balance.setter
     def balance(self, value: float) -> None:
-        with self._lock:
-            self._balance = float(value)
+        self.state.account.balance = value
+
+    @property
+    def processing_seconds(self) -> float:
+        return self.state.settings.processing_seconds
+
+    @processing_seconds.setter
+    def processing_seconds(self, value: float) -> None:
+        self.state.settings.processing_seconds = float(value)
+
+    @property
+    def poll_window_seconds(self) -> float:
+        return self.state.settings.poll_window_seconds
+
+    @poll_window_seconds.setter
+    def poll_window_seconds(self, value: float) -> None:
+        self.state.settings.poll_window_seconds = float(value)
+
+    @property
+    def polling_interval_ms(self) -> int:
+        return self.state.settings.polling_interval_ms
+
+    @property
+    def ledger(self) -> list[dict[str, Any]]:
+        """One entry per charged task (task_id, feature, units, api, request_id, time, balance_after)."""
+        return self.state.account.ledger
+
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        """Every request received, Authorization redacted (``had_authorization`` kept)."""
+        return self.state.account.requests
+
+    @property
+    def uploads(self) -> dict[str, bytes]:
+        return self.state.account.uploads
+
+    @property
+    def tasks(self) -> dict[str, Task]:
+        return self.state.account.tasks
 
     # ------------------------------------------------------------------ test controls
     def inject(self, fault: str, *, path: str = "*", method: str = "*", times: int | None = 1,
@@ -322,54 +362,22 @@ class Sandbox:
         ``body``/``content_type`` are for ``"reply"``: answer ``status`` with exactly
         that body (bytes or text verbatim, anything else as JSON; None = empty).
         """
-        return self._faults.add(Fault(fault, path, method, times, status, retry_after, delay,  # type: ignore[arg-type]
+        return self.state.faults.add(Fault(fault, path, method, times, status, retry_after, delay,  # type: ignore[arg-type]
                                       body, content_type))
 
     def clear_faults(self) -> None:
-        self._faults.clear()
-        with self._lock:
-            self._forced.clear()
+        self.state.faults.clear()
+        self.state.account.clear_forced()
 
     def fail_next_task(self, error: str, message: str | None = None, *, feature: str | None = None,
                        times: int = 1) -> None:
         """Make the next `times` created tasks (of `feature`, or any) end with engine `error`."""
-        with self._lock:
-            for _ in range(times):
-                self._forced.append((error, message or f"sandbox injected {error}", feature))
+        for _ in range(times):
+            self.state.account.force_error(error, message or f"sandbox injected {error}", feature)
 
     def expire_tokens(self) -> None:
         """Invalidate every v1 access token now."""
-        self._authority.expire_tokens()
-
-    def _take_forced_error(self, feature: str) -> tuple[str, str] | None:
-        with self._lock:
-            for i, (code, msg, feat) in enumerate(self._forced):
-                if feat is None or feat == feature:
-                    del self._forced[i]
-                    return code, msg
-        return None
-
-    def _charge(self, task: Any) -> None:
-        with self._lock:
-            if task.charged:
-                return
-            task.charged = True
-            self._balance -= task.cost
-            dst = task.params.get("dst_actions") if task.feature == "skin-analysis" else None
-            self.ledger.append({"task_id": task.task_id, "feature": task.feature, "units": task.cost,
-                                "api": task.api, "request_id": task.request_id, "time": time.time(),
-                                "balance_after": self._balance, "dst_actions": list(dst or [])})
-
-    def _log(self, method: str, path: str, query: str, headers: dict[str, str], nbytes: int) -> dict[str, Any]:
-        had = "authorization" in headers
-        shown = dict(headers)
-        if had:
-            shown["authorization"] = "Bearer ***"
-        entry = {"method": method, "path": path, "query": query, "headers": shown, "bytes": nbytes,
-                 "had_authorization": had, "status": None, "time": time.time()}
-        with self._lock:
-            self.requests.append(entry)
-        return entry
+        self.state.authority.expire_tokens()
 
     def __repr__(self) -> str:
         state = self.base_url if self._server else "stopped"

@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import json
 import threading
-import time
-from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qs, unquote
+
+from PIL import Image
 
 from . import catalog as C
 from . import templates as T
 from .auth import INVALID_ACCESS_TOKEN, INVALID_API_KEY, AuthFailed, Authority, bearer
 from .contract import ContractError, parse_v1, parse_v2
 from .files import IMAGE_MAX_BYTES, IMAGE_TYPES, VIDEO_MAX_BYTES, VIDEO_TYPES, FileStore
-from .results import EngineError, Outcome
+from .results import EngineError, Outcome, color_of, image_artifact
+from .state import SandboxState
 from .tasks import INVALID_TASK_ID, Processor, Task, new_task_id
 
 JSON = "application/json"
@@ -57,33 +59,46 @@ def _bad(error: str, code: str = "InvalidParameters") -> HttpError:
     return HttpError(400, {"status": 400, "error": error, "error_code": code})
 
 
-class RateLimiter:
-    """Sliding window of request times per credential."""
+Query = dict[str, list[str]]
 
-    def __init__(self, limit: int, window: float):
-        self.limit, self.window = limit, window
-        self._hits: dict[str, deque] = defaultdict(deque)
-        self._lock = threading.Lock()
 
-    def hit(self, key: str, now: float) -> bool:
-        with self._lock:
-            q = self._hits[key]
-            while q and q[0] <= now - self.window:
-                q.popleft()
-            if len(q) >= self.limit:
-                return False
-            q.append(now)
-            return True
+AuthKind = Literal["v2", "v1", "either"]
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request as a route handler sees it: ``rest`` is the path after the route's prefix,
+    ``owner`` the credential that the route's check accepted ("" for unauthenticated routes)."""
+
+    rest: str
+    q: Query
+    headers: dict[str, str]
+    body: bytes
+    owner: str
+
+
+@dataclass(frozen=True)
+class FixedRoute:
+    """One fixed route: ``auth`` is the credential it takes (None: none, as on storage URLs)."""
+
+    method: str
+    path: str
+    prefix: bool
+    auth: AuthKind | None
+    handler: Callable[[Call], Reply]
 
 
 class Service:
-    def __init__(self, sb: Any):
-        self.sb = sb  # the owning Sandbox (settings, ledger, balance, base_url)
-        self.auth: Authority = sb._authority
-        self.files: FileStore = sb._files
+    """The documented endpoints over one sandbox's `SandboxState`."""
+
+    def __init__(self, state: SandboxState) -> None:
+        self.state = state
+        self.auth: Authority = state.authority
+        self.files: FileStore = state.files
         self.catalog = C.load()
-        self.processor = Processor(self.files, lambda: sb.base_url)
+        self.processor = Processor(self.files, state.base_url)
         self.lock = threading.RLock()
+        self._routes = self._route_table()
         self.dedupe: dict[tuple[str, str, int], str] = {}
 
     # ------------------------------------------------------------------ auth
@@ -121,48 +136,51 @@ class Service:
         except (ValueError, UnicodeDecodeError):
             raise _bad("Request body is not valid JSON") from None
 
-    def _dispatch(self, method: str, path: str, q: dict, headers: dict, body: bytes) -> Reply:
-        if path.startswith("/_upload/") and method == "PUT":
-            return self.put_upload(path[len("/_upload/"):], headers, body)
-        if path.startswith("/_download/") and method == "GET":
-            return self.download(path[len("/_download/"):].split("/", 1)[0])
-        if path.startswith("/_thumb/") and method == "GET":
-            return self.thumb(path[len("/_thumb/"):])
-        if path == "/s2s/v1.0/client/auth" and method == "POST":
-            return self.client_auth(self._json(body))
-        if path == "/s2s/v1.0/client/credit" and method == "GET":
-            return self.credit(self._either(headers))
-        if path == "/s2s/v1.0/client/credit/history" and method == "GET":
-            self._either(headers)
-            return self.credit_history(q)
-        if path == "/s2s/v2.0/credit/feature-cost" and method == "GET":
-            self._v2(headers)
-            return self.feature_cost(q)
-        if method == "POST" and (path == "/s2s/v2.0/file" or path.startswith("/s2s/v2.0/file/")):
-            owner = self._v2(headers)
-            return self.register_files(self._json(body), owner, "v2", path[len("/s2s/v2.0/file/"):] or None)
-        for prefix, sized in (("/s2s/v1.1/file/", True), ("/s2s/v1.0/file/", False)):
-            if method == "POST" and path.startswith(prefix):
-                owner, _ = self._v1(headers)
-                slug = path[len(prefix):]
-                if self.catalog.file_slugs and slug not in self.catalog.file_slugs:
-                    raise HttpError(404, {"status": 404, "error": f"No file endpoint for {slug!r}"})
-                return self.register_files(self._json(body), owner, "v1", slug, sized=sized)
-        if path == "/s2s/v2.0/task/delete" and method == "POST":
-            return self.delete_task(self._v2(headers), self._json(body))
-        for prefix in ("/s2s/v2.0/task/template/", "/s2s/v2.1/task/template/"):
-            if method == "GET" and path.startswith(prefix):
-                self._v2(headers)
-                return self.v2_templates(path[len(prefix):], q)
-        if method == "GET" and path.startswith("/s2s/v1.0/task/style-group/"):
-            self._v1(headers)
-            return self.v1_groups(path[len("/s2s/v1.0/task/style-group/"):], q)
-        if method == "GET" and path.startswith("/s2s/v1.0/task/style/"):
-            self._v1(headers)
-            return self.v1_styles(path[len("/s2s/v1.0/task/style/"):], q)
-        if method == "GET" and path.startswith("/s2s/v1.1/task/style/"):
-            self._v1(headers)
-            return self.v1_categories(path[len("/s2s/v1.1/task/style/"):])
+    def _route_table(self) -> tuple[FixedRoute, ...]:
+        """The fixed routes, tried in order before the catalogue's task routes."""
+        return (
+            FixedRoute("PUT", "/_upload/", True, None, lambda c: self.put_upload(c.rest, c.headers, c.body)),
+            FixedRoute("GET", "/_download/", True, None, lambda c: self.download(c.rest.split("/", 1)[0])),
+            FixedRoute("GET", "/_thumb/", True, None, lambda c: self.thumb(c.rest)),
+            FixedRoute("POST", "/s2s/v1.0/client/auth", False, None, lambda c: self.client_auth(self._json(c.body))),
+            FixedRoute("GET", "/s2s/v1.0/client/credit", False, "either", lambda c: self.credit(c.owner)),
+            FixedRoute("GET", "/s2s/v1.0/client/credit/history", False, "either", lambda c: self.credit_history(c.q)),
+            FixedRoute("GET", "/s2s/v2.0/credit/feature-cost", False, "v2", lambda c: self.feature_cost(c.q)),
+            FixedRoute("POST", "/s2s/v2.0/file", False, "v2",
+                  lambda c: self.register_files(self._json(c.body), c.owner, "v2", None)),
+            FixedRoute("POST", "/s2s/v2.0/file/", True, "v2",
+                  lambda c: self.register_files(self._json(c.body), c.owner, "v2", c.rest or None)),
+            FixedRoute("POST", "/s2s/v1.1/file/", True, "v1", lambda c: self._v1_file(c, sized=True)),
+            FixedRoute("POST", "/s2s/v1.0/file/", True, "v1", lambda c: self._v1_file(c, sized=False)),
+            FixedRoute("POST", "/s2s/v2.0/task/delete", False, "v2",
+                  lambda c: self.delete_task(c.owner, self._json(c.body))),
+            FixedRoute("GET", "/s2s/v2.0/task/template/", True, "v2", lambda c: self.v2_templates(c.rest, c.q)),
+            FixedRoute("GET", "/s2s/v2.1/task/template/", True, "v2", lambda c: self.v2_templates(c.rest, c.q)),
+            FixedRoute("GET", "/s2s/v1.0/task/style-group/", True, "v1", lambda c: self.v1_groups(c.rest, c.q)),
+            FixedRoute("GET", "/s2s/v1.0/task/style/", True, "v1", lambda c: self.v1_styles(c.rest, c.q)),
+            FixedRoute("GET", "/s2s/v1.1/task/style/", True, "v1", lambda c: self.v1_categories(c.rest)),
+        )
+
+    def _owner(self, auth: AuthKind | None, headers: dict[str, str]) -> str:
+        """Check the credential a route takes (401 when it is wrong); the owner it names."""
+        if auth == "v2":
+            return self._v2(headers)
+        if auth == "v1":
+            return self._v1(headers)[0]
+        if auth == "either":
+            return self._either(headers)
+        return ""
+
+    def _v1_file(self, c: Call, *, sized: bool) -> Reply:
+        if c.rest not in self.catalog.file_slugs:
+            raise HttpError(404, {"status": 404, "error": f"No file endpoint for {c.rest!r}"})
+        return self.register_files(self._json(c.body), c.owner, "v1", c.rest, sized=sized)
+
+    def _dispatch(self, method: str, path: str, q: Query, headers: dict[str, str], body: bytes) -> Reply:
+        for r in self._routes:
+            if r.method == method and (path.startswith(r.path) if r.prefix else path == r.path):
+                owner = self._owner(r.auth, headers)
+                return r.handler(Call(path[len(r.path):], q, headers, body, owner))
         route = self.catalog.routes.get(path)
         if route is not None and method == "POST":
             return self.create(route, headers, self._json(body))
@@ -175,8 +193,7 @@ class Service:
             if m is not None:
                 owner = self._v2(headers)
                 return self.poll(m[0], unquote(m[1]), owner)
-        note = f" ({self.catalog.error})" if self.catalog.error else ""
-        return Reply(404, {"status": 404, "error": f"Not found: {method} {path}{note}"})
+        return Reply(404, {"status": 404, "error": f"Not found: {method} {path}"})
 
     # ------------------------------------------------------------------ v1 auth
     def client_auth(self, body: Any) -> Reply:
@@ -191,38 +208,38 @@ class Service:
 
     # ------------------------------------------------------------------ units
     def credit(self, owner: str) -> Reply:
-        bal = self.sb.balance
+        bal = self.state.account.balance
         kind = "ApiPaygToken" if owner.startswith("v2") else "PaygToken"
-        expiry = int((time.time() + 365 * 86400) * 1000)
+        expiry = int((self.state.clock.time() + 365 * 86400) * 1000)
         return Reply(200, {"status": 200, "results": [
             {"id": 1, "type": kind, "amount": int(bal), "amount_dec": round(bal, 2), "expiry": expiry}]})
 
-    def _page_args(self, q: dict, max_size: int) -> tuple[int, int]:
+    def _page_args(self, q: Query, max_size: int) -> tuple[int, int]:
         try:
             size = int((q.get("page_size") or ["20"])[0])
         except ValueError:
             raise _bad("page_size must be an integer") from None
         if not 1 <= size <= max_size:
             raise _bad(f"page_size must be between 1 and {max_size}")
-        offset = T.decode_token((q.get("starting_token") or [None])[0])
+        offset = T.decode_token(next(iter(q.get("starting_token") or []), None))
         if offset is None:
             raise _bad("starting_token is not valid")
         return size, offset
 
-    def credit_history(self, q: dict) -> Reply:
+    def credit_history(self, q: Query) -> Reply:
         size, offset = self._page_args(q, 30)
         entries = [{"id": i + 1, "timestamp": int(e["time"] * 1000),
                     "action": "api_" + e["feature"].replace("-", "_"), "target_id": e["task_id"],
                     "info": {"credits": [{"id": 1, "amount": -int(round(e["units"])),
                                           "amount_dec": -e["units"]}], "dst_actions": e.get("dst_actions", [])}}
-                   for i, e in enumerate(self.sb.ledger)][::-1]
+                   for i, e in enumerate(self.state.account.ledger)][::-1]
         items, nxt = T.page(entries, size, offset)
         return Reply(200, {"status": 200, "result": {"next_token": nxt, "history": items}})
 
-    def feature_cost(self, q: dict) -> Reply:
+    def feature_cost(self, q: Query) -> Reply:
         size, offset = self._page_args(q, 20)
         skus = []
-        for key, spec in self.catalog.features.items():
+        for _key, spec in self.catalog.features.items():
             for ep in spec.endpoints:
                 if ep.api != "v2":
                     continue
@@ -258,7 +275,7 @@ class Service:
             headers: dict[str, Any] = {"Content-Type": ctype}
             if f.file_size is not None:
                 headers["Content-Length"] = str(f.file_size)
-            url = (f"{self.sb.base_url}/_upload/{f.upload_token}?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+            url = (f"{self.state.base_url()}/_upload/{f.upload_token}?X-Amz-Algorithm=AWS4-HMAC-SHA256"
                    f"&X-Amz-Expires={int(self.files.url_ttl_seconds)}&X-Amz-Signature={f.upload_token[:16]}")
             out.append({"content_type": ctype, "file_name": name, "file_id": f.file_id,
                         "requests": [{"method": "PUT", "url": url, "headers": headers}]})
@@ -272,7 +289,7 @@ class Service:
         f = self.files.by_token(token)
         if f is None:
             raise _s3_error(404, "NoSuchUpload", "Unknown upload URL")
-        if time.time() > f.url_expires_at:
+        if self.state.clock.time() > f.url_expires_at:
             raise _s3_error(403, "AccessDenied", "Request has expired")
         ctype = headers.get("content-type")
         if ctype != f.content_type:
@@ -282,31 +299,28 @@ class Service:
             raise _s3_error(400, "InvalidArgument", f"Content-Type {ctype!r} not allowed")
         if f.file_size is not None:
             if headers.get("content-length") != str(f.file_size):
+                got = headers.get("content-length")
                 raise _s3_error(403, "SignatureDoesNotMatch",
-                                f"Content-Length {headers.get('content-length')!r} differs from the signed {f.file_size}")
+                                f"Content-Length {got!r} differs from the signed {f.file_size}")
             if len(body) != f.file_size:
                 raise _s3_error(400, "IncompleteBody", f"received {len(body)} bytes, expected {f.file_size}")
         elif not body:
             raise _s3_error(400, "IncompleteBody", "empty body")
         f.data = bytes(body)
-        with self.sb._lock:
-            self.sb.uploads[f.file_id] = f.data
+        with self.state.account.lock:
+            self.state.account.uploads[f.file_id] = f.data
         return Reply(200, b"", "text/plain", {"ETag": '"sandbox"'})
 
     def download(self, token: str) -> Reply:
         d = self.files.download(token)
         if d is None:
             raise _s3_error(404, "NoSuchKey", "The specified key does not exist.")
-        if time.time() > d.expires_at:
+        if self.state.clock.time() > d.expires_at:
             raise _s3_error(403, "AccessDenied", "Request has expired")
         return Reply(200, d.data, d.content_type,
                      {"Content-Disposition": f'attachment; filename="{d.name}"', "X-Sandbox": "true"})
 
     def thumb(self, name: str) -> Reply:
-        from PIL import Image
-
-        from .results import color_of, image_artifact
-
         art = image_artifact(Image.new("RGB", (64, 64), color_of("thumb", name)), name)
         return Reply(200, art.data, "image/png")
 
@@ -317,25 +331,25 @@ class Service:
             raise _bad(f"No templates for {slug!r}")
         return r
 
-    def v2_templates(self, slug: str, q: dict) -> Reply:
+    def v2_templates(self, slug: str, q: Query) -> Reply:
         self._template_route(slug)
         size, offset = self._page_args(q, 20)
-        items, nxt = T.page(T.v2_templates(slug, self.sb.base_url), size, offset)
+        items, nxt = T.page(T.v2_templates(slug, self.state.base_url()), size, offset)
         return Reply(200, {"status": 200, "data": {"templates": items, "next_token": nxt}})
 
-    def v1_groups(self, slug: str, q: dict) -> Reply:
+    def v1_groups(self, slug: str, q: Query) -> Reply:
         self._template_route(slug)
         size, offset = self._page_args(q, 20)
         items, nxt = T.page(T.v1_groups(slug), size, offset)
         return Reply(200, {"status": 200, "result": {"next_token": nxt, "groups": items}})
 
-    def v1_styles(self, slug: str, q: dict) -> Reply:
+    def v1_styles(self, slug: str, q: Query) -> Reply:
         self._template_route(slug)
         try:
             gid = int((q.get("style_group_id") or [""])[0])
         except ValueError:
             raise _bad("style_group_id is required (integer)") from None
-        styles = T.v1_styles(slug, gid, self.sb.base_url)
+        styles = T.v1_styles(slug, gid, self.state.base_url())
         if styles is None:
             raise _bad("Invalid style group", "InvalidStyleGroup")
         size, offset = self._page_args(q, 20)
@@ -346,19 +360,19 @@ class Service:
         self._template_route(slug)
         cats = []
         for g in T.v1_groups(slug):
-            styles = T.v1_styles(slug, g["id"], self.sb.base_url) or []
+            styles = T.v1_styles(slug, g["id"], self.state.base_url()) or []
             cats.append({"id": g["id"], "name": g["info"]["title"], "sub_categories": [],
                          "styles": [{"style_group_id": g["id"], "style_id": s["id"], "info": s["info"]}
                                     for s in styles]})
         return Reply(200, {"status": 200, "results": cats})
 
-    def _check_styles(self, route: C.Route, params: dict) -> None:
+    def _check_styles(self, route: C.Route, params: dict[str, Any]) -> None:
         slug = route.endpoint.slug
-        if "template_id" in params and params["template_id"] is not None:
-            if params["template_id"] not in T.template_ids(slug):
-                raise _bad(f"Invalid template_id {params['template_id']!r}", "InvalidStyle")
+        template = params.get("template_id")
+        if template is not None and template not in T.template_ids(slug):
+            raise _bad(f"Invalid template_id {template!r}", "InvalidStyle")
         if "style_group_id" in params:
-            styles = T.v1_styles(slug, params["style_group_id"], self.sb.base_url) \
+            styles = T.v1_styles(slug, params["style_group_id"], self.state.base_url()) \
                 if isinstance(params["style_group_id"], int) else None
             if styles is None:
                 raise _bad("Invalid style_group_id", "InvalidStyleGroup")
@@ -368,7 +382,7 @@ class Service:
                 raise _bad("Invalid style_ids for this style group", "InvalidStyle")
 
     # ------------------------------------------------------------------ tasks
-    def create(self, route: C.Route, headers: dict, body: Any) -> Reply:
+    def create(self, route: C.Route, headers: dict[str, str], body: Any) -> Reply:
         if route.api == "v2":
             owner, token = self._v2(headers), "apikey"
             req = parse_v2(route.endpoint, body, preprocess=route.kind == "preprocess")
@@ -393,31 +407,31 @@ class Service:
             if req.request_id is not None:
                 key = (token, route.path, req.request_id)
                 existing = self.dedupe.get(key)
-                if existing is not None and existing in self.sb.tasks:
+                if existing is not None and existing in self.state.account.tasks:
                     return Reply(200, {"status": 200, envelope: {"task_id": existing}})
-            if cost > self.sb.balance:
-                raise _bad(f"Not enough units: this task costs {cost:g}, balance is {self.sb.balance:g}",
+            if cost > self.state.account.balance:
+                raise _bad(f"Not enough units: this task costs {cost:g}, balance is {self.state.account.balance:g}",
                            "CreditInsufficiency")
-            now = time.time()
+            now = self.state.clock.time()
             task = Task(task_id=new_task_id(route.api), feature=route.feature, route=route, kind=route.kind,
                         request=req, params=flat, owner=owner, created_at=now,
-                        ready_at=now + self.sb.processing_seconds, cost=cost, request_id=req.request_id,
-                        forced_error=self.sb._take_forced_error(route.feature), last_poll=now)
-            self.sb.tasks[task.task_id] = task
+                        ready_at=now + self.state.settings.processing_seconds, cost=cost, request_id=req.request_id,
+                        forced_error=self.state.account.take_forced_error(route.feature), last_poll=now)
+            self.state.account.tasks[task.task_id] = task
             if req.request_id is not None:
                 self.dedupe[(token, route.path, req.request_id)] = task.task_id
         return Reply(200, {"status": 200, envelope: {"task_id": task.task_id}})
 
     def poll(self, route: C.Route, task_id: str, owner: str) -> Reply:
-        task = self.sb.tasks.get(task_id)
+        task = self.state.account.tasks.get(task_id)
         if task is None or task.deleted or task.owner != owner or task.route.path != route.path:
             raise HttpError(400, dict(INVALID_TASK_ID))
-        now = time.time()
+        now = self.state.clock.time()
         with task.lock:
             if task.expired:
                 raise HttpError(400, dict(INVALID_TASK_ID))
             if task.status == "running":
-                if min(now, task.ready_at) - task.last_poll > self.sb.poll_window_seconds:
+                if min(now, task.ready_at) - task.last_poll > self.state.settings.poll_window_seconds:
                     task.expired = True
                     raise HttpError(400, dict(INVALID_TASK_ID))
                 task.last_poll = now
@@ -442,26 +456,26 @@ class Service:
             task.result_files.append(f.file_id)
         task.status = "success"
         if task.cost > 0:
-            self.sb._charge(task)
+            self.state.account.charge(task)
 
     def _urls(self, task: Task) -> list[str]:
         """Fresh download URLs (re-polling a task renews them, as documented)."""
         assert task.outcome is not None
-        return [self.sb.base_url + self.files.publish(a.data, a.content_type, a.name, task_id=task.task_id)
+        return [self.state.base_url() + self.files.publish(a.data, a.content_type, a.name, task_id=task.task_id)
                 for a in task.outcome.artifacts]
 
-    def _status_body(self, task: Task) -> dict:
-        interval = self.sb.polling_interval_ms
+    def _status_body(self, task: Task) -> dict[str, Any]:
+        interval = self.state.settings.polling_interval_ms
         if task.api == "v2":
             data: dict[str, Any] = {"task_status": task.status, "error": task.error,
                                     "error_message": task.error_message, "results": None,
                                     "polling_interval": interval, "sandbox": True}
-            if task.status == "success":
+            if task.status == "success" and task.outcome is not None:
                 data["results"] = self._v2_results(task.outcome, self._urls(task))
             return {"status": 200, "data": data}
         result: dict[str, Any] = {"polling_interval": interval, "status": task.status, "error": task.error,
                                   "error_message": task.error_message, "results": [], "sandbox": True}
-        if task.status == "success":
+        if task.status == "success" and task.outcome is not None:
             result["results"] = [{"id": task.request.action_id,
                                   "data": self._v1_data(task.outcome, self._urls(task), task.result_files)}]
         return {"status": 200, "result": result}
@@ -479,14 +493,14 @@ class Service:
         if o.shape == "faces":
             return {"url": urls[0], "faces": o.data, "sandbox": True}
         if o.shape == "skin_json":
-            by_name = {a.name: u for a, u in zip(o.artifacts, urls)}
+            by_name = {a.name: u for a, u in zip(o.artifacts, urls, strict=False)}
             items = [dict(i, mask_urls=[by_name.get(n, n) for n in i.get("mask_urls", [])]) if "mask_urls" in i
                      else i for i in o.data]
             return {"output": items, "sandbox": True}
         return o.data  # json: the attribute object (already carries "sandbox": true)
 
     @staticmethod
-    def _v1_data(o: Outcome, urls: list[str], dst_ids: list[str]) -> list[dict]:
+    def _v1_data(o: Outcome, urls: list[str], dst_ids: list[str]) -> list[dict[str, Any]]:
         if o.shape == "json":
             return [{"analysis_result": o.data}]
         if o.shape == "skin_zip":
@@ -495,16 +509,16 @@ class Service:
             return [{"dst_id": dst_ids[0], "url": urls[0], "faces": [{"bbox": [f["bbox"]]} for f in o.data]}]
         if o.shape == "boxes":
             return [{"result": o.data}]
-        return [{"url": u, "dst_id": d} for u, d in zip(urls, dst_ids)]
+        return [{"url": u, "dst_id": d} for u, d in zip(urls, dst_ids, strict=False)]
 
     def delete_task(self, owner: str, body: Any) -> Reply:
         if not isinstance(body, dict) or not isinstance(body.get("task_id"), str) or not body["task_id"]:
             raise _bad("task_id is required")
-        task = self.sb.tasks.get(body["task_id"])
+        task = self.state.account.tasks.get(body["task_id"])
         if task is None or task.deleted or task.owner != owner:
             raise _bad("Invalid task ID", "InvalidTaskId")
         with task.lock:
-            if task.status == "running" and not task.expired and time.time() >= task.ready_at:
+            if task.status == "running" and not task.expired and self.state.clock.time() >= task.ready_at:
                 self._finish(task)  # finished by the clock, just never polled since
             if task.status == "running" and not task.expired:
                 raise _bad("The task has not finished yet", "OperationInvalid")
@@ -514,6 +528,6 @@ class Service:
             for kind, value in items:
                 if kind == "id":
                     self.files.delete(value)
-                    with self.sb._lock:
-                        self.sb.uploads.pop(value, None)
+                    with self.state.account.lock:
+                        self.state.account.uploads.pop(value, None)
         return Reply(200, {"status": 200})

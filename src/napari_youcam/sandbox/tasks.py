@@ -16,15 +16,17 @@ import io
 import os
 import secrets
 import threading
-import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from PIL import Image
 
+from napari_youcam.features.spec import Limits
+
 from . import results as R
-from . import results_analysis, results_vto  # noqa: F401  (they register their generators)
+from . import results_analysis, results_image, results_vto  # noqa: F401  (they register their generators)
 from .catalog import Route
 from .contract import TaskRequest
 from .files import FileStore
@@ -101,12 +103,13 @@ class Processor:
         if value.startswith(base + "/_download/"):
             token = value[len(base) + len("/_download/"):].split("/", 1)[0]
             d = self.files.download(token)
-            if d is None or d.expires_at <= time.time():
+            if d is None or d.expires_at <= self.files.clock.time():
                 raise R.EngineError(code, "the URL is not downloadable (expired or unknown)")
             return d.data
         try:
             with urllib.request.urlopen(value, timeout=5) as resp:  # noqa: S310 - public URL inputs
-                return resp.read(100 * 1024 * 1024 + 1)
+                data: bytes = resp.read(100 * 1024 * 1024 + 1)
+                return data
         except Exception as exc:  # noqa: BLE001
             raise R.EngineError(code, f"could not download {value}: {exc}") from None
 
@@ -121,7 +124,7 @@ class Processor:
         return img, _PIL_FORMATS.get(img.format or "", (img.format or "").lower())
 
     @staticmethod
-    def check_size(img: Image.Image, fmt: str, limits: Any, role: str) -> None:
+    def check_size(img: Image.Image, fmt: str, limits: Limits, role: str) -> None:
         w, h = img.size
         long, short = max(w, h), min(w, h)
         too_big = []
@@ -138,7 +141,7 @@ class Processor:
             too_small.append(f"short side {short} px < {limits.short_min}")
         if limits.side_min is not None and short < limits.side_min:
             too_small.append(f"{w}x{h} px: both sides must be >= {limits.side_min}")
-        if getattr(limits, "long_min", None) is not None and long < limits.long_min:
+        if limits.long_min is not None and long < limits.long_min:
             too_small.append(f"long side {long} px < {limits.long_min}")
         if too_small:
             raise R.EngineError("error_below_min_image_size", f"{role}: " + "; ".join(too_small))
@@ -147,7 +150,7 @@ class Processor:
             if not ok:
                 raise R.EngineError("error_decode_image",
                                     f"{role}: format {fmt} is not accepted here ({', '.join(limits.formats)})")
-        a_min, a_max = getattr(limits, "aspect_min", None), getattr(limits, "aspect_max", None)
+        a_min, a_max = limits.aspect_min, limits.aspect_max
         if (a_min is not None and w / h < a_min) or (a_max is not None and w / h > a_max):
             raise R.EngineError("error_unsupport_ratio", f"{role}: aspect {w}:{h} is outside the accepted range")
 
@@ -167,10 +170,10 @@ class Processor:
                     inp.src_raw = data
                     continue
                 img, fmt = self.decode(data, role)
-                in_limits = (getattr(spec_in, "limits", None) if spec_in else None) or limits
+                in_limits = (spec_in.limits if spec_in is not None else None) or limits
                 if role in ("src", "srcs"):
                     self.check_size(img, fmt, in_limits, role)
-                elif role in ("ref", "refs") and getattr(spec_in, "limits", None) is not None:
+                elif role in ("ref", "refs") and spec_in is not None and spec_in.limits is not None:
                     self.check_size(img, fmt, spec_in.limits, role)
                 if role == "src":
                     inp.src, inp.src_bytes = img, data

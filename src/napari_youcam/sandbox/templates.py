@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from typing import Any, TypeVar
 
 V2_TEMPLATE_COUNT = 25
 V1_GROUPS = ("Female", "Male")
@@ -22,11 +23,14 @@ def _int_id(*parts: object) -> int:
     return 10**16 + int.from_bytes(h[:8], "big") % (9 * 10**16)
 
 
+T = TypeVar("T")
+
+
 def template_ids(slug: str) -> list[str]:
     return [f"sbx_{slug.replace('/', '_')}_{i:02d}" for i in range(V2_TEMPLATE_COUNT)]
 
 
-def v2_templates(slug: str, base_url: str) -> list[dict]:
+def v2_templates(slug: str, base_url: str) -> list[dict[str, Any]]:
     return [
         {"id": tid, "thumb": f"{base_url}/_thumb/{tid}.png", "title": f"Sandbox {slug} {i}",
          "category_name": CATEGORIES[i % len(CATEGORIES)]}
@@ -34,16 +38,17 @@ def v2_templates(slug: str, base_url: str) -> list[dict]:
     ]
 
 
-def v1_groups(slug: str) -> list[dict]:
+def v1_groups(slug: str) -> list[dict[str, Any]]:
     return [{"id": _int_id(slug, "group", g), "info": {"title": g}} for g in V1_GROUPS]
 
 
-def v1_styles(slug: str, group_id: int, base_url: str) -> list[dict] | None:
+def v1_styles(slug: str, group_id: int, base_url: str) -> list[dict[str, Any]] | None:
     """Styles of one group; None when the group id is not one of this feature's."""
     for g in V1_GROUPS:
         if _int_id(slug, "group", g) == group_id:
+            thumb = f"{base_url}/_thumb/{slug.replace('/', '_')}"
             return [{"id": _int_id(slug, "style", g, i),
-                     "info": {"title": f"Sandbox {g} {i}", "thumb": f"{base_url}/_thumb/{slug.replace('/', '_')}_{i}.png"}}
+                     "info": {"title": f"Sandbox {g} {i}", "thumb": f"{thumb}_{i}.png"}}
                     for i in range(V1_STYLES_PER_GROUP)]
     return None
 
@@ -65,7 +70,7 @@ def decode_token(token: str | None) -> int | None:
     return None
 
 
-def page(items: list, page_size: int, offset: int) -> tuple[list, str | None]:
+def page(items: list[T], page_size: int, offset: int) -> tuple[list[T], str | None]:
     chunk = items[offset:offset + page_size]
     nxt = offset + page_size
     return chunk, (encode_token(nxt) if nxt < len(items) else None)

@@ -130,7 +130,7 @@ def resume(job_dir: str | Path, *, client: Any = None, progress: ProgressFn | No
 
     # ------------------------------------------------------------ the same service, the same task
     if client is None:
-        from napari_youcam.api.session import default_client
+        from napari_youcam.connect import default_client
 
         client = default_client(api=rec.api)
     _check_client(client, rec, job_dir)

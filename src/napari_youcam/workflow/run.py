@@ -96,7 +96,7 @@ def run(feature: str, source: Any = None, *, mask: Any = None, refs: Sequence[An
     report("validating", 0.0)
     deadline = _check_deadline(deadline)
     if client is None:
-        from napari_youcam.api.session import default_client
+        from napari_youcam.connect import default_client
 
         client = default_client(api=api)
     api = api or getattr(client, "api", "v2")
@@ -395,7 +395,7 @@ def find_faces(feature: str, source: Any, *, api: str | None = None, variant: st
     report("validating", 0.0)
     spec = F.get(feature)
     if client is None:
-        from napari_youcam.api.session import default_client
+        from napari_youcam.connect import default_client
 
         client = default_client(api=api)
     api = api or client.api
