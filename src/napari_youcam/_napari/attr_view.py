@@ -1,4 +1,4 @@
-"""Read-only table for JSON results (face attribute analysis and the like).
+"""Read-only table for JSON results (the analyzers, face attribute analysis and the like).
 
 A researcher wants to read "eyelid · left shape = Round", compare ratios as
 numbers and see at once whether the service judged the photo usable
@@ -6,6 +6,8 @@ numbers and see at once whether the service judged the photo usable
 nested JSON into (attribute, value) rows — face quality first, lists of numbers
 kept as numbers — and `AttributesView` shows them with a colour swatch for hex
 colours. Presentation only: the values are shown as the service sent them.
+`result_rows` picks the rows: an analyzer's documented fields in the contract's
+order (`features.analysis.analysis_rows`), or the flattened JSON for the rest.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ from qtpy.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from napari_youcam.errors import InputError
+from napari_youcam.features.analysis import RESULT_FIELDS, analysis_rows
 
 FIRST = ("face_quality",)
 # Bookkeeping fields, not attributes of the face (the SANDBOX tag is shown in the title).
@@ -76,6 +81,21 @@ def flatten_result(data: Any) -> list[tuple[str, str, Any]]:
     else:
         walk("", data)
     return rows
+
+
+def result_rows(feature_key: str, data: Any) -> list[tuple[str, str, Any]]:
+    """The table rows of one JSON result: an analyzer's documented fields with readable
+    labels (`analysis_rows`), else every field of the reply (`flatten_result`).
+
+    A reply that breaks the analyzer's contract still shows everything it holds, under
+    a first row saying what was wrong with it.
+    """
+    if feature_key not in RESULT_FIELDS:
+        return flatten_result(data)
+    try:
+        return [(label, text, text) for label, text in analysis_rows(feature_key, data)]
+    except InputError as e:
+        return [("unexpected reply", str(e), None), *flatten_result(data)]
 
 
 def quality_summary(data: Any) -> str:

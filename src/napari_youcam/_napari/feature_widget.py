@@ -32,8 +32,8 @@ from napari_youcam._napari.common import (
     show_warning,
 )
 from napari_youcam._napari.forms import ParamForm
+from napari_youcam._napari.jobs import ProgressFn
 from napari_youcam._napari.panel_base import ServicePanel, cost_of, fit_narrow, units_text
-from napari_youcam._napari.jobs import JobPanel
 from napari_youcam._napari.results import Prepared, prepare_result, show_prepared
 
 if TYPE_CHECKING:
@@ -81,7 +81,6 @@ class FeatureWidget(ServicePanel):
         self.specs: dict[str, FeatureSpec] = {
             k: s for k, s in FEATURES.items() if s.family == family and only in (None, k)
         }
-        self.jobs_started = 0
         self.results: list[Any] = []  # layers added by the last finished job
         self.video_layer: Any = None  # the source video, once shown
 
@@ -125,15 +124,11 @@ class FeatureWidget(ServicePanel):
         self.limits_label.setWordWrap(True)
         self.cost_label = QLabel("")
         self.cost_label.setWordWrap(True)
-        self.problems = QLabel("")
-        self.problems.setWordWrap(True)
-        self.problems.setStyleSheet("color: #ff8a80;")
         from napari_youcam._napari.face_check_note import FaceCheckNote
 
         self.face_note = FaceCheckNote(self.viewer, on_crop=self._use_source)
         self.run_btn = QPushButton("Run")
         self.run_btn.clicked.connect(self.run)
-        self.job = JobPanel(self)
         from napari_youcam._napari.attr_view import AttributesView
 
         self.attributes = AttributesView()  # JSON results (face attribute analysis)
@@ -407,8 +402,7 @@ class FeatureWidget(ServicePanel):
         try:
             job = self.collect()
         except InputError as e:
-            self.problems.setText(f"Nothing was sent. Change: {e}")
-            show_warning(f"{self.spec.title}: nothing was sent. Change: {e}")
+            self.refuse(self.spec.title, str(e))
             return None
         spec, ep = self.spec, self.endpoint
         src_layer = job["src_layer"]
@@ -418,29 +412,16 @@ class FeatureWidget(ServicePanel):
         title = short_title(spec.title)  # layers read "astronaut · face lift"
         chosen = self.form.values() if self.form else {}
 
-        def fn(progress: Any, cancel: threading.Event) -> Any:
-            res = workflow.run(
-                spec.key,
-                job["source"],
-                mask=job.get("mask"),
-                refs=job["refs"],
-                params=job["params"],
-                api=ep.api,
-                variant=ep.variant,
-                client=session.get_client(ep.api),
-                progress=progress,
-                cancel=cancel,
-            )
+        def work(again: bool, progress: ProgressFn, cancel: threading.Event) -> Prepared:
+            res = workflow.run(spec.key, job["source"], mask=job.get("mask"), refs=job["refs"],
+                               params=job["params"], api=ep.api, variant=ep.variant,
+                               client=session.get_client(ep.api), progress=progress, cancel=cancel, again=again)
             # layer data, decoded video frames, table rows: built here, not on the Qt thread
             return prepare_result(res, source_meta, title=title)
 
-        def start() -> Any:
-            self.prefs.remember(spec.key, chosen)  # the next session starts from these
-            self.jobs_started += 1
-            return self.job.start(fn, lambda res: self._on_result(res, source_meta), label=spec.title,
-                                  on_finish=self.refresh_status)
-
-        return self.confirm_then(cost_of(ep, job["params"]), start)
+        return self.start_job(work, lambda prepared: self._on_result(prepared, source_meta), label=spec.title,
+                              cost=cost_of(ep, job["params"]),
+                              on_start=lambda: self.prefs.remember(spec.key, chosen))  # the next session starts here
 
     def _on_result(self, prepared: Prepared, source: dict[str, Any]) -> None:
         self.results = show_prepared(self.viewer, prepared, source)

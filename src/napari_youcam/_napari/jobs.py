@@ -24,6 +24,7 @@ from qtpy.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBox
 
 from napari_youcam._napari.common import report_error, show_info
 from napari_youcam._napari.progress_model import ORDER, STAGE_TEXT, ProgressModel
+from napari_youcam._napari.results import Prepared
 
 ProgressFn = Callable[[str, float], None]
 
@@ -258,6 +259,10 @@ class JobPanel(QWidget):
             return
         self._set_bar(1000, "done")
         self._finished_text = f"{self.label or 'job'} done in {self.model.elapsed_text(time.monotonic())}"
+        reused = result.reused_from if isinstance(result, Prepared) else None
+        if reused:
+            self._finished_text = (f"{self.label or 'job'}: result reused from job {reused}, nothing was sent or "
+                                   "charged (tick \"Pay again\" to pay for a new one)")
         self.status.setText(self._finished_text)
         try:
             on_done(result)

@@ -30,9 +30,9 @@ from napari_youcam._napari.common import (
     short_title,
     show_warning,
 )
-from napari_youcam._napari.jobs import JobPanel
 from napari_youcam._napari.panel_base import ServicePanel, cost_of, units_text
-from napari_youcam._napari.results import prepare_result, show_prepared
+from napari_youcam._napari.jobs import ProgressFn
+from napari_youcam._napari.results import Prepared, prepare_result, show_prepared
 
 MASK_FEATURES = ("generative-fill", "obj-removal", "obj-replace")
 
@@ -62,14 +62,10 @@ class MaskPanel(ServicePanel):
                                            self.feather, self.invert, self.prompt])
         self.coverage = QLabel("")
         self.coverage.setWordWrap(True)
-        self.problems = QLabel("")
-        self.problems.setWordWrap(True)
-        self.problems.setStyleSheet("color: #ff8a80;")
         self.cost = QLabel("")
         self.cost.setWordWrap(True)
         self.run_btn = QPushButton("Run")
         self.run_btn.clicked.connect(self.run)
-        self.job = JobPanel(self)
         self.preview: Any = None
         self.mask: np.ndarray | None = None
         self.results: list[Any] = []
@@ -234,28 +230,22 @@ class MaskPanel(ServicePanel):
             if v:
                 raise InputError("; ".join(str(x) for x in v), violations=v)
         except InputError as e:
-            self.problems.setText(f"Nothing was sent. Change: {e}")
-            show_warning(f"Mask painting: nothing was sent. Change: {e}")
+            self.refuse("Mask painting", str(e))
             return None
         title = short_title(FEATURES[key].title)
         mask_frame = frame_meta(self.labels.value, self.viewer).get("frame")
         source = {"layer": img, "name": img.name, "geom": geometry(img),
                   "provenance": {**frame_meta(img, self.viewer), **({"mask_frame": mask_frame} if mask_frame else {})}}
 
-        def fn(progress: Any, cancel: threading.Event) -> Any:
+        def work(again: bool, progress: ProgressFn, cancel: threading.Event) -> Prepared:
             res = workflow.run(key, src, mask=mask, params=params, api=api,
-                               client=session.get_client(api), progress=progress, cancel=cancel)
+                               client=session.get_client(api), progress=progress, cancel=cancel, again=again)
             return prepare_result(res, source, title=title)  # layer data built off the Qt thread
 
-        def start() -> Any:
-            return self.job.start(
-                fn,
-                lambda prepared: setattr(self, "results", show_prepared(self.viewer, prepared, source)),
-                label=FEATURES[key].title,
-                on_finish=self.refresh_status,
-            )
+        def done(prepared: Prepared) -> None:
+            self.results = show_prepared(self.viewer, prepared, source)
 
-        return self.confirm_then(cost_of(FEATURES[key].endpoint(api), params), start)
+        return self.start_job(work, done, label=FEATURES[key].title, cost=cost_of(FEATURES[key].endpoint(api), params))
 
 
 def Optional_labels() -> Any:  # noqa: N802 - reads like the annotation it returns

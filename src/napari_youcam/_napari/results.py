@@ -23,7 +23,9 @@ from typing import Any, Callable
 
 from qtpy.QtCore import QTimer
 
+from napari_youcam._napari.attr_view import quality_summary, result_rows
 from napari_youcam._napari.common import geometry, result_name, show_info
+from napari_youcam.workflow import JobResult
 
 
 def provenance(result: Any, file_index: int = 0, extra: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -48,7 +50,7 @@ def provenance(result: Any, file_index: int = 0, extra: dict[str, Any] | None = 
 class Prepared:
     """A result made ready for the viewer off the Qt thread."""
 
-    result: Any
+    result: JobResult
     title: str
     layers: list[tuple] = field(default_factory=list)  # napari layer-data tuples
     message: str = ""
@@ -57,7 +59,12 @@ class Prepared:
     @property
     def files(self) -> list[Path]:
         """The saved files (what JobPanel names when a paid result is not shown)."""
-        return list(getattr(self.result, "files", []) or [])
+        return list(self.result.files)
+
+    @property
+    def reused_from(self) -> str | None:
+        """The earlier job whose files answered this one (nothing sent or charged), if any."""
+        return self.result.reused_from
 
 
 def _place(geom: dict[str, Any] | None) -> dict[str, Any]:
@@ -99,11 +106,11 @@ def prepare_result(result: Any, source: dict[str, Any], *, title: str) -> Prepar
             out.layers.append((arr, {"name": name, "metadata": {"youcam": provenance(result, i, extra)}, **place},
                                "image"))
 
-    where = files[-1] if files else getattr(result, "sidecar", None)
+    if result.reused_from:
+        tag += f" (reused from job {result.reused_from}, nothing charged)"
+    where = files[-1] if files else result.sidecar
     if kind in ("json", "boxes") or (not out.layers and result.data is not None):
-        from napari_youcam._napari.attr_view import flatten_result, quality_summary
-
-        out.attributes = flatten_result(result.data)
+        out.attributes = result_rows(result.feature, result.data)
         q = quality_summary(result.data)
         out.message = (f"{title}{tag}: {len(out.attributes)} attributes"
                        + (f", {q}" if q else "") + f" — table in the panel; saved to {where}")
