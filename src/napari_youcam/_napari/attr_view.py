@@ -118,10 +118,11 @@ class AttributesView(QWidget):
         self.title.setWordWrap(True)
         self.table = QTableWidget(0, 2)
         self.table.setHorizontalHeaderLabels(["attribute", "value"])
-        self.table.verticalHeader().setVisible(False)
+        vhead, head = self.table.verticalHeader(), self.table.horizontalHeader()
+        assert vhead is not None and head is not None  # a QTableWidget always has both
+        vhead.setVisible(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        head = self.table.horizontalHeader()
         head.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         head.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.setMinimumHeight(260)
@@ -171,4 +172,6 @@ class AttributesView(QWidget):
         return "\n".join(f"{k}\t{t}" for k, t, _ in self.rows)
 
     def copy(self) -> None:
-        QApplication.clipboard().setText(self.as_tsv())
+        board = QApplication.clipboard()
+        if board is not None:  # None only without a QApplication
+            board.setText(self.as_tsv())

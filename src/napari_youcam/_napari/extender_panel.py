@@ -16,6 +16,7 @@ units are source pixels in the world; the plan's parameters are in uploaded pixe
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from typing import Any
 
@@ -27,9 +28,10 @@ from qtpy.QtWidgets import QLabel, QPushButton
 
 from napari_youcam._napari import session
 from napari_youcam._napari.common import frame_meta, image_hw, plane, preview_name, result_name, show_warning
-from napari_youcam._napari.panel_base import ServicePanel, cost_of, units_text
 from napari_youcam._napari.jobs import ProgressFn
+from napari_youcam._napari.panel_base import ServicePanel, cost_of, units_text
 from napari_youcam._napari.results import Prepared, prepare_result, show_prepared
+from napari_youcam.features.spec import Api
 
 PRESETS = ("custom size", "1:1", "4:3", "3:4", "3:2", "2:3", "16:9", "9:16", "21:9")
 OK_COLOR, BAD_COLOR, CROP_COLOR = "#00e5ff", "#ff1744", "#ffea00"
@@ -38,7 +40,7 @@ OK_COLOR, BAD_COLOR, CROP_COLOR = "#00e5ff", "#ff1744", "#ffea00"
 class ExtenderPanel(ServicePanel):
     """Canvas rectangle + live out-paint plan + run."""
 
-    def __init__(self, napari_viewer: "napari.viewer.Viewer") -> None:
+    def __init__(self, napari_viewer: napari.viewer.Viewer) -> None:
         super().__init__(napari_viewer)
         self.image = create_widget(annotation=napari.layers.Image, label="image")
         self.preset = ComboBox(label="canvas", choices=list(PRESETS), value="4:3")
@@ -95,10 +97,10 @@ class ExtenderPanel(ServicePanel):
     def status_changed(self) -> None:
         self._update_cost()
 
-    def event(self, ev: QEvent) -> bool:
+    def event(self, ev: QEvent | None) -> bool:
         # napari takes a closed dock's widget out of the window (setParent(None)):
         # the canvas rectangles were only ever a drawing aid of this dock, so they go too
-        if ev.type() == QEvent.Type.ParentChange and self.parent() is None:
+        if ev is not None and ev.type() == QEvent.Type.ParentChange and self.parent() is None:
             self.remove_canvas()
         return super().event(ev)
 
@@ -112,7 +114,7 @@ class ExtenderPanel(ServicePanel):
             pass
 
     @property
-    def api(self) -> str:
+    def api(self) -> Api:
         return self.api_for("out-paint")
 
     def _update_cost(self) -> None:
@@ -130,10 +132,8 @@ class ExtenderPanel(ServicePanel):
     def _on_image(self, *_: Any) -> None:
         img = self.image.value
         if self._img_watched is not None:
-            try:
+            with contextlib.suppress(TypeError, ValueError, RuntimeError):  # never connected, or gone
                 self._img_watched.events.translate.disconnect(self._on_moved)
-            except Exception:
-                pass
         self._img_watched = img
         if img is None:
             return

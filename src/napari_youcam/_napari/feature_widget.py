@@ -14,10 +14,9 @@ from __future__ import annotations
 import html
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, ClassVar, Optional
 
 import napari.layers
-import numpy as np
 from magicgui.widgets import ComboBox, Container, FileEdit, LineEdit, PushButton, create_widget
 from qtpy.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -55,7 +54,7 @@ FAMILY_TITLES = {
 }
 
 
-def plan_text(w: int, h: int, limits: "Limits") -> tuple[str, bool]:
+def plan_text(w: int, h: int, limits: Limits) -> tuple[str, bool]:
     """What will happen to a w×h image (from `imaging`'s fit), and whether it can be sent."""
     from napari_youcam.errors import InputError
     from napari_youcam.imaging.fit import fit_size
@@ -73,7 +72,7 @@ def plan_text(w: int, h: int, limits: "Limits") -> tuple[str, bool]:
 class FeatureWidget(ServicePanel):
     """Generated form for every feature of one family."""
 
-    def __init__(self, napari_viewer: "napari.viewer.Viewer", family: str, only: str | None = None) -> None:
+    def __init__(self, napari_viewer: napari.viewer.Viewer, family: str, only: str | None = None) -> None:
         super().__init__(napari_viewer)
         from napari_youcam.features import FEATURES
 
@@ -98,8 +97,9 @@ class FeatureWidget(ServicePanel):
 
         # ----- layer pickers (magicgui + napari's layer type registration)
         self.src = create_widget(annotation=napari.layers.Image, label="source image")
-        self.mask = create_widget(annotation=Optional[napari.layers.Labels], label="mask (Labels)")
-        self.ref = create_widget(annotation=Optional[napari.layers.Image], label="reference image")
+        # magicgui reads these annotations at runtime and knows typing.Optional
+        self.mask = create_widget(annotation=Optional[napari.layers.Labels], label="mask (Labels)")  # noqa: UP045
+        self.ref = create_widget(annotation=Optional[napari.layers.Image], label="reference image")  # noqa: UP045
         self.refs = create_widget(annotation=list[napari.layers.Image], label="reference images")
         self.refs.native.setMaximumHeight(90)
         self.video = FileEdit(label="source video", mode="r", filter="*.mp4 *.mov *.avi")
@@ -170,11 +170,11 @@ class FeatureWidget(ServicePanel):
 
     # ------------------------------------------------------------------ selection
     @property
-    def spec(self) -> "FeatureSpec":
+    def spec(self) -> FeatureSpec:
         return self.specs[self.feature.value]
 
     @property
-    def endpoint(self) -> "Endpoint":
+    def endpoint(self) -> Endpoint:
         return self.spec.endpoint(self.api.value, self.variant.value)
 
     def select(self, key: str, *, api: str | None = None, variant: str | None = None) -> None:
@@ -241,7 +241,7 @@ class FeatureWidget(ServicePanel):
         ep = self.endpoint
         try:
             limits = limits_for(ep, self.form.values())
-        except Exception:
+        except Exception:  # noqa: BLE001 - a half-filled form: show the endpoint's general limits
             limits = ep.limits
         lines = [f"<b>limits</b>: {html.escape(limits.describe())}"]
         layer = self.src.value if self.uses.get('src') else None
@@ -374,7 +374,7 @@ class FeatureWidget(ServicePanel):
         job.update(params=params, src_layer=src_layer)
         return job
 
-    def _fitted_info(self, w: int, h: int, params: dict, problems: list[str], what: str,
+    def _fitted_info(self, w: int, h: int, params: dict[str, Any], problems: list[str], what: str,
                      inp: Any = None) -> Any:
         """The size the service will receive after `imaging` fits the image to the limits.
 
@@ -449,35 +449,107 @@ class FeatureWidget(ServicePanel):
             progress("preparing", 0.0)
             return video_layer_data(path)
 
-        def done(layer_data: tuple) -> None:
+        def done(layer_data: tuple[Any, dict[str, Any], str]) -> None:
             data, kw, kind = layer_data
             self.video_layer = getattr(self.viewer, f"add_{kind}")(data, **kw)
 
         return self.job.start(fn, done, label="Open video")
 
 
-def _family_class(family: str) -> type[FeatureWidget]:
-    """A FeatureWidget subclass per family: napari instantiates widget classes with the viewer."""
+class FamilyWidget(FeatureWidget):
+    """Every feature of one family; napari instantiates a widget class with the viewer."""
 
-    def __init__(self: FeatureWidget, napari_viewer: "napari.viewer.Viewer") -> None:
-        FeatureWidget.__init__(self, napari_viewer, family)
+    family_key: ClassVar[str] = ""
 
-    name = f"{FAMILY_TITLES[family]}Widget"
-    return type(name, (FeatureWidget,), {"__init__": __init__, "__doc__": f"The {family} family dock widget."})
+    def __init__(self, napari_viewer: napari.viewer.Viewer) -> None:
+        super().__init__(napari_viewer, self.family_key)
 
 
-face_widget = _family_class("face")
-retouch_widget = _family_class("retouch")
-background_widget = _family_class("background")
-generate_widget = _family_class("generate")
-style_widget = _family_class("style")
-hair_widget = _family_class("hair")
-fashion_widget = _family_class("fashion")
-video_widget = _family_class("video")
-analysis_widget = _family_class("analysis")
-beauty_widget = _family_class("beauty")
-tryon_widget = _family_class("try-on")
-body_widget = _family_class("body")
+class FaceWidget(FamilyWidget):
+    """The face family dock widget."""
 
-__all__ = ["FeatureWidget", "plan_text"]
+    family_key = "face"
+
+
+class RetouchWidget(FamilyWidget):
+    """The retouch family dock widget."""
+
+    family_key = "retouch"
+
+
+class BackgroundWidget(FamilyWidget):
+    """The background family dock widget."""
+
+    family_key = "background"
+
+
+class GenerateWidget(FamilyWidget):
+    """The generate family dock widget."""
+
+    family_key = "generate"
+
+
+class StyleWidget(FamilyWidget):
+    """The style family dock widget."""
+
+    family_key = "style"
+
+
+class HairWidget(FamilyWidget):
+    """The hair family dock widget."""
+
+    family_key = "hair"
+
+
+class FashionWidget(FamilyWidget):
+    """The fashion family dock widget."""
+
+    family_key = "fashion"
+
+
+class VideoWidget(FamilyWidget):
+    """The video family dock widget."""
+
+    family_key = "video"
+
+
+class AnalysisWidget(FamilyWidget):
+    """The analysis family dock widget."""
+
+    family_key = "analysis"
+
+
+class BeautyWidget(FamilyWidget):
+    """The beauty family dock widget."""
+
+    family_key = "beauty"
+
+
+class TryOnWidget(FamilyWidget):
+    """The try-on family dock widget."""
+
+    family_key = "try-on"
+
+
+class BodyWidget(FamilyWidget):
+    """The body family dock widget."""
+
+    family_key = "body"
+
+
+# the names napari.yaml points at
+face_widget = FaceWidget
+retouch_widget = RetouchWidget
+background_widget = BackgroundWidget
+generate_widget = GenerateWidget
+style_widget = StyleWidget
+hair_widget = HairWidget
+fashion_widget = FashionWidget
+video_widget = VideoWidget
+analysis_widget = AnalysisWidget
+beauty_widget = BeautyWidget
+tryon_widget = TryOnWidget
+body_widget = BodyWidget
+
+__all__ = ["FamilyWidget", "FeatureWidget", "plan_text"]
 

@@ -8,6 +8,7 @@ preview layer, so what you see is exactly what will be uploaded.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from typing import Any
 
@@ -30,8 +31,8 @@ from napari_youcam._napari.common import (
     short_title,
     show_warning,
 )
-from napari_youcam._napari.panel_base import ServicePanel, cost_of, units_text
 from napari_youcam._napari.jobs import ProgressFn
+from napari_youcam._napari.panel_base import ServicePanel, cost_of, units_text
 from napari_youcam._napari.results import Prepared, prepare_result, show_prepared
 
 MASK_FEATURES = ("generative-fill", "obj-removal", "obj-replace")
@@ -40,7 +41,7 @@ MASK_FEATURES = ("generative-fill", "obj-removal", "obj-replace")
 class MaskPanel(ServicePanel):
     """Paint a mask on an image and send it to a mask-taking feature."""
 
-    def __init__(self, napari_viewer: "napari.viewer.Viewer") -> None:
+    def __init__(self, napari_viewer: napari.viewer.Viewer) -> None:
         super().__init__(napari_viewer)
         from napari_youcam.features import FEATURES
 
@@ -133,10 +134,8 @@ class MaskPanel(ServicePanel):
             return
         if self._watched is not None:
             for ev in ("paint", "data"):
-                try:
+                with contextlib.suppress(TypeError, ValueError, RuntimeError):  # never connected, or gone
                     getattr(self._watched.events, ev).disconnect(self._schedule)
-                except Exception:
-                    pass
         self._watched = layer
         if layer is not None:
             layer.events.paint.connect(self._schedule)
@@ -251,4 +250,4 @@ class MaskPanel(ServicePanel):
 def Optional_labels() -> Any:  # noqa: N802 - reads like the annotation it returns
     from typing import Optional
 
-    return Optional[napari.layers.Labels]
+    return Optional[napari.layers.Labels]  # noqa: UP045 - magicgui reads it at runtime

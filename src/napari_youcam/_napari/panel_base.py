@@ -13,8 +13,10 @@ same thing the same way.
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from magicgui.widgets import Widget
 from qtpy.QtCore import QEvent, Qt
@@ -36,6 +38,8 @@ from napari_youcam._napari.common import show_warning, unwrap
 from napari_youcam._napari.jobs import JobPanel, ProgressFn
 from napari_youcam._napari.prefs import Prefs, needs_confirmation
 from napari_youcam._napari.results import Prepared
+from napari_youcam.features import FEATURES
+from napari_youcam.features.spec import Api
 
 DOCK_WIDTH = 350  # the narrowest dock area every panel must fit without scrolling sideways
 
@@ -58,7 +62,7 @@ def cost_of(endpoint: Any, params: dict[str, Any]) -> float | None:
 
     try:
         cost = unit_cost(endpoint, params)
-    except Exception:  # a half-filled form: no number yet
+    except Exception:  # noqa: BLE001 - a half-filled form (any bad value): no number yet
         return None
     return float(cost) if cost is not None else None
 
@@ -133,19 +137,17 @@ class ServicePanel(QWidget):
         self._docked = False
         self.destroyed.connect(lambda *_: alive.__setitem__(0, False))
 
-    def event(self, ev: QEvent) -> bool:
+    def event(self, ev: QEvent | None) -> bool:
         # napari closes a dock by taking its widget out of the window (setParent(None));
         # the widget lives on until garbage collection and must stop asking for the status
         # (a request to the service) each time the client changes
-        if ev.type() == QEvent.Type.ParentChange:
+        if ev is not None and ev.type() == QEvent.Type.ParentChange:
             if self.parent() is not None:
                 self._docked = True
             elif self._docked and self._alive[0]:
                 self._alive[0] = False
-                try:
+                with contextlib.suppress(TypeError, ValueError, RuntimeError):  # never connected
                     session.events.changed.disconnect(self.refresh_status)
-                except (TypeError, ValueError, RuntimeError):  # never connected
-                    pass
         return super().event(ev)
 
     # ------------------------------------------------------------------ layout
@@ -224,13 +226,11 @@ class ServicePanel(QWidget):
     def status_changed(self) -> None:
         """Hook: redraw what depends on the status (cost line, balance)."""
 
-    def api_for(self, key: str) -> str:
+    def api_for(self, key: str) -> Api:
         """The configured API generation if `key` supports it, else the feature's first."""
-        from napari_youcam.features import FEATURES
-
         apis = FEATURES[key].apis
         want = self.status.api if self.status else "v2"
-        return want if want in apis else apis[0]
+        return next((api for api in apis if api == want), apis[0])
 
     def balance_text(self) -> str:
         return self.status.balance_text() if self.status else "balance: checking…"

@@ -13,10 +13,11 @@ Any other ZIP is declined so napari can offer it to other readers.
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from napari_youcam._napari.common import geometry, image_hw, plane
+from napari_youcam._napari.common import LayerData, geometry, image_hw, plane
 from napari_youcam._napari.skin_layers import skin_groups, skin_layer_data
 from napari_youcam._napari.skin_model import (
     SKIN_KEY,
@@ -38,7 +39,7 @@ def _is_skin_zip(path: str) -> bool:
         return False
 
 
-def get_reader(path: str | list[str]) -> Callable[[Any], list[tuple]] | None:
+def get_reader(path: str | list[str]) -> Callable[[Any], list[LayerData]] | None:
     """npe2 reader hook: a callable for skin-analysis ZIPs and format=json job folders, None otherwise."""
     if isinstance(path, list):
         if len(path) != 1:
@@ -57,15 +58,19 @@ def _candidates(viewer: Any) -> list[Candidate]:
 
     if viewer is None:
         return []
-    return [Candidate(lay.name, image_hw(lay), lambda _l=lay: plane(_l, viewer))
+    def plane_of(layer: napari.layers.Image) -> Callable[[], Any]:
+        return lambda: plane(layer, viewer)
+
+    return [Candidate(lay.name, image_hw(lay), plane_of(lay))
             for lay in viewer.layers
             if isinstance(lay, napari.layers.Image) and SKIN_KEY not in lay.metadata]
 
 
-def read_skin_result(path: str | list[str]) -> list[tuple]:
+def read_skin_result(path: str | list[str]) -> list[LayerData]:
     """Layer-data tuples for the masks, placed over the job's photo when it is open.
 
-    `path` is a result ZIP or a format=json job folder. A result already open in the viewer is not added twice (napari's null-layer
+    `path` is a result ZIP or a format=json job folder. A result already open in
+    the viewer is not added twice (napari's null-layer
     sentinel `[(None,)]` adds nothing)."""
     import napari
     from napari.utils.notifications import show_info

@@ -16,10 +16,10 @@ a result). Provenance (feature, params, task id, result file, sidecar) goes in
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from qtpy.QtCore import QTimer
 
@@ -52,7 +52,7 @@ class Prepared:
 
     result: JobResult
     title: str
-    layers: list[tuple] = field(default_factory=list)  # napari layer-data tuples
+    layers: list[tuple[Any, dict[str, Any], str]] = field(default_factory=list)  # napari layer-data tuples
     message: str = ""
     attributes: list[tuple[str, str, Any]] | None = None  # JSON results as table rows
 
@@ -135,7 +135,8 @@ def _prepare_video(out: Prepared, result: Any, files: list[Path], base: str, pla
     for i, f in enumerate(videos):
         name = f"{base} {i + 1}" if len(videos) > 1 else base
         try:
-            data, kw, kind = video_layer_data(f, name=name, metadata={"youcam": provenance(result, files.index(f), extra)})
+            data, kw, kind = video_layer_data(f, name=name,
+                                              metadata={"youcam": provenance(result, files.index(f), extra)})
         except VideoDecodeError as e:
             problems.append(str(e))
             continue
@@ -191,9 +192,3 @@ def add_result_layers(viewer: Any, result: Any, source: dict[str, Any], *, title
     snap = dict(source)
     snap.setdefault("geom", geometry(source.get("layer")))
     return show_prepared(viewer, prepare_result(result, snap, title=title), source)
-
-
-def result_text(data: Any, limit: int = 400) -> str:
-    """A JSON result as one short line (for logs; the panels show a table)."""
-    text = json.dumps(data, default=str)
-    return text if len(text) <= limit else text[:limit] + "…"

@@ -11,6 +11,7 @@ computed and on a ZIP opened with the reader, because both carry the same
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from pathlib import Path
 from typing import Any
@@ -35,12 +36,13 @@ from qtpy.QtWidgets import (
 )
 
 from napari_youcam._napari import session
-from napari_youcam._napari.common import frame_meta, geometry, plane, show_info, show_warning
-from napari_youcam._napari.panel_base import ServicePanel, cost_of
+from napari_youcam._napari.common import frame_meta, geometry, plane, show_info
 from napari_youcam._napari.jobs import ProgressFn
+from napari_youcam._napari.panel_base import ServicePanel, cost_of
 from napari_youcam._napari.results import Prepared, prepare_result, show_prepared
 from napari_youcam._napari.skin_layers import SKIN_KEY, concern_colormap, skin_groups
 from napari_youcam._napari.skin_model import read_skin_folder, visibility_for
+from napari_youcam.features.spec import Api
 
 COLUMNS = ("show", "concern", "raw", "ui", "area %", "colour")
 
@@ -48,7 +50,7 @@ COLUMNS = ("show", "concern", "raw", "ui", "area %", "colour")
 class SkinPanel(ServicePanel):
     """Run skin analysis and inspect the masks of any skin result in the viewer."""
 
-    def __init__(self, napari_viewer: "napari.viewer.Viewer") -> None:
+    def __init__(self, napari_viewer: napari.viewer.Viewer) -> None:
         super().__init__(napari_viewer)
         self.image = create_widget(annotation=napari.layers.Image, label="face photo")
         self.mode = RadioButtons(label="mode", choices=["SD", "HD"], value="SD", orientation="horizontal")
@@ -156,7 +158,7 @@ class SkinPanel(ServicePanel):
 
     # ------------------------------------------------------------------ run side
     @property
-    def api(self) -> str:
+    def api(self) -> Api:
         return self.api_for("skin-analysis")
 
     def _on_mode(self, *_: Any) -> None:
@@ -180,7 +182,7 @@ class SkinPanel(ServicePanel):
         ep = FEATURES["skin-analysis"].endpoint(self.api)
         try:
             c = unit_cost(ep, self.params())
-        except Exception:
+        except Exception:  # noqa: BLE001 - a half-filled form: no number yet
             c = None
         self.show_cost(self.run_btn, c)
         self.problems.setText("")
@@ -294,10 +296,8 @@ class SkinPanel(ServicePanel):
 
     def _unwatch_rows(self) -> None:
         for lay in self.rows:
-            try:
+            with contextlib.suppress(TypeError, ValueError, RuntimeError):
                 lay.events.visible.disconnect(self._sync_box)
-            except (TypeError, ValueError, RuntimeError):
-                pass
 
     def _sync_box(self, event: Any = None) -> None:
         """A mask's visibility changed elsewhere (layer list): tick or untick its row."""
