@@ -170,3 +170,31 @@ def test_generated_widgets_check_faces_only_where_documented(viewer, qtbot):
     _dw, bg = viewer.window.add_plugin_dock_widget(PLUGIN, "Background")
     bg.select("sod")
     assert bg.face_note.last is None and not bg.face_note.label.isVisibleTo(bg)
+
+
+def test_inspector_opens_the_job_folder_of_a_json_skin_run(viewer, qtbot, tmp_path):
+    from napari_youcam import workflow
+    from napari_youcam._napari import session
+
+    photo = viewer.layers["astronaut"]
+    res = workflow.run("skin-analysis", photo.data, params={"dst_actions": ["wrinkle", "pore", "acne"],
+                                                            "format": "json"},
+                       client=session.get_client("v2"), out_dir=tmp_path / "results")
+    folder = res.sidecar.parent
+    assert sorted(p.name for p in folder.glob("*_mask_*.png")) == [
+        "skin-analysis_mask_acne_whole.png", "skin-analysis_mask_pore_whole.png",
+        "skin-analysis_mask_wrinkle_whole.png"]
+    viewer.open(str(folder), plugin=PLUGIN)
+    _dw, p = viewer.window.add_plugin_dock_widget(PLUGIN, "Skin analysis inspector")
+    assert p.group.current_choice.startswith(f"{folder.name} · SD, 3 concerns")
+    assert sorted(lay.metadata["youcam_skin"]["concern"] for lay in p.rows) == ["acne", "pore", "wrinkle"]
+    acne = viewer.layers[f"{folder.name} · acne"]
+    raw = next(o["raw_score"] for o in res.data["output"] if o["type"] == "acne")
+    assert acne.metadata["youcam_skin"]["score"]["raw_score"] == raw
+    assert tuple(acne.scale) == tuple(photo.scale)  # over the photo the job ran on
+    p.set_visible("acne", False)
+    assert not acne.visible
+    text = p.export_csv(tmp_path / "s.csv").read_text()
+    assert text.splitlines()[0].startswith("name,raw_score")
+    row = next(line for line in text.splitlines() if line.startswith("acne,"))
+    assert float(row.split(",")[1]) == raw

@@ -83,3 +83,43 @@ def test_a_foreign_or_broken_record_is_ignored(tmp_path):
     assert job_record(tmp_path / "r.zip") is None
     (tmp_path / SIDECAR_NAME).write_text(json.dumps({"feature": "enhance"}))
     assert job_record(tmp_path / "r.zip") is None
+
+
+def _json_job(folder, mask_files, output):
+    import cv2
+
+    folder.mkdir()
+    for name in mask_files.values():
+        if "/" not in name and name != "gone.png":
+            cv2.imwrite(str(folder / name), np.full((8, 6), 200, np.uint8))
+    (folder / "skin-analysis.json").write_text(json.dumps({"output": output}))
+    rec = {"feature": "skin-analysis", "files": [*mask_files.values(), "skin-analysis.json"],
+           "mask_files": mask_files}
+    (folder / SIDECAR_NAME).write_text(json.dumps(rec))
+
+
+def test_a_json_skin_job_folder_reads_like_a_zip(tmp_path):
+    import pytest
+
+    from napari_youcam._napari.skin_model import folder_record, read_skin_folder
+    from napari_youcam.errors import InputError
+
+    job = tmp_path / "job"
+    _json_job(job, {"acne/whole/0": "a.png", "hd_pore/forehead/0": "p.png", "wrinkle/whole/0": "gone.png"},
+              [{"type": "acne", "region": "whole", "raw_score": 7.5, "ui_score": 8},
+               {"type": "hd_pore", "region": "forehead", "raw_score": 1.25},
+               {"type": "skin_age", "score": 31}, {"type": "all", "score": 60.5}])
+    skin = read_skin_folder(job)
+    assert set(skin.masks) == {"acne", "hd_pore.forehead"} and skin.masks["acne"].shape == (8, 6)
+    assert skin.scores["acne"].raw_score == 7.5 and skin.scores["hd_pore.forehead"].raw_score == 1.25
+    assert (skin.skin_age, skin.overall, skin.missing_masks) == (31.0, 60.5, ["wrinkle"])
+    assert folder_record(tmp_path) is None  # no record: not a job folder
+
+    bad = tmp_path / "bad"
+    _json_job(bad, {"acne/whole/0": "../outside.png"}, [])
+    with pytest.raises(InputError, match="not a plain file name"):
+        read_skin_folder(bad)
+    worse = tmp_path / "worse"
+    _json_job(worse, {"acne/whole/0": "a.png"}, [{"type": "acne", "region": "whole", "raw_score": "high"}])
+    with pytest.raises(InputError, match="expected a number"):
+        read_skin_folder(worse)

@@ -1,4 +1,4 @@
-"""Read-only table for JSON results (face attribute analysis and the like).
+"""Read-only table for JSON results (the analyzers, face attribute analysis and the like).
 
 A researcher wants to read "eyelid · left shape = Round", compare ratios as
 numbers and see at once whether the service judged the photo usable
@@ -6,6 +6,8 @@ numbers and see at once whether the service judged the photo usable
 nested JSON into (attribute, value) rows — face quality first, lists of numbers
 kept as numbers — and `AttributesView` shows them with a colour swatch for hex
 colours. Presentation only: the values are shown as the service sent them.
+`result_rows` picks the rows: an analyzer's documented fields in the contract's
+order (`features.analysis.analysis_rows`), or the flattened JSON for the rest.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ from qtpy.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from napari_youcam.errors import InputError
+from napari_youcam.features.analysis import RESULT_FIELDS, analysis_rows
 
 FIRST = ("face_quality",)
 # Bookkeeping fields, not attributes of the face (the SANDBOX tag is shown in the title).
@@ -78,6 +83,21 @@ def flatten_result(data: Any) -> list[tuple[str, str, Any]]:
     return rows
 
 
+def result_rows(feature_key: str, data: Any) -> list[tuple[str, str, Any]]:
+    """The table rows of one JSON result: an analyzer's documented fields with readable
+    labels (`analysis_rows`), else every field of the reply (`flatten_result`).
+
+    A reply that breaks the analyzer's contract still shows everything it holds, under
+    a first row saying what was wrong with it.
+    """
+    if feature_key not in RESULT_FIELDS:
+        return flatten_result(data)
+    try:
+        return [(label, text, text) for label, text in analysis_rows(feature_key, data)]
+    except InputError as e:
+        return [("unexpected reply", str(e), None), *flatten_result(data)]
+
+
 def quality_summary(data: Any) -> str:
     """One short line for the notification: the face-quality verdict, if any."""
     fq = data.get("face_quality") if isinstance(data, dict) else None
@@ -98,10 +118,11 @@ class AttributesView(QWidget):
         self.title.setWordWrap(True)
         self.table = QTableWidget(0, 2)
         self.table.setHorizontalHeaderLabels(["attribute", "value"])
-        self.table.verticalHeader().setVisible(False)
+        vhead, head = self.table.verticalHeader(), self.table.horizontalHeader()
+        assert vhead is not None and head is not None  # a QTableWidget always has both
+        vhead.setVisible(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        head = self.table.horizontalHeader()
         head.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         head.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.setMinimumHeight(260)
@@ -151,4 +172,6 @@ class AttributesView(QWidget):
         return "\n".join(f"{k}\t{t}" for k, t, _ in self.rows)
 
     def copy(self) -> None:
-        QApplication.clipboard().setText(self.as_tsv())
+        board = QApplication.clipboard()
+        if board is not None:  # None only without a QApplication
+            board.setText(self.as_tsv())

@@ -14,6 +14,9 @@ from napari.utils.notifications import show_error, show_info, show_warning
 
 from napari_youcam.errors import YouCamError
 
+#: a napari layer-data tuple: (data, layer keyword arguments, layer type); a reader's ``(None,)`` adds nothing
+LayerData = tuple[Any, ...]
+
 SEP = " · "  # result layers are named "<source> · <feature>"
 
 

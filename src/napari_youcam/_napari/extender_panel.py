@@ -16,6 +16,7 @@ units are source pixels in the world; the plan's parameters are in uploaded pixe
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from typing import Any
 
@@ -27,9 +28,10 @@ from qtpy.QtWidgets import QLabel, QPushButton
 
 from napari_youcam._napari import session
 from napari_youcam._napari.common import frame_meta, image_hw, plane, preview_name, result_name, show_warning
-from napari_youcam._napari.jobs import JobPanel
+from napari_youcam._napari.jobs import ProgressFn
 from napari_youcam._napari.panel_base import ServicePanel, cost_of, units_text
-from napari_youcam._napari.results import prepare_result, show_prepared
+from napari_youcam._napari.results import Prepared, prepare_result, show_prepared
+from napari_youcam.features.spec import Api
 
 PRESETS = ("custom size", "1:1", "4:3", "3:4", "3:2", "2:3", "16:9", "9:16", "21:9")
 OK_COLOR, BAD_COLOR, CROP_COLOR = "#00e5ff", "#ff1744", "#ffea00"
@@ -38,7 +40,7 @@ OK_COLOR, BAD_COLOR, CROP_COLOR = "#00e5ff", "#ff1744", "#ffea00"
 class ExtenderPanel(ServicePanel):
     """Canvas rectangle + live out-paint plan + run."""
 
-    def __init__(self, napari_viewer: "napari.viewer.Viewer") -> None:
+    def __init__(self, napari_viewer: napari.viewer.Viewer) -> None:
         super().__init__(napari_viewer)
         self.image = create_widget(annotation=napari.layers.Image, label="image")
         self.preset = ComboBox(label="canvas", choices=list(PRESETS), value="4:3")
@@ -54,9 +56,6 @@ class ExtenderPanel(ServicePanel):
                                            self.crop_x, self.crop_y, self.crop_w, self.crop_h, self.show_btn])
         self.plan_label = QLabel("")
         self.plan_label.setWordWrap(True)
-        self.problems = QLabel("")
-        self.problems.setWordWrap(True)
-        self.problems.setStyleSheet("color: #ff8a80;")
         self.cost = QLabel("")
         self.cost.setWordWrap(True)
         self.preview_btn = QPushButton("Preview (checker = area to invent)")
@@ -64,7 +63,6 @@ class ExtenderPanel(ServicePanel):
         self.run_title = "Run image extender"
         self.run_btn = QPushButton(self.run_title)
         self.run_btn.clicked.connect(self.run)
-        self.job = JobPanel(self)
         self.job.guard(self.run_btn)
         self.arrange([self.banner, self.controls, self.plan_label, self.cost, self.preview_btn],
                      [self.problems, self.run_btn, self.job])
@@ -99,10 +97,10 @@ class ExtenderPanel(ServicePanel):
     def status_changed(self) -> None:
         self._update_cost()
 
-    def event(self, ev: QEvent) -> bool:
+    def event(self, ev: QEvent | None) -> bool:
         # napari takes a closed dock's widget out of the window (setParent(None)):
         # the canvas rectangles were only ever a drawing aid of this dock, so they go too
-        if ev.type() == QEvent.Type.ParentChange and self.parent() is None:
+        if ev is not None and ev.type() == QEvent.Type.ParentChange and self.parent() is None:
             self.remove_canvas()
         return super().event(ev)
 
@@ -116,7 +114,7 @@ class ExtenderPanel(ServicePanel):
             pass
 
     @property
-    def api(self) -> str:
+    def api(self) -> Api:
         return self.api_for("out-paint")
 
     def _update_cost(self) -> None:
@@ -134,10 +132,8 @@ class ExtenderPanel(ServicePanel):
     def _on_image(self, *_: Any) -> None:
         img = self.image.value
         if self._img_watched is not None:
-            try:
+            with contextlib.suppress(TypeError, ValueError, RuntimeError):  # never connected, or gone
                 self._img_watched.events.translate.disconnect(self._on_moved)
-            except Exception:
-                pass
         self._img_watched = img
         if img is None:
             return
@@ -414,13 +410,11 @@ class ExtenderPanel(ServicePanel):
 
         plan = self.plan if self.error is None else None
         if plan is None:
-            msg = self.error or "show the canvas and place the image first"
-            self.problems.setText(f"Nothing was sent. Change: {msg}")
-            show_warning(f"Image extender: nothing was sent. Change: {msg}")
+            self.refuse("Image extender", self.error or "show the canvas and place the image first")
             return None
         v = validate("out-paint", plan.params, None, api=self.api)
         if v:
-            self.problems.setText("Nothing was sent. Change: " + "; ".join(str(x) for x in v))
+            self.refuse("Image extender", "; ".join(str(x) for x in v))
             return None
         img = self.image.value
         upload = prescale_image(plane(img, self.viewer), plan)
@@ -428,9 +422,9 @@ class ExtenderPanel(ServicePanel):
         source = {"layer": img, "name": img.name, "provenance": frame_meta(img, self.viewer)}
         place = self._result_placement()
 
-        def fn(progress: Any, cancel: threading.Event) -> Any:
+        def work(again: bool, progress: ProgressFn, cancel: threading.Event) -> Prepared:
             res = workflow.run("out-paint", upload, params=params, api=api,
-                               client=session.get_client(api), progress=progress, cancel=cancel)
+                               client=session.get_client(api), progress=progress, cancel=cancel, again=again)
             prepared = prepare_result(res, {"name": source["name"], "provenance": source["provenance"]},
                                       title="image extender")
             W, H = plan.canvas
@@ -440,12 +434,11 @@ class ExtenderPanel(ServicePanel):
                 kw["scale"] = (place["scale"][0] * H / h, place["scale"][1] * W / w)
             return prepared
 
-        def done(prepared: Any) -> None:
+        def done(prepared: Prepared) -> None:
             self.results = show_prepared(self.viewer, prepared, {"layer": None, "name": source["name"]})
 
         def finished() -> None:
             self.run_btn.setEnabled(self.error is None)  # an invalid plan keeps Run off
-            self.refresh_status()
 
-        return self.confirm_then(cost_of(FEATURES["out-paint"].endpoint(api), params),
-                                 lambda: self.job.start(fn, done, label="Image extender", on_finish=finished))
+        return self.start_job(work, done, label="Image extender",
+                              cost=cost_of(FEATURES["out-paint"].endpoint(api), params), on_finish=finished)

@@ -53,7 +53,7 @@ def box_xywh(box: Any) -> tuple[float, float, float, float]:
 class FacePicker(QWidget):
     """Embedded in a family widget when the endpoint has a pre-process."""
 
-    def __init__(self, owner: "FeatureWidget") -> None:
+    def __init__(self, owner: FeatureWidget) -> None:
         super().__init__()
         self.owner = owner
         self.boxes: list[tuple[float, float, float, float]] = []

@@ -40,7 +40,7 @@ class FeatureDock(FeatureWidget):
 
     key: ClassVar[str] = ""
 
-    def __init__(self, napari_viewer: "napari.viewer.Viewer") -> None:
+    def __init__(self, napari_viewer: napari.viewer.Viewer) -> None:
         super().__init__(napari_viewer, FEATURES[self.key].family, only=self.key)
 
 
@@ -51,7 +51,7 @@ class FeatureBrowser(QWidget):
     words people use ("background removal" finds sod, "upscale" finds enhance).
     """
 
-    def __init__(self, napari_viewer: "napari.viewer.Viewer") -> None:
+    def __init__(self, napari_viewer: napari.viewer.Viewer) -> None:
         super().__init__()
         self.viewer = unwrap(napari_viewer)
         self.query = QLineEdit()

@@ -14,10 +14,9 @@ from __future__ import annotations
 import html
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, ClassVar, Optional
 
 import napari.layers
-import numpy as np
 from magicgui.widgets import ComboBox, Container, FileEdit, LineEdit, PushButton, create_widget
 from qtpy.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -32,8 +31,8 @@ from napari_youcam._napari.common import (
     show_warning,
 )
 from napari_youcam._napari.forms import ParamForm
+from napari_youcam._napari.jobs import ProgressFn
 from napari_youcam._napari.panel_base import ServicePanel, cost_of, fit_narrow, units_text
-from napari_youcam._napari.jobs import JobPanel
 from napari_youcam._napari.results import Prepared, prepare_result, show_prepared
 
 if TYPE_CHECKING:
@@ -55,7 +54,7 @@ FAMILY_TITLES = {
 }
 
 
-def plan_text(w: int, h: int, limits: "Limits") -> tuple[str, bool]:
+def plan_text(w: int, h: int, limits: Limits) -> tuple[str, bool]:
     """What will happen to a w×h image (from `imaging`'s fit), and whether it can be sent."""
     from napari_youcam.errors import InputError
     from napari_youcam.imaging.fit import fit_size
@@ -73,7 +72,7 @@ def plan_text(w: int, h: int, limits: "Limits") -> tuple[str, bool]:
 class FeatureWidget(ServicePanel):
     """Generated form for every feature of one family."""
 
-    def __init__(self, napari_viewer: "napari.viewer.Viewer", family: str, only: str | None = None) -> None:
+    def __init__(self, napari_viewer: napari.viewer.Viewer, family: str, only: str | None = None) -> None:
         super().__init__(napari_viewer)
         from napari_youcam.features import FEATURES
 
@@ -81,7 +80,6 @@ class FeatureWidget(ServicePanel):
         self.specs: dict[str, FeatureSpec] = {
             k: s for k, s in FEATURES.items() if s.family == family and only in (None, k)
         }
-        self.jobs_started = 0
         self.results: list[Any] = []  # layers added by the last finished job
         self.video_layer: Any = None  # the source video, once shown
 
@@ -99,8 +97,9 @@ class FeatureWidget(ServicePanel):
 
         # ----- layer pickers (magicgui + napari's layer type registration)
         self.src = create_widget(annotation=napari.layers.Image, label="source image")
-        self.mask = create_widget(annotation=Optional[napari.layers.Labels], label="mask (Labels)")
-        self.ref = create_widget(annotation=Optional[napari.layers.Image], label="reference image")
+        # magicgui reads these annotations at runtime and knows typing.Optional
+        self.mask = create_widget(annotation=Optional[napari.layers.Labels], label="mask (Labels)")  # noqa: UP045
+        self.ref = create_widget(annotation=Optional[napari.layers.Image], label="reference image")  # noqa: UP045
         self.refs = create_widget(annotation=list[napari.layers.Image], label="reference images")
         self.refs.native.setMaximumHeight(90)
         self.video = FileEdit(label="source video", mode="r", filter="*.mp4 *.mov *.avi")
@@ -125,15 +124,11 @@ class FeatureWidget(ServicePanel):
         self.limits_label.setWordWrap(True)
         self.cost_label = QLabel("")
         self.cost_label.setWordWrap(True)
-        self.problems = QLabel("")
-        self.problems.setWordWrap(True)
-        self.problems.setStyleSheet("color: #ff8a80;")
         from napari_youcam._napari.face_check_note import FaceCheckNote
 
         self.face_note = FaceCheckNote(self.viewer, on_crop=self._use_source)
         self.run_btn = QPushButton("Run")
         self.run_btn.clicked.connect(self.run)
-        self.job = JobPanel(self)
         from napari_youcam._napari.attr_view import AttributesView
 
         self.attributes = AttributesView()  # JSON results (face attribute analysis)
@@ -175,11 +170,11 @@ class FeatureWidget(ServicePanel):
 
     # ------------------------------------------------------------------ selection
     @property
-    def spec(self) -> "FeatureSpec":
+    def spec(self) -> FeatureSpec:
         return self.specs[self.feature.value]
 
     @property
-    def endpoint(self) -> "Endpoint":
+    def endpoint(self) -> Endpoint:
         return self.spec.endpoint(self.api.value, self.variant.value)
 
     def select(self, key: str, *, api: str | None = None, variant: str | None = None) -> None:
@@ -246,7 +241,7 @@ class FeatureWidget(ServicePanel):
         ep = self.endpoint
         try:
             limits = limits_for(ep, self.form.values())
-        except Exception:
+        except Exception:  # noqa: BLE001 - a half-filled form: show the endpoint's general limits
             limits = ep.limits
         lines = [f"<b>limits</b>: {html.escape(limits.describe())}"]
         layer = self.src.value if self.uses.get('src') else None
@@ -379,7 +374,7 @@ class FeatureWidget(ServicePanel):
         job.update(params=params, src_layer=src_layer)
         return job
 
-    def _fitted_info(self, w: int, h: int, params: dict, problems: list[str], what: str,
+    def _fitted_info(self, w: int, h: int, params: dict[str, Any], problems: list[str], what: str,
                      inp: Any = None) -> Any:
         """The size the service will receive after `imaging` fits the image to the limits.
 
@@ -407,8 +402,7 @@ class FeatureWidget(ServicePanel):
         try:
             job = self.collect()
         except InputError as e:
-            self.problems.setText(f"Nothing was sent. Change: {e}")
-            show_warning(f"{self.spec.title}: nothing was sent. Change: {e}")
+            self.refuse(self.spec.title, str(e))
             return None
         spec, ep = self.spec, self.endpoint
         src_layer = job["src_layer"]
@@ -418,29 +412,16 @@ class FeatureWidget(ServicePanel):
         title = short_title(spec.title)  # layers read "astronaut · face lift"
         chosen = self.form.values() if self.form else {}
 
-        def fn(progress: Any, cancel: threading.Event) -> Any:
-            res = workflow.run(
-                spec.key,
-                job["source"],
-                mask=job.get("mask"),
-                refs=job["refs"],
-                params=job["params"],
-                api=ep.api,
-                variant=ep.variant,
-                client=session.get_client(ep.api),
-                progress=progress,
-                cancel=cancel,
-            )
+        def work(again: bool, progress: ProgressFn, cancel: threading.Event) -> Prepared:
+            res = workflow.run(spec.key, job["source"], mask=job.get("mask"), refs=job["refs"],
+                               params=job["params"], api=ep.api, variant=ep.variant,
+                               client=session.get_client(ep.api), progress=progress, cancel=cancel, again=again)
             # layer data, decoded video frames, table rows: built here, not on the Qt thread
             return prepare_result(res, source_meta, title=title)
 
-        def start() -> Any:
-            self.prefs.remember(spec.key, chosen)  # the next session starts from these
-            self.jobs_started += 1
-            return self.job.start(fn, lambda res: self._on_result(res, source_meta), label=spec.title,
-                                  on_finish=self.refresh_status)
-
-        return self.confirm_then(cost_of(ep, job["params"]), start)
+        return self.start_job(work, lambda prepared: self._on_result(prepared, source_meta), label=spec.title,
+                              cost=cost_of(ep, job["params"]),
+                              on_start=lambda: self.prefs.remember(spec.key, chosen))  # the next session starts here
 
     def _on_result(self, prepared: Prepared, source: dict[str, Any]) -> None:
         self.results = show_prepared(self.viewer, prepared, source)
@@ -468,35 +449,107 @@ class FeatureWidget(ServicePanel):
             progress("preparing", 0.0)
             return video_layer_data(path)
 
-        def done(layer_data: tuple) -> None:
+        def done(layer_data: tuple[Any, dict[str, Any], str]) -> None:
             data, kw, kind = layer_data
             self.video_layer = getattr(self.viewer, f"add_{kind}")(data, **kw)
 
         return self.job.start(fn, done, label="Open video")
 
 
-def _family_class(family: str) -> type[FeatureWidget]:
-    """A FeatureWidget subclass per family: napari instantiates widget classes with the viewer."""
+class FamilyWidget(FeatureWidget):
+    """Every feature of one family; napari instantiates a widget class with the viewer."""
 
-    def __init__(self: FeatureWidget, napari_viewer: "napari.viewer.Viewer") -> None:
-        FeatureWidget.__init__(self, napari_viewer, family)
+    family_key: ClassVar[str] = ""
 
-    name = f"{FAMILY_TITLES[family]}Widget"
-    return type(name, (FeatureWidget,), {"__init__": __init__, "__doc__": f"The {family} family dock widget."})
+    def __init__(self, napari_viewer: napari.viewer.Viewer) -> None:
+        super().__init__(napari_viewer, self.family_key)
 
 
-face_widget = _family_class("face")
-retouch_widget = _family_class("retouch")
-background_widget = _family_class("background")
-generate_widget = _family_class("generate")
-style_widget = _family_class("style")
-hair_widget = _family_class("hair")
-fashion_widget = _family_class("fashion")
-video_widget = _family_class("video")
-analysis_widget = _family_class("analysis")
-beauty_widget = _family_class("beauty")
-tryon_widget = _family_class("try-on")
-body_widget = _family_class("body")
+class FaceWidget(FamilyWidget):
+    """The face family dock widget."""
 
-__all__ = ["FeatureWidget", "plan_text"]
+    family_key = "face"
+
+
+class RetouchWidget(FamilyWidget):
+    """The retouch family dock widget."""
+
+    family_key = "retouch"
+
+
+class BackgroundWidget(FamilyWidget):
+    """The background family dock widget."""
+
+    family_key = "background"
+
+
+class GenerateWidget(FamilyWidget):
+    """The generate family dock widget."""
+
+    family_key = "generate"
+
+
+class StyleWidget(FamilyWidget):
+    """The style family dock widget."""
+
+    family_key = "style"
+
+
+class HairWidget(FamilyWidget):
+    """The hair family dock widget."""
+
+    family_key = "hair"
+
+
+class FashionWidget(FamilyWidget):
+    """The fashion family dock widget."""
+
+    family_key = "fashion"
+
+
+class VideoWidget(FamilyWidget):
+    """The video family dock widget."""
+
+    family_key = "video"
+
+
+class AnalysisWidget(FamilyWidget):
+    """The analysis family dock widget."""
+
+    family_key = "analysis"
+
+
+class BeautyWidget(FamilyWidget):
+    """The beauty family dock widget."""
+
+    family_key = "beauty"
+
+
+class TryOnWidget(FamilyWidget):
+    """The try-on family dock widget."""
+
+    family_key = "try-on"
+
+
+class BodyWidget(FamilyWidget):
+    """The body family dock widget."""
+
+    family_key = "body"
+
+
+# the names napari.yaml points at
+face_widget = FaceWidget
+retouch_widget = RetouchWidget
+background_widget = BackgroundWidget
+generate_widget = GenerateWidget
+style_widget = StyleWidget
+hair_widget = HairWidget
+fashion_widget = FashionWidget
+video_widget = VideoWidget
+analysis_widget = AnalysisWidget
+beauty_widget = BeautyWidget
+tryon_widget = TryOnWidget
+body_widget = BodyWidget
+
+__all__ = ["FamilyWidget", "FeatureWidget", "plan_text"]
 

@@ -199,7 +199,7 @@ def _read_back(model: HistoryModel, row: JobRow, snaps: list[LayerSnap]) -> tupl
         found = model.prepare_reopen(row, snaps)
     except YouCamError as exc:
         return f"{row.job_id}: {exc}"
-    except Exception as exc:  # a damaged result file (it is read from disk: untrusted)
+    except Exception as exc:  # noqa: BLE001 - a damaged result file (it is read from disk: untrusted)
         return f"{row.job_id}: the saved result cannot be read back ({type(exc).__name__}: {exc})"
     prepared = prepare_result(found.result, {"name": found.source_name, "geom": found.geom}, title=found.title)
     for _data, kw, _kind in prepared.layers:

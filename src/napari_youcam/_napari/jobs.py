@@ -15,15 +15,17 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from napari.qt.threading import create_worker
 from napari.utils import progress as napari_progress
-from qtpy.QtCore import QTimer, Signal
+from qtpy.QtCore import QTimer, Signal  # type: ignore[attr-defined]  # qtpy re-exports Signal undeclared
 from qtpy.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from napari_youcam._napari.common import report_error, show_info
 from napari_youcam._napari.progress_model import ORDER, STAGE_TEXT, ProgressModel
+from napari_youcam._napari.results import Prepared
 
 ProgressFn = Callable[[str, float], None]
 
@@ -146,11 +148,14 @@ class JobPanel(QWidget):
         cancel = self._cancel
         emit = self._progress_sig.emit
 
+        def report(stage: str, frac: float = 0.0) -> None:
+            emit(str(stage), float(frac or 0.0))
+
         def work() -> tuple[bool, Any]:
             # Errors are returned, not raised: napari's worker would otherwise show
             # a traceback for what is a normal service error (bad image, no units).
             try:
-                return True, fn(lambda stage, frac=0.0: emit(str(stage), float(frac or 0.0)), cancel)
+                return True, fn(report, cancel)
             except BaseException as exc:  # noqa: BLE001 - relayed to the Qt thread
                 return False, exc
 
@@ -228,7 +233,7 @@ class JobPanel(QWidget):
         self.status.setText("Result added.")
         try:
             on_done(result)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - a bug while adding layers must still reach the user
             self.last_error = report_error(exc, "Could not show the result")
 
     def _on_outcome(self, out: tuple[bool, Any], on_done: Callable[[Any], None]) -> None:
@@ -258,10 +263,14 @@ class JobPanel(QWidget):
             return
         self._set_bar(1000, "done")
         self._finished_text = f"{self.label or 'job'} done in {self.model.elapsed_text(time.monotonic())}"
+        reused = result.reused_from if isinstance(result, Prepared) else None
+        if reused:
+            self._finished_text = (f"{self.label or 'job'}: result reused from job {reused}, nothing was sent or "
+                                   "charged (tick \"Pay again\" to pay for a new one)")
         self.status.setText(self._finished_text)
         try:
             on_done(result)
-        except Exception as exc:  # a bug while adding layers must still reach the user
+        except Exception as exc:  # noqa: BLE001 - a bug while adding layers must still reach the user
             self.last_error = report_error(exc, "Could not show the result")
 
     def _on_errored(self, exc: BaseException) -> None:

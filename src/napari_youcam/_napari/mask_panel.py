@@ -8,6 +8,7 @@ preview layer, so what you see is exactly what will be uploaded.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from typing import Any
 
@@ -30,9 +31,9 @@ from napari_youcam._napari.common import (
     short_title,
     show_warning,
 )
-from napari_youcam._napari.jobs import JobPanel
+from napari_youcam._napari.jobs import ProgressFn
 from napari_youcam._napari.panel_base import ServicePanel, cost_of, units_text
-from napari_youcam._napari.results import prepare_result, show_prepared
+from napari_youcam._napari.results import Prepared, prepare_result, show_prepared
 
 MASK_FEATURES = ("generative-fill", "obj-removal", "obj-replace")
 
@@ -40,7 +41,7 @@ MASK_FEATURES = ("generative-fill", "obj-removal", "obj-replace")
 class MaskPanel(ServicePanel):
     """Paint a mask on an image and send it to a mask-taking feature."""
 
-    def __init__(self, napari_viewer: "napari.viewer.Viewer") -> None:
+    def __init__(self, napari_viewer: napari.viewer.Viewer) -> None:
         super().__init__(napari_viewer)
         from napari_youcam.features import FEATURES
 
@@ -62,14 +63,10 @@ class MaskPanel(ServicePanel):
                                            self.feather, self.invert, self.prompt])
         self.coverage = QLabel("")
         self.coverage.setWordWrap(True)
-        self.problems = QLabel("")
-        self.problems.setWordWrap(True)
-        self.problems.setStyleSheet("color: #ff8a80;")
         self.cost = QLabel("")
         self.cost.setWordWrap(True)
         self.run_btn = QPushButton("Run")
         self.run_btn.clicked.connect(self.run)
-        self.job = JobPanel(self)
         self.preview: Any = None
         self.mask: np.ndarray | None = None
         self.results: list[Any] = []
@@ -137,10 +134,8 @@ class MaskPanel(ServicePanel):
             return
         if self._watched is not None:
             for ev in ("paint", "data"):
-                try:
+                with contextlib.suppress(TypeError, ValueError, RuntimeError):  # never connected, or gone
                     getattr(self._watched.events, ev).disconnect(self._schedule)
-                except Exception:
-                    pass
         self._watched = layer
         if layer is not None:
             layer.events.paint.connect(self._schedule)
@@ -234,31 +229,25 @@ class MaskPanel(ServicePanel):
             if v:
                 raise InputError("; ".join(str(x) for x in v), violations=v)
         except InputError as e:
-            self.problems.setText(f"Nothing was sent. Change: {e}")
-            show_warning(f"Mask painting: nothing was sent. Change: {e}")
+            self.refuse("Mask painting", str(e))
             return None
         title = short_title(FEATURES[key].title)
         mask_frame = frame_meta(self.labels.value, self.viewer).get("frame")
         source = {"layer": img, "name": img.name, "geom": geometry(img),
                   "provenance": {**frame_meta(img, self.viewer), **({"mask_frame": mask_frame} if mask_frame else {})}}
 
-        def fn(progress: Any, cancel: threading.Event) -> Any:
+        def work(again: bool, progress: ProgressFn, cancel: threading.Event) -> Prepared:
             res = workflow.run(key, src, mask=mask, params=params, api=api,
-                               client=session.get_client(api), progress=progress, cancel=cancel)
+                               client=session.get_client(api), progress=progress, cancel=cancel, again=again)
             return prepare_result(res, source, title=title)  # layer data built off the Qt thread
 
-        def start() -> Any:
-            return self.job.start(
-                fn,
-                lambda prepared: setattr(self, "results", show_prepared(self.viewer, prepared, source)),
-                label=FEATURES[key].title,
-                on_finish=self.refresh_status,
-            )
+        def done(prepared: Prepared) -> None:
+            self.results = show_prepared(self.viewer, prepared, source)
 
-        return self.confirm_then(cost_of(FEATURES[key].endpoint(api), params), start)
+        return self.start_job(work, done, label=FEATURES[key].title, cost=cost_of(FEATURES[key].endpoint(api), params))
 
 
 def Optional_labels() -> Any:  # noqa: N802 - reads like the annotation it returns
     from typing import Optional
 
-    return Optional[napari.layers.Labels]
+    return Optional[napari.layers.Labels]  # noqa: UP045 - magicgui reads it at runtime

@@ -13,11 +13,15 @@ same thing the same way.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+import contextlib
+import threading
+from collections.abc import Callable
+from typing import Any
 
 from magicgui.widgets import Widget
 from qtpy.QtCore import QEvent, Qt
 from qtpy.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFrame,
     QHBoxLayout,
@@ -30,8 +34,12 @@ from qtpy.QtWidgets import (
 )
 
 from napari_youcam._napari import session
-from napari_youcam._napari.common import unwrap
+from napari_youcam._napari.common import show_warning, unwrap
+from napari_youcam._napari.jobs import JobPanel, ProgressFn
 from napari_youcam._napari.prefs import Prefs, needs_confirmation
+from napari_youcam._napari.results import Prepared
+from napari_youcam.features import FEATURES
+from napari_youcam.features.spec import Api
 
 DOCK_WIDTH = 350  # the narrowest dock area every panel must fit without scrolling sideways
 
@@ -54,7 +62,7 @@ def cost_of(endpoint: Any, params: dict[str, Any]) -> float | None:
 
     try:
         cost = unit_cost(endpoint, params)
-    except Exception:  # a half-filled form: no number yet
+    except Exception:  # noqa: BLE001 - a half-filled form (any bad value): no number yet
         return None
     return float(cost) if cost is not None else None
 
@@ -109,6 +117,14 @@ class ServicePanel(QWidget):
         bar.addWidget(self.confirm_text)
         bar.addLayout(row)
         self.confirm_bar.setVisible(False)
+        # what every running panel shows above Run: why nothing was sent, and whether to pay anew
+        self.problems = QLabel("")
+        self.problems.setWordWrap(True)
+        self.problems.setStyleSheet("color: #ff8a80;")
+        self.pay_again = QCheckBox("Pay again")
+        self.pay_again.setToolTip("Off: an identical job already in the results folder answers for free, "
+                                  "nothing is sent. On: send it and pay for a new result.")
+        self.job = JobPanel(self)
         self.confirm_no.clicked.connect(lambda: self.confirm_bar.setVisible(False))
         self.confirm_go.clicked.connect(self._confirmed)
         self._pending_run: Callable[[], Any] | None = None
@@ -121,25 +137,53 @@ class ServicePanel(QWidget):
         self._docked = False
         self.destroyed.connect(lambda *_: alive.__setitem__(0, False))
 
-    def event(self, ev: QEvent) -> bool:
+    def event(self, ev: QEvent | None) -> bool:
         # napari closes a dock by taking its widget out of the window (setParent(None));
         # the widget lives on until garbage collection and must stop asking for the status
         # (a request to the service) each time the client changes
-        if ev.type() == QEvent.Type.ParentChange:
+        if ev is not None and ev.type() == QEvent.Type.ParentChange:
             if self.parent() is not None:
                 self._docked = True
             elif self._docked and self._alive[0]:
                 self._alive[0] = False
-                try:
+                with contextlib.suppress(TypeError, ValueError, RuntimeError):  # never connected
                     session.events.changed.disconnect(self.refresh_status)
-                except (TypeError, ValueError, RuntimeError):  # never connected
-                    pass
         return super().event(ev)
 
     # ------------------------------------------------------------------ layout
     def arrange(self, body: list[QWidget | Widget], footer: list[QWidget | Widget]) -> None:
         """Body in a vertical-only scroll area; confirmation, Run and the job pinned below."""
-        self.scroll_area = arrange(self, body, [self.confirm_bar, *footer])
+        self.scroll_area = arrange(self, body, [self.confirm_bar, self.pay_again, *footer])
+
+    # ------------------------------------------------------------------ refuse / start
+    def refuse(self, what: str, problems: str) -> None:
+        """The one way a panel says no: nothing was sent, and what to change."""
+        self.problems.setText(f"Nothing was sent. Change: {problems}")
+        show_warning(f"{what}: nothing was sent. Change: {problems}")
+
+    def start_job(self, work: Callable[[bool, ProgressFn, threading.Event], Any], on_done: Callable[[Any], None],
+                  *, label: str, cost: float | None, on_finish: Callable[[], None] | None = None,
+                  on_start: Callable[[], None] | None = None) -> Any:
+        """The one way a panel starts a job: ask first above the cost threshold, then (``on_start()``
+        and) ``work(again, progress, cancel)`` on the job panel; ``again`` is "Pay again" at that moment."""
+
+        def start() -> Any:
+            if on_start is not None:
+                on_start()
+            again = self.pay_again.isChecked()
+            return self.job.start(lambda progress, cancel: work(again, progress, cancel), on_done, label=label,
+                                  on_finish=lambda: self._job_finished(on_finish))
+
+        return self.confirm_then(cost, start)
+
+    def _job_finished(self, on_finish: Callable[[], None] | None) -> None:
+        """After a job: the panel's own hook, then a fresh balance — except after a reused
+        result, which sent nothing and changed nothing, so it asks nothing either."""
+        if on_finish is not None:
+            on_finish()
+        last = self.job.last_result
+        if not (isinstance(last, Prepared) and last.reused_from):
+            self.refresh_status()
 
     # ------------------------------------------------------------------ cost
     def show_cost(self, run_btn: QPushButton, cost: float | None) -> None:
@@ -176,21 +220,17 @@ class ServicePanel(QWidget):
         self.status = status
         self.banner.setText(status.banner())
         self.banner.setStyleSheet(f"color: {status.color()};")
-        job = getattr(self, "job", None)
-        if job is not None and hasattr(job, "set_balance"):
-            job.set_balance(status.balance_text())  # "… done in 3 s · balance: 98 units"
+        self.job.set_balance(status.balance_text())  # "… done in 3 s · balance: 98 units"
         self.status_changed()
 
     def status_changed(self) -> None:
         """Hook: redraw what depends on the status (cost line, balance)."""
 
-    def api_for(self, key: str) -> str:
+    def api_for(self, key: str) -> Api:
         """The configured API generation if `key` supports it, else the feature's first."""
-        from napari_youcam.features import FEATURES
-
         apis = FEATURES[key].apis
         want = self.status.api if self.status else "v2"
-        return want if want in apis else apis[0]
+        return next((api for api in apis if api == want), apis[0])
 
     def balance_text(self) -> str:
         return self.status.balance_text() if self.status else "balance: checking…"

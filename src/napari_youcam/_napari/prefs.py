@@ -54,7 +54,7 @@ class Prefs:
     path: Path
 
     @classmethod
-    def load(cls) -> "Prefs":
+    def load(cls) -> Prefs:
         return cls(prefs_path())
 
     def _read(self) -> dict[str, Any]:

@@ -16,14 +16,16 @@ a result). Provenance (feature, params, task id, result file, sidecar) goes in
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from qtpy.QtCore import QTimer
 
+from napari_youcam._napari.attr_view import quality_summary, result_rows
 from napari_youcam._napari.common import geometry, result_name, show_info
+from napari_youcam.workflow import JobResult
 
 
 def provenance(result: Any, file_index: int = 0, extra: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -48,16 +50,21 @@ def provenance(result: Any, file_index: int = 0, extra: dict[str, Any] | None = 
 class Prepared:
     """A result made ready for the viewer off the Qt thread."""
 
-    result: Any
+    result: JobResult
     title: str
-    layers: list[tuple] = field(default_factory=list)  # napari layer-data tuples
+    layers: list[tuple[Any, dict[str, Any], str]] = field(default_factory=list)  # napari layer-data tuples
     message: str = ""
     attributes: list[tuple[str, str, Any]] | None = None  # JSON results as table rows
 
     @property
     def files(self) -> list[Path]:
         """The saved files (what JobPanel names when a paid result is not shown)."""
-        return list(getattr(self.result, "files", []) or [])
+        return list(self.result.files)
+
+    @property
+    def reused_from(self) -> str | None:
+        """The earlier job whose files answered this one (nothing sent or charged), if any."""
+        return self.result.reused_from
 
 
 def _place(geom: dict[str, Any] | None) -> dict[str, Any]:
@@ -99,11 +106,11 @@ def prepare_result(result: Any, source: dict[str, Any], *, title: str) -> Prepar
             out.layers.append((arr, {"name": name, "metadata": {"youcam": provenance(result, i, extra)}, **place},
                                "image"))
 
-    where = files[-1] if files else getattr(result, "sidecar", None)
+    if result.reused_from:
+        tag += f" (reused from job {result.reused_from}, nothing charged)"
+    where = files[-1] if files else result.sidecar
     if kind in ("json", "boxes") or (not out.layers and result.data is not None):
-        from napari_youcam._napari.attr_view import flatten_result, quality_summary
-
-        out.attributes = flatten_result(result.data)
+        out.attributes = result_rows(result.feature, result.data)
         q = quality_summary(result.data)
         out.message = (f"{title}{tag}: {len(out.attributes)} attributes"
                        + (f", {q}" if q else "") + f" — table in the panel; saved to {where}")
@@ -128,7 +135,8 @@ def _prepare_video(out: Prepared, result: Any, files: list[Path], base: str, pla
     for i, f in enumerate(videos):
         name = f"{base} {i + 1}" if len(videos) > 1 else base
         try:
-            data, kw, kind = video_layer_data(f, name=name, metadata={"youcam": provenance(result, files.index(f), extra)})
+            data, kw, kind = video_layer_data(f, name=name,
+                                              metadata={"youcam": provenance(result, files.index(f), extra)})
         except VideoDecodeError as e:
             problems.append(str(e))
             continue
@@ -184,9 +192,3 @@ def add_result_layers(viewer: Any, result: Any, source: dict[str, Any], *, title
     snap = dict(source)
     snap.setdefault("geom", geometry(source.get("layer")))
     return show_prepared(viewer, prepare_result(result, snap, title=title), source)
-
-
-def result_text(data: Any, limit: int = 400) -> str:
-    """A JSON result as one short line (for logs; the panels show a table)."""
-    text = json.dumps(data, default=str)
-    return text if len(text) <= limit else text[:limit] + "…"

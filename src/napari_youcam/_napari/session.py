@@ -8,9 +8,11 @@ and again only after the Settings panel changes something.
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from psygnal import Signal
 
@@ -81,10 +83,8 @@ def _close(client: Any) -> None:
     for name in ("close",):
         fn = getattr(client, name, None)
         if callable(fn):
-            try:
+            with contextlib.suppress(Exception):  # closing is best effort
                 fn()
-            except Exception:  # closing is best effort
-                pass
 
 
 def is_sandbox(client: Any) -> bool:
@@ -132,7 +132,7 @@ def fetch_status() -> Status:
         balance = float(client.credits())
     except YouCamError as e:
         return Status(is_sandbox(client), str(api), None, error=str(e))
-    except Exception as e:  # network oddities: show, do not crash the widget
+    except Exception as e:  # noqa: BLE001 - network oddities: show, do not crash the widget
         return Status(is_sandbox(client), str(api), None, error=type(e).__name__)
     return Status(is_sandbox(client), str(api), balance)
 

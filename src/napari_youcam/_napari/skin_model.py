@@ -7,11 +7,14 @@ share a table, a skin age or a CSV. `group_layers` builds the groups from any
 sequence of layer-like objects; `visibility_for` says which layers to show when the
 user switches groups; `match_source` decides which open image a ZIP's masks belong
 over (the job record's shape and hash, else the same size), or none.
+`read_skin_folder` reads the job folder of a ``format=json`` run (masks saved as
+separate PNGs) into the same `SkinResult` a ZIP gives.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from napari_youcam.errors import InputError
+from napari_youcam.imaging.skin import MAX_MEMBER_BYTES, ConcernScore, SkinResult, decode_mask
 from napari_youcam.workflow.sidecar import SIDECAR_NAME, sha256_of
 
 SKIN_KEY = "youcam_skin"
@@ -144,3 +149,96 @@ def match_source(candidates: Sequence[Candidate], mask_hw: tuple[int, int],
     why = "several open images have that size" if same else "no open image has that size"
     return Placement(None, f"masks shown on their own at {mask_hw[1]}×{mask_hw[0]} ({why}, and no job "
                            "record next to the ZIP says which photo it came from)")
+
+
+# ------------------------------------------------------------ format=json job folders
+def folder_record(folder: str | Path) -> dict[str, Any] | None:
+    """The record of a ``format=json`` skin-analysis job folder (masks saved as separate
+    PNGs, listed in ``mask_files``), or None when `folder` is not one; untrusted, so checked."""
+    rec = job_record(Path(folder) / SIDECAR_NAME)
+    if rec is None or not isinstance(rec.get("mask_files"), dict):
+        return None
+    return rec
+
+
+def _score(value: object, where: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise InputError(f"skin result {where}: expected a number, got {value!r}")
+    return float(value)
+
+
+def _plain_name(name: object, folder: Path) -> Path:
+    """A mask file named by the record: a bare file name inside the job folder, nothing else."""
+    if not isinstance(name, str) or not name or Path(name).name != name or name in (".", ".."):
+        raise InputError(f"skin job record in {folder}: mask file {name!r} is not a plain file name; "
+                         "refusing to read outside the job folder")
+    return folder / name
+
+
+def _concern(kind: str, region: str, index: int) -> str:
+    """The concern name the ZIP reader would give: ``acne``, ``hd_pore.forehead``; ``acne 2`` for a second mask."""
+    name = kind if region in ("", "whole") else f"{kind}.{region}"
+    return name if index == 0 else f"{name} {index + 1}"
+
+
+def _scores_by_mask(output: object) -> tuple[dict[tuple[str, str], dict[str, Any]], float | None, float | None]:
+    """(type, region) → the reply item; and the skin age and overall score, from ``output``."""
+    if not isinstance(output, list):
+        raise InputError(f"skin result: 'output' should be a list, got {type(output).__name__}")
+    items: dict[tuple[str, str], dict[str, Any]] = {}
+    age = overall = None
+    for i, item in enumerate(output):
+        if not isinstance(item, dict) or not isinstance(item.get("type"), str):
+            raise InputError(f"skin result output[{i}]: expected an object with a 'type'")
+        if item["type"] == "skin_age":
+            age = _score(item.get("score"), f"output[{i}].score")
+        elif item["type"] == "all":
+            overall = _score(item.get("score"), f"output[{i}].score")
+        else:
+            items[(item["type"], str(item.get("region") or "whole"))] = item
+    return items, age, overall
+
+
+def read_skin_folder(folder: str | Path, max_bytes: int = MAX_MEMBER_BYTES) -> SkinResult:
+    """A ``format=json`` skin-analysis job folder as a `SkinResult`, like a result ZIP.
+
+    Masks come from the record's ``mask_files`` (``type/region/n`` → file), scores
+    from the saved JSON result. Masks the record names but the folder lacks are listed
+    in ``missing_masks``. Raises `InputError` for a folder that is not such a job, or
+    a record or reply that is malformed.
+    """
+    folder = Path(folder)
+    rec = folder_record(folder)
+    if rec is None:
+        raise InputError(f"{folder}: not a skin-analysis job folder of a format=json run (no {SIDECAR_NAME} "
+                         "with mask_files); open the result ZIP or the folder of such a run")
+    results = [f for f in rec.get("files") or [] if isinstance(f, str) and f.endswith(".json")]
+    reply: Any = {}
+    if results:
+        try:
+            reply = json.loads(_plain_name(results[-1], folder).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            raise InputError(f"{folder}: the saved result {results[-1]} cannot be read ({e})") from None
+    by_mask, age, overall = _scores_by_mask(reply.get("output", []) if isinstance(reply, dict) else reply)
+    scores: dict[str, ConcernScore] = {}
+    masks: dict[str, np.ndarray] = {}
+    missing: list[str] = []
+    for key, name in rec["mask_files"].items():
+        kind, _, rest = str(key).partition("/")
+        region, _, index = rest.partition("/")
+        concern = _concern(kind, region, int(index) if index.isdigit() else 0)
+        path = _plain_name(name, folder)
+        item = by_mask.get((kind, region or "whole"), {})
+        scores[concern] = ConcernScore(concern, _score(item.get("raw_score"), f"{key} raw_score"),
+                                       _score(item.get("ui_score"), f"{key} ui_score"), mask_name=name)
+        if not path.is_file():
+            missing.append(concern)
+            continue
+        if path.stat().st_size > max_bytes:
+            raise InputError(f"{path}: {path.stat().st_size:,} bytes is too large for a skin mask "
+                             f"(limit {max_bytes:,})")
+        masks[concern] = decode_mask(path.read_bytes(), name, alpha_only=True)
+    return SkinResult(scores, masks, age, overall, raw=reply if isinstance(reply, dict) else {},
+                      missing_masks=missing)

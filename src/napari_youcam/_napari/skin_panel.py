@@ -11,6 +11,7 @@ computed and on a ZIP opened with the reader, because both carry the same
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from pathlib import Path
 from typing import Any
@@ -35,12 +36,13 @@ from qtpy.QtWidgets import (
 )
 
 from napari_youcam._napari import session
-from napari_youcam._napari.common import frame_meta, geometry, plane, show_info, show_warning
-from napari_youcam._napari.jobs import JobPanel
+from napari_youcam._napari.common import frame_meta, geometry, plane, show_info
+from napari_youcam._napari.jobs import ProgressFn
 from napari_youcam._napari.panel_base import ServicePanel, cost_of
-from napari_youcam._napari.results import prepare_result, show_prepared
+from napari_youcam._napari.results import Prepared, prepare_result, show_prepared
 from napari_youcam._napari.skin_layers import SKIN_KEY, concern_colormap, skin_groups
-from napari_youcam._napari.skin_model import visibility_for
+from napari_youcam._napari.skin_model import read_skin_folder, visibility_for
+from napari_youcam.features.spec import Api
 
 COLUMNS = ("show", "concern", "raw", "ui", "area %", "colour")
 
@@ -48,7 +50,7 @@ COLUMNS = ("show", "concern", "raw", "ui", "area %", "colour")
 class SkinPanel(ServicePanel):
     """Run skin analysis and inspect the masks of any skin result in the viewer."""
 
-    def __init__(self, napari_viewer: "napari.viewer.Viewer") -> None:
+    def __init__(self, napari_viewer: napari.viewer.Viewer) -> None:
         super().__init__(napari_viewer)
         self.image = create_widget(annotation=napari.layers.Image, label="face photo")
         self.mode = RadioButtons(label="mode", choices=["SD", "HD"], value="SD", orientation="horizontal")
@@ -57,16 +59,12 @@ class SkinPanel(ServicePanel):
         self.run_box = Container(widgets=[self.image, self.mode, self.concerns])
         self.cost = QLabel("")
         self.cost.setWordWrap(True)
-        self.problems = QLabel("")
-        self.problems.setWordWrap(True)
-        self.problems.setStyleSheet("color: #ff8a80;")
         from napari_youcam._napari.face_check_note import FaceCheckNote
 
         self.face_note = FaceCheckNote(self.viewer, on_crop=self._use_photo)
         self.run_title = "Run skin analysis"
         self.run_btn = QPushButton(self.run_title)
         self.run_btn.clicked.connect(self.run)
-        self.job = JobPanel(self)
 
         self.group = ComboBox(label="result", choices=[])
         self.group.changed.connect(self._on_group)
@@ -160,7 +158,7 @@ class SkinPanel(ServicePanel):
 
     # ------------------------------------------------------------------ run side
     @property
-    def api(self) -> str:
+    def api(self) -> Api:
         return self.api_for("skin-analysis")
 
     def _on_mode(self, *_: Any) -> None:
@@ -184,7 +182,7 @@ class SkinPanel(ServicePanel):
         ep = FEATURES["skin-analysis"].endpoint(self.api)
         try:
             c = unit_cost(ep, self.params())
-        except Exception:
+        except Exception:  # noqa: BLE001 - a half-filled form: no number yet
             c = None
         self.show_cost(self.run_btn, c)
         self.problems.setText("")
@@ -218,30 +216,27 @@ class SkinPanel(ServicePanel):
                 problems.append(f"face photo: {e}")
         problems += [str(v) for v in validate("skin-analysis", params, inputs, api=self.api)]
         if problems:
-            msg = "; ".join(problems)
-            self.problems.setText(f"Nothing was sent. Change: {msg}")
-            show_warning(f"Skin analysis: nothing was sent. Change: {msg}")
+            self.refuse("Skin analysis", "; ".join(problems))
             return None
         src = plane(img, self.viewer)
         source = {"layer": img, "name": img.name, "geom": geometry(img),
                   "provenance": frame_meta(img, self.viewer)}
         api = self.api
 
-        def fn(progress: Any, cancel: threading.Event) -> Any:
+        def work(again: bool, progress: ProgressFn, cancel: threading.Event) -> Prepared:
             res = workflow.run("skin-analysis", src, params=params, api=api,
-                               client=session.get_client(api), progress=progress, cancel=cancel)
+                               client=session.get_client(api), progress=progress, cancel=cancel, again=again)
             return prepare_result(res, source, title="skin analysis")  # masks → layers off the Qt thread
 
         def all_added(_layers: list[Any]) -> None:
             self._table_timer.stop()
             self._refresh_groups()
 
-        def done(prepared: Any) -> None:
+        def done(prepared: Prepared) -> None:
             # one mask layer per event-loop turn: eight masks at once froze the window ~0.7 s
             self.results = show_prepared(self.viewer, prepared, source, spread=True, on_all=all_added)
 
-        return self.confirm_then(cost_of(ep, params),
-                                 lambda: self.job.start(fn, done, label="Skin analysis", on_finish=self.refresh_status))
+        return self.start_job(work, done, label="Skin analysis", cost=cost_of(ep, params))
 
     # ------------------------------------------------------------------ inspect side
     def _flush(self) -> None:
@@ -297,14 +292,12 @@ class SkinPanel(ServicePanel):
                 bits.append(f"overall {info['overall']:g}")
             self.summary.setText(" · ".join(bits))
         else:
-            self.summary.setText("No skin-analysis result open: run one, or drop a result ZIP on napari.")
+            self.summary.setText("No skin-analysis result open: run one, or drop a result ZIP or job folder on napari.")
 
     def _unwatch_rows(self) -> None:
         for lay in self.rows:
-            try:
+            with contextlib.suppress(TypeError, ValueError, RuntimeError):
                 lay.events.visible.disconnect(self._sync_box)
-            except (TypeError, ValueError, RuntimeError):
-                pass
 
     def _sync_box(self, event: Any = None) -> None:
         """A mask's visibility changed elsewhere (layer list): tick or untick its row."""
@@ -354,8 +347,9 @@ class SkinPanel(ServicePanel):
         files = {lay.metadata[SKIN_KEY].get("file") for lay in self.rows}
         files.discard(None)
         if not files:
-            raise FileNotFoundError("this skin result has no ZIP on disk to export from")
-        text = scores_table(read_skin_zip(next(iter(files))), "csv")
+            raise FileNotFoundError("this skin result has no ZIP or job folder on disk to export from")
+        source = Path(next(iter(files)))
+        text = scores_table(read_skin_folder(source) if source.is_dir() else read_skin_zip(source), "csv")
         p = Path(path)
         p.write_text(text, encoding="utf-8")
         show_info(f"Skin scores written to {p}")

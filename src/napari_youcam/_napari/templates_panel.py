@@ -32,7 +32,7 @@ def _field(t: Any, name: str) -> Any:
 class TemplatesPanel(QWidget):
     """Thumbnails of the current feature's templates; a click picks one."""
 
-    def __init__(self, owner: "FeatureWidget") -> None:
+    def __init__(self, owner: FeatureWidget) -> None:
         super().__init__()
         self.owner = owner
         self.key = ""
@@ -81,7 +81,7 @@ class TemplatesPanel(QWidget):
                     try:
                         dest = cache / f"{key}-{_field(t, 'id')}".replace("/", "_")
                         data = Path(client.download(url, dest)).read_bytes()
-                    except Exception:  # a missing thumbnail must not hide the template
+                    except Exception:  # noqa: BLE001 - a missing thumbnail must not hide the template
                         data = None
                 out.append((t, data))
                 progress("downloading", (n + 1) / max(1, len(items)))
