@@ -145,3 +145,15 @@ def test_readme_test_command_runs_the_checks() -> None:
     order = [check.index(s) for s in ('ruff" check .', 'ruff" format --check .', 'mypy"', "pytest")]
     assert order == sorted(order)
     assert "set -euo pipefail" in check
+
+
+def test_demo_without_napari_says_what_to_install(tmp_path: Path) -> None:
+    script = BLOCKED_CLI.replace("from napari_youcam.cli import main", "from napari_youcam._napari.demo import main")
+    script = script.replace("code = main(sys.argv[1:])", "code = main()")
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env,
+                          cwd=tmp_path, timeout=300, check=False)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.strip().splitlines() == [
+        "napari-youcam-demo: napari is not installed; install the plugin with its GUI: "
+        "pip install 'napari-youcam[all]' (or run scripts/setup.sh)"]

@@ -73,6 +73,11 @@ def headless_demo(shot: Path) -> Path:
 
 def main() -> None:
     """Console-script entry point: a window when there is a screen, a screenshot when not."""
+    try:
+        import napari  # noqa: F401  (the demo is napari: say so plainly when it is missing)
+    except ImportError:
+        sys.exit("napari-youcam-demo: napari is not installed; install the plugin with its GUI: "
+                 "pip install 'napari-youcam[all]' (or run scripts/setup.sh)")
     shot = os.environ.get("YOUCAM_DEMO_SCREENSHOT")
     if shot:
         print(f"no display: saved a screenshot of the demo window to {headless_demo(Path(shot))}")

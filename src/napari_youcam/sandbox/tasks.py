@@ -44,7 +44,10 @@ def new_task_id(api: str) -> str:
             tid = base64.b64encode(os.urandom(31)).decode()  # 44 chars, ends with '='
             if "+" in tid and "/" in tid:
                 return tid
-    return secrets.token_urlsafe(32)
+    while True:  # never a leading '-': a command line would read such an id as an option
+        tid = secrets.token_urlsafe(32)
+        if not tid.startswith("-"):
+            return tid
 
 
 @dataclass
