@@ -26,6 +26,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH", help="image files, folders of images, or globs")
     p.add_argument("--mask", metavar="PATH_OR_DIR", help="one mask for all, or a folder of masks paired by file stem")
     p.add_argument("--ref", action="append", default=[], metavar="PATH", help="reference image (repeatable)")
+    p.add_argument("--frame", type=int, metavar="N",
+                   help="frame of every animated or multi-page source (0 = first), recorded in each job")
     p.add_argument("--set", action="append", default=[], metavar="K=V", dest="sets", help="parameter, as in `run`")
     p.add_argument("--variant", help="endpoint variant (see `youcam features FEATURE`)")
     p.add_argument("--api", choices=("v2", "v1"), help="API generation (default: from the credentials)")
@@ -79,7 +81,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
     items, bad_masks = B.pair_masks(sources, args.mask)
     client = _client(args)
     plan = B.check_inputs(args.feature, items, refs=args.ref, params=params, api=args.api or client.api,
-                          variant=args.variant, face_check=not args.no_face_check, bad=bad + bad_masks)
+                          variant=args.variant, face_check=not args.no_face_check, bad=bad + bad_masks,
+                          frame=args.frame)
     for path, warnings in plan.warnings.items():
         for w in warnings:
             print(f"warning: {path.name}: face check (advisory): {w}", file=sys.stderr)

@@ -48,6 +48,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("src", nargs="?", help="source image or video (omit for text-to-image)")
     p.add_argument("--mask", help="mask image (white/non-zero = area to change)")
     p.add_argument("--ref", action="append", default=[], metavar="PATH", help="reference image (repeatable)")
+    p.add_argument("--frame", type=int, metavar="N",
+                   help="frame of an animated or multi-page source (0 = first), recorded in the job")
     p.add_argument("--set", action="append", default=[], metavar="K=V", dest="sets",
                    help="parameter, e.g. --set scale=2; numbers, true/false and lists are parsed as JSON, "
                         "text parameters (prompt, ids, colours) are taken verbatim; list parameters take "
@@ -335,14 +337,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     cancel = threading.Event()
     job: dict[str, Path] = {}
 
-    progress = bar if args.no_face_check else _with_face_advice(bar, spec.key, args.src)
+    progress = bar if args.no_face_check else _with_face_advice(bar, spec.key, args.src, args.frame)
 
     def work() -> "JobResult":
         return workflow.run(
             spec.key, source, mask=args.mask, refs=tuple(args.ref), params=params,
             api=endpoint.api, variant=endpoint.variant, client=client, out_dir=args.out,
             progress=progress, cancel=cancel, deadline=args.timeout, on_job_dir=lambda d: job.setdefault("dir", d),
-            again=args.again)
+            again=args.again, frame=args.frame)
 
     try:
         res = _in_thread(work, cancel, job)
@@ -442,7 +444,7 @@ def _plan_outpaint(args: argparse.Namespace, endpoint: "Endpoint", params: dict[
     return prescale_image(image, plan) if plan.prescale < 1.0 else args.src
 
 
-def _with_face_advice(bar: Any, feature: str, src: str | None) -> Any:
+def _with_face_advice(bar: Any, feature: str, src: str | None, frame: int | None = None) -> Any:
     """`bar`, plus the advisory face check printed once the inputs passed validation.
 
     Skin analysis, the face analyzer, makeup transfer, hair features... fail on the
@@ -460,19 +462,19 @@ def _with_face_advice(bar: Any, feature: str, src: str | None) -> Any:
     def progress(stage: str, fraction: float) -> None:
         if stage == "preparing" and not said:
             said.append(True)
-            for warning in _face_warnings(feature, src):
+            for warning in _face_warnings(feature, src, frame):
                 print(f"warning: face check (advisory): {warning}", file=sys.stderr)
         bar(stage, fraction)
 
     return progress
 
 
-def _face_warnings(feature: str, src: str) -> list[str]:
+def _face_warnings(feature: str, src: str, frame: int | None = None) -> list[str]:
     from napari_youcam.errors import YouCamError
     from napari_youcam.imaging import face_check, read_image_file
 
     try:
-        image = read_image_file(src)
+        image = read_image_file(src, frame=frame)
     except YouCamError:  # workflow reports unreadable sources itself
         return []
     return list(face_check(image, feature).warnings)

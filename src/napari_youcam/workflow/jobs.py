@@ -56,13 +56,14 @@ _FIELD_TYPES: dict[str, tuple[type, ...]] = {
     "times": (dict,), "cancel_requested": _BOOL, "error": _STR, "error_code": _STR, "error_type": _STR,
     "resumable": _BOOL, "resumed_at": _STR, "resumes": (list,), "reused_from": _STR, "dst_ids": (list,),
     "polls": _INT, "elapsed_s": _NUM, "arrays": (list,), "mask_files": (dict,), "source_name": _STR,
+    "source_frame": _INT,
 }
 
 
 #: optional fields left out of the JSON while unset (a record says what happened, not what did not)
 _OMIT_WHEN_NONE = frozenset({"error", "error_code", "error_type", "resumable", "resumed_at", "reused_from",
                              "dst_ids", "polls", "elapsed_s", "arrays", "mask_files", "units_charged",
-                             "source_name"})
+                             "source_name", "source_frame"})
 
 
 @dataclass
@@ -108,6 +109,7 @@ class JobRecord:
     arrays: list[list[int]] | None = None
     mask_files: dict[str, str] | None = None
     source_name: str | None = None  # the source's file name when it came from a file
+    source_frame: int | None = None  # the frame (0-based) read from a multi-frame source file
     #: fields this version does not know (kept so a rewrite loses nothing)
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -246,9 +248,17 @@ def content_hash(obj: Any) -> str:
 
 
 def reuse_key(*, feature: str, variant: str, api: str, params: dict[str, Any],
-              input_hashes: dict[str, list[str]], service_host: str | None, sandbox: bool) -> str:
-    """The identity of a paid result: equal keys would buy the same result again."""
-    return hashlib.sha256(canonical_json({
+              input_hashes: dict[str, list[str]], service_host: str | None, sandbox: bool,
+              frame: int | None = None) -> str:
+    """The identity of a paid result: equal keys would buy the same result again.
+
+    ``frame`` (a multi-frame source's chosen frame) joins the key only when given,
+    so the keys of single-frame jobs stay what they were.
+    """
+    identity: dict[str, Any] = {
         "feature": feature, "variant": variant, "api": api, "params": params,
         "inputs": {k: list(v) for k, v in sorted(input_hashes.items())},
-        "host": service_host, "sandbox": bool(sandbox)}).encode()).hexdigest()
+        "host": service_host, "sandbox": bool(sandbox)}
+    if frame is not None:
+        identity["frame"] = frame
+    return hashlib.sha256(canonical_json(identity).encode()).hexdigest()

@@ -19,6 +19,7 @@ import numpy as np
 from napari_youcam import features as F
 from napari_youcam import imaging
 from napari_youcam.errors import InputError
+from napari_youcam.imaging.io import read_image_file
 from napari_youcam.workflow.jobs import content_hash
 from napari_youcam.workflow.steps import _load_image, _output_kind
 
@@ -59,6 +60,7 @@ class Plan:
     notes: list[str] = field(default_factory=list)
     input_hashes: dict[str, list[str]] = field(default_factory=dict)
     unit_cost: float | None = None
+    frame: int | None = None  # the frame (0-based) read from a multi-frame source file
 
     @property
     def source_sha256(self) -> str | None:
@@ -83,21 +85,27 @@ def _flat_infos(infos: dict[str, Any]) -> list[Any]:
 
 
 def plan(feature: str, source: Any = None, *, mask: Any = None, refs: Sequence[Any] = (),
-         params: dict[str, Any] | None = None, api: str | None = None, variant: str | None = None) -> Plan:
+         params: dict[str, Any] | None = None, api: str | None = None, variant: str | None = None,
+         frame: int | None = None) -> Plan:
     """Check and prepare a job without sending anything; `InputError` lists every violation.
 
     Returns the `Plan`: fitted sizes (`Plan.sizes`), notes, documented cost, content hashes.
+    ``frame`` picks one frame (0-based) of a multi-frame source file.
     """
     p, problems = _check_inputs(feature, source, mask=mask, refs=refs, params=params, api=api, variant=variant)
-    problems += _prepare_inputs(p, source, mask=mask, refs=refs)
+    p.frame = frame
+    problems += _frame_problems(frame) + _prepare_inputs(p, source, mask=mask, refs=refs)
     _raise_if(p, problems, F.validate(p.feature, p.params, p.infos or None, api=p.api, variant=p.variant))
     return p
 
 
 def validate(feature: str, source: Any = None, *, mask: Any = None, refs: Sequence[Any] = (),
-             params: dict[str, Any] | None = None, api: str | None = None, variant: str | None = None) -> Plan:
+             params: dict[str, Any] | None = None, api: str | None = None, variant: str | None = None,
+             frame: int | None = None) -> Plan:
     """The checks that need no pixels (feature, endpoint, params, which inputs it takes): step 1 of `plan`."""
     p, problems = _check_inputs(feature, source, mask=mask, refs=refs, params=params, api=api, variant=variant)
+    p.frame = frame
+    problems += _frame_problems(frame)
     _raise_if(p, problems, F.validate(p.feature, p.params, None, api=p.api, variant=p.variant))
     return p
 
@@ -150,6 +158,10 @@ def _check_inputs(feature: str, source: Any, *, mask: Any, refs: Sequence[Any], 
     return p, [msg for bad, msg in checks if bad]
 
 
+def _frame_problems(frame: int | None) -> list[str]:
+    return [f"frame must be 0 or more (0 = the first frame), not {frame}"] if frame is not None and frame < 0 else []
+
+
 def _prepare_inputs(p: Plan, source: Any, *, mask: Any, refs: Sequence[Any]) -> list[str]:
     """Fit and encode each input into ``p`` (hashing its content); the problems found, per input."""
     endpoint = p.endpoint
@@ -182,9 +194,10 @@ def _prepare_inputs(p: Plan, source: Any, *, mask: Any, refs: Sequence[Any]) -> 
 
 
 def _prepare_images(p: Plan, sources: list[Any], mask: Any, limits: Any, role: str) -> None:
-    mask_arr = _load_mask(mask) if mask is not None else None
+    mask_arr = imaging.load_mask(mask) if mask is not None else None
     for i, s in enumerate(sources):
-        arr = _load_image(s, "source")
+        path_source = isinstance(s, (str, Path))
+        arr = read_image_file(s, what="source", frame=p.frame) if path_source else _load_image(s, "source")
         prep = imaging.prepare(arr, limits, mask=mask_arr if i == 0 else None)
         p.input_hashes.setdefault(role, []).append(content_hash(arr))
         if i == 0:
@@ -222,13 +235,6 @@ def _prepare_video(p: Plan, video: Any, limits: Any) -> None:
                          f"{max_b // 2**20} MiB")
     p.input_hashes["src"] = [content_hash(up.data)]
     p.uploads.append(up)
-
-
-def _load_mask(mask: Any) -> np.ndarray:
-    arr = _load_image(mask, "mask")
-    if arr.ndim == 3:  # a painted RGB(A) mask file: any non-black pixel counts
-        arr = arr[..., :3].max(axis=2)
-    return arr
 
 
 def _looks_like_mp4(path: Path) -> bool:

@@ -74,13 +74,15 @@ def run(feature: str, source: Any = None, *, mask: Any = None, refs: Sequence[An
         params: dict[str, Any] | None = None, api: str | None = None, variant: str | None = None,
         client: Any = None, out_dir: str | Path | None = None, progress: ProgressFn | None = None,
         cancel: CancelToken | None = None, deadline: float = 600.0,
-        on_job_dir: Callable[[Path], None] | None = None, again: bool = False) -> JobResult:
+        on_job_dir: Callable[[Path], None] | None = None, again: bool = False,
+        frame: int | None = None) -> JobResult:
     """Run one YouCam feature end to end; the result is on disk before this returns.
 
     ``source``: an array (any napari dtype/shape: gray, RGB, RGBA, uint8/16, float)
     or an image/video path; a list for multi-source endpoints. ``mask``: labels,
     bool or 0-255 array or a path (white/non-zero = area to change). ``refs``:
-    reference images (arrays or paths). ``progress(stage, fraction)``; ``cancel``
+    reference images (arrays or paths). ``frame`` (0-based) picks one frame of a
+    multi-frame source file (recorded in the job). ``progress(stage, fraction)``; ``cancel``
     has ``is_set()``. Raises `InputError` before spending anything when inputs
     are wrong, `CancelledError` when cancelled before the task was created, a
     `JobError` (also of the cause's type) once the job folder exists.
@@ -103,7 +105,7 @@ def run(feature: str, source: Any = None, *, mask: Any = None, refs: Sequence[An
     if getattr(client, "api", api) != api:
         raise InputError(f"{F.get(feature).key}: the client authenticates the {client.api} API; "
                          f"{api} was requested (configure {api} credentials)")
-    p = validate(feature, source, mask=mask, refs=refs, params=params, api=api, variant=variant)
+    p = validate(feature, source, mask=mask, refs=refs, params=params, api=api, variant=variant, frame=frame)
     # Where the paid result will go must be known to work before anything is sent.
     job_root = ensure_results_dir(out_dir if out_dir is not None else default_results_dir())
     _stop_if_cancelled(cancel, "cancelled before anything was sent; nothing was charged")
@@ -144,9 +146,9 @@ def _new_record(p: Plan, client: Any, source: Any, times: dict[str, str]) -> Job
         params=p.params, source_sha256=p.source_sha256, input_hashes=p.input_hashes,
         source_shape=list(arr.shape) if arr is not None else None,
         source_dtype=str(arr.dtype) if arr is not None else None,
-        source_name=Path(source).name if isinstance(source, (str, Path)) else None,
+        source_name=Path(source).name if isinstance(source, (str, Path)) else None, source_frame=p.frame,
         reuse_key=reuse_key(feature=p.feature, variant=p.variant, api=p.api, params=p.params,
-                            input_hashes=p.input_hashes, service_host=host, sandbox=sandbox),
+                            input_hashes=p.input_hashes, service_host=host, sandbox=sandbox, frame=p.frame),
         transform=_transform_dict(p.transform), notes=list(p.notes),
         uploads=[{"role": u.role, "name": u.name, "content_type": u.content_type, "bytes": u.nbytes}
                  for u in p.uploads],
