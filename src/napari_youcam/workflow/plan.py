@@ -19,6 +19,7 @@ import numpy as np
 from napari_youcam import features as F
 from napari_youcam import imaging
 from napari_youcam.errors import InputError
+from napari_youcam.imaging.convert import to_mask_bool
 from napari_youcam.imaging.io import read_image_file
 from napari_youcam.workflow.jobs import content_hash
 from napari_youcam.workflow.steps import _load_image, _output_kind
@@ -174,6 +175,8 @@ def _prepare_inputs(p: Plan, source: Any, *, mask: Any, refs: Sequence[Any]) -> 
         try:
             if src_input.kind == "video":
                 _prepare_video(p, sources[0], limits)
+                if mask is not None and endpoint.input("mask") is not None:
+                    _prepare_video_mask(p, mask)
             else:
                 # a mask the endpoint does not take was reported by `_check_inputs`
                 _prepare_images(p, sources, mask if endpoint.input("mask") else None, limits, src_input.role)
@@ -210,6 +213,14 @@ def _prepare_images(p: Plan, sources: list[Any], mask: Any, limits: Any, role: s
             p.input_hashes["mask"] = [content_hash(mask_arr)]
             p.uploads.append(Upload("mask", prep.mask.data, prep.mask.content_type, "mask.png"))
             p.infos["mask"] = getattr(prep, "mask_info", None) or prep.info
+
+
+def _prepare_video_mask(p: Plan, mask: Any) -> None:
+    """The mask of one video frame (painted on the frame the params name) as a PNG, by the one mask rule."""
+    arr = imaging.load_mask(mask)
+    imaging.check_mask(arr, arr.shape)  # not empty, not full (the video's size is not known here)
+    p.input_hashes["mask"] = [content_hash(arr)]
+    p.uploads.append(Upload("mask", imaging.mask_png_bytes(to_mask_bool(arr)), "image/png", "mask.png"))
 
 
 def _prepare_video(p: Plan, video: Any, limits: Any) -> None:
