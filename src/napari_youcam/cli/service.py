@@ -45,7 +45,9 @@ def register(subparsers: Any) -> None:
 
     p = subparsers.add_parser("run", help="run a feature on an image/video and save the result")
     p.add_argument("feature", help="feature key, e.g. sod, skin-analysis, obj-removal")
-    p.add_argument("src", nargs="?", help="source image or video (omit for text-to-image)")
+    p.add_argument("srcs", nargs="*", metavar="SRC",
+                   help="source image or video (omit for text-to-image); the three-photo analyzers "
+                        "(hair-type-detection, hair-frizziness-detection) take three: SRC SRC SRC")
     p.add_argument("--mask", help="mask image (white/non-zero = area to change)")
     p.add_argument("--ref", action="append", default=[], metavar="PATH", help="reference image (repeatable)")
     p.add_argument("--frame", type=int, metavar="N",
@@ -321,15 +323,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     from napari_youcam import workflow
 
     spec = F.get(args.feature)
+    args.src = args.srcs[0] if args.srcs else None
     params = parse_sets(args.sets, text=text_params(spec), lists=list_params(spec))
-    for label, path in [("source", args.src), ("mask", args.mask), *[("ref", r) for r in args.ref]]:
+    sources = [("source", s) for s in args.srcs]
+    for label, path in [*sources, ("mask", args.mask), *[("ref", r) for r in args.ref]]:
         if path and not Path(path).is_file():
             raise InputError(f"{label}: no such file: {path}")
     if (args.aspect or args.anchor) and spec.key != "out-paint":
         raise InputError(f"--aspect/--anchor apply to out-paint only; {spec.key} takes --set NAME=VALUE")
     client = _client(args, api=_generation(spec, args.api))
     endpoint = F.endpoint_for(spec, args.api or client.api, args.variant)
-    source: Any = args.src
+    source: Any = args.srcs if len(args.srcs) > 1 else args.src
     if spec.key == "out-paint" and (args.aspect or args.anchor):
         source = _plan_outpaint(args, endpoint, params)
     _default_concerns(endpoint, params)

@@ -151,6 +151,8 @@ def _check_inputs(feature: str, source: Any, *, mask: Any, refs: Sequence[Any], 
          f"{spec.key} takes one reference image, {len(refs)} were given"),
         (src_input is None and source is not None,
          f"{spec.key} ({api}) takes no source image (it generates from params)"),
+        (src_input is not None and not src_input.many and isinstance(source, (list, tuple)) and len(source) > 1,
+         f"{spec.key} takes one source, {len(source) if isinstance(source, (list, tuple)) else 1} were given"),
         (src_input is not None and src_input.required and source is None,
          f"{spec.key} needs a source {src_input.kind if src_input else ''}"),
     ]
