@@ -41,6 +41,14 @@ def register(subparsers: Any) -> None:
     p.add_argument("--json", action="store_true", help="print the outcome of every input as JSON")
     p.set_defaults(func=cmd_batch)
 
+    p = subparsers.add_parser("analysis", help="analyzer results (hair, skin tone, Fitzpatrick...) over many jobs")
+    an = p.add_subparsers(dest="analysis_command", metavar="ANALYSIS_COMMAND")
+    s = an.add_parser("table", help="one row per analyzer job, one column per attribute, from job folders or a "
+                                    "results folder")
+    s.add_argument("paths", nargs="+", metavar="PATH", help="job folders, or results folders holding them")
+    s.add_argument("-o", "--output", required=True, help="the CSV to write, e.g. analysis.csv")
+    s.set_defaults(func=cmd_analysis_table)
+
     p = subparsers.add_parser("history", help="list past jobs of the results folder")
     p.add_argument("--feature", help="only this feature")
     p.add_argument("--since", metavar="DATE", help="only jobs started on or after DATE (YYYY-MM-DD)")
@@ -70,6 +78,14 @@ def _results_dir(args: argparse.Namespace) -> Path:
 
 
 # ---------------------------------------------------------------------- batch
+def cmd_analysis_table(args: argparse.Namespace) -> int:
+    from napari_youcam.workflow.tables import write_analysis_table
+
+    out, n = write_analysis_table(args.paths, args.output)
+    print(f"{out}: {n} rows")
+    return 0
+
+
 def cmd_batch(args: argparse.Namespace) -> int:
     from napari_youcam.cli.service import _client, parse_sets, text_params
     from napari_youcam.workflow import batch as B

@@ -566,7 +566,7 @@ def _print_result(args: argparse.Namespace, res: "JobResult", client: "Client | 
                           "task_id": res.task_id, "kind": res.kind, "files": [str(f) for f in res.files],
                           "sidecar": str(res.sidecar), "sandbox": res.sandbox,
                           "cancel_requested": res.cancel_requested, "reused_from": res.reused_from,
-                          "data": data, "notes": res.notes, **units},
+                          "data": data, **_analysis_table(res.feature, data), "notes": res.notes, **units},
                          indent=2, default=str))
     if res.reused_from:
         print(f"note: identical to job {res.reused_from}: its result was reused, nothing was sent or charged "
@@ -577,6 +577,15 @@ def _print_result(args: argparse.Namespace, res: "JobResult", client: "Client | 
         print(units_line(units), file=sys.stderr)
     if res.sandbox:
         print("SANDBOX: the files above are synthetic (no credentials configured)", file=sys.stderr)
+
+
+def _analysis_table(feature: str, data: Any) -> dict[str, Any]:
+    """``{"table": [[attribute, value], ...]}`` for an analyzer's JSON result, else nothing."""
+    from napari_youcam.features.analysis import RESULT_FIELDS, analysis_rows
+
+    if feature not in RESULT_FIELDS or not isinstance(data, dict):
+        return {}
+    return {"table": [list(row) for row in analysis_rows(feature, data)]}
 
 
 def units_after(client: "Client | None", res: "JobResult") -> dict[str, Any]:

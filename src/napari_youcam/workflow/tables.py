@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from napari_youcam.errors import InputError
+from napari_youcam.features.analysis import RESULT_FIELDS, analysis_columns, analysis_rows
 from napari_youcam.imaging.skin import read_skin_zip, scores_rows
 from napari_youcam.workflow.sidecar import SIDECAR_NAME, load_sidecar
-from napari_youcam.workflow.jobs import JobRecord
+from napari_youcam.workflow.jobs import HAS_RESULT, JobRecord
 from napari_youcam.workflow.store import STORE_NAME, JobStore, RebuildReport, units_of
 
 log = logging.getLogger("napari_youcam.workflow.tables")
@@ -302,5 +303,76 @@ def write_skin_table(paths: Sequence[str | Path], out: str | Path) -> tuple[Path
         raise InputError(f"-o {out} is a folder: give a file name, e.g. {out / 'scores.csv'}")
     tmp = out.with_name(out.name + ".tmp")
     tmp.write_text(skin_csv(rows), encoding="utf-8")
+    tmp.replace(out)
+    return out, len(rows)
+
+
+# ---------------------------------------------------------------------- analyzer tables
+ANALYSIS_FIXED_COLUMNS = ("job_id", "source", "feature")
+
+
+def analysis_job_dirs(paths: Sequence[str | Path]) -> list[Path]:
+    """The analyzer job folders among ``paths`` (job folders, or results folders of job folders)."""
+    dirs: list[Path] = []
+    for raw in paths:
+        p = Path(raw).expanduser()
+        if (p / SIDECAR_NAME).is_file():
+            found = [p]
+        elif p.is_dir():
+            found = sorted(d for d in p.iterdir() if (d / SIDECAR_NAME).is_file())
+        else:
+            raise InputError(f"{p}: not a job folder nor a results folder (give the folders `youcam run` wrote)")
+        dirs += [d for d in found if load_sidecar(d).record.feature in RESULT_FIELDS]
+    if not dirs:
+        raise InputError(f"no analyzer jobs in {', '.join(map(str, paths))}: analyzers with a table are "
+                         f"{', '.join(RESULT_FIELDS)}")
+    return dirs
+
+
+def analysis_table(paths: Sequence[str | Path]) -> tuple[list[str], list[dict[str, str]]]:
+    """Columns and one row per finished analyzer job: job id, source, feature, then each attribute.
+
+    Jobs of several analyzers share one table (their attribute columns side by
+    side, empty where an analyzer has none). Jobs without a result are left out.
+    """
+    columns = list(ANALYSIS_FIXED_COLUMNS)
+    rows: list[dict[str, str]] = []
+    for job_dir in analysis_job_dirs(paths):
+        rec = load_sidecar(job_dir).record
+        if rec.status not in HAS_RESULT:
+            continue
+        data = _saved_json(job_dir, rec)
+        try:
+            pairs = analysis_rows(rec.feature, data)
+        except InputError as exc:
+            raise InputError(f"{job_dir}: {exc}") from None
+        columns += [c for c in analysis_columns(rec.feature) if c not in columns]
+        row = row_from_record(rec, job_dir)
+        rows.append({"job_id": row.job_id, "source": row.source or "", "feature": rec.feature, **dict(pairs)})
+    return columns, rows
+
+
+def _saved_json(job_dir: Path, rec: JobRecord) -> dict[str, Any]:
+    """The analyzer's saved JSON result (the last .json among the job's files)."""
+    for name in reversed(rec.files):
+        if name.lower().endswith(".json"):
+            data = read_json_dict(job_dir / name)
+            if data is not None:
+                return data
+    raise InputError(f"{job_dir}: no readable JSON result among its files: run `youcam resume {job_dir}`")
+
+
+def write_analysis_table(paths: Sequence[str | Path], out: str | Path) -> tuple[Path, int]:
+    """Write the analyzer table of ``paths`` to the CSV ``out``; returns the path and the number of rows."""
+    columns, rows = analysis_table(paths)
+    out = Path(out)
+    if out.is_dir():
+        raise InputError(f"-o {out} is a folder: give a file name, e.g. {out / 'analysis.csv'}")
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=columns, restval="", lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(buf.getvalue(), encoding="utf-8")
     tmp.replace(out)
     return out, len(rows)
