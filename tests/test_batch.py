@@ -15,13 +15,12 @@ import pytest
 from PIL import Image
 
 import napari_youcam
+from cli_helpers import one_line_error
 from napari_youcam.cli import main
 from napari_youcam.errors import InputError
 from napari_youcam.sandbox import Sandbox
 from napari_youcam.workflow import batch as B
 from napari_youcam.workflow.sidecar import load_sidecar
-
-from cli_helpers import one_line_error
 
 
 def _images(folder: Path, n: int, *, size: tuple[int, int] = (320, 240)) -> list[Path]:

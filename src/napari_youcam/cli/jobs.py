@@ -186,7 +186,7 @@ def _run_interruptible(batch: Any) -> Any:
     def target() -> None:
         try:
             box["report"] = batch.run()
-        except BaseException as exc:  # re-raised on the main thread
+        except BaseException as exc:  # noqa: BLE001 - re-raised on the main thread
             box["error"] = exc
         finally:
             finished.set()

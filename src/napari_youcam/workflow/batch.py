@@ -157,7 +157,8 @@ def check_inputs(feature: str, items: Sequence[BatchItem], *, refs: Sequence[str
     Inputs with identical content (source, mask) are found here: only the first
     of them runs, the others are answered from its job (``BatchPlan.twins``).
     """
-    from napari_youcam.imaging.faces import FACE_RULES, face_check as check_face
+    from napari_youcam.imaging.faces import FACE_RULES
+    from napari_youcam.imaging.faces import face_check as check_face
 
     ref_paths = tuple(Path(r).expanduser().resolve() for r in refs)
     ref_args = [str(r) for r in ref_paths]

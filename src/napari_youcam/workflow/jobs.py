@@ -16,7 +16,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from napari_youcam.errors import InputError, YouCamError
 
@@ -127,7 +127,7 @@ class JobRecord:
         return out
 
     @classmethod
-    def from_json(cls, data: Any, *, where: str = "job record") -> "JobRecord":
+    def from_json(cls, data: Any, *, where: str = "job record") -> JobRecord:
         """A record from untrusted JSON; `InputError` naming the first bad field."""
         if not isinstance(data, dict):
             raise InputError(f"{where}: not a job record (a JSON object is expected)")
@@ -211,8 +211,8 @@ def job_error(cause: YouCamError, message: str, *, job_dir: Path, task_id: str |
         cls = JobError if base is YouCamError else type(base.__name__, (JobError, base), {
             "__doc__": base.__doc__, "__module__": base.__module__})
         _JOB_ERROR_TYPES[base] = cls
-    err = cls.__new__(cls, message)
-    err.__dict__.update(cause.__dict__)
+    err = cast(JobError, cls.__new__(cls, message))
+    vars(err).update(vars(cause))
     JobError.__init__(err, message, job_dir=job_dir, task_id=task_id or getattr(cause, "task_id", None),
                       resume_hint=resume_hint, cause=cause, code=cause.code, status=cause.status)
     err.__cause__ = cause

@@ -19,6 +19,8 @@ import numpy as np
 from napari_youcam import features as F
 from napari_youcam import imaging
 from napari_youcam.errors import InputError
+from napari_youcam.features import Endpoint, Limits
+from napari_youcam.imaging import Transform
 from napari_youcam.imaging.convert import to_mask_bool
 from napari_youcam.imaging.io import read_image_file
 from napari_youcam.workflow.jobs import content_hash
@@ -51,13 +53,13 @@ class Plan:
     title: str
     api: str
     variant: str
-    endpoint: Any  # features.Endpoint (kept untyped: features has no public type export for it)
+    endpoint: Endpoint
     params: dict[str, Any]
     kind: str
     uploads: list[Upload] = field(default_factory=list)
     infos: dict[str, Any] = field(default_factory=dict)
     source_array: np.ndarray | None = None
-    transform: Any = None  # imaging.Transform of the main source, None for videos/no source
+    transform: Transform | None = None  # of the main source; None for videos/no source
     notes: list[str] = field(default_factory=list)
     input_hashes: dict[str, list[str]] = field(default_factory=dict)
     unit_cost: float | None = None
@@ -72,7 +74,7 @@ class Plan:
     def sizes(self) -> list[dict[str, Any]]:
         """Per upload: role, name, bytes and (images) the fitted width/height."""
         out = []
-        for up, info in zip(self.uploads, _flat_infos(self.infos)):
+        for up, info in zip(self.uploads, _flat_infos(self.infos), strict=False):
             out.append({"role": up.role, "name": up.name, "bytes": up.nbytes,
                         "width": getattr(info, "width", None), "height": getattr(info, "height", None)})
         return out
@@ -185,6 +187,7 @@ def _prepare_inputs(p: Plan, source: Any, *, mask: Any, refs: Sequence[Any]) -> 
         except InputError as exc:
             problems.append(exc.message)
     for i, r in enumerate(refs or () if ref_input is not None else ()):
+        assert ref_input is not None  # the loop is empty without one
         try:
             rarr = _load_image(r, "reference")
             rprep = imaging.prepare(rarr, ref_input.limits or limits)
@@ -198,7 +201,7 @@ def _prepare_inputs(p: Plan, source: Any, *, mask: Any, refs: Sequence[Any]) -> 
     return problems
 
 
-def _prepare_images(p: Plan, sources: list[Any], mask: Any, limits: Any, role: str) -> None:
+def _prepare_images(p: Plan, sources: list[Any], mask: Any, limits: Limits, role: str) -> None:
     mask_arr = imaging.load_mask(mask) if mask is not None else None
     for i, s in enumerate(sources):
         path_source = isinstance(s, (str, Path))
@@ -225,7 +228,7 @@ def _prepare_video_mask(p: Plan, mask: Any) -> None:
     p.uploads.append(Upload("mask", imaging.mask_png_bytes(to_mask_bool(arr)), "image/png", "mask.png"))
 
 
-def _prepare_video(p: Plan, video: Any, limits: Any) -> None:
+def _prepare_video(p: Plan, video: Any, limits: Limits) -> None:
     if isinstance(video, (bytes, bytearray)):
         up = Upload("src", bytes(video), "video/mp4", "source.mp4")
     else:
@@ -233,7 +236,7 @@ def _prepare_video(p: Plan, video: Any, limits: Any) -> None:
         if not path.is_file():
             raise InputError(f"source: no such video file: {path}")
         ext = path.suffix.lower()
-        fmts = tuple(getattr(limits, "formats", ()) or ())
+        fmts = limits.formats
         if fmts and ext.lstrip(".") not in fmts:
             raise InputError(f"source: {path.name}: {p.feature} accepts {', '.join(fmts)} videos")
         up = Upload("src", path, _VIDEO_TYPES.get(ext, "video/mp4"), path.name)
@@ -242,7 +245,7 @@ def _prepare_video(p: Plan, video: Any, limits: Any) -> None:
         if not _looks_like_mp4(path):
             raise InputError(f"source: {path.name} is not an MP4/MOV video (no ISO media header): "
                              "export it as MP4 (H.264)")
-    max_b = getattr(limits, "max_bytes", 100 * 1024 * 1024)
+    max_b = limits.max_bytes
     if up.nbytes >= max_b:
         raise InputError(f"source: the video is {up.nbytes / 2**20:.1f} MiB; it must be under "
                          f"{max_b // 2**20} MiB")
@@ -260,8 +263,8 @@ def _looks_like_mp4(path: Path) -> bool:
     return len(head) == 8 and head[4:8] in _MP4_BOXES
 
 
-def _safe_cost(endpoint: Any, params: dict[str, Any]) -> float | None:
+def _safe_cost(endpoint: Endpoint, params: dict[str, Any]) -> float | None:
     try:
         return F.unit_cost(endpoint, params)
-    except Exception:  # an undocumented cost must not stop a job
+    except Exception:  # noqa: BLE001 - an undocumented cost must not stop a job
         return None

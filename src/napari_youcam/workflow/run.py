@@ -26,10 +26,12 @@ from typing import Any
 
 from napari_youcam import features as F
 from napari_youcam import imaging
-from napari_youcam.api.client import ConnectionFailedError
-from napari_youcam.api.errors import ServerError, TaskExpiredError
+from napari_youcam.api.client import Client  # the integrator switches this to api.ServiceClient
+from napari_youcam.api.errors import ConnectionFailedError, ServerError, TaskExpiredError
 from napari_youcam.api.results import TaskResult
 from napari_youcam.errors import InputError, YouCamError
+from napari_youcam.features import Endpoint
+from napari_youcam.imaging import Transform
 from napari_youcam.workflow.jobs import JobError, JobRecord, JobStatus, reuse_key
 from napari_youcam.workflow.plan import Plan, prepare, validate
 from napari_youcam.workflow.resume import check_record, resume, saved_data
@@ -51,9 +53,9 @@ from napari_youcam.workflow.steps import (
     ResultSavedError,
     _cancelled,
     _check_deadline,
-    _load_image,
     _decode,
     _download_step,
+    _load_image,
     _Progress,
     _remove_job_dir,
     _try_update,
@@ -136,10 +138,10 @@ def _stop_if_cancelled(cancel: CancelToken | None, message: str) -> None:
         raise CancelledError(message)
 
 
-def _new_record(p: Plan, client: Any, source: Any, times: dict[str, str]) -> JobRecord:
+def _new_record(p: Plan, client: Client, source: Any, times: dict[str, str]) -> JobRecord:
     """The job's record before anything is sent (no task id yet, status ``creating``)."""
     host = service_host(client)
-    sandbox = bool(getattr(client, "is_sandbox", False))
+    sandbox = client.is_sandbox
     arr = p.source_array
     return JobRecord(
         feature=p.feature, title=p.title, api=p.api, variant=p.variant, task_path=p.endpoint.task_path,
@@ -171,15 +173,15 @@ def _open_store(results_dir: Path, *, create: bool = True) -> JobStore | None:
         return None
 
 
-def _transform_dict(tf: Any) -> dict[str, Any] | None:
+def _transform_dict(tf: Transform | None) -> dict[str, Any] | None:
     if tf is None:
         return None
     return {"src_size": list(tf.src_size), "out_size": list(tf.out_size), "scale": float(tf.scale),
-            "crop": list(tf.crop) if getattr(tf, "crop", None) else None}
+            "crop": list(tf.crop) if tf.crop else None}
 
 
 # ---------------------------------------------------------------------- never pay twice
-def _from_store(store: JobStore, record: JobRecord, p: Plan, client: Any, *, progress: ProgressFn | None,
+def _from_store(store: JobStore, record: JobRecord, p: Plan, client: Client, *, progress: ProgressFn | None,
                 cancel: CancelToken | None, deadline: float,
                 on_job_dir: Callable[[Path], None] | None) -> JobResult | None:
     """An earlier identical job's answer: its files (reused), or its task (resumed); else None."""
@@ -244,8 +246,8 @@ def _reuse(store: JobStore, done: JobRecord, record: JobRecord, p: Plan, *,
     return JobResult(feature=p.feature, task_id=str(done.task_id or ""), params=p.params, files=files,
                      sidecar=sidecar.path, kind=kind, arrays=arrays, data=data, sandbox=record.sandbox,
                      api=p.api, variant=p.variant, reused_from=done.job_id,
-                     notes=[*p.notes, f"identical to job {done.job_id}: its result was reused, nothing was "
-                                      "sent or charged (run again with --again to pay for a new one)"])
+                     notes=[*p.notes, (f"identical to job {done.job_id}: its result was reused, nothing was "
+                                       "sent or charged (run again with --again to pay for a new one)")])
 
 
 def _link_or_copy(src: Path, dest: Path) -> Path:
@@ -257,7 +259,7 @@ def _link_or_copy(src: Path, dest: Path) -> Path:
 
 
 # ---------------------------------------------------------------------- upload, create
-def _upload_step(client: Any, p: Plan, report: _Progress, cancel: CancelToken | None) -> dict[str, list[str]]:
+def _upload_step(client: Client, p: Plan, report: _Progress, cancel: CancelToken | None) -> dict[str, list[str]]:
     """Register and upload every prepared input; file ids by role (free: nothing is charged yet)."""
     files: dict[str, list[str]] = {}
     for n, up in enumerate(p.uploads):
@@ -269,7 +271,7 @@ def _upload_step(client: Any, p: Plan, report: _Progress, cancel: CancelToken | 
     return files
 
 
-def _create_step(client: Any, p: Plan, file_ids: dict[str, list[str]], record: JobRecord, *,
+def _create_step(client: Client, p: Plan, file_ids: dict[str, list[str]], record: JobRecord, *,
                  job_root: Path, cancel: CancelToken | None,
                  on_job_dir: Callable[[Path], None] | None) -> tuple[Sidecar, str]:
     """Write the job's record, then send the (billed) create request; the record gets the task id.
@@ -346,7 +348,7 @@ def _create_may_have_happened(exc: BaseException) -> bool:
 
 
 # ---------------------------------------------------------------------- wait, download, write
-def _finish(client: Any, p: Plan, sidecar: Sidecar, task_id: str, *, report: _Progress,
+def _finish(client: Client, p: Plan, sidecar: Sidecar, task_id: str, *, report: _Progress,
             cancel: CancelToken | None, deadline: float, t_start: float) -> JobResult:
     times = sidecar.record.times
     res = _wait_step(client, p.endpoint, task_id, sidecar=sidecar, times=times, report=report, cancel=cancel,
@@ -366,7 +368,7 @@ def _finish(client: Any, p: Plan, sidecar: Sidecar, task_id: str, *, report: _Pr
                      variant=p.variant, cancel_requested=cancel_requested, notes=notes)
 
 
-def repoll(client: Any, endpoint: Any, task_id: str, kind: str, deadline: float) -> Callable[[], TaskResult]:
+def repoll(client: Client, endpoint: Endpoint, task_id: str, kind: str, deadline: float) -> Callable[[], TaskResult]:
     """A new poll of a finished task: the service answers with fresh result URLs."""
     return lambda: client.wait(endpoint, task_id, deadline=min(deadline, 120.0), kind=kind)
 
@@ -402,7 +404,7 @@ def find_faces(feature: str, source: Any, *, api: str | None = None, variant: st
         client = default_client(api=api)
     api = api or client.api
     endpoint = F.endpoint_for(spec, api, variant)
-    if not getattr(endpoint, "preprocess_path", None):
+    if not endpoint.preprocess_path:
         raise InputError(f"{spec.key} ({api}) has no face detection step")
     report("preparing", 0.0)
     arr = _load_image(source, "source")
@@ -419,7 +421,7 @@ def find_faces(feature: str, source: Any, *, api: str | None = None, variant: st
     boxes = parse_face_boxes(raw)
     tf = prep.transform
     s = float(tf.scale) or 1.0
-    ox, oy = (tf.crop[0], tf.crop[1]) if getattr(tf, "crop", None) else (0, 0)
+    ox, oy = (tf.crop[0], tf.crop[1]) if tf.crop else (0, 0)
     out = [{"index": i, "x": x / s + ox, "y": y / s + oy, "width": w / s, "height": h / s}
            for i, (x, y, w, h) in enumerate(boxes)]
     report("done", 1.0)

@@ -21,9 +21,9 @@ from typing import Any
 
 from napari_youcam.errors import InputError
 from napari_youcam.features.analysis import RESULT_FIELDS, analysis_columns, analysis_rows
-from napari_youcam.imaging.skin import read_skin_zip, scores_rows
-from napari_youcam.workflow.sidecar import SIDECAR_NAME, load_sidecar
+from napari_youcam.imaging.skin import ConcernScore, SkinResult, decode_mask, read_skin_zip, scores_rows
 from napari_youcam.workflow.jobs import HAS_RESULT, JobRecord
+from napari_youcam.workflow.sidecar import SIDECAR_NAME, load_sidecar
 from napari_youcam.workflow.store import STORE_NAME, JobStore, RebuildReport, units_of
 
 log = logging.getLogger("napari_youcam.workflow.tables")
@@ -218,7 +218,8 @@ SKIN_COLUMNS = ("job_id", "source", "mode", "concern", "raw_score", "ui_score", 
 
 @dataclass(frozen=True)
 class SkinSource:
-    """One skin-analysis result ZIP, the job it came from and that job's source file (when known).
+    """One skin-analysis result (its ZIP, or the job folder of a ``format=json`` run), the job it
+    came from and that job's source file (when known).
 
     A job folder names its source file when a batch made it (``youcam-inputs.json``);
     a job run from a napari layer has no source file, only its hash.
@@ -257,8 +258,78 @@ def _job_zips(job_dir: Path) -> list[SkinSource]:
     if rec.feature != "skin-analysis":
         return []
     row = row_from_record(rec, job_dir)
-    return [SkinSource(job_dir / f, row.job_id, row.source or "") for f in row.files
+    zips = [SkinSource(job_dir / f, row.job_id, row.source or "") for f in row.files
             if f.lower().endswith(".zip") and (job_dir / f).is_file()]
+    if zips or rec.status not in HAS_RESULT or not rec.mask_files:
+        return zips
+    return [SkinSource(job_dir, row.job_id, row.source or "")]  # a format=json run: JSON + mask files
+
+
+def read_skin_result(path: str | Path, *, alpha_only: bool = False) -> SkinResult:
+    """A skin-analysis result from its ZIP, or from a job folder (of a ZIP or a ``format=json`` run).
+
+    A ``format=json`` job folder holds the JSON result and the masks it downloaded
+    (``skin-analysis_mask_<type>_<region>.png``, named in the JSON's ``mask_files``);
+    they are read into the same `SkinResult` a ZIP gives: ``concern`` or
+    ``concern.region`` names, raw/UI scores, skin age, overall score and masks.
+    """
+    p = Path(path).expanduser()
+    if not p.is_dir():
+        return read_skin_zip(p, alpha_only=alpha_only)
+    if not (p / SIDECAR_NAME).is_file():
+        raise InputError(f"{p}: not a job folder (no {SIDECAR_NAME}): give a result ZIP or a job folder")
+    rec = load_sidecar(p).record
+    if rec.feature != "skin-analysis":
+        raise InputError(f"{p}: a {rec.feature} job, not a skin-analysis one")
+    zips = [n for n in rec.files if n.lower().endswith(".zip") and (p / n).is_file()]
+    if zips:
+        return read_skin_zip(p / zips[0], alpha_only=alpha_only)
+    return _skin_from_json(p, _saved_json(p, rec), alpha_only=alpha_only)
+
+
+def _skin_from_json(job_dir: Path, data: dict[str, Any], *, alpha_only: bool) -> SkinResult:
+    items = data.get("output")
+    if not isinstance(items, list):
+        raise InputError(f"{job_dir}: the saved skin result has no `output` list: run `youcam resume {job_dir}`")
+    result = SkinResult({}, {}, raw=data)
+    for item in items:
+        kind = item.get("type") if isinstance(item, dict) else None
+        if not isinstance(kind, str) or kind == "resize_image":
+            continue
+        if kind == "skin_age":
+            result.skin_age = _score(item.get("score"), kind)
+            continue
+        if kind == "all":
+            result.overall = _score(item.get("score"), kind)
+            continue
+        region = item.get("region")
+        name = kind if region in (None, "", "whole") else f"{kind}.{region}"
+        files = item.get("mask_files")
+        mask_file = Path(files[0]).name if isinstance(files, list) and files and isinstance(files[0], str) else None
+        raw = item.get("raw_score", item.get("score"))
+        result.scores[name] = ConcernScore(name, _score(raw, f"{name}.raw_score"),
+                                           _score(item.get("ui_score"), f"{name}.ui_score"), mask_file)
+        if mask_file is None:
+            continue
+        try:
+            blob = (job_dir / mask_file).read_bytes()
+        except OSError:
+            result.missing_masks.append(name)
+            continue
+        result.masks[name] = decode_mask(blob, mask_file, alpha_only=alpha_only)
+    return result
+
+
+def _score(value: Any, name: str) -> float | None:
+    """A score from the saved JSON: a number, a number as text, or absent (None)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise InputError(f"skin result: {name} should be a number, got {type(value).__name__}")
+    try:
+        return float(value)
+    except ValueError:
+        raise InputError(f"skin result: {name} should be a number, got {value!r}") from None
 
 
 def _mode(result: Any, name: str) -> str:
@@ -270,7 +341,7 @@ def skin_rows(sources: Sequence[SkinSource]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for s in sources:
         try:
-            result = read_skin_zip(s.zip_path)
+            result = read_skin_result(s.zip_path)
         except InputError as exc:
             raise InputError(f"{s.zip_path}: {exc}") from None
         for r in scores_rows(result):
