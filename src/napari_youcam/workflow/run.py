@@ -429,7 +429,7 @@ def find_faces(feature: str, source: Any, *, api: str | None = None, variant: st
 
 
 def parse_face_boxes(raw: Any) -> list[tuple[float, float, float, float]]:
-    """(x, y, w, h) per face from R4 ``result[{left,top,width,height}]`` or R5 ``faces[{bbox}]``."""
+    """(x, y, w, h) per face from either documented reply: ``result[{left,top,width,height}]`` or ``faces[{bbox}]``."""
     out: list[tuple[float, float, float, float]] = []
     if not isinstance(raw, dict):
         return out
@@ -438,7 +438,7 @@ def parse_face_boxes(raw: Any) -> list[tuple[float, float, float, float]]:
             out.append((float(item["left"]), float(item["top"]), float(item["width"]), float(item["height"])))
     for face in raw.get("faces") or []:
         bbox = face.get("bbox") if isinstance(face, dict) else None
-        if isinstance(bbox, list) and bbox and isinstance(bbox[0], list):  # v1 nested form (B9)
+        if isinstance(bbox, list) and bbox and isinstance(bbox[0], list):  # v1 nests the box in a list
             bbox = bbox[0]
         if isinstance(bbox, list) and len(bbox) == 4:
             x1, y1, x2, y2 = (float(v) for v in bbox)
