@@ -20,6 +20,7 @@ from napari_youcam.cli import main
 from napari_youcam.errors import InputError
 from napari_youcam.sandbox import Sandbox
 from napari_youcam.workflow import batch as B
+from napari_youcam.workflow.sidecar import load_sidecar
 
 
 def _images(folder: Path, n: int, *, size: tuple[int, int] = (320, 240)) -> list[Path]:
@@ -301,3 +302,30 @@ def test_one_progress_line_on_a_terminal_and_none_in_a_pipe():
     assert "3/5  done 2  reused 1  failed 0  in flight 2  units 2  ETA 12 s" in text
     assert "4/5" in text.rsplit("\r", 1)[1]
     assert pipe.getvalue() == ""  # logs and CI get the summary only
+
+
+def test_identical_inputs_in_one_batch_are_paid_once(env, sb, tmp_path, out, capsys):
+    """Two inputs with the same pixels (another name): the first runs, the twin is answered from it."""
+    imgs = _images(tmp_path / "in", 2)
+    (tmp_path / "in" / "copy.png").write_bytes(imgs[0].read_bytes())
+    tasks, charges = len(_tasks(sb)), len(sb.ledger)
+    assert main(["batch", "sod", str(tmp_path / "in"), "--out", str(out), "--jobs", "3", "--again"]) == 0
+    assert len(_tasks(sb)) - tasks == 2  # --again pays anew for each distinct content, once
+    assert len(sb.ledger) - charges == 2
+    rows = {Path(r["input"]).name: r for r in _rows(_batch_csv(out))}
+    first, twin = rows["copy.png"], rows["img0.png"]  # inputs run in name order
+    assert first["status"] == "done" and twin["status"] == "reused" and float(twin["units"]) == 0
+    assert twin["task_id"] == first["task_id"] and rows["img1.png"]["status"] == "done"
+    assert (Path(twin["job_folder"]) / "youcam-job.json").is_file()
+
+
+def test_frame_picks_the_same_frame_of_every_source_and_is_recorded(env, sb, tmp_path, out, capsys):
+    yy, xx = np.mgrid[0:240, 0:320]
+    frames = [Image.fromarray(np.stack([(xx + 40 * i) % 256, yy % 256, (xx + yy) % 256], -1).astype(np.uint8))
+              for i in range(3)]
+    (tmp_path / "in").mkdir()
+    frames[0].save(tmp_path / "in" / "anim.tif", save_all=True, append_images=frames[1:])
+    assert main(["batch", "sod", str(tmp_path / "in"), "--out", str(out), "--frame", "2"]) == 0
+    (row,) = _rows(_batch_csv(out))
+    assert row["status"] == "done"
+    assert load_sidecar(Path(row["job_folder"])).record.source_frame == 2

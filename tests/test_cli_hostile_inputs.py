@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cli_helpers import one_line_error
+from cli_helpers import assert_refused, mark, one_line_error
 from napari_youcam import cli
 
 W, H = 96, 64
@@ -231,3 +231,29 @@ def test_run_refuses_before_anything_is_sent(template, words, files, tmp_path, e
     assert len(sb.ledger) == before[0]  # nothing charged
     sent = [r["path"] for r in sb.requests[before[1]:]]
     assert not [p for p in sent if "/file" in p or "/task" in p], sent  # nothing uploaded or created
+
+
+def test_run_refuses_a_photo_given_as_mask_before_any_request(files, tmp_path, env, sb, capfd):
+    """The one mask rule (imaging.load_mask) holds in `youcam run`: a colour photo is not a mask."""
+    before = mark(sb)
+    rc = cli.main(["run", "obj-replace", str(files["photo"]), "--mask", str(files["photo"]),
+                   "--set", "prompt=a red chair", "--out", str(tmp_path / "res")])
+    out, err = capfd.readouterr()
+    line = assert_refused(rc, out, err, exit_code=2, sb=sb, since=before)
+    assert "photo.png is a colour image" in line and "not a mask" in line, line
+
+
+def test_run_frame_reads_that_frame_and_records_it(files, tmp_path, env, sb, capfd):
+    from napari_youcam.workflow.jobs import content_hash
+    from napari_youcam.workflow.sidecar import load_sidecar
+
+    res = tmp_path / "res"
+    assert cli.main(["run", "enhance", str(files["tiff"]), "--frame", "2", "--set", "scale=2",
+                     "--out", str(res)]) == 0
+    (job,) = [p.parent for p in res.glob("*/youcam-job.json")]
+    rec = load_sidecar(job).record
+    assert rec.source_frame == 2
+    assert rec.source_sha256 == content_hash(np.asarray(_frames(4)[2]))
+    capfd.readouterr()
+    assert cli.main(["run", "enhance", str(files["tiff"]), "--frame", "-1", "--set", "scale=2"]) == 2
+    assert "frame must be 0 or more" in one_line_error(capfd.readouterr().err)

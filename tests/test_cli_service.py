@@ -6,9 +6,9 @@ import json
 
 import numpy as np
 import pytest
-from cli_helpers import one_line_error
 from PIL import Image
 
+from cli_helpers import one_line_error
 from napari_youcam import cli
 
 
@@ -137,3 +137,27 @@ def test_invalid_input_gets_its_one_error_line_without_face_warnings(capsys, env
     assert cli.main(["run", "skin-analysis", str(face_photo),
                      "--set", 'dst_actions=["hd_pore","wrinkle"]']) == 2
     assert "mixes HD" in one_line_error(capsys.readouterr().err)
+
+
+def test_run_takes_three_photos_for_the_three_photo_analyzers(capsys, env, photo, tmp_path, sb):
+    arr = np.asarray(Image.open(photo))
+    views = []
+    for i, name in enumerate(("front", "right", "left")):
+        views.append(tmp_path / f"{name}.png")
+        Image.fromarray(np.roll(arr, 30 * i, axis=1)).save(views[-1])
+    uploads, before = len([r for r in sb.requests if "/file" in r["path"]]), len(sb.ledger)
+    assert cli.main(["run", "hair-type-detection", *map(str, views), "--no-face-check", "--json",
+                     "--out", str(tmp_path / "o")]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["feature"] == "hair-type-detection" and data["task_id"]
+    assert len(sb.ledger) == before + 1
+    assert len([r for r in sb.requests if "/file" in r["path"]]) > uploads
+    rec = json.loads(next((tmp_path / "o").glob("*/youcam-job.json")).read_text())
+    assert [u["role"] for u in rec["uploads"]] == ["srcs", "srcs", "srcs"]
+    # two photos for a three-photo analyzer, two for a one-photo feature: refused before anything is sent
+    for argv, words in ((["hair-type-detection", *map(str, views[:2])], "give exactly 3"),
+                        (["sod", *map(str, views[:2])], "sod takes one source, 2 were given")):
+        sent = len(sb.requests)
+        assert cli.main(["run", *argv, "--no-face-check"]) == 2
+        assert words in one_line_error(capsys.readouterr().err)
+        assert len(sb.requests) == sent

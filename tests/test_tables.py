@@ -120,3 +120,31 @@ def test_a_damaged_record_is_skipped_and_the_rest_listed(tmp_path):
     assert [r.job_id for r in rows] == [good.name, running.name]  # the wrongly typed record is skipped too
     assert rows[1].units == 0.0  # running: not charged yet
     assert [(c.feature, c.jobs, c.units) for c in costs(list_jobs(tmp_path), by="feature")] == [("sod", 1, 1.0)]
+
+
+def test_skin_commands_read_a_format_json_job_folder_like_the_zip(env, tmp_path, capsys):
+    """scores / blend / table read a `format=json` run's folder (JSON + downloaded masks) as they read the ZIP."""
+    photo = _image(tmp_path / "p.png", 5)
+    sets = ["--set", 'dst_actions=["wrinkle","pore","acne"]', "--no-face-check"]
+    assert main(["run", "skin-analysis", str(photo), "--out", str(tmp_path / "zip"), *sets]) == 0
+    assert main(["run", "skin-analysis", str(photo), "--out", str(tmp_path / "json"), *sets,
+                 "--set", "format=json"]) == 0
+    (zip_dir,) = [d for d in (tmp_path / "zip").iterdir() if d.is_dir()]
+    (json_dir,) = [d for d in (tmp_path / "json").iterdir() if d.is_dir()]
+    record = json.loads((json_dir / "youcam-job.json").read_text())
+    assert record["mask_files"] and not [f for f in record["files"] if f.endswith(".zip")]
+    capsys.readouterr()
+    shown = []
+    for d in (zip_dir, json_dir):
+        assert main(["skin", "scores", "--json", str(d)]) == 0
+        shown.append(json.loads(capsys.readouterr().out))
+    assert shown[0]["skin_age"] == shown[1]["skin_age"] and shown[0]["overall"] == shown[1]["overall"]
+    assert {s["name"]: s["raw_score"] for s in shown[0]["scores"]} == \
+           {s["name"]: s["raw_score"] for s in shown[1]["scores"]}
+    assert main(["skin", "blend", str(json_dir), str(photo), "-o", str(tmp_path / "b.png"), "--concern", "acne"]) == 0
+    assert "1 mask(s): acne" in capsys.readouterr().out
+    assert main(["skin", "table", str(json_dir), str(zip_dir), "-o", str(tmp_path / "t.csv")]) == 0
+    rows = _read(tmp_path / "t.csv")
+    assert len(rows) == 6 and all(float(r["mask_area_pct"]) > 0 for r in rows)
+    by_job = {d.name: {r["concern"]: r["raw_score"] for r in rows if r["job_id"] == d.name} for d in (zip_dir, json_dir)}
+    assert by_job[zip_dir.name] == by_job[json_dir.name]

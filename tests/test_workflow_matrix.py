@@ -18,7 +18,6 @@ from napari_youcam import features as F
 from napari_youcam import workflow
 from napari_youcam.api import RetryPolicy
 from napari_youcam.connect import sandbox_client
-from napari_youcam.errors import InputError
 from napari_youcam.sandbox import Sandbox
 
 # Values that satisfy feature-specific rules the generic filler cannot guess.
@@ -57,15 +56,8 @@ OVERRIDES: dict[tuple[str, str], dict] = {
 # Endpoints that take several source photos: how many the test sends.
 SOURCE_COUNT: dict[str, int] = {"hair-type-detection": 3, "hair-frizziness-detection": 3}
 
-# Endpoints workflow.run cannot drive yet (it uploads a mask only with an image
-# source), with where they run end to end instead. The test below proves they are
-# refused before anything is spent; it fails once workflow.run supports them.
-NOT_YET_IN_WORKFLOW: dict[str, str] = {
-    "obj-rem-vid": "video + mask: tests/test_features_face_effects.py drives it through the API client",
-}
-
 CASES = [pytest.param(key, e.api, e.variant, id=f"{key}-{e.api}-{e.variant}")
-         for key, spec in F.FEATURES.items() for e in spec.endpoints if key not in NOT_YET_IN_WORKFLOW]
+         for key, spec in F.FEATURES.items() for e in spec.endpoints]
 
 
 @pytest.fixture(scope="module")
@@ -148,7 +140,7 @@ def test_run_every_endpoint(key, api, variant, sb, clients, tmp_path):
             source = image_for(limits)
     mask = None
     if ep.input("mask") is not None:
-        h, w = source.shape[:2]
+        h, w = source.shape[:2] if isinstance(source, np.ndarray) else (240, 320)  # a video: one frame's size
         mask = np.zeros((h, w), np.uint8)
         mask[h // 4: h // 2, w // 4: w // 2] = 1  # a Labels-layer style mask
     refs = ()
@@ -168,6 +160,8 @@ def test_run_every_endpoint(key, api, variant, sb, clients, tmp_path):
     for secret in (sb.api_key, sb.client_secret):
         assert secret not in text
     assert stages[0] == "validating" and stages[-1] == "done"
+    if mask is not None:  # with an image or a video source, the mask is uploaded as its own PNG
+        assert [u for u in side["uploads"] if u["role"] == "mask" and u["name"] == "mask.png"]
     # exactly one charge for this task
     charges = [c for c in sb.ledger[before:] if c["task_id"] == res.task_id]
     assert len(charges) == 1 and len(sb.ledger) - before == 1
@@ -185,16 +179,3 @@ def test_run_every_endpoint(key, api, variant, sb, clients, tmp_path):
         assert isinstance(res.data, (dict, list)) and res.data
     elif kind == "video":
         assert res.files[0].suffix in (".mp4", ".mov")
-
-
-@pytest.mark.parametrize("key", sorted(NOT_YET_IN_WORKFLOW))
-def test_endpoints_not_yet_in_workflow_are_refused_before_spending(key, sb, clients, tmp_path):
-    clip = tmp_path / "clip.mp4"
-    clip.write_bytes(b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + bytes(4000))
-    mask = np.zeros((300, 400), np.uint8)
-    mask[100:200, 100:200] = 1
-    params = params_for(key, F.get(key).endpoint("v2"), clients["v2"])
-    before = len(sb.ledger)
-    with pytest.raises(InputError, match="mask"):
-        workflow.run(key, clip, mask=mask, params=params, client=clients["v2"], out_dir=tmp_path / "out")
-    assert len(sb.ledger) == before

@@ -15,7 +15,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from napari_youcam.errors import InputError
 
@@ -61,7 +61,7 @@ def _limits(feature: str, api: str, variant: str | None) -> tuple[FeatureSpec, E
     return spec, ep, features.limits_for(ep)
 
 
-def _emit(args: argparse.Namespace, payload: dict, lines: list[str]) -> None:
+def _emit(args: argparse.Namespace, payload: dict[str, Any], lines: list[str]) -> None:
     if getattr(args, "json", False):
         print(json.dumps(payload, indent=2, default=str))
     else:
@@ -178,9 +178,10 @@ def cmd_extend_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_skin_scores(args: argparse.Namespace) -> int:
-    from napari_youcam.imaging import read_skin_zip, scores_table
+    from napari_youcam.imaging import scores_table
+    from napari_youcam.workflow.tables import read_skin_result
 
-    r = read_skin_zip(args.result, alpha_only=True)
+    r = read_skin_result(args.result, alpha_only=True)
     if args.csv:
         sys.stdout.write(scores_table(r, "csv"))
     elif args.json:
@@ -205,10 +206,11 @@ def cmd_skin_table(args: argparse.Namespace) -> int:
 
 
 def cmd_skin_blend(args: argparse.Namespace) -> int:
-    from napari_youcam.imaging import blend_masks, read_skin_zip
+    from napari_youcam.imaging import blend_masks
     from napari_youcam.imaging.encode import encode_png
+    from napari_youcam.workflow.tables import read_skin_result
 
-    r = read_skin_zip(args.result, alpha_only=True)
+    r = read_skin_result(args.result, alpha_only=True)
     names = None
     if args.concern:
         names = []
@@ -245,7 +247,7 @@ def cmd_face_check(args: argparse.Namespace) -> int:
 COMMANDS = ("prepare", "mask", "extend-plan", "skin", "face-check")  # what `register` adds
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser("prepare", help="fit and encode an image (and mask) for a feature's limits")
     p.add_argument("feature")
     p.add_argument("src")
@@ -287,12 +289,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("skin", help="skin analysis result ZIPs")
     sk = p.add_subparsers(dest="skin_command", metavar="SKIN_COMMAND")
     s = sk.add_parser("scores", help="print the scores (raw and UI)")
-    s.add_argument("result")
+    s.add_argument("result", help="a result ZIP, or a skin-analysis job folder (ZIP or format=json run)")
     s.add_argument("--csv", action="store_true")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_skin_scores)
     s = sk.add_parser("blend", help="blend concern masks over the photo")
-    s.add_argument("result")
+    s.add_argument("result", help="a result ZIP, or a skin-analysis job folder (ZIP or format=json run)")
     s.add_argument("src")
     s.add_argument("-o", "--output", required=True)
     s.add_argument("--concern", action="append")

@@ -26,6 +26,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH", help="image files, folders of images, or globs")
     p.add_argument("--mask", metavar="PATH_OR_DIR", help="one mask for all, or a folder of masks paired by file stem")
     p.add_argument("--ref", action="append", default=[], metavar="PATH", help="reference image (repeatable)")
+    p.add_argument("--frame", type=int, metavar="N",
+                   help="frame of every animated or multi-page source (0 = first), recorded in each job")
     p.add_argument("--set", action="append", default=[], metavar="K=V", dest="sets", help="parameter, as in `run`")
     p.add_argument("--variant", help="endpoint variant (see `youcam features FEATURE`)")
     p.add_argument("--api", choices=("v2", "v1"), help="API generation (default: from the credentials)")
@@ -38,6 +40,14 @@ def register(subparsers: Any) -> None:
     p.add_argument("--no-face-check", action="store_true", help="skip the local, advisory face check")
     p.add_argument("--json", action="store_true", help="print the outcome of every input as JSON")
     p.set_defaults(func=cmd_batch)
+
+    p = subparsers.add_parser("analysis", help="analyzer results (hair, skin tone, Fitzpatrick...) over many jobs")
+    an = p.add_subparsers(dest="analysis_command", metavar="ANALYSIS_COMMAND")
+    s = an.add_parser("table", help="one row per analyzer job, one column per attribute, from job folders or a "
+                                    "results folder")
+    s.add_argument("paths", nargs="+", metavar="PATH", help="job folders, or results folders holding them")
+    s.add_argument("-o", "--output", required=True, help="the CSV to write, e.g. analysis.csv")
+    s.set_defaults(func=cmd_analysis_table)
 
     p = subparsers.add_parser("history", help="list past jobs of the results folder")
     p.add_argument("--feature", help="only this feature")
@@ -68,6 +78,14 @@ def _results_dir(args: argparse.Namespace) -> Path:
 
 
 # ---------------------------------------------------------------------- batch
+def cmd_analysis_table(args: argparse.Namespace) -> int:
+    from napari_youcam.workflow.tables import write_analysis_table
+
+    out, n = write_analysis_table(args.paths, args.output)
+    print(f"{out}: {n} rows")
+    return 0
+
+
 def cmd_batch(args: argparse.Namespace) -> int:
     from napari_youcam.cli.service import _client, parse_sets, text_params
     from napari_youcam.workflow import batch as B
@@ -79,7 +97,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
     items, bad_masks = B.pair_masks(sources, args.mask)
     client = _client(args)
     plan = B.check_inputs(args.feature, items, refs=args.ref, params=params, api=args.api or client.api,
-                          variant=args.variant, face_check=not args.no_face_check, bad=bad + bad_masks)
+                          variant=args.variant, face_check=not args.no_face_check, bad=bad + bad_masks,
+                          frame=args.frame)
     for path, warnings in plan.warnings.items():
         for w in warnings:
             print(f"warning: {path.name}: face check (advisory): {w}", file=sys.stderr)
@@ -167,7 +186,7 @@ def _run_interruptible(batch: Any) -> Any:
     def target() -> None:
         try:
             box["report"] = batch.run()
-        except BaseException as exc:  # re-raised on the main thread
+        except BaseException as exc:  # noqa: BLE001 - re-raised on the main thread
             box["error"] = exc
         finally:
             finished.set()

@@ -9,6 +9,7 @@ sandbox and says so on stderr ("SANDBOX: ... synthetic"). Errors are raised as
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import shlex
 import sys
@@ -45,9 +46,13 @@ def register(subparsers: Any) -> None:
 
     p = subparsers.add_parser("run", help="run a feature on an image/video and save the result")
     p.add_argument("feature", help="feature key, e.g. sod, skin-analysis, obj-removal")
-    p.add_argument("src", nargs="?", help="source image or video (omit for text-to-image)")
+    p.add_argument("srcs", nargs="*", metavar="SRC",
+                   help="source image or video (omit for text-to-image); the three-photo analyzers "
+                        "(hair-type-detection, hair-frizziness-detection) take three: SRC SRC SRC")
     p.add_argument("--mask", help="mask image (white/non-zero = area to change)")
     p.add_argument("--ref", action="append", default=[], metavar="PATH", help="reference image (repeatable)")
+    p.add_argument("--frame", type=int, metavar="N",
+                   help="frame of an animated or multi-page source (0 = first), recorded in the job")
     p.add_argument("--set", action="append", default=[], metavar="K=V", dest="sets",
                    help="parameter, e.g. --set scale=2; numbers, true/false and lists are parsed as JSON, "
                         "text parameters (prompt, ids, colours) are taken verbatim; list parameters take "
@@ -99,7 +104,7 @@ def register(subparsers: Any) -> None:
 
 
 # ---------------------------------------------------------------------- helpers
-def _client(args: argparse.Namespace, *, api: str | None = None) -> "Client":
+def _client(args: argparse.Namespace, *, api: str | None = None) -> Client:
     from napari_youcam.connect import SANDBOX_NOTICE, default_client
 
     client = default_client(api=api or getattr(args, "api", None), base_url=getattr(args, "base_url", None))
@@ -165,7 +170,7 @@ def parse_list(name: str, value: str) -> list[Any]:
     return items
 
 
-def _param_kinds(feature: "str | FeatureSpec") -> dict[str, set[str]]:
+def _param_kinds(feature: str | FeatureSpec) -> dict[str, set[str]]:
     """Each parameter name of a feature → its kinds over every endpoint (text or not)."""
     from napari_youcam import features as F
 
@@ -178,12 +183,12 @@ def _param_kinds(feature: "str | FeatureSpec") -> dict[str, set[str]]:
     return kinds
 
 
-def text_params(feature: "str | FeatureSpec") -> set[str]:
+def text_params(feature: str | FeatureSpec) -> set[str]:
     """Parameter names of a feature whose values are text on every endpoint."""
     return {name for name, kinds in _param_kinds(feature).items() if kinds == {"text"}}
 
 
-def list_params(feature: "str | FeatureSpec") -> set[str]:
+def list_params(feature: str | FeatureSpec) -> set[str]:
     """Parameter names of a feature that take a list of choices (skin concerns...)."""
     return {name for name, kinds in _param_kinds(feature).items() if "enum_list" in kinds}
 
@@ -294,7 +299,7 @@ def cmd_features(args: argparse.Namespace) -> int:
     return 0
 
 
-def cost_column(spec: "FeatureSpec") -> str:
+def cost_column(spec: FeatureSpec) -> str:
     """The documented unit cost of a feature's first endpoint, short enough for a column.
 
     A number when the defaults fix it; "varies" when it depends on the params (see
@@ -319,15 +324,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     from napari_youcam import workflow
 
     spec = F.get(args.feature)
+    args.src = args.srcs[0] if args.srcs else None
     params = parse_sets(args.sets, text=text_params(spec), lists=list_params(spec))
-    for label, path in [("source", args.src), ("mask", args.mask), *[("ref", r) for r in args.ref]]:
+    sources = [("source", s) for s in args.srcs]
+    for label, path in [*sources, ("mask", args.mask), *[("ref", r) for r in args.ref]]:
         if path and not Path(path).is_file():
             raise InputError(f"{label}: no such file: {path}")
     if (args.aspect or args.anchor) and spec.key != "out-paint":
         raise InputError(f"--aspect/--anchor apply to out-paint only; {spec.key} takes --set NAME=VALUE")
     client = _client(args, api=_generation(spec, args.api))
     endpoint = F.endpoint_for(spec, args.api or client.api, args.variant)
-    source: Any = args.src
+    source: Any = args.srcs if len(args.srcs) > 1 else args.src
     if spec.key == "out-paint" and (args.aspect or args.anchor):
         source = _plan_outpaint(args, endpoint, params)
     _default_concerns(endpoint, params)
@@ -335,14 +342,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     cancel = threading.Event()
     job: dict[str, Path] = {}
 
-    progress = bar if args.no_face_check else _with_face_advice(bar, spec.key, args.src)
+    progress = bar if args.no_face_check else _with_face_advice(bar, spec.key, args.src, args.frame)
 
-    def work() -> "JobResult":
+    def on_job_dir(d: Path) -> None:
+        job.setdefault("dir", d)
+
+    def work() -> JobResult:
         return workflow.run(
             spec.key, source, mask=args.mask, refs=tuple(args.ref), params=params,
             api=endpoint.api, variant=endpoint.variant, client=client, out_dir=args.out,
-            progress=progress, cancel=cancel, deadline=args.timeout, on_job_dir=lambda d: job.setdefault("dir", d),
-            again=args.again)
+            progress=progress, cancel=cancel, deadline=args.timeout, on_job_dir=on_job_dir,
+            again=args.again, frame=args.frame)
 
     try:
         res = _in_thread(work, cancel, job)
@@ -354,7 +364,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _generation(spec: "FeatureSpec", api: str | None) -> str | None:
+def _generation(spec: FeatureSpec, api: str | None) -> str | None:
     """The API generation to run ``spec`` on when none was asked for.
 
     None (the credentials decide) when the configured generation has the feature;
@@ -380,7 +390,7 @@ def _generation(spec: "FeatureSpec", api: str | None) -> str | None:
     return other
 
 
-def default_concerns(endpoint: "Endpoint") -> list[str]:
+def default_concerns(endpoint: Endpoint) -> list[str]:
     """The skin concerns analysed when none are chosen: the first four SD concerns.
 
     The same choice as the Skin analysis inspector's (SD mode, first four); four is
@@ -390,7 +400,7 @@ def default_concerns(endpoint: "Endpoint") -> list[str]:
     return [str(c) for c in choices if not str(c).startswith("hd_")][:4]
 
 
-def _default_concerns(endpoint: "Endpoint", params: dict[str, Any]) -> None:
+def _default_concerns(endpoint: Endpoint, params: dict[str, Any]) -> None:
     """Fill in skin analysis's required concern list when the user gave none, and say so."""
     if "dst_actions" in params or not any(
             p.name == "dst_actions" and p.required and p.default is None for p in endpoint.params):
@@ -400,7 +410,7 @@ def _default_concerns(endpoint: "Endpoint", params: dict[str, Any]) -> None:
           f"choose with --set dst_actions=a,b,...", file=sys.stderr)
 
 
-def outpaint_command(src: str, plan: "ExtendPlan", *, aspect: str | None = None, anchor: str = "center",
+def outpaint_command(src: str, plan: ExtendPlan, *, aspect: str | None = None, anchor: str = "center",
                      planned_only: bool = False) -> str:
     """A ready-to-run ``youcam run out-paint …`` line for an `ExtendPlan` of ``src``.
 
@@ -418,7 +428,7 @@ def outpaint_command(src: str, plan: "ExtendPlan", *, aspect: str | None = None,
     return " ".join(shlex.quote(w) for w in words)
 
 
-def _plan_outpaint(args: argparse.Namespace, endpoint: "Endpoint", params: dict[str, Any]) -> Any:
+def _plan_outpaint(args: argparse.Namespace, endpoint: Endpoint, params: dict[str, Any]) -> Any:
     """Out-paint's ten sizes from ``--aspect/--anchor`` (as `youcam extend-plan` plans them).
 
     Returns the source to upload: the photo's path, or the pre-scaled pixels when the
@@ -442,7 +452,7 @@ def _plan_outpaint(args: argparse.Namespace, endpoint: "Endpoint", params: dict[
     return prescale_image(image, plan) if plan.prescale < 1.0 else args.src
 
 
-def _with_face_advice(bar: Any, feature: str, src: str | None) -> Any:
+def _with_face_advice(bar: Any, feature: str, src: str | None, frame: int | None = None) -> Any:
     """`bar`, plus the advisory face check printed once the inputs passed validation.
 
     Skin analysis, the face analyzer, makeup transfer, hair features... fail on the
@@ -460,19 +470,19 @@ def _with_face_advice(bar: Any, feature: str, src: str | None) -> Any:
     def progress(stage: str, fraction: float) -> None:
         if stage == "preparing" and not said:
             said.append(True)
-            for warning in _face_warnings(feature, src):
+            for warning in _face_warnings(feature, src, frame):
                 print(f"warning: face check (advisory): {warning}", file=sys.stderr)
         bar(stage, fraction)
 
     return progress
 
 
-def _face_warnings(feature: str, src: str) -> list[str]:
+def _face_warnings(feature: str, src: str, frame: int | None = None) -> list[str]:
     from napari_youcam.errors import YouCamError
     from napari_youcam.imaging import face_check, read_image_file
 
     try:
-        image = read_image_file(src)
+        image = read_image_file(src, frame=frame)
     except YouCamError:  # workflow reports unreadable sources itself
         return []
     return list(face_check(image, feature).warnings)
@@ -515,7 +525,7 @@ def _in_thread(work: Any, cancel: threading.Event, job: dict[str, Path]) -> Any:
     def target() -> None:
         try:
             box["result"] = work()
-        except BaseException as exc:  # re-raised on the main thread
+        except BaseException as exc:  # noqa: BLE001 - re-raised on the main thread
             box["error"] = exc
         finally:
             finished.set()
@@ -546,7 +556,7 @@ def _in_thread(work: Any, cancel: threading.Event, job: dict[str, Path]) -> Any:
     return box["result"]
 
 
-def _print_result(args: argparse.Namespace, res: "JobResult", client: "Client | None") -> None:
+def _print_result(args: argparse.Namespace, res: JobResult, client: Client | None) -> None:
     if not args.json:  # the paid result's paths first, before any further request
         for f in res.files:
             print(f)
@@ -560,7 +570,7 @@ def _print_result(args: argparse.Namespace, res: "JobResult", client: "Client | 
                           "task_id": res.task_id, "kind": res.kind, "files": [str(f) for f in res.files],
                           "sidecar": str(res.sidecar), "sandbox": res.sandbox,
                           "cancel_requested": res.cancel_requested, "reused_from": res.reused_from,
-                          "data": data, "notes": res.notes, **units},
+                          "data": data, **_analysis_table(res.feature, data), "notes": res.notes, **units},
                          indent=2, default=str))
     if res.reused_from:
         print(f"note: identical to job {res.reused_from}: its result was reused, nothing was sent or charged "
@@ -573,7 +583,16 @@ def _print_result(args: argparse.Namespace, res: "JobResult", client: "Client | 
         print("SANDBOX: the files above are synthetic (no credentials configured)", file=sys.stderr)
 
 
-def units_after(client: "Client | None", res: "JobResult") -> dict[str, Any]:
+def _analysis_table(feature: str, data: Any) -> dict[str, Any]:
+    """``{"table": [[attribute, value], ...]}`` for an analyzer's JSON result, else nothing."""
+    from napari_youcam.features.analysis import RESULT_FIELDS, analysis_rows
+
+    if feature not in RESULT_FIELDS or not isinstance(data, dict):
+        return {}
+    return {"table": [list(row) for row in analysis_rows(feature, data)]}
+
+
+def units_after(client: Client | None, res: JobResult) -> dict[str, Any]:
     """What the job cost and what is left: ``units_charged``, ``charge_source``, ``balance``.
 
     The charge is the task's entry in the credit history when the service lists it
@@ -592,9 +611,9 @@ def units_after(client: "Client | None", res: "JobResult") -> dict[str, Any]:
         history = client.credit_history(page_size=30).get("history") or []
         entries = [h for h in history if isinstance(h, dict) and str(h.get("target_id")) == str(res.task_id)]
         if entries:
-            credits = [c for h in entries for c in (h.get("info") or {}).get("credits") or []]
+            charges = [c for h in entries for c in (h.get("info") or {}).get("credits") or []]
             # the history lists a charge as a negative amount; the sign is not documented
-            out.update(units_charged=abs(sum(float(c.get("amount_dec", c.get("amount", 0))) for c in credits)),
+            out.update(units_charged=abs(sum(float(c.get("amount_dec", c.get("amount", 0))) for c in charges)),
                        charge_source="history")
     except (YouCamError, ValueError, TypeError, AttributeError):
         pass
@@ -605,10 +624,8 @@ def units_after(client: "Client | None", res: "JobResult") -> dict[str, Any]:
             cost = None
         if cost is not None:
             out.update(units_charged=cost, charge_source="documented")
-    try:
+    with contextlib.suppress(YouCamError):
         out["balance"] = client.credits()
-    except YouCamError:
-        pass
     return out
 
 
@@ -670,7 +687,8 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     try:
         sb.start()
     except (OSError, OverflowError) as exc:
-        raise InputError(f"cannot listen on port {args.port}: {exc.strerror or exc}") from None
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise InputError(f"cannot listen on port {args.port}: {why}") from None
     try:
         print(f"sandbox listening at {sb.base_url} (synthetic results, no real units)")
         print(f"export YOUCAM_BASE_URL={sb.base_url}")

@@ -9,6 +9,8 @@ folder keeps an index of its jobs (`JobStore`, ``youcam-jobs.sqlite``) from whic
 an identical job is answered without paying twice.
 """
 
+# batch runs and tables over past jobs (issue 8 §4, §6, §7)
+from napari_youcam.workflow.batch import Batch, BatchPlan, BatchReport, check_inputs, expand_paths, pair_masks
 from napari_youcam.workflow.jobs import JobError, JobRecord, JobStatus, content_hash, reuse_key
 from napari_youcam.workflow.plan import Plan, Upload, plan
 from napari_youcam.workflow.resume import check_record, needs_service, read_job, resume
@@ -22,8 +24,6 @@ from napari_youcam.workflow.steps import (
     resume_command,
 )
 from napari_youcam.workflow.store import STORE_NAME, JobStore, RebuildReport
-# batch runs and tables over past jobs (issue 8 §4, §6, §7)
-from napari_youcam.workflow.batch import Batch, BatchPlan, BatchReport, check_inputs, expand_paths, pair_masks
 from napari_youcam.workflow.tables import JobRow, costs, find_job, list_jobs, write_skin_table
 
 __all__ = [

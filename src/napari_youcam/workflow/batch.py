@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from napari_youcam.errors import InputError, YouCamError
+from napari_youcam.workflow.jobs import canonical_json
 from napari_youcam.workflow.plan import plan, validate
 from napari_youcam.workflow.run import run
 from napari_youcam.workflow.sidecar import ensure_results_dir, load_sidecar
@@ -139,43 +140,57 @@ class BatchPlan:
     items: list[BatchItem]
     bad: list[BadInput]
     warnings: dict[Path, list[str]] = field(default_factory=dict)
+    frame: int | None = None  # the frame read from each multi-frame source file
+    #: item index → indexes of the later items with the same content (answered from its job, not paid again)
+    twins: dict[int, list[int]] = field(default_factory=dict)
 
 
 def check_inputs(feature: str, items: Sequence[BatchItem], *, refs: Sequence[str | Path] = (),
                  params: dict[str, Any] | None = None, api: str = "v2", variant: str | None = None,
-                 face_check: bool = True, bad: Sequence[BadInput] = ()) -> BatchPlan:
+                 face_check: bool = True, bad: Sequence[BadInput] = (), frame: int | None = None) -> BatchPlan:
     """Read and validate every input as `run` would (`workflow.plan`), without sending anything.
 
     What is wrong for every input alike (parameters, a mask or reference the
     feature does not take) raises `InputError` at once; per-input problems
     (unreadable, a size no fit can satisfy, a wrong mask) are collected in
     ``BatchPlan.bad``. The face check only warns (``BatchPlan.warnings``).
+    Inputs with identical content (source, mask) are found here: only the first
+    of them runs, the others are answered from its job (``BatchPlan.twins``).
     """
-    from napari_youcam.imaging.faces import FACE_RULES, face_check as check_face
+    from napari_youcam.imaging.faces import FACE_RULES
+    from napari_youcam.imaging.faces import face_check as check_face
 
     ref_paths = tuple(Path(r).expanduser().resolve() for r in refs)
     ref_args = [str(r) for r in ref_paths]
     first = items[0] if items else BatchItem(Path("source.png"))
     head = validate(feature, str(first.source), mask=_opt(first.mask), refs=ref_args, params=params, api=api,
-                    variant=variant)
+                    variant=variant, frame=frame)
     if head.endpoint.input("src") is None:
         raise InputError(f"{head.feature} takes no source image: a batch runs one task per image")
     bad_list = list(bad)
     good: list[BatchItem] = []
     warnings: dict[Path, list[str]] = {}
+    first_of: dict[str, int] = {}
+    twins: dict[int, list[int]] = {}
     for item in items:
         try:
             p = plan(feature, str(item.source), mask=_opt(item.mask), refs=ref_args, params=params, api=api,
-                     variant=variant)
+                     variant=variant, frame=frame)
         except InputError as exc:
             bad_list.append(BadInput(item.source, _one_line(str(exc))))
             continue
+        content = canonical_json(p.input_hashes)
+        if content in first_of:
+            twins.setdefault(first_of[content], []).append(len(good))
+        else:
+            first_of[content] = len(good)
         good.append(item)
         if face_check and head.feature in FACE_RULES and p.source_array is not None:
             said = list(check_face(p.source_array, head.feature).warnings)
             if said:
                 warnings[item.source] = said
-    return BatchPlan(head.feature, head.api, head.variant, head.params, ref_paths, good, bad_list, warnings)
+    return BatchPlan(head.feature, head.api, head.variant, head.params, ref_paths, good, bad_list, warnings,
+                     frame=frame, twins=twins)
 
 
 def _opt(path: Path | None) -> str | None:
@@ -280,8 +295,10 @@ class Batch:
 
     def run(self) -> BatchReport:
         todo: queue.Queue[int] = queue.Queue()
+        later = {j for js in self.plan.twins.values() for j in js}
         for i in range(len(self.plan.items)):
-            todo.put(i)
+            if i not in later:
+                todo.put(i)
         workers = [threading.Thread(target=self._worker, args=(todo,), name=f"youcam-batch-{n}",
                                     daemon=True) for n in range(min(self.jobs, len(self.plan.items)))]
         for w in workers:
@@ -312,21 +329,29 @@ class Batch:
                 i = todo.get_nowait()
             except queue.Empty:
                 return
-            with self._lock:
-                self._in_flight[i] = None
-            self._emit(None)
-            try:
-                outcome = self._one(i)
-            except Exception as exc:  # a bug in one input must not stop the others
-                log.debug("batch input %s failed", self.plan.items[i].source, exc_info=True)
-                outcome = Outcome(self.plan.items[i].source, "failed", error=f"{type(exc).__name__}: {exc}")
-            with self._lock:
-                self._in_flight.pop(i, None)
-                self._outcomes[i] = outcome
-                self._ran += outcome.status in ("done", "resumed")
-            self._emit(outcome)
+            self._input(i, again=self.again)
+            # the same content again: once its first job is finished, `run` answers it from the store
+            for j in self.plan.twins.get(i, ()):
+                if not self.cancel_event.is_set():
+                    self._input(j, again=False)
 
-    def _one(self, i: int) -> Outcome:
+    def _input(self, i: int, *, again: bool) -> None:
+        """Run input ``i`` and record its outcome (a failure is an outcome, never an exception)."""
+        with self._lock:
+            self._in_flight[i] = None
+        self._emit(None)
+        try:
+            outcome = self._one(i, again=again)
+        except Exception as exc:  # a bug in one input must not stop the others
+            log.debug("batch input %s failed", self.plan.items[i].source, exc_info=True)
+            outcome = Outcome(self.plan.items[i].source, "failed", error=f"{type(exc).__name__}: {exc}")
+        with self._lock:
+            self._in_flight.pop(i, None)
+            self._outcomes[i] = outcome
+            self._ran += outcome.status in ("done", "resumed")
+        self._emit(outcome)
+
+    def _one(self, i: int, *, again: bool) -> Outcome:
         """Run one input; `run` answers an identical finished job from the store and resumes an
         identical created one, so a rerun pays only for what was never created."""
         plan, item = self.plan, self.plan.items[i]
@@ -344,7 +369,7 @@ class Batch:
             res = run(plan.feature, str(item.source), mask=_opt(item.mask), refs=[str(r) for r in plan.refs],
                       params=dict(plan.params), api=plan.api, variant=plan.variant, client=self.client,
                       out_dir=self.out_dir, cancel=self.cancel_event, deadline=self.deadline,
-                      on_job_dir=on_job_dir, again=self.again)
+                      on_job_dir=on_job_dir, again=again, frame=plan.frame)
         except CancelledError:
             return Outcome(item.source, "cancelled", error="not started (cancelled); nothing was charged")
         except YouCamError as exc:

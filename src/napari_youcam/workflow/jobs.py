@@ -16,7 +16,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from napari_youcam.errors import InputError, YouCamError
 
@@ -56,13 +56,14 @@ _FIELD_TYPES: dict[str, tuple[type, ...]] = {
     "times": (dict,), "cancel_requested": _BOOL, "error": _STR, "error_code": _STR, "error_type": _STR,
     "resumable": _BOOL, "resumed_at": _STR, "resumes": (list,), "reused_from": _STR, "dst_ids": (list,),
     "polls": _INT, "elapsed_s": _NUM, "arrays": (list,), "mask_files": (dict,), "source_name": _STR,
+    "source_frame": _INT,
 }
 
 
 #: optional fields left out of the JSON while unset (a record says what happened, not what did not)
 _OMIT_WHEN_NONE = frozenset({"error", "error_code", "error_type", "resumable", "resumed_at", "reused_from",
                              "dst_ids", "polls", "elapsed_s", "arrays", "mask_files", "units_charged",
-                             "source_name"})
+                             "source_name", "source_frame"})
 
 
 @dataclass
@@ -108,6 +109,7 @@ class JobRecord:
     arrays: list[list[int]] | None = None
     mask_files: dict[str, str] | None = None
     source_name: str | None = None  # the source's file name when it came from a file
+    source_frame: int | None = None  # the frame (0-based) read from a multi-frame source file
     #: fields this version does not know (kept so a rewrite loses nothing)
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -125,7 +127,7 @@ class JobRecord:
         return out
 
     @classmethod
-    def from_json(cls, data: Any, *, where: str = "job record") -> "JobRecord":
+    def from_json(cls, data: Any, *, where: str = "job record") -> JobRecord:
         """A record from untrusted JSON; `InputError` naming the first bad field."""
         if not isinstance(data, dict):
             raise InputError(f"{where}: not a job record (a JSON object is expected)")
@@ -209,8 +211,8 @@ def job_error(cause: YouCamError, message: str, *, job_dir: Path, task_id: str |
         cls = JobError if base is YouCamError else type(base.__name__, (JobError, base), {
             "__doc__": base.__doc__, "__module__": base.__module__})
         _JOB_ERROR_TYPES[base] = cls
-    err = cls.__new__(cls, message)
-    err.__dict__.update(cause.__dict__)
+    err = cast(JobError, cls.__new__(cls, message))
+    vars(err).update(vars(cause))
     JobError.__init__(err, message, job_dir=job_dir, task_id=task_id or getattr(cause, "task_id", None),
                       resume_hint=resume_hint, cause=cause, code=cause.code, status=cause.status)
     err.__cause__ = cause
@@ -246,14 +248,19 @@ def content_hash(obj: Any) -> str:
 
 
 def reuse_key(*, feature: str, variant: str, api: str, params: dict[str, Any],
-              input_hashes: dict[str, list[str]], service_host: str | None, sandbox: bool) -> str:
+              input_hashes: dict[str, list[str]], service_host: str | None, sandbox: bool,
+              frame: int | None = None) -> str:
     """The identity of a paid result: equal keys would buy the same result again.
 
-    Every sandbox counts as one host: its results are a pure function of the inputs,
-    and the bundled one listens on a new port in each process, so a rerun of the same
-    command in sandbox mode must find what the last run made.
+    ``frame`` (a multi-frame source's chosen frame) joins the key only when given,
+    so the keys of single-frame jobs stay what they were. Every sandbox counts as one
+    host: its results are a pure function of the inputs, and the bundled one listens on
+    a new port in each process, so a rerun in sandbox mode finds what the last run made.
     """
-    return hashlib.sha256(canonical_json({
+    identity: dict[str, Any] = {
         "feature": feature, "variant": variant, "api": api, "params": params,
         "inputs": {k: list(v) for k, v in sorted(input_hashes.items())},
-        "host": "sandbox" if sandbox else service_host, "sandbox": bool(sandbox)}).encode()).hexdigest()
+        "host": "sandbox" if sandbox else service_host, "sandbox": bool(sandbox)}
+    if frame is not None:
+        identity["frame"] = frame
+    return hashlib.sha256(canonical_json(identity).encode()).hexdigest()

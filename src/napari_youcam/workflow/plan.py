@@ -19,6 +19,10 @@ import numpy as np
 from napari_youcam import features as F
 from napari_youcam import imaging
 from napari_youcam.errors import InputError
+from napari_youcam.features import Endpoint, Limits
+from napari_youcam.imaging import Transform
+from napari_youcam.imaging.convert import to_mask_bool
+from napari_youcam.imaging.io import read_image_file
 from napari_youcam.workflow.jobs import content_hash
 from napari_youcam.workflow.steps import _load_image, _output_kind
 
@@ -49,16 +53,17 @@ class Plan:
     title: str
     api: str
     variant: str
-    endpoint: Any  # features.Endpoint (kept untyped: features has no public type export for it)
+    endpoint: Endpoint
     params: dict[str, Any]
     kind: str
     uploads: list[Upload] = field(default_factory=list)
     infos: dict[str, Any] = field(default_factory=dict)
     source_array: np.ndarray | None = None
-    transform: Any = None  # imaging.Transform of the main source, None for videos/no source
+    transform: Transform | None = None  # of the main source; None for videos/no source
     notes: list[str] = field(default_factory=list)
     input_hashes: dict[str, list[str]] = field(default_factory=dict)
     unit_cost: float | None = None
+    frame: int | None = None  # the frame (0-based) read from a multi-frame source file
 
     @property
     def source_sha256(self) -> str | None:
@@ -69,7 +74,7 @@ class Plan:
     def sizes(self) -> list[dict[str, Any]]:
         """Per upload: role, name, bytes and (images) the fitted width/height."""
         out = []
-        for up, info in zip(self.uploads, _flat_infos(self.infos)):
+        for up, info in zip(self.uploads, _flat_infos(self.infos), strict=False):
             out.append({"role": up.role, "name": up.name, "bytes": up.nbytes,
                         "width": getattr(info, "width", None), "height": getattr(info, "height", None)})
         return out
@@ -83,21 +88,27 @@ def _flat_infos(infos: dict[str, Any]) -> list[Any]:
 
 
 def plan(feature: str, source: Any = None, *, mask: Any = None, refs: Sequence[Any] = (),
-         params: dict[str, Any] | None = None, api: str | None = None, variant: str | None = None) -> Plan:
+         params: dict[str, Any] | None = None, api: str | None = None, variant: str | None = None,
+         frame: int | None = None) -> Plan:
     """Check and prepare a job without sending anything; `InputError` lists every violation.
 
     Returns the `Plan`: fitted sizes (`Plan.sizes`), notes, documented cost, content hashes.
+    ``frame`` picks one frame (0-based) of a multi-frame source file.
     """
     p, problems = _check_inputs(feature, source, mask=mask, refs=refs, params=params, api=api, variant=variant)
-    problems += _prepare_inputs(p, source, mask=mask, refs=refs)
+    p.frame = frame
+    problems += _frame_problems(frame) + _prepare_inputs(p, source, mask=mask, refs=refs)
     _raise_if(p, problems, F.validate(p.feature, p.params, p.infos or None, api=p.api, variant=p.variant))
     return p
 
 
 def validate(feature: str, source: Any = None, *, mask: Any = None, refs: Sequence[Any] = (),
-             params: dict[str, Any] | None = None, api: str | None = None, variant: str | None = None) -> Plan:
+             params: dict[str, Any] | None = None, api: str | None = None, variant: str | None = None,
+             frame: int | None = None) -> Plan:
     """The checks that need no pixels (feature, endpoint, params, which inputs it takes): step 1 of `plan`."""
     p, problems = _check_inputs(feature, source, mask=mask, refs=refs, params=params, api=api, variant=variant)
+    p.frame = frame
+    problems += _frame_problems(frame)
     _raise_if(p, problems, F.validate(p.feature, p.params, None, api=p.api, variant=p.variant))
     return p
 
@@ -142,12 +153,18 @@ def _check_inputs(feature: str, source: Any, *, mask: Any, refs: Sequence[Any], 
          f"{spec.key} takes one reference image, {len(refs)} were given"),
         (src_input is None and source is not None,
          f"{spec.key} ({api}) takes no source image (it generates from params)"),
+        (src_input is not None and not src_input.many and isinstance(source, (list, tuple)) and len(source) > 1,
+         f"{spec.key} takes one source, {len(source) if isinstance(source, (list, tuple)) else 1} were given"),
         (src_input is not None and src_input.required and source is None,
          f"{spec.key} needs a source {src_input.kind if src_input else ''}"),
     ]
     p = Plan(feature=spec.key, title=spec.title, api=api, variant=endpoint.variant, endpoint=endpoint,
              params=params, kind=_output_kind(endpoint, params), unit_cost=_safe_cost(endpoint, params))
     return p, [msg for bad, msg in checks if bad]
+
+
+def _frame_problems(frame: int | None) -> list[str]:
+    return [f"frame must be 0 or more (0 = the first frame), not {frame}"] if frame is not None and frame < 0 else []
 
 
 def _prepare_inputs(p: Plan, source: Any, *, mask: Any, refs: Sequence[Any]) -> list[str]:
@@ -162,12 +179,15 @@ def _prepare_inputs(p: Plan, source: Any, *, mask: Any, refs: Sequence[Any]) -> 
         try:
             if src_input.kind == "video":
                 _prepare_video(p, sources[0], limits)
+                if mask is not None and endpoint.input("mask") is not None:
+                    _prepare_video_mask(p, mask)
             else:
                 # a mask the endpoint does not take was reported by `_check_inputs`
                 _prepare_images(p, sources, mask if endpoint.input("mask") else None, limits, src_input.role)
         except InputError as exc:
             problems.append(exc.message)
     for i, r in enumerate(refs or () if ref_input is not None else ()):
+        assert ref_input is not None  # the loop is empty without one
         try:
             rarr = _load_image(r, "reference")
             rprep = imaging.prepare(rarr, ref_input.limits or limits)
@@ -181,10 +201,11 @@ def _prepare_inputs(p: Plan, source: Any, *, mask: Any, refs: Sequence[Any]) -> 
     return problems
 
 
-def _prepare_images(p: Plan, sources: list[Any], mask: Any, limits: Any, role: str) -> None:
-    mask_arr = _load_mask(mask) if mask is not None else None
+def _prepare_images(p: Plan, sources: list[Any], mask: Any, limits: Limits, role: str) -> None:
+    mask_arr = imaging.load_mask(mask) if mask is not None else None
     for i, s in enumerate(sources):
-        arr = _load_image(s, "source")
+        path_source = isinstance(s, (str, Path))
+        arr = read_image_file(s, what="source", frame=p.frame) if path_source else _load_image(s, "source")
         prep = imaging.prepare(arr, limits, mask=mask_arr if i == 0 else None)
         p.input_hashes.setdefault(role, []).append(content_hash(arr))
         if i == 0:
@@ -199,7 +220,15 @@ def _prepare_images(p: Plan, sources: list[Any], mask: Any, limits: Any, role: s
             p.infos["mask"] = getattr(prep, "mask_info", None) or prep.info
 
 
-def _prepare_video(p: Plan, video: Any, limits: Any) -> None:
+def _prepare_video_mask(p: Plan, mask: Any) -> None:
+    """The mask of one video frame (painted on the frame the params name) as a PNG, by the one mask rule."""
+    arr = imaging.load_mask(mask)
+    imaging.check_mask(arr, arr.shape)  # not empty, not full (the video's size is not known here)
+    p.input_hashes["mask"] = [content_hash(arr)]
+    p.uploads.append(Upload("mask", imaging.mask_png_bytes(to_mask_bool(arr)), "image/png", "mask.png"))
+
+
+def _prepare_video(p: Plan, video: Any, limits: Limits) -> None:
     if isinstance(video, (bytes, bytearray)):
         up = Upload("src", bytes(video), "video/mp4", "source.mp4")
     else:
@@ -207,7 +236,7 @@ def _prepare_video(p: Plan, video: Any, limits: Any) -> None:
         if not path.is_file():
             raise InputError(f"source: no such video file: {path}")
         ext = path.suffix.lower()
-        fmts = tuple(getattr(limits, "formats", ()) or ())
+        fmts = limits.formats
         if fmts and ext.lstrip(".") not in fmts:
             raise InputError(f"source: {path.name}: {p.feature} accepts {', '.join(fmts)} videos")
         up = Upload("src", path, _VIDEO_TYPES.get(ext, "video/mp4"), path.name)
@@ -216,19 +245,12 @@ def _prepare_video(p: Plan, video: Any, limits: Any) -> None:
         if not _looks_like_mp4(path):
             raise InputError(f"source: {path.name} is not an MP4/MOV video (no ISO media header): "
                              "export it as MP4 (H.264)")
-    max_b = getattr(limits, "max_bytes", 100 * 1024 * 1024)
+    max_b = limits.max_bytes
     if up.nbytes >= max_b:
         raise InputError(f"source: the video is {up.nbytes / 2**20:.1f} MiB; it must be under "
                          f"{max_b // 2**20} MiB")
     p.input_hashes["src"] = [content_hash(up.data)]
     p.uploads.append(up)
-
-
-def _load_mask(mask: Any) -> np.ndarray:
-    arr = _load_image(mask, "mask")
-    if arr.ndim == 3:  # a painted RGB(A) mask file: any non-black pixel counts
-        arr = arr[..., :3].max(axis=2)
-    return arr
 
 
 def _looks_like_mp4(path: Path) -> bool:
@@ -241,8 +263,8 @@ def _looks_like_mp4(path: Path) -> bool:
     return len(head) == 8 and head[4:8] in _MP4_BOXES
 
 
-def _safe_cost(endpoint: Any, params: dict[str, Any]) -> float | None:
+def _safe_cost(endpoint: Endpoint, params: dict[str, Any]) -> float | None:
     try:
         return F.unit_cost(endpoint, params)
-    except Exception:  # an undocumented cost must not stop a job
+    except Exception:  # noqa: BLE001 - an undocumented cost must not stop a job
         return None

@@ -20,7 +20,7 @@ import json
 import logging
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -65,11 +65,12 @@ def check_record(rec: JobRecord, *, where: str) -> Any:
     the catalogue's path for that endpoint (an absolute URL to another host, say).
     """
     spec = F.get(rec.feature)  # InputError naming close matches when unknown
-    if rec.api not in ("v1", "v2"):
+    api: Literal["v1", "v2"] | None = "v1" if rec.api == "v1" else "v2" if rec.api == "v2" else None
+    if api is None:
         raise InputError(f"{where}: unknown API generation {rec.api!r} in the job record; refusing to send "
                          "anything")
     try:
-        endpoint = spec.endpoint(rec.api, rec.variant)
+        endpoint = spec.endpoint(api, rec.variant)
     except KeyError as exc:
         raise InputError(f"{where}: {exc.args[0] if exc.args else exc}") from None
     if rec.task_path is not None and rec.task_path != endpoint.task_path:
@@ -232,8 +233,12 @@ def _transform_from(d: dict[str, Any] | None) -> Transform | None:
         return None
     try:
         crop = d.get("crop")
-        return Transform(tuple(int(v) for v in d["src_size"]), tuple(int(v) for v in d["out_size"]),
-                         float(d.get("scale", 1.0)), tuple(int(v) for v in crop) if crop else None)
+        (sw, sh), (ow, oh) = (int(v) for v in d["src_size"]), (int(v) for v in d["out_size"])
+        box = None
+        if crop:
+            x, y, w, h = (int(v) for v in crop)
+            box = (x, y, w, h)
+        return Transform((sw, sh), (ow, oh), float(d.get("scale", 1.0)), box)
     except (KeyError, TypeError, ValueError) as exc:
         raise InputError(f"the job record's transform is not readable ({exc})") from None
 

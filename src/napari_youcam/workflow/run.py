@@ -26,10 +26,12 @@ from typing import Any
 
 from napari_youcam import features as F
 from napari_youcam import imaging
-from napari_youcam.api.client import ConnectionFailedError
-from napari_youcam.api.errors import ServerError, TaskExpiredError
+from napari_youcam.api import ServiceClient
+from napari_youcam.api.errors import ConnectionFailedError, ServerError, TaskExpiredError
 from napari_youcam.api.results import TaskResult
 from napari_youcam.errors import InputError, YouCamError
+from napari_youcam.features import Endpoint
+from napari_youcam.imaging import Transform
 from napari_youcam.workflow.jobs import JobError, JobRecord, JobStatus, reuse_key
 from napari_youcam.workflow.plan import Plan, prepare, validate
 from napari_youcam.workflow.resume import check_record, resume, saved_data
@@ -74,13 +76,15 @@ def run(feature: str, source: Any = None, *, mask: Any = None, refs: Sequence[An
         params: dict[str, Any] | None = None, api: str | None = None, variant: str | None = None,
         client: Any = None, out_dir: str | Path | None = None, progress: ProgressFn | None = None,
         cancel: CancelToken | None = None, deadline: float = 600.0,
-        on_job_dir: Callable[[Path], None] | None = None, again: bool = False) -> JobResult:
+        on_job_dir: Callable[[Path], None] | None = None, again: bool = False,
+        frame: int | None = None) -> JobResult:
     """Run one YouCam feature end to end; the result is on disk before this returns.
 
     ``source``: an array (any napari dtype/shape: gray, RGB, RGBA, uint8/16, float)
     or an image/video path; a list for multi-source endpoints. ``mask``: labels,
     bool or 0-255 array or a path (white/non-zero = area to change). ``refs``:
-    reference images (arrays or paths). ``progress(stage, fraction)``; ``cancel``
+    reference images (arrays or paths). ``frame`` (0-based) picks one frame of a
+    multi-frame source file (recorded in the job). ``progress(stage, fraction)``; ``cancel``
     has ``is_set()``. Raises `InputError` before spending anything when inputs
     are wrong, `CancelledError` when cancelled before the task was created, a
     `JobError` (also of the cause's type) once the job folder exists.
@@ -103,7 +107,7 @@ def run(feature: str, source: Any = None, *, mask: Any = None, refs: Sequence[An
     if getattr(client, "api", api) != api:
         raise InputError(f"{F.get(feature).key}: the client authenticates the {client.api} API; "
                          f"{api} was requested (configure {api} credentials)")
-    p = validate(feature, source, mask=mask, refs=refs, params=params, api=api, variant=variant)
+    p = validate(feature, source, mask=mask, refs=refs, params=params, api=api, variant=variant, frame=frame)
     # Where the paid result will go must be known to work before anything is sent.
     job_root = ensure_results_dir(out_dir if out_dir is not None else default_results_dir())
     _stop_if_cancelled(cancel, "cancelled before anything was sent; nothing was charged")
@@ -134,19 +138,19 @@ def _stop_if_cancelled(cancel: CancelToken | None, message: str) -> None:
         raise CancelledError(message)
 
 
-def _new_record(p: Plan, client: Any, source: Any, times: dict[str, str]) -> JobRecord:
+def _new_record(p: Plan, client: ServiceClient, source: Any, times: dict[str, str]) -> JobRecord:
     """The job's record before anything is sent (no task id yet, status ``creating``)."""
     host = service_host(client)
-    sandbox = bool(getattr(client, "is_sandbox", False))
+    sandbox = client.is_sandbox
     arr = p.source_array
     return JobRecord(
         feature=p.feature, title=p.title, api=p.api, variant=p.variant, task_path=p.endpoint.task_path,
         params=p.params, source_sha256=p.source_sha256, input_hashes=p.input_hashes,
         source_shape=list(arr.shape) if arr is not None else None,
         source_dtype=str(arr.dtype) if arr is not None else None,
-        source_name=Path(source).name if isinstance(source, (str, Path)) else None,
+        source_name=Path(source).name if isinstance(source, (str, Path)) else None, source_frame=p.frame,
         reuse_key=reuse_key(feature=p.feature, variant=p.variant, api=p.api, params=p.params,
-                            input_hashes=p.input_hashes, service_host=host, sandbox=sandbox),
+                            input_hashes=p.input_hashes, service_host=host, sandbox=sandbox, frame=p.frame),
         transform=_transform_dict(p.transform), notes=list(p.notes),
         uploads=[{"role": u.role, "name": u.name, "content_type": u.content_type, "bytes": u.nbytes}
                  for u in p.uploads],
@@ -169,15 +173,15 @@ def _open_store(results_dir: Path, *, create: bool = True) -> JobStore | None:
         return None
 
 
-def _transform_dict(tf: Any) -> dict[str, Any] | None:
+def _transform_dict(tf: Transform | None) -> dict[str, Any] | None:
     if tf is None:
         return None
     return {"src_size": list(tf.src_size), "out_size": list(tf.out_size), "scale": float(tf.scale),
-            "crop": list(tf.crop) if getattr(tf, "crop", None) else None}
+            "crop": list(tf.crop) if tf.crop else None}
 
 
 # ---------------------------------------------------------------------- never pay twice
-def _from_store(store: JobStore, record: JobRecord, p: Plan, client: Any, *, progress: ProgressFn | None,
+def _from_store(store: JobStore, record: JobRecord, p: Plan, client: ServiceClient, *, progress: ProgressFn | None,
                 cancel: CancelToken | None, deadline: float,
                 on_job_dir: Callable[[Path], None] | None) -> JobResult | None:
     """An earlier identical job's answer: its files (reused), or its task (resumed); else None."""
@@ -242,8 +246,8 @@ def _reuse(store: JobStore, done: JobRecord, record: JobRecord, p: Plan, *,
     return JobResult(feature=p.feature, task_id=str(done.task_id or ""), params=p.params, files=files,
                      sidecar=sidecar.path, kind=kind, arrays=arrays, data=data, sandbox=record.sandbox,
                      api=p.api, variant=p.variant, reused_from=done.job_id,
-                     notes=[*p.notes, f"identical to job {done.job_id}: its result was reused, nothing was "
-                                      "sent or charged (run again with --again to pay for a new one)"])
+                     notes=[*p.notes, (f"identical to job {done.job_id}: its result was reused, nothing was "
+                                       "sent or charged (run again with --again to pay for a new one)")])
 
 
 def _link_or_copy(src: Path, dest: Path) -> Path:
@@ -255,7 +259,7 @@ def _link_or_copy(src: Path, dest: Path) -> Path:
 
 
 # ---------------------------------------------------------------------- upload, create
-def _upload_step(client: Any, p: Plan, report: Progress, cancel: CancelToken | None) -> dict[str, list[str]]:
+def _upload_step(client: ServiceClient, p: Plan, report: Progress, cancel: CancelToken | None) -> dict[str, list[str]]:
     """Register and upload every prepared input; file ids by role (free: nothing is charged yet)."""
     files: dict[str, list[str]] = {}
     for n, up in enumerate(p.uploads):
@@ -267,7 +271,7 @@ def _upload_step(client: Any, p: Plan, report: Progress, cancel: CancelToken | N
     return files
 
 
-def _create_step(client: Any, p: Plan, file_ids: dict[str, list[str]], record: JobRecord, *,
+def _create_step(client: ServiceClient, p: Plan, file_ids: dict[str, list[str]], record: JobRecord, *,
                  job_root: Path, cancel: CancelToken | None,
                  on_job_dir: Callable[[Path], None] | None) -> tuple[Sidecar, str]:
     """Write the job's record, then send the (billed) create request; the record gets the task id.
@@ -344,7 +348,7 @@ def _create_may_have_happened(exc: BaseException) -> bool:
 
 
 # ---------------------------------------------------------------------- wait, download, write
-def _finish(client: Any, p: Plan, sidecar: Sidecar, task_id: str, *, report: Progress,
+def _finish(client: ServiceClient, p: Plan, sidecar: Sidecar, task_id: str, *, report: Progress,
             cancel: CancelToken | None, deadline: float, t_start: float) -> JobResult:
     times = sidecar.record.times
     res = _wait_step(client, p.endpoint, task_id, sidecar=sidecar, times=times, report=report, cancel=cancel,
@@ -364,7 +368,7 @@ def _finish(client: Any, p: Plan, sidecar: Sidecar, task_id: str, *, report: Pro
                      variant=p.variant, cancel_requested=cancel_requested, notes=notes)
 
 
-def repoll(client: Any, endpoint: Any, task_id: str, kind: str, deadline: float) -> Callable[[], TaskResult]:
+def repoll(client: ServiceClient, endpoint: Endpoint, task_id: str, kind: str, deadline: float) -> Callable[[], TaskResult]:
     """A new poll of a finished task: the service answers with fresh result URLs."""
     return lambda: client.wait(endpoint, task_id, deadline=min(deadline, 120.0), kind=kind)
 
@@ -400,7 +404,7 @@ def find_faces(feature: str, source: Any, *, api: str | None = None, variant: st
         client = default_client(api=api)
     api = api or client.api
     endpoint = F.endpoint_for(spec, api, variant)
-    if not getattr(endpoint, "preprocess_path", None):
+    if not endpoint.preprocess_path:
         raise InputError(f"{spec.key} ({api}) has no face detection step")
     report("preparing", 0.0)
     arr = _load_image(source, "source")
@@ -417,7 +421,7 @@ def find_faces(feature: str, source: Any, *, api: str | None = None, variant: st
     boxes = parse_face_boxes(raw)
     tf = prep.transform
     s = float(tf.scale) or 1.0
-    ox, oy = (tf.crop[0], tf.crop[1]) if getattr(tf, "crop", None) else (0, 0)
+    ox, oy = (tf.crop[0], tf.crop[1]) if tf.crop else (0, 0)
     out = [{"index": i, "x": x / s + ox, "y": y / s + oy, "width": w / s, "height": h / s}
            for i, (x, y, w, h) in enumerate(boxes)]
     report("done", 1.0)
@@ -425,7 +429,7 @@ def find_faces(feature: str, source: Any, *, api: str | None = None, variant: st
 
 
 def parse_face_boxes(raw: Any) -> list[tuple[float, float, float, float]]:
-    """(x, y, w, h) per face from R4 ``result[{left,top,width,height}]`` or R5 ``faces[{bbox}]``."""
+    """(x, y, w, h) per face from either documented reply: ``result[{left,top,width,height}]`` or ``faces[{bbox}]``."""
     out: list[tuple[float, float, float, float]] = []
     if not isinstance(raw, dict):
         return out
@@ -434,7 +438,7 @@ def parse_face_boxes(raw: Any) -> list[tuple[float, float, float, float]]:
             out.append((float(item["left"]), float(item["top"]), float(item["width"]), float(item["height"])))
     for face in raw.get("faces") or []:
         bbox = face.get("bbox") if isinstance(face, dict) else None
-        if isinstance(bbox, list) and bbox and isinstance(bbox[0], list):  # v1 nested form (B9)
+        if isinstance(bbox, list) and bbox and isinstance(bbox[0], list):  # v1 nests the box in a list
             bbox = bbox[0]
         if isinstance(bbox, list) and len(bbox) == 4:
             x1, y1, x2, y2 = (float(v) for v in bbox)

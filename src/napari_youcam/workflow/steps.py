@@ -25,10 +25,13 @@ import numpy as np
 
 from napari_youcam import features as F
 from napari_youcam import imaging
+from napari_youcam.api import ServiceClient
 from napari_youcam.api.client import DeadlineExceededError
 from napari_youcam.api.errors import ServerError, TaskExpiredError, TaskFailedError
 from napari_youcam.api.results import TaskResult
 from napari_youcam.errors import InputError, YouCamError
+from napari_youcam.features import Endpoint
+from napari_youcam.imaging import Transform
 from napari_youcam.imaging.io import read_image_file
 from napari_youcam.workflow.jobs import JobStatus, job_error
 from napari_youcam.workflow.sidecar import Sidecar, now_iso
@@ -100,7 +103,7 @@ class Progress:
 def _cancelled(cancel: CancelToken | None) -> bool:
     try:
         return bool(cancel is not None and cancel.is_set())
-    except Exception:
+    except Exception:  # noqa: BLE001 - a broken cancel token reads as "not cancelled": the job goes on
         return False
 
 
@@ -122,7 +125,7 @@ def resume_command(job_dir: Path) -> str:
     return f"youcam resume {shlex.quote(str(job_dir))}"
 
 
-def _output_kind(endpoint: Any, params: dict[str, Any]) -> str:
+def _output_kind(endpoint: Endpoint, params: dict[str, Any]) -> str:
     """What the task returns for these params (skin-analysis format=json gives JSON)."""
     return F.output_kind(endpoint, params)
 
@@ -149,7 +152,7 @@ def _remove_job_dir(job_dir: Path) -> None:
 
 
 # ---------------------------------------------------------------------- wait
-def _wait_step(client: Any, endpoint: Any, task_id: str, *, sidecar: Sidecar, times: dict[str, str],
+def _wait_step(client: ServiceClient, endpoint: Endpoint, task_id: str, *, sidecar: Sidecar, times: dict[str, str],
                report: Progress, cancel: CancelToken | None, deadline: float, kind: str,
                resuming: bool = False) -> TaskResult:
     """Poll the (already created) task to the end, on the catalogue's path for ``endpoint``.
@@ -159,7 +162,8 @@ def _wait_step(client: Any, endpoint: Any, task_id: str, *, sidecar: Sidecar, ti
     """
     job_dir = sidecar.job_dir
     try:
-        res = client.wait(endpoint, task_id, progress=report, cancel=cancel, deadline=deadline, kind=kind)
+        res: TaskResult = client.wait(endpoint, task_id, progress=report, cancel=cancel, deadline=deadline,
+                                      kind=kind)
     except YouCamError as exc:
         final = isinstance(exc, (TaskFailedError, TaskExpiredError))
         _try_update(sidecar, status=JobStatus.FAILED, error=str(exc), error_code=exc.code,
@@ -230,7 +234,7 @@ def _ext_from_url(url: str, kind: str) -> str:
     return suffix if suffix in _RESULT_SUFFIXES else _EXT_FOR_KIND.get(kind, ".bin")
 
 
-def _fetch_all(client: Any, res: TaskResult, key: str, job_dir: Path, sidecar: Sidecar,
+def _fetch_all(client: ServiceClient, res: TaskResult, key: str, job_dir: Path, sidecar: Sidecar,
                report: Progress, saved: list[Path]) -> dict[str, str]:
     """Download every result and mask URL of ``res`` not yet in ``saved``; returns mask files."""
     targets = [(url, f"{key}{'' if len(res.urls) == 1 else f'_{i + 1}'}{_ext_from_url(url, res.kind)}")
@@ -252,7 +256,7 @@ def _fetch_all(client: Any, res: TaskResult, key: str, job_dir: Path, sidecar: S
     return mask_files
 
 
-def download_step(client: Any, res: TaskResult, *, key: str, sidecar: Sidecar, times: dict[str, str],
+def download_step(client: ServiceClient, res: TaskResult, *, key: str, sidecar: Sidecar, times: dict[str, str],
                    report: Progress, refresh: Callable[[], TaskResult] | None = None) -> list[Path]:
     """Download every result URL (and skin mask URL), write JSON results, into the job folder.
 
@@ -312,7 +316,7 @@ def _renew(refresh: Callable[[], TaskResult], task_id: str) -> TaskResult:
 
 
 # ---------------------------------------------------------------------- write
-def _write_step(key: str, kind: str, saved: list[Path], data: Any, tf: Any, src_arr: np.ndarray | None, *,
+def _write_step(key: str, kind: str, saved: list[Path], data: Any, tf: Transform | None, src_arr: np.ndarray | None, *,
                 sidecar: Sidecar, times: dict[str, str], report: Progress,
                 t_start: float) -> tuple[list[np.ndarray], Any]:
     """Decode the saved files and map them back; the record ends as ``done``."""
@@ -335,14 +339,15 @@ def _write_step(key: str, kind: str, saved: list[Path], data: Any, tf: Any, src_
 def _read_result_image(path: Path) -> np.ndarray:
     from PIL import Image
 
-    with Image.open(path) as im:
-        im.load()
+    with Image.open(path) as opened:
+        opened.load()
+        im: Image.Image = opened
         if im.mode not in ("RGB", "RGBA", "L"):
             im = im.convert("RGBA" if "A" in im.getbands() else "RGB")
         return np.asarray(im)
 
 
-def _decode(key: str, kind: str, saved: list[Path], data: Any, tf: Any,
+def _decode(key: str, kind: str, saved: list[Path], data: Any, tf: Transform | None,
             src_arr: np.ndarray | None) -> tuple[list[np.ndarray], Any]:
     """Arrays in the source frame (where geometry allows) and the result data.
 
@@ -365,17 +370,17 @@ def _decode(key: str, kind: str, saved: list[Path], data: Any, tf: Any,
     return arrays, data
 
 
-def _map_back(img: np.ndarray, tf: Any, src_arr: np.ndarray | None, *, nearest: bool = False) -> np.ndarray:
+def _map_back(img: np.ndarray, tf: Transform, src_arr: np.ndarray | None, *, nearest: bool = False) -> np.ndarray:
     """Undo the fit when the result has the geometry we sent (in-place edits).
 
     Results of another size (enhance x2, out-paint canvas, generators) are kept as
     they are: resizing them to the source would destroy what the feature did.
     """
     h, w = img.shape[:2]
-    if (w, h) != tuple(tf.out_size) or tuple(tf.out_size) == tuple(tf.src_size) and not getattr(tf, "crop", None):
+    if (w, h) != tuple(tf.out_size) or tuple(tf.out_size) == tuple(tf.src_size) and not tf.crop:
         return img
     base = None
-    if getattr(tf, "crop", None) and src_arr is not None and not nearest:
+    if tf.crop and src_arr is not None and not nearest:
         base = imaging.to_rgb8(src_arr)
         if img.ndim == 3 and img.shape[2] == 4:
             img = img[..., :3]

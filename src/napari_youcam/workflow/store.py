@@ -93,7 +93,7 @@ class JobStore:
         self.path = self.results_dir / STORE_NAME
 
     @classmethod
-    def open(cls, results_dir: str | Path) -> "JobStore":
+    def open(cls, results_dir: str | Path) -> JobStore:
         """Open (creating when needed) the store of ``results_dir``; `OSError`/`sqlite3.Error` on failure."""
         store = cls(Path(results_dir).expanduser())
         store.results_dir.mkdir(parents=True, exist_ok=True)
@@ -267,8 +267,8 @@ def _plain_name(name: object) -> bool:
 
 def _row(rec: JobRecord) -> tuple[object, ...]:
     hashes = rec.input_hashes or {}
-    src = (hashes.get("src") or hashes.get("srcs") or [rec.source_sha256])[0]
-    mask = (hashes.get("mask") or [None])[0]
+    src = next(iter(hashes.get("src") or hashes.get("srcs") or ()), None) or rec.source_sha256
+    mask = next(iter(hashes.get("mask") or ()), None)
     refs = hashes.get("ref") or hashes.get("refs")
     return (rec.job_id, rec.feature, rec.variant, rec.api, canonical_json(rec.params), src, mask,
             canonical_json(refs) if refs else None, rec.reuse_key, rec.service_host, int(bool(rec.sandbox)),

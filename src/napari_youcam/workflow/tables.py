@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from napari_youcam.errors import InputError
-from napari_youcam.imaging.skin import read_skin_zip, scores_rows
+from napari_youcam.features.analysis import RESULT_FIELDS, analysis_columns, analysis_rows
+from napari_youcam.imaging.skin import ConcernScore, SkinResult, decode_mask, read_skin_zip, scores_rows
+from napari_youcam.workflow.jobs import HAS_RESULT, JobRecord
 from napari_youcam.workflow.sidecar import SIDECAR_NAME, load_sidecar
-from napari_youcam.workflow.jobs import JobRecord
 from napari_youcam.workflow.store import STORE_NAME, JobStore, RebuildReport, units_of
 
 log = logging.getLogger("napari_youcam.workflow.tables")
@@ -217,7 +218,8 @@ SKIN_COLUMNS = ("job_id", "source", "mode", "concern", "raw_score", "ui_score", 
 
 @dataclass(frozen=True)
 class SkinSource:
-    """One skin-analysis result ZIP, the job it came from and that job's source file (when known).
+    """One skin-analysis result (its ZIP, or the job folder of a ``format=json`` run), the job it
+    came from and that job's source file (when known).
 
     A job folder names its source file when a batch made it (``youcam-inputs.json``);
     a job run from a napari layer has no source file, only its hash.
@@ -256,8 +258,78 @@ def _job_zips(job_dir: Path) -> list[SkinSource]:
     if rec.feature != "skin-analysis":
         return []
     row = row_from_record(rec, job_dir)
-    return [SkinSource(job_dir / f, row.job_id, row.source or "") for f in row.files
+    zips = [SkinSource(job_dir / f, row.job_id, row.source or "") for f in row.files
             if f.lower().endswith(".zip") and (job_dir / f).is_file()]
+    if zips or rec.status not in HAS_RESULT or not rec.mask_files:
+        return zips
+    return [SkinSource(job_dir, row.job_id, row.source or "")]  # a format=json run: JSON + mask files
+
+
+def read_skin_result(path: str | Path, *, alpha_only: bool = False) -> SkinResult:
+    """A skin-analysis result from its ZIP, or from a job folder (of a ZIP or a ``format=json`` run).
+
+    A ``format=json`` job folder holds the JSON result and the masks it downloaded
+    (``skin-analysis_mask_<type>_<region>.png``, named in the JSON's ``mask_files``);
+    they are read into the same `SkinResult` a ZIP gives: ``concern`` or
+    ``concern.region`` names, raw/UI scores, skin age, overall score and masks.
+    """
+    p = Path(path).expanduser()
+    if not p.is_dir():
+        return read_skin_zip(p, alpha_only=alpha_only)
+    if not (p / SIDECAR_NAME).is_file():
+        raise InputError(f"{p}: not a job folder (no {SIDECAR_NAME}): give a result ZIP or a job folder")
+    rec = load_sidecar(p).record
+    if rec.feature != "skin-analysis":
+        raise InputError(f"{p}: a {rec.feature} job, not a skin-analysis one")
+    zips = [n for n in rec.files if n.lower().endswith(".zip") and (p / n).is_file()]
+    if zips:
+        return read_skin_zip(p / zips[0], alpha_only=alpha_only)
+    return _skin_from_json(p, _saved_json(p, rec), alpha_only=alpha_only)
+
+
+def _skin_from_json(job_dir: Path, data: dict[str, Any], *, alpha_only: bool) -> SkinResult:
+    items = data.get("output")
+    if not isinstance(items, list):
+        raise InputError(f"{job_dir}: the saved skin result has no `output` list: run `youcam resume {job_dir}`")
+    result = SkinResult({}, {}, raw=data)
+    for item in items:
+        kind = item.get("type") if isinstance(item, dict) else None
+        if not isinstance(kind, str) or kind == "resize_image":
+            continue
+        if kind == "skin_age":
+            result.skin_age = _score(item.get("score"), kind)
+            continue
+        if kind == "all":
+            result.overall = _score(item.get("score"), kind)
+            continue
+        region = item.get("region")
+        name = kind if region in (None, "", "whole") else f"{kind}.{region}"
+        files = item.get("mask_files")
+        mask_file = Path(files[0]).name if isinstance(files, list) and files and isinstance(files[0], str) else None
+        raw = item.get("raw_score", item.get("score"))
+        result.scores[name] = ConcernScore(name, _score(raw, f"{name}.raw_score"),
+                                           _score(item.get("ui_score"), f"{name}.ui_score"), mask_file)
+        if mask_file is None:
+            continue
+        try:
+            blob = (job_dir / mask_file).read_bytes()
+        except OSError:
+            result.missing_masks.append(name)
+            continue
+        result.masks[name] = decode_mask(blob, mask_file, alpha_only=alpha_only)
+    return result
+
+
+def _score(value: Any, name: str) -> float | None:
+    """A score from the saved JSON: a number, a number as text, or absent (None)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise InputError(f"skin result: {name} should be a number, got {type(value).__name__}")
+    try:
+        return float(value)
+    except ValueError:
+        raise InputError(f"skin result: {name} should be a number, got {value!r}") from None
 
 
 def _mode(result: Any, name: str) -> str:
@@ -269,7 +341,7 @@ def skin_rows(sources: Sequence[SkinSource]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for s in sources:
         try:
-            result = read_skin_zip(s.zip_path)
+            result = read_skin_result(s.zip_path)
         except InputError as exc:
             raise InputError(f"{s.zip_path}: {exc}") from None
         for r in scores_rows(result):
@@ -302,5 +374,76 @@ def write_skin_table(paths: Sequence[str | Path], out: str | Path) -> tuple[Path
         raise InputError(f"-o {out} is a folder: give a file name, e.g. {out / 'scores.csv'}")
     tmp = out.with_name(out.name + ".tmp")
     tmp.write_text(skin_csv(rows), encoding="utf-8")
+    tmp.replace(out)
+    return out, len(rows)
+
+
+# ---------------------------------------------------------------------- analyzer tables
+ANALYSIS_FIXED_COLUMNS = ("job_id", "source", "feature")
+
+
+def analysis_job_dirs(paths: Sequence[str | Path]) -> list[Path]:
+    """The analyzer job folders among ``paths`` (job folders, or results folders of job folders)."""
+    dirs: list[Path] = []
+    for raw in paths:
+        p = Path(raw).expanduser()
+        if (p / SIDECAR_NAME).is_file():
+            found = [p]
+        elif p.is_dir():
+            found = sorted(d for d in p.iterdir() if (d / SIDECAR_NAME).is_file())
+        else:
+            raise InputError(f"{p}: not a job folder nor a results folder (give the folders `youcam run` wrote)")
+        dirs += [d for d in found if load_sidecar(d).record.feature in RESULT_FIELDS]
+    if not dirs:
+        raise InputError(f"no analyzer jobs in {', '.join(map(str, paths))}: analyzers with a table are "
+                         f"{', '.join(RESULT_FIELDS)}")
+    return dirs
+
+
+def analysis_table(paths: Sequence[str | Path]) -> tuple[list[str], list[dict[str, str]]]:
+    """Columns and one row per finished analyzer job: job id, source, feature, then each attribute.
+
+    Jobs of several analyzers share one table (their attribute columns side by
+    side, empty where an analyzer has none). Jobs without a result are left out.
+    """
+    columns = list(ANALYSIS_FIXED_COLUMNS)
+    rows: list[dict[str, str]] = []
+    for job_dir in analysis_job_dirs(paths):
+        rec = load_sidecar(job_dir).record
+        if rec.status not in HAS_RESULT:
+            continue
+        data = _saved_json(job_dir, rec)
+        try:
+            pairs = analysis_rows(rec.feature, data)
+        except InputError as exc:
+            raise InputError(f"{job_dir}: {exc}") from None
+        columns += [c for c in analysis_columns(rec.feature) if c not in columns]
+        row = row_from_record(rec, job_dir)
+        rows.append({"job_id": row.job_id, "source": row.source or "", "feature": rec.feature, **dict(pairs)})
+    return columns, rows
+
+
+def _saved_json(job_dir: Path, rec: JobRecord) -> dict[str, Any]:
+    """The analyzer's saved JSON result (the last .json among the job's files)."""
+    for name in reversed(rec.files):
+        if name.lower().endswith(".json"):
+            data = read_json_dict(job_dir / name)
+            if data is not None:
+                return data
+    raise InputError(f"{job_dir}: no readable JSON result among its files: run `youcam resume {job_dir}`")
+
+
+def write_analysis_table(paths: Sequence[str | Path], out: str | Path) -> tuple[Path, int]:
+    """Write the analyzer table of ``paths`` to the CSV ``out``; returns the path and the number of rows."""
+    columns, rows = analysis_table(paths)
+    out = Path(out)
+    if out.is_dir():
+        raise InputError(f"-o {out} is a folder: give a file name, e.g. {out / 'analysis.csv'}")
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=columns, restval="", lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(buf.getvalue(), encoding="utf-8")
     tmp.replace(out)
     return out, len(rows)
