@@ -163,6 +163,16 @@ def test_skin_batch_writes_the_cohort_table_beside_its_csv(env, sb, tmp_path, ou
     assert {Path(r["source"]).name for r in rows} == {"img0.png", "img1.png"}
 
 
+def test_batch_takes_run_s_list_syntax_and_default_concerns(env, sb, tmp_path, out, capsys):
+    _images(tmp_path / "in", 1, size=(640, 640))
+    assert main(["batch", "skin-analysis", str(tmp_path / "in"), "--out", str(out / "a"), "--no-face-check",
+                 "--set", "dst_actions=wrinkle,pore"]) == 0, capsys.readouterr().err
+    rows = _rows(_batch_csv(out / "a").with_name(_batch_csv(out / "a").stem + "-scores.csv"))
+    assert {r["concern"] for r in rows} == {"wrinkle", "pore"}
+    assert main(["batch", "skin-analysis", str(tmp_path / "in"), "--out", str(out / "b"), "--no-face-check"]) == 0
+    assert "no concerns given: analysing wrinkle, pore, texture, acne" in capsys.readouterr().err
+
+
 # ---------------------------------------------------------------------- interrupted, then run again
 def _cli(args: list[str], env: dict[str, str]) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "napari_youcam.cli", *args], env=env,

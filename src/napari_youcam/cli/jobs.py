@@ -87,16 +87,20 @@ def cmd_analysis_table(args: argparse.Namespace) -> int:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from napari_youcam.cli.service import _client, parse_sets, text_params
+    from napari_youcam import features as F
+    from napari_youcam.cli.service import _client, _default_concerns, _generation, list_params, parse_sets, text_params
     from napari_youcam.workflow import batch as B
 
-    params = parse_sets(args.sets, text=text_params(args.feature))
+    spec = F.get(args.feature)
+    # the same parameter syntax and defaults as `youcam run`
+    params = parse_sets(args.sets, text=text_params(spec), lists=list_params(spec))
     if not 1 <= args.jobs <= 32:
         raise InputError(f"--jobs {args.jobs}: use 1..32 tasks in flight")
     sources, bad = B.expand_paths(args.paths)
     items, bad_masks = B.pair_masks(sources, args.mask)
-    client = _client(args)
-    plan = B.check_inputs(args.feature, items, refs=args.ref, params=params, api=args.api or client.api,
+    client = _client(args, api=_generation(spec, args.api))
+    _default_concerns(F.endpoint_for(spec, args.api or client.api, args.variant), params)
+    plan = B.check_inputs(spec.key, items, refs=args.ref, params=params, api=args.api or client.api,
                           variant=args.variant, face_check=not args.no_face_check, bad=bad + bad_masks,
                           frame=args.frame)
     for path, warnings in plan.warnings.items():
