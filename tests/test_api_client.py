@@ -19,14 +19,14 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from napari_youcam import workflow
 from napari_youcam.api import (
     ENGINE_ERRORS,
+    Client,
     Credentials,
     InputError,
-    Client,
     RateLimiter,
     RetryPolicy,
     friendly_engine_error,
-    parse_rate_limit,
     make_id_token,
+    parse_rate_limit,
 )
 from napari_youcam.api.auth import TokenAuth
 from napari_youcam.api.credentials import load_config, save_config
@@ -203,9 +203,8 @@ def test_a_create_waits_while_too_many_tasks_run():
         lim.acquire(kind="create")  # each counts as running until its task is polled...
     with pytest.raises(RateLimitError):
         lim.acquire(deadline=clock.now + 5.0, kind="create")
-    with lim.polling():  # ...and is not counted twice once it is
-        with pytest.raises(RateLimitError):
-            lim.acquire(deadline=clock.now + 5.0, kind="create")
+    with lim.polling(), pytest.raises(RateLimitError):  # ...and is not counted twice once it is
+        lim.acquire(deadline=clock.now + 5.0, kind="create")
     clock.now += 31.0  # creates whose task never started polling (they failed) stop counting
     lim.acquire(kind="create")
     assert lim.count == 11
@@ -296,24 +295,7 @@ def test_tasks_under_a_binding_limit_see_no_429_and_never_expire(tmp_path):
 
 
 # ---------------------------------------------------------------------- errors
-DOCUMENTED_ENGINE_CODES = """
-error_exceed_max_image_size exceed_max_filesize invalid_parameter error_download_image error_download_mask
-error_decode_image error_decode_mask error_nsfw_content_detected error_no_face error_pose error_face_parsing
-error_inference exceed_nsfw_retry_limits error_upload unknown_internal_error error_download_video
-error_decode_video error_unsupported_video error_multiple_people error_no_shoulder error_large_face_angle
-error_hair_too_short error_bald_image error_unsupport_ratio error_unexpected_video_duration
-error_insufficient_landmarks error_face_pose error_below_min_image_size error_src_face_too_small
-error_src_face_out_of_bound error_lighting_dark error_invalid_params error_face_position_invalid
-error_face_position_too_small error_face_position_out_of_boundary error_face_not_forward_facing
-error_face_angle_upward error_face_angle_downward error_face_angle_leftward error_face_angle_rightward
-error_face_angle_left_tilt error_face_angle_right_tilt error_src_no_face error_ref_no_face
-error_ref_face_too_small error_src_large_face_angle error_ref_large_face_angle error_src_eye_closed
-error_ref_eye_closed error_src_eye_occluded error_ref_eye_occluded error_src_lip_occluded
-error_ref_lip_occluded error_inappropriate_ref_case01 error_inappropriate_ref_case02 error_invalid_ref
-error_invalid_src error_apply_region_mismatch error_apply_region_not_detected error_editing_failed
-size_mismatch_on_input_image_and_mask RUNTIME_ERROR PHOTO_DETECTION_FAIL OBJECT_DETECTION_FAIL
-PHOTO_CHECK_INVALID INPUT_ERROR INPUT_MAIN_IMAGE_EMPTY
-""".split()
+DOCUMENTED_ENGINE_CODES = ["error_exceed_max_image_size", "exceed_max_filesize", "invalid_parameter", "error_download_image", "error_download_mask", "error_decode_image", "error_decode_mask", "error_nsfw_content_detected", "error_no_face", "error_pose", "error_face_parsing", "error_inference", "exceed_nsfw_retry_limits", "error_upload", "unknown_internal_error", "error_download_video", "error_decode_video", "error_unsupported_video", "error_multiple_people", "error_no_shoulder", "error_large_face_angle", "error_hair_too_short", "error_bald_image", "error_unsupport_ratio", "error_unexpected_video_duration", "error_insufficient_landmarks", "error_face_pose", "error_below_min_image_size", "error_src_face_too_small", "error_src_face_out_of_bound", "error_lighting_dark", "error_invalid_params", "error_face_position_invalid", "error_face_position_too_small", "error_face_position_out_of_boundary", "error_face_not_forward_facing", "error_face_angle_upward", "error_face_angle_downward", "error_face_angle_leftward", "error_face_angle_rightward", "error_face_angle_left_tilt", "error_face_angle_right_tilt", "error_src_no_face", "error_ref_no_face", "error_ref_face_too_small", "error_src_large_face_angle", "error_ref_large_face_angle", "error_src_eye_closed", "error_ref_eye_closed", "error_src_eye_occluded", "error_ref_eye_occluded", "error_src_lip_occluded", "error_ref_lip_occluded", "error_inappropriate_ref_case01", "error_inappropriate_ref_case02", "error_invalid_ref", "error_invalid_src", "error_apply_region_mismatch", "error_apply_region_not_detected", "error_editing_failed", "size_mismatch_on_input_image_and_mask", "RUNTIME_ERROR", "PHOTO_DETECTION_FAIL", "OBJECT_DETECTION_FAIL", "PHOTO_CHECK_INVALID", "INPUT_ERROR", "INPUT_MAIN_IMAGE_EMPTY"]
 
 
 def test_every_documented_engine_code_has_friendly_text():

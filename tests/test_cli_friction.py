@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from cli_helpers import one_line_error
 from PIL import Image
 
+from cli_helpers import one_line_error
 from napari_youcam import cli
 
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from cli_helpers import assert_no_secret, assert_refused, mark
 from PIL import Image
 
+from cli_helpers import assert_no_secret, assert_refused, mark
 from napari_youcam import cli
 from napari_youcam.sandbox import Sandbox
 

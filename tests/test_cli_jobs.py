@@ -9,10 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from cli_helpers import one_line_error
 from napari_youcam.cli import main
 from napari_youcam.workflow.tables import list_jobs
-
-from cli_helpers import one_line_error
 
 
 def _image(path: Path, seed: int, size: tuple[int, int] = (320, 240)) -> Path:

@@ -45,7 +45,7 @@ def test_a_second_identical_run_sends_nothing_and_charges_nothing(sb, client, tm
     assert len(sb.requests) == n0 and len(sb.ledger) == l0
     assert second.reused_from == first.sidecar.parent.name and second.task_id == first.task_id
     assert second.sidecar.parent != first.sidecar.parent  # a new job folder...
-    for a, b in zip(first.files, second.files):  # ...holding the same result (linked or copied)
+    for a, b in zip(first.files, second.files, strict=True):  # ...holding the same result (linked or copied)
         assert a.name == b.name and a.read_bytes() == b.read_bytes()
         assert os.path.samestat(a.stat(), b.stat())  # hard-linked: no second copy on disk
     assert np.array_equal(first.arrays[0], second.arrays[0])

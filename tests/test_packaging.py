@@ -155,5 +155,5 @@ def test_demo_without_napari_says_what_to_install(tmp_path: Path) -> None:
                           cwd=tmp_path, timeout=300, check=False)
     assert proc.returncode == 1, proc.stderr
     assert proc.stderr.strip().splitlines() == [
-        "napari-youcam-demo: napari is not installed; install the plugin with its GUI: "
-        "pip install 'napari-youcam[all]' (or run scripts/setup.sh)"]
+        ("napari-youcam-demo: napari is not installed; install the plugin with its GUI: "
+         "pip install 'napari-youcam[all]' (or run scripts/setup.sh)")]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from test_sandbox import clock_now, gradient, png_bytes, upload, v1, v2, wait_v2
 
 from napari_youcam.sandbox import Sandbox
+from test_sandbox import clock_now, gradient, png_bytes, upload, v1, v2, wait_v2
 
 
 @pytest.fixture
