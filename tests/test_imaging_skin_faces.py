@@ -15,9 +15,13 @@ from skimage import data
 
 from napari_youcam.errors import InputError
 from napari_youcam.imaging import (
-    blend_masks, concern_color, face_boxes, face_check, mask_stats, read_skin_zip, scores_table,
+    blend_masks,
+    concern_color,
+    face_check,
+    mask_stats,
+    read_skin_zip,
+    scores_table,
 )
-from napari_youcam.imaging.faces import boxes_to_shapes
 
 W, H = 64, 48
 
@@ -156,23 +160,6 @@ def test_tables_and_stats():
 
 # ------------------------------------------------------------------ faces
 
-def test_face_boxes_shapes():
-    lift = {"timed": 1, "result": [{"left": 10, "top": 20, "width": 30, "height": 40},
-                                    {"left": 100, "top": 5, "width": 10, "height": 10}]}
-    b = face_boxes(lift)
-    assert [x.index for x in b] == [0, 1] and b[0].rect.tolist() == [[20, 10], [20, 40], [60, 40], [60, 10]]
-    swap = {"url": "u", "faces": [{"bbox": [5, 6, 25, 36]}, {"bbox": [[50, 60, 70, 90]]}]}
-    s = face_boxes(swap)
-    assert (s[0].left, s[0].top, s[0].width, s[0].height) == (5, 6, 20, 30) and s[1].right == 70
-    nested = {"data": {"results": {"result": [[{"left": 1, "top": 2, "width": 3, "height": 4}]]}}}
-    assert face_boxes(nested)[0].height == 4
-    rects, props = boxes_to_shapes(b)
-    assert len(rects) == 2 and props["index"].tolist() == [0, 1]
-    assert face_boxes({"result": []}) == []
-    with pytest.raises(InputError, match="bbox"):
-        face_boxes({"faces": [{"bbox": [1, 2]}]})
-
-
 def test_face_check_on_astronaut():
     img = data.astronaut()
     fc = face_check(img, "skin-analysis")
@@ -181,7 +168,7 @@ def test_face_check_on_astronaut():
     assert 150 < f.left + f.width / 2 < 300 and 60 < f.top + f.height / 2 < 200  # her face
     assert "60%" in fc.warnings[0]
     x, y, w, h = fc.suggested_crop
-    assert 0 <= x and x + w <= 512 and 0 <= y and y + h <= 512
+    assert x >= 0 and x + w <= 512 and y >= 0 and y + h <= 512
     assert x <= f.left and f.right <= x + w and y <= f.top and f.bottom <= y + h
     assert f.width * 1.25 / w >= 0.6  # the suggested crop satisfies the rule
     crop = img[y:y + h, x:x + w]

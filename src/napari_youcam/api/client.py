@@ -51,12 +51,10 @@ from napari_youcam.api.retry import RetryPolicy
 from napari_youcam.api.transport import Transport
 from napari_youcam.errors import InputError
 from napari_youcam.features.spec import Endpoint, FeatureSpec
+from napari_youcam.limits import IMAGE_MAX_BYTES, VIDEO_MAX_BYTES, MiB
 
 log = logging.getLogger("napari_youcam.api")
 
-MiB = 1024 * 1024
-IMAGE_MAX_BYTES = 10 * MiB  # the documents say "< 10MB": a file of exactly 10 MiB is refused
-VIDEO_MAX_BYTES = 100 * MiB
 FILE_PATH_V2 = "/s2s/v2.0/file"
 CREDIT_PATH = "/s2s/v1.0/client/credit"
 CREDIT_HISTORY_PATH = "/s2s/v1.0/client/credit/history"

@@ -21,7 +21,7 @@ from typing import Any
 from ..errors import InputError
 from .blocks import JPG_ONLY, JPG_PNG, SRC, image_limits, v2
 from .face_effects import FACE_INDEX, SPEC_VERSION
-from .spec import Endpoint, FeatureSpec, Input, Param, Violation
+from .spec import Endpoint, FeatureSpec, Input, Param, RuleInputs, Violation
 from .validation import COLOR_RE
 
 # ---------------------------------------------------------------- specs
@@ -40,7 +40,7 @@ THREE_ANGLES = Input(
 )
 
 
-def _three_angles_rule(params: Mapping[str, Any], inputs: Any, endpoint: Endpoint) -> list[Violation]:
+def _three_angles_rule(params: Mapping[str, Any], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
     """Exactly three photos (front, right, left), all the same size (error_mismatch_image_size)."""
     if inputs is None or "srcs" not in inputs:
         return []
@@ -75,8 +75,8 @@ FITZPATRICK = FeatureSpec(
             units="10",
         ),
     ),
-    notes=("The contract's prose table lists 'Type V' twice (Medium Brown and Dark Brown); the result enum "
-           "is I, II, III, IV, V, VI, so the first is read as type IV.",),
+    notes=(("The contract's prose table lists 'Type V' twice (Medium Brown and Dark Brown); the result enum "
+           "is I, II, III, IV, V, VI, so the first is read as type IV."),),
 )
 
 SKIN_TONE = FeatureSpec(
@@ -98,10 +98,10 @@ SKIN_TONE = FeatureSpec(
             units="20",
         ),
     ),
-    notes=("Minimum size 320 px comes from the error table (error_below_min_image_size); the size table gives "
-           "only the maximum.",
-           "hair_color lists 7 hex values but hair_color_name only 6 names, and the sample pairs #a0a0a0 "
-           "with 'Auburn' although #a0a0a0 is grey: the name and the hex are shown as given."),
+    notes=(("Minimum size 320 px comes from the error table (error_below_min_image_size); the size table gives "
+           "only the maximum."),
+           ("hair_color lists 7 hex values but hair_color_name only 6 names, and the sample pairs #a0a0a0 "
+           "with 'Auburn' although #a0a0a0 is grey: the name and the hex are shown as given.")),
 )
 
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .blocks import JPG_PNG, SRC, V2_TEMPLATE, image_limits, v1, v1_file, v2
-from .spec import Endpoint, FeatureSpec, Param, Violation
+from .spec import Endpoint, FeatureSpec, Param, RuleInputs, Violation
 
 JPG_PNG_ONLY = ("jpg", "png")  # the v2 contracts say "JPG, PNG"; jpeg files are accepted as jpg
 # v1 (seed 002 global table, lines 388-390): jpg/jpeg/png for removal, blur and change.
@@ -55,7 +55,7 @@ BG_BLUR = FeatureSpec(
 )
 
 
-def _bg_replace_rule(params: Mapping[str, Any], inputs: Any, endpoint: Endpoint) -> list[Violation]:
+def _bg_replace_rule(params: Mapping[str, Any], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
     kind = params.get("type", "prompt")
     if kind == "prompt" and params.get("template_id") and not params.get("prompt"):
         return [Violation("template_id", "template_id is ignored when type is prompt: set type to template, "

@@ -10,14 +10,12 @@ place.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from .spec import Input, Limits, Param
+from napari_youcam.limits import VIDEO_MAX_BYTES
 
-MiB = 1024 * 1024
-IMAGE_BYTES = 10 * MiB  # "< 10MB" everywhere; strictly below (DISCREPANCIES D16)
-VIDEO_BYTES = 100 * MiB
+from .spec import CostFn, Endpoint, Input, Limits, Param, Rule, RuleInputs, Violation
 
 JPG_PNG = ("jpg", "jpeg", "png")
 JPG_ONLY = ("jpg", "jpeg")
@@ -54,7 +52,7 @@ def video_limits(long_max: int, duration_max: float | None, **kw: Any) -> Limits
     return Limits(
         long_max=long_max,
         formats=VIDEO_FORMATS,
-        max_bytes=VIDEO_BYTES,
+        max_bytes=VIDEO_MAX_BYTES,
         duration_max=duration_max,
         **kw,
     )
@@ -76,15 +74,7 @@ MASK_V1_REMOVAL = Input(
     v1_field="mask_ids",  # obj-removal only; obj-replace uses msk_ids (DISCREPANCIES C1)
     help="greyscale mask, same size as the photo, white = area to remove",
 )
-REF = Input(
-    "ref",
-    v2_fields=("ref_file_id", "ref_file_url"),
-    v1_field="ref_ids",
-    help="the reference image",
-)
-
-
-def ref(help: str, *, required: bool = True, limits: Limits | None = None) -> Input:
+def ref(help: str, *, required: bool = True, limits: Limits | None = None) -> Input:  # noqa: A002 - fills Input.help
     return Input(
         "ref",
         required=required,
@@ -107,7 +97,9 @@ REFS = Input(
 
 # ---------------------------------------------------------------- params
 
-def template_id(help: str = "template id from the template list (youcam templates <feature>)") -> Param:
+def template_id(
+    help: str = "template id from the template list (youcam templates <feature>)",  # noqa: A002 - fills Param.help
+) -> Param:
     return Param("template_id", "str", required=True, min_length=1, help=help)
 
 
@@ -148,7 +140,8 @@ def output_count(*, v1: bool = False) -> Param:
 
 def dst_duration(*, v1: bool = False, choices: tuple[int, ...] = (), minimum: float | None = 1,
                  maximum: float | None = None, default: Any = None,
-                 help: str = "length of the result in whole seconds") -> Param:
+                 help: str = "length of the result in whole seconds",  # noqa: A002 - fills Param.help
+                 ) -> Param:
     return Param(
         "dst_duration",
         "enum" if choices else "int",
@@ -162,7 +155,7 @@ def dst_duration(*, v1: bool = False, choices: tuple[int, ...] = (), minimum: fl
     )
 
 
-def per_count(param: str, table: tuple[tuple[int, int, float], ...]) -> Callable[[Mapping[str, Any]], float | None]:
+def per_count(param: str, table: tuple[tuple[int, int, float], ...]) -> CostFn:
     """Cost from a "N1-N2 items cost C" table keyed by the length of a list param."""
 
     def cost(params: Mapping[str, Any]) -> float | None:
@@ -178,7 +171,7 @@ def per_count(param: str, table: tuple[tuple[int, int, float], ...]) -> Callable
     return cost
 
 
-def per_block(param: str, block: int, units: float = 1.0) -> Callable[[Mapping[str, Any]], float | None]:
+def per_block(param: str, block: int, units: float = 1.0) -> CostFn:
     """Cost "`units` per `block` items, rounded up" (headshot: 1 per 2 images)."""
 
     def cost(params: Mapping[str, Any]) -> float | None:
@@ -190,7 +183,7 @@ def per_block(param: str, block: int, units: float = 1.0) -> Callable[[Mapping[s
     return cost
 
 
-def per_second(rate: float | Callable[[Mapping[str, Any]], float | None]) -> Callable[[Mapping[str, Any]], float | None]:
+def per_second(rate: float | CostFn) -> CostFn:
     """Cost "`rate` units per second of dst_duration" (rate may depend on params)."""
 
     def cost(params: Mapping[str, Any]) -> float | None:
@@ -210,12 +203,10 @@ def _int_list(value: Any) -> bool:
     return isinstance(value, (list, tuple)) and all(isinstance(x, int) and not isinstance(x, bool) for x in value)
 
 
-def style_ids_rule(*, up_to_output_count: bool = False):
+def style_ids_rule(*, up_to_output_count: bool = False) -> Rule:
     """v1 ``style_ids``: a list of integer ids; one, or up to output_count (headshot group)."""
 
-    from .spec import Violation
-
-    def rule(params: Mapping[str, Any], inputs: Any, endpoint: Any) -> list[Violation]:
+    def rule(params: Mapping[str, Any], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
         ids = params.get("style_ids")
         if ids is None:
             return []
@@ -234,10 +225,8 @@ def style_ids_rule(*, up_to_output_count: bool = False):
     return rule
 
 
-def seed_rule(params: Mapping[str, Any], inputs: Any, endpoint: Any) -> list:
+def seed_rule(params: Mapping[str, Any], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
     """v1-model text-to-image ``seed``: a list holding exactly one integer."""
-    from .spec import Violation
-
     seed = params.get("seed")
     if seed is None:
         return []
@@ -246,10 +235,8 @@ def seed_rule(params: Mapping[str, Any], inputs: Any, endpoint: Any) -> list:
     return []
 
 
-def duration_matches_rule(params: Mapping[str, Any], inputs: Any, endpoint: Any) -> list:
+def duration_matches_rule(params: Mapping[str, Any], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
     """``dst_duration`` must be the video's length (error_unexpected_video_duration)."""
-    from .spec import Violation
-
     d = params.get("dst_duration")
     videos = [i for i in ((inputs or {}).get("src") or []) if i.duration_s is not None]
     if not isinstance(d, int) or not videos:

@@ -13,7 +13,7 @@ from typing import Any
 
 from .blocks import JPG_PNG, SRC, image_limits, v2
 from .face_effects import SPEC_VERSION
-from .spec import Endpoint, FeatureSpec, Param, Violation
+from .spec import Endpoint, FeatureSpec, Param, RuleInputs, Violation
 from .tryon import JPG_PNG_HEIC
 
 _PERSON_NOTE = "one person (else the largest shoulder span), both shoulders visible"
@@ -89,7 +89,7 @@ def _body_help(name: str) -> str:
     return _BODY_HELP[name]
 
 
-def body_not_all_zero(params: Mapping[str, Any], inputs: Any, endpoint: Endpoint) -> list[Violation]:
+def body_not_all_zero(params: Mapping[str, Any], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
     """``features`` 'cannot be all zero': at least one value must change something."""
     if any(params.get(f"features.{n}") for n in BODY_FEATURES):
         return []
@@ -120,10 +120,10 @@ BODY_RESHAPE = FeatureSpec(
         cost=1,
         units="1",
     ),),
-    notes=("breast, neck, shoulder and squared_shoulder (both sides at once) are in the schema but not in the "
-           "prose template; a per-side value overrides them, a per-side 0 leaves that side unchanged.",
-           "The result carries timed, timed_apply and one boolean per per-side feature; what a false means "
-           "(feature skipped because the body part was not found?) is not documented.",
+    notes=(("breast, neck, shoulder and squared_shoulder (both sides at once) are in the schema but not in the "
+           "prose template; a per-side value overrides them, a per-side 0 leaves that side unchanged."),
+           ("The result carries timed, timed_apply and one boolean per per-side feature; what a false means "
+           "(feature skipped because the body part was not found?) is not documented."),
            "Shoulder: no raised hand, no 90-degree side pose. Taller: hips (and legs) visible."),
 )
 

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .blocks import JPG_ONLY, SRC, image_limits, per_count, v1, v1_file, v2
-from .spec import Endpoint, FeatureSpec, Limits, Param, Violation
+from .spec import Endpoint, FeatureSpec, Limits, Param, RuleInputs, Violation
 
 # ---------------------------------------------------------------- face lift / reshape
 
@@ -39,7 +39,7 @@ LIFT_FEATURES = ("eye_bag", "cheek", "forehead", "shape", "mouth")
 
 
 def _features_not_all_zero(names: tuple[str, ...], *, only_custom: bool = False):
-    def rule(params: Mapping[str, Any], inputs: Any, endpoint: Endpoint) -> list[Violation]:
+    def rule(params: Mapping[str, Any], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
         if only_custom and params.get("type", "custom") != "custom":
             return []
         values = [params.get(f"features.{n}", 0) for n in names]
@@ -185,7 +185,7 @@ SIM_CONCERNS = ("wrinkle", "radiance", "oiliness", "acne", "eye_bags", "dark_cir
                 "texture", "redness")
 
 
-def _sim_not_all_zero(params: Mapping[str, Any], inputs: Any, endpoint: Endpoint) -> list[Violation]:
+def _sim_not_all_zero(params: Mapping[str, Any], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
     if not any(params.get(c) for c in SIM_CONCERNS):
         return [Violation("concerns", "every concern is 0 (original): set at least one of "
                                       f"{', '.join(SIM_CONCERNS)} above 0")]
@@ -240,7 +240,7 @@ def is_hd(concerns: Any) -> bool:
     return isinstance(concerns, (list, tuple)) and any(str(c).startswith("hd_") for c in concerns)
 
 
-def _skin_mix(params: Mapping[str, Any], inputs: Any, endpoint: Endpoint) -> list[Violation]:
+def _skin_mix(params: Mapping[str, Any], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
     concerns = params.get("dst_actions")
     if not isinstance(concerns, (list, tuple)):
         return []
@@ -299,16 +299,16 @@ def _skin_v2_params(*, camera_kit: bool) -> tuple[Param, ...]:
     return tuple(params)
 
 
-_SKIN_V2_COMMON: dict[str, Any] = dict(
-    inputs=(SRC,),
-    limits=image_limits(2560, short_min=480,
+_SKIN_V2_COMMON: dict[str, Any] = {
+    "inputs": (SRC,),
+    "limits": image_limits(2560, short_min=480,
                         note="no hard long-side limit, > 2560 auto-resized: downscale to 2560 (D4)"),
-    limits_for=_skin_limits(2560, 2560),
-    rules=(_skin_mix,),
-    output="zip",
-    cost=_skin_cost,
-    units="1-4 concerns 9 SD/12 HD; 5-8: 12/16; 9-12: 14/20; 13-16: 16/22",
-)
+    "limits_for": _skin_limits(2560, 2560),
+    "rules": (_skin_mix,),
+    "output": "zip",
+    "cost": _skin_cost,
+    "units": "1-4 concerns 9 SD/12 HD; 5-8: 12/16; 9-12: 14/20; 13-16: 16/22",
+}
 
 SKIN_ANALYSIS = FeatureSpec(
     key="skin-analysis",
@@ -328,7 +328,8 @@ SKIN_ANALYSIS = FeatureSpec(
             params=(Param("dst_actions", "enum_list", required=True, choices=SKIN_V1_HD + SKIN_V1_SD,
                           v1_place="dst_actions",
                           help="exactly 4, 7 or 14 concerns, all HD (hd_*) or all SD"),),
-            limits=image_limits(1920, short_min=480, note="SD long <= 1920 short >= 480; HD long <= 2560 short >= 1080"),
+            limits=image_limits(1920, short_min=480,
+                                note="SD long <= 1920 short >= 480; HD long <= 2560 short >= 1080"),
             limits_for=_skin_limits(1920, 2560),
             rules=(_skin_mix,),
             output="zip",

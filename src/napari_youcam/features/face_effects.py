@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .blocks import JPG_ONLY, JPG_PNG, SRC, V2_TEMPLATE, image_limits, ref, template_id, v2
-from .spec import Endpoint, FeatureSpec, Limits, Param, Violation
+from .spec import Endpoint, FeatureSpec, Limits, Param, RuleInputs, Violation
 from .validation import COLOR_RE
 
 # The `version` several contracts require although only "1.0" exists, and the face
@@ -42,8 +42,8 @@ AGING = FeatureSpec(
                                      note="one person; yaw ±30°, roll ±20°, pitch ±20°"),
                  output="images", cost=2, units="2"),
     ),
-    notes=("The reply also gives the estimated age, a res_age per image and the index of the input's own age "
-           "(agd_idx); how many images come back is not documented (the sample says 16).",
+    notes=(("The reply also gives the estimated age, a res_age per image and the index of the input's own age "
+           "(agd_idx); how many images come back is not documented (the sample says 16)."),
            "Minimum size 320 px comes from the error table; the size table gives only the maximum."),
 )
 
@@ -252,7 +252,7 @@ def _check_lips(where: str, effect: Mapping[str, Any]) -> list[Violation]:
     return v
 
 
-def _effects_rule(params: Mapping[str, Any], inputs: Any, endpoint: Endpoint) -> list[Violation]:
+def _effects_rule(params: Mapping[str, Any], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
     effects = params.get("effects")
     if effects is None:
         return []
@@ -282,11 +282,11 @@ MAKEUP_VTO = FeatureSpec(
                  ),
                  limits=_vto_limits(), rules=(_effects_rule,), cost=1, units="1"),
     ),
-    notes=("Pattern names must be labels from the vendor's pattern catalogues (blush.json, eyeshadow.json...); "
-           "only their presence is checked here.",
+    notes=(("Pattern names must be labels from the vendor's pattern catalogues (blush.json, eyeshadow.json...); "
+           "only their presence is checked here."),
            "Without a skin_smooth effect the service applies skin smoothing 50.",
-           "The prose describes results as a list of {download_url}; the sample and schema give results.url, "
-           "which is what is read."),
+           ("The prose describes results as a list of {download_url}; the sample and schema give results.url, "
+           "which is what is read.")),
 )
 
 LOOK_VTO = FeatureSpec(

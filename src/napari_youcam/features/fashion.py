@@ -22,7 +22,7 @@ from .blocks import (
     v1_file,
     v2,
 )
-from .spec import Endpoint, FeatureSpec, Param, Violation
+from .spec import Endpoint, FeatureSpec, Param, RuleInputs, Violation
 
 GARMENTS_V1 = ("full_body", "lower_body", "upper_body")
 GARMENTS_V2 = GARMENTS_V1 + ("shoes", "auto")
@@ -47,7 +47,7 @@ _CHANGE_SHOES = Param("change_shoes", "bool", default=True,
 def _ref_or_template(template_param: str):
     """Exactly one of a reference garment (with garment_category) or a template."""
 
-    def rule(params: Mapping[str, Any], inputs: Any, endpoint: Endpoint) -> list[Violation]:
+    def rule(params: Mapping[str, Any], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
         has_tpl = params.get(template_param) is not None
         has_ref = inputs is not None and bool(inputs.get("ref"))
         v: list[Violation] = []
@@ -59,8 +59,9 @@ def _ref_or_template(template_param: str):
             v.append(Violation("garment_category", f"with a reference garment set garment_category; "
                                                    f"otherwise give a {template_param}"))
         if has_ref and params.get("garment_category") is None:
-            v.append(Violation("garment_category", "garment_category is required with a reference garment: "
-                                                   f"pick one of {', '.join(endpoint.param('garment_category').choices)}"))
+            choices = ", ".join(endpoint.param("garment_category").choices)
+            v.append(Violation("garment_category",
+                               f"garment_category is required with a reference garment: pick one of {choices}"))
         return v
 
     return rule

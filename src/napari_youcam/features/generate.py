@@ -25,7 +25,7 @@ from .blocks import (
     v1_file,
     v2,
 )
-from .spec import Endpoint, FeatureSpec, Input, Limits, Param, Violation
+from .spec import Endpoint, FeatureSpec, Input, Limits, Param, RuleInputs, Violation
 
 # ---------------------------------------------------------------- image generator
 
@@ -63,7 +63,7 @@ def _youcam_common(size_param: Param) -> tuple[Param, ...]:
     )
 
 
-def _i2i_size_rule(params: Mapping[str, Any], inputs: Any, endpoint: Endpoint) -> list[Violation]:
+def _i2i_size_rule(params: Mapping[str, Any], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
     size = params.get("size")
     if size is None:
         return []
@@ -123,8 +123,8 @@ TEXT_TO_IMAGE = FeatureSpec(
             rules=(seed_rule, style_ids_rule()),
         ),
     ),
-    notes=("Template-model prompt <= 500 characters is from a file-spec table only (C18); seed 002 states no "
-           "prompt limit for v1, the 500 is carried over to v1 as the same template model (assumption).",
+    notes=(("Template-model prompt <= 500 characters is from a file-spec table only (C18); seed 002 states no "
+           "prompt limit for v1, the 500 is carried over to v1 as the same template model (assumption)."),
            "Whether the template model returns several images per task is unclear."),
 )
 

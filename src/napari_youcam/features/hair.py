@@ -23,7 +23,7 @@ from .blocks import (
     v1_file,
     v2,
 )
-from .spec import Endpoint, FeatureSpec, Limits, Param, Violation
+from .spec import Endpoint, FeatureSpec, Limits, Param, RuleInputs, Violation
 from .validation import COLOR_RE
 
 # ---------------------------------------------------------------- hair colour
@@ -52,7 +52,7 @@ def _hair_color_params() -> tuple[Param, ...]:
     )
 
 
-def _hair_color_rule(params: Mapping[str, Any], inputs: Any, endpoint: Endpoint) -> list[Violation]:
+def _hair_color_rule(params: Mapping[str, Any], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
     v: list[Violation] = []
     preset, name, palettes = params.get("preset"), params.get("pattern.name"), params.get("palettes")
     if preset is not None:
@@ -116,8 +116,8 @@ HAIR_COLOR = FeatureSpec(
     ),
     notes=("Max size contradictory for portrait photos; w < 1920 and h < 1080 enforced (D3).",
            "Min size 320 (v2) / 100 (v1).",
-           "Seed 002 says the preset wins when preset and pattern+palettes are both given (its sample sends "
-           "both); validation still asks for one of them, on purpose, so the unused half is not silently ignored."),
+           ("Seed 002 says the preset wins when preset and pattern+palettes are both given (its sample sends "
+           "both); validation still asks for one of them, on purpose, so the unused half is not silently ignored.")),
 )
 
 # ---------------------------------------------------------------- template hair features
@@ -145,7 +145,7 @@ def _hair_template(key: str, title: str, summary: str, *, formats: tuple[str, ..
     )
 
 
-def _transfer_v21_rule(params: Mapping[str, Any], inputs: Any, endpoint: Endpoint) -> list[Violation]:
+def _transfer_v21_rule(params: Mapping[str, Any], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
     has_template = params.get("template_id") is not None
     has_ref = inputs is not None and bool(inputs.get("ref"))
     if has_template and has_ref:

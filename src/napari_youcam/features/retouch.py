@@ -6,11 +6,11 @@ Facts: v2 contracts (API-V2 §13.6-13.9, 13.13-13.15), v1 document (API-V1 §7).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from .blocks import JPG_ONLY, MASK_V1_REMOVAL, MASK_V2, SRC, image_limits, v1, v1_file, v2
-from .spec import Endpoint, FeatureSpec, Input, InputInfo, Param, Violation
+from .spec import Endpoint, FeatureSpec, Input, Param, RuleInputs, Violation
 
 # ---------------------------------------------------------------- masks
 
@@ -106,7 +106,7 @@ def _outpaint_params() -> tuple[Param, ...]:
 
 
 def _outpaint_rule(v1_output: bool):
-    def rule(params: Mapping[str, Any], inputs: Mapping[str, Sequence[InputInfo]] | None,
+    def rule(params: Mapping[str, Any], inputs: RuleInputs,
              endpoint: Endpoint) -> list[Violation]:
         p = params
         if not all(isinstance(p.get(n), int) for n in OUTPAINT_NAMES):

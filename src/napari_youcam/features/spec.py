@@ -17,6 +17,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from napari_youcam.limits import InputInfo, Limits, Violation
+
 Api = Literal["v2", "v1"]
 ParamKind = Literal[
     "int",  # integer, optionally bounded
@@ -87,67 +89,12 @@ class Input:
     limits: Limits | None = None
 
 
-@dataclass(frozen=True)
-class Limits:
-    """Input image limits for one endpoint.
-
-    ``long_max`` with ``long_strict`` means "long side < long_max" instead of
-    "<= long_max". ``width_max``/``height_max`` (also strict when ``long_strict``)
-    exist for features whose documented limit is per axis (hair color: w < 1920,
-    h < 1080). ``short_min`` is "short side >= short_min". ``formats`` are lower
-    case file extensions the endpoint accepts, in order of preference.
-    """
-
-    long_max: int | None = 4096
-    long_strict: bool = False
-    short_min: int | None = None
-    width_max: int | None = None
-    height_max: int | None = None
-    side_min: int | None = None  # both sides >= this (e.g. face analyzer 320)
-    formats: tuple[str, ...] = ("jpg", "jpeg", "png")
-    max_bytes: int = 10 * 1024 * 1024  # strictly below (DISCREPANCIES D16)
-    aspect_min: float | None = None  # width / height lower bound (video generator 1:2.5)
-    aspect_max: float | None = None
-    note: str = ""
-    long_min: int | None = None  # long side >= this (clothes: at least 512x384)
-    duration_max: float | None = None  # videos: seconds, inclusive
-    fps_max: float | None = None  # videos: documented, not checkable without decoding
-
-    @property
-    def jpeg_only(self) -> bool:
-        return "png" not in self.formats
-
-    def size_rules(self) -> str:
-        """The dimension rules in words ("long side ≤ 4096, short side ≥ 480")."""
-        op = "<" if self.long_strict else "≤"
-        parts = []
-        if self.long_max:
-            parts.append(f"long side {op} {self.long_max}")
-        if self.width_max:
-            parts.append(f"width {op} {self.width_max}")
-        if self.height_max:
-            parts.append(f"height {op} {self.height_max}")
-        if self.short_min:
-            parts.append(f"short side ≥ {self.short_min}")
-        if self.side_min:
-            parts.append(f"both sides ≥ {self.side_min}")
-        if self.long_min:
-            parts.append(f"long side ≥ {self.long_min}")
-        return ", ".join(parts) or "no size limits"
-
-    def describe(self) -> str:
-        """Every documented input limit in one line, for widgets and `youcam features`."""
-        formats = "/".join(f.upper() for f in self.formats if f != "jpeg")
-        parts = [self.size_rules(), formats, f"< {self.max_bytes // (1024 * 1024)} MB"]
-        if self.note:
-            parts.append(self.note)
-        return "; ".join(parts)
-
-
-Rule = Callable[
-    [Mapping[str, Any], "Mapping[str, Sequence[InputInfo]] | None", "Endpoint"],
-    "list[Violation]",
-]
+# What a rule sees of the input files: role -> one InputInfo per file, or None
+# when the files are not known yet (parameter-only validation).
+RuleInputs = Mapping[str, Sequence[InputInfo]] | None
+Rule = Callable[[Mapping[str, Any], RuleInputs, "Endpoint"], list[Violation]]
+# A cost that depends on the params (per concern / per image / per second tables).
+CostFn = Callable[[Mapping[str, Any]], float | None]
 
 
 @dataclass(frozen=True)
@@ -177,7 +124,7 @@ class Endpoint:
     rules: tuple[Rule, ...] = ()
     # The documented unit cost: a number, or a function of the params (per
     # concern / per image / per second tables); None when undocumented.
-    cost: float | Callable[[Mapping[str, Any]], float | None] | None = None
+    cost: float | CostFn | None = None
     # Limits that depend on the params (skin analysis HD needs short side >= 1080).
     limits_for: Callable[[Mapping[str, Any]], Limits] | None = None
     # v1 only: the action must carry a ``params`` object even when no parameter
@@ -245,23 +192,7 @@ class FeatureSpec:
         return tuple(e.variant for e in self.endpoints if e.api == api)
 
 
-@dataclass(frozen=True)
-class InputInfo:
-    """What validation needs to know about one input file (no pixels)."""
-
-    width: int
-    height: int
-    nbytes: int | None = None
-    format: str | None = None  # lower-case extension: "jpg", "png", "mp4"
-    duration_s: float | None = None  # videos only
-
-
-@dataclass(frozen=True)
-class Violation:
-    """One broken rule, phrased as what the user should change."""
-
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.field}: {self.message}"
+__all__ = [
+    "Api", "CostFn", "Endpoint", "FeatureSpec", "Input", "InputInfo", "InputRole", "Limits", "OutputKind", "Param",
+    "ParamKind", "Rule", "RuleInputs", "Violation",
+]

@@ -5,11 +5,11 @@ Facts: API-V2 §13.17-13.18, API-V1 §7 rows 22-24; A5, B9, D17.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from .blocks import REFS, SRC, image_limits, ref, v1, v1_file, v2
-from .spec import Endpoint, FeatureSpec, InputInfo, Param, Violation
+from .spec import Endpoint, FeatureSpec, Param, RuleInputs, Violation
 
 MU_TRANSFER = FeatureSpec(
     key="mu-transfer",
@@ -31,7 +31,7 @@ MU_TRANSFER = FeatureSpec(
 )
 
 
-def _face_mapping_rule(params: Mapping[str, Any], inputs: Mapping[str, Sequence[InputInfo]] | None,
+def _face_mapping_rule(params: Mapping[str, Any], inputs: RuleInputs,
                        endpoint: Endpoint) -> list[Violation]:
     fm = params.get("face_mapping")
     if fm is None:

@@ -21,9 +21,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .blocks import JPG_PNG, MiB, SRC, image_limits, ref, v2
+from napari_youcam.limits import MiB
+
+from .blocks import JPG_PNG, image_limits, ref, v2
 from .face_effects import SPEC_VERSION
-from .spec import Endpoint, FeatureSpec, Input, InputInfo, Limits, Param, Rule, Violation
+from .spec import Endpoint, FeatureSpec, Input, InputInfo, Limits, Param, Rule, RuleInputs, Violation
 from .validation import COLOR_RE
 
 JPG_PNG_HEIC = ("jpg", "jpeg", "png", "heic")
@@ -44,7 +46,7 @@ def points_rule(name: str, count: int | None) -> Rule:
     """A pixel point ``[x, y]`` (count None) or a list of ``count`` such points."""
     shape = "[x, y]" if count is None else "[" + ", ".join(["[x, y]"] * count) + "]"
 
-    def rule(params: Mapping[str, Any], inputs: Any, endpoint: Endpoint) -> list[Violation]:
+    def rule(params: Mapping[str, Any], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
         value = params.get(name)
         if value is None:
             return []
@@ -58,7 +60,7 @@ def points_rule(name: str, count: int | None) -> Rule:
 
 
 def _positive(name: str) -> Rule:
-    def rule(params: Mapping[str, Any], inputs: Any, endpoint: Endpoint) -> list[Violation]:
+    def rule(params: Mapping[str, Any], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
         value = params.get(name)
         if value is not None and value <= 0:
             return [Violation(name, f"{value!r} must be greater than 0 (a size in centimetres)")]
@@ -120,9 +122,9 @@ def _vto(product: str, title: str, summary: str, where: str, *, params: tuple[Pa
             units="1 single item; 2 stacked (several products)" if stacked else "1 (single item)",
         ),),
         notes=notes + (
-            "The contract nests product parameters in object_infos[i].parameter and repeats the file ids in "
+            ("The contract nests product parameters in object_infos[i].parameter and repeats the file ids in "
             "source_info.name / object_infos[i].name; here they are flat and apply to every product "
-            "(vto_request_body builds the nested form).",
+            "(vto_request_body builds the nested form)."),
             "Pixel coordinates refer to the uploaded images; a photo over 4096 px is downscaled first.",
         ),
     )
@@ -166,8 +168,8 @@ RING = _vto(
     )),
     rules=(points_rule("ring_anchor_point", 2),), stacked=True,
     notes=("Product photo in three-quarter front view (about 45 degrees).",
-           "The contract also has POST /s2s/v2.0/file/2d-vto/ring (a per-feature file path); the generic "
-           "POST /s2s/v2.0/file is used like for every v2 feature."),
+           ("The contract also has POST /s2s/v2.0/file/2d-vto/ring (a per-feature file path); the generic "
+           "POST /s2s/v2.0/file is used like for every v2 feature.")),
 )
 
 EARRING = _vto(
@@ -184,8 +186,8 @@ EARRING = _vto(
     rules=(points_rule("earring_anchor_point", None), points_rule("earring_wearing_location", None),
            _positive("earring_scale")),
     stacked=True,
-    notes=("Parameters apply only when the product photo shows one earring; with a pair the engine "
-           "auto-detects and mirrors the clearer ear.",
+    notes=(("Parameters apply only when the product photo shows one earring; with a pair the engine "
+           "auto-detects and mirrors the clearer ear."),
            "Shadow / ambient defaults: schema 0.5 / 0.5, prose 0.15 / 1.0 (schema used)."),
 )
 
@@ -280,16 +282,16 @@ def _scene(key: str, title: str, product: str, styles: tuple[str, ...], *,
             units="2",
         ),),
         notes=(f"Result is a generated {w}x{h} portrait, not the input photo edited.",
-               "Product photo: one product covering > 25 % of the height (>= 512x512); worn photo >= 800x800 "
-               "(only 512 is enforced: which kind of photo it is cannot be told locally).") + notes,
+               ("Product photo: one product covering > 25 % of the height (>= 512x512); worn photo >= 800x800 "
+               "(only 512 is enforced: which kind of photo it is cannot be told locally).")) + notes,
     )
 
 
 BAG = _scene("bag", "AI Bag Try-On", "bag",
              ("style_parisian_chic", "style_urban_chic", "style_mediterranean_chic", "style_art_deco_style"),
              selfie_min=False,
-             notes=("The bag schema has no style property, but its prose lists four styles and its example "
-                    "sends style=random; the prose values are offered.",
+             notes=(("The bag schema has no style property, but its prose lists four styles and its example "
+                    "sends style=random; the prose values are offered."),
                     "Selfie 512x512 is only 'recommended' for bags (not enforced)."))
 HAT = _scene("hat", "AI Hat Try-On", "hat",
              ("style_sporty_casual", "style_urban_fashion", "style_vacation_casual", "style_warm_cozy",
@@ -417,7 +419,7 @@ def _press_on_aspect(refs: Sequence[InputInfo]) -> list[Violation]:
     return v
 
 
-def nail_effects_rule(params: Mapping[str, Any], inputs: Any, endpoint: Endpoint) -> list[Violation]:
+def nail_effects_rule(params: Mapping[str, Any], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
     """Structure of ``effects`` per ``effect_type`` (the contract's twelve effect schemas)."""
     effect_type, effects = params.get("effect_type"), params.get("effects")
     if effect_type is None or effects is None:
@@ -469,10 +471,10 @@ NAIL_VTO = FeatureSpec(
         units="1",
     ),),
     notes=("User photo limit is '<= 10MB' here; the usual strict '< 10MB' is enforced.",
-           "Design images '<= 1MB' enforced as < 1 MiB; their per-axis sizes (W 271-542, H 522-1044) are "
-           "checked as width <= 542, height <= 1044, short side >= 271, long side >= 522.",
-           "Press-on design images need a transparent background; the upload flattens transparency, so give "
-           "those as ref_file_url inside the effect instead.",
+           ("Design images '<= 1MB' enforced as < 1 MiB; their per-axis sizes (W 271-542, H 522-1044) are "
+           "checked as width <= 542, height <= 1044, short side >= 271, long side >= 522."),
+           ("Press-on design images need a transparent background; the upload flattens transparency, so give "
+           "those as ref_file_url inside the effect instead."),
            "Finger values may repeat in the schema; what a repeated finger does is undocumented."),
 )
 

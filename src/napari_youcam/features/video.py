@@ -52,8 +52,8 @@ VIDEO_SR = FeatureSpec(
                  output="video", rules=(duration_matches_rule,), file_path=v1_file("video-sr")),
     ),
     notes=("'2K' read as 2048 px long side (v2); v1 says 1920 (D12).",
-           "v1: the engine table accepts mov/mp4 containers, but the v1.1 file endpoint's content_type allows "
-           "only video/mp4 (seed 002); how a .mov is uploaded on v1 is unclear (mp4 is safe).",
+           ("v1: the engine table accepts mov/mp4 containers, but the v1.1 file endpoint's content_type allows "
+           "only video/mp4 (seed 002); how a .mov is uploaded on v1 is unclear (mp4 is safe)."),
            "dst_duration must equal the video length; rounding unclear (floor or ceil accepted)."),
 )
 
@@ -73,8 +73,8 @@ VIDEO_FACE_SWAP = FeatureSpec(
                  limits=video_limits(4096, 30, fps_max=30, note="output 1280x720"),
                  output="video", rules=(duration_matches_rule,), file_path=v1_file("face-swap-vid")),
     ),
-    notes=("How the v1 reference image is uploaded is unclear: the v1.1 file endpoint only lists "
-           "video/mp4 (D15).", "'1 per 5 s' rounding assumed upward."),
+    notes=(("How the v1 reference image is uploaded is unclear: the v1.1 file endpoint only lists "
+           "video/mp4 (D15)."), "'1 per 5 s' rounding assumed upward."),
 )
 
 VIDEO_TRANS = FeatureSpec(
@@ -99,7 +99,7 @@ VIDEO_TRANS = FeatureSpec(
 
 # ---------------------------------------------------------------- video generator
 
-_I2V_ASPECT = dict(aspect_min=1 / 2.5, aspect_max=2.5)
+_I2V_ASPECT = {"aspect_min": 1 / 2.5, "aspect_max": 2.5}
 _MODE = Param("mode", "enum", choices=("std", "pro"),
               help="std: 720p30, pro: 1080p30; omitted = chosen by the style")
 

@@ -18,8 +18,8 @@ import cv2
 import numpy as np
 
 from napari_youcam.errors import InputError
-from napari_youcam.features.spec import Limits
 from napari_youcam.imaging.convert import to_rgb8
+from napari_youcam.limits import Limits
 
 CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png"}
 DEFAULT_QUALITY = 92

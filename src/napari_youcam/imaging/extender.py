@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from napari_youcam.errors import InputError
-from napari_youcam.features.spec import Violation
 from napari_youcam.imaging.convert import to_rgb8
 from napari_youcam.imaging.fit import resize_image
+from napari_youcam.limits import Violation
 
 INPUT_LONG_MAX = 4096
 PARAM_MAX = 4096
@@ -187,13 +187,13 @@ def plan_extend(src_w: int, src_h: int, *, width: int | None = None, height: int
             v.append(Violation(k, f"{k} = {params[k]} is outside {lo}..{PARAM_MAX}"))
     if ix + uw > W or ix < 0:
         v.append(Violation("input_x", f"the source ({uw} px wide at x = {ix}) does not fit in the "
-                                      f"{W} px canvas width: need 0 ≤ x ≤ {W - uw}" if W >= uw else
+                                      f"{W} px canvas width: need 0 ≤ x ≤ {W - uw}" if uw <= W else
                            f"the source is {uw} px wide but the canvas only {W}: widen the canvas or crop"))
     if iy + uh > H or iy < 0:
         v.append(Violation("input_y", f"the source ({uh} px tall at y = {iy}) does not fit in the "
-                                      f"{H} px canvas height: need 0 ≤ y ≤ {H - uh}" if H >= uh else
+                                      f"{H} px canvas height: need 0 ≤ y ≤ {H - uh}" if uh <= H else
                            f"the source is {uh} px tall but the canvas only {H}: make the canvas taller or crop"))
-    if W <= uw and H <= uh:
+    if uw >= W and uh >= H:
         v.append(Violation("output_width", f"the canvas {W}×{H} must be larger than the source {uw}×{uh}: "
                                            "there is nothing to extend"))
     if max(W, H) > long_max or min(W, H) > short_max:
@@ -202,7 +202,7 @@ def plan_extend(src_w: int, src_h: int, *, width: int | None = None, height: int
                                            "use a smaller canvas or an aspect ratio (the source is then pre-scaled)"))
     if v:
         raise InputError("; ".join(x_.message for x_ in v), violations=v)
-    if W > 2 * uw or H > 2 * uh:
+    if 2 * uw < W or 2 * uh < H:
         warnings.append(f"the canvas {W}×{H} is more than 2× the source {uw}×{uh} on a side: "
                         "the far areas may look invented; consider a smaller canvas")
     crop_src = (cx, cy, cw, ch)

@@ -1,10 +1,4 @@
-"""Face boxes from the service's pre-process, and a local face pre-flight check.
-
-Pre-process results come in two documented shapes (face-lift/face-reshape:
-``{"result": [{"left","top","width","height"}]}``; face-swap:
-``{"faces": [{"bbox": [x1, y1, x2, y2]}]}``) and are sometimes nested one level
-(``[[...]]``) or wrapped in ``data.results``. `face_boxes` accepts all of them and
-keeps the list index, because the index is what the task body must carry.
+"""A local face pre-flight check.
 
 `face_check` runs scikit-image's LBP frontal-face cascade locally to catch the
 documented failures that otherwise cost units after upload: no face, several
@@ -23,20 +17,18 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
-from napari_youcam.errors import InputError
 from napari_youcam.imaging.convert import to_rgb8
 
 
 @dataclass(frozen=True)
 class FaceBox:
-    """A face rectangle in image pixels; ``index`` is the service's face index."""
+    """A detected face rectangle in image pixels; ``index`` counts faces left to right."""
 
     index: int
     left: float
     top: float
     width: float
     height: float
-    score: float | None = None
 
     @property
     def right(self) -> float:
@@ -46,78 +38,9 @@ class FaceBox:
     def bottom(self) -> float:
         return self.top + self.height
 
-    @property
-    def rect(self) -> np.ndarray:
-        """napari Shapes rectangle: 4 (row, col) corners, clockwise from top-left."""
-        t, l, b, r = self.top, self.left, self.bottom, self.right
-        return np.array([[t, l], [t, r], [b, r], [b, l]], dtype=float)
-
     def to_dict(self) -> dict:
         return {"index": self.index, "left": self.left, "top": self.top,
                 "width": self.width, "height": self.height}
-
-
-def _unwrap(obj):
-    """Peel ``data``/``results`` envelopes and one level of list nesting."""
-    for _ in range(4):
-        if isinstance(obj, dict):
-            if "result" in obj or "faces" in obj:
-                obj = obj.get("result", obj.get("faces"))
-                continue
-            for k in ("data", "results"):
-                if k in obj:
-                    obj = obj[k]
-                    break
-            else:
-                return obj
-        elif isinstance(obj, list) and len(obj) == 1 and isinstance(obj[0], list) and (
-            not obj[0] or not isinstance(obj[0][0], (int, float))
-        ):
-            obj = obj[0]
-        else:
-            return obj
-    return obj
-
-
-def _box_from(item, i: int) -> FaceBox:
-    if isinstance(item, dict):
-        if "bbox" in item:
-            bb = item["bbox"]
-            if isinstance(bb, list) and len(bb) == 1 and isinstance(bb[0], list):
-                bb = bb[0]
-            if not (isinstance(bb, (list, tuple)) and len(bb) == 4):
-                raise InputError(f"face {i}: bbox should be [x1, y1, x2, y2], got {bb!r}")
-            x1, y1, x2, y2 = (float(v) for v in bb)
-            return FaceBox(i, min(x1, x2), min(y1, y2), abs(x2 - x1), abs(y2 - y1), _score(item))
-        if all(k in item for k in ("left", "top", "width", "height")):
-            return FaceBox(i, float(item["left"]), float(item["top"]), float(item["width"]),
-                           float(item["height"]), _score(item))
-    if isinstance(item, (list, tuple)) and len(item) == 4 and all(isinstance(v, (int, float)) for v in item):
-        x1, y1, x2, y2 = (float(v) for v in item)
-        return FaceBox(i, x1, y1, x2 - x1, y2 - y1)
-    raise InputError(f"face {i} is neither {{left, top, width, height}} nor {{bbox: [x1, y1, x2, y2]}}: {item!r}")
-
-
-def _score(item: dict) -> float | None:
-    for k in ("score", "confidence"):
-        if isinstance(item.get(k), (int, float)):
-            return float(item[k])
-    return None
-
-
-def face_boxes(preprocess_results) -> list[FaceBox]:
-    """Boxes from a pre-process result, in the service's order (index kept)."""
-    items = _unwrap(preprocess_results)
-    if items is None:
-        return []
-    if not isinstance(items, list):
-        raise InputError("pre-process result has no face list ('result' or 'faces')")
-    return [_box_from(it, i) for i, it in enumerate(items)]
-
-
-def boxes_to_shapes(boxes: list[FaceBox]) -> tuple[list[np.ndarray], dict]:
-    """(rectangles, properties) ready for ``viewer.add_shapes(..., shape_type='rectangle')``."""
-    return [b.rect for b in boxes], {"index": np.array([b.index for b in boxes], dtype=int)}
 
 
 # ------------------------------------------------------------------ local check
@@ -185,7 +108,9 @@ def detect_faces(arr: np.ndarray) -> list[FaceBox]:
     rgb = to_rgb8(arr)
     H, W = rgb.shape[:2]
     k = min(1.0, DETECT_LONG_SIDE / max(H, W))
-    small = cv2.resize(rgb, (max(1, round(W * k)), max(1, round(H * k))), interpolation=cv2.INTER_AREA) if k < 1 else rgb
+    small = rgb
+    if k < 1:
+        small = cv2.resize(rgb, (max(1, round(W * k)), max(1, round(H * k))), interpolation=cv2.INTER_AREA)
     gray = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY).astype(np.float64) / 255.0
     h, w = gray.shape
     short = min(h, w)

@@ -18,8 +18,8 @@ import cv2
 import numpy as np
 
 from napari_youcam.errors import InputError
-from napari_youcam.features.spec import Limits
 from napari_youcam.imaging.convert import AlphaMode, to_mask_bool, to_rgb8
+from napari_youcam.limits import Limits
 
 Box = tuple[int, int, int, int]  # x, y, w, h in source pixels
 

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from napari_youcam.errors import InputError
-from napari_youcam.features.spec import Limits
 from napari_youcam.imaging.convert import to_mask_bool, to_rgb8
 from napari_youcam.imaging.fit import Transform, fit_size, resize_image, resize_mask
 from napari_youcam.imaging.masks import check_mask, feather_mask
+from napari_youcam.limits import Limits
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ def composite_crop(source: np.ndarray, result: np.ndarray, transform: Transform,
         raise InputError("composite_crop needs the transform of crop_for_mask (it has no crop box)")
     src = to_rgb8(source)
     H, W = src.shape[:2]
-    if (W, H) != transform.src_size:
+    if transform.src_size != (W, H):
         raise InputError(f"the source is {W}×{H} but the crop was made from "
                          f"{transform.src_size[0]}×{transform.src_size[1]}")
     sel = to_mask_bool(mask)

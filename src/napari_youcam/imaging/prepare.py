@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 
 from napari_youcam.errors import InputError
-from napari_youcam.features.spec import InputInfo, Limits
 from napari_youcam.imaging.convert import AlphaMode, to_rgb8_notes
 from napari_youcam.imaging.encode import Encoded, encode, encode_mask, human_bytes
 from napari_youcam.imaging.fit import Transform, fit_mask, fit_size, resize_image
 from napari_youcam.imaging.io import decode_reduction, read_image_file, read_image_header
 from napari_youcam.imaging.masks import check_mask
+from napari_youcam.limits import InputInfo, Limits
 
 
 @dataclass(frozen=True)

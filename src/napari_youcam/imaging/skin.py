@@ -78,7 +78,7 @@ class SkinResult:
 
 def _check_name(name: str) -> None:
     n = name.replace("\\", "/")
-    if n.startswith("/") or re.match(r"^[A-Za-z]:", n) or n.startswith("//"):
+    if n.startswith("/") or re.match(r"^[A-Za-z]:", n):  # "/x" and "//host/x"
         raise InputError(f"unsafe result ZIP: member {name!r} has an absolute path; refusing to read it")
     if ".." in n.split("/"):
         raise InputError(f"unsafe result ZIP: member {name!r} points outside the archive (path traversal)")

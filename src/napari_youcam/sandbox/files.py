@@ -22,8 +22,6 @@ from .clock import Clock, SystemClock
 # Content types the File API accepts (v1 enum; v2 says "image and video formats").
 IMAGE_TYPES = ("image/jpg", "image/jpeg", "image/png")
 VIDEO_TYPES = ("video/mp4", "video/quicktime")
-IMAGE_MAX_BYTES = 10 * 1024 * 1024
-VIDEO_MAX_BYTES = 100 * 1024 * 1024
 
 
 def make_file_id() -> str:

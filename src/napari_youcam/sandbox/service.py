@@ -16,11 +16,13 @@ from urllib.parse import parse_qs, unquote
 
 from PIL import Image
 
+from napari_youcam.limits import IMAGE_MAX_BYTES, VIDEO_MAX_BYTES
+
 from . import catalog as C
 from . import templates as T
 from .auth import INVALID_ACCESS_TOKEN, INVALID_API_KEY, AuthFailed, Authority, bearer
 from .contract import ContractError, parse_v1, parse_v2
-from .files import IMAGE_MAX_BYTES, IMAGE_TYPES, VIDEO_MAX_BYTES, VIDEO_TYPES, FileStore
+from .files import IMAGE_TYPES, VIDEO_TYPES, FileStore
 from .results import EngineError, Outcome, color_of, image_artifact
 from .state import SandboxState
 from .tasks import INVALID_TASK_ID, Processor, Task, new_task_id
