@@ -43,8 +43,10 @@ def main() -> None:
         t = time.perf_counter()
         plan = B.check_inputs("sod", [B.BatchItem(p) for p in imgs], face_check=True)
         check_s = time.perf_counter() - t
-        print(f"checking {n} 1024x768 inputs (face check where the feature has a rule): {check_s:.2f} s "
-              f"({check_s / n * 1000:.0f} ms each)")
+        print(
+            f"checking {n} 1024x768 inputs (face check where the feature has a rule): {check_s:.2f} s "
+            f"({check_s / n * 1000:.0f} ms each)"
+        )
         base = None
         for jobs in (1, 2, 4, 8):
             client = sandbox_client(sb)

@@ -80,8 +80,10 @@ def measure(panel, results_ready) -> tuple[float, float]:
     meter.timer.stop()
     assert panel.job.last_error is None, panel.job.last_error
     if "-v" in sys.argv:
-        print(f"  run() took {1000 * (t_started - t_start):.1f} ms; gaps > 30 ms at (s from start):",
-              [(round(end - t_start, 3), round(1000 * g)) for end, g in meter.ticks if g > 0.03])
+        print(
+            f"  run() took {1000 * (t_started - t_start):.1f} ms; gaps > 30 ms at (s from start):",
+            [(round(end - t_start, 3), round(1000 * g)) for end, g in meter.ticks if g > 0.03],
+        )
     # the job window ends when the worker returned (minus the result handling it triggers)
     return meter.worst(t_start, t_job - 0.2), meter.worst(t_job - 0.2, t_end)
 
@@ -131,8 +133,10 @@ def main() -> int:
     print(f"{'case':<36}{'job running':>14}{'÷ add_image':>13}{'results shown':>16}{'÷ add_image':>13}")
     for name, (running, shown) in (("object removal (1 layer)", removal), ("skin analysis (8 mask layers)", skin)):
         ok = "✔" if running <= 50 else "✘"
-        print(f"{name:<36}{running:>11.1f} ms{running / add_ms:>12.2f}×{shown:>13.1f} ms{shown / add_ms:>12.2f}×"
-              f"   ≤ 50 ms while running {ok}")
+        print(
+            f"{name:<36}{running:>11.1f} ms{running / add_ms:>12.2f}×{shown:>13.1f} ms{shown / add_ms:>12.2f}×"
+            f"   ≤ 50 ms while running {ok}"
+        )
     viewer.close()
     sb.stop()
     return 0

@@ -34,16 +34,34 @@ def main() -> None:
     root = Path(tempfile.mkdtemp())
     store = JobStore.open(root)
     for i in range(500):  # a results folder with some history
-        store.record(JobRecord(feature="sod", job_id=f"old{i}", reuse_key=f"k{i}", status=JobStatus.DONE,
-                               times={"started": "2026-11-01T00:00:00"}))
+        store.record(
+            JobRecord(
+                feature="sod",
+                job_id=f"old{i}",
+                reuse_key=f"k{i}",
+                status=JobStatus.DONE,
+                times={"started": "2026-11-01T00:00:00"},
+            )
+        )
     job = root / "20261128-000000_sod"
     job.mkdir()
-    rec = JobRecord(feature="sod", job_id=job.name, reuse_key="k", params={"a": 1}, files=["sod.png"],
-                    times={"started": "2026-11-28T00:00:00"})
+    rec = JobRecord(
+        feature="sod",
+        job_id=job.name,
+        reuse_key="k",
+        params={"a": 1},
+        files=["sod.png"],
+        times={"started": "2026-11-28T00:00:00"},
+    )
     side = Sidecar(job / SIDECAR_NAME, rec)
-    ms = median_ms({"sidecar write (reference)": side.update,
-                    "store upsert": lambda: store.record(rec),
-                    "reuse lookup": lambda: store.find_reusable("k250")}, runs=200)
+    ms = median_ms(
+        {
+            "sidecar write (reference)": side.update,
+            "store upsert": lambda: store.record(rec),
+            "reuse lookup": lambda: store.find_reusable("k250"),
+        },
+        runs=200,
+    )
     ref = ms["sidecar write (reference)"]
     for name, value in ms.items():
         print(f"{name:<28} {value:8.3f} ms   x{value / ref:6.1f}")

@@ -59,8 +59,10 @@ def poll_figures(sb: Sandbox) -> tuple[list[float], list[float]]:
 
 def run(tasks: int, workers: int, limit: int, period: float, processing: float) -> dict[str, Any]:
     img = np.dstack([np.tile(np.arange(160, dtype=np.uint8), (120, 1))] * 3)
-    with Sandbox(processing_seconds=processing, rate_limit=(limit, period), polling_interval_ms=1000,
-                 units=1e6) as sb, tempfile.TemporaryDirectory() as out:
+    with (
+        Sandbox(processing_seconds=processing, rate_limit=(limit, period), polling_interval_ms=1000, units=1e6) as sb,
+        tempfile.TemporaryDirectory() as out,
+    ):
         client = Client(Credentials(api_key=sb.api_key), base_url=sb.base_url, rate_limit=(limit, period))
         errors: list[str] = []
 
@@ -79,11 +81,16 @@ def run(tasks: int, workers: int, limit: int, period: float, processing: float) 
         span = counted[-1] - counted[0]
         first, gaps = poll_figures(sb)
         return {
-            "tasks": tasks, "ok": len(ids), "errors": errors,
+            "tasks": tasks,
+            "ok": len(ids),
+            "errors": errors,
             "http_429": sum(1 for r in sb.requests if r["status"] == 429),
             "expired": sum(1 for t in sb.tasks.values() if t.expired),
-            "charged": len(sb.ledger), "charged_twice": len(sb.ledger) - len({e["task_id"] for e in sb.ledger}),
-            "requests": len(counted), "wall_s": wall, "span_s": span,
+            "charged": len(sb.ledger),
+            "charged_twice": len(sb.ledger) - len({e["task_id"] for e in sb.ledger}),
+            "requests": len(counted),
+            "wall_s": wall,
+            "span_s": span,
             "rate_fraction": (len(counted) - 1) / span / (limit / period) if span > 0 else 0.0,
             "fullest_window": fullest_window(counted, period),
             "requests_per_task": len(counted) / max(1, len(ids)),
@@ -103,16 +110,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--processing", type=float, default=2.0, help="sandbox seconds per task")
     a = ap.parse_args(argv)
     r = run(a.tasks, a.workers, a.limit, a.period, a.processing)
-    print(f"{r['ok']}/{r['tasks']} tasks in {r['wall_s']:.1f} s ({r['tasks_per_min']:.1f}/min), "
-          f"{a.workers} workers, budget {a.limit} per {a.period:g} s, processing {a.processing:g} s")
-    print(f"429 replies: {r['http_429']}   expired tasks: {r['expired']}   charged: {r['charged']} "
-          f"(twice: {r['charged_twice']})")
-    print(f"throughput: {r['requests']} counted requests in {r['span_s']:.1f} s = "
-          f"{r['rate_fraction'] * 100:.1f} % of the bound; fullest {a.period:g} s window: "
-          f"{r['fullest_window']}/{a.limit}")
-    print(f"requests per task: {r['requests_per_task']:.2f}; first poll after create: median "
-          f"{r['first_poll_median_s']:.2f} s (min {r['first_poll_min_s']:.2f} s); longest gap between "
-          f"polls: {r['max_poll_gap_s']:.2f} s")
+    print(
+        f"{r['ok']}/{r['tasks']} tasks in {r['wall_s']:.1f} s ({r['tasks_per_min']:.1f}/min), "
+        f"{a.workers} workers, budget {a.limit} per {a.period:g} s, processing {a.processing:g} s"
+    )
+    print(
+        f"429 replies: {r['http_429']}   expired tasks: {r['expired']}   charged: {r['charged']} "
+        f"(twice: {r['charged_twice']})"
+    )
+    print(
+        f"throughput: {r['requests']} counted requests in {r['span_s']:.1f} s = "
+        f"{r['rate_fraction'] * 100:.1f} % of the bound; fullest {a.period:g} s window: "
+        f"{r['fullest_window']}/{a.limit}"
+    )
+    print(
+        f"requests per task: {r['requests_per_task']:.2f}; first poll after create: median "
+        f"{r['first_poll_median_s']:.2f} s (min {r['first_poll_min_s']:.2f} s); longest gap between "
+        f"polls: {r['max_poll_gap_s']:.2f} s"
+    )
     for e in r["errors"][:5]:
         print("error:", e)
     return 0 if not r["errors"] and not r["http_429"] and not r["expired"] else 1

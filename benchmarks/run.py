@@ -62,6 +62,7 @@ cv2.imwrite(sys.argv[2], m)
 
 # ---------------------------------------------------------------- measuring
 
+
 def interleaved(fns: dict[str, Callable[[], object]], runs: int, inner: int = 1) -> dict[str, float]:
     """Median ms per call of each function, runs interleaved round-robin."""
     times: dict[str, list[float]] = {k: [] for k in fns}
@@ -85,8 +86,13 @@ def run_process(argv: list[str]) -> tuple[float, float]:
     env = dict(os.environ, PYTHONPATH=SRC)
     with tempfile.NamedTemporaryFile("r") as rss:
         t = time.perf_counter()
-        subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss.name, *argv], stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, env=env, check=True)
+        subprocess.run(
+            ["/usr/bin/time", "-f", "%M", "-o", rss.name, *argv],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            check=True,
+        )
         ms = (time.perf_counter() - t) * 1000
         return ms, int(rss.read().split()[-1]) / 1024
 
@@ -104,8 +110,13 @@ def processes(cmds: dict[str, list[str]], runs: int) -> dict[str, tuple[float, f
 
 def child_peak_mib(case: str, workdir: Path) -> float:
     """Extra peak RSS (MiB) of one call of `case`, measured in a fresh process."""
-    out = subprocess.run([PY, __file__, "--mem", case, str(workdir)], capture_output=True, text=True,
-                         env=dict(os.environ, PYTHONPATH=SRC), check=True)
+    out = subprocess.run(
+        [PY, __file__, "--mem", case, str(workdir)],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=SRC),
+        check=True,
+    )
     return float(out.stdout.strip().splitlines()[-1])
 
 
@@ -118,10 +129,11 @@ def _status_kib(field: str) -> int:
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
     mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
-    return float("inf") if mse == 0 else float(10 * np.log10(255.0 ** 2 / mse))
+    return float("inf") if mse == 0 else float(10 * np.log10(255.0**2 / mse))
 
 
 # ---------------------------------------------------------------- inputs
+
 
 def photo_24mp() -> np.ndarray:
     a = data.astronaut()
@@ -153,8 +165,10 @@ def make_inputs(d: Path) -> None:
     rng = np.random.default_rng(1)
     overlays = blob_overlays(N_MASKS, MW, MH, rng)
     names = [f"hd_concern{i}" for i in range(N_MASKS)]
-    scores = {n: {"raw_score": 50.0 + i, "ui_score": 70 + i, "output_mask_name": f"{n}_output.png"}
-              for i, n in enumerate(names)}
+    scores = {
+        n: {"raw_score": 50.0 + i, "ui_score": 70 + i, "output_mask_name": f"{n}_output.png"}
+        for i, n in enumerate(names)
+    }
     with zipfile.ZipFile(d / "skin.zip", "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("skinanalysisResult/score_info.json", json.dumps(scores))
         for n, m in zip(names, overlays, strict=True):
@@ -167,13 +181,14 @@ def make_inputs(d: Path) -> None:
     lab = np.zeros((4096, 4096), np.uint8)
     for i in range(40):
         y, x = rng.integers(0, 3900, 2)
-        lab[y:y + 150, x:x + 200] = i + 1
+        lab[y : y + 150, x : x + 200] = i + 1
     cv2.imwrite(str(d / "labels.png"), lab)
     (d / "ref_prepare.py").write_text(REF_PREPARE)
     (d / "ref_mask.py").write_text(REF_MASK)
 
 
 # ---------------------------------------------------------------- pipelines (ours / reference)
+
 
 def ours_prepare(d: Path) -> bytes:
     return prepare_file(d / "photo.jpg", Limits(long_max=LONG)).image.data
@@ -247,12 +262,19 @@ Row = tuple[str, float, float, str, str]  # case, ours ms, ref ms, goal, notes
 def row_fit() -> Row:
     big = photo_24mp()
     lim = Limits(long_max=LONG)
-    r = interleaved({"ours": lambda: fit(big, lim),
-                     "ref": lambda: cv2.resize(big, (1920, 1280), interpolation=cv2.INTER_AREA)}, runs=7)
+    r = interleaved(
+        {"ours": lambda: fit(big, lim), "ref": lambda: cv2.resize(big, (1920, 1280), interpolation=cv2.INTER_AREA)},
+        runs=7,
+    )
     ours_img, _ = fit(big, lim)
     ref_f = cv2.resize(big.astype(np.float64), (1920, 1280), interpolation=cv2.INTER_AREA)
-    return ("fit 6000×4000 → 1920 (vs cv2 INTER_AREA)", r["ours"], r["ref"], "≤ 1.0×",
-            f"PSNR {psnr(ours_img, ref_f):.1f} dB vs float64 area")
+    return (
+        "fit 6000×4000 → 1920 (vs cv2 INTER_AREA)",
+        r["ours"],
+        r["ref"],
+        "≤ 1.0×",
+        f"PSNR {psnr(ours_img, ref_f):.1f} dB vs float64 area",
+    )
 
 
 def row_prepare(d: Path) -> Row:
@@ -266,32 +288,53 @@ def row_prepare(d: Path) -> Row:
     ref_f = cv2.resize(full, (ow, oh), interpolation=cv2.INTER_AREA)
     del full
     m_ours, m_ref = child_peak_mib("prepare.ours", d), child_peak_mib("prepare.ref", d)
-    return ("read 24 MP JPEG → fit 1920 → JPEG (prepare_file vs cv2 REDUCED_2 + AREA + imencode)",
-            r["ours"], r["ref"], "≤ 1.2×",
-            (f"÷{k} decode; PSNR {psnr(fitted, ref_f):.1f} dB before encoding (goal ≥ 38); "
-             f"peak {m_ours:.0f} vs {m_ref:.0f} MiB ({m_ours / m_ref:.2f}×, goal ≤ 2×)"))
+    return (
+        "read 24 MP JPEG → fit 1920 → JPEG (prepare_file vs cv2 REDUCED_2 + AREA + imencode)",
+        r["ours"],
+        r["ref"],
+        "≤ 1.2×",
+        (
+            f"÷{k} decode; PSNR {psnr(fitted, ref_f):.1f} dB before encoding (goal ≥ 38); "
+            f"peak {m_ours:.0f} vs {m_ref:.0f} MiB ({m_ours / m_ref:.2f}×, goal ≤ 2×)"
+        ),
+    )
 
 
 def row_prepare_process(d: Path) -> Row:
     out = d / "out.jpg"
-    r = processes({"ours": [PY, "-m", "napari_youcam.cli", "prepare", "hair-color", str(d / "photo.jpg"),
-                            "-o", str(out)],
-                   "ref": [PY, str(d / "ref_prepare.py"), str(d / "photo.jpg"), str(d / "ref.jpg"), "1919"]},
-                  runs=7)
-    return ("`youcam prepare hair-color 24MP.jpg` whole process (vs 7-line cv2 script)",
-            r["ours"][0], r["ref"][0], "≤ 1.3×", f"peak RSS {r['ours'][1]:.0f} vs {r['ref'][1]:.0f} MiB")
+    r = processes(
+        {
+            "ours": [PY, "-m", "napari_youcam.cli", "prepare", "hair-color", str(d / "photo.jpg"), "-o", str(out)],
+            "ref": [PY, str(d / "ref_prepare.py"), str(d / "photo.jpg"), str(d / "ref.jpg"), "1919"],
+        },
+        runs=7,
+    )
+    return (
+        "`youcam prepare hair-color 24MP.jpg` whole process (vs 7-line cv2 script)",
+        r["ours"][0],
+        r["ref"][0],
+        "≤ 1.3×",
+        f"peak RSS {r['ours'][1]:.0f} vs {r['ref'][1]:.0f} MiB",
+    )
 
 
 def rows_skin(d: Path) -> list[Row]:
     zbytes, src, colors = skin_inputs(d)
-    r = interleaved({"ours": lambda: ours_skin(zbytes, src, colors),
-                     "ref": lambda: ref_skin(zbytes, src, colors)}, runs=7)
+    r = interleaved(
+        {"ours": lambda: ours_skin(zbytes, src, colors), "ref": lambda: ref_skin(zbytes, src, colors)}, runs=7
+    )
     o, ref = ours_skin(zbytes, src, colors), ref_skin(zbytes, src, colors)
     m_ours, m_ref = child_peak_mib("skin.ours", d), child_peak_mib("skin.ref", d)
-    decode = (f"{N_MASKS} masks {MW}×{MH}: unzip + decode + blend (vs 2 threads, alpha only, uint16 in place)",
-              r["ours"], r["ref"], "≤ 1.0×",
-              (f"max |diff| {int(np.abs(o.astype(int) - ref.astype(int)).max())}; peak {m_ours:.0f} vs "
-               f"{m_ref:.0f} MiB ({m_ours / m_ref:.2f}×, goal ≤ 1.5×); {os.cpu_count()} cores"))
+    decode = (
+        f"{N_MASKS} masks {MW}×{MH}: unzip + decode + blend (vs 2 threads, alpha only, uint16 in place)",
+        r["ours"],
+        r["ref"],
+        "≤ 1.0×",
+        (
+            f"max |diff| {int(np.abs(o.astype(int) - ref.astype(int)).max())}; peak {m_ours:.0f} vs "
+            f"{m_ref:.0f} MiB ({m_ours / m_ref:.2f}×, goal ≤ 1.5×); {os.cpu_count()} cores"
+        ),
+    )
     alphas = read_skin_zip(zbytes, alpha_only=True).masks
 
     def ref_blend_only() -> np.ndarray:
@@ -300,23 +343,51 @@ def rows_skin(d: Path) -> list[Row]:
             _ref_lerp(planes, a, colors[n])
         return cv2.merge(planes)
 
-    r2 = interleaved({"ours": lambda: blend_masks(src, alphas, opacity=1.0, colors=colors),
-                      "ref": ref_blend_only}, runs=7)
-    blend = (f"blend only, {N_MASKS} decoded masks (vs numpy uint16 on channel planes)", r2["ours"], r2["ref"],
-             "≤ 1.1×", "")
+    r2 = interleaved(
+        {"ours": lambda: blend_masks(src, alphas, opacity=1.0, colors=colors), "ref": ref_blend_only}, runs=7
+    )
+    blend = (
+        f"blend only, {N_MASKS} decoded masks (vs numpy uint16 on channel planes)",
+        r2["ours"],
+        r2["ref"],
+        "≤ 1.1×",
+        "",
+    )
     return [decode, blend]
 
 
 def row_mask_process(d: Path) -> Row:
-    r = processes({"ours": [PY, "-m", "napari_youcam.cli", "mask", str(d / "labels.png"), "-o", str(d / "m.png"),
-                            "--grow", "8", "--feather", "6"],
-                   "ref": [PY, str(d / "ref_mask.py"), str(d / "labels.png"), str(d / "m_ref.png")]}, runs=7)
+    r = processes(
+        {
+            "ours": [
+                PY,
+                "-m",
+                "napari_youcam.cli",
+                "mask",
+                str(d / "labels.png"),
+                "-o",
+                str(d / "m.png"),
+                "--grow",
+                "8",
+                "--feather",
+                "6",
+            ],
+            "ref": [PY, str(d / "ref_mask.py"), str(d / "labels.png"), str(d / "m_ref.png")],
+        },
+        runs=7,
+    )
     a = cv2.imread(str(d / "m.png"), cv2.IMREAD_UNCHANGED)
     b = cv2.imread(str(d / "m_ref.png"), cv2.IMREAD_UNCHANGED)
-    return ("`youcam mask` 4096² grow 8 + feather 6 whole process (vs cv2 dilate + distance ramp + PNG)",
-            r["ours"][0], r["ref"][0], "≤ 1.5×",
-            (f"max |diff| {int(np.abs(a.astype(int) - b.astype(int)).max())}; "
-             f"peak RSS {r['ours'][1]:.0f} vs {r['ref'][1]:.0f} MiB"))
+    return (
+        "`youcam mask` 4096² grow 8 + feather 6 whole process (vs cv2 dilate + distance ramp + PNG)",
+        r["ours"][0],
+        r["ref"][0],
+        "≤ 1.5×",
+        (
+            f"max |diff| {int(np.abs(a.astype(int) - b.astype(int)).max())}; "
+            f"peak RSS {r['ours'][1]:.0f} vs {r['ref'][1]:.0f} MiB"
+        ),
+    )
 
 
 def row_encode_cap() -> Row:
@@ -325,24 +396,51 @@ def row_encode_cap() -> Row:
     q92 = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, 92])[1]
     tight = Limits(max_bytes=int(len(q92) * 0.6))
     e = encode(img, tight)
-    best = max(q for q in range(70, 93) if len(cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, q])[1])
-               < tight.max_bytes)
-    r = interleaved({"ours": lambda: encode(img, tight),
-                     "ref": lambda: cv2.imencode(".jpg", cv2.cvtColor(img, cv2.COLOR_RGB2BGR),
-                                                 [cv2.IMWRITE_JPEG_QUALITY, e.quality])}, runs=9, inner=3)
-    return (f"encode 1920×1280 under a 60 % cap (q92 → q{e.quality}) (vs one encode at q{e.quality})",
-            r["ours"], r["ref"], "≤ 2.5×", f"best quality under the cap q{best}; {len(e.data) / 1e6:.2f} MB")
+    best = max(
+        q for q in range(70, 93) if len(cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, q])[1]) < tight.max_bytes
+    )
+    r = interleaved(
+        {
+            "ours": lambda: encode(img, tight),
+            "ref": lambda: cv2.imencode(
+                ".jpg", cv2.cvtColor(img, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, e.quality]
+            ),
+        },
+        runs=9,
+        inner=3,
+    )
+    return (
+        f"encode 1920×1280 under a 60 % cap (q92 → q{e.quality}) (vs one encode at q{e.quality})",
+        r["ours"],
+        r["ref"],
+        "≤ 2.5×",
+        f"best quality under the cap q{best}; {len(e.data) / 1e6:.2f} MB",
+    )
 
 
 def rows_help() -> list[Row]:
-    no_service = ("import argparse; from napari_youcam.cli import imaging; p = argparse.ArgumentParser('youcam'); "
-                  "imaging.register(p.add_subparsers()); p.print_help()")
-    r = processes({"ours": [PY, "-m", "napari_youcam.cli", "--help"],
-                   "parser": [PY, "-c", no_service],
-                   "ref": [PY, "-c", "import numpy, argparse"]}, runs=9)
-    return [("`youcam --help` (vs python -c 'import numpy, argparse')", r["ours"][0], r["ref"][0], "≤ 1.3×",
-             "includes cli/service.py, whose imports the CLI branch makes lazy"),
-            ("  the same parser without cli/service.py", r["parser"][0], r["ref"][0], "≤ 1.3×", "")]
+    no_service = (
+        "import argparse; from napari_youcam.cli import imaging; p = argparse.ArgumentParser('youcam'); "
+        "imaging.register(p.add_subparsers()); p.print_help()"
+    )
+    r = processes(
+        {
+            "ours": [PY, "-m", "napari_youcam.cli", "--help"],
+            "parser": [PY, "-c", no_service],
+            "ref": [PY, "-c", "import numpy, argparse"],
+        },
+        runs=9,
+    )
+    return [
+        (
+            "`youcam --help` (vs python -c 'import numpy, argparse')",
+            r["ours"][0],
+            r["ref"][0],
+            "≤ 1.3×",
+            "includes cli/service.py, whose imports the CLI branch makes lazy",
+        ),
+        ("  the same parser without cli/service.py", r["parser"][0], r["ref"][0], "≤ 1.3×", ""),
+    ]
 
 
 def main() -> int:
@@ -353,13 +451,22 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="youcam-bench-") as tmp:
         d = Path(tmp)
         make_inputs(d)
-        rows = [row_fit(), row_prepare(d), row_prepare_process(d), *rows_skin(d), row_mask_process(d),
-                row_encode_cap(), *rows_help()]
+        rows = [
+            row_fit(),
+            row_prepare(d),
+            row_prepare_process(d),
+            *rows_skin(d),
+            row_mask_process(d),
+            row_encode_cap(),
+            *rows_help(),
+        ]
     print(f"{'case':100} {'ours ms':>9} {'ref ms':>9} {'ratio':>7} {'goal':>7}  notes")
     for case, ours, ref, goal, extra in rows:
         print(f"{case:100} {ours:9.1f} {ref:9.1f} {ours / ref:6.2f}× {goal:>7}  {extra}")
-    print(f"\ntotal benchmark time {time.perf_counter() - t_start:.1f} s; cv2 threads {cv2.getNumThreads()}; "
-          f"{os.cpu_count()} cores")
+    print(
+        f"\ntotal benchmark time {time.perf_counter() - t_start:.1f} s; cv2 threads {cv2.getNumThreads()}; "
+        f"{os.cpu_count()} cores"
+    )
     return 0
 
 

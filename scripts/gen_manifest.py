@@ -42,8 +42,11 @@ def manifest_regions() -> dict[str, list[str]]:
     """The generated lines of each napari.yaml region, indented relative to its marker."""
     commands, widgets = [], []
     for key, spec in FEATURES.items():
-        commands += [f"- id: {D.command_id(key)}", f"  title: {_q(spec.title)}",
-                     f"  python_name: {MODULE}:{D.class_name(key)}"]
+        commands += [
+            f"- id: {D.command_id(key)}",
+            f"  title: {_q(spec.title)}",
+            f"  python_name: {MODULE}:{D.class_name(key)}",
+        ]
         widgets += [f"- command: {D.command_id(key)}", f"  display_name: {_q(spec.title)}"]
     submenus = ["submenus:", f"  - id: {D.MENU_ROOT}", "    label: YouCam AI"]
     menus = [f"{D.MENU_PARENT}:", f"  - submenu: {D.MENU_ROOT}", f"{D.MENU_ROOT}:"]
@@ -67,21 +70,24 @@ def dock_region() -> list[str]:
 def apply(text: str, regions: dict[str, list[str]]) -> str:
     """``text`` with each marked region's body replaced (indented like its marker)."""
     for name, body in regions.items():
-        pattern = re.compile(rf"^([ \t]*)# >>> gen_manifest: {name}\b.*?\n(.*?)^[ \t]*# <<< gen_manifest: {name}\b",
-                             re.S | re.M)
+        pattern = re.compile(
+            rf"^([ \t]*)# >>> gen_manifest: {name}\b.*?\n(.*?)^[ \t]*# <<< gen_manifest: {name}\b", re.S | re.M
+        )
         match = pattern.search(text)
         if match is None:
             raise SystemExit(f"no '# >>> gen_manifest: {name}' ... '# <<< gen_manifest: {name}' markers found")
         indent = match.group(1)
         new = "".join(f"{indent}{line}\n" if line else "\n" for line in body)
-        text = text[:match.start(2)] + new + text[match.end(2):]
+        text = text[: match.start(2)] + new + text[match.end(2) :]
     return text
 
 
 def outputs() -> dict[Path, str]:
     """Each generated file and the full text it should have."""
-    return {MANIFEST: apply(MANIFEST.read_text(), manifest_regions()),
-            DOCKS: apply(DOCKS.read_text(), {"docks": dock_region()})}
+    return {
+        MANIFEST: apply(MANIFEST.read_text(), manifest_regions()),
+        DOCKS: apply(DOCKS.read_text(), {"docks": dock_region()}),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -32,17 +32,24 @@ def main() -> int:
 
     src = np.asarray(Image.open(ROOT / "sample_data" / "astronaut.png").convert("RGB"))
     with tempfile.TemporaryDirectory() as tmp, Sandbox(port=0, processing_seconds=0.0) as sb:
-        res = workflow.run("skin-analysis", src, params={"dst_actions": CONCERNS, "format": "zip"},
-                           client=sandbox_client(sb), out_dir=Path(tmp))
+        res = workflow.run(
+            "skin-analysis",
+            src,
+            params={"dst_actions": CONCERNS, "format": "zip"},
+            client=sandbox_client(sb),
+            out_dir=Path(tmp),
+        )
         zips = [f for f in res.files if f.suffix == ".zip"]
         if not zips:
             print("the sandbox returned no ZIP", file=sys.stderr)
             return 1
         shutil.copyfile(zips[0], OUT)
     with zipfile.ZipFile(OUT, "a") as zf:  # say it inside the file too
-        zf.writestr("SYNTHETIC_README.txt",
-                    "Synthetic skin-analysis result made by the napari-youcam local sandbox "
-                    "(scripts/make_sample_skin_zip.py). Masks and scores are NOT a real analysis.\n")
+        zf.writestr(
+            "SYNTHETIC_README.txt",
+            "Synthetic skin-analysis result made by the napari-youcam local sandbox "
+            "(scripts/make_sample_skin_zip.py). Masks and scores are NOT a real analysis.\n",
+        )
     print(f"wrote {OUT} ({OUT.stat().st_size // 1024} KiB)")
     return 0
 

@@ -170,8 +170,10 @@ def settings() -> None:
 def five_docks() -> None:
     """Five docks open at once in a 1600×1000 window: each scrolls, Run stays visible."""
     v = new_viewer("Five YouCam docks open")
-    panels = [v.window.add_plugin_dock_widget(PLUGIN, name)[1]
-              for name in ("Face", "Retouch", "Mask painting", "Image extender", "Skin analysis inspector")]
+    panels = [
+        v.window.add_plugin_dock_widget(PLUGIN, name)[1]
+        for name in ("Face", "Retouch", "Mask painting", "Image extender", "Skin analysis inspector")
+    ]
     panels[0].select("face-lift")
     panels[1].select("enhance")
     wait(lambda: all(p.status is not None for p in panels))

@@ -46,9 +46,19 @@ def assert_no_secret(secrets: Iterable[str], *texts: str, folder: Path | None = 
             assert secret.encode() not in blob, f"a secret leaked into {where}"
 
 
-def assert_refused(rc: int, out: str, err: str, *, exit_code: int, sb: Any = None, since: ServiceMark | None = None,
-                   secrets: Iterable[str] = (), folder: Path | None = None, sent: bool = False,
-                   created: bool = False) -> str:
+def assert_refused(
+    rc: int,
+    out: str,
+    err: str,
+    *,
+    exit_code: int,
+    sb: Any = None,
+    since: ServiceMark | None = None,
+    secrets: Iterable[str] = (),
+    folder: Path | None = None,
+    sent: bool = False,
+    created: bool = False,
+) -> str:
     """A command that must fail cleanly: check it and return its one error line.
 
     Always: the exit code, exactly one ``error:`` line on stderr, no traceback on
@@ -62,11 +72,11 @@ def assert_refused(rc: int, out: str, err: str, *, exit_code: int, sb: Any = Non
     assert "Traceback" not in out
     assert_no_secret(secrets, out, err, folder=folder)
     if sb is not None and since is not None:
-        assert sb.ledger[since.ledger:] == [], "units were charged"
+        assert sb.ledger[since.ledger :] == [], "units were charged"
         if not created:
             assert len(sb.tasks) == since.tasks, "a task was created"
         if not sent:
-            assert sb.requests[since.requests:] == [], "requests reached the service"
+            assert sb.requests[since.requests :] == [], "requests reached the service"
     return line
 
 

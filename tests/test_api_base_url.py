@@ -39,4 +39,3 @@ def test_url_with_password_is_refused_without_showing_it():
     with pytest.raises(InputError) as ei:
         Client(Credentials(api_key="k" * 20), base_url="http://user:hunter22@127.0.0.1:9", rate_limit=False)
     assert "hunter22" not in str(ei.value) and "user:" not in str(ei.value)
-

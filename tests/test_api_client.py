@@ -58,8 +58,7 @@ def sb():
 @pytest.fixture(scope="module")
 def keypair():
     key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
-    der = key.public_key().public_bytes(serialization.Encoding.DER,
-                                        serialization.PublicFormat.SubjectPublicKeyInfo)
+    der = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     return key, base64.b64encode(der).decode()
 
 
@@ -75,8 +74,11 @@ def test_id_token_is_pkcs1v15_of_client_id_and_ms_timestamp(keypair):
 
 def test_id_token_accepts_pem_wrapped_secret(keypair):
     key, secret = keypair
-    pem = "-----BEGIN PUBLIC KEY-----\n" + "\n".join(secret[i:i + 64] for i in range(0, len(secret), 64)) \
+    pem = (
+        "-----BEGIN PUBLIC KEY-----\n"
+        + "\n".join(secret[i : i + 64] for i in range(0, len(secret), 64))
         + "\n-----END PUBLIC KEY-----\n"
+    )
     plain = key.decrypt(base64.b64decode(make_id_token("x", pem, timestamp_ms=5)), padding.PKCS1v15())
     assert plain == b"client_id=x&timestamp=5"
     with pytest.raises(InputError) as ei:
@@ -247,14 +249,29 @@ def test_poll_spacing_stretches_under_load_but_stays_inside_the_gap():
         assert lim.poll_spacing(1.0) == 6.0  # never beyond the gap
 
 
-@pytest.mark.parametrize("text,expected", [("250/300", (250, 300.0)), (" 60/30 ", (60, 30.0)),
-                                           ("5/0.5", (5, 0.5))])
+@pytest.mark.parametrize("text,expected", [("250/300", (250, 300.0)), (" 60/30 ", (60, 30.0)), ("5/0.5", (5, 0.5))])
 def test_parse_rate_limit(text, expected):
     assert parse_rate_limit(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "250", "250/", "/300", "0/300", "-5/300", "2.5/300", "250/0",
-                                  "250/-1", "a/b", "250/300/1", "250/inf", "250/nan"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "250",
+        "250/",
+        "/300",
+        "0/300",
+        "-5/300",
+        "2.5/300",
+        "250/0",
+        "250/-1",
+        "a/b",
+        "250/300/1",
+        "250/inf",
+        "250/nan",
+    ],
+)
 def test_bad_rate_limit_is_one_line_with_the_form(text):
     with pytest.raises(InputError) as ei:
         parse_rate_limit(text)
@@ -284,18 +301,84 @@ def test_tasks_under_a_binding_limit_see_no_429_and_never_expire(tmp_path):
 
     with Sandbox(processing_seconds=0.8, poll_window_seconds=1.5, rate_limit=(12, 3.0)) as s:
         lim = RateLimiter(12, 3.0, gap=1.0)
-        c = sandbox_client(s, rate_limit=lim, max_poll_gap=1.3, poll_interval=0.5,
-                           retry=RetryPolicy(attempts=1))
+        c = sandbox_client(s, rate_limit=lim, max_poll_gap=1.3, poll_interval=0.5, retry=RetryPolicy(attempts=1))
         img = np.zeros((64, 64, 3), np.uint8)
         with ThreadPoolExecutor(4) as pool:
-            results = list(pool.map(lambda i: workflow.run("sod", img, client=c, out_dir=tmp_path / str(i)),
-                                    range(8)))
+            results = list(pool.map(lambda i: workflow.run("sod", img, client=c, out_dir=tmp_path / str(i)), range(8)))
         assert len({r.task_id for r in results}) == 8 and len(s.ledger) == 8
         assert all(r["status"] != 429 for r in s.requests) and not any(t.expired for t in s.tasks.values())
 
 
 # ---------------------------------------------------------------------- errors
-DOCUMENTED_ENGINE_CODES = ["error_exceed_max_image_size", "exceed_max_filesize", "invalid_parameter", "error_download_image", "error_download_mask", "error_decode_image", "error_decode_mask", "error_nsfw_content_detected", "error_no_face", "error_pose", "error_face_parsing", "error_inference", "exceed_nsfw_retry_limits", "error_upload", "unknown_internal_error", "error_download_video", "error_decode_video", "error_unsupported_video", "error_multiple_people", "error_no_shoulder", "error_large_face_angle", "error_hair_too_short", "error_bald_image", "error_unsupport_ratio", "error_unexpected_video_duration", "error_insufficient_landmarks", "error_face_pose", "error_below_min_image_size", "error_src_face_too_small", "error_src_face_out_of_bound", "error_lighting_dark", "error_invalid_params", "error_face_position_invalid", "error_face_position_too_small", "error_face_position_out_of_boundary", "error_face_not_forward_facing", "error_face_angle_upward", "error_face_angle_downward", "error_face_angle_leftward", "error_face_angle_rightward", "error_face_angle_left_tilt", "error_face_angle_right_tilt", "error_src_no_face", "error_ref_no_face", "error_ref_face_too_small", "error_src_large_face_angle", "error_ref_large_face_angle", "error_src_eye_closed", "error_ref_eye_closed", "error_src_eye_occluded", "error_ref_eye_occluded", "error_src_lip_occluded", "error_ref_lip_occluded", "error_inappropriate_ref_case01", "error_inappropriate_ref_case02", "error_invalid_ref", "error_invalid_src", "error_apply_region_mismatch", "error_apply_region_not_detected", "error_editing_failed", "size_mismatch_on_input_image_and_mask", "RUNTIME_ERROR", "PHOTO_DETECTION_FAIL", "OBJECT_DETECTION_FAIL", "PHOTO_CHECK_INVALID", "INPUT_ERROR", "INPUT_MAIN_IMAGE_EMPTY"]
+DOCUMENTED_ENGINE_CODES = [
+    "error_exceed_max_image_size",
+    "exceed_max_filesize",
+    "invalid_parameter",
+    "error_download_image",
+    "error_download_mask",
+    "error_decode_image",
+    "error_decode_mask",
+    "error_nsfw_content_detected",
+    "error_no_face",
+    "error_pose",
+    "error_face_parsing",
+    "error_inference",
+    "exceed_nsfw_retry_limits",
+    "error_upload",
+    "unknown_internal_error",
+    "error_download_video",
+    "error_decode_video",
+    "error_unsupported_video",
+    "error_multiple_people",
+    "error_no_shoulder",
+    "error_large_face_angle",
+    "error_hair_too_short",
+    "error_bald_image",
+    "error_unsupport_ratio",
+    "error_unexpected_video_duration",
+    "error_insufficient_landmarks",
+    "error_face_pose",
+    "error_below_min_image_size",
+    "error_src_face_too_small",
+    "error_src_face_out_of_bound",
+    "error_lighting_dark",
+    "error_invalid_params",
+    "error_face_position_invalid",
+    "error_face_position_too_small",
+    "error_face_position_out_of_boundary",
+    "error_face_not_forward_facing",
+    "error_face_angle_upward",
+    "error_face_angle_downward",
+    "error_face_angle_leftward",
+    "error_face_angle_rightward",
+    "error_face_angle_left_tilt",
+    "error_face_angle_right_tilt",
+    "error_src_no_face",
+    "error_ref_no_face",
+    "error_ref_face_too_small",
+    "error_src_large_face_angle",
+    "error_ref_large_face_angle",
+    "error_src_eye_closed",
+    "error_ref_eye_closed",
+    "error_src_eye_occluded",
+    "error_ref_eye_occluded",
+    "error_src_lip_occluded",
+    "error_ref_lip_occluded",
+    "error_inappropriate_ref_case01",
+    "error_inappropriate_ref_case02",
+    "error_invalid_ref",
+    "error_invalid_src",
+    "error_apply_region_mismatch",
+    "error_apply_region_not_detected",
+    "error_editing_failed",
+    "size_mismatch_on_input_image_and_mask",
+    "RUNTIME_ERROR",
+    "PHOTO_DETECTION_FAIL",
+    "OBJECT_DETECTION_FAIL",
+    "PHOTO_CHECK_INVALID",
+    "INPUT_ERROR",
+    "INPUT_MAIN_IMAGE_EMPTY",
+]
 
 
 def test_every_documented_engine_code_has_friendly_text():
@@ -309,19 +392,26 @@ def test_every_documented_engine_code_has_friendly_text():
     assert "detail from service" in str(err) and err.task_id == "t1"
 
 
-@pytest.mark.parametrize("status,body,cls,code", [
-    (401, {"status": 401, "error": "Invalid API key"}, AuthenticationError, None),
-    (401, {"status": 401, "error_code": "ExpiredApiKey"}, AuthenticationError, "ExpiredApiKey"),
-    (429, {}, RateLimitError, "TooManyRequests"),
-    (429, None, RateLimitError, "TooManyRequests"),
-    (400, {"status": 400, "error_code": "CreditInsufficiency", "error": "x"}, InsufficientUnitsError,
-     "CreditInsufficiency"),
-    (400, {"status": 400, "error": "Invalid task ID"}, TaskExpiredError, "InvalidTaskId"),
-    (400, {"status": 400, "error_code": "InvalidTaskId"}, TaskExpiredError, "InvalidTaskId"),
-    (400, {"status": 400, "error_code": "InvalidStyle"}, InvalidParametersError, "InvalidStyle"),
-    (500, {"status": 500, "error": "Task execution timed out"}, TaskFailedError, "TaskTimeout"),
-    (502, {"status": 502}, ServerError, None),
-])
+@pytest.mark.parametrize(
+    "status,body,cls,code",
+    [
+        (401, {"status": 401, "error": "Invalid API key"}, AuthenticationError, None),
+        (401, {"status": 401, "error_code": "ExpiredApiKey"}, AuthenticationError, "ExpiredApiKey"),
+        (429, {}, RateLimitError, "TooManyRequests"),
+        (429, None, RateLimitError, "TooManyRequests"),
+        (
+            400,
+            {"status": 400, "error_code": "CreditInsufficiency", "error": "x"},
+            InsufficientUnitsError,
+            "CreditInsufficiency",
+        ),
+        (400, {"status": 400, "error": "Invalid task ID"}, TaskExpiredError, "InvalidTaskId"),
+        (400, {"status": 400, "error_code": "InvalidTaskId"}, TaskExpiredError, "InvalidTaskId"),
+        (400, {"status": 400, "error_code": "InvalidStyle"}, InvalidParametersError, "InvalidStyle"),
+        (500, {"status": 500, "error": "Task execution timed out"}, TaskFailedError, "TaskTimeout"),
+        (502, {"status": 502}, ServerError, None),
+    ],
+)
 def test_error_mapping(status, body, cls, code):
     err = error_from_response(status, body, what="op")
     assert type(err) is cls and err.code == code and err.status == status
@@ -329,8 +419,9 @@ def test_error_mapping(status, body, cls, code):
 
 
 def test_error_text_is_redacted():
-    err = error_from_response(400, {"error": "bad header Authorization: Bearer abc.def-SECRET"},
-                              secrets=("my-api-key-123",))
+    err = error_from_response(
+        400, {"error": "bad header Authorization: Bearer abc.def-SECRET"}, secrets=("my-api-key-123",)
+    )
     assert "SECRET" not in str(err)
     err = error_from_response(400, {"error": "key my-api-key-123 unknown"}, secrets=("my-api-key-123",))
     assert "my-api-key-123" not in str(err)

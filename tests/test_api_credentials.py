@@ -36,4 +36,3 @@ def test_no_credentials_still_means_sandbox(monkeypatch, capsys):
     # conftest's autouse fixture already removed every YOUCAM_* credential
     assert cli.main(["credits", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["sandbox"] is True
-

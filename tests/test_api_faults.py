@@ -170,7 +170,7 @@ def test_slow_poll_beyond_timeout_is_retried(sb, tmp_path):
     sb.inject("delay", path="/s2s/v2.0/task/sod/*", method="GET", delay=0.8, times=1)
     l0 = len(sb.requests), len(sb.ledger)
     res = bounded(run_sod, sb, c, tmp_path)
-    polls = [r for r in sb.requests[l0[0]:] if r["method"] == "GET" and r["path"].startswith("/s2s/v2.0/task/sod/")]
+    polls = [r for r in sb.requests[l0[0] :] if r["method"] == "GET" and r["path"].startswith("/s2s/v2.0/task/sod/")]
     assert res.arrays and len(polls) >= 2  # the slow poll timed out and was repeated
     assert len(charges(sb, l0[1])) == 1
 
@@ -221,8 +221,9 @@ def test_bad_api_key_is_authentication_error_without_the_key(sb, caplog):
 
 def test_bad_v1_secret_is_input_error_not_echoed(sb):
     secret = "not-a-key-SECRET-VALUE"
-    c = Client(Credentials(client_id=sb.client_id, client_secret=secret), base_url=sb.base_url,
-               retry=FAST, rate_limit=False)
+    c = Client(
+        Credentials(client_id=sb.client_id, client_secret=secret), base_url=sb.base_url, retry=FAST, rate_limit=False
+    )
     with pytest.raises(YouCamError) as ei:
         c.credits()
     assert secret not in str(ei.value)
@@ -399,7 +400,6 @@ def recording_sleep():
 def sod_task(sb, c):
     """Upload a real PNG and start one sod task (client level); returns (endpoint, task id)."""
 
-
     buf = io.BytesIO()
     Image.fromarray(IMG).save(buf, format="PNG")
     fid = c.upload(buf.getvalue(), content_type="image/png", file_name="x.png", feature="sod")
@@ -407,10 +407,12 @@ def sod_task(sb, c):
     return ep, c.create_task(ep, F.build_body(ep, {"src": fid}, {}))
 
 
-@pytest.mark.parametrize("body", [{}, None, {"status": 429, "error": "Too many requests"}],
-                         ids=["empty-object", "no-body", "documented"])
-@pytest.mark.parametrize("method,path", [("POST", SOD), ("GET", SOD + "/*"), ("POST", "/s2s/v2.0/file")],
-                         ids=["create", "poll", "register"])
+@pytest.mark.parametrize(
+    "body", [{}, None, {"status": 429, "error": "Too many requests"}], ids=["empty-object", "no-body", "documented"]
+)
+@pytest.mark.parametrize(
+    "method,path", [("POST", SOD), ("GET", SOD + "/*"), ("POST", "/s2s/v2.0/file")], ids=["create", "poll", "register"]
+)
 def test_429_without_retry_after_backs_off_and_charges_once(sb, tmp_path, body, method, path):
     slept, sleep = recording_sleep()
     c = client_for(sb, sleep=sleep)
@@ -433,8 +435,13 @@ def test_429_storm_on_create_ends_in_rate_limit_error_uncharged(sb, tmp_path):
     assert ei.value.status == 429 and not charges(sb, l0)
 
 
-ADVICE = {"error_no_face": "face", "error_unsupport_ratio": "crop", "error_decode_mask": "mask",
-          "size_mismatch_on_input_image_and_mask": "mask", "error_src_face_too_small": "face"}
+ADVICE = {
+    "error_no_face": "face",
+    "error_unsupport_ratio": "crop",
+    "error_decode_mask": "mask",
+    "size_mismatch_on_input_image_and_mask": "mask",
+    "error_src_face_too_small": "face",
+}
 
 
 @pytest.mark.parametrize("code", sorted(ENGINE_ERRORS))
@@ -501,8 +508,12 @@ SHAPES = [
     ("POST", "/s2s/v2.0/file", {"status": 200}, "POST /s2s/v2.0/file"),
     ("POST", "/s2s/v2.0/file", {"data": {"files": "x.png"}}, "POST /s2s/v2.0/file"),
     ("POST", "/s2s/v2.0/file", {"data": {"files": [{"file_id": {"id": 1}}]}}, "POST /s2s/v2.0/file"),
-    ("POST", "/s2s/v2.0/file", {"data": {"files": [{"file_id": "f", "requests": [{"url": 7}]}]}},
-     "POST /s2s/v2.0/file"),
+    (
+        "POST",
+        "/s2s/v2.0/file",
+        {"data": {"files": [{"file_id": "f", "requests": [{"url": 7}]}]}},
+        "POST /s2s/v2.0/file",
+    ),
     ("POST", SOD, b"", f"POST {SOD}"),
     ("POST", SOD, {"data": {"task_id": ["a"]}}, f"POST {SOD}"),
     ("POST", SOD, {"data": {"task_id": True}}, f"POST {SOD}"),
@@ -512,8 +523,9 @@ SHAPES = [
 ]
 
 
-@pytest.mark.parametrize("method,path,body,request_named", SHAPES,
-                         ids=[f"{m}-{i}" for i, (m, *_rest) in enumerate(SHAPES)])
+@pytest.mark.parametrize(
+    "method,path,body,request_named", SHAPES, ids=[f"{m}-{i}" for i, (m, *_rest) in enumerate(SHAPES)]
+)
 def test_unreadable_reply_is_typed_and_names_the_request(sb, tmp_path, method, path, body, request_named):
 
     c = client_for(sb)
@@ -547,13 +559,17 @@ def test_v1_unreadable_poll_names_the_path_not_the_query(sb, tmp_path):
 
 
 # ---------------------------------------------------------------------- the key stays home
-@pytest.mark.parametrize("make_path", [
-    lambda other: other.base_url + SOD,
-    lambda other: "//" + other.base_url.split("//", 1)[1] + SOD,
-    lambda other: SOD + "/../../../x",
-    lambda other: "\\\\evil.example" + SOD,
-    lambda other: "s2s/v2.0/task/sod",
-], ids=["absolute", "scheme-relative", "dot-dot", "backslash", "relative"])
+@pytest.mark.parametrize(
+    "make_path",
+    [
+        lambda other: other.base_url + SOD,
+        lambda other: "//" + other.base_url.split("//", 1)[1] + SOD,
+        lambda other: SOD + "/../../../x",
+        lambda other: "\\\\evil.example" + SOD,
+        lambda other: "s2s/v2.0/task/sod",
+    ],
+    ids=["absolute", "scheme-relative", "dot-dot", "backslash", "relative"],
+)
 def test_client_never_sends_a_task_path_off_the_base_url(sb, make_path):
 
     with Sandbox() as other:
@@ -561,8 +577,11 @@ def test_client_never_sends_a_task_path_off_the_base_url(sb, make_path):
         bad = make_path(other)
         n0 = len(sb.requests)
         ep = F.get("sod").endpoint("v2")
-        for call in (lambda: c.poll(ep, "t1", path=bad), lambda: c.wait(ep, "t1", path=bad, deadline=5),
-                     lambda: c.create_task(ep, {"src_file_id": "f"}, path=bad)):
+        for call in (
+            lambda: c.poll(ep, "t1", path=bad),
+            lambda: c.wait(ep, "t1", path=bad, deadline=5),
+            lambda: c.create_task(ep, {"src_file_id": "f"}, path=bad),
+        ):
             with pytest.raises(YouCamError) as ei:
                 call()
             assert ei.value.exit_code == 2 and "must stay on" in str(ei.value)

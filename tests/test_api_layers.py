@@ -30,9 +30,19 @@ def _imported_modules(path: Path) -> set[str]:
 def test_api_imports_nothing_of_the_sandbox_or_the_layers_above():
     offenders = {}
     for path in sorted(API_DIR.glob("*.py")):
-        bad = {m for m in _imported_modules(path)
-               if m.startswith(("napari_youcam.sandbox", "napari_youcam.connect", "napari_youcam.workflow",
-                                "napari_youcam.cli", "napari_youcam._napari"))}
+        bad = {
+            m
+            for m in _imported_modules(path)
+            if m.startswith(
+                (
+                    "napari_youcam.sandbox",
+                    "napari_youcam.connect",
+                    "napari_youcam.workflow",
+                    "napari_youcam.cli",
+                    "napari_youcam._napari",
+                )
+            )
+        }
         if bad:
             offenders[path.name] = sorted(bad)
     assert offenders == {}
@@ -68,8 +78,12 @@ def test_an_injected_httpx_transport_carries_every_request():
         seen.append(f"{request.method} {request.url.path}")
         return httpx.Response(200, json={"status": 200, "result": {"results": [{"amount_dec": 7.5}]}})
 
-    client = Client(Credentials(api_key="k" * 24), base_url="https://api.example", rate_limit=False,
-                    transport=httpx.MockTransport(handler))
+    client = Client(
+        Credentials(api_key="k" * 24),
+        base_url="https://api.example",
+        rate_limit=False,
+        transport=httpx.MockTransport(handler),
+    )
     with client:
         assert client.credits() == 7.5
     assert seen == ["GET /s2s/v1.0/client/credit"]

@@ -23,8 +23,9 @@ class _NoAuth:
 
 
 def _transport(handler) -> Transport:
-    return Transport("https://api.example", _NoAuth(), retry=FAST, transport=httpx.MockTransport(handler),
-                     sleep=lambda s: None)
+    return Transport(
+        "https://api.example", _NoAuth(), retry=FAST, transport=httpx.MockTransport(handler), sleep=lambda s: None
+    )
 
 
 def test_result_host_redirect_loop_is_a_typed_error_not_an_httpx_traceback(tmp_path):
@@ -50,8 +51,11 @@ def test_undecodable_create_reply_is_a_typed_error_that_warns_about_billing():
 
 def test_registration_reply_without_upload_url_is_a_server_error():
     reply = {"data": {"files": [{"file_id": "f1", "requests": [{}]}]}}
-    client = Client(Credentials(api_key="k" * 20), base_url="https://api.example", rate_limit=False,
-                    transport=httpx.MockTransport(lambda req: httpx.Response(200, json=reply)))
+    client = Client(
+        Credentials(api_key="k" * 20),
+        base_url="https://api.example",
+        rate_limit=False,
+        transport=httpx.MockTransport(lambda req: httpx.Response(200, json=reply)),
+    )
     with pytest.raises(ServerError):
         client.upload(b"\x89PNG....", content_type="image/png", file_name="a.png")
-

@@ -55,8 +55,9 @@ def _batch_csv(out: Path) -> Path:
 def test_paths_expand_files_folders_and_globs_once_each(tmp_path):
     imgs = _images(tmp_path / "a", 3)
     (tmp_path / "a" / "notes.txt").write_text("not an image")
-    found, bad = B.expand_paths([tmp_path / "a", str(tmp_path / "a" / "img1.*"), imgs[0],
-                                 tmp_path / "missing.png", str(tmp_path / "none*.png")])
+    found, bad = B.expand_paths(
+        [tmp_path / "a", str(tmp_path / "a" / "img1.*"), imgs[0], tmp_path / "missing.png", str(tmp_path / "none*.png")]
+    )
     assert found == [p.resolve() for p in imgs]
     assert [b.path.name for b in bad] == ["missing.png", "none*.png"]
 
@@ -154,8 +155,18 @@ def test_a_failed_task_is_listed_and_the_exit_code_is_1(env, sb, tmp_path, out, 
 
 def test_skin_batch_writes_the_cohort_table_beside_its_csv(env, sb, tmp_path, out, capsys):
     _images(tmp_path / "in", 2, size=(640, 640))
-    rc = main(["batch", "skin-analysis", str(tmp_path / "in"), "--out", str(out), "--no-face-check",
-               "--set", 'dst_actions=["wrinkle","pore"]'])
+    rc = main(
+        [
+            "batch",
+            "skin-analysis",
+            str(tmp_path / "in"),
+            "--out",
+            str(out),
+            "--no-face-check",
+            "--set",
+            'dst_actions=["wrinkle","pore"]',
+        ]
+    )
     assert rc == 0, capsys.readouterr().err
     table = _batch_csv(out).with_name(_batch_csv(out).stem + "-scores.csv")
     rows = _rows(table)
@@ -165,8 +176,21 @@ def test_skin_batch_writes_the_cohort_table_beside_its_csv(env, sb, tmp_path, ou
 
 def test_batch_takes_run_s_list_syntax_and_default_concerns(env, sb, tmp_path, out, capsys):
     _images(tmp_path / "in", 1, size=(640, 640))
-    assert main(["batch", "skin-analysis", str(tmp_path / "in"), "--out", str(out / "a"), "--no-face-check",
-                 "--set", "dst_actions=wrinkle,pore"]) == 0, capsys.readouterr().err
+    assert (
+        main(
+            [
+                "batch",
+                "skin-analysis",
+                str(tmp_path / "in"),
+                "--out",
+                str(out / "a"),
+                "--no-face-check",
+                "--set",
+                "dst_actions=wrinkle,pore",
+            ]
+        )
+        == 0
+    ), capsys.readouterr().err
     rows = _rows(_batch_csv(out / "a").with_name(_batch_csv(out / "a").stem + "-scores.csv"))
     assert {r["concern"] for r in rows} == {"wrinkle", "pore"}
     assert main(["batch", "skin-analysis", str(tmp_path / "in"), "--out", str(out / "b"), "--no-face-check"]) == 0
@@ -175,14 +199,24 @@ def test_batch_takes_run_s_list_syntax_and_default_concerns(env, sb, tmp_path, o
 
 # ---------------------------------------------------------------------- interrupted, then run again
 def _cli(args: list[str], env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "napari_youcam.cli", *args], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "napari_youcam.cli", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _cli_env(sb: Sandbox, out: Path) -> dict[str, str]:
     """The environment of a `youcam` subprocess talking to ``sb`` and writing to ``out``."""
-    return {**os.environ, "YOUCAM_API_KEY": sb.api_key, "YOUCAM_BASE_URL": sb.base_url,
-            "YOUCAM_RESULTS_DIR": str(out), "PYTHONPATH": str(Path(napari_youcam.__file__).parents[1])}
+    return {
+        **os.environ,
+        "YOUCAM_API_KEY": sb.api_key,
+        "YOUCAM_BASE_URL": sb.base_url,
+        "YOUCAM_RESULTS_DIR": str(out),
+        "PYTHONPATH": str(Path(napari_youcam.__file__).parents[1]),
+    }
 
 
 def _wait(cond, timeout: float = 30.0) -> None:
@@ -208,8 +242,9 @@ def test_a_batch_killed_midway_and_run_again_creates_and_charges_each_input_once
         assert 2 <= len(first) < len(imgs)
         assert len(sb.ledger) < len(first)  # killed before at least one paid result was fetched
 
-        again = subprocess.run([sys.executable, "-m", "napari_youcam.cli", *args], env=env,
-                               capture_output=True, text=True, timeout=120)
+        again = subprocess.run(
+            [sys.executable, "-m", "napari_youcam.cli", *args], env=env, capture_output=True, text=True, timeout=120
+        )
         assert again.returncode == 0, again.stderr
         created = _tasks(sb)
         assert len(created) == len(imgs)  # each input created once...
@@ -248,8 +283,7 @@ def test_events_count_every_input_and_never_more_than_jobs_in_flight(tmp_path):
         from napari_youcam.connect import sandbox_client
 
         plan = B.check_inputs("sod", [B.BatchItem(p) for p in imgs], face_check=False)
-        batch = B.Batch(plan, client=sandbox_client(sb), out_dir=tmp_path / "results", jobs=3,
-                        on_event=events.append)
+        batch = B.Batch(plan, client=sandbox_client(sb), out_dir=tmp_path / "results", jobs=3, on_event=events.append)
         report = batch.run()
         assert report.ok and report.count("done") == 6
         assert max(e.in_flight for e in events) == 3  # three at a time, never more
@@ -283,8 +317,9 @@ def test_ctrl_c_twice_abandons_names_the_resume_command_and_the_rerun_pays_nothi
         assert any(r["status"] == "abandoned" and r["job_folder"] for r in rows)
         first = set(_tasks(sb))
 
-        again = subprocess.run([sys.executable, "-m", "napari_youcam.cli", *args], env=env,
-                               capture_output=True, text=True, timeout=120)
+        again = subprocess.run(
+            [sys.executable, "-m", "napari_youcam.cli", *args], env=env, capture_output=True, text=True, timeout=120
+        )
         assert again.returncode == 0, again.stderr
         created = _tasks(sb)
         assert first <= set(created) and len(created) == 4
@@ -331,8 +366,10 @@ def test_identical_inputs_in_one_batch_are_paid_once(env, sb, tmp_path, out, cap
 
 def test_frame_picks_the_same_frame_of_every_source_and_is_recorded(env, sb, tmp_path, out, capsys):
     yy, xx = np.mgrid[0:240, 0:320]
-    frames = [Image.fromarray(np.stack([(xx + 40 * i) % 256, yy % 256, (xx + yy) % 256], -1).astype(np.uint8))
-              for i in range(3)]
+    frames = [
+        Image.fromarray(np.stack([(xx + 40 * i) % 256, yy % 256, (xx + yy) % 256], -1).astype(np.uint8))
+        for i in range(3)
+    ]
     (tmp_path / "in").mkdir()
     frames[0].save(tmp_path / "in" / "anim.tif", save_all=True, append_images=frames[1:])
     assert main(["batch", "sod", str(tmp_path / "in"), "--out", str(out), "--frame", "2"]) == 0

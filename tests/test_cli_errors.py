@@ -30,8 +30,7 @@ def test_unwritable_output_paths_are_one_line(tmp_path, photo, capsys, where):
     lab = np.zeros((240, 320), np.uint8)
     lab[5:10, 5:10] = 1
     Image.fromarray(lab).save(tmp_path / "lab.png")
-    for argv in (["mask", str(tmp_path / "lab.png"), "-o", str(out)],
-                 ["prepare", "sod", str(photo), "-o", str(out)]):
+    for argv in (["mask", str(tmp_path / "lab.png"), "-o", str(out)], ["prepare", "sod", str(photo), "-o", str(out)]):
         assert cli.main(argv) == 2, argv
         assert str(out) in one_line_error(capsys.readouterr().err)
 
@@ -43,4 +42,3 @@ def test_cli_other_os_errors_are_one_line_not_a_traceback(monkeypatch, capsys):
     monkeypatch.setattr(service, "cmd_features", boom)
     assert cli.main(["features"]) == 1
     assert "No space left on device" in one_line_error(capsys.readouterr().err)
-

@@ -31,16 +31,19 @@ def _sidecar(out: str) -> dict:
 
 
 def _nothing_sent(sb, before: tuple[int, int]) -> bool:
-    return len(sb.ledger) == before[0] and not [r for r in sb.requests[before[1]:] if "/task/" in r["path"]]
+    return len(sb.ledger) == before[0] and not [r for r in sb.requests[before[1] :] if "/task/" in r["path"]]
 
 
 # ---------------------------------------------------------------- list parameters
-@pytest.mark.parametrize("sets", [
-    ["dst_actions=wrinkle,pore"],
-    ["dst_actions=[wrinkle, pore]"],
-    ['dst_actions=["wrinkle","pore"]'],
-    ["dst_actions=wrinkle", "dst_actions=pore"],
-])
+@pytest.mark.parametrize(
+    "sets",
+    [
+        ["dst_actions=wrinkle,pore"],
+        ["dst_actions=[wrinkle, pore]"],
+        ['dst_actions=["wrinkle","pore"]'],
+        ["dst_actions=wrinkle", "dst_actions=pore"],
+    ],
+)
 def test_list_parameters_take_every_usual_syntax(capsys, env, sb, big_photo, sets):
     argv = ["run", "skin-analysis", str(big_photo), "--no-face-check", "--json"]
     argv += [w for s in sets for w in ("--set", s)]
@@ -83,10 +86,16 @@ def test_every_synonym_names_catalogue_features():
     assert not set(SYNONYMS) & set(F.FEATURES)  # a synonym never hides a real key
 
 
-@pytest.mark.parametrize("typed, meant", [
-    ("background-removal", "sod"), ("upscale", "enhance"), ("Background Removal", "sod"),
-    ("outpaint", "out-paint"), ("enhanse", "enhance"),
-])
+@pytest.mark.parametrize(
+    "typed, meant",
+    [
+        ("background-removal", "sod"),
+        ("upscale", "enhance"),
+        ("Background Removal", "sod"),
+        ("outpaint", "out-paint"),
+        ("enhanse", "enhance"),
+    ],
+)
 def test_synonyms_and_typos_of_features_get_a_suggestion(capsys, env, sb, photo, typed, meant):
     before = (len(sb.ledger), len(sb.requests))
     assert cli.main(["run", typed, str(photo)]) == 2
@@ -94,13 +103,16 @@ def test_synonyms_and_typos_of_features_get_a_suggestion(capsys, env, sb, photo,
     assert _nothing_sent(sb, before)
 
 
-@pytest.mark.parametrize("argv, hint", [
-    (["rn", "sod", "x.png"], "did you mean run?"),
-    (["featurs"], "did you mean features?"),
-    (["sod", "x.png"], "youcam run sod IMAGE"),
-    (["upscale", "x.png"], "youcam run enhance IMAGE"),
-    (["qqqq"], "choose one of features, run"),
-])
+@pytest.mark.parametrize(
+    "argv, hint",
+    [
+        (["rn", "sod", "x.png"], "did you mean run?"),
+        (["featurs"], "did you mean features?"),
+        (["sod", "x.png"], "youcam run sod IMAGE"),
+        (["upscale", "x.png"], "youcam run enhance IMAGE"),
+        (["qqqq"], "choose one of features, run"),
+    ],
+)
 def test_mistyped_commands_get_a_suggestion(capsys, argv, hint):
     assert cli.main(argv) == 2
     line = one_line_error(capsys.readouterr().err)
@@ -152,7 +164,15 @@ def test_the_tty_bar_covers_the_whole_job_with_stages_and_time(env, sb, photo, m
     stages = [m.group(2) for m in parsed]
     assert percents == sorted(percents) and percents[-1] == 100  # one bar, never restarting
     assert [s for i, s in enumerate(stages) if s not in stages[:i]] == [
-        "validating", "preparing", "uploading", "creating", "waiting", "downloading", "writing", "done"]
+        "validating",
+        "preparing",
+        "uploading",
+        "creating",
+        "waiting",
+        "downloading",
+        "writing",
+        "done",
+    ]
     assert [float(m.group(3)) for m in parsed] == sorted(float(m.group(3)) for m in parsed)
     assert re.search(r"units: 2 charged · [\d.]+ left", term.getvalue())
 
@@ -189,10 +209,13 @@ def _run_line(out: str) -> list[str]:
     return words[1:]
 
 
-@pytest.mark.parametrize("plan_args", [
-    ["--aspect", "16:9", "--anchor", "left"],
-    ["--width", "400", "--height", "300", "--x", "10", "--y", "20"],
-])
+@pytest.mark.parametrize(
+    "plan_args",
+    [
+        ["--aspect", "16:9", "--anchor", "left"],
+        ["--width", "400", "--height", "300", "--x", "10", "--y", "20"],
+    ],
+)
 def test_extend_plan_prints_a_run_line_that_runs_the_plan(capsys, env, sb, photo, plan_args):
     assert cli.main(["extend-plan", str(photo), *plan_args, "--json"]) == 0
     plan = json.loads(capsys.readouterr().out)
@@ -212,12 +235,15 @@ def test_run_out_paint_takes_aspect_and_anchor(capsys, env, sb, photo):
     assert sent["input_y"] == 0 and sent["output_width"] == sent["output_height"] == 320
 
 
-@pytest.mark.parametrize("argv, says", [
-    (["run", "out-paint", "PHOTO", "--anchor", "left"], "--anchor needs --aspect"),
-    (["run", "sod", "PHOTO", "--aspect", "16:9"], "apply to out-paint only"),
-    (["run", "out-paint", "PHOTO", "--aspect", "16:9", "--set", "output_width=900"], "not both"),
-    (["run", "out-paint", "PHOTO", "--aspect", "wide"], "aspect ratio 'wide'"),
-])
+@pytest.mark.parametrize(
+    "argv, says",
+    [
+        (["run", "out-paint", "PHOTO", "--anchor", "left"], "--anchor needs --aspect"),
+        (["run", "sod", "PHOTO", "--aspect", "16:9"], "apply to out-paint only"),
+        (["run", "out-paint", "PHOTO", "--aspect", "16:9", "--set", "output_width=900"], "not both"),
+        (["run", "out-paint", "PHOTO", "--aspect", "wide"], "aspect ratio 'wide'"),
+    ],
+)
 def test_out_paint_option_mistakes_send_nothing(capsys, env, sb, photo, argv, says):
     before = (len(sb.ledger), len(sb.requests))
     assert cli.main([str(photo) if a == "PHOTO" else a for a in argv]) == 2
@@ -227,13 +253,25 @@ def test_out_paint_option_mistakes_send_nothing(capsys, env, sb, photo, argv, sa
 
 # ---------------------------------------------------------------- start-up cost
 def test_the_service_commands_module_imports_nothing_heavy():
-    code = ("import sys, napari_youcam.errors; before = set(sys.modules); "
-            "import napari_youcam.cli.service; "
-            "import json; print(json.dumps(sorted(set(sys.modules) - before)))")
+    code = (
+        "import sys, napari_youcam.errors; before = set(sys.modules); "
+        "import napari_youcam.cli.service; "
+        "import json; print(json.dumps(sorted(set(sys.modules) - before)))"
+    )
     src = str(Path(__file__).resolve().parents[1] / "src")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env={"PYTHONPATH": src, "PATH": "/usr/bin:/bin"}).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONPATH": src, "PATH": "/usr/bin:/bin"},
+    ).stdout
     loaded = json.loads(out)
-    heavy = [m for m in loaded if m.startswith(("napari_youcam.api", "napari_youcam.workflow",
-                                                "napari_youcam.features", "numpy", "PIL", "napari."))]
+    heavy = [
+        m
+        for m in loaded
+        if m.startswith(
+            ("napari_youcam.api", "napari_youcam.workflow", "napari_youcam.features", "numpy", "PIL", "napari.")
+        )
+    ]
     assert heavy == [], heavy

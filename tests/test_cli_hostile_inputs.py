@@ -27,6 +27,7 @@ W, H = 96, 64
 
 # ---------------------------------------------------------------- files
 
+
 def _photo_array() -> np.ndarray:
     yy, xx = np.mgrid[0:H, 0:W]
     return np.stack([(xx * 7) % 256, (yy * 5) % 256, ((xx + yy) * 3) % 256], -1).astype(np.uint8)
@@ -70,8 +71,11 @@ def _skin_zip(path: Path, scores: dict, broken_mask: bool = False) -> Path:
     return path
 
 
-GOOD_SCORES = {"hd_redness": {"raw_score": 42.5, "ui_score": 71, "output_mask_name": "hd_redness_output.png"},
-               "skin_age": 31, "all": {"score": 80}}
+GOOD_SCORES = {
+    "hd_redness": {"raw_score": 42.5, "ui_score": 71, "output_mask_name": "hd_redness_output.png"},
+    "skin_age": 31,
+    "all": {"score": 80},
+}
 
 
 def _bad_scores(concern_field: str, value: object) -> dict:
@@ -97,19 +101,32 @@ def files(tmp_path: Path) -> dict[str, Path]:
     (tmp_path / "cut.jpg").write_bytes(raw.getvalue()[: len(raw.getvalue()) // 3])
     np.save(tmp_path / "stack.npy", np.zeros((3, H, W), np.uint8))
     np.save(tmp_path / "float.npy", np.full((H, W), 7.5, np.float32))
-    out = {"photo": photo, "mask": tmp_path / "mask.png", "empty": tmp_path / "empty.png",
-           "notes": tmp_path / "notes.jpg", "cut": tmp_path / "cut.jpg", "stack": tmp_path / "stack.npy",
-           "float": tmp_path / "float.npy",
-           "gif": _multi(tmp_path / "photo.gif", "GIF", 12), "webp": _multi(tmp_path / "anim.webp", "WEBP", 3),
-           "tiff": _multi(tmp_path / "pages.tif", "TIFF", 4), "apng": _multi(tmp_path / "anim.png", "PNG", 2),
-           "chunk": _png_with_huge_chunk(tmp_path / "chunk.png"),
-           "late": _png_with_huge_chunk(tmp_path / "late.png", late=True),
-           "other_size": tmp_path / "small.png"}
+    out = {
+        "photo": photo,
+        "mask": tmp_path / "mask.png",
+        "empty": tmp_path / "empty.png",
+        "notes": tmp_path / "notes.jpg",
+        "cut": tmp_path / "cut.jpg",
+        "stack": tmp_path / "stack.npy",
+        "float": tmp_path / "float.npy",
+        "gif": _multi(tmp_path / "photo.gif", "GIF", 12),
+        "webp": _multi(tmp_path / "anim.webp", "WEBP", 3),
+        "tiff": _multi(tmp_path / "pages.tif", "TIFF", 4),
+        "apng": _multi(tmp_path / "anim.png", "PNG", 2),
+        "chunk": _png_with_huge_chunk(tmp_path / "chunk.png"),
+        "late": _png_with_huge_chunk(tmp_path / "late.png", late=True),
+        "other_size": tmp_path / "small.png",
+    }
     Image.fromarray(np.zeros((10, 10), np.uint8)).save(out["other_size"])
-    bad = {"mask_number": _bad_scores("output_mask_name", 5), "mask_list": _bad_scores("output_mask_name", ["a"]),
-           "raw_list": _bad_scores("raw_score", [1, 2]), "ui_text": _bad_scores("ui_score", "high"),
-           "age_obj": _bad_scores("skin_age", {"years": 3}), "all_list": _bad_scores("all", [80]),
-           "raw_nan": _bad_scores("raw_score", "nan")}
+    bad = {
+        "mask_number": _bad_scores("output_mask_name", 5),
+        "mask_list": _bad_scores("output_mask_name", ["a"]),
+        "raw_list": _bad_scores("raw_score", [1, 2]),
+        "ui_text": _bad_scores("ui_score", "high"),
+        "age_obj": _bad_scores("skin_age", {"years": 3}),
+        "all_list": _bad_scores("all", [80]),
+        "raw_nan": _bad_scores("raw_score", "nan"),
+    }
     for k, v in bad.items():
         out[f"zip_{k}"] = _skin_zip(tmp_path / f"{k}.zip", v)
     out["zip_good"] = _skin_zip(tmp_path / "good.zip", GOOD_SCORES)
@@ -118,8 +135,10 @@ def files(tmp_path: Path) -> dict[str, Path]:
 
 
 def _argv(template: list[str], files: dict[str, Path], tmp_path: Path) -> list[str]:
-    return [str(files[a[1:]]) if a.startswith("@") else str(tmp_path / a[4:]) if a.startswith("OUT:") else a
-            for a in template]
+    return [
+        str(files[a[1:]]) if a.startswith("@") else str(tmp_path / a[4:]) if a.startswith("OUT:") else a
+        for a in template
+    ]
 
 
 # ---------------------------------------------------------------- local commands (no service)
@@ -132,14 +151,26 @@ LOCAL_CASES = [
     (["prepare", "enhance", "@apng", "-o", "OUT:o.jpg"], 2, ["anim.png has 2 frames"]),
     (["prepare", "enhance", "@gif", "--frame", "12", "-o", "OUT:o.jpg"], 2, ["no frame 12", "(0–11)"]),
     (["prepare", "enhance", "@photo", "--frame", "1", "-o", "OUT:o.jpg"], 2, ["one frame", "no frame 1"]),
-    (["prepare", "obj-replace", "@photo", "--mask", "@photo", "--mask-out", "OUT:m.png", "-o", "OUT:o.jpg"], 2,
-     ["photo.png is a colour image", "grayscale"]),
-    (["prepare", "obj-replace", "@photo", "--mask", "@stack", "--mask-out", "OUT:m.png", "-o", "OUT:o.jpg"], 2,
-     ["stack.npy has shape (3, 64, 96)", "2-D"]),
-    (["prepare", "obj-replace", "@photo", "--mask", "@float", "--mask-out", "OUT:m.png", "-o", "OUT:o.jpg"], 2,
-     ["float32 values outside 0..1"]),
-    (["prepare", "obj-replace", "@photo", "--mask", "@gif", "--mask-out", "OUT:m.png", "-o", "OUT:o.jpg"], 2,
-     ["photo.gif has 12 frames"]),
+    (
+        ["prepare", "obj-replace", "@photo", "--mask", "@photo", "--mask-out", "OUT:m.png", "-o", "OUT:o.jpg"],
+        2,
+        ["photo.png is a colour image", "grayscale"],
+    ),
+    (
+        ["prepare", "obj-replace", "@photo", "--mask", "@stack", "--mask-out", "OUT:m.png", "-o", "OUT:o.jpg"],
+        2,
+        ["stack.npy has shape (3, 64, 96)", "2-D"],
+    ),
+    (
+        ["prepare", "obj-replace", "@photo", "--mask", "@float", "--mask-out", "OUT:m.png", "-o", "OUT:o.jpg"],
+        2,
+        ["float32 values outside 0..1"],
+    ),
+    (
+        ["prepare", "obj-replace", "@photo", "--mask", "@gif", "--mask-out", "OUT:m.png", "-o", "OUT:o.jpg"],
+        2,
+        ["photo.gif has 12 frames"],
+    ),
     (["prepare", "enhance", "@chunk", "-o", "OUT:o.jpg"], 2, ["chunk.png"]),
     (["prepare", "enhance", "@late", "-o", "OUT:o.jpg"], 2, ["late.png"]),
     (["prepare", "enhance", "@cut", "-o", "OUT:o.jpg"], 2, ["cut.jpg"]),
@@ -199,8 +230,22 @@ def test_frame_chooses_one_picture(files, tmp_path, capfd):
 
 def test_valid_inputs_still_pass(files, tmp_path, capfd):
     """The same commands accept the well-formed files (the refusals above are not blanket)."""
-    assert cli.main(["prepare", "obj-replace", str(files["photo"]), "--mask", str(files["mask"]),
-                     "--mask-out", str(tmp_path / "m.png"), "-o", str(tmp_path / "o.jpg")]) == 0
+    assert (
+        cli.main(
+            [
+                "prepare",
+                "obj-replace",
+                str(files["photo"]),
+                "--mask",
+                str(files["mask"]),
+                "--mask-out",
+                str(tmp_path / "m.png"),
+                "-o",
+                str(tmp_path / "o.jpg"),
+            ]
+        )
+        == 0
+    )
     capfd.readouterr()
     assert cli.main(["skin", "scores", "--json", str(files["zip_good"])]) == 0
     j = json.loads(capfd.readouterr().out)
@@ -229,15 +274,26 @@ def test_run_refuses_before_anything_is_sent(template, words, files, tmp_path, e
     for w in words:
         assert w in line, line
     assert len(sb.ledger) == before[0]  # nothing charged
-    sent = [r["path"] for r in sb.requests[before[1]:]]
+    sent = [r["path"] for r in sb.requests[before[1] :]]
     assert not [p for p in sent if "/file" in p or "/task" in p], sent  # nothing uploaded or created
 
 
 def test_run_refuses_a_photo_given_as_mask_before_any_request(files, tmp_path, env, sb, capfd):
     """The one mask rule (imaging.load_mask) holds in `youcam run`: a colour photo is not a mask."""
     before = mark(sb)
-    rc = cli.main(["run", "obj-replace", str(files["photo"]), "--mask", str(files["photo"]),
-                   "--set", "prompt=a red chair", "--out", str(tmp_path / "res")])
+    rc = cli.main(
+        [
+            "run",
+            "obj-replace",
+            str(files["photo"]),
+            "--mask",
+            str(files["photo"]),
+            "--set",
+            "prompt=a red chair",
+            "--out",
+            str(tmp_path / "res"),
+        ]
+    )
     out, err = capfd.readouterr()
     line = assert_refused(rc, out, err, exit_code=2, sb=sb, since=before)
     assert "photo.png is a colour image" in line and "not a mask" in line, line
@@ -248,8 +304,7 @@ def test_run_frame_reads_that_frame_and_records_it(files, tmp_path, env, sb, cap
     from napari_youcam.workflow.sidecar import load_sidecar
 
     res = tmp_path / "res"
-    assert cli.main(["run", "enhance", str(files["tiff"]), "--frame", "2", "--set", "scale=2",
-                     "--out", str(res)]) == 0
+    assert cli.main(["run", "enhance", str(files["tiff"]), "--frame", "2", "--set", "scale=2", "--out", str(res)]) == 0
     (job,) = [p.parent for p in res.glob("*/youcam-job.json")]
     rec = load_sidecar(job).record
     assert rec.source_frame == 2

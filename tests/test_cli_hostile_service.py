@@ -82,8 +82,16 @@ def test_bad_base_url_is_refused_before_any_request(env, sb, tmp_path, photo, ca
         env.setenv("YOUCAM_BASE_URL", url)
     since = mark(sb)
     rc, out, err = run(argv, capsys)
-    line = assert_refused(rc, out, err, exit_code=2, sb=sb, since=since, folder=tmp_path,
-                          secrets=(*secrets_of(sb), "hunter22", "hun/ter22"))
+    line = assert_refused(
+        rc,
+        out,
+        err,
+        exit_code=2,
+        sb=sb,
+        since=since,
+        folder=tmp_path,
+        secrets=(*secrets_of(sb), "hunter22", "hun/ter22"),
+    )
     assert words in line and "alice" not in line
 
 
@@ -114,11 +122,15 @@ def test_good_rate_limit_runs(env, sb, tmp_path, photo, capsys):
 
 
 # ---------------------------------------------------------------------- undecodable text
-@pytest.mark.parametrize("item,named", [
-    ("prompt=a red \udcff chair", "prompt"),
-    ("prompt=\udce9t\udce9", "prompt"),
-    ("pr\udcffompt=a chair", "pr"),
-], ids=["inside", "latin1-bytes", "in-the-name"])
+@pytest.mark.parametrize(
+    "item,named",
+    [
+        ("prompt=a red \udcff chair", "prompt"),
+        ("prompt=\udce9t\udce9", "prompt"),
+        ("pr\udcffompt=a chair", "pr"),
+    ],
+    ids=["inside", "latin1-bytes", "in-the-name"],
+)
 def test_undecodable_text_is_refused_before_any_request(env, sb, tmp_path, photo, mask, capsys, item, named):
     since = mark(sb)
     rc, out, err = run(["run", "obj-replace", str(photo), "--mask", str(mask), "--set", item], capsys)
@@ -128,8 +140,7 @@ def test_undecodable_text_is_refused_before_any_request(env, sb, tmp_path, photo
 
 def test_undecodable_list_item_is_refused(env, sb, tmp_path, photo, capsys):
     since = mark(sb)
-    rc, out, err = run(["run", "skin-analysis", str(photo), "--set", 'dst_actions=["wrinkle", "\udcff"]'],
-                       capsys)
+    rc, out, err = run(["run", "skin-analysis", str(photo), "--set", 'dst_actions=["wrinkle", "\udcff"]'], capsys)
     assert_refused(rc, out, err, exit_code=2, sb=sb, since=since, folder=tmp_path, secrets=secrets_of(sb))
 
 
@@ -147,8 +158,9 @@ def test_engine_error_is_one_line_with_advice_and_uncharged(env, sb, tmp_path, p
     sb.fail_next_task("error_no_face", feature="sod")
     since = mark(sb)
     rc, out, err = run(["run", "sod", str(photo)], capsys)
-    line = assert_refused(rc, out, err, exit_code=1, sb=sb, since=since, folder=tmp_path,
-                          secrets=secrets_of(sb), sent=True, created=True)
+    line = assert_refused(
+        rc, out, err, exit_code=1, sb=sb, since=since, folder=tmp_path, secrets=secrets_of(sb), sent=True, created=True
+    )
     assert "error_no_face" in line and "one clearly visible face" in line
 
 
@@ -156,22 +168,28 @@ def test_expired_task_says_charged_maybe_and_where_to_look(env, sb, tmp_path, ph
     sb.processing_seconds, sb.poll_window_seconds = 5.0, 0.2  # the first poll (after 1 s) is too late
     since = mark(sb)
     rc, out, err = run(["run", "sod", str(photo)], capsys)
-    line = assert_refused(rc, out, err, exit_code=1, sb=sb, since=since, folder=tmp_path,
-                          secrets=secrets_of(sb), sent=True, created=True)
+    line = assert_refused(
+        rc, out, err, exit_code=1, sb=sb, since=since, folder=tmp_path, secrets=secrets_of(sb), sent=True, created=True
+    )
     assert "may have been charged" in line and "youcam history" in line
 
 
-@pytest.mark.parametrize("body,request_named", [
-    (b"<html>proxy error</html>", "POST /s2s/v2.0/file"),
-    ({"files": []}, "POST /s2s/v2.0/file"),
-    ([{"file_id": "f1"}], "POST /s2s/v2.0/file"),
-], ids=["html", "no-data", "list"])
+@pytest.mark.parametrize(
+    "body,request_named",
+    [
+        (b"<html>proxy error</html>", "POST /s2s/v2.0/file"),
+        ({"files": []}, "POST /s2s/v2.0/file"),
+        ([{"file_id": "f1"}], "POST /s2s/v2.0/file"),
+    ],
+    ids=["html", "no-data", "list"],
+)
 def test_unreadable_registration_reply_names_the_request(env, sb, tmp_path, photo, capsys, body, request_named):
     sb.inject("reply", path="/s2s/v2.0/file", method="POST", status=200, body=body, times=None)
     since = mark(sb)
     rc, out, err = run(["run", "sod", str(photo)], capsys)
-    line = assert_refused(rc, out, err, exit_code=1, sb=sb, since=since, folder=tmp_path,
-                          secrets=secrets_of(sb), sent=True)
+    line = assert_refused(
+        rc, out, err, exit_code=1, sb=sb, since=since, folder=tmp_path, secrets=secrets_of(sb), sent=True
+    )
     assert request_named in line
 
 
@@ -179,8 +197,9 @@ def test_unreadable_create_reply_warns_a_task_may_exist(env, sb, tmp_path, photo
     sb.inject("reply", path=SOD, method="POST", status=200, body={"data": {"task_id": {"id": 1}}})
     since = mark(sb)
     rc, out, err = run(["run", "sod", str(photo)], capsys)
-    line = assert_refused(rc, out, err, exit_code=1, sb=sb, since=since, folder=tmp_path,
-                          secrets=secrets_of(sb), sent=True)
+    line = assert_refused(
+        rc, out, err, exit_code=1, sb=sb, since=since, folder=tmp_path, secrets=secrets_of(sb), sent=True
+    )
     assert f"POST {SOD}" in line and "a task may have been created" in line
 
 

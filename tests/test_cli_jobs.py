@@ -30,8 +30,7 @@ def filled(env, sb, tmp_path, capsys):
     _image(tmp_path / "in" / "a.png", 1)
     _image(tmp_path / "in" / "b.png", 2)
     assert main(["batch", "sod", str(tmp_path / "in"), "--out", str(out)]) == 0
-    assert main(["run", "enhance", str(_image(tmp_path / "c.png", 3)), "--set", "scale=2",
-                 "--out", str(out)]) == 0
+    assert main(["run", "enhance", str(_image(tmp_path / "c.png", 3)), "--set", "scale=2", "--out", str(out)]) == 0
     sb.fail_next_task("error_unexpected", feature="bg-blur")
     assert main(["run", "bg-blur", str(_image(tmp_path / "d.png", 4)), "--out", str(out)]) == 1
     capsys.readouterr()

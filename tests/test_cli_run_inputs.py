@@ -72,4 +72,3 @@ def test_fake_video_refused_before_upload(env, sb, tmp_path, capsys):
     assert cli.main(["run", "video-sr", str(empty), "--set", "dst_duration=5"]) == 2
     assert "empty" in one_line_error(capsys.readouterr().err)
     assert sb.requests[n:] == []
-

@@ -58,13 +58,16 @@ def test_run_without_credentials_says_sandbox(capsys, photo):
     assert cap.out.strip().splitlines()[-1].endswith("youcam-job.json")
 
 
-@pytest.mark.parametrize("argv", [
-    ["run", "enhance", "PHOTO", "--set", "scale=3"],  # not in 1|2|4
-    ["run", "enhance", "/no/such/file.png", "--set", "scale=2"],
-    ["run", "no-such-feature", "PHOTO"],
-    ["run", "obj-removal", "PHOTO", "--api", "v1"],  # mask missing
-    ["run", "enhance", "PHOTO", "--set", "novalue"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run", "enhance", "PHOTO", "--set", "scale=3"],  # not in 1|2|4
+        ["run", "enhance", "/no/such/file.png", "--set", "scale=2"],
+        ["run", "no-such-feature", "PHOTO"],
+        ["run", "obj-removal", "PHOTO", "--api", "v1"],  # mask missing
+        ["run", "enhance", "PHOTO", "--set", "novalue"],
+    ],
+)
 def test_bad_input_exits_2_with_one_line(capsys, env, photo, sb, argv):
     before = (len(sb.ledger), len(sb.requests))
     argv = [str(photo) if a == "PHOTO" else a for a in argv]
@@ -76,7 +79,7 @@ def test_bad_input_exits_2_with_one_line(capsys, env, photo, sb, argv):
     line = one_line_error(capsys.readouterr().err)
     assert line.startswith("error:")
     assert len(sb.ledger) == before[0]
-    assert not [r for r in sb.requests[before[1]:] if "/task/" in r["path"]]  # nothing was started
+    assert not [r for r in sb.requests[before[1] :] if "/task/" in r["path"]]  # nothing was started
 
 
 def test_task_failure_exits_1_with_one_line(capsys, env, photo, sb):
@@ -118,24 +121,36 @@ def face_photo(tmp_path):
 
 def test_run_warns_about_face_rules_but_still_runs(capsys, env, face_photo, sb):
     before = len(sb.ledger)
-    assert cli.main(["run", "skin-analysis", str(face_photo),
-                     "--set", 'dst_actions=["wrinkle","pore","acne","redness"]']) == 0
+    assert (
+        cli.main(["run", "skin-analysis", str(face_photo), "--set", 'dst_actions=["wrinkle","pore","acne","redness"]'])
+        == 0
+    )
     err = capsys.readouterr().err
     assert "warning: face check (advisory)" in err and "60%" in err
     assert len(sb.ledger) == before + 1  # advisory: the run went ahead
 
 
 def test_face_check_can_be_skipped_and_is_silent_elsewhere(capsys, env, face_photo):
-    assert cli.main(["run", "skin-analysis", str(face_photo), "--no-face-check",
-                     "--set", 'dst_actions=["wrinkle","pore","acne","redness"]']) == 0
+    assert (
+        cli.main(
+            [
+                "run",
+                "skin-analysis",
+                str(face_photo),
+                "--no-face-check",
+                "--set",
+                'dst_actions=["wrinkle","pore","acne","redness"]',
+            ]
+        )
+        == 0
+    )
     assert "face check" not in capsys.readouterr().err
     assert cli.main(["run", "sod", str(face_photo)]) == 0  # no documented face rule
     assert "face check" not in capsys.readouterr().err
 
 
 def test_invalid_input_gets_its_one_error_line_without_face_warnings(capsys, env, face_photo):
-    assert cli.main(["run", "skin-analysis", str(face_photo),
-                     "--set", 'dst_actions=["hd_pore","wrinkle"]']) == 2
+    assert cli.main(["run", "skin-analysis", str(face_photo), "--set", 'dst_actions=["hd_pore","wrinkle"]']) == 2
     assert "mixes HD" in one_line_error(capsys.readouterr().err)
 
 
@@ -146,8 +161,12 @@ def test_run_takes_three_photos_for_the_three_photo_analyzers(capsys, env, photo
         views.append(tmp_path / f"{name}.png")
         Image.fromarray(np.roll(arr, 30 * i, axis=1)).save(views[-1])
     uploads, before = len([r for r in sb.requests if "/file" in r["path"]]), len(sb.ledger)
-    assert cli.main(["run", "hair-type-detection", *map(str, views), "--no-face-check", "--json",
-                     "--out", str(tmp_path / "o")]) == 0
+    assert (
+        cli.main(
+            ["run", "hair-type-detection", *map(str, views), "--no-face-check", "--json", "--out", str(tmp_path / "o")]
+        )
+        == 0
+    )
     data = json.loads(capsys.readouterr().out)
     assert data["feature"] == "hair-type-detection" and data["task_id"]
     assert len(sb.ledger) == before + 1
@@ -155,8 +174,10 @@ def test_run_takes_three_photos_for_the_three_photo_analyzers(capsys, env, photo
     rec = json.loads(next((tmp_path / "o").glob("*/youcam-job.json")).read_text())
     assert [u["role"] for u in rec["uploads"]] == ["srcs", "srcs", "srcs"]
     # two photos for a three-photo analyzer, two for a one-photo feature: refused before anything is sent
-    for argv, words in ((["hair-type-detection", *map(str, views[:2])], "give exactly 3"),
-                        (["sod", *map(str, views[:2])], "sod takes one source, 2 were given")):
+    for argv, words in (
+        (["hair-type-detection", *map(str, views[:2])], "give exactly 3"),
+        (["sod", *map(str, views[:2])], "sod takes one source, 2 were given"),
+    ):
         sent = len(sb.requests)
         assert cli.main(["run", *argv, "--no-face-check"]) == 2
         assert words in one_line_error(capsys.readouterr().err)

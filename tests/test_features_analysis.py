@@ -6,10 +6,10 @@ import json
 import math
 
 import pytest
-from contract_helpers import photo_array as _photo
-from contract_helpers import sandbox_v2
 from PIL import Image
 
+from contract_helpers import photo_array as _photo
+from contract_helpers import sandbox_v2
 from napari_youcam import cli, workflow
 from napari_youcam import features as F
 from napari_youcam.errors import InputError
@@ -27,8 +27,11 @@ def client():
 
 def _run(client, key: str, tmp_path, seed: int = 0):
     sb, c = client
-    source = [_photo(seed=seed + i) for i in range(3)] if key in ("hair-type-detection",
-                                                                  "hair-frizziness-detection") else _photo(seed=seed)
+    source = (
+        [_photo(seed=seed + i) for i in range(3)]
+        if key in ("hair-type-detection", "hair-frizziness-detection")
+        else _photo(seed=seed)
+    )
     return workflow.run(key, source, client=c, out_dir=tmp_path / key)
 
 
@@ -43,8 +46,14 @@ def test_analyzers_form_the_analysis_family_right_after_face():
         ep = F.get(key).endpoint("v2")
         assert ep.output == "json" and ep.task_path == f"/s2s/v2.0/task/{key}"
     costs = {k: F.unit_cost(F.get(k).endpoint("v2"), {}) for k in ANALYZERS}
-    assert costs == {"fitzpatrick-scale-analyzer": 10, "skin-tone-analysis": 20, "hair-type-detection": 2,
-                     "hair-length-detection": 2, "hair-density-detection": 1, "hair-frizziness-detection": 2}
+    assert costs == {
+        "fitzpatrick-scale-analyzer": 10,
+        "skin-tone-analysis": 20,
+        "hair-type-detection": 2,
+        "hair-length-detection": 2,
+        "hair-density-detection": 1,
+        "hair-frizziness-detection": 2,
+    }
 
 
 def test_fitzpatrick_sends_version_and_takes_a_face_index():
@@ -52,8 +61,10 @@ def test_fitzpatrick_sends_version_and_takes_a_face_index():
     assert ep.preprocess_path == "/s2s/v2.0/task/fitzpatrick-scale-analyzer/pre-process"
     body = F.build_body(ep, {"src": "fid"}, {"index": 1})
     assert body == {"src_file_id": "fid", "version": "1.0", "index": 1}
-    assert [v.field for v in F.validate("fitzpatrick-scale-analyzer", {"version": "2.0", "index": -1})] == \
-        ["version", "index"]
+    assert [v.field for v in F.validate("fitzpatrick-scale-analyzer", {"version": "2.0", "index": -1})] == [
+        "version",
+        "index",
+    ]
     small = F.validate("fitzpatrick-scale-analyzer", {}, {"src": InputInfo(600, 300, format="jpg")})
     assert small and "300" in str(small[0])  # short side >= 320
     png = F.validate("fitzpatrick-scale-analyzer", {}, {"src": InputInfo(600, 400, format="png")})
@@ -73,8 +84,9 @@ def test_three_angle_analyzers_need_three_photos_of_one_size():
     assert F.build_body(ep, {"srcs": ["a", "b", "c"]}, {}) == {"src_file_ids": ["a", "b", "c"]}
     two = F.validate(key, {}, {"srcs": [InputInfo(400, 400)] * 2})
     assert len(two) == 1 and "exactly 3" in str(two[0])
-    mixed = F.validate("hair-frizziness-detection", {},
-                       {"srcs": [InputInfo(400, 400), InputInfo(400, 400), InputInfo(500, 400)]})
+    mixed = F.validate(
+        "hair-frizziness-detection", {}, {"srcs": [InputInfo(400, 400), InputInfo(400, 400), InputInfo(500, 400)]}
+    )
     assert len(mixed) == 1 and "differ in size" in str(mixed[0])
     assert F.validate(key, {}, {"srcs": [InputInfo(400, 400, format="png")] * 3}) == []
 
@@ -140,8 +152,12 @@ def test_youcam_run_prints_the_analyzer_json(capsys, client, tmp_path, monkeypat
     monkeypatch.setenv("YOUCAM_BASE_URL", sb.base_url)
     photo = tmp_path / "face.jpg"
     Image.fromarray(_photo()).save(photo)
-    assert cli.main(["run", "hair-length-detection", str(photo), "--json", "--no-face-check",
-                     "--out", str(tmp_path / "o")]) == 0
+    assert (
+        cli.main(
+            ["run", "hair-length-detection", str(photo), "--json", "--no-face-check", "--out", str(tmp_path / "o")]
+        )
+        == 0
+    )
     data = json.loads(capsys.readouterr().out)
     assert data["kind"] == "json" and data["data"]["hair_length"]["term"]
     assert cli.main(["features"]) == 0
@@ -157,23 +173,28 @@ def test_missing_fields_give_empty_values_and_extras_are_ignored():
     assert len(rows) == len(RESULT_FIELDS["skin-tone-analysis"])
     assert dict(rows)["Skin colour"] == "#b9947c" and dict(rows)["Eye colour"] == ""
     assert analysis_rows("hair-length-detection", {}) == [("Hair length", "")]
-    assert analysis_rows("hair-density-detection", {"hair_density": {"mapping": 2.5}})[0] == \
-        ("Hair density (0-3)", "2.5")
+    assert analysis_rows("hair-density-detection", {"hair_density": {"mapping": 2.5}})[0] == (
+        "Hair density (0-3)",
+        "2.5",
+    )
 
 
-@pytest.mark.parametrize("key,data,field", [
-    ("hair-type-detection", {"hair_type": "2a"}, "hair_type"),
-    ("hair-type-detection", {"hair_type": {"term": 7}}, "hair_type.term"),
-    ("hair-density-detection", {"hair_density": {"mapping": [2]}}, "hair_density.mapping"),
-    ("hair-density-detection", {"hair_density": {"mapping": "lots"}}, "hair_density.mapping"),
-    ("hair-frizziness-detection", {"hair_frizziness": {"mapping": math.nan}}, "hair_frizziness.mapping"),
-    ("hair-frizziness-detection", {"hair_frizziness": {"mapping": True}}, "hair_frizziness.mapping"),
-    ("skin-tone-analysis", {"color": {"skin_color": "tan"}}, "color.skin_color"),
-    ("skin-tone-analysis", {"face_quality": {"has_face": "yes"}}, "face_quality.has_face"),
-    ("skin-tone-analysis", {"color": ["#ffffff"]}, "color"),
-    ("fitzpatrick-scale-analyzer", {"fitzpatrick_scale": "I" * 500}, "fitzpatrick_scale"),
-    ("fitzpatrick-scale-analyzer", {"fitzpatrick_scale": "III\n=cmd"}, "fitzpatrick_scale"),
-])
+@pytest.mark.parametrize(
+    "key,data,field",
+    [
+        ("hair-type-detection", {"hair_type": "2a"}, "hair_type"),
+        ("hair-type-detection", {"hair_type": {"term": 7}}, "hair_type.term"),
+        ("hair-density-detection", {"hair_density": {"mapping": [2]}}, "hair_density.mapping"),
+        ("hair-density-detection", {"hair_density": {"mapping": "lots"}}, "hair_density.mapping"),
+        ("hair-frizziness-detection", {"hair_frizziness": {"mapping": math.nan}}, "hair_frizziness.mapping"),
+        ("hair-frizziness-detection", {"hair_frizziness": {"mapping": True}}, "hair_frizziness.mapping"),
+        ("skin-tone-analysis", {"color": {"skin_color": "tan"}}, "color.skin_color"),
+        ("skin-tone-analysis", {"face_quality": {"has_face": "yes"}}, "face_quality.has_face"),
+        ("skin-tone-analysis", {"color": ["#ffffff"]}, "color"),
+        ("fitzpatrick-scale-analyzer", {"fitzpatrick_scale": "I" * 500}, "fitzpatrick_scale"),
+        ("fitzpatrick-scale-analyzer", {"fitzpatrick_scale": "III\n=cmd"}, "fitzpatrick_scale"),
+    ],
+)
 def test_wrong_types_are_refused_naming_the_field(key, data, field):
     with pytest.raises(InputError) as exc:
         analysis_rows(key, data)
@@ -197,6 +218,7 @@ def test_fitzpatrick_pre_process_finds_faces_to_pick_from(client, tmp_path):
     Image.fromarray(_photo(1200, 400)).save(path)  # wide: the sandbox sees three faces
     boxes = c.preprocess("fitzpatrick-scale-analyzer", ep, c.upload(path, content_type="image/jpeg", feature=ep))
     assert len(boxes["result"]) == 3 and all(b["width"] > 0 for b in boxes["result"])
-    res = workflow.run("fitzpatrick-scale-analyzer", _photo(1200, 400), params={"index": 2}, client=c,
-                       out_dir=tmp_path / "run")
+    res = workflow.run(
+        "fitzpatrick-scale-analyzer", _photo(1200, 400), params={"index": 2}, client=c, out_dir=tmp_path / "run"
+    )
     assert res.data["fitzpatrick_scale"] in ("I", "II", "III", "IV", "V", "VI")

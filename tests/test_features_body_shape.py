@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from contract_helpers import photo_array, sandbox_v2
 
-from napari_youcam import workflow
+from contract_helpers import photo_array, sandbox_v2
 from napari_youcam import features as F
+from napari_youcam import workflow
 from napari_youcam.api.errors import TaskFailedError
 from napari_youcam.errors import InputError
 from napari_youcam.features.spec import InputInfo
@@ -81,19 +81,22 @@ def test_body_reshape_runs_with_its_pre_process_and_index(client, tmp_path):
     group = _photo(1280, 400)  # the sandbox finds one person per square slot: 3 here
     people = workflow.find_faces("body-reshape", group, client=c)
     assert len(people) == 3 and [p["index"] for p in people] == [0, 1, 2]
-    res = workflow.run("body-reshape", group, params={"index": 2, "features.waist": -20}, client=c,
-                       out_dir=tmp_path / "ok")
+    res = workflow.run(
+        "body-reshape", group, params={"index": 2, "features.waist": -20}, client=c, out_dir=tmp_path / "ok"
+    )
     assert res.arrays[0].shape == group.shape
     before = len(sb.ledger)
     with pytest.raises(TaskFailedError, match="invalid_parameter"):
-        workflow.run("body-reshape", _photo(), params={"index": 4, "features.waist": -20}, client=c,
-                     out_dir=tmp_path / "bad")
+        workflow.run(
+            "body-reshape", _photo(), params={"index": 4, "features.waist": -20}, client=c, out_dir=tmp_path / "bad"
+        )
     assert len(sb.ledger) == before  # an engine error is not charged
 
 
 def test_body_reshape_result_flags_follow_the_effective_values():
-    flags = body_flags({"features.breast": 30, "features.breast_left": 0, "features.waist": -5,
-                        "features.neck_right": 10})
+    flags = body_flags(
+        {"features.breast": 30, "features.breast_left": 0, "features.waist": -5, "features.neck_right": 10}
+    )
     assert set(flags) == set(BODY_RESULT_FLAGS)
     assert flags["breast_left"] and flags["breast_right"] and flags["waist"] and flags["neck_right"]
     assert not flags["neck_left"] and not flags["arm"]

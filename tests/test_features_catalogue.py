@@ -18,53 +18,120 @@ from napari_youcam.errors import InputError
 TSV = Path(__file__).parent / "data" / "FEATURES.tsv"
 
 ROW_TO_KEY = {
-    "face_lift": "face-lift", "face_reshape": "face-reshape", "face_analyzer": "face-attr-analysis",
-    "skin_simulation": "skin-simulation", "skin_analysis": "skin-analysis",
-    "object_removal_pro": "generative-fill", "object_removal": "obj-removal", "replace": "obj-replace",
-    "image_extender": "out-paint", "photo_enhance": "enhance", "background_removal": "sod",
-    "background_blur": "bg-blur", "background_change": "bg-replace", "photo_colorize": "colorize",
-    "color_correction": "color-correct", "photo_lighting": "lighting", "image_generator": "text-to-image",
-    "makeup_transfer": "mu-transfer", "face_swap": "face-swap", "headshot": "headshot", "avatar": "ai-avatar",
-    "studio": "ai-studio", "hair_color": "hair-color", "hairstyle": "hair-style", "hair_extension": "hair-ext",
-    "bangs": "hair-bang", "hair_volume": "hair-vol", "wavy_hair": "hair-curl", "clothes": "cloth",
-    "fabric": "fabric", "video_enhancer": "video-sr", "video_face_swap": "face-swap-vid",
-    "video_style_transfer": "video-trans", "video_generator": "image-to-video",
+    "face_lift": "face-lift",
+    "face_reshape": "face-reshape",
+    "face_analyzer": "face-attr-analysis",
+    "skin_simulation": "skin-simulation",
+    "skin_analysis": "skin-analysis",
+    "object_removal_pro": "generative-fill",
+    "object_removal": "obj-removal",
+    "replace": "obj-replace",
+    "image_extender": "out-paint",
+    "photo_enhance": "enhance",
+    "background_removal": "sod",
+    "background_blur": "bg-blur",
+    "background_change": "bg-replace",
+    "photo_colorize": "colorize",
+    "color_correction": "color-correct",
+    "photo_lighting": "lighting",
+    "image_generator": "text-to-image",
+    "makeup_transfer": "mu-transfer",
+    "face_swap": "face-swap",
+    "headshot": "headshot",
+    "avatar": "ai-avatar",
+    "studio": "ai-studio",
+    "hair_color": "hair-color",
+    "hairstyle": "hair-style",
+    "hair_extension": "hair-ext",
+    "bangs": "hair-bang",
+    "hair_volume": "hair-vol",
+    "wavy_hair": "hair-curl",
+    "clothes": "cloth",
+    "fabric": "fabric",
+    "video_enhancer": "video-sr",
+    "video_face_swap": "face-swap-vid",
+    "video_style_transfer": "video-trans",
+    "video_generator": "image-to-video",
 }
 
 # Try-on and body features, added from the vendor's per-feature OpenAPI contracts.
 TRYON_BODY_ROWS = {
-    "ring_vto": "ring", "bracelet_vto": "bracelet", "watch_vto": "watch", "earring_vto": "earring",
-    "necklace_vto": "necklace", "bag_vto": "bag", "hat_vto": "hat", "scarf_vto": "scarf", "shoes_vto": "shoes",
-    "nail_transfer": "ai-nail", "nail_vto": "nail-vto", "abs_filter": "abs-shape", "body_reshape": "body-reshape",
+    "ring_vto": "ring",
+    "bracelet_vto": "bracelet",
+    "watch_vto": "watch",
+    "earring_vto": "earring",
+    "necklace_vto": "necklace",
+    "bag_vto": "bag",
+    "hat_vto": "hat",
+    "scarf_vto": "scarf",
+    "shoes_vto": "shoes",
+    "nail_transfer": "ai-nail",
+    "nail_vto": "nail-vto",
+    "abs_filter": "abs-shape",
+    "body_reshape": "body-reshape",
     "breast_augmentation": "breast-shape",
 }
 ROW_TO_KEY.update(TRYON_BODY_ROWS)
 
 # Analyzers, beauty and video-editing features, added from the vendor's per-feature OpenAPI contracts.
 ANALYSIS_BEAUTY_VIDEO_ROWS = {
-    "fitzpatrick_skin_type": "fitzpatrick-scale-analyzer", "skin_tone_analysis": "skin-tone-analysis",
-    "hair_type_detection": "hair-type-detection", "hair_length_detection": "hair-length-detection",
-    "hair_density_detection": "hair-density-detection", "hair_frizziness_detection": "hair-frizziness-detection",
-    "aging_simulation": "aging", "smile": "ai-smile", "teeth_whitening": "teeth-whiten",
-    "eye_color_lens": "eye-color-vto", "beard_style": "beard-style", "makeup_vto": "makeup-vto",
-    "look_vto": "look-vto", "video_background_replace": "bg-replace-vid", "video_object_removal": "obj-rem-vid",
+    "fitzpatrick_skin_type": "fitzpatrick-scale-analyzer",
+    "skin_tone_analysis": "skin-tone-analysis",
+    "hair_type_detection": "hair-type-detection",
+    "hair_length_detection": "hair-length-detection",
+    "hair_density_detection": "hair-density-detection",
+    "hair_frizziness_detection": "hair-frizziness-detection",
+    "aging_simulation": "aging",
+    "smile": "ai-smile",
+    "teeth_whitening": "teeth-whiten",
+    "eye_color_lens": "eye-color-vto",
+    "beard_style": "beard-style",
+    "makeup_vto": "makeup-vto",
+    "look_vto": "look-vto",
+    "video_background_replace": "bg-replace-vid",
+    "video_object_removal": "obj-rem-vid",
 }
 ROW_TO_KEY.update(ANALYSIS_BEAUTY_VIDEO_ROWS)
 
 FAMILIES = {
     "face": ["face-lift", "face-reshape", "face-attr-analysis", "skin-simulation", "skin-analysis"],
-    "analysis": ["fitzpatrick-scale-analyzer", "skin-tone-analysis", "hair-type-detection", "hair-length-detection",
-                 "hair-density-detection", "hair-frizziness-detection"],
-    "retouch": ["generative-fill", "obj-removal", "obj-replace", "out-paint", "enhance", "lighting", "colorize",
-                "color-correct"],
+    "analysis": [
+        "fitzpatrick-scale-analyzer",
+        "skin-tone-analysis",
+        "hair-type-detection",
+        "hair-length-detection",
+        "hair-density-detection",
+        "hair-frizziness-detection",
+    ],
+    "retouch": [
+        "generative-fill",
+        "obj-removal",
+        "obj-replace",
+        "out-paint",
+        "enhance",
+        "lighting",
+        "colorize",
+        "color-correct",
+    ],
     "background": ["sod", "bg-blur", "bg-replace"],
     "generate": ["text-to-image", "headshot", "ai-avatar", "ai-studio"],
     "style": ["mu-transfer", "face-swap"],
     "hair": ["hair-color", "hair-style", "hair-ext", "hair-bang", "hair-vol", "hair-curl"],
     "fashion": ["cloth", "fabric"],
     "beauty": ["aging", "ai-smile", "teeth-whiten", "eye-color-vto", "beard-style", "makeup-vto", "look-vto"],
-    "try-on": ["ring", "bracelet", "watch", "earring", "necklace", "bag", "hat", "scarf", "shoes", "ai-nail",
-               "nail-vto"],
+    "try-on": [
+        "ring",
+        "bracelet",
+        "watch",
+        "earring",
+        "necklace",
+        "bag",
+        "hat",
+        "scarf",
+        "shoes",
+        "ai-nail",
+        "nail-vto",
+    ],
     "body": ["abs-shape", "body-reshape", "breast-shape"],
     "video": ["video-sr", "face-swap-vid", "video-trans", "image-to-video", "bg-replace-vid", "obj-rem-vid"],
 }
@@ -213,18 +280,45 @@ def test_output_kind_and_max_bytes(row):
 
 
 def test_v2_template_and_v1_style_group_paths():
-    with_templates_v2 = {"bg-replace", "text-to-image", "headshot", "ai-avatar", "ai-studio", "hair-style",
-                         "hair-ext", "hair-bang", "hair-vol", "hair-curl", "cloth", "fabric", "video-trans",
-                         "image-to-video", "beard-style", "look-vto"}
-    with_groups_v1 = {"hair-style", "hair-ext", "hair-bang", "hair-vol", "hair-curl", "cloth", "fabric",
-                      "text-to-image", "headshot", "ai-avatar", "ai-studio", "image-to-video", "video-trans"}
+    with_templates_v2 = {
+        "bg-replace",
+        "text-to-image",
+        "headshot",
+        "ai-avatar",
+        "ai-studio",
+        "hair-style",
+        "hair-ext",
+        "hair-bang",
+        "hair-vol",
+        "hair-curl",
+        "cloth",
+        "fabric",
+        "video-trans",
+        "image-to-video",
+        "beard-style",
+        "look-vto",
+    }
+    with_groups_v1 = {
+        "hair-style",
+        "hair-ext",
+        "hair-bang",
+        "hair-vol",
+        "hair-curl",
+        "cloth",
+        "fabric",
+        "text-to-image",
+        "headshot",
+        "ai-avatar",
+        "ai-studio",
+        "image-to-video",
+        "video-trans",
+    }
     for key, spec in F.FEATURES.items():
         v2 = {e.template_path for e in spec.endpoints if e.api == "v2" and e.template_path}
         v1 = {e.template_path for e in spec.endpoints if e.api == "v1" and e.template_path}
         assert bool(v2) == (key in with_templates_v2), key
         assert bool(v1) == (key in with_groups_v1), key
-        assert all(p.startswith("/s2s/v2.0/task/template/") or p == "/s2s/v2.1/task/template/hair-transfer"
-                   for p in v2)
+        assert all(p.startswith("/s2s/v2.0/task/template/") or p == "/s2s/v2.1/task/template/hair-transfer" for p in v2)
         assert v1 <= {f"/s2s/v1.0/task/style-group/{key}"}
 
 
@@ -243,8 +337,11 @@ def test_every_v1_endpoint_with_files_has_a_v11_file_path():
 def test_generation_coverage():
     v2_only = {k for k, s in F.FEATURES.items() if s.apis == ("v2",)}
     v1_only = {k for k, s in F.FEATURES.items() if s.apis == ("v1",)}
-    assert v2_only == ({"generative-fill", "skin-simulation", "face-lift", "face-reshape"}
-                       | set(ANALYSIS_BEAUTY_VIDEO_ROWS.values()) | set(TRYON_BODY_ROWS.values()))
+    assert v2_only == (
+        {"generative-fill", "skin-simulation", "face-lift", "face-reshape"}
+        | set(ANALYSIS_BEAUTY_VIDEO_ROWS.values())
+        | set(TRYON_BODY_ROWS.values())
+    )
     assert v1_only == {"obj-removal"}
 
 

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from contract_helpers import photo_array as _photo
-from contract_helpers import sandbox_v2
 from PIL import Image
 
-from napari_youcam import workflow
+from contract_helpers import photo_array as _photo
+from contract_helpers import sandbox_v2
 from napari_youcam import features as F
+from napari_youcam import workflow
 from napari_youcam.api.errors import TaskFailedError
 from napari_youcam.errors import InputError
 from napari_youcam.features.spec import InputInfo
 
 CLIP = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + bytes(4000)
-LIP = {"category": "lip_color", "shape": {"name": "original"},
-       "palettes": [{"color": "#B5485D", "texture": "matte", "colorIntensity": 60}]}
+LIP = {
+    "category": "lip_color",
+    "shape": {"name": "original"},
+    "palettes": [{"color": "#B5485D", "texture": "matte", "colorIntensity": 60}],
+}
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +39,15 @@ def test_beauty_family_and_costs():
     beauty = [s.key for s in F.catalogue.FAMILIES["beauty"]]
     assert beauty == ["aging", "ai-smile", "teeth-whiten", "eye-color-vto", "beard-style", "makeup-vto", "look-vto"]
     costs = {k: F.unit_cost(F.get(k).endpoint("v2"), {}) for k in beauty}
-    assert costs == {"aging": 2, "ai-smile": 1, "teeth-whiten": 1, "eye-color-vto": 1, "beard-style": 2,
-                     "makeup-vto": 1, "look-vto": 2}
+    assert costs == {
+        "aging": 2,
+        "ai-smile": 1,
+        "teeth-whiten": 1,
+        "eye-color-vto": 1,
+        "beard-style": 2,
+        "makeup-vto": 1,
+        "look-vto": 2,
+    }
 
 
 def test_smile_needs_one_of_two_expressions():
@@ -87,39 +97,66 @@ def test_look_and_makeup_refuse_portraits_taller_than_1080():
     assert _fields("makeup-vto", {"effects": [LIP]}, {"src": InputInfo(1200, 900, format="jpg")}) == []
 
 
-@pytest.mark.parametrize("effects,where,words", [
-    ("lips", "effects", "non-empty list"),
-    ([], "effects", "non-empty list"),
-    ([{"category": "glitter"}], "effects[0]", "unknown"),
-    ([{**LIP, "palettes": [{"color": "red"}]}], "effects[0].palettes[0]", "#RRGGBB"),
-    ([{**LIP, "palettes": [{"color": "#B5485D", "colorIntensity": 150}]}], "effects[0].palettes[0]", "0..100"),
-    ([{**LIP, "palettes": [{"color": "#B5485D", "texture": "velvet"}]}], "effects[0].palettes[0]", "not offered"),
-    ([{**LIP, "palettes": [{"color": "#B5485D", "texture": "gloss"}]}], "effects[0].palettes[0]", "needs gloss"),
-    ([{"category": "lip_color", "palettes": [{"color": "#B5485D"}]}], "effects[0]", "shape.name"),
-    ([{"category": "blush", "palettes": [{"color": "#FF0000"}]}], "effects[0]", "pattern.name"),
-    ([{"category": "eyebrows", "pattern": {"name": "Arrow1", "curvature": -150}, "palettes": [{"color": "#000000"}]}],
-     "effects[0].pattern", "-100..100"),
-    ([{"category": "foundation"}], "effects[0]", "needs palettes"),
-    ([{"category": "eyebrows", "pattern": {"type": "tint"}, "palettes": [{"color": "#000000"}]}],
-     "effects[0].pattern", "shape or color"),
-    ([{**LIP, "style": {"type": "ombre", "innerRatio": 40}}], "effects[0].style", "featherStrength"),
-    ([{**LIP, "style": {"type": "gradient"}}], "effects[0].style", "twoTone"),
-])
+@pytest.mark.parametrize(
+    "effects,where,words",
+    [
+        ("lips", "effects", "non-empty list"),
+        ([], "effects", "non-empty list"),
+        ([{"category": "glitter"}], "effects[0]", "unknown"),
+        ([{**LIP, "palettes": [{"color": "red"}]}], "effects[0].palettes[0]", "#RRGGBB"),
+        ([{**LIP, "palettes": [{"color": "#B5485D", "colorIntensity": 150}]}], "effects[0].palettes[0]", "0..100"),
+        ([{**LIP, "palettes": [{"color": "#B5485D", "texture": "velvet"}]}], "effects[0].palettes[0]", "not offered"),
+        ([{**LIP, "palettes": [{"color": "#B5485D", "texture": "gloss"}]}], "effects[0].palettes[0]", "needs gloss"),
+        ([{"category": "lip_color", "palettes": [{"color": "#B5485D"}]}], "effects[0]", "shape.name"),
+        ([{"category": "blush", "palettes": [{"color": "#FF0000"}]}], "effects[0]", "pattern.name"),
+        (
+            [
+                {
+                    "category": "eyebrows",
+                    "pattern": {"name": "Arrow1", "curvature": -150},
+                    "palettes": [{"color": "#000000"}],
+                }
+            ],
+            "effects[0].pattern",
+            "-100..100",
+        ),
+        ([{"category": "foundation"}], "effects[0]", "needs palettes"),
+        (
+            [{"category": "eyebrows", "pattern": {"type": "tint"}, "palettes": [{"color": "#000000"}]}],
+            "effects[0].pattern",
+            "shape or color",
+        ),
+        ([{**LIP, "style": {"type": "ombre", "innerRatio": 40}}], "effects[0].style", "featherStrength"),
+        ([{**LIP, "style": {"type": "gradient"}}], "effects[0].style", "twoTone"),
+    ],
+)
 def test_makeup_effects_are_checked_before_sending(effects, where, words):
     v = F.validate("makeup-vto", {"effects": effects})
     assert v and v[0].field == where and words in v[0].message, v
 
 
 def test_makeup_accepts_the_contract_sample():
-    sample = [{"category": "skin_smooth", "skinSmoothStrength": 55, "skinSmoothColorIntensity": 45},
-              {"category": "blush", "pattern": {"name": "2colors1"},
-               "palettes": [{"color": "#e19f9f", "texture": "matte", "colorIntensity": 60},
-                            {"color": "#c98a8a", "texture": "satin", "glowStrength": 40, "colorIntensity": 70}]},
-              {"category": "eyebrows", "pattern": {"type": "color"}, "palettes": [{"color": "#3B2A20"}]},
-              {"category": "lip_color", "shape": {"name": "plump"}, "morphology": {"fullness": 30, "wrinkless": 25},
-               "style": {"type": "full"},
-               "palettes": [{"color": "#e11c43", "texture": "gloss", "colorIntensity": 80, "gloss": 75,
-                             "transparencyIntensity": 20}]}]
+    sample = [
+        {"category": "skin_smooth", "skinSmoothStrength": 55, "skinSmoothColorIntensity": 45},
+        {
+            "category": "blush",
+            "pattern": {"name": "2colors1"},
+            "palettes": [
+                {"color": "#e19f9f", "texture": "matte", "colorIntensity": 60},
+                {"color": "#c98a8a", "texture": "satin", "glowStrength": 40, "colorIntensity": 70},
+            ],
+        },
+        {"category": "eyebrows", "pattern": {"type": "color"}, "palettes": [{"color": "#3B2A20"}]},
+        {
+            "category": "lip_color",
+            "shape": {"name": "plump"},
+            "morphology": {"fullness": 30, "wrinkless": 25},
+            "style": {"type": "full"},
+            "palettes": [
+                {"color": "#e11c43", "texture": "gloss", "colorIntensity": 80, "gloss": 75, "transparencyIntensity": 20}
+            ],
+        },
+    ]
     assert F.validate("makeup-vto", {"effects": sample}) == []
 
 
@@ -130,9 +167,11 @@ def test_smile_and_teeth_change_the_mouth_region_by_their_params(client, tmp_pat
     _, c = client
     src = _photo()
     out = {}
-    for name, key, params in (("teeth", "ai-smile", {"expression_type": "smile_with_teeth_visible"}),
-                              ("closed", "ai-smile", {"expression_type": "closed_mouth_smile"}),
-                              ("white", "teeth-whiten", {"effect.whitening_intensity": 100})):
+    for name, key, params in (
+        ("teeth", "ai-smile", {"expression_type": "smile_with_teeth_visible"}),
+        ("closed", "ai-smile", {"expression_type": "closed_mouth_smile"}),
+        ("white", "teeth-whiten", {"effect.whitening_intensity": 100}),
+    ):
         res = workflow.run(key, src, params=params, client=c, out_dir=tmp_path / name)
         out[name] = res.arrays[0][..., :3].astype(int)
         assert out[name].shape[:2] == src.shape[:2]
@@ -173,8 +212,14 @@ def test_video_background_replace_needs_a_background_and_returns_a_video(client,
     mov.write_bytes(CLIP)
     with pytest.raises(InputError, match="mp4"):
         workflow.run("bg-replace-vid", mov, refs=[_photo()], client=c, out_dir=tmp_path / "mov")
-    res = workflow.run("bg-replace-vid", clip, refs=[_photo()], params={"background_mode": "stretch"}, client=c,
-                       out_dir=tmp_path / "ok")
+    res = workflow.run(
+        "bg-replace-vid",
+        clip,
+        refs=[_photo()],
+        params={"background_mode": "stretch"},
+        client=c,
+        out_dir=tmp_path / "ok",
+    )
     assert res.kind == "video" and res.files[0].suffix == ".mp4" and res.files[0].stat().st_size > 0
 
 
@@ -187,8 +232,10 @@ def _obj_rem(c, tmp_path, mask: np.ndarray, frame_idx: int = 0):
     clip.write_bytes(CLIP)
     mask_path = tmp_path / "mask.png"
     Image.fromarray(mask).save(mask_path)
-    files = {"src": c.upload(clip, content_type="video/mp4", feature=ep),
-             "mask": c.upload(mask_path, content_type="image/png", feature=ep)}
+    files = {
+        "src": c.upload(clip, content_type="video/mp4", feature=ep),
+        "mask": c.upload(mask_path, content_type="image/png", feature=ep),
+    }
     params = {"frame_idx": frame_idx}
     F.check("obj-rem-vid", params)
     task = c.create_task(ep, F.build_body(ep, files, params))
@@ -199,8 +246,11 @@ def test_video_object_removal_end_to_end_through_the_client(client, tmp_path):
     """workflow.run cannot upload a mask with a video yet (see the matrix); the API path works."""
     sb, c = client
     ep = F.get("obj-rem-vid").endpoint("v2")
-    assert F.build_body(ep, {"src": "v", "mask": "m"}, {"frame_idx": 3}) == \
-        {"src_file_id": "v", "msk_file_id": "m", "frame_idx": 3}
+    assert F.build_body(ep, {"src": "v", "mask": "m"}, {"frame_idx": 3}) == {
+        "src_file_id": "v",
+        "msk_file_id": "m",
+        "frame_idx": 3,
+    }
     assert _fields("obj-rem-vid", {}) == ["frame_idx"]
     assert _fields("obj-rem-vid", {"frame_idx": -1}) == ["frame_idx"]
     mask = np.zeros((240, 320), np.uint8)

@@ -25,8 +25,7 @@ def test_v1_lighting_sends_empty_params_object():
     # Seed 002 line 10894: lighting's action has "params<br>required | object" with no
     # fields; the request sample (line 10950) sends "params": { }.
     body = F.build_body(ep("lighting", "v1"), {"src": ["S"]}, {})
-    assert body == {"request_id": 0, "payload": {"file_sets": {"src_ids": ["S"]},
-                                                 "actions": [{"id": 0, "params": {}}]}}
+    assert body == {"request_id": 0, "payload": {"file_sets": {"src_ids": ["S"]}, "actions": [{"id": 0, "params": {}}]}}
 
 
 @pytest.mark.parametrize("key", ["obj-removal", "sod", "colorize", "color-correct", "bg-blur", "bg-replace"])
@@ -66,8 +65,15 @@ def test_face_reshape_seed_001():
     e = ep("face-reshape")
     # Seed 001 lines 123-124: default range -100..100, cheekbones and jaw 0..100.
     assert (e.param("features.cheekbones").minimum, e.param("features.jaw").minimum) == (0, 0)
-    for n in ("face_reshape_left", "chin_length", "eye_size_left", "eye_angle", "nose_tip_width", "lip_peak",
-              "lip_height_bottom"):
+    for n in (
+        "face_reshape_left",
+        "chin_length",
+        "eye_size_left",
+        "eye_angle",
+        "nose_tip_width",
+        "lip_peak",
+        "lip_height_bottom",
+    ):
         p = e.param(f"features.{n}")
         assert (p.minimum, p.maximum) == (-100, 100)
     # Seed 001 lines 116-119: index optional default 0; skin smoothing 0..100.
@@ -82,12 +88,38 @@ def test_face_reshape_seed_001():
 def test_face_analyzer_seed_003():
     e = ep("face-attr-analysis")
     # Seed 003 lines 53-91: 20 attribute + 10 ratio request parameters (the contract adds eyebrowPosition).
-    seed_names = {"faceShape", "age", "gender", "eyeShape", "eyeSize", "eyeAngle", "eyeDistance", "eyelid",
-                  "eyebrowShape", "eyebrowThickness", "eyebrowDistance", "eyebrowShortness", "lipShape",
-                  "noseWidth", "noseLength", "cheekbones", "eyeColor", "lipColor", "eyebrowColor", "hairColor",
-                  "horizontalThird", "verticalFifth", "faceAspectRatio", "eyeAspectRatio", "eyebrowArch",
-                  "eyeHeightToEyebrowDistance", "noseAspectRatio", "noseWidthToMouthWidth", "noseToLipToChin",
-                  "upperLipToLowerLip"}
+    seed_names = {
+        "faceShape",
+        "age",
+        "gender",
+        "eyeShape",
+        "eyeSize",
+        "eyeAngle",
+        "eyeDistance",
+        "eyelid",
+        "eyebrowShape",
+        "eyebrowThickness",
+        "eyebrowDistance",
+        "eyebrowShortness",
+        "lipShape",
+        "noseWidth",
+        "noseLength",
+        "cheekbones",
+        "eyeColor",
+        "lipColor",
+        "eyebrowColor",
+        "hairColor",
+        "horizontalThird",
+        "verticalFifth",
+        "faceAspectRatio",
+        "eyeAspectRatio",
+        "eyebrowArch",
+        "eyeHeightToEyebrowDistance",
+        "noseAspectRatio",
+        "noseWidthToMouthWidth",
+        "noseToLipToChin",
+        "upperLipToLowerLip",
+    }
     assert set(e.param("features").choices) == seed_names | {"eyebrowPosition"}
     # Seed 003 lines 105/111: long side <= 4096, jpg/jpeg only, at least 320 px.
     assert e.limits.long_max == 4096 and e.limits.jpeg_only and e.limits.side_min == 320
@@ -96,8 +128,18 @@ def test_face_analyzer_seed_003():
 def test_skin_simulation_seed_004():
     e = ep("skin-simulation")
     # Seed 004 line 6 (ten concerns) and lines 39-42 (0.0..1.0).
-    assert {p.name for p in e.params} == {"wrinkle", "radiance", "oiliness", "acne", "eye_bags", "dark_circle",
-                                          "spots", "pores", "texture", "redness"}
+    assert {p.name for p in e.params} == {
+        "wrinkle",
+        "radiance",
+        "oiliness",
+        "acne",
+        "eye_bags",
+        "dark_circle",
+        "spots",
+        "pores",
+        "texture",
+        "redness",
+    }
     assert all((p.minimum, p.maximum) == (0, 1) for p in e.params)
     # Seed 004 line 153: short side >= 480, long side <= 2560.
     assert (e.limits.short_min, e.limits.long_max) == (480, 2560)
@@ -135,7 +177,17 @@ def test_v1_hair_color_limits():
 
 def test_v1_image_extender_output_limit():
     # Seed 002 line 384: output short side <= 1024, long side <= 2048.
-    plan = dict(output_width=2100, output_height=1000, input_x=0, input_y=0, input_width=1000, input_height=1000,
-                crop_input_x=0, crop_input_y=0, crop_input_width=1000, crop_input_height=1000)
+    plan = {
+        "output_width": 2100,
+        "output_height": 1000,
+        "input_x": 0,
+        "input_y": 0,
+        "input_width": 1000,
+        "input_height": 1000,
+        "crop_input_x": 0,
+        "crop_input_y": 0,
+        "crop_input_width": 1000,
+        "crop_input_height": 1000,
+    }
     assert "output_width" in [v.field for v in F.validate("out-paint", plan, api="v1")]
     assert F.validate("out-paint", {**plan, "output_width": 2048}, api="v1") == []

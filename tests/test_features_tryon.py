@@ -6,10 +6,10 @@ import json
 
 import numpy as np
 import pytest
-from contract_helpers import photo_array as _photo
-from contract_helpers import sandbox_v2
 from PIL import Image
 
+from contract_helpers import photo_array as _photo
+from contract_helpers import sandbox_v2
 from napari_youcam import cli, workflow
 from napari_youcam import features as F
 from napari_youcam.errors import InputError
@@ -17,8 +17,16 @@ from napari_youcam.features.spec import InputInfo
 from napari_youcam.features.tryon import SCENE_SIZES, vto_flat_body, vto_request_body
 
 VTO = ("ring", "bracelet", "watch", "earring", "necklace")
-POLISH = {"sub_type": "color", "finger": "index", "color": "#C2185B", "texture": "cream", "transparency": 0,
-          "reflection": 40, "contrast": 50, "roughness": 10}
+POLISH = {
+    "sub_type": "color",
+    "finger": "index",
+    "color": "#C2185B",
+    "texture": "cream",
+    "transparency": 0,
+    "reflection": 40,
+    "contrast": 50,
+    "roughness": 10,
+}
 
 
 def _solid(rgb: tuple[int, int, int], w: int = 300, h: int = 300) -> np.ndarray:
@@ -38,13 +46,16 @@ def _fields(violations) -> set[str]:
 # ---------------------------------------------------------------- 2D VTO
 
 
-@pytest.mark.parametrize("params,field", [
-    ({"ring_wearing_finger": 5}, "ring_wearing_finger"),
-    ({"ring_wearing_location": 1.2}, "ring_wearing_location"),
-    ({"ring_anchor_point": [[1, 2]]}, "ring_anchor_point"),
-    ({"ring_anchor_point": [[1, 2], [3, -4]]}, "ring_anchor_point"),
-    ({"ring_shadow_intensity": 1.5}, "ring_shadow_intensity"),
-])
+@pytest.mark.parametrize(
+    "params,field",
+    [
+        ({"ring_wearing_finger": 5}, "ring_wearing_finger"),
+        ({"ring_wearing_location": 1.2}, "ring_wearing_location"),
+        ({"ring_anchor_point": [[1, 2]]}, "ring_anchor_point"),
+        ({"ring_anchor_point": [[1, 2], [3, -4]]}, "ring_anchor_point"),
+        ({"ring_shadow_intensity": 1.5}, "ring_shadow_intensity"),
+    ],
+)
 def test_ring_refuses_out_of_contract_values(params, field):
     assert field in _fields(F.validate("ring", params))
 
@@ -84,13 +95,15 @@ def test_vto_needs_a_product_photo_before_anything_is_spent(key, client, tmp_pat
 
 def test_vto_body_nests_product_parameters_like_the_contract():
     ep = F.get("bracelet").endpoint("v2")
-    body = F.build_body(ep, {"src": "SRC", "mask": "MSK", "refs": ["P1", "P2"]},
-                        {"bracelet_shadow_intensity": 0.2, "bracelet_wearing_location": 0.5})
+    body = F.build_body(
+        ep,
+        {"src": "SRC", "mask": "MSK", "refs": ["P1", "P2"]},
+        {"bracelet_shadow_intensity": 0.2, "bracelet_wearing_location": 0.5},
+    )
     assert body["srcmsk_file_id"] == "MSK" and body["ref_file_ids"] == ["P1", "P2"]
     assert body["source_info"] == {"name": "SRC", "mask_name": "MSK"}
     assert [o["name"] for o in body["object_infos"]] == ["P1", "P2"]
-    assert body["object_infos"][1]["parameter"] == {"bracelet_shadow_intensity": 0.2,
-                                                    "bracelet_wearing_location": 0.5}
+    assert body["object_infos"][1]["parameter"] == {"bracelet_shadow_intensity": 0.2, "bracelet_wearing_location": 0.5}
     assert "bracelet_shadow_intensity" not in body
     flat = vto_flat_body(ep, body)
     assert flat["bracelet_shadow_intensity"] == 0.2 and "object_infos" not in flat
@@ -105,8 +118,15 @@ def test_stacked_bracelets_both_arrive_and_the_mask_stays_in_front(client, tmp_p
     src = _photo(400, 300)
     mask = np.zeros((300, 400), np.uint8)
     mask[:, :200] = 1  # the left half occludes the products
-    res = workflow.run("bracelet", src, mask=mask, refs=(_solid((250, 0, 0)), _solid((0, 0, 250))),
-                       params={"bracelet_shadow_intensity": 0.0}, client=c, out_dir=tmp_path / "o")
+    res = workflow.run(
+        "bracelet",
+        src,
+        mask=mask,
+        refs=(_solid((250, 0, 0)), _solid((0, 0, 250))),
+        params={"bracelet_shadow_intensity": 0.0},
+        client=c,
+        out_dir=tmp_path / "o",
+    )
     out = res.arrays[0].astype(int)
     assert out.shape == src.shape
     red = (out[..., 0] > 200) & (out[..., 1] < 60) & (out[..., 2] < 60)
@@ -143,8 +163,14 @@ def test_selfie_minimum_is_enforced_except_for_the_bag():
 @pytest.mark.parametrize("key", sorted(SCENE_SIZES))
 def test_scene_result_is_a_portrait_of_the_documented_size(key, client, tmp_path):
     _, c = client
-    res = workflow.run(key, _photo(700, 600), refs=(_solid((10, 200, 30), 600, 600),),
-                       params={"gender": "male", "style": "random"}, client=c, out_dir=tmp_path / "o")
+    res = workflow.run(
+        key,
+        _photo(700, 600),
+        refs=(_solid((10, 200, 30), 600, 600),),
+        params={"gender": "male", "style": "random"},
+        client=c,
+        out_dir=tmp_path / "o",
+    )
     w, h = SCENE_SIZES[key]
     assert res.arrays[0].shape[:2] == (h, w)
     green = (res.arrays[0][..., 1] > 170) & (res.arrays[0][..., 0] < 60)
@@ -154,25 +180,60 @@ def test_scene_result_is_a_portrait_of_the_documented_size(key, client, tmp_path
 # ---------------------------------------------------------------- nails
 
 
-@pytest.mark.parametrize("effect_type,effect,field", [
-    ("press_on_nails", dict(POLISH), "effects[0]"),  # press-on colour needs shape + length, has no transparency
-    ("nail_polish", dict(POLISH, texture="metallic"), "effects[0]"),  # metallic has no transparency
-    ("nail_polish", dict(POLISH, texture="pearl"), "effects[0]"),  # pearl needs shimmer_opacity
-    ("nail_polish", dict(POLISH, finger="toe"), "effects[0].finger"),
-    ("nail_polish", dict(POLISH, color="red"), "effects[0].color"),
-    ("nail_polish", dict(POLISH, reflection=101), "effects[0].reflection"),
-    ("press_on_nails", {"sub_type": "color", "finger": "ring", "shape": "round", "length": 1.0, "color": "#000000",
-                        "texture": "cream", "reflection": 0, "contrast": 0, "roughness": 0}, "effects[0].shape"),
-    ("press_on_nails", {"sub_type": "color", "finger": "ring", "shape": "oval_oval", "length": 3, "color": "#000000",
-                        "texture": "pearl", "reflection": 0, "contrast": 0, "roughness": 0}, "effects[0].texture"),
-])
+@pytest.mark.parametrize(
+    "effect_type,effect,field",
+    [
+        ("press_on_nails", dict(POLISH), "effects[0]"),  # press-on colour needs shape + length, has no transparency
+        ("nail_polish", dict(POLISH, texture="metallic"), "effects[0]"),  # metallic has no transparency
+        ("nail_polish", dict(POLISH, texture="pearl"), "effects[0]"),  # pearl needs shimmer_opacity
+        ("nail_polish", dict(POLISH, finger="toe"), "effects[0].finger"),
+        ("nail_polish", dict(POLISH, color="red"), "effects[0].color"),
+        ("nail_polish", dict(POLISH, reflection=101), "effects[0].reflection"),
+        (
+            "press_on_nails",
+            {
+                "sub_type": "color",
+                "finger": "ring",
+                "shape": "round",
+                "length": 1.0,
+                "color": "#000000",
+                "texture": "cream",
+                "reflection": 0,
+                "contrast": 0,
+                "roughness": 0,
+            },
+            "effects[0].shape",
+        ),
+        (
+            "press_on_nails",
+            {
+                "sub_type": "color",
+                "finger": "ring",
+                "shape": "oval_oval",
+                "length": 3,
+                "color": "#000000",
+                "texture": "pearl",
+                "reflection": 0,
+                "contrast": 0,
+                "roughness": 0,
+            },
+            "effects[0].texture",
+        ),
+    ],
+)
 def test_nail_effects_follow_the_twelve_effect_schemas(effect_type, effect, field):
     assert field in _fields(F.validate("nail-vto", {"effect_type": effect_type, "effects": [effect]}))
 
 
 def test_nail_design_images_are_referenced_by_index_or_url():
-    design = {"sub_type": "design", "finger": "thumb", "texture": "matte", "reflection": 0, "contrast": 0,
-              "roughness": 0}
+    design = {
+        "sub_type": "design",
+        "finger": "thumb",
+        "texture": "matte",
+        "reflection": 0,
+        "contrast": 0,
+        "roughness": 0,
+    }
     params = {"effect_type": "press_on_nails"}
     refs = {"refs": [InputInfo(300, 600, 1000, "png")]}
     assert F.validate("nail-vto", params | {"effects": [design | {"ref_file_index": 0}]}, refs) == []
@@ -189,11 +250,24 @@ def test_nail_design_images_are_referenced_by_index_or_url():
 
 def test_nail_vto_paints_each_finger_with_its_colour_and_design(client, tmp_path):
     sb, c = client
-    design = {"sub_type": "design", "finger": "pinky", "texture": "matte", "transparency": 0, "reflection": 0,
-              "contrast": 0, "roughness": 0, "ref_file_index": 0}
-    res = workflow.run("nail-vto", _photo(400, 400), refs=(_solid((0, 200, 0), 300, 560),),
-                       params={"effect_type": "nail_polish", "effects": [dict(POLISH, color="#FF0000"), design]},
-                       client=c, out_dir=tmp_path / "o")
+    design = {
+        "sub_type": "design",
+        "finger": "pinky",
+        "texture": "matte",
+        "transparency": 0,
+        "reflection": 0,
+        "contrast": 0,
+        "roughness": 0,
+        "ref_file_index": 0,
+    }
+    res = workflow.run(
+        "nail-vto",
+        _photo(400, 400),
+        refs=(_solid((0, 200, 0), 300, 560),),
+        params={"effect_type": "nail_polish", "effects": [dict(POLISH, color="#FF0000"), design]},
+        client=c,
+        out_dir=tmp_path / "o",
+    )
     out = res.arrays[0]
     index_slot = out[120, int(400 * (0.15 + 0.175))]
     pinky_slot = out[120, int(400 * (0.15 + 0.175 * 4))]
@@ -218,8 +292,24 @@ def test_youcam_run_and_features_list_the_try_on_family(capsys, env, tmp_path):
     photo, ring = tmp_path / "hand.jpg", tmp_path / "ring.png"
     Image.fromarray(_photo()).save(photo)
     Image.fromarray(_solid((200, 180, 20))).save(ring)
-    assert cli.main(["run", "ring", str(photo), "--ref", str(ring), "--set", "ring_wearing_finger=3", "--json",
-                     "--no-face-check", "--out", str(tmp_path / "o")]) == 0
+    assert (
+        cli.main(
+            [
+                "run",
+                "ring",
+                str(photo),
+                "--ref",
+                str(ring),
+                "--set",
+                "ring_wearing_finger=3",
+                "--json",
+                "--no-face-check",
+                "--out",
+                str(tmp_path / "o"),
+            ]
+        )
+        == 0
+    )
     data = json.loads(capsys.readouterr().out)
     assert data["kind"] == "image" and data["feature"] == "ring"
     assert cli.main(["features"]) == 0
@@ -233,8 +323,9 @@ def test_scene_result_is_derived_from_style_and_gender(client, tmp_path):
     src, ref = _photo(700, 600), _solid((10, 200, 30), 600, 600)
 
     def corner(style: str, gender: str, name: str) -> np.ndarray:
-        res = workflow.run("hat", src, refs=(ref,), params={"gender": gender, "style": style}, client=c,
-                           out_dir=tmp_path / name)
+        res = workflow.run(
+            "hat", src, refs=(ref,), params={"gender": gender, "style": style}, client=c, out_dir=tmp_path / name
+        )
         return res.arrays[0][5, 5].astype(int)
 
     a = corner("style_bohemian", "female", "a")

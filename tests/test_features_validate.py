@@ -122,8 +122,9 @@ def test_face_analyzer_min_side_per_generation():
     p = {"features": ["age"]}
     assert "both sides must be >= 320" in msgs(F.validate("face-attr-analysis", p, {"src": InputInfo(319, 600)}))
     assert F.validate("face-attr-analysis", p, {"src": InputInfo(319, 600)}, api="v1") == []
-    assert "both sides must be >= 100" in msgs(F.validate("face-attr-analysis", p, {"src": InputInfo(99, 600)},
-                                                         api="v1"))
+    assert "both sides must be >= 100" in msgs(
+        F.validate("face-attr-analysis", p, {"src": InputInfo(99, 600)}, api="v1")
+    )
     v = F.validate("face-attr-analysis", p, {"src": InputInfo(800, 600, format="png")})
     assert "convert to jpg/jpeg" in msgs(v)
 
@@ -235,12 +236,23 @@ def test_face_analyzer_feature_values():
 def test_replace_prompt_required_message():
     v = F.validate("obj-replace", {})
     assert [str(x) for x in v] == [
-        "prompt: prompt is required for obj-replace: type what should appear in the masked area"]
+        "prompt: prompt is required for obj-replace: type what should appear in the masked area"
+    ]
     assert fields(F.validate("obj-replace", {}, api="v1")) == ["prompt"]
 
 
-OUT = dict(output_width=960, output_height=1280, input_x=240, input_y=320, input_width=480, input_height=640,
-           crop_input_x=0, crop_input_y=0, crop_input_width=480, crop_input_height=640)
+OUT = {
+    "output_width": 960,
+    "output_height": 1280,
+    "input_x": 240,
+    "input_y": 320,
+    "input_width": 480,
+    "input_height": 640,
+    "crop_input_x": 0,
+    "crop_input_y": 0,
+    "crop_input_width": 480,
+    "crop_input_height": 640,
+}
 
 
 def test_out_paint_valid_example():
@@ -308,8 +320,13 @@ def test_hair_color_ombre_needs_three_pattern_fields_and_two_palettes():
     pal2 = [{"color": "#000000"}, {"color": "#c0c0c0"}]
     v = F.validate("hair-color", {"pattern.name": "ombre", "palettes": pal2})
     assert set(fields(v)) == {"pattern.blend_strength", "pattern.line_offset", "pattern.coloring_section"}
-    ok = {"pattern.name": "ombre", "pattern.blend_strength": 50, "pattern.line_offset": 0.2,
-          "pattern.coloring_section": "top", "palettes": pal2}
+    ok = {
+        "pattern.name": "ombre",
+        "pattern.blend_strength": 50,
+        "pattern.line_offset": 0.2,
+        "pattern.coloring_section": "top",
+        "palettes": pal2,
+    }
     assert F.validate("hair-color", ok) == []
     assert F.validate("hair-color", ok, api="v1") == []
     assert "exactly 2" in msgs(F.validate("hair-color", {**ok, "palettes": pal2[:1]}))
@@ -407,7 +424,9 @@ def test_cloth_variants():
     assert fields(F.validate("cloth", {"garment_category": "outer"}, ref, variant="v3")) == ["garment_category"]
     assert F.validate("cloth", {"garment_category": "outer"}, ref, variant="v4") == []
     assert fields(F.validate("cloth", {"garment_category": "shoes"}, ref, api="v1")) == ["garment_category"]
-    v = F.validate("cloth", {"garment_category": "upper_body"}, {"src": InputInfo(500, 380), "ref": InputInfo(800, 600)})
+    v = F.validate(
+        "cloth", {"garment_category": "upper_body"}, {"src": InputInfo(500, 380), "ref": InputInfo(800, 600)}
+    )
     assert "long side 500 px < 512" in msgs(v) and "short side 380 px < 384" in msgs(v)
 
 
@@ -416,11 +435,11 @@ def test_hair_transfer_v21_ref_or_template():
     assert F.validate("hair-style", {"template_id": "t", "hair_color": "src"}, src, variant="transfer-v2.1") == []
     v = F.validate("hair-style", {}, src, variant="transfer-v2.1")
     assert fields(v) == ["template_id"]
-    v = F.validate("hair-style", {"hair_color": "src"}, {**src, "ref": InputInfo(800, 1000)},
-                   variant="transfer-v2.1")
+    v = F.validate("hair-style", {"hair_color": "src"}, {**src, "ref": InputInfo(800, 1000)}, variant="transfer-v2.1")
     assert fields(v) == ["hair_color"]
-    assert "long side 1100 px > 1024" in msgs(F.validate("hair-style", {"template_id": "t"},
-                                                           {"src": InputInfo(800, 1100)}))
+    assert "long side 1100 px > 1024" in msgs(
+        F.validate("hair-style", {"template_id": "t"}, {"src": InputInfo(800, 1100)})
+    )
 
 
 # ---------------------------------------------------------------- video
@@ -460,11 +479,13 @@ def test_image_to_video_variants():
     t2v = {"prompt": "a cat surfing", "resolution": "720P", "ratio": "9:16", "dst_duration": 15}
     assert F.validate("image-to-video", t2v, variant="text-to-video") == []
     assert fields(F.validate("image-to-video", {**t2v, "dst_duration": 16}, variant="text-to-video")) == [
-        "dst_duration"]
+        "dst_duration"
+    ]
     assert fields(F.validate("image-to-video", {**t2v, "ratio": "21:9"}, variant="text-to-video")) == ["ratio"]
     tpl = {"template_id": "t", "dst_duration": 10, "mode": "pro"}
     assert F.validate("image-to-video", tpl, {"src": InputInfo(300, 300)}, variant="template") == []
-    assert "both sides must be >= 300" in msgs(F.validate("image-to-video", tpl, {"src": InputInfo(299, 400)},
-                                                         variant="template"))
+    assert "both sides must be >= 300" in msgs(
+        F.validate("image-to-video", tpl, {"src": InputInfo(299, 400)}, variant="template")
+    )
     v1 = {"style_group_id": 1, "style_ids": [2], "dst_duration": 5}
     assert F.validate("image-to-video", v1, api="v1") == []

@@ -9,16 +9,35 @@ from skimage import data
 from napari_youcam.errors import InputError
 from napari_youcam.imaging import extend_preview, parse_aspect, plan_extend
 
-KEYS = {"output_width", "output_height", "input_x", "input_y", "input_width", "input_height",
-        "crop_input_x", "crop_input_y", "crop_input_width", "crop_input_height"}
+KEYS = {
+    "output_width",
+    "output_height",
+    "input_x",
+    "input_y",
+    "input_width",
+    "input_height",
+    "crop_input_x",
+    "crop_input_y",
+    "crop_input_width",
+    "crop_input_height",
+}
 
 
 def test_explicit_canvas_and_anchors():
     p = plan_extend(960, 640, width=1280, height=960)
     assert set(p.params) == KEYS
-    assert p.params == {"output_width": 1280, "output_height": 960, "input_x": 160, "input_y": 160,
-                        "input_width": 960, "input_height": 640, "crop_input_x": 0, "crop_input_y": 0,
-                        "crop_input_width": 960, "crop_input_height": 640}
+    assert p.params == {
+        "output_width": 1280,
+        "output_height": 960,
+        "input_x": 160,
+        "input_y": 160,
+        "input_width": 960,
+        "input_height": 640,
+        "crop_input_x": 0,
+        "crop_input_y": 0,
+        "crop_input_width": 960,
+        "crop_input_height": 640,
+    }
     assert p.prescale == 1.0 and not p.warnings
     assert plan_extend(960, 640, width=1280, height=960, anchor="top-left").placement[:2] == (0, 0)
     assert plan_extend(960, 640, width=1280, height=960, anchor="bottom_right").placement[:2] == (320, 320)
@@ -88,7 +107,7 @@ def test_extend_preview_marks_new_area():
     prev = extend_preview(src, plan)
     assert prev.shape == (512, 911, 3) and prev.dtype == np.uint8
     x, y, w, h = plan.placement
-    assert np.array_equal(prev[y:y + h, x:x + w], src)
+    assert np.array_equal(prev[y : y + h, x : x + w], src)
     left = prev[:, :x]
     assert left.size and len(np.unique(left.reshape(-1, 3), axis=0)) == 2  # the two checker tints
     with pytest.raises(InputError, match="plan was made for"):

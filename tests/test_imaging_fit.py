@@ -10,7 +10,14 @@ from skimage import data
 from napari_youcam.errors import InputError
 from napari_youcam.features.spec import Limits
 from napari_youcam.imaging import (
-    Transform, encode, fit, fit_mask, fit_size, prepare, to_rgb8, unfit,
+    Transform,
+    encode,
+    fit,
+    fit_mask,
+    fit_size,
+    prepare,
+    to_rgb8,
+    unfit,
 )
 
 
@@ -21,6 +28,7 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
 
 def area_reference(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """Exact float64 area (box-overlap) downscale, separable, as a quality reference."""
+
     def weights(n_in: int, n_out: int) -> np.ndarray:
         s = n_in / n_out
         m = np.zeros((n_out, n_in))
@@ -39,6 +47,7 @@ def area_reference(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 
 # ------------------------------------------------------------------ to_rgb8
 
+
 def test_to_rgb8_dtypes_and_channels():
     g16 = np.array([[0, 65535], [257, 32896]], np.uint16)
     assert to_rgb8(g16)[:, :, 0].tolist() == [[0, 255], [1, 128]]
@@ -50,8 +59,8 @@ def test_to_rgb8_dtypes_and_channels():
     b = np.array([[True, False]])
     assert to_rgb8(b)[0, :, 2].tolist() == [255, 0]
     rgba = np.zeros((1, 2, 4), np.uint8)
-    rgba[0, 0] = (10, 20, 30, 0)      # fully transparent → white
-    rgba[0, 1] = (10, 20, 30, 255)    # opaque → as is
+    rgba[0, 0] = (10, 20, 30, 0)  # fully transparent → white
+    rgba[0, 1] = (10, 20, 30, 255)  # opaque → as is
     assert to_rgb8(rgba).tolist() == [[[255, 255, 255], [10, 20, 30]]]
     assert to_rgb8(rgba, alpha="drop").tolist() == [[[10, 20, 30], [10, 20, 30]]]
     assert to_rgb8(rgba, alpha="black")[0, 0].tolist() == [0, 0, 0]
@@ -66,6 +75,7 @@ def test_to_rgb8_dtypes_and_channels():
 
 
 # ------------------------------------------------------------------ fit
+
 
 def test_fit_downscale_quality_and_exact_bound():
     photo = data.astronaut()
@@ -152,6 +162,7 @@ def test_unfit_with_crop_pastes_into_base():
 
 
 # ------------------------------------------------------------------ encode
+
 
 def test_encode_formats_and_cap_stepping():
     photo = data.astronaut()

@@ -45,14 +45,21 @@ def test_load_mask_accepts_the_documented_forms(tmp_path):
     assert load_mask(np.where(gray > 0, 1.0, 0.0)).tolist() == gray.tolist()  # float 0..1 → 0..255
 
 
-@pytest.mark.parametrize("arr, words", [
-    (np.random.default_rng(1).integers(0, 256, (H, W, 3), dtype=np.uint8), "colour image"),
-    (np.dstack([np.random.default_rng(2).integers(0, 256, (H, W, 3), dtype=np.uint8),
-                np.full((H, W), 255, np.uint8)]), "colour image"),  # opaque RGBA photo
-    (np.zeros((2, H, W), np.uint8), "has shape (2, 40, 60)"),
-    (np.full((H, W), 3.5), "float64 values outside 0..1"),
-    (np.full((H, W), np.nan), "float64 values outside 0..1"),
-])
+@pytest.mark.parametrize(
+    "arr, words",
+    [
+        (np.random.default_rng(1).integers(0, 256, (H, W, 3), dtype=np.uint8), "colour image"),
+        (
+            np.dstack(
+                [np.random.default_rng(2).integers(0, 256, (H, W, 3), dtype=np.uint8), np.full((H, W), 255, np.uint8)]
+            ),
+            "colour image",
+        ),  # opaque RGBA photo
+        (np.zeros((2, H, W), np.uint8), "has shape (2, 40, 60)"),
+        (np.full((H, W), 3.5), "float64 values outside 0..1"),
+        (np.full((H, W), np.nan), "float64 values outside 0..1"),
+    ],
+)
 def test_load_mask_refuses_with_the_rule(arr, words):
     with pytest.raises(InputError, match="a mask is a 2-D") as e:
         load_mask(arr)
@@ -60,8 +67,9 @@ def test_load_mask_refuses_with_the_rule(arr, words):
 
 
 def _zip(masks: dict[str, np.ndarray]) -> bytes:
-    scores = {n: {"raw_score": 10.0 + i, "ui_score": 60, "output_mask_name": f"{n}_output.png"}
-              for i, n in enumerate(masks)}
+    scores = {
+        n: {"raw_score": 10.0 + i, "ui_score": 60, "output_mask_name": f"{n}_output.png"} for i, n in enumerate(masks)
+    }
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("skinanalysisResult/score_info.json", json.dumps(scores))
@@ -78,7 +86,7 @@ def _masks(n: int) -> dict[str, np.ndarray]:
         m = np.zeros((H, W, 4), np.uint8)
         m[..., :3] = rng.integers(0, 256, 3)
         y, x = rng.integers(0, 25, 2)
-        m[y:y + 15, x:x + 30, 3] = rng.integers(1, 256, (15, 30))
+        m[y : y + 15, x : x + 30, 3] = rng.integers(1, 256, (15, 30))
         out[f"hd_c{i}"] = m
     out["hd_gray"] = (rng.random((H, W)) > 0.7).astype(np.uint8) * 200
     return out
@@ -139,22 +147,36 @@ def test_cli_modules_import_nothing_heavy():
 
     (cli/service.py is checked by its own branch; here the dispatcher and the imaging commands.)
     """
-    code = ("import argparse, sys\nimport napari_youcam.cli as c\nfrom napari_youcam.cli import imaging\n"
-            "p = argparse.ArgumentParser(); imaging.register(p.add_subparsers())\n"
-            "print(sorted({m.split('.')[0] for m in sys.modules} & "
-            "{'numpy', 'cv2', 'PIL', 'httpx', 'cryptography', 'skimage', 'scipy'}))\n")
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                       env={"PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")})
+    code = (
+        "import argparse, sys\nimport napari_youcam.cli as c\nfrom napari_youcam.cli import imaging\n"
+        "p = argparse.ArgumentParser(); imaging.register(p.add_subparsers())\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'numpy', 'cv2', 'PIL', 'httpx', 'cryptography', 'skimage', 'scipy'}))\n"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")},
+    )
     assert r.stdout.strip() == "[]", r.stdout + r.stderr
 
 
 def test_image_commands_do_not_load_the_service_half(tmp_path):
     photo = _save(tmp_path / "p.png", np.random.default_rng(0).integers(0, 256, (H, W, 3), dtype=np.uint8))
-    code = ("import sys\nfrom napari_youcam.cli import main\n"
-            f"rc = main(['prepare', 'enhance', {str(photo)!r}, '-o', {str(tmp_path / 'o.jpg')!r}])\n"
-            "print(rc, sorted({m for m in sys.modules if m in ('httpx', 'cryptography', 'napari_youcam.cli.service')}))\n")
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                       env={"PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")})
+    code = (
+        "import sys\nfrom napari_youcam.cli import main\n"
+        f"rc = main(['prepare', 'enhance', {str(photo)!r}, '-o', {str(tmp_path / 'o.jpg')!r}])\n"
+        "print(rc, sorted({m for m in sys.modules if m in ('httpx', 'cryptography', 'napari_youcam.cli.service')}))\n"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")},
+    )
     assert r.stdout.strip().splitlines()[-1] == "0 []", r.stdout + r.stderr
     assert (tmp_path / "o.jpg").stat().st_size > 0
 

@@ -41,8 +41,11 @@ def test_unreadable_files_are_one_line_exit_2(env, sb, tmp_path, photo, capsys, 
     bad = tmp_path / "bad.png"
     bad.write_bytes(photo.read_bytes()[: len(photo.read_bytes()) // 2] if content == "truncated" else content)
     n = len(sb.requests)
-    for argv in (["run", "sod", str(bad)], ["prepare", "sod", str(bad), "-o", str(tmp_path / "o.jpg")],
-                 ["face-check", "face-reshape", str(bad)]):
+    for argv in (
+        ["run", "sod", str(bad)],
+        ["prepare", "sod", str(bad), "-o", str(tmp_path / "o.jpg")],
+        ["face-check", "face-reshape", str(bad)],
+    ):
         assert cli.main(argv) == 2, argv
         assert "bad.png" in one_line_error(capsys.readouterr().err)
     assert sb.requests[n:] == []
@@ -98,4 +101,3 @@ def test_image_modes_read(tmp_path):
     assert read_image_file(tmp_path / "la.png").shape[:2] == (30, 40)
     with pytest.raises(InputError, match="no such file"):
         read_image_file(tmp_path / "missing.png", what="source")
-

@@ -10,7 +10,12 @@ from skimage import data
 from napari_youcam.errors import InputError
 from napari_youcam.features.spec import Limits
 from napari_youcam.imaging import (
-    check_mask, composite_crop, crop_for_mask, labels_to_mask, mask_png_bytes, unfit,
+    check_mask,
+    composite_crop,
+    crop_for_mask,
+    labels_to_mask,
+    mask_png_bytes,
+    unfit,
 )
 
 
@@ -106,6 +111,7 @@ def test_crop_for_mask_and_composite():
 
 def test_composite_requires_crop_transform():
     from napari_youcam.imaging import fit
+
     photo = data.astronaut()
     _, tf = fit(photo, Limits())
     with pytest.raises(InputError, match="crop"):

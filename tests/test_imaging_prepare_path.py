@@ -30,7 +30,7 @@ def _photo(w: int, h: int) -> np.ndarray:
 
 def _psnr(a: np.ndarray, b: np.ndarray) -> float:
     mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
-    return float("inf") if mse == 0 else float(10 * np.log10(255.0 ** 2 / mse))
+    return float("inf") if mse == 0 else float(10 * np.log10(255.0**2 / mse))
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +40,9 @@ def big_jpeg(tmp_path_factory) -> Path:
     return p
 
 
-@pytest.mark.parametrize("long_max, k", [(1300, 2), (1000, 4), (700, 2), (2000, 2), (160, 4), (100, 8), (1920, 1), (3000, 1)])
+@pytest.mark.parametrize(
+    "long_max, k", [(1300, 2), (1000, 4), (700, 2), (2000, 2), (160, 4), (100, 8), (1920, 1), (3000, 1)]
+)
 def test_reduced_decode_matches_full_decode(big_jpeg, long_max, k):
     """Same size and transform as the full decode; ≥ 38 dB against a float64 area reference of it."""
     lim = Limits(long_max=long_max)
@@ -120,11 +122,17 @@ def test_cap_quality_is_predicted_close_to_the_best(frac):
 
 
 def test_quiet_codecs_restores_stderr():
-    code = ("import os, sys\nfrom napari_youcam.imaging.io import quiet_codecs\n"
-            "with quiet_codecs():\n    os.write(2, b'hidden\\n')\n    with quiet_codecs():\n        pass\n"
-            "    os.write(2, b'still hidden\\n')\nos.write(2, b'shown\\n')\n")
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                       env={"PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")})
+    code = (
+        "import os, sys\nfrom napari_youcam.imaging.io import quiet_codecs\n"
+        "with quiet_codecs():\n    os.write(2, b'hidden\\n')\n    with quiet_codecs():\n        pass\n"
+        "    os.write(2, b'still hidden\\n')\nos.write(2, b'shown\\n')\n"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")},
+    )
     assert r.returncode == 0 and r.stderr == "shown\n"
     with quiet_codecs():
         pass

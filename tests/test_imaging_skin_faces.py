@@ -41,10 +41,13 @@ def _rgba(color, alpha) -> np.ndarray:
 
 SCORES = {
     "hd_redness": {"raw_score": 42.5, "ui_score": 71, "output_mask_name": "hd_redness_output.png"},
-    "hd_pore": {"forehead": {"raw_score": 30.1, "ui_score": 60, "output_mask_name": "hd_pore_output_forehead.png"},
-                "whole": {"raw_score": 35.0, "ui_score": 65, "output_mask_name": "hd_pore_output_all.png"}},
+    "hd_pore": {
+        "forehead": {"raw_score": 30.1, "ui_score": 60, "output_mask_name": "hd_pore_output_forehead.png"},
+        "whole": {"raw_score": 35.0, "ui_score": 65, "output_mask_name": "hd_pore_output_all.png"},
+    },
     "hd_acne": {"whole": {"raw_score": 12.0, "ui_score": 80, "output_mask_name": "hd_acne_output.png"}},
-    "all": {"score": 77}, "skin_age": 31,
+    "all": {"score": 77},
+    "skin_age": 31,
 }
 
 
@@ -54,10 +57,12 @@ def make_zip(prefix="skinanalysisResult/", scores=SCORES, drop=(), extra=None) -
     alpha[10:20, 10:30] = 200
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr(prefix + "score_info.json", json.dumps(scores))
-        files = {"hd_redness_output.png": _png(_rgba((255, 0, 0), alpha)),
-                 "hd_pore_output_forehead.png": _png(alpha),  # L mask: value = alpha
-                 "hd_pore_output_all.png": _png(_rgba((0, 255, 0), alpha // 2)),
-                 "hd_acne_output.png": _png(_rgba((0, 0, 255), alpha))}
+        files = {
+            "hd_redness_output.png": _png(_rgba((255, 0, 0), alpha)),
+            "hd_pore_output_forehead.png": _png(alpha),  # L mask: value = alpha
+            "hd_pore_output_all.png": _png(_rgba((0, 255, 0), alpha // 2)),
+            "hd_acne_output.png": _png(_rgba((0, 0, 255), alpha)),
+        }
         for n, b in files.items():
             if n not in drop:
                 zf.writestr(prefix + n, b)
@@ -90,8 +95,15 @@ def _raw_zip(name: str, payload: bytes, compress=zipfile.ZIP_DEFLATED) -> bytes:
     return buf.getvalue()
 
 
-@pytest.mark.parametrize("name,match", [("../../evil.png", "traversal"), ("/etc/passwd", "absolute"),
-                                         ("C:/x.png", "absolute"), ("a\\..\\..\\b.png", "traversal")])
+@pytest.mark.parametrize(
+    "name,match",
+    [
+        ("../../evil.png", "traversal"),
+        ("/etc/passwd", "absolute"),
+        ("C:/x.png", "absolute"),
+        ("a\\..\\..\\b.png", "traversal"),
+    ],
+)
 def test_hostile_names(name, match):
     with pytest.raises(InputError, match=match):
         read_skin_zip(_raw_zip(name, b"x"))
@@ -160,6 +172,7 @@ def test_tables_and_stats():
 
 # ------------------------------------------------------------------ faces
 
+
 def test_face_check_on_astronaut():
     img = data.astronaut()
     fc = face_check(img, "skin-analysis")
@@ -171,7 +184,7 @@ def test_face_check_on_astronaut():
     assert x >= 0 and x + w <= 512 and y >= 0 and y + h <= 512
     assert x <= f.left and f.right <= x + w and y <= f.top and f.bottom <= y + h
     assert f.width * 1.25 / w >= 0.6  # the suggested crop satisfies the rule
-    crop = img[y:y + h, x:x + w]
+    crop = img[y : y + h, x : x + w]
     assert face_check(crop, "skin-simulation").faces  # still finds the face in the crop
     assert face_check(img, "face-lift").ok  # no width rule there
     blank = np.full((256, 256, 3), 127, np.uint8)

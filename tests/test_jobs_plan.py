@@ -29,8 +29,13 @@ def test_plan_fits_hashes_and_costs_without_a_service(tmp_path):
 
 def test_plan_reports_every_violation_at_once():
     with pytest.raises(InputError) as ei:
-        workflow.plan("hair-color", np.zeros((50, 30, 3), np.uint8), params={"preset": "nope"},
-                      mask=np.ones((50, 30), np.uint8), refs=[np.zeros((8, 8, 3), np.uint8)])
+        workflow.plan(
+            "hair-color",
+            np.zeros((50, 30, 3), np.uint8),
+            params={"preset": "nope"},
+            mask=np.ones((50, 30), np.uint8),
+            refs=[np.zeros((8, 8, 3), np.uint8)],
+        )
     text = str(ei.value)
     assert text.startswith("hair-color: 3 problem(s)")
     assert "takes no mask" in text and "takes no reference image" in text and "preset" in text
@@ -39,8 +44,14 @@ def test_plan_reports_every_violation_at_once():
 
 
 def test_record_round_trip_keeps_unknown_fields():
-    data = {"feature": "sod", "status": "done", "task_id": "t", "files": ["sod.png"], "future_field": [1, 2],
-            "params": {"a": 1}}
+    data = {
+        "feature": "sod",
+        "status": "done",
+        "task_id": "t",
+        "files": ["sod.png"],
+        "future_field": [1, 2],
+        "params": {"a": 1},
+    }
     rec = JobRecord.from_json(data)
     assert rec.status is JobStatus.DONE and rec.extra == {"future_field": [1, 2]}
     out = rec.to_json()
@@ -48,15 +59,18 @@ def test_record_round_trip_keeps_unknown_fields():
     assert JobRecord.from_json(json.loads(json.dumps(out))) == rec
 
 
-@pytest.mark.parametrize("data,message", [
-    ([], "JSON object"),
-    ({"status": "done"}, "no feature"),
-    ({"feature": "sod", "status": "paid-twice"}, "unknown job status"),
-    ({"feature": "sod", "sandbox": "yes"}, "'sandbox' has the wrong type"),
-    ({"feature": "sod", "request_id": True}, "'request_id' has the wrong type"),
-    ({"feature": "sod", "files": ["/etc/passwd"]}, "outside the job folder"),
-    ({"feature": "sod", "files": [".."]}, "outside the job folder"),
-])
+@pytest.mark.parametrize(
+    "data,message",
+    [
+        ([], "JSON object"),
+        ({"status": "done"}, "no feature"),
+        ({"feature": "sod", "status": "paid-twice"}, "unknown job status"),
+        ({"feature": "sod", "sandbox": "yes"}, "'sandbox' has the wrong type"),
+        ({"feature": "sod", "request_id": True}, "'request_id' has the wrong type"),
+        ({"feature": "sod", "files": ["/etc/passwd"]}, "outside the job folder"),
+        ({"feature": "sod", "files": [".."]}, "outside the job folder"),
+    ],
+)
 def test_a_damaged_record_is_refused_with_the_field_named(data, message):
     with pytest.raises(InputError, match=message):
         JobRecord.from_json(data)

@@ -134,7 +134,13 @@ class _Forwarder:
 def test_a_success_reply_without_a_result_is_a_resumable_error(sb, tmp_path):
     fwd = _Forwarder(sb.base_url)
     try:
-        c = Client(Credentials(api_key=sb.api_key), base_url=fwd.url, retry=RetryPolicy(attempts=3, base=0.01, ceiling=0.05), rate_limit=False, timeout=5.0)
+        c = Client(
+            Credentials(api_key=sb.api_key),
+            base_url=fwd.url,
+            retry=RetryPolicy(attempts=3, base=0.01, ceiling=0.05),
+            rate_limit=False,
+            timeout=5.0,
+        )
         l0 = len(sb.ledger)
         with pytest.raises(ServerError, match="carried no result") as ei:
             workflow.run("sod", image(8), client=c, out_dir=tmp_path)
@@ -193,16 +199,19 @@ def _tamper(job_dir: Path, **fields: object) -> None:
     side.write_text(json.dumps({**json.loads(side.read_text()), **fields}))
 
 
-@pytest.mark.parametrize("edit,message", [
-    ({"task_path": "http://127.0.0.1:{port}/steal"}, "not the catalogue's path"),
-    ({"task_path": "//127.0.0.1:{port}/steal"}, "not the catalogue's path"),
-    ({"service_host": "127.0.0.1:{port}"}, "lives on 127.0.0.1:{port}"),
-    ({"feature": "no-such-feature"}, "no-such-feature"),
-    ({"variant": "evil"}, "evil"),
-    ({"api": "v9"}, "unknown API generation"),
-    ({"task_id": 12}, "'task_id' has the wrong type"),
-    ({"status": "hacked"}, "unknown job status"),
-])
+@pytest.mark.parametrize(
+    "edit,message",
+    [
+        ({"task_path": "http://127.0.0.1:{port}/steal"}, "not the catalogue's path"),
+        ({"task_path": "//127.0.0.1:{port}/steal"}, "not the catalogue's path"),
+        ({"service_host": "127.0.0.1:{port}"}, "lives on 127.0.0.1:{port}"),
+        ({"feature": "no-such-feature"}, "no-such-feature"),
+        ({"variant": "evil"}, "evil"),
+        ({"api": "v9"}, "unknown API generation"),
+        ({"task_id": 12}, "'task_id' has the wrong type"),
+        ({"status": "hacked"}, "unknown job status"),
+    ],
+)
 def test_a_tampered_job_folder_is_refused_and_nothing_is_sent(sb, client, tmp_path, edit, message):
     exc = _stopped_job(sb, client, tmp_path, 20)
     with Sandbox(processing_seconds=0.05) as other:

@@ -90,8 +90,7 @@ def test_other_params_inputs_or_hosts_are_other_jobs(sb, client, tmp_path):
         assert res.reused_from is None and len(other.ledger) == 1
         # another sandbox: its results are a pure function of the inputs, so it is the same "host"
         n2 = len(other.requests)
-        res = workflow.run("bg-blur", src, params={"intensity": 30}, client=sandbox_client(other),
-                           out_dir=tmp_path)
+        res = workflow.run("bg-blur", src, params={"intensity": 30}, client=sandbox_client(other), out_dir=tmp_path)
         assert res.reused_from is not None and len(other.requests) == n2
 
 

@@ -11,7 +11,9 @@ PLUGIN = "napari-youcam"
 def test_analyzer_rows_follow_the_contract_and_a_broken_reply_still_shows():
     data = {"hair_density": {"mapping": "2.16", "term": "thick"}, "sandbox": True}
     assert result_rows("hair-density-detection", data) == [
-        ("Hair density (0-3)", "2.16", "2.16"), ("Hair density", "thick", "thick")]
+        ("Hair density (0-3)", "2.16", "2.16"),
+        ("Hair density", "thick", "thick"),
+    ]
     broken = {"hair_density": {"mapping": "lots", "term": "thick"}}
     rows = result_rows("hair-density-detection", broken)
     assert rows[0][0] == "unexpected reply" and "hair_density.mapping" in rows[0][1]

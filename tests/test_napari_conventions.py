@@ -14,8 +14,20 @@ from PIL import Image
 from napari_youcam._napari.sample_data import load_face
 
 PLUGIN = "napari-youcam"
-DOCKS = ["Face", "Retouch", "Background", "Generate", "Style", "Hair", "Fashion", "Video",
-         "Mask painting", "Image extender", "Skin analysis inspector", "Settings"]
+DOCKS = [
+    "Face",
+    "Retouch",
+    "Background",
+    "Generate",
+    "Style",
+    "Hair",
+    "Fashion",
+    "Video",
+    "Mask painting",
+    "Image extender",
+    "Skin analysis inspector",
+    "Settings",
+]
 
 
 def _frames(n: int = 3) -> np.ndarray:
@@ -71,6 +83,7 @@ def test_masks_and_multiscale_layers_give_the_plane_on_screen(viewer):
 # ---------------------------------------------------------------- defect 2: skin groups
 def test_skin_inspector_keeps_one_group_per_job(viewer, qtbot):
     _dw, p = viewer.window.add_plugin_dock_widget(PLUGIN, "Skin analysis inspector")
+
     def run_and_wait() -> None:  # every mask layer added (they arrive one per event-loop turn)
         assert p.run() is not None
         qtbot.waitUntil(lambda: p.job.worker is None, timeout=30000)
@@ -141,7 +154,7 @@ def test_image_extender_cleans_up_after_itself(viewer, qtbot):
     dw, p = viewer.window.add_plugin_dock_widget(PLUGIN, "Image extender")
     assert p.replan(recenter=True) is not None and p.layer in viewer.layers
     assert viewer.layers.selection.active is image  # opening does not steal the selection
-    lo, hi = np.asarray(viewer.camera.center)[-2:], None  # the canvas is in view
+    lo = np.asarray(viewer.camera.center)[-2:]  # the canvas is in view
     extent = p.layer.extent.world[:, -2:]
     assert np.all(extent[0] <= lo) and np.all(lo <= extent[1])
     assert "input_x" in p.plan_label.text()

@@ -63,8 +63,7 @@ def test_every_feature_has_a_widget_titled_with_its_title(manifest):
 def test_docks_are_grouped_by_family_in_a_layers_menu(manifest):
     from napari._app_model.constants._menus import is_menu_contributable
 
-    menus = {k: [getattr(i, "submenu", None) or i.command for i in v]
-             for k, v in manifest.contributions.menus.items()}
+    menus = {k: [getattr(i, "submenu", None) or i.command for i in v] for k, v in manifest.contributions.menus.items()}
     assert is_menu_contributable(D.MENU_PARENT) and D.MENU_ROOT in menus[D.MENU_PARENT]
     families = {s.family for s in FEATURES.values()}
     assert set(menus[D.MENU_ROOT]) == {D.family_menu(f) for f in families}

@@ -13,6 +13,7 @@ from napari_youcam._napari import session
 from napari_youcam._napari.history_model import ALL, HistoryModel
 from napari_youcam._napari.skin_layers import SKIN_KEY
 from napari_youcam.connect import sandbox_client
+from napari_youcam.errors import YouCamError
 from napari_youcam.workflow import batch as B
 from napari_youcam.workflow.tables import list_jobs
 
@@ -34,7 +35,7 @@ def jobs(viewer, sandbox, tmp_path):
     report = B.Batch(plan, client=client, out_dir=workflow.default_results_dir()).run()
     assert report.ok
     sandbox.fail_next_task("error_unexpected", feature="bg-blur")
-    with pytest.raises(Exception):
+    with pytest.raises(YouCamError):
         workflow.run("bg-blur", photo, client=client)
     return {"sod": sod, "skin": skin, "file": report.outcomes[0], "src": src}
 
@@ -128,14 +129,17 @@ def test_a_running_job_is_followed_to_its_end(viewer, qtbot, sandbox, tmp_path):
     _dw, panel = viewer.window.add_plugin_dock_widget(PLUGIN, "History")
     assert panel.table.rowCount() == 0 and not panel.follow.isActive()
     with Sandbox(processing_seconds=3.0) as slow:
-        job = threading.Thread(target=workflow.run, args=("sod", viewer.layers["astronaut"].data),
-                               kwargs={"client": sandbox_client(slow)})
+        job = threading.Thread(
+            target=workflow.run, args=("sod", viewer.layers["astronaut"].data), kwargs={"client": sandbox_client(slow)}
+        )
         job.start()
-        qtbot.waitUntil(lambda: [r.status for r in list_jobs(workflow.default_results_dir())] == ["running"],
-                        timeout=10000)
+        qtbot.waitUntil(
+            lambda: [r.status for r in list_jobs(workflow.default_results_dir())] == ["running"], timeout=10000
+        )
         panel.refresh_btn.click()  # the user looks once...
         assert panel.follow.isActive()  # ...and nobody presses Refresh from here on
-        qtbot.waitUntil(lambda: [panel.table.item(i, 3).text() for i in range(panel.table.rowCount())]
-                        == ["done"], timeout=20000)
+        qtbot.waitUntil(
+            lambda: [panel.table.item(i, 3).text() for i in range(panel.table.rowCount())] == ["done"], timeout=20000
+        )
         job.join()
     qtbot.waitUntil(lambda: not panel.follow.isActive(), timeout=5000)

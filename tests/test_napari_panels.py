@@ -152,7 +152,7 @@ def test_face_check_warns_and_offers_a_crop_as_a_new_layer(viewer, qtbot):
     x, y, w, h = p.face_note.last.suggested_crop
     assert crop.name == "astronaut · crop for skin-analysis"
     assert crop.data.shape[:2] == (h, w)
-    np.testing.assert_array_equal(crop.data, before[y:y + h, x:x + w])
+    np.testing.assert_array_equal(crop.data, before[y : y + h, x : x + w])
     np.testing.assert_array_equal(np.asarray(crop.translate)[-2:], [y, x])  # sits over the source
     np.testing.assert_array_equal(src.data, before)
     assert p.image.value is crop
@@ -164,8 +164,9 @@ def test_face_check_warns_and_offers_a_crop_as_a_new_layer(viewer, qtbot):
 def test_generated_widgets_check_faces_only_where_documented(viewer, qtbot):
     _dw, face = viewer.window.add_plugin_dock_widget(PLUGIN, "Face")
     face.select("skin-simulation")
-    qtbot.waitUntil(lambda: face.face_note.last is not None
-                    and face.face_note.last.feature == "skin-simulation", timeout=20000)
+    qtbot.waitUntil(
+        lambda: face.face_note.last is not None and face.face_note.last.feature == "skin-simulation", timeout=20000
+    )
     assert "60%" in face.face_note.label.text()
     _dw, bg = viewer.window.add_plugin_dock_widget(PLUGIN, "Background")
     bg.select("sod")
@@ -177,13 +178,19 @@ def test_inspector_opens_the_job_folder_of_a_json_skin_run(viewer, qtbot, tmp_pa
     from napari_youcam._napari import session
 
     photo = viewer.layers["astronaut"]
-    res = workflow.run("skin-analysis", photo.data, params={"dst_actions": ["wrinkle", "pore", "acne"],
-                                                            "format": "json"},
-                       client=session.get_client("v2"), out_dir=tmp_path / "results")
+    res = workflow.run(
+        "skin-analysis",
+        photo.data,
+        params={"dst_actions": ["wrinkle", "pore", "acne"], "format": "json"},
+        client=session.get_client("v2"),
+        out_dir=tmp_path / "results",
+    )
     folder = res.sidecar.parent
     assert sorted(p.name for p in folder.glob("*_mask_*.png")) == [
-        "skin-analysis_mask_acne_whole.png", "skin-analysis_mask_pore_whole.png",
-        "skin-analysis_mask_wrinkle_whole.png"]
+        "skin-analysis_mask_acne_whole.png",
+        "skin-analysis_mask_pore_whole.png",
+        "skin-analysis_mask_wrinkle_whole.png",
+    ]
     viewer.open(str(folder), plugin=PLUGIN)
     _dw, p = viewer.window.add_plugin_dock_widget(PLUGIN, "Skin analysis inspector")
     assert p.group.current_choice.startswith(f"{folder.name} · SD, 3 concerns")

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-
-
 PLUGIN = "napari-youcam"
-FAMILIES = ["Face", "Retouch", "Background", "Generate", "Style", "Hair", "Fashion", "Video", "Analysis",
-            "Beauty", "Try-on", "Body"]
+FAMILIES = [
+    "Face",
+    "Retouch",
+    "Background",
+    "Generate",
+    "Style",
+    "Hair",
+    "Fashion",
+    "Video",
+    "Analysis",
+    "Beauty",
+    "Try-on",
+    "Body",
+]
 PANELS = ["Mask painting", "Image extender", "Skin analysis inspector", "Settings"]
 
 
@@ -17,7 +27,7 @@ def test_every_feature_reachable_from_a_family_widget(viewer, qtbot):
     seen: set[str] = set()
     for fam in FAMILIES:
         _dw, w = viewer.window.add_plugin_dock_widget(PLUGIN, fam)
-        keys = [c for c in w.feature.choices]
+        keys = list(w.feature.choices)
         seen.update(keys)
         for key in keys:
             w.select(key)

@@ -54,16 +54,24 @@ def run_without_gui(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[s
     env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
     env["HOME"] = str(tmp_path / "home")
     env["YOUCAM_RESULTS_DIR"] = str(tmp_path / "results")
-    return subprocess.run([sys.executable, "-c", BLOCKED_CLI, *args], capture_output=True, text=True,
-                          env=env, cwd=tmp_path, timeout=300, check=False)
+    return subprocess.run(
+        [sys.executable, "-c", BLOCKED_CLI, *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=300,
+        check=False,
+    )
 
 
 def test_blocker_really_blocks(tmp_path: Path) -> None:
     """The blocker itself works: code that needs napari fails in that interpreter."""
     script = BLOCKED_CLI.replace("from napari_youcam.cli import main", "import napari_youcam._napari.session")
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env,
-                          cwd=tmp_path, timeout=300, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300, check=False
+    )
     assert proc.returncode != 0
     assert "blocked by the packaging test" in proc.stderr
 
@@ -80,8 +88,18 @@ def test_cli_help_and_features_without_gui(tmp_path: Path) -> None:
 
 def test_cli_sandbox_run_without_gui(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    proc = run_without_gui(tmp_path, "run", "obj-removal", str(SAMPLES / "astronaut.png"),
-                           "--mask", str(SAMPLES / "astronaut_mask.png"), "--api", "v1", "--out", str(out))
+    proc = run_without_gui(
+        tmp_path,
+        "run",
+        "obj-removal",
+        str(SAMPLES / "astronaut.png"),
+        "--mask",
+        str(SAMPLES / "astronaut_mask.png"),
+        "--api",
+        "v1",
+        "--out",
+        str(out),
+    )
     assert proc.returncode == 0, proc.stderr
     assert "SANDBOX" in proc.stdout + proc.stderr
     assert [p for p in out.rglob("*.png") if p.stat().st_size > 0], list(out.rglob("*"))
@@ -99,8 +117,13 @@ def core_requirements(requires: list[str]) -> list[str]:
 def built_metadata(tmp_path_factory: pytest.TempPathFactory) -> importlib.metadata.PackageMetadata:
     """The metadata `pip install .` installs: build the wheel of this checkout and read it."""
     out = tmp_path_factory.mktemp("wheel")
-    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
-                          capture_output=True, text=True, timeout=600, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     (wheel,) = out.glob("napari_youcam-*.whl")
     with zipfile.ZipFile(wheel) as zf:
@@ -151,9 +174,13 @@ def test_demo_without_napari_says_what_to_install(tmp_path: Path) -> None:
     script = BLOCKED_CLI.replace("from napari_youcam.cli import main", "from napari_youcam._napari.demo import main")
     script = script.replace("code = main(sys.argv[1:])", "code = main()")
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env,
-                          cwd=tmp_path, timeout=300, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300, check=False
+    )
     assert proc.returncode == 1, proc.stderr
     assert proc.stderr.strip().splitlines() == [
-        ("napari-youcam-demo: napari is not installed; install the plugin with its GUI: "
-         "pip install 'napari-youcam[all]' (or run scripts/setup.sh)")]
+        (
+            "napari-youcam-demo: napari is not installed; install the plugin with its GUI: "
+            "pip install 'napari-youcam[all]' (or run scripts/setup.sh)"
+        )
+    ]

@@ -21,8 +21,7 @@ def test_named_presets_per_feature():
     p = Prefs.load()
     p.save_preset("hair-color", " warm ", {"pattern.blend_strength": 70})
     p.save_preset("hair-color", "cool", {"pattern.blend_strength": 20})
-    assert p.presets("hair-color") == {"warm": {"pattern.blend_strength": 70},
-                                       "cool": {"pattern.blend_strength": 20}}
+    assert p.presets("hair-color") == {"warm": {"pattern.blend_strength": 70}, "cool": {"pattern.blend_strength": 20}}
     p.delete_preset("hair-color", "warm")
     assert list(p.presets("hair-color")) == ["cool"]
     with pytest.raises(ValueError, match="type a name"):

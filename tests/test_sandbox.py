@@ -48,15 +48,18 @@ def v2(sb: Sandbox) -> httpx.Client:
 
 
 def v1(sb: Sandbox) -> httpx.Client:
-    r = httpx.post(sb.base_url + "/s2s/v1.0/client/auth",
-                   json={"client_id": sb.client_id, "id_token": id_token(sb.client_id, sb.client_secret)})
+    r = httpx.post(
+        sb.base_url + "/s2s/v1.0/client/auth",
+        json={"client_id": sb.client_id, "id_token": id_token(sb.client_id, sb.client_secret)},
+    )
     assert r.status_code == 200, r.text
     tok = r.json()["result"]["access_token"]
     return httpx.Client(base_url=sb.base_url, headers={"Authorization": f"Bearer {tok}"}, timeout=10)
 
 
-def upload(c: httpx.Client, data: bytes, *, ctype: str = "image/png", path: str = "/s2s/v2.0/file",
-           put: bool = True) -> str:
+def upload(
+    c: httpx.Client, data: bytes, *, ctype: str = "image/png", path: str = "/s2s/v2.0/file", put: bool = True
+) -> str:
     r = c.post(path, json={"files": [{"content_type": ctype, "file_name": "x", "file_size": len(data)}]})
     assert r.status_code == 200, r.text
     env = "data" if "/v2." in path else "result"
@@ -158,8 +161,7 @@ def test_v1_token_expires_after_ttl() -> None:
 
 
 def test_v2_bad_key_401(sb: Sandbox) -> None:
-    r = httpx.post(sb.base_url + "/s2s/v2.0/file", headers={"Authorization": "Bearer wrong"},
-                   json={"files": []})
+    r = httpx.post(sb.base_url + "/s2s/v2.0/file", headers={"Authorization": "Bearer wrong"}, json={"files": []})
     assert r.status_code == 401
     assert r.json() == {"status": 401, "error": "This API key is not recognized.", "error_code": "InvalidApiKey"}
     # The key without the "Bearer " prefix is not accepted either.
@@ -173,8 +175,9 @@ def test_v2_bad_key_401(sb: Sandbox) -> None:
 def test_file_register_and_put_checks(sb: Sandbox) -> None:
     c = v2(sb)
     data = png_bytes(gradient(40, 50))
-    r = c.post("/s2s/v2.0/file", json={"files": [{"content_type": "image/png", "file_name": "a.png",
-                                                   "file_size": len(data)}]})
+    r = c.post(
+        "/s2s/v2.0/file", json={"files": [{"content_type": "image/png", "file_name": "a.png", "file_size": len(data)}]}
+    )
     f = r.json()["data"]["files"][0]
     assert set("+/=") <= set(f["file_id"])
     req = f["requests"][0]
@@ -200,8 +203,7 @@ def test_file_register_and_put_checks(sb: Sandbox) -> None:
     assert [e["had_authorization"] for e in puts] == [False, True, False, False]
     assert all(sb.api_key not in json.dumps(e) for e in sb.requests)
     # Unsupported content type at registration.
-    r = c.post("/s2s/v2.0/file", json={"files": [{"content_type": "image/gif", "file_name": "a.gif",
-                                                   "file_size": 10}]})
+    r = c.post("/s2s/v2.0/file", json={"files": [{"content_type": "image/gif", "file_name": "a.gif", "file_size": 10}]})
     assert r.status_code == 400 and r.json()["error_code"] == "InvalidParameters"
 
 
@@ -239,7 +241,7 @@ def test_generative_fill_fills_only_the_mask(sb: Sandbox) -> None:
     assert np.abs(inside[0].astype(int) - src[ring].mean(0)).max() <= 1
     keep = ~m
     x0, y0, x1, y1 = stamp_box((160, 120))
-    keep[y0:y1 + 1, x0:x1 + 1] = False
+    keep[y0 : y1 + 1, x0 : x1 + 1] = False
     assert (out[keep] == src[keep]).all()
     assert (out[y0:y1, x0:x1] != src[y0:y1, x0:x1]).any()  # the SANDBOX stamp is there
     assert len(sb.ledger) == 1 and sb.ledger[0]["feature"] == "generative-fill"
@@ -251,8 +253,13 @@ def test_obj_replace_v1_uses_msk_ids_and_prompt_colour(sb: Sandbox) -> None:
     mask[10:30, 10:30] = 255
     sid = upload(c, png_bytes(src), path="/s2s/v1.1/file/obj-replace")
     mid = upload(c, png_bytes(mask), path="/s2s/v1.1/file/obj-replace")
-    body = {"request_id": 0, "payload": {"file_sets": {"src_ids": [sid], "mask_ids": [mid]},
-                                         "actions": [{"id": 0, "params": {"prompt": "a cute cat"}}]}}
+    body = {
+        "request_id": 0,
+        "payload": {
+            "file_sets": {"src_ids": [sid], "mask_ids": [mid]},
+            "actions": [{"id": 0, "params": {"prompt": "a cute cat"}}],
+        },
+    }
     r = c.post("/s2s/v1.0/task/obj-replace", json=body)
     assert r.status_code == 400  # mask_ids is the obj-removal name; replace takes msk_ids
     body["payload"]["file_sets"] = {"src_ids": [sid], "msk_ids": [mid]}
@@ -271,9 +278,18 @@ def test_extender_geometry(sb: Sandbox) -> None:
     c = v2(sb)
     src = gradient(80, 100)
     sid = upload(c, jpg_bytes(src), ctype="image/jpeg")
-    params = {"output_width": 300, "output_height": 200, "input_x": 50, "input_y": 20, "input_width": 200,
-              "input_height": 160, "crop_input_x": 0, "crop_input_y": 0, "crop_input_width": 100,
-              "crop_input_height": 80}
+    params = {
+        "output_width": 300,
+        "output_height": 200,
+        "input_x": 50,
+        "input_y": 20,
+        "input_width": 200,
+        "input_height": 160,
+        "crop_input_x": 0,
+        "crop_input_y": 0,
+        "crop_input_width": 100,
+        "crop_input_height": 80,
+    }
     d = run_v2(sb, "/s2s/v2.0/task/out-paint", {"src_file_id": sid, **params})
     assert d["task_status"] == "success", d
     out = fetch_image(d["results"]["url"])
@@ -302,8 +318,11 @@ def test_skin_analysis_zip_contents(sb: Sandbox) -> None:
         assert mask.mode == "RGBA" and mask.size == (480, 640)
     assert "skinanalysisResult/eye_bag_output.png" not in z.namelist()
     # HD concerns need a short side >= 1080: an engine error, not a charge.
-    d = run_v2(sb, "/s2s/v2.0/task/skin-analysis",
-               {"src_file_id": sid, "dst_actions": ["hd_wrinkle", "hd_pore", "hd_texture", "hd_acne"]})
+    d = run_v2(
+        sb,
+        "/s2s/v2.0/task/skin-analysis",
+        {"src_file_id": sid, "dst_actions": ["hd_wrinkle", "hd_pore", "hd_texture", "hd_acne"]},
+    )
     assert d["task_status"] == "error" and d["error"] == "error_below_min_image_size"
     assert len(sb.ledger) == 1
 
@@ -312,15 +331,21 @@ def test_skin_analysis_hd_subareas_and_json_format() -> None:
     with Sandbox(processing_seconds=0.05, clock=clock_now()) as sb:
         c = v2(sb)
         sid = upload(c, jpg_bytes(gradient(1200, 1080)), ctype="image/jpeg")
-        d = run_v2(sb, "/s2s/v2.0/task/skin-analysis",
-                   {"src_file_id": sid, "dst_actions": ["hd_wrinkle", "hd_pore", "hd_texture", "hd_acne"]})
+        d = run_v2(
+            sb,
+            "/s2s/v2.0/task/skin-analysis",
+            {"src_file_id": sid, "dst_actions": ["hd_wrinkle", "hd_pore", "hd_texture", "hd_acne"]},
+        )
         z = zipfile.ZipFile(io.BytesIO(httpx.get(d["results"]["url"]).content))
         info = json.loads(z.read("skinanalysisResult/score_info.json"))
         assert set(info["hd_pore"]) == {"forehead", "nose", "cheek", "whole"}
         assert "crowfeet" in info["hd_wrinkle"] and "whole" in info["hd_acne"]
         assert "skinanalysisResult/hd_pore_output_all.png" in z.namelist()
-        d = run_v2(sb, "/s2s/v2.0/task/skin-analysis",
-                   {"src_file_id": sid, "dst_actions": ["wrinkle", "pore", "texture", "acne"], "format": "json"})
+        d = run_v2(
+            sb,
+            "/s2s/v2.0/task/skin-analysis",
+            {"src_file_id": sid, "dst_actions": ["wrinkle", "pore", "texture", "acne"], "format": "json"},
+        )
         types = {i["type"] for i in d["results"]["output"]}
         assert {"wrinkle", "pore", "skin_age", "all"} <= types
         url = next(i for i in d["results"]["output"] if i["type"] == "pore")["mask_urls"][0]
@@ -330,8 +355,10 @@ def test_skin_analysis_hd_subareas_and_json_format() -> None:
 def test_v1_request_id_dedupe_charges_once(sb: Sandbox) -> None:
     c = v1(sb)
     sid = upload(c, jpg_bytes(gradient(50, 60)), ctype="image/jpeg", path="/s2s/v1.1/file/enhance")
-    body = {"request_id": 0, "payload": {"file_sets": {"src_ids": [sid]},
-                                         "actions": [{"id": 0, "params": {"scale": 2}}]}}
+    body = {
+        "request_id": 0,
+        "payload": {"file_sets": {"src_ids": [sid]}, "actions": [{"id": 0, "params": {"scale": 2}}]},
+    }
     t1 = c.post("/s2s/v1.0/task/enhance", json=body).json()["result"]["task_id"]
     t2 = c.post("/s2s/v1.0/task/enhance", json=body).json()["result"]["task_id"]
     assert t1 == t2 and set("+/") & set(t1)
@@ -385,8 +412,10 @@ def test_contract_errors_and_credit_insufficiency(sb: Sandbox) -> None:
     r = c.post("/s2s/v2.0/task/enhance", json={"request_id": 0, "payload": {}})
     assert r.status_code == 400
     c1 = v1(sb)
-    two = {"request_id": 0, "payload": {"file_sets": {"src_ids": [sid]},
-                                        "actions": [{"id": 0, "params": {"scale": 2}}, {"id": 1}]}}
+    two = {
+        "request_id": 0,
+        "payload": {"file_sets": {"src_ids": [sid]}, "actions": [{"id": 0, "params": {"scale": 2}}, {"id": 1}]},
+    }
     r = c1.post("/s2s/v1.0/task/enhance", json=two)
     assert r.status_code == 400 and "one action" in r.json()["error"]
     r = c1.post("/s2s/v1.0/task/enhance", json={"request_id": "0", "payload": two["payload"]})
@@ -456,14 +485,16 @@ def test_templates_pagination_and_v1_styles(sb: Sandbox) -> None:
     p1 = c.get("/s2s/v2.0/task/template/hair-style", params={"page_size": 20}).json()["data"]
     assert len(p1["templates"]) == 20 and p1["next_token"]
     assert set(p1["templates"][0]) == {"id", "thumb", "title", "category_name"}
-    p2 = c.get("/s2s/v2.0/task/template/hair-style",
-               params={"page_size": 20, "starting_token": p1["next_token"]}).json()["data"]
+    p2 = c.get(
+        "/s2s/v2.0/task/template/hair-style", params={"page_size": 20, "starting_token": p1["next_token"]}
+    ).json()["data"]
     assert len(p2["templates"]) == 5 and p2["next_token"] is None
     assert c.get("/s2s/v2.0/task/template/hair-style", params={"page_size": 21}).status_code == 400
     c1 = v1(sb)
     groups = c1.get("/s2s/v1.0/task/style-group/hair-style").json()["result"]["groups"]
-    styles = c1.get("/s2s/v1.0/task/style/hair-style",
-                    params={"style_group_id": groups[0]["id"]}).json()["result"]["styles"]
+    styles = c1.get("/s2s/v1.0/task/style/hair-style", params={"style_group_id": groups[0]["id"]}).json()["result"][
+        "styles"
+    ]
     assert styles and isinstance(styles[0]["id"], int)
     r = c1.get("/s2s/v1.0/task/style/hair-style", params={"style_group_id": 1})
     assert r.status_code == 400 and r.json()["error_code"] == "InvalidStyleGroup"

@@ -41,8 +41,9 @@ def test_reset_drops_connection(sb: Sandbox) -> None:
 def test_reset_on_put_after_body_stores_nothing(sb: Sandbox) -> None:
     c = v2(sb)
     data = png_bytes(gradient(30, 30))
-    r = c.post("/s2s/v2.0/file", json={"files": [{"content_type": "image/png", "file_name": "a",
-                                                   "file_size": len(data)}]})
+    r = c.post(
+        "/s2s/v2.0/file", json={"files": [{"content_type": "image/png", "file_name": "a", "file_size": len(data)}]}
+    )
     f = r.json()["data"]["files"][0]
     req = f["requests"][0]
     sb.inject("reset", path="/_upload/*", method="PUT")
@@ -116,13 +117,17 @@ def test_unknown_fault_kind_rejected(sb: Sandbox) -> None:
         sb.inject("explode")
 
 
-@pytest.mark.parametrize("body,raw,ctype", [
-    (None, b"", "application/json"),
-    ({}, b"{}", "application/json"),
-    ([1, "a"], b'[1, "a"]', "application/json"),
-    ("<html>bad gateway</html>", b"<html>bad gateway</html>", "text/html"),
-    (b"\xff\xfe", b"\xff\xfe", "application/octet-stream"),
-], ids=["empty", "empty-object", "list", "html", "bytes"])
+@pytest.mark.parametrize(
+    "body,raw,ctype",
+    [
+        (None, b"", "application/json"),
+        ({}, b"{}", "application/json"),
+        ([1, "a"], b'[1, "a"]', "application/json"),
+        ("<html>bad gateway</html>", b"<html>bad gateway</html>", "text/html"),
+        (b"\xff\xfe", b"\xff\xfe", "application/octet-stream"),
+    ],
+    ids=["empty", "empty-object", "list", "html", "bytes"],
+)
 def test_reply_fault_sends_exactly_the_body(sb: Sandbox, body, raw, ctype) -> None:
     sb.inject("reply", path="/s2s/v2.0/file", method="POST", status=429, body=body, content_type=ctype)
     c = v2(sb)

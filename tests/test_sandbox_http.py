@@ -61,9 +61,13 @@ def test_sandbox_client_disconnects_are_quiet(capfd, caplog):
 
 def test_sandbox_bad_content_length_gets_400(capfd):
     with Sandbox() as s:
-        reply = _raw(s, b"POST /s2s/v2.0/task/sod HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer "
-                     + s.api_key.encode() + b"\r\nContent-Length: abc\r\n\r\n", reset=False)
+        reply = _raw(
+            s,
+            b"POST /s2s/v2.0/task/sod HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer "
+            + s.api_key.encode()
+            + b"\r\nContent-Length: abc\r\n\r\n",
+            reset=False,
+        )
     assert reply.startswith(b"HTTP/1.1 400")
     assert b"Content-Length" in reply
     assert "Traceback" not in capfd.readouterr().err
-

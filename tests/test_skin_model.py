@@ -22,9 +22,10 @@ from napari_youcam.workflow.sidecar import SIDECAR_NAME, sha256_of
 
 def _layer(concern: str, task: str, concerns: list[str]) -> SimpleNamespace:
     key = group_key(task, None, "photo")
-    return SimpleNamespace(metadata={SKIN_KEY: {"concern": concern, "group": key,
-                                                "group_label": group_label("photo", concerns)}},
-                           visible=True)
+    return SimpleNamespace(
+        metadata={SKIN_KEY: {"concern": concern, "group": key, "group_label": group_label("photo", concerns)}},
+        visible=True,
+    )
 
 
 def test_runs_on_one_photo_never_share_a_group_and_rows_never_double():
@@ -59,9 +60,9 @@ def test_masks_go_over_the_photo_the_job_ran_on(tmp_path):
     photo = np.arange(40 * 30 * 3, dtype=np.uint8).reshape(40, 30, 3)
     lookalike = photo.copy()
     lookalike[0, 0, 0] ^= 1  # same size, other pixels
-    (tmp_path / SIDECAR_NAME).write_text(json.dumps({"feature": "skin-analysis",
-                                                      "source_shape": [40, 30, 3],
-                                                      "source_sha256": sha256_of(photo)}))
+    (tmp_path / SIDECAR_NAME).write_text(
+        json.dumps({"feature": "skin-analysis", "source_shape": [40, 30, 3], "source_sha256": sha256_of(photo)})
+    )
     rec = job_record(tmp_path / "result.zip")
     cands = [Candidate("lookalike", (40, 30), lambda: lookalike), Candidate("photo", (40, 30), lambda: photo)]
     assert match_source(cands, (20, 15), rec).target == "photo"
@@ -93,8 +94,7 @@ def _json_job(folder, mask_files, output):
         if "/" not in name and name != "gone.png":
             cv2.imwrite(str(folder / name), np.full((8, 6), 200, np.uint8))
     (folder / "skin-analysis.json").write_text(json.dumps({"output": output}))
-    rec = {"feature": "skin-analysis", "files": [*mask_files.values(), "skin-analysis.json"],
-           "mask_files": mask_files}
+    rec = {"feature": "skin-analysis", "files": [*mask_files.values(), "skin-analysis.json"], "mask_files": mask_files}
     (folder / SIDECAR_NAME).write_text(json.dumps(rec))
 
 
@@ -105,10 +105,16 @@ def test_a_json_skin_job_folder_reads_like_a_zip(tmp_path):
     from napari_youcam.errors import InputError
 
     job = tmp_path / "job"
-    _json_job(job, {"acne/whole/0": "a.png", "hd_pore/forehead/0": "p.png", "wrinkle/whole/0": "gone.png"},
-              [{"type": "acne", "region": "whole", "raw_score": 7.5, "ui_score": 8},
-               {"type": "hd_pore", "region": "forehead", "raw_score": 1.25},
-               {"type": "skin_age", "score": 31}, {"type": "all", "score": 60.5}])
+    _json_job(
+        job,
+        {"acne/whole/0": "a.png", "hd_pore/forehead/0": "p.png", "wrinkle/whole/0": "gone.png"},
+        [
+            {"type": "acne", "region": "whole", "raw_score": 7.5, "ui_score": 8},
+            {"type": "hd_pore", "region": "forehead", "raw_score": 1.25},
+            {"type": "skin_age", "score": 31},
+            {"type": "all", "score": 60.5},
+        ],
+    )
     skin = read_skin_folder(job)
     assert set(skin.masks) == {"acne", "hd_pore.forehead"} and skin.masks["acne"].shape == (8, 6)
     assert skin.scores["acne"].raw_score == 7.5 and skin.scores["hd_pore.forehead"].raw_score == 1.25

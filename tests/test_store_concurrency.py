@@ -18,13 +18,31 @@ from napari_youcam.workflow.sidecar import Sidecar
 PER_WRITER = 12
 
 
-def _record(job_id: str, *, status: JobStatus = JobStatus.DONE, feature: str = "sod", day: str = "2026-11-27",
-            sandbox: bool = True, cost: float | None = 1.0, key: str | None = None) -> JobRecord:
-    return JobRecord(feature=feature, status=status, job_id=job_id, task_id=f"task-{job_id}", sandbox=sandbox,
-                     unit_cost_estimate=cost, reuse_key=key or f"key-{job_id}", service_host="127.0.0.1:1",
-                     params={"b": 2, "a": [1, "x"]}, input_hashes={"src": [f"h-{job_id}"]},
-                     times={"started": f"{day}T10:00:00.000+00:00"}, source_name=f"{job_id}.png",
-                     files=["sod.png"] if status == JobStatus.DONE else [])
+def _record(
+    job_id: str,
+    *,
+    status: JobStatus = JobStatus.DONE,
+    feature: str = "sod",
+    day: str = "2026-11-27",
+    sandbox: bool = True,
+    cost: float | None = 1.0,
+    key: str | None = None,
+) -> JobRecord:
+    return JobRecord(
+        feature=feature,
+        status=status,
+        job_id=job_id,
+        task_id=f"task-{job_id}",
+        sandbox=sandbox,
+        unit_cost_estimate=cost,
+        reuse_key=key or f"key-{job_id}",
+        service_host="127.0.0.1:1",
+        params={"b": 2, "a": [1, "x"]},
+        input_hashes={"src": [f"h-{job_id}"]},
+        times={"started": f"{day}T10:00:00.000+00:00"},
+        source_name=f"{job_id}.png",
+        files=["sod.png"] if status == JobStatus.DONE else [],
+    )
 
 
 def _write_many(results_dir: str, prefix: str) -> None:
@@ -53,11 +71,13 @@ def test_threads_and_processes_write_at_once_and_nothing_is_lost(tmp_path):
     store = JobStore.open(tmp_path)
     rows = store.find()
     assert len(rows) == 11 * PER_WRITER
-    assert {r.job_id for r in rows} == {f"{w}{n}-{i:02d}" for w, k in (("p", 3), ("t", 8))
-                                        for n in range(k) for i in range(PER_WRITER)}
+    assert {r.job_id for r in rows} == {
+        f"{w}{n}-{i:02d}" for w, k in (("p", 3), ("t", 8)) for n in range(k) for i in range(PER_WRITER)
+    }
     assert all(r.status == JobStatus.DONE for r in rows)
-    assert store.costs(by="feature") == [{"feature": "sod", "units": 11.0 * PER_WRITER, "jobs": 11 * PER_WRITER,
-                                          "units_label": "sandbox units"}]
+    assert store.costs(by="feature") == [
+        {"feature": "sod", "units": 11.0 * PER_WRITER, "jobs": 11 * PER_WRITER, "units_label": "sandbox units"}
+    ]
     with sqlite3.connect(tmp_path / STORE_NAME) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
@@ -98,7 +118,8 @@ def test_rebuild_equals_the_live_index_and_skips_a_broken_record(tmp_path):
     assert [r.to_json() for r in fresh.find()] == before
     assert fresh.costs(by="day") == [
         {"day": "2026-11-01", "units": 4.0, "jobs": 2, "units_label": "sandbox units"},
-        {"day": "2026-11-02", "units": 2.0, "jobs": 1, "units_label": "sandbox units"}]
+        {"day": "2026-11-02", "units": 2.0, "jobs": 1, "units_label": "sandbox units"},
+    ]
 
 
 def test_queries_filter_and_reuse_lookups(tmp_path):

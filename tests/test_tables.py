@@ -33,10 +33,13 @@ def skin_jobs(env, tmp_path, capsys):
     _image(tmp_path / "cohort" / "p01.png", 1)
     _image(tmp_path / "cohort" / "p02.png", 2)
     sets = ["--set", 'dst_actions=["wrinkle","pore","acne"]']
-    assert main(["batch", "skin-analysis", str(tmp_path / "cohort"), "--out", str(out), "--no-face-check",
-                 *sets]) == 0
-    assert main(["run", "skin-analysis", str(_image(tmp_path / "p03.png", 3)), "--out", str(out),
-                 "--no-face-check", *sets]) == 0
+    assert main(["batch", "skin-analysis", str(tmp_path / "cohort"), "--out", str(out), "--no-face-check", *sets]) == 0
+    assert (
+        main(
+            ["run", "skin-analysis", str(_image(tmp_path / "p03.png", 3)), "--out", str(out), "--no-face-check", *sets]
+        )
+        == 0
+    )
     capsys.readouterr()
     dirs = sorted(d for d in out.iterdir() if d.is_dir())
     assert len(dirs) == 3
@@ -102,20 +105,34 @@ def test_skin_table_refuses_what_is_not_a_result(tmp_path, capsys):
 def test_a_damaged_record_is_skipped_and_the_rest_listed(tmp_path):
     good = tmp_path / "20260101-000000_sod"
     good.mkdir()
-    (good / "youcam-job.json").write_text(json.dumps({
-        "feature": "sod", "status": "done", "task_id": "t1", "unit_cost_estimate": 1, "sandbox": False,
-        "times": {"started": "2026-01-01T00:00:00.000+00:00"}, "files": ["sod.png"]}))
+    (good / "youcam-job.json").write_text(
+        json.dumps(
+            {
+                "feature": "sod",
+                "status": "done",
+                "task_id": "t1",
+                "unit_cost_estimate": 1,
+                "sandbox": False,
+                "times": {"started": "2026-01-01T00:00:00.000+00:00"},
+                "files": ["sod.png"],
+            }
+        )
+    )
     bad = tmp_path / "20260101-000001_sod"
     bad.mkdir()
     (bad / "youcam-job.json").write_text("{not json")
     odd = tmp_path / "20260101-000002_sod"
     odd.mkdir()
-    (odd / "youcam-job.json").write_text(json.dumps({"feature": "sod", "status": "running", "task_id": "t2",
-                                                     "unit_cost_estimate": 1, "source_shape": "huge"}))
+    (odd / "youcam-job.json").write_text(
+        json.dumps(
+            {"feature": "sod", "status": "running", "task_id": "t2", "unit_cost_estimate": 1, "source_shape": "huge"}
+        )
+    )
     running = tmp_path / "20260101-000003_sod"
     running.mkdir()
-    (running / "youcam-job.json").write_text(json.dumps({"feature": "sod", "status": "running", "task_id": "t3",
-                                                         "unit_cost_estimate": 1}))
+    (running / "youcam-job.json").write_text(
+        json.dumps({"feature": "sod", "status": "running", "task_id": "t3", "unit_cost_estimate": 1})
+    )
     rows = scan_jobs(tmp_path)
     assert [r.job_id for r in rows] == [good.name, running.name]  # the wrongly typed record is skipped too
     assert rows[1].units == 0.0  # running: not charged yet
@@ -127,8 +144,9 @@ def test_skin_commands_read_a_format_json_job_folder_like_the_zip(env, tmp_path,
     photo = _image(tmp_path / "p.png", 5)
     sets = ["--set", 'dst_actions=["wrinkle","pore","acne"]', "--no-face-check"]
     assert main(["run", "skin-analysis", str(photo), "--out", str(tmp_path / "zip"), *sets]) == 0
-    assert main(["run", "skin-analysis", str(photo), "--out", str(tmp_path / "json"), *sets,
-                 "--set", "format=json"]) == 0
+    assert (
+        main(["run", "skin-analysis", str(photo), "--out", str(tmp_path / "json"), *sets, "--set", "format=json"]) == 0
+    )
     (zip_dir,) = [d for d in (tmp_path / "zip").iterdir() if d.is_dir()]
     (json_dir,) = [d for d in (tmp_path / "json").iterdir() if d.is_dir()]
     record = json.loads((json_dir / "youcam-job.json").read_text())
@@ -139,12 +157,15 @@ def test_skin_commands_read_a_format_json_job_folder_like_the_zip(env, tmp_path,
         assert main(["skin", "scores", "--json", str(d)]) == 0
         shown.append(json.loads(capsys.readouterr().out))
     assert shown[0]["skin_age"] == shown[1]["skin_age"] and shown[0]["overall"] == shown[1]["overall"]
-    assert {s["name"]: s["raw_score"] for s in shown[0]["scores"]} == \
-           {s["name"]: s["raw_score"] for s in shown[1]["scores"]}
+    assert {s["name"]: s["raw_score"] for s in shown[0]["scores"]} == {
+        s["name"]: s["raw_score"] for s in shown[1]["scores"]
+    }
     assert main(["skin", "blend", str(json_dir), str(photo), "-o", str(tmp_path / "b.png"), "--concern", "acne"]) == 0
     assert "1 mask(s): acne" in capsys.readouterr().out
     assert main(["skin", "table", str(json_dir), str(zip_dir), "-o", str(tmp_path / "t.csv")]) == 0
     rows = _read(tmp_path / "t.csv")
     assert len(rows) == 6 and all(float(r["mask_area_pct"]) > 0 for r in rows)
-    by_job = {d.name: {r["concern"]: r["raw_score"] for r in rows if r["job_id"] == d.name} for d in (zip_dir, json_dir)}
+    by_job = {
+        d.name: {r["concern"]: r["raw_score"] for r in rows if r["job_id"] == d.name} for d in (zip_dir, json_dir)
+    }
     assert by_job[zip_dir.name] == by_job[json_dir.name]

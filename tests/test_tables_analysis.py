@@ -48,10 +48,13 @@ def test_analyzer_rows_in_run_json_and_one_csv_over_a_results_folder(env, sb, tm
     assert all(r["job_id"] and r["Hair length"] for r in rows)
 
 
-@pytest.mark.parametrize("make, words", [
-    (lambda p: p / "missing", "not a job folder nor a results folder"),
-    (lambda p: p, "no analyzer jobs in"),
-])
+@pytest.mark.parametrize(
+    "make, words",
+    [
+        (lambda p: p / "missing", "not a job folder nor a results folder"),
+        (lambda p: p, "no analyzer jobs in"),
+    ],
+)
 def test_analysis_table_refuses_with_one_line(make, words, tmp_path, capsys):
     assert main(["analysis", "table", str(make(tmp_path)), "-o", str(tmp_path / "a.csv")]) == 2
     assert words in one_line_error(capsys.readouterr().err)

@@ -28,9 +28,18 @@ OVERRIDES: dict[tuple[str, str], dict] = {
     ("skin-simulation", "*"): {"wrinkle": 0.5, "pores": 0.3},
     ("skin-analysis", "*"): {"dst_actions": ["wrinkle", "pore", "texture", "acne"]},
     ("obj-replace", "*"): {"prompt": "a small red ball"},
-    ("out-paint", "*"): {"output_width": 560, "output_height": 400, "input_x": 80, "input_y": 50,
-                         "input_width": 400, "input_height": 300, "crop_input_x": 0, "crop_input_y": 0,
-                         "crop_input_width": 400, "crop_input_height": 300},
+    ("out-paint", "*"): {
+        "output_width": 560,
+        "output_height": 400,
+        "input_x": 80,
+        "input_y": 50,
+        "input_width": 400,
+        "input_height": 300,
+        "crop_input_x": 0,
+        "crop_input_y": 0,
+        "crop_input_width": 400,
+        "crop_input_height": 300,
+    },
     ("enhance", "*"): {"scale": 2},
     ("bg-replace", "v2"): {"prompt": "a sunny beach"},
     ("text-to-image", "*"): {"prompt": "a sitting orange cat"},
@@ -45,19 +54,41 @@ OVERRIDES: dict[tuple[str, str], dict] = {
     ("ai-avatar", "*"): {"output_count": 2},
     ("ai-studio", "*"): {"output_count": 2},
     ("teeth-whiten", "*"): {"effect.whitening_intensity": 60},
-    ("makeup-vto", "*"): {"effects": [{"category": "lip_color", "shape": {"name": "original"},
-                                       "palettes": [{"color": "#B5485D", "texture": "matte", "colorIntensity": 60}]}]},
-    ("nail-vto", "*"): {"effect_type": "nail_polish",
-                        "effects": [{"sub_type": "color", "finger": "index", "color": "#C2185B", "texture": "cream",
-                                     "transparency": 0, "reflection": 40, "contrast": 50, "roughness": 10}]},
+    ("makeup-vto", "*"): {
+        "effects": [
+            {
+                "category": "lip_color",
+                "shape": {"name": "original"},
+                "palettes": [{"color": "#B5485D", "texture": "matte", "colorIntensity": 60}],
+            }
+        ]
+    },
+    ("nail-vto", "*"): {
+        "effect_type": "nail_polish",
+        "effects": [
+            {
+                "sub_type": "color",
+                "finger": "index",
+                "color": "#C2185B",
+                "texture": "cream",
+                "transparency": 0,
+                "reflection": 40,
+                "contrast": 50,
+                "roughness": 10,
+            }
+        ],
+    },
     ("body-reshape", "*"): {"features.waist": -20},
 }
 
 # Endpoints that take several source photos: how many the test sends.
 SOURCE_COUNT: dict[str, int] = {"hair-type-detection": 3, "hair-frizziness-detection": 3}
 
-CASES = [pytest.param(key, e.api, e.variant, id=f"{key}-{e.api}-{e.variant}")
-         for key, spec in F.FEATURES.items() for e in spec.endpoints]
+CASES = [
+    pytest.param(key, e.api, e.variant, id=f"{key}-{e.api}-{e.variant}")
+    for key, spec in F.FEATURES.items()
+    for e in spec.endpoints
+]
 
 
 @pytest.fixture(scope="module")
@@ -95,8 +126,7 @@ def params_for(key: str, ep, client) -> dict:
     for pat in ((key, "*"), (key, ep.api), (key, ep.variant)):
         params.update(OVERRIDES.get(pat, {}))
     names = {p.name for p in ep.params}
-    params = {k: v for k, v in params.items() if k in names or k.split(".")[0] in
-              {n.split(".")[0] for n in names}}
+    params = {k: v for k, v in params.items() if k in names or k.split(".")[0] in {n.split(".")[0] for n in names}}
     needs_template = any(p.name in ("template_id", "style_group_id") and p.required for p in ep.params)
     template_only = (ep.template_path and not ep.input("ref")) or needs_template
     if (ep.template_path and template_only) or needs_template:
@@ -142,15 +172,25 @@ def test_run_every_endpoint(key, api, variant, sb, clients, tmp_path):
     if ep.input("mask") is not None:
         h, w = source.shape[:2] if isinstance(source, np.ndarray) else (240, 320)  # a video: one frame's size
         mask = np.zeros((h, w), np.uint8)
-        mask[h // 4: h // 2, w // 4: w // 2] = 1  # a Labels-layer style mask
+        mask[h // 4 : h // 2, w // 4 : w // 2] = 1  # a Labels-layer style mask
     refs = ()
     rin = ep.input("ref") or ep.input("refs")
     if rin is not None and (rin.required or "template_id" not in params):
         refs = (image_for(rin.limits or limits, seed=1),)
     stages: list[str] = []
     before = len(sb.ledger)
-    res = workflow.run(key, source, mask=mask, refs=refs, params=params, api=api, variant=variant,
-                       client=client, out_dir=tmp_path / "out", progress=lambda s, f: stages.append(s))
+    res = workflow.run(
+        key,
+        source,
+        mask=mask,
+        refs=refs,
+        params=params,
+        api=api,
+        variant=variant,
+        client=client,
+        out_dir=tmp_path / "out",
+        progress=lambda s, f: stages.append(s),
+    )
     # result on disk, sidecar complete, no secrets in it
     assert res.files and all(p.is_file() and p.stat().st_size > 0 for p in res.files)
     side = json.loads(res.sidecar.read_text())
@@ -169,8 +209,12 @@ def test_run_every_endpoint(key, api, variant, sb, clients, tmp_path):
     assert res.kind == kind
     if kind in ("image", "images"):
         assert res.arrays, "image results are decoded"
-        if src_in is not None and src_in.kind == "image" and not src_in.many and \
-                res.arrays[0].shape[:2] == tuple(reversed(side["transform"]["out_size"])):
+        if (
+            src_in is not None
+            and src_in.kind == "image"
+            and not src_in.many
+            and res.arrays[0].shape[:2] == tuple(reversed(side["transform"]["out_size"]))
+        ):
             assert res.arrays[0].shape[:2] == source.shape[:2]
     elif kind == "zip":
         assert res.data is not None and res.data.scores, "skin ZIP gives scores"

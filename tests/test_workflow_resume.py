@@ -147,8 +147,7 @@ def test_v1_job_resumes_on_v1_and_keeps_no_secrets(sb, tmp_path):
     assert res.api == "v1" and res.files[0].is_file()
     assert len(creates(sb, n0, path)) == 1 and len(sb.ledger[l0:]) == 1
     token = c1._token_auth.token if c1._token_auth else None
-    assert_no_secrets((exc.job_dir / "youcam-job.json").read_text(), sb.client_secret,
-                      *([token] if token else []))
+    assert_no_secrets((exc.job_dir / "youcam-job.json").read_text(), sb.client_secret, *([token] if token else []))
 
 
 # ---------------------------------------------------------------------- refusals
@@ -248,8 +247,9 @@ def test_cli_resume_refusals_exit_2_with_one_line(capsys, env, sb, tmp_path, cas
     if case != "missing":
         d.mkdir()
     if case == "no-task-id":
-        (d / "youcam-job.json").write_text(json.dumps(
-            {"feature": "sod", "api": "v2", "variant": "default", "task_id": None, "status": "creating"}))
+        (d / "youcam-job.json").write_text(
+            json.dumps({"feature": "sod", "api": "v2", "variant": "default", "task_id": None, "status": "creating"})
+        )
     n0 = len(sb.requests)
     assert cli.main(["resume", str(d)]) == 2
     line = one_line(capsys.readouterr().err)

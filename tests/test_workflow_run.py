@@ -39,8 +39,7 @@ def test_files_and_sidecar_are_on_disk_before_decoding(sb, client, tmp_path):
             seen["files_exist"] = all((side.parent / f).is_file() for f in rec["files"]) and rec["files"]
 
     src = np.random.default_rng(1).integers(0, 255, (200, 300, 3), dtype=np.uint8)
-    res = workflow.run("bg-blur", src, params={"intensity": 30}, client=client, out_dir=tmp_path,
-                       progress=progress)
+    res = workflow.run("bg-blur", src, params={"intensity": 30}, client=client, out_dir=tmp_path, progress=progress)
     assert seen == {"status": "saved", "files_exist": seen["files_exist"]} and seen["files_exist"]
     rec = json.loads(res.sidecar.read_text())
     digest = hashlib.sha256(f"{src.shape}|{src.dtype}|".encode() + src.tobytes()).hexdigest()
@@ -75,11 +74,15 @@ def test_mask_goes_through_the_same_transform(sb, client, tmp_path):
     assert res.arrays[0].shape[:2] == src.shape[:2]
 
 
-@pytest.mark.parametrize("arr", [
-    np.linspace(0, 65535, 240 * 320, dtype=np.float64).reshape(240, 320).astype(np.uint16),
-    np.random.default_rng(2).random((240, 320), dtype=np.float32),
-    np.random.default_rng(3).integers(0, 255, (240, 320, 4), dtype=np.uint8),
-], ids=["uint16-gray", "float-gray", "rgba"])
+@pytest.mark.parametrize(
+    "arr",
+    [
+        np.linspace(0, 65535, 240 * 320, dtype=np.float64).reshape(240, 320).astype(np.uint16),
+        np.random.default_rng(2).random((240, 320), dtype=np.float32),
+        np.random.default_rng(3).integers(0, 255, (240, 320, 4), dtype=np.uint8),
+    ],
+    ids=["uint16-gray", "float-gray", "rgba"],
+)
 def test_napari_dtypes(client, tmp_path, arr):
     res = workflow.run("colorize", arr, client=client, out_dir=tmp_path)
     assert len(res.arrays) >= 1 and res.arrays[0].shape[:2] == arr.shape[:2]
@@ -88,8 +91,7 @@ def test_napari_dtypes(client, tmp_path, arr):
 def test_input_errors_before_anything_is_sent(sb, client, tmp_path):
     n0 = len(sb.requests)
     with pytest.raises(InputError):
-        workflow.run("enhance", np.zeros((50, 50, 3), np.uint8), params={"scale": 3}, client=client,
-                     out_dir=tmp_path)
+        workflow.run("enhance", np.zeros((50, 50, 3), np.uint8), params={"scale": 3}, client=client, out_dir=tmp_path)
     with pytest.raises(InputError):
         workflow.run("sod", np.zeros((50, 50, 3), np.uint8), mask=np.ones((50, 50)), client=client)
     with pytest.raises(InputError):

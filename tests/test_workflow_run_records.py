@@ -60,4 +60,3 @@ def test_gateway_error_on_create_keeps_the_record(sb, tmp_path, photo, status):
     recs = list((tmp_path / "out").glob("*/youcam-job.json"))
     assert len(recs) == 1 and json.loads(recs[0].read_text())["status"] == "create_uncertain"
     assert len(task_creates(sb, n)) == 1
-

@@ -16,8 +16,9 @@ from napari_youcam.workflow.steps import Progress, download_step
 
 
 def _job(tmp_path: Path) -> Sidecar:
-    side = Sidecar(tmp_path / SIDECAR_NAME, {"feature": "face-attr-analysis", "status": "succeeded",
-                                             "task_id": "t1", "files": []})
+    side = Sidecar(
+        tmp_path / SIDECAR_NAME, {"feature": "face-attr-analysis", "status": "succeeded", "task_id": "t1", "files": []}
+    )
     side.update()
     return side
 
@@ -43,12 +44,9 @@ def test_json_data_does_not_overwrite_a_downloaded_file_of_the_same_name(tmp_pat
             return Path(dest)
 
     side = _job(tmp_path)
-    res = TaskResult(task_id="t1", status="success", kind="json", urls=["https://h/result"],
-                     data={"age": 30})
-    saved = download_step(Writes(), res, key="face-attr-analysis", sidecar=side, times={},
-                           report=Progress(None))
+    res = TaskResult(task_id="t1", status="success", kind="json", urls=["https://h/result"], data={"age": 30})
+    saved = download_step(Writes(), res, key="face-attr-analysis", sidecar=side, times={}, report=Progress(None))
     assert len(set(saved)) == len(saved) == 2
     contents = sorted(p.read_bytes() for p in saved)
     assert b"\x89PNG downloaded result" in contents
     assert json.loads(next(c for c in contents if c.startswith(b"{"))) == {"age": 30}
-

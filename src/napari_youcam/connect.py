@@ -40,16 +40,33 @@ class SandboxClient(Client):
 
     is_sandbox = True
 
-    def __init__(self, credentials: Credentials, sandbox: Sandbox, *, timeout: float = 30.0,
-                 rate_limit: RateLimitSetting = False, retry: RetryPolicy | None = None,
-                 file_endpoint: str = "auto", poll_interval: float | None = None, max_poll_gap: float = 8.0,
-                 transport: httpx.BaseTransport | None = None,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        credentials: Credentials,
+        sandbox: Sandbox,
+        *,
+        timeout: float = 30.0,
+        rate_limit: RateLimitSetting = False,
+        retry: RetryPolicy | None = None,
+        file_endpoint: str = "auto",
+        poll_interval: float | None = None,
+        max_poll_gap: float = 8.0,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         interval = sandbox.polling_interval_ms / 1000 if poll_interval is None else poll_interval
-        super().__init__(credentials, base_url=sandbox.base_url, timeout=timeout, rate_limit=rate_limit,
-                         retry=retry or RetryPolicy(attempts=4, base=0.05, ceiling=1.0),
-                         file_endpoint=file_endpoint, poll_interval=interval, max_poll_gap=max_poll_gap,
-                         transport=transport, sleep=sleep)
+        super().__init__(
+            credentials,
+            base_url=sandbox.base_url,
+            timeout=timeout,
+            rate_limit=rate_limit,
+            retry=retry or RetryPolicy(attempts=4, base=0.05, ceiling=1.0),
+            file_endpoint=file_endpoint,
+            poll_interval=interval,
+            max_poll_gap=max_poll_gap,
+            transport=transport,
+            sleep=sleep,
+        )
         self.sandbox = sandbox
 
 
@@ -77,11 +94,19 @@ def _stop_sandbox() -> None:
             log.debug("the shared sandbox did not stop cleanly", exc_info=True)
 
 
-def sandbox_client(sandbox: Sandbox | None = None, *, api: str = "v2", timeout: float = 30.0,
-                   rate_limit: RateLimitSetting = False, retry: RetryPolicy | None = None,
-                   file_endpoint: str = "auto", poll_interval: float | None = None,
-                   max_poll_gap: float = 8.0, transport: httpx.BaseTransport | None = None,
-                   sleep: Callable[[float], None] = time.sleep) -> SandboxClient:
+def sandbox_client(
+    sandbox: Sandbox | None = None,
+    *,
+    api: str = "v2",
+    timeout: float = 30.0,
+    rate_limit: RateLimitSetting = False,
+    retry: RetryPolicy | None = None,
+    file_endpoint: str = "auto",
+    poll_interval: float | None = None,
+    max_poll_gap: float = 8.0,
+    transport: httpx.BaseTransport | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> SandboxClient:
     """A client for a (given or the shared) sandbox, with ``is_sandbox = True``.
 
     Defaults suit a local server: no rate limit (no budget to protect), the poll
@@ -92,9 +117,18 @@ def sandbox_client(sandbox: Sandbox | None = None, *, api: str = "v2", timeout: 
         creds = Credentials(client_id=sb.client_id, client_secret=sb.client_secret, base_url=sb.base_url)
     else:
         creds = Credentials(api_key=sb.api_key, base_url=sb.base_url)
-    return SandboxClient(creds, sb, timeout=timeout, rate_limit=rate_limit, retry=retry,
-                         file_endpoint=file_endpoint, poll_interval=poll_interval,
-                         max_poll_gap=max_poll_gap, transport=transport, sleep=sleep)
+    return SandboxClient(
+        creds,
+        sb,
+        timeout=timeout,
+        rate_limit=rate_limit,
+        retry=retry,
+        file_endpoint=file_endpoint,
+        poll_interval=poll_interval,
+        max_poll_gap=max_poll_gap,
+        transport=transport,
+        sleep=sleep,
+    )
 
 
 def find_credentials(*, config: Path | None = None) -> Credentials | None:
@@ -105,8 +139,14 @@ def find_credentials(*, config: Path | None = None) -> Credentials | None:
     return Credentials.from_config(config)
 
 
-def default_client(*, api: str | None = None, base_url: str | None = None, config: Path | None = None,
-                   timeout: float = 30.0, retry: RetryPolicy | None = None) -> Client:
+def default_client(
+    *,
+    api: str | None = None,
+    base_url: str | None = None,
+    config: Path | None = None,
+    timeout: float = 30.0,
+    retry: RetryPolicy | None = None,
+) -> Client:
     """A real client when credentials exist, else a client for the local sandbox.
 
     ``api`` forces a generation: with both an API key and v1 credentials configured,
@@ -118,14 +158,19 @@ def default_client(*, api: str | None = None, base_url: str | None = None, confi
     if api == "v1" and creds.api == "v2":
         if not creds.has_v1:
             raise InputError("--api v1 needs YOUCAM_CLIENT_ID and YOUCAM_CLIENT_SECRET")
-        creds = Credentials(client_id=creds.client_id, client_secret=creds.client_secret,
-                            base_url=creds.base_url)
+        creds = Credentials(client_id=creds.client_id, client_secret=creds.client_secret, base_url=creds.base_url)
     elif api == "v2" and creds.api == "v1":
         raise InputError("--api v2 needs YOUCAM_API_KEY")
-    base = (base_url or creds.base_url or os.environ.get("YOUCAM_BASE_URL")
-            or load_config(config).get("base_url"))
+    base = base_url or creds.base_url or os.environ.get("YOUCAM_BASE_URL") or load_config(config).get("base_url")
     return Client(creds, base_url=base, timeout=timeout, retry=retry)
 
 
-__all__ = ["default_client", "sandbox_client", "shared_sandbox", "find_credentials", "SandboxClient",
-           "SANDBOX_NOTICE", "config_path"]
+__all__ = [
+    "default_client",
+    "sandbox_client",
+    "shared_sandbox",
+    "find_credentials",
+    "SandboxClient",
+    "SANDBOX_NOTICE",
+    "config_path",
+]

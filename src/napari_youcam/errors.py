@@ -15,7 +15,9 @@ import re
 _SECRET_PATTERNS = [
     re.compile(r"(?i)(authorization\s*[:=]\s*)(bearer\s+)?[^\s,'\"}]+"),
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"),
-    re.compile(r"(?i)((?:api[_-]?key|client[_-]?secret|access[_-]?token|id[_-]?token)[\"']?\s*[:=]\s*[\"']?)[^\s,'\"}&]+"),
+    re.compile(
+        r"(?i)((?:api[_-]?key|client[_-]?secret|access[_-]?token|id[_-]?token)[\"']?\s*[:=]\s*[\"']?)[^\s,'\"}&]+"
+    ),
 ]
 
 

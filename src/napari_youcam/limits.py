@@ -73,8 +73,6 @@ class Limits:
         return "; ".join(parts)
 
 
-
-
 @dataclass(frozen=True)
 class InputInfo:
     """What validation needs to know about one input file (no pixels)."""

@@ -139,8 +139,9 @@ class AttributesView(QWidget):
         self.rows: list[tuple[str, str, Any]] = []
         self.setVisible(False)
 
-    def show_result(self, data: Any, *, title: str, file: str | Path | None = None,
-                    rows: list[tuple[str, str, Any]] | None = None) -> None:
+    def show_result(
+        self, data: Any, *, title: str, file: str | Path | None = None, rows: list[tuple[str, str, Any]] | None = None
+    ) -> None:
         """Fill the table (rows may be pre-computed on a worker thread)."""
         self.rows = rows if rows is not None else flatten_result(data)
         self.file = Path(file) if file else None

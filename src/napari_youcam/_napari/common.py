@@ -51,8 +51,11 @@ def mask_for(viewer: Any, image: Any) -> Any:
     """The Labels layer painted on `image` (the newest one), or None."""
     import napari.layers
 
-    found = [lay for lay in viewer.layers
-             if isinstance(lay, napari.layers.Labels) and lay.metadata.get("youcam_mask_for") == image.name]
+    found = [
+        lay
+        for lay in viewer.layers
+        if isinstance(lay, napari.layers.Labels) and lay.metadata.get("youcam_mask_for") == image.name
+    ]
     return found[-1] if found else None
 
 

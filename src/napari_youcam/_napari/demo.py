@@ -76,8 +76,10 @@ def main() -> None:
     try:
         import napari  # noqa: F401  (the demo is napari: say so plainly when it is missing)
     except ImportError:
-        sys.exit("napari-youcam-demo: napari is not installed; install the plugin with its GUI: "
-                 "pip install 'napari-youcam[all]' (or run scripts/setup.sh)")
+        sys.exit(
+            "napari-youcam-demo: napari is not installed; install the plugin with its GUI: "
+            "pip install 'napari-youcam[all]' (or run scripts/setup.sh)"
+        )
     shot = os.environ.get("YOUCAM_DEMO_SCREENSHOT")
     if shot:
         print(f"no display: saved a screenshot of the demo window to {headless_demo(Path(shot))}")
@@ -85,10 +87,11 @@ def main() -> None:
     if not _has_display():
         xvfb = shutil.which("xvfb-run")
         if not xvfb:
-            sys.exit("napari-youcam-demo: no display found and xvfb-run is not installed; "
-                     "run it on a desktop, or install xvfb (apt-get install xvfb xauth)")
-        env = dict(os.environ, QT_QPA_PLATFORM="xcb",
-                   YOUCAM_DEMO_SCREENSHOT=str(Path.cwd() / "napari-youcam-demo.png"))
+            sys.exit(
+                "napari-youcam-demo: no display found and xvfb-run is not installed; "
+                "run it on a desktop, or install xvfb (apt-get install xvfb xauth)"
+            )
+        env = dict(os.environ, QT_QPA_PLATFORM="xcb", YOUCAM_DEMO_SCREENSHOT=str(Path.cwd() / "napari-youcam-demo.png"))
         args = [xvfb, "-a", "-s", "-screen 0 1280x900x24", sys.executable, "-m", "napari_youcam._napari.demo"]
         os.execve(xvfb, args, env)
     import napari

@@ -52,8 +52,20 @@ class ExtenderPanel(ServicePanel):
         self.crop_w = SpinBox(label="crop width", min=1, max=65535, value=1)
         self.crop_h = SpinBox(label="crop height", min=1, max=65535, value=1)
         self.show_btn = PushButton(text="Show canvas")
-        self.controls = Container(widgets=[self.image, self.preset, self.width, self.height, self.use_crop,
-                                           self.crop_x, self.crop_y, self.crop_w, self.crop_h, self.show_btn])
+        self.controls = Container(
+            widgets=[
+                self.image,
+                self.preset,
+                self.width,
+                self.height,
+                self.use_crop,
+                self.crop_x,
+                self.crop_y,
+                self.crop_w,
+                self.crop_h,
+                self.show_btn,
+            ]
+        )
         self.plan_label = QLabel("")
         self.plan_label.setWordWrap(True)
         self.cost = QLabel("")
@@ -64,8 +76,10 @@ class ExtenderPanel(ServicePanel):
         self.run_btn = QPushButton(self.run_title)
         self.run_btn.clicked.connect(self.run)
         self.job.guard(self.run_btn)
-        self.arrange([self.banner, self.controls, self.plan_label, self.cost, self.preview_btn],
-                     [self.problems, self.run_btn, self.job])
+        self.arrange(
+            [self.banner, self.controls, self.plan_label, self.cost, self.preview_btn],
+            [self.problems, self.run_btn, self.job],
+        )
 
         self.plan: Any = None
         self.error: str | None = None
@@ -199,8 +213,7 @@ class ExtenderPanel(ServicePanel):
         if y + ch > h:
             out.append(f"{y + ch - h} px below")
         if out:
-            return (f"the crop rectangle goes {', '.join(out)} of the {w}×{h} photo: "
-                    "drag it back inside the photo")
+            return f"the crop rectangle goes {', '.join(out)} of the {w}×{h} photo: drag it back inside the photo"
         return None
 
     def _flag(self, message: str) -> None:
@@ -229,8 +242,9 @@ class ExtenderPanel(ServicePanel):
         try:
             if rect is None:
                 if self.preset.value == "custom size":
-                    plan = plan_extend(w, h, width=int(self.width.value), height=int(self.height.value),
-                                       crop=crop, api=self.api)
+                    plan = plan_extend(
+                        w, h, width=int(self.width.value), height=int(self.height.value), crop=crop, api=self.api
+                    )
                 else:
                     plan = plan_extend(w, h, aspect=self.preset.value, crop=crop, api=self.api)
             else:
@@ -239,8 +253,7 @@ class ExtenderPanel(ServicePanel):
                 top, left, rh, rw = rect
                 x = round((ox + cx - left) * p)
                 y = round((oy + cy - top) * p)
-                plan = plan_extend(w, h, width=round(rw * p), height=round(rh * p), x=x, y=y,
-                                   crop=crop, api=self.api)
+                plan = plan_extend(w, h, width=round(rw * p), height=round(rh * p), x=x, y=y, crop=crop, api=self.api)
         except InputError as e:
             self._flag(str(e))
             return None
@@ -278,8 +291,11 @@ class ExtenderPanel(ServicePanel):
         W, H = plan.canvas[0] / p, plan.canvas[1] / p
         rects = [np.array([[top, left], [top, left + W], [top + H, left + W], [top + H, left]])]
         if self._crop() is not None:
-            rects.append(np.array([[oy + cy, ox + cx], [oy + cy, ox + cx + cw],
-                                   [oy + cy + ch, ox + cx + cw], [oy + cy + ch, ox + cx]]))
+            rects.append(
+                np.array(
+                    [[oy + cy, ox + cx], [oy + cy, ox + cx + cw], [oy + cy + ch, ox + cx + cw], [oy + cy + ch, ox + cx]]
+                )
+            )
         return rects
 
     def _draw(self, plan: Any) -> None:
@@ -290,9 +306,13 @@ class ExtenderPanel(ServicePanel):
             if self.layer is None or self.layer not in self.viewer.layers:
                 before = self.viewer.layers.selection.active
                 self.layer = self.viewer.add_shapes(
-                    rects, shape_type="rectangle", name=result_name(img.name, "extender canvas"),
-                    edge_color=[OK_COLOR, CROP_COLOR][: len(rects)], face_color="transparent",
-                    edge_width=4, scale=tuple(np.asarray(img.scale)[-2:]),
+                    rects,
+                    shape_type="rectangle",
+                    name=result_name(img.name, "extender canvas"),
+                    edge_color=[OK_COLOR, CROP_COLOR][: len(rects)],
+                    face_color="transparent",
+                    edge_width=4,
+                    scale=tuple(np.asarray(img.scale)[-2:]),
                 )
                 self.layer.events.data.connect(self._on_dragged)
                 self.layer.mode = "select"
@@ -423,10 +443,19 @@ class ExtenderPanel(ServicePanel):
         place = self._result_placement()
 
         def work(again: bool, progress: ProgressFn, cancel: threading.Event) -> Prepared:
-            res = workflow.run("out-paint", upload, params=params, api=api,
-                               client=session.get_client(api), progress=progress, cancel=cancel, again=again)
-            prepared = prepare_result(res, {"name": source["name"], "provenance": source["provenance"]},
-                                      title="image extender")
+            res = workflow.run(
+                "out-paint",
+                upload,
+                params=params,
+                api=api,
+                client=session.get_client(api),
+                progress=progress,
+                cancel=cancel,
+                again=again,
+            )
+            prepared = prepare_result(
+                res, {"name": source["name"], "provenance": source["provenance"]}, title="image extender"
+            )
             W, H = plan.canvas
             for data, kw, _kind in prepared.layers:  # on the canvas rectangle, not the source frame
                 h, w = data.shape[:2]
@@ -440,5 +469,10 @@ class ExtenderPanel(ServicePanel):
         def finished() -> None:
             self.run_btn.setEnabled(self.error is None)  # an invalid plan keeps Run off
 
-        return self.start_job(work, done, label="Image extender",
-                              cost=cost_of(FEATURES["out-paint"].endpoint(api), params), on_finish=finished)
+        return self.start_job(
+            work,
+            done,
+            label="Image extender",
+            cost=cost_of(FEATURES["out-paint"].endpoint(api), params),
+            on_finish=finished,
+        )

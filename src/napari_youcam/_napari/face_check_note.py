@@ -92,12 +92,15 @@ class FaceCheckNote(QWidget):
         if result is None or not result.suggested_crop or layer is None:
             return None
         x, y, w, h = result.suggested_crop
-        data = np.asarray(plane(layer, self.viewer))[y:y + h, x:x + w]
+        data = np.asarray(plane(layer, self.viewer))[y : y + h, x : x + w]
         scale = np.asarray(layer.scale)[-2:]
         translate = np.asarray(layer.translate)[-2:] + np.array([y, x]) * scale
         crop_layer = self.viewer.add_image(
-            data, name=f"{layer.name} · crop for {result.feature}", rgb=getattr(layer, "rgb", None),
-            translate=tuple(translate), scale=tuple(scale),
+            data,
+            name=f"{layer.name} · crop for {result.feature}",
+            rgb=getattr(layer, "rgb", None),
+            translate=tuple(translate),
+            scale=tuple(scale),
             metadata={"youcam": {"crop_of": layer.name, "crop_xywh": [x, y, w, h]}},
         )
         self._on_crop(crop_layer)

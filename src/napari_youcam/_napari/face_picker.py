@@ -200,8 +200,9 @@ class FacePicker(QWidget):
         source = {"layer": src, "name": src.name}
 
         def fn(progress: Any, cancel: threading.Event) -> Any:
-            return workflow.find_faces(key, arr, api=ep.api, client=session.get_client(ep.api),
-                                       progress=progress, cancel=cancel)
+            return workflow.find_faces(
+                key, arr, api=ep.api, client=session.get_client(ep.api), progress=progress, cancel=cancel
+            )
 
         return self.job.start(fn, lambda boxes: self.show_boxes(boxes, source), label="Find faces")
 
@@ -211,8 +212,7 @@ class FacePicker(QWidget):
         self.boxes = [box_xywh(b) for b in boxes]
         # the service's face index (what `index` / face_mapping.position take)
         self.indices = [
-            int(b.get("index", i) if isinstance(b, dict) else getattr(b, "index", i))
-            for i, b in enumerate(boxes)
+            int(b.get("index", i) if isinstance(b, dict) else getattr(b, "index", i)) for i, b in enumerate(boxes)
         ]
         if not self.boxes:
             self.info.setText("No face found: try a photo with a clear, frontal face.")
@@ -240,8 +240,10 @@ class FacePicker(QWidget):
         if self.maps_refs:
             self.mapping = {}
             self.refs_changed()
-            self.info.setText(f"{len(self.boxes)} face(s). Each reference goes on the face in its row; "
-                              "click a rectangle to give it to the reference in \"clicks assign to\".")
+            self.info.setText(
+                f"{len(self.boxes)} face(s). Each reference goes on the face in its row; "
+                'click a rectangle to give it to the reference in "clicks assign to".'
+            )
             return
         with self.target.changed.blocked():
             self.target.value = 0
@@ -251,8 +253,7 @@ class FacePicker(QWidget):
     # ------------------------------------------------------------------ pick
     def face_at(self, y: float, x: float) -> int | None:
         """Index of the smallest box containing (y, x) in source pixels."""
-        hits = [(w * h, i) for i, (bx, by, w, h) in enumerate(self.boxes)
-                if bx <= x <= bx + w and by <= y <= by + h]
+        hits = [(w * h, i) for i, (bx, by, w, h) in enumerate(self.boxes) if bx <= x <= bx + w and by <= y <= by + h]
         return min(hits)[1] if hits else None
 
     def _on_click(self, layer: Any, event: Any) -> None:

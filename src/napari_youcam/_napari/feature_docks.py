@@ -386,4 +386,6 @@ class DockBgReplaceVid(FeatureDock):
 
 class DockObjRemVid(FeatureDock):
     key = "obj-rem-vid"
+
+
 # <<< gen_manifest: docks

@@ -144,9 +144,21 @@ class FeatureWidget(ServicePanel):
         # the form scrolls (face reshape has 30+ sliders); Run / Cancel / status stay visible
         self.job.guard(self.run_btn)
         self.arrange(
-            [self.banner, self.head, self.summary, self.pickers, self.video_btn, self.presets_box,
-             self.form_holder, self.face_picker, self.templates, self.limits_label, self.cost_label,
-             self.face_note, self.attributes],
+            [
+                self.banner,
+                self.head,
+                self.summary,
+                self.pickers,
+                self.video_btn,
+                self.presets_box,
+                self.form_holder,
+                self.face_picker,
+                self.templates,
+                self.limits_label,
+                self.cost_label,
+                self.face_note,
+                self.attributes,
+            ],
             [self.problems, self.run_btn, self.job],
         )
 
@@ -244,7 +256,7 @@ class FeatureWidget(ServicePanel):
         except Exception:  # noqa: BLE001 - a half-filled form: show the endpoint's general limits
             limits = ep.limits
         lines = [f"<b>limits</b>: {html.escape(limits.describe())}"]
-        layer = self.src.value if self.uses.get('src') else None
+        layer = self.src.value if self.uses.get("src") else None
         if layer is not None:
             h, w = image_hw(layer)
             text, ok = plan_text(w, h, limits)
@@ -324,12 +336,12 @@ class FeatureWidget(ServicePanel):
         inputs: dict[str, Any] = {}
         job: dict[str, Any] = {"refs": []}
         src_layer = None
-        if self.uses.get('video'):
+        if self.uses.get("video"):
             path = Path(str(self.video.value))
             if not path.is_file():
                 problems.append("source video: choose a video file")
             job["source"] = path
-        elif self.uses.get('src'):
+        elif self.uses.get("src"):
             src_layer = self.src.value
             if src_layer is None:
                 problems.append("source image: open an image (File ▸ Open) and pick it here")
@@ -338,7 +350,7 @@ class FeatureWidget(ServicePanel):
                 inputs["src"] = self._fitted_info(w, h, params, problems, "source image")
                 job["source"] = plane(src_layer, self.viewer)
                 job["provenance"] = frame_meta(src_layer, self.viewer)
-        if self.uses.get('mask'):
+        if self.uses.get("mask"):
             mlayer = self.mask.value
             if mlayer is None and roles["mask"].required:
                 problems.append("mask: paint a mask (Mask painting panel) and pick its Labels layer")
@@ -348,14 +360,13 @@ class FeatureWidget(ServicePanel):
                 mframe = frame_meta(mlayer, self.viewer).get("frame")
                 if mframe:
                     job.setdefault("provenance", {})["mask_frame"] = mframe
-        if self.uses.get('ref') and self.ref.value is not None:
+        if self.uses.get("ref") and self.ref.value is not None:
             job["refs"] = [plane(self.ref.value, self.viewer)]
             rh, rw = image_hw(self.ref.value)
-            inputs["ref"] = self._fitted_info(rw, rh, params, problems, "reference image",
-                                              roles["ref"])
-        elif self.uses.get('ref') and roles["ref"].required:
+            inputs["ref"] = self._fitted_info(rw, rh, params, problems, "reference image", roles["ref"])
+        elif self.uses.get("ref") and roles["ref"].required:
             problems.append("reference image: open one and pick it")
-        if self.uses.get('refs'):
+        if self.uses.get("refs"):
             chosen = list(self.refs.value or [])
             job["refs"] = [plane(lay, self.viewer) for lay in chosen]
             inputs["refs"] = [
@@ -374,8 +385,9 @@ class FeatureWidget(ServicePanel):
         job.update(params=params, src_layer=src_layer)
         return job
 
-    def _fitted_info(self, w: int, h: int, params: dict[str, Any], problems: list[str], what: str,
-                     inp: Any = None) -> Any:
+    def _fitted_info(
+        self, w: int, h: int, params: dict[str, Any], problems: list[str], what: str, inp: Any = None
+    ) -> Any:
         """The size the service will receive after `imaging` fits the image to the limits.
 
         Validation runs on that size, not the layer's: a 6000×4000 photo is fine for a
@@ -407,21 +419,39 @@ class FeatureWidget(ServicePanel):
         spec, ep = self.spec, self.endpoint
         src_layer = job["src_layer"]
         src_name = src_layer.name if src_layer is not None else Path(str(job.get("source"))).stem
-        source_meta = {"layer": src_layer, "name": src_name, "geom": geometry(src_layer),
-                       "provenance": job.get("provenance") or {}}
+        source_meta = {
+            "layer": src_layer,
+            "name": src_name,
+            "geom": geometry(src_layer),
+            "provenance": job.get("provenance") or {},
+        }
         title = short_title(spec.title)  # layers read "astronaut · face lift"
         chosen = self.form.values() if self.form else {}
 
         def work(again: bool, progress: ProgressFn, cancel: threading.Event) -> Prepared:
-            res = workflow.run(spec.key, job["source"], mask=job.get("mask"), refs=job["refs"],
-                               params=job["params"], api=ep.api, variant=ep.variant,
-                               client=session.get_client(ep.api), progress=progress, cancel=cancel, again=again)
+            res = workflow.run(
+                spec.key,
+                job["source"],
+                mask=job.get("mask"),
+                refs=job["refs"],
+                params=job["params"],
+                api=ep.api,
+                variant=ep.variant,
+                client=session.get_client(ep.api),
+                progress=progress,
+                cancel=cancel,
+                again=again,
+            )
             # layer data, decoded video frames, table rows: built here, not on the Qt thread
             return prepare_result(res, source_meta, title=title)
 
-        return self.start_job(work, lambda prepared: self._on_result(prepared, source_meta), label=spec.title,
-                              cost=cost_of(ep, job["params"]),
-                              on_start=lambda: self.prefs.remember(spec.key, chosen))  # the next session starts here
+        return self.start_job(
+            work,
+            lambda prepared: self._on_result(prepared, source_meta),
+            label=spec.title,
+            cost=cost_of(ep, job["params"]),
+            on_start=lambda: self.prefs.remember(spec.key, chosen),
+        )  # the next session starts here
 
     def _on_result(self, prepared: Prepared, source: dict[str, Any]) -> None:
         self.results = show_prepared(self.viewer, prepared, source)
@@ -429,12 +459,15 @@ class FeatureWidget(ServicePanel):
             res = prepared.result
             files = prepared.files
             tag = " (SANDBOX, synthetic)" if getattr(res, "sandbox", False) else ""
-            self.attributes.show_result(res.data, title=f"{source.get('name')} · {prepared.title}{tag}",
-                                        file=files[-1] if files else None, rows=prepared.attributes)
+            self.attributes.show_result(
+                res.data,
+                title=f"{source.get('name')} · {prepared.title}{tag}",
+                file=files[-1] if files else None,
+                rows=prepared.attributes,
+            )
         faces = self.face_picker.layer
         if faces is not None and faces in self.viewer.layers:  # keep the face boxes visible on top
             self.viewer.layers.move(self.viewer.layers.index(faces), len(self.viewer.layers))
-
 
     def show_video(self) -> Any:
         """Decode the chosen source video on a worker and add it as a time series."""
@@ -552,4 +585,3 @@ tryon_widget = TryOnWidget
 body_widget = BodyWidget
 
 __all__ = ["FamilyWidget", "FeatureWidget", "plan_text"]
-

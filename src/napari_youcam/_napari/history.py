@@ -185,8 +185,11 @@ class HistoryPanel(QWidget):
 
 def snapshot(viewer: Any) -> list[LayerSnap]:
     """The viewer's image layers as they are now (Qt thread), for a reopen on a worker."""
-    return [LayerSnap(lay, lay.name, lay.data, geometry(lay)) for lay in viewer.layers
-            if isinstance(lay, napari.layers.Image)]
+    return [
+        LayerSnap(lay, lay.name, lay.data, geometry(lay))
+        for lay in viewer.layers
+        if isinstance(lay, napari.layers.Image)
+    ]
 
 
 def _read_back(model: HistoryModel, row: JobRow, snaps: list[LayerSnap]) -> tuple[Reopening, Prepared] | str:

@@ -83,8 +83,9 @@ class HistoryModel:
     def filtered(self, feature: str | None = None, source: str = "") -> list[JobRow]:
         want = None if feature in (None, "", ALL) else feature
         text = source.strip().lower()
-        return [r for r in self.rows
-                if (want is None or r.feature == want) and (not text or text in r.source_name.lower())]
+        return [
+            r for r in self.rows if (want is None or r.feature == want) and (not text or text in r.source_name.lower())
+        ]
 
     @staticmethod
     def cells(row: JobRow) -> tuple[str, ...]:
@@ -130,8 +131,9 @@ class HistoryModel:
     def reopen(self, row: JobRow, snap: LayerSnap | None) -> JobResult:
         """Read ``row``'s result from its folder (no request); `InputError` when it has none."""
         if row.status not in ("done", "saved", "saved_undecoded", "reused") or needs_service(row.job_dir):
-            raise InputError(f"{row.job_id} has no saved result (status {row.status}); finish it with "
-                             f"`youcam resume {row.job_dir}`")
+            raise InputError(
+                f"{row.job_id} has no saved result (status {row.status}); finish it with `youcam resume {row.job_dir}`"
+            )
         source = None
         if snap is not None and row.source_sha256 and self._hash(snap) == row.source_sha256:
             source = np.asarray(snap.data)  # pastes a cropped fit back into the full frame

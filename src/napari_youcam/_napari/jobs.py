@@ -253,9 +253,11 @@ class JobPanel(QWidget):
             where = f" It was saved to {files[0]}." if files else ""
             self._set_bar(1000, "cancelled — result kept")
             self.last_error = "cancelled"
-            text = ("Cancelled after the task had started: the service cannot cancel a running "
-                    f"task, so it was charged.{where} Nothing was added to the viewer; "
-                    "\"Show result\" adds it.")
+            text = (
+                "Cancelled after the task had started: the service cannot cancel a running "
+                f"task, so it was charged.{where} Nothing was added to the viewer; "
+                '"Show result" adds it.'
+            )
             self.status.setText(text)
             self._kept = (result, on_done)
             self.show_btn.setVisible(True)
@@ -265,8 +267,10 @@ class JobPanel(QWidget):
         self._finished_text = f"{self.label or 'job'} done in {self.model.elapsed_text(time.monotonic())}"
         reused = result.reused_from if isinstance(result, Prepared) else None
         if reused:
-            self._finished_text = (f"{self.label or 'job'}: result reused from job {reused}, nothing was sent or "
-                                   "charged (tick \"Pay again\" to pay for a new one)")
+            self._finished_text = (
+                f"{self.label or 'job'}: result reused from job {reused}, nothing was sent or "
+                'charged (tick "Pay again" to pay for a new one)'
+            )
         self.status.setText(self._finished_text)
         try:
             on_done(result)

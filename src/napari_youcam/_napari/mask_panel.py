@@ -53,14 +53,21 @@ class MaskPanel(ServicePanel):
             label="feature",
             choices=[(FEATURES[k].title, k) for k in MASK_FEATURES if k in FEATURES],
         )
-        self.grow = SpinBox(label="grow (px)", min=-50, max=50, value=0,
-                            tooltip="dilate (+) or erode (-) the painted area before sending")
-        self.feather = FloatSlider(label="feather (px)", min=0, max=30, value=0, step=1,
-                                   tooltip="soft edge outside the painted area")
+        self.grow = SpinBox(
+            label="grow (px)",
+            min=-50,
+            max=50,
+            value=0,
+            tooltip="dilate (+) or erode (-) the painted area before sending",
+        )
+        self.feather = FloatSlider(
+            label="feather (px)", min=0, max=30, value=0, step=1, tooltip="soft edge outside the painted area"
+        )
         self.invert = CheckBox(label="invert (act outside the painting)", value=False)
         self.prompt = LineEdit(label="prompt", tooltip="what should appear in the masked area")
-        self.controls = Container(widgets=[self.image, self.labels, self.feature, self.grow,
-                                           self.feather, self.invert, self.prompt])
+        self.controls = Container(
+            widgets=[self.image, self.labels, self.feature, self.grow, self.feather, self.invert, self.prompt]
+        )
         self.coverage = QLabel("")
         self.coverage.setWordWrap(True)
         self.cost = QLabel("")
@@ -72,8 +79,10 @@ class MaskPanel(ServicePanel):
         self.results: list[Any] = []
 
         self.job.guard(self.run_btn)
-        self.arrange([self.banner, self.new_btn, self.controls, self.coverage, self.cost],
-                     [self.problems, self.run_btn, self.job])
+        self.arrange(
+            [self.banner, self.new_btn, self.controls, self.coverage, self.cost],
+            [self.problems, self.run_btn, self.job],
+        )
 
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -157,8 +166,13 @@ class MaskPanel(ServicePanel):
             raise InputError("no mask layer: click 'New mask for this image' and paint the area")
         data = plane(layer, self.viewer)  # the painted plane on screen
         shape = image_hw(img) if img is not None else None
-        return labels_to_mask(data, shape=shape, grow=int(self.grow.value),
-                              feather=float(self.feather.value), invert=bool(self.invert.value))
+        return labels_to_mask(
+            data,
+            shape=shape,
+            grow=int(self.grow.value),
+            feather=float(self.feather.value),
+            invert=bool(self.invert.value),
+        )
 
     def update_preview(self) -> None:
         """Show the exported mask as a translucent layer over the image."""
@@ -177,16 +191,22 @@ class MaskPanel(ServicePanel):
         self.mask = mask
         self.problems.setText("")  # the mask exports again: an earlier refusal no longer applies
         frac = float((mask > 0).mean())
-        self.coverage.setText(f"exported mask: {mask.shape[1]}×{mask.shape[0]}, {frac:.1%} of the image "
-                              "(255 = act here)")
+        self.coverage.setText(
+            f"exported mask: {mask.shape[1]}×{mask.shape[0]}, {frac:.1%} of the image (255 = act here)"
+        )
         img = self.image.value
         name = preview_name(img.name if img is not None else layer.name, "mask")
         if self.preview is not None and self.preview in self.viewer.layers:
             self.preview.data = mask
         else:
             self.preview = self.viewer.add_image(
-                mask, name=name, colormap="magenta", blending="additive", opacity=0.5,
-                contrast_limits=(0, 255), **placement(layer),
+                mask,
+                name=name,
+                colormap="magenta",
+                blending="additive",
+                opacity=0.5,
+                contrast_limits=(0, 255),
+                **placement(layer),
             )
             # keep painting on the labels layer, not on the preview
             self.viewer.layers.selection.active = layer
@@ -233,12 +253,25 @@ class MaskPanel(ServicePanel):
             return None
         title = short_title(FEATURES[key].title)
         mask_frame = frame_meta(self.labels.value, self.viewer).get("frame")
-        source = {"layer": img, "name": img.name, "geom": geometry(img),
-                  "provenance": {**frame_meta(img, self.viewer), **({"mask_frame": mask_frame} if mask_frame else {})}}
+        source = {
+            "layer": img,
+            "name": img.name,
+            "geom": geometry(img),
+            "provenance": {**frame_meta(img, self.viewer), **({"mask_frame": mask_frame} if mask_frame else {})},
+        }
 
         def work(again: bool, progress: ProgressFn, cancel: threading.Event) -> Prepared:
-            res = workflow.run(key, src, mask=mask, params=params, api=api,
-                               client=session.get_client(api), progress=progress, cancel=cancel, again=again)
+            res = workflow.run(
+                key,
+                src,
+                mask=mask,
+                params=params,
+                api=api,
+                client=session.get_client(api),
+                progress=progress,
+                cancel=cancel,
+                again=again,
+            )
             return prepare_result(res, source, title=title)  # layer data built off the Qt thread
 
         def done(prepared: Prepared) -> None:

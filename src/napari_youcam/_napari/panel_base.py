@@ -122,8 +122,10 @@ class ServicePanel(QWidget):
         self.problems.setWordWrap(True)
         self.problems.setStyleSheet("color: #ff8a80;")
         self.pay_again = QCheckBox("Pay again")
-        self.pay_again.setToolTip("Off: an identical job already in the results folder answers for free, "
-                                  "nothing is sent. On: send it and pay for a new result.")
+        self.pay_again.setToolTip(
+            "Off: an identical job already in the results folder answers for free, "
+            "nothing is sent. On: send it and pay for a new result."
+        )
         self.job = JobPanel(self)
         self.confirm_no.clicked.connect(lambda: self.confirm_bar.setVisible(False))
         self.confirm_go.clicked.connect(self._confirmed)
@@ -161,9 +163,16 @@ class ServicePanel(QWidget):
         self.problems.setText(f"Nothing was sent. Change: {problems}")
         show_warning(f"{what}: nothing was sent. Change: {problems}")
 
-    def start_job(self, work: Callable[[bool, ProgressFn, threading.Event], Any], on_done: Callable[[Any], None],
-                  *, label: str, cost: float | None, on_finish: Callable[[], None] | None = None,
-                  on_start: Callable[[], None] | None = None) -> Any:
+    def start_job(
+        self,
+        work: Callable[[bool, ProgressFn, threading.Event], Any],
+        on_done: Callable[[Any], None],
+        *,
+        label: str,
+        cost: float | None,
+        on_finish: Callable[[], None] | None = None,
+        on_start: Callable[[], None] | None = None,
+    ) -> Any:
         """The one way a panel starts a job: ask first above the cost threshold, then (``on_start()``
         and) ``work(again, progress, cancel)`` on the job panel; ``again`` is "Pay again" at that moment."""
 
@@ -171,8 +180,12 @@ class ServicePanel(QWidget):
             if on_start is not None:
                 on_start()
             again = self.pay_again.isChecked()
-            return self.job.start(lambda progress, cancel: work(again, progress, cancel), on_done, label=label,
-                                  on_finish=lambda: self._job_finished(on_finish))
+            return self.job.start(
+                lambda progress, cancel: work(again, progress, cancel),
+                on_done,
+                label=label,
+                on_finish=lambda: self._job_finished(on_finish),
+            )
 
         return self.confirm_then(cost, start)
 
@@ -187,7 +200,7 @@ class ServicePanel(QWidget):
 
     # ------------------------------------------------------------------ cost
     def show_cost(self, run_btn: QPushButton, cost: float | None) -> None:
-        """"Run · 2 units" on the button."""
+        """ "Run · 2 units" on the button."""
         run_btn.setText(f"{self.run_title} · {units_text(cost)}" if cost is not None else self.run_title)
 
     def confirm_then(self, cost: float | None, start: Callable[[], Any]) -> Any:
@@ -197,8 +210,10 @@ class ServicePanel(QWidget):
             self.confirm_bar.setVisible(False)
             return start()
         self._pending_run = start
-        self.confirm_text.setText(f"This run costs {units_text(cost)}, above your {threshold:g}-unit "
-                                  f"threshold (Settings). {self.balance_text()}.")
+        self.confirm_text.setText(
+            f"This run costs {units_text(cost)}, above your {threshold:g}-unit "
+            f"threshold (Settings). {self.balance_text()}."
+        )
         self.confirm_bar.setVisible(True)
         return None
 

@@ -85,6 +85,6 @@ class ProgressModel:
         return Update(stage, self.text_for(stage) if new_stage else None, value, idx)
 
     def elapsed_text(self, now: float) -> str:
-        """"12 s" / "2 min 05 s" since the job started."""
+        """ "12 s" / "2 min 05 s" since the job started."""
         s = max(0, int(now - self.started_at))
         return f"{s // 60} min {s % 60:02d} s" if s >= 60 else f"{s} s"

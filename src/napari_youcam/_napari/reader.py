@@ -58,12 +58,15 @@ def _candidates(viewer: Any) -> list[Candidate]:
 
     if viewer is None:
         return []
+
     def plane_of(layer: napari.layers.Image) -> Callable[[], Any]:
         return lambda: plane(layer, viewer)
 
-    return [Candidate(lay.name, image_hw(lay), plane_of(lay))
-            for lay in viewer.layers
-            if isinstance(lay, napari.layers.Image) and SKIN_KEY not in lay.metadata]
+    return [
+        Candidate(lay.name, image_hw(lay), plane_of(lay))
+        for lay in viewer.layers
+        if isinstance(lay, napari.layers.Image) and SKIN_KEY not in lay.metadata
+    ]
 
 
 def read_skin_result(path: str | list[str]) -> list[LayerData]:
@@ -89,8 +92,7 @@ def read_skin_result(path: str | list[str]) -> list[LayerData]:
     mask_hw = (mask_alpha(first).shape[0], mask_alpha(first).shape[1]) if first is not None else (0, 0)
     where = match_source(_candidates(viewer), mask_hw, folder_record(path) if folder else job_record(path))
     geom = geometry(viewer.layers[where.target]) if where.target else None
-    layers = skin_layer_data(skin, base=base, ref_geom=geom,
-                             provenance={"feature": "skin-analysis", "file": str(path)})
+    layers = skin_layer_data(skin, base=base, ref_geom=geom, provenance={"feature": "skin-analysis", "file": str(path)})
     parts = [f"{name} {rec.raw_score:g}" for name, rec in skin.scores.items() if rec.raw_score is not None]
     extra = []
     if skin.skin_age is not None:

@@ -103,8 +103,9 @@ def prepare_result(result: Any, source: dict[str, Any], *, title: str) -> Prepar
         many = len(result.arrays) > 1
         for i, arr in enumerate(result.arrays):
             name = f"{base} {i + 1}" if many else base
-            out.layers.append((arr, {"name": name, "metadata": {"youcam": provenance(result, i, extra)}, **place},
-                               "image"))
+            out.layers.append(
+                (arr, {"name": name, "metadata": {"youcam": provenance(result, i, extra)}, **place}, "image")
+            )
 
     if result.reused_from:
         tag += f" (reused from job {result.reused_from}, nothing charged)"
@@ -112,8 +113,11 @@ def prepare_result(result: Any, source: dict[str, Any], *, title: str) -> Prepar
     if kind in ("json", "boxes") or (not out.layers and result.data is not None):
         out.attributes = result_rows(result.feature, result.data)
         q = quality_summary(result.data)
-        out.message = (f"{title}{tag}: {len(out.attributes)} attributes"
-                       + (f", {q}" if q else "") + f" — table in the panel; saved to {where}")
+        out.message = (
+            f"{title}{tag}: {len(out.attributes)} attributes"
+            + (f", {q}" if q else "")
+            + f" — table in the panel; saved to {where}"
+        )
     elif out.layers:
         names = [kw["name"] for _d, kw, _k in out.layers]
         shown = ", ".join(repr(n) for n in names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
@@ -121,8 +125,15 @@ def prepare_result(result: Any, source: dict[str, Any], *, title: str) -> Prepar
     return out
 
 
-def _prepare_video(out: Prepared, result: Any, files: list[Path], base: str, place: dict[str, Any],
-                   tag: str, extra: dict[str, Any] | None = None) -> None:
+def _prepare_video(
+    out: Prepared,
+    result: Any,
+    files: list[Path],
+    base: str,
+    place: dict[str, Any],
+    tag: str,
+    extra: dict[str, Any] | None = None,
+) -> None:
     """Decode each saved video to a (T, H, W, 3) layer; if that fails, say where the file is."""
     from napari_youcam._napari.video import (
         VIDEO_SUFFIXES,
@@ -135,8 +146,9 @@ def _prepare_video(out: Prepared, result: Any, files: list[Path], base: str, pla
     for i, f in enumerate(videos):
         name = f"{base} {i + 1}" if len(videos) > 1 else base
         try:
-            data, kw, kind = video_layer_data(f, name=name,
-                                              metadata={"youcam": provenance(result, files.index(f), extra)})
+            data, kw, kind = video_layer_data(
+                f, name=name, metadata={"youcam": provenance(result, files.index(f), extra)}
+            )
         except VideoDecodeError as e:
             problems.append(str(e))
             continue
@@ -144,15 +156,23 @@ def _prepare_video(out: Prepared, result: Any, files: list[Path], base: str, pla
     if out.layers:
         info = out.layers[0][1]["metadata"]["video"]
         cut = " (truncated to fit memory)" if info["truncated"] else ""
-        out.message = (f"{out.title}{tag}: added {out.layers[0][1]['name']!r}, {info['frames']} frames at "
-                       f"{info['fps']:g} fps{cut} — use the time slider; saved to {videos[0]}")
+        out.message = (
+            f"{out.title}{tag}: added {out.layers[0][1]['name']!r}, {info['frames']} frames at "
+            f"{info['fps']:g} fps{cut} — use the time slider; saved to {videos[0]}"
+        )
     else:
         why = f" (could not be shown here: {'; '.join(problems)})" if problems else ""
         out.message = f"{out.title}{tag}: video saved to {files[0] if files else result.sidecar}{why}"
 
 
-def show_prepared(viewer: Any, prepared: Prepared, source: dict[str, Any], *,
-                  spread: bool = False, on_all: Callable[[list[Any]], None] | None = None) -> list[Any]:
+def show_prepared(
+    viewer: Any,
+    prepared: Prepared,
+    source: dict[str, Any],
+    *,
+    spread: bool = False,
+    on_all: Callable[[list[Any]], None] | None = None,
+) -> list[Any]:
     """Add the prepared layers (Qt thread) and announce them; returns the layer list.
 
     napari's `add_image` costs 70-100 ms on the Qt thread (layer controls, vispy
@@ -163,8 +183,7 @@ def show_prepared(viewer: Any, prepared: Prepared, source: dict[str, Any], *,
     """
     src_layer = source.get("layer")
     if src_layer is not None and src_layer not in viewer.layers:
-        show_info(f"'{source.get('name')}' was removed while {prepared.title} ran; "
-                  "the result is added as a new layer.")
+        show_info(f"'{source.get('name')}' was removed while {prepared.title} ran; the result is added as a new layer.")
     added: list[Any] = []
     pending = list(prepared.layers)
 

@@ -50,8 +50,9 @@ def get_client(api: str | None = None) -> Any:
             from napari_youcam.connect import default_client, sandbox_client
 
             # the same sandbox as the base client (a test's or the user's), not the shared one
-            _by_api[api] = (sandbox_client(getattr(base, "sandbox", None), api=api) if is_sandbox(base)
-                            else default_client(api=api))
+            _by_api[api] = (
+                sandbox_client(getattr(base, "sandbox", None), api=api) if is_sandbox(base) else default_client(api=api)
+            )
         return _by_api[api]
 
 

@@ -40,7 +40,9 @@ class SettingsPanel(QWidget):
         super().__init__()
         self.viewer = napari_viewer
         self.generation = RadioButtons(
-            label="API", choices=[("v2: API key", "v2"), ("v1: client id + secret", "v1")], value="v2",
+            label="API",
+            choices=[("v2: API key", "v2"), ("v1: client id + secret", "v1")],
+            value="v2",
             orientation="vertical",
         )
         self.api_key = Password(label="API key")
@@ -51,12 +53,14 @@ class SettingsPanel(QWidget):
         self.base_url = LineEdit(label="base URL", tooltip="leave empty for the documented host")
         self.results_dir = FileEdit(label="results folder", mode="d")
         self.sandbox = CheckBox(text="Use local sandbox (free, synthetic results)")
-        self.confirm_above = FloatSpinBox(label="above (units)", min=0, max=100000, step=1,
-                                          tooltip="0 = always ask; untick below to never ask")
+        self.confirm_above = FloatSpinBox(
+            label="above (units)", min=0, max=100000, step=1, tooltip="0 = always ask; untick below to never ask"
+        )
         self.confirm_on = CheckBox(text="ask before costly runs", value=False)
         self.form = Container(widgets=[self.generation, self.api_key, self.client_id])
-        self.form2 = Container(widgets=[self.base_url, self.results_dir, self.sandbox, self.confirm_on,
-                                        self.confirm_above])
+        self.form2 = Container(
+            widgets=[self.base_url, self.results_dir, self.sandbox, self.confirm_on, self.confirm_above]
+        )
         self.env_note = QLabel("")
         self.env_note.setWordWrap(True)
         self.state = QLabel("")
@@ -68,8 +72,19 @@ class SettingsPanel(QWidget):
         self.save_btn.clicked.connect(self.save)
         self.forget_btn = QPushButton("Forget saved credentials")
         self.forget_btn.clicked.connect(self.forget)
-        self.scroll_area = arrange(self, [self.env_note, self.form, self.secret_label, self.client_secret, self.form2,
-                       self.sandbox_note, self.forget_btn], [self.state, self.save_btn])
+        self.scroll_area = arrange(
+            self,
+            [
+                self.env_note,
+                self.form,
+                self.secret_label,
+                self.client_secret,
+                self.form2,
+                self.sandbox_note,
+                self.forget_btn,
+            ],
+            [self.state, self.save_btn],
+        )
         self.generation.changed.connect(self._on_generation)
         self.sandbox.changed.connect(self._on_sandbox)
         self.load()
@@ -97,10 +112,20 @@ class SettingsPanel(QWidget):
         from napari_youcam.api.credentials import config_path
 
         cfg = self._config()
-        env = [k for k in ("YOUCAM_API_KEY", "YOUCAM_CLIENT_ID", "YOUCAM_CLIENT_SECRET", "YOUCAM_BASE_URL",
-                           "YOUCAM_RESULTS_DIR") if os.environ.get(k)]
+        env = [
+            k
+            for k in (
+                "YOUCAM_API_KEY",
+                "YOUCAM_CLIENT_ID",
+                "YOUCAM_CLIENT_SECRET",
+                "YOUCAM_BASE_URL",
+                "YOUCAM_RESULTS_DIR",
+            )
+            if os.environ.get(k)
+        ]
         self.env_note.setText(
-            f"Set in the environment (wins over this file): {', '.join(env)}." if env
+            f"Set in the environment (wins over this file): {', '.join(env)}."
+            if env
             else f"Stored in {config_path()} (mode 0600)."
         )
         self.generation.value = "v1" if cfg.get("client_id") and not cfg.get("api_key") else "v2"
@@ -119,9 +144,11 @@ class SettingsPanel(QWidget):
             self.sandbox.value = not has or session.is_sandbox(session._client)
         self._on_generation()
         self.state.setText(
-            "Credentials found: jobs use the YouCam service." if has and not self.sandbox.value
+            "Credentials found: jobs use the YouCam service."
+            if has and not self.sandbox.value
             else "No credentials: jobs run on the LOCAL SANDBOX and results are SYNTHETIC."
-            if not has else "Local sandbox chosen: results are SYNTHETIC."
+            if not has
+            else "Local sandbox chosen: results are SYNTHETIC."
         )
 
     def _show_results_dir(self, cfg: dict[str, Any]) -> None:
@@ -132,8 +159,11 @@ class SettingsPanel(QWidget):
         env = os.environ.get("YOUCAM_RESULTS_DIR")
         self.results_dir.value = env or cfg.get("results_dir") or str(default_results_dir())
         self.results_dir.enabled = not env
-        self.results_dir.tooltip = ("set by YOUCAM_RESULTS_DIR in the environment; unset it to choose here"
-                                    if env else "where every job's files and record are saved")
+        self.results_dir.tooltip = (
+            "set by YOUCAM_RESULTS_DIR in the environment; unset it to choose here"
+            if env
+            else "where every job's files and record are saved"
+        )
 
     def _on_generation(self, *_: Any) -> None:
         v1 = self.generation.value == "v1"

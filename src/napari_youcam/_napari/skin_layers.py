@@ -38,8 +38,14 @@ def score_of(scores: dict[str, Any], concern: str) -> dict[str, Any]:
     return {"raw_score": rec}
 
 
-def skin_layer_data(skin: Any, *, base: str, provenance: dict[str, Any] | None = None,
-                    opacity: float = 0.6, ref_geom: dict[str, Any] | None = None) -> list[tuple]:
+def skin_layer_data(
+    skin: Any,
+    *,
+    base: str,
+    provenance: dict[str, Any] | None = None,
+    opacity: float = 0.6,
+    ref_geom: dict[str, Any] | None = None,
+) -> list[tuple]:
     """napari layer-data tuples for a `SkinResult` (one per mask).
 
     Pure numpy + metadata, so a panel can build them on its worker thread with

@@ -85,8 +85,7 @@ def _disambiguate(groups: Iterable[SkinGroup]) -> None:
             grp.label = f"{grp.label} #{n}"
 
 
-def visibility_for(groups: dict[str, SkinGroup], chosen: str | None,
-                   remembered: dict[int, bool]) -> dict[int, bool]:
+def visibility_for(groups: dict[str, SkinGroup], chosen: str | None, remembered: dict[int, bool]) -> dict[int, bool]:
     """Layer id → visible: the chosen group's layers as the user last left them, others hidden."""
     out: dict[int, bool] = {}
     for key, grp in groups.items():
@@ -124,8 +123,7 @@ def job_record(zip_path: str | Path) -> dict[str, Any] | None:
     return rec
 
 
-def match_source(candidates: Sequence[Candidate], mask_hw: tuple[int, int],
-                 record: dict[str, Any] | None) -> Placement:
+def match_source(candidates: Sequence[Candidate], mask_hw: tuple[int, int], record: dict[str, Any] | None) -> Placement:
     """The image a ZIP's masks belong over.
 
     With a job record: the image whose plane has the recorded shape and hash (the
@@ -141,14 +139,20 @@ def match_source(candidates: Sequence[Candidate], mask_hw: tuple[int, int],
                 arr = c.plane()
                 if list(arr.shape) == shape and sha256_of(arr) == digest:
                     return Placement(c.name, f"placed over '{c.name}', the photo this job was run on")
-        return Placement(None, "the photo this job was run on is not open: masks shown on their own at "
-                               f"{mask_hw[1]}×{mask_hw[0]}; open that photo and the ZIP again to overlay them")
+        return Placement(
+            None,
+            "the photo this job was run on is not open: masks shown on their own at "
+            f"{mask_hw[1]}×{mask_hw[0]}; open that photo and the ZIP again to overlay them",
+        )
     same = [c for c in candidates if c.hw == tuple(mask_hw)]
     if len(same) == 1:
         return Placement(same[0].name, f"placed over '{same[0].name}' (same size, no job record next to the ZIP)")
     why = "several open images have that size" if same else "no open image has that size"
-    return Placement(None, f"masks shown on their own at {mask_hw[1]}×{mask_hw[0]} ({why}, and no job "
-                           "record next to the ZIP says which photo it came from)")
+    return Placement(
+        None,
+        f"masks shown on their own at {mask_hw[1]}×{mask_hw[0]} ({why}, and no job "
+        "record next to the ZIP says which photo it came from)",
+    )
 
 
 # ------------------------------------------------------------ format=json job folders
@@ -172,8 +176,10 @@ def _score(value: object, where: str) -> float | None:
 def _plain_name(name: object, folder: Path) -> Path:
     """A mask file named by the record: a bare file name inside the job folder, nothing else."""
     if not isinstance(name, str) or not name or Path(name).name != name or name in (".", ".."):
-        raise InputError(f"skin job record in {folder}: mask file {name!r} is not a plain file name; "
-                         "refusing to read outside the job folder")
+        raise InputError(
+            f"skin job record in {folder}: mask file {name!r} is not a plain file name; "
+            "refusing to read outside the job folder"
+        )
     return folder / name
 
 
@@ -212,8 +218,10 @@ def read_skin_folder(folder: str | Path, max_bytes: int = MAX_MEMBER_BYTES) -> S
     folder = Path(folder)
     rec = folder_record(folder)
     if rec is None:
-        raise InputError(f"{folder}: not a skin-analysis job folder of a format=json run (no {SIDECAR_NAME} "
-                         "with mask_files); open the result ZIP or the folder of such a run")
+        raise InputError(
+            f"{folder}: not a skin-analysis job folder of a format=json run (no {SIDECAR_NAME} "
+            "with mask_files); open the result ZIP or the folder of such a run"
+        )
     results = [f for f in rec.get("files") or [] if isinstance(f, str) and f.endswith(".json")]
     reply: Any = {}
     if results:
@@ -231,14 +239,18 @@ def read_skin_folder(folder: str | Path, max_bytes: int = MAX_MEMBER_BYTES) -> S
         concern = _concern(kind, region, int(index) if index.isdigit() else 0)
         path = _plain_name(name, folder)
         item = by_mask.get((kind, region or "whole"), {})
-        scores[concern] = ConcernScore(concern, _score(item.get("raw_score"), f"{key} raw_score"),
-                                       _score(item.get("ui_score"), f"{key} ui_score"), mask_name=name)
+        scores[concern] = ConcernScore(
+            concern,
+            _score(item.get("raw_score"), f"{key} raw_score"),
+            _score(item.get("ui_score"), f"{key} ui_score"),
+            mask_name=name,
+        )
         if not path.is_file():
             missing.append(concern)
             continue
         if path.stat().st_size > max_bytes:
-            raise InputError(f"{path}: {path.stat().st_size:,} bytes is too large for a skin mask "
-                             f"(limit {max_bytes:,})")
+            raise InputError(
+                f"{path}: {path.stat().st_size:,} bytes is too large for a skin mask (limit {max_bytes:,})"
+            )
         masks[concern] = decode_mask(path.read_bytes(), name, alpha_only=True)
-    return SkinResult(scores, masks, age, overall, raw=reply if isinstance(reply, dict) else {},
-                      missing_masks=missing)
+    return SkinResult(scores, masks, age, overall, raw=reply if isinstance(reply, dict) else {}, missing_masks=missing)

@@ -92,9 +92,21 @@ class SkinPanel(ServicePanel):
         row.addWidget(QLabel("opacity"))
         row.addWidget(self.opacity, 1)
         self.job.guard(self.run_btn)
-        self.arrange([self.banner, self.run_box, self.cost, self.face_note, QLabel("<b>Inspect</b>"),
-                      self.group, self.summary, self.table, opacity_row, self.csv_btn],
-                     [self.problems, self.run_btn, self.job])
+        self.arrange(
+            [
+                self.banner,
+                self.run_box,
+                self.cost,
+                self.face_note,
+                QLabel("<b>Inspect</b>"),
+                self.group,
+                self.summary,
+                self.table,
+                opacity_row,
+                self.csv_btn,
+            ],
+            [self.problems, self.run_btn, self.job],
+        )
 
         self.rows: list[Any] = []  # layers in table order
         self._known: set[str] = set()  # groups seen, so a new job's result is shown when it arrives
@@ -186,8 +198,10 @@ class SkinPanel(ServicePanel):
             c = None
         self.show_cost(self.run_btn, c)
         self.problems.setText("")
-        self.cost.setText(f"cost: {'—' if c is None else f'{c:g}'} units ({len(self.concerns.value or [])} "
-                          f"{self.mode.value} concerns; documented: {ep.units or '—'}) · {self.balance_text()}")
+        self.cost.setText(
+            f"cost: {'—' if c is None else f'{c:g}'} units ({len(self.concerns.value or [])} "
+            f"{self.mode.value} concerns; documented: {ep.units or '—'}) · {self.balance_text()}"
+        )
 
     def run(self) -> Any:
         from napari_youcam import workflow
@@ -219,13 +233,20 @@ class SkinPanel(ServicePanel):
             self.refuse("Skin analysis", "; ".join(problems))
             return None
         src = plane(img, self.viewer)
-        source = {"layer": img, "name": img.name, "geom": geometry(img),
-                  "provenance": frame_meta(img, self.viewer)}
+        source = {"layer": img, "name": img.name, "geom": geometry(img), "provenance": frame_meta(img, self.viewer)}
         api = self.api
 
         def work(again: bool, progress: ProgressFn, cancel: threading.Event) -> Prepared:
-            res = workflow.run("skin-analysis", src, params=params, api=api,
-                               client=session.get_client(api), progress=progress, cancel=cancel, again=again)
+            res = workflow.run(
+                "skin-analysis",
+                src,
+                params=params,
+                api=api,
+                client=session.get_client(api),
+                progress=progress,
+                cancel=cancel,
+                again=again,
+            )
             return prepare_result(res, source, title="skin analysis")  # masks → layers off the Qt thread
 
         def all_added(_layers: list[Any]) -> None:
@@ -251,6 +272,7 @@ class SkinPanel(ServicePanel):
 
     def refresh_table(self) -> None:
         layers = self.layers()
+
         # raw score first: highest raw score on top
         def raw(lay: Any) -> float:
             v = lay.metadata[SKIN_KEY].get("score", {}).get("raw_score")

@@ -19,8 +19,8 @@ from napari_youcam.imaging.video import VIDEO_SUFFIXES, VideoDecodeError, read_v
 
 __all__ = ["VIDEO_SUFFIXES", "VideoDecodeError", "get_reader", "read_video", "video_layer_data"]
 
-def video_layer_data(path: str | Path, *, name: str | None = None,
-                     metadata: dict[str, Any] | None = None) -> tuple:
+
+def video_layer_data(path: str | Path, *, name: str | None = None, metadata: dict[str, Any] | None = None) -> tuple:
     """A napari layer-data tuple for a video file (raises VideoDecodeError)."""
     arr, info = read_video(path)
     meta = dict(metadata or {})

@@ -40,8 +40,7 @@ def load_public_key(client_secret: str) -> rsa.RSAPublicKey:
             der = base64.b64decode("".join(text.split()), validate=False)
             key = serialization.load_der_public_key(der)
     except Exception as exc:  # noqa: BLE001 - any parse failure means the same thing
-        raise InputError("YOUCAM_CLIENT_SECRET is not a valid RSA public key "
-                         "(expected base64 X.509 / PEM)") from exc
+        raise InputError("YOUCAM_CLIENT_SECRET is not a valid RSA public key (expected base64 X.509 / PEM)") from exc
     if not isinstance(key, rsa.RSAPublicKey):
         raise InputError("YOUCAM_CLIENT_SECRET is not an RSA public key")
     return key
@@ -105,9 +104,15 @@ class TokenAuth:
     reply; it is injected by the transport so this class needs no HTTP code.
     """
 
-    def __init__(self, client_id: str, client_secret: str,
-                 fetch: Callable[[dict[str, Any]], dict[str, Any]],
-                 *, lifetime_s: float = TOKEN_LIFETIME_S, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        client_id: str,
+        client_secret: str,
+        fetch: Callable[[dict[str, Any]], dict[str, Any]],
+        *,
+        lifetime_s: float = TOKEN_LIFETIME_S,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self._client_id = client_id
         self._secret = client_secret
         self._fetch = fetch
@@ -119,8 +124,7 @@ class TokenAuth:
         self.renewals = 0  # how many tokens were fetched (tests and diagnostics)
 
     def _refresh_locked(self) -> None:
-        body = {"client_id": self._client_id,
-                "id_token": make_id_token(self._client_id, self._secret)}
+        body = {"client_id": self._client_id, "id_token": make_id_token(self._client_id, self._secret)}
         reply = self._fetch(body)
         result = reply.get("result") if isinstance(reply, dict) else None
         token = result.get("access_token") if isinstance(result, dict) else None

@@ -100,8 +100,10 @@ def _check_base_url(url: str) -> None:
     shown = displayable_url(url)
     hint = f"set --base-url or YOUCAM_BASE_URL like {DEFAULT_BASE_URL}"
     if "@" in url:
-        raise InputError(f"service URL {shown!r} carries a user name or password: remove the part "
-                         "before '@' (the API key comes from YOUCAM_API_KEY, never from the URL)")
+        raise InputError(
+            f"service URL {shown!r} carries a user name or password: remove the part "
+            "before '@' (the API key comes from YOUCAM_API_KEY, never from the URL)"
+        )
     try:
         parts = urlsplit(url)
         host = parts.hostname
@@ -120,8 +122,9 @@ def _id_field(env: dict[str, Any], key: str, request: str) -> str:
     """``env[key]`` as an id: a non-empty string or an integer, else `MalformedReplyError`."""
     value = env.get(key)
     if isinstance(value, bool) or not isinstance(value, (str, int)) or value == "":
-        raise MalformedReplyError(f"{request}: the reply carried no usable {key} "
-                                  f"(got {type(value).__name__})", request=request)
+        raise MalformedReplyError(
+            f"{request}: the reply carried no usable {key} (got {type(value).__name__})", request=request
+        )
     return str(value)
 
 
@@ -142,15 +145,25 @@ class Client:
 
     is_sandbox: bool = False
 
-    def __init__(self, credentials: Credentials, *, base_url: str | None = None, timeout: float = 30.0,
-                 rate_limit: RateLimitSetting = None, retry: RetryPolicy | None = None,
-                 file_endpoint: str = "auto", poll_interval: float = 1.0, max_poll_gap: float = 8.0,
-                 transport: httpx.BaseTransport | None = None,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        credentials: Credentials,
+        *,
+        base_url: str | None = None,
+        timeout: float = 30.0,
+        rate_limit: RateLimitSetting = None,
+        retry: RetryPolicy | None = None,
+        file_endpoint: str = "auto",
+        poll_interval: float = 1.0,
+        max_poll_gap: float = 8.0,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.credentials = credentials
         self.api = credentials.api
-        self.base_url = (base_url or credentials.base_url or os.environ.get("YOUCAM_BASE_URL")
-                         or DEFAULT_BASE_URL).rstrip("/")
+        self.base_url = (
+            base_url or credentials.base_url or os.environ.get("YOUCAM_BASE_URL") or DEFAULT_BASE_URL
+        ).rstrip("/")
         _check_base_url(self.base_url)
         if file_endpoint not in ("auto", "universal", "per-feature"):
             raise InputError("file_endpoint must be 'auto', 'universal' or 'per-feature'")
@@ -160,9 +173,16 @@ class Client:
         self.retry = retry or RetryPolicy()
         self.limiter = self._make_limiter(rate_limit)
         self._token_auth: TokenAuth | None = None
-        self.transport = Transport(self.base_url, None, timeout=timeout, retry=self.retry,
-                                   limiter=self.limiter, secrets=self._secret_values, transport=transport,
-                                   sleep=sleep)
+        self.transport = Transport(
+            self.base_url,
+            None,
+            timeout=timeout,
+            retry=self.retry,
+            limiter=self.limiter,
+            secrets=self._secret_values,
+            transport=transport,
+            sleep=sleep,
+        )
         if credentials.api_key:
             self.transport.auth = ApiKeyAuth(credentials.api_key)
         else:
@@ -192,12 +212,12 @@ class Client:
         if self._token_auth is None:
             creds = self.credentials
             if not creds.has_v1:
-                raise AuthenticationError("this operation needs v1 credentials "
-                                          "(YOUCAM_CLIENT_ID + YOUCAM_CLIENT_SECRET)")
+                raise AuthenticationError(
+                    "this operation needs v1 credentials (YOUCAM_CLIENT_ID + YOUCAM_CLIENT_SECRET)"
+                )
 
             def fetch(body: dict[str, Any]) -> dict[str, Any]:
-                return self.transport.call("POST", AUTH_PATH, json=body, kind="auth",
-                                           what="authentication")
+                return self.transport.call("POST", AUTH_PATH, json=body, kind="auth", what="authentication")
 
             self._token_auth = TokenAuth(str(creds.client_id), str(creds.client_secret), fetch)
         return self._token_auth
@@ -236,9 +256,15 @@ class Client:
         raise MalformedReplyError(f"{request}: the reply has no 'data' or 'result' object", request=request)
 
     # ------------------------------------------------------------------ files
-    def upload(self, data_or_path: bytes | str | Path, *, content_type: str | None = None,
-               file_name: str | None = None, feature: FeatureRef | None = None,
-               variant: str | None = None) -> str:
+    def upload(
+        self,
+        data_or_path: bytes | str | Path,
+        *,
+        content_type: str | None = None,
+        file_name: str | None = None,
+        feature: FeatureRef | None = None,
+        variant: str | None = None,
+    ) -> str:
         """Register a file and PUT its bytes; returns the file id.
 
         ``feature`` is a key, spec or `Endpoint` (v1 registers per feature; v2 uses it
@@ -262,8 +288,10 @@ class Client:
         if size <= 0:
             raise InputError(f"{name}: the file is empty")
         if size >= cap:
-            raise InputError(f"{name}: {size / MiB:.1f} MiB is too large; "
-                             f"{'videos' if is_video else 'images'} must be under {cap // MiB} MiB")
+            raise InputError(
+                f"{name}: {size / MiB:.1f} MiB is too large; "
+                f"{'videos' if is_video else 'images'} must be under {cap // MiB} MiB"
+            )
         reg = {"files": [{"content_type": ctype, "file_name": name, "file_size": size}]}
         if self.api == "v1":
             if feature is None:
@@ -295,8 +323,9 @@ class Client:
             self.transport.put(url, headers, source, method=method, what=f"upload ({name})")
         return file_id
 
-    def _upload_plan(self, reply: dict[str, Any], request: str,
-                     size: int) -> tuple[str, list[tuple[str, dict[str, str], str]]]:
+    def _upload_plan(
+        self, reply: dict[str, Any], request: str, size: int
+    ) -> tuple[str, list[tuple[str, dict[str, str], str]]]:
         """The file id and the (url, headers, method) uploads of a registration reply, checked."""
         files = self._envelope(reply, request).get("files")
         if not isinstance(files, list) or not files or not isinstance(files[0], dict):
@@ -334,31 +363,58 @@ class Client:
         ep = _endpoint_for(endpoint, self.api)
         idempotent = ep.api == "v1" and "request_id" in body
         target = path or ep.task_path
-        reply = self.transport.call("POST", target, json=body, kind="create",
-                                    idempotent=idempotent, what=f"start {ep.slug}")
+        reply = self.transport.call(
+            "POST", target, json=body, kind="create", idempotent=idempotent, what=f"start {ep.slug}"
+        )
         request = f"POST {target}"
         try:
             return _id_field(self._envelope(reply, request), "task_id", request)
         except MalformedReplyError as exc:
-            raise MalformedReplyError(f"{exc.message}; a task may have been created — check the credit "
-                                      "history before running it again", request=request) from None
+            raise MalformedReplyError(
+                f"{exc.message}; a task may have been created — check the credit history before running it again",
+                request=request,
+            ) from None
 
-    def poll(self, endpoint: FeatureRef, task_id: str, *, path: str | None = None,
-             deadline: float | None = None) -> dict[str, Any]:
+    def poll(
+        self, endpoint: FeatureRef, task_id: str, *, path: str | None = None, deadline: float | None = None
+    ) -> dict[str, Any]:
         """One status request (raw JSON). v2: id in the path, URL-encoded; v1: ``?task_id=``."""
         ep = _endpoint_for(endpoint, self.api)
         base = path or ep.task_path
         cap = max(0.05, self.max_poll_gap / 2)
         timeout = min(self.transport.timeout, self.max_poll_gap + 2)
         if ep.api == "v2":
-            return self.transport.call("GET", f"{base}/{quote(task_id, safe='')}", what="task status",
-                                       deadline=deadline, cap=cap, timeout=timeout, poll=True)
-        return self.transport.call("GET", base, params={"task_id": task_id}, what="task status",
-                                   deadline=deadline, cap=cap, timeout=timeout, poll=True)
+            return self.transport.call(
+                "GET",
+                f"{base}/{quote(task_id, safe='')}",
+                what="task status",
+                deadline=deadline,
+                cap=cap,
+                timeout=timeout,
+                poll=True,
+            )
+        return self.transport.call(
+            "GET",
+            base,
+            params={"task_id": task_id},
+            what="task status",
+            deadline=deadline,
+            cap=cap,
+            timeout=timeout,
+            poll=True,
+        )
 
-    def wait(self, endpoint: FeatureRef, task_id: str, *, progress: ProgressFn | None = None,
-             cancel: CancelToken | None = None, deadline: float = 600, path: str | None = None,
-             kind: str | None = None) -> TaskResult:
+    def wait(
+        self,
+        endpoint: FeatureRef,
+        task_id: str,
+        *,
+        progress: ProgressFn | None = None,
+        cancel: CancelToken | None = None,
+        deadline: float = 600,
+        path: str | None = None,
+        kind: str | None = None,
+    ) -> TaskResult:
         """Poll until success or error; returns the `TaskResult` (raises `TaskFailedError`).
 
         The first poll comes one polling interval after the call (a task is never
@@ -385,15 +441,27 @@ class Client:
                 elapsed = time.monotonic() - t0
                 if cancel is not None and cancel.is_set() and not cancel_noted:
                     cancel_noted = True
-                    log.info("cancel requested after task %s was created: the service cannot cancel "
-                             "a running task, so it is awaited and its result kept", task_id)
+                    log.info(
+                        "cancel requested after task %s was created: the service cannot cancel "
+                        "a running task, so it is awaited and its result kept",
+                        task_id,
+                    )
                 if st.state == "success":
                     urls, data, dst_ids = extract(api, kind, st.results)
                     if progress:
                         progress("waiting", 1.0)
-                    return TaskResult(task_id=task_id, status="success", kind=kind, urls=urls, data=data,
-                                      dst_ids=dst_ids, raw=st.results, polls=polls, elapsed_s=elapsed,
-                                      cancel_requested=cancel_noted)
+                    return TaskResult(
+                        task_id=task_id,
+                        status="success",
+                        kind=kind,
+                        urls=urls,
+                        data=data,
+                        dst_ids=dst_ids,
+                        raw=st.results,
+                        polls=polls,
+                        elapsed_s=elapsed,
+                        cancel_requested=cancel_noted,
+                    )
                 if st.state == "error":
                     raise TaskFailedError.from_engine(st.error, st.error_message, task_id=task_id)
                 if progress:
@@ -413,7 +481,9 @@ class Client:
             raise DeadlineExceededError(
                 f"task {task_id} still running after {deadline:g} s; it may still finish and be "
                 "billed — poll it again soon (wait() with this task id): a running task that is not "
-                "polled for about 10 s is dropped", task_id=task_id)
+                "polled for about 10 s is dropped",
+                task_id=task_id,
+            )
         time.sleep(sleep)
 
     def _poll_status(self, ep: Endpoint, api: str, task_id: str, target: str, end: float) -> TaskStatus:
@@ -426,14 +496,18 @@ class Client:
                 f"task {task_id} expired on the service ({exc.code or 'InvalidTaskId'}): units may have "
                 "been charged — find the job with `youcam history` and check `youcam credits` before "
                 "running it again (a running task must be polled at least every 10 s)",
-                code=exc.code, status=exc.status, task_id=task_id) from None
+                code=exc.code,
+                status=exc.status,
+                task_id=task_id,
+            ) from None
         try:
             return parse_status(api, body)
         except ServerError as exc:
             raise MalformedReplyError(f"{request}: {exc.message}", request=request) from None
 
-    def preprocess(self, feature: FeatureRef, endpoint: FeatureRef | None, file_id: str, *,
-                   deadline: float = 120) -> dict[str, Any]:
+    def preprocess(
+        self, feature: FeatureRef, endpoint: FeatureRef | None, file_id: str, *, deadline: float = 120
+    ) -> dict[str, Any]:
         """Run face detection (face-lift, face-reshape, face-swap); returns the results.
 
         v2 ``{"timed", "result": [{left, top, width, height}]}`` (face-lift/reshape) or
@@ -444,12 +518,15 @@ class Client:
         if not pre:
             raise InputError(f"{ep.slug} has no pre-process step")
         if ep.api == "v1":
-            body: dict[str, Any] = {"request_id": self.next_request_id(),
-                                    "payload": {"file_sets": {"src_ids": [file_id]}, "actions": [{"id": 0}]}}
+            body: dict[str, Any] = {
+                "request_id": self.next_request_id(),
+                "payload": {"file_sets": {"src_ids": [file_id]}, "actions": [{"id": 0}]},
+            }
         else:
             body = {"src_file_url": file_id} if file_id.startswith("http") else {"src_file_id": file_id}
-        reply = self.transport.call("POST", pre, json=body, kind="create", idempotent=ep.api == "v1",
-                                    what=f"pre-process {ep.slug}")
+        reply = self.transport.call(
+            "POST", pre, json=body, kind="create", idempotent=ep.api == "v1", what=f"pre-process {ep.slug}"
+        )
         task_id = _id_field(self._envelope(reply, f"POST {pre}"), "task_id", f"POST {pre}")
         res = self.wait(ep, task_id, path=pre, kind="boxes", deadline=deadline)
         if ep.api == "v1":
@@ -462,8 +539,9 @@ class Client:
         self.transport.call("POST", DELETE_PATH, json={"task_id": task_id}, what="delete task")
 
     # ------------------------------------------------------------------ templates
-    def templates(self, feature_key: str | FeatureSpec, *, api: str | None = None, variant: str | None = None,
-                  max_pages: int = 20) -> list[Template]:
+    def templates(
+        self, feature_key: str | FeatureSpec, *, api: str | None = None, variant: str | None = None, max_pages: int = 20
+    ) -> list[Template]:
         """Templates (v2) or styles of every style group (v1) of a feature.
 
         ``variant`` picks the endpoint when several list templates (hair-style:
@@ -471,8 +549,9 @@ class Client:
         """
         api = api or self.api
         spec = F.get(feature_key)
-        eps = [e for e in spec.endpoints if e.api == api and e.template_path
-               and (variant is None or e.variant == variant)]
+        eps = [
+            e for e in spec.endpoints if e.api == api and e.template_path and (variant is None or e.variant == variant)
+        ]
         if not eps:
             raise InputError(f"{spec.key} has no {api} template list")
         path = str(eps[0].template_path)
@@ -480,10 +559,15 @@ class Client:
             out: list[Template] = []
             for page in self._pages(path, "templates", max_pages):
                 for t in page:
-                    out.append(Template(id=str(t.get("id")), title=str(t.get("title") or ""),
-                                        thumb=str(t.get("thumb") or ""),
-                                        category=str(t.get("category_name") or ""),
-                                        keep_users_color=t.get("keep_users_color")))
+                    out.append(
+                        Template(
+                            id=str(t.get("id")),
+                            title=str(t.get("title") or ""),
+                            thumb=str(t.get("thumb") or ""),
+                            category=str(t.get("category_name") or ""),
+                            keep_users_color=t.get("keep_users_color"),
+                        )
+                    )
             return out
         return self._styles(path, max_pages)
 
@@ -498,13 +582,20 @@ class Client:
                 for page in self._pages(style_path, "styles", max_pages, {"style_group_id": gid}):
                     for s in page:
                         info = s.get("info") or {}
-                        styles.append(Template(id=str(s.get("id")), title=str(info.get("title") or ""),
-                                               thumb=str(info.get("thumb") or ""), category=gtitle,
-                                               group_id=gid))
+                        styles.append(
+                            Template(
+                                id=str(s.get("id")),
+                                title=str(info.get("title") or ""),
+                                thumb=str(info.get("thumb") or ""),
+                                category=gtitle,
+                                group_id=gid,
+                            )
+                        )
         return styles
 
-    def _pages(self, path: str, key: str, max_pages: int, params: dict[str, Any] | None = None,
-               page_size: int = 20) -> Iterator[list[dict[str, Any]]]:
+    def _pages(
+        self, path: str, key: str, max_pages: int, params: dict[str, Any] | None = None, page_size: int = 20
+    ) -> Iterator[list[dict[str, Any]]]:
         token: str | None = None
         seen: set[str] = set()
         for _ in range(max_pages):

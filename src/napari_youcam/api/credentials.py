@@ -105,8 +105,10 @@ class Credentials:
         for name, env in (("api_key", "YOUCAM_API_KEY"), ("client_id", "YOUCAM_CLIENT_ID")):
             value = getattr(self, name)
             if value and not (value.isascii() and value.isprintable() and " " not in value):
-                raise InputError(f"{env} (or the saved setting) contains characters a credential cannot have (spaces, "
-                                 "non-ASCII or control characters): copy it again from the API console")
+                raise InputError(
+                    f"{env} (or the saved setting) contains characters a credential cannot have (spaces, "
+                    "non-ASCII or control characters): copy it again from the API console"
+                )
         if not self.api_key and not (self.client_id and self.client_secret):
             raise NoCredentialsError(
                 "credentials need an API key (YOUCAM_API_KEY) or a client id and secret "
@@ -145,8 +147,12 @@ class Credentials:
         """
         e = os.environ if env is None else env
         # `__post_init__` strips the values and turns blank ones into None.
-        return cls(api_key=e.get("YOUCAM_API_KEY"), client_id=e.get("YOUCAM_CLIENT_ID"),
-                   client_secret=e.get("YOUCAM_CLIENT_SECRET"), base_url=e.get("YOUCAM_BASE_URL"))
+        return cls(
+            api_key=e.get("YOUCAM_API_KEY"),
+            client_id=e.get("YOUCAM_CLIENT_ID"),
+            client_secret=e.get("YOUCAM_CLIENT_SECRET"),
+            base_url=e.get("YOUCAM_BASE_URL"),
+        )
 
     @classmethod
     def try_from_env(cls, env: dict[str, str] | None = None) -> Credentials | None:
@@ -162,8 +168,12 @@ class Credentials:
         """From the settings panel's config file, or None when it holds no credentials."""
         cfg = load_config(path)
         try:
-            return cls(api_key=cfg.get("api_key"), client_id=cfg.get("client_id"),
-                       client_secret=cfg.get("client_secret"), base_url=cfg.get("base_url"))
+            return cls(
+                api_key=cfg.get("api_key"),
+                client_id=cfg.get("client_id"),
+                client_secret=cfg.get("client_secret"),
+                base_url=cfg.get("base_url"),
+            )
         except NoCredentialsError:
             return None
 

@@ -40,8 +40,9 @@ class AuthenticationError(YouCamError):
 class RateLimitError(YouCamError):
     """The service said 429 and retries were exhausted. ``retry_after`` in seconds if known."""
 
-    def __init__(self, message: str, *, code: str | None = None, status: int | None = 429,
-                 retry_after: float | None = None):
+    def __init__(
+        self, message: str, *, code: str | None = None, status: int | None = 429, retry_after: float | None = None
+    ):
         super().__init__(message, code=code, status=status)
         self.retry_after = retry_after
 
@@ -69,16 +70,23 @@ class TaskFailedError(YouCamError):
     show for it, ``detail`` the service's own ``error_message``.
     """
 
-    def __init__(self, message: str, *, code: str | None = None, friendly: str = "",
-                 detail: str = "", task_id: str | None = None, status: int | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        friendly: str = "",
+        detail: str = "",
+        task_id: str | None = None,
+        status: int | None = None,
+    ):
         super().__init__(message, code=code, status=status)
         self.friendly = friendly
         self.detail = detail
         self.task_id = task_id
 
     @classmethod
-    def from_engine(cls, code: str | None, detail: str | None = None,
-                    task_id: str | None = None) -> TaskFailedError:
+    def from_engine(cls, code: str | None, detail: str | None = None, task_id: str | None = None) -> TaskFailedError:
         friendly = friendly_engine_error(code)
         msg = f"task failed ({code or 'no error code'}): {friendly}"
         if detail and detail.strip() and detail.strip() != friendly:
@@ -92,8 +100,7 @@ class TaskExpiredError(YouCamError):
     ``task_id`` is set when the client knows which task it was polling.
     """
 
-    def __init__(self, message: str, *, code: str | None = None, status: int | None = None,
-                 task_id: str | None = None):
+    def __init__(self, message: str, *, code: str | None = None, status: int | None = None, task_id: str | None = None):
         super().__init__(message, code=code, status=status)
         self.task_id = task_id
 
@@ -240,9 +247,14 @@ def _body_fields(body: object) -> tuple[str | None, str | None]:
     return None, None
 
 
-def error_from_response(status: int, body: object, *, what: str = "request",
-                        retry_after: float | None = None,
-                        secrets: tuple[str | None, ...] = ()) -> YouCamError:
+def error_from_response(
+    status: int,
+    body: object,
+    *,
+    what: str = "request",
+    retry_after: float | None = None,
+    secrets: tuple[str | None, ...] = (),
+) -> YouCamError:
     """Map an HTTP error reply to the typed exception (never includes secrets).
 
     The status decides first (401 is always authentication, 429 always rate limit,
@@ -263,16 +275,26 @@ def error_from_response(status: int, body: object, *, what: str = "request",
     suffix = f" [service: {detail}]" if detail else ""
     if status in (401, 403):
         text = _REQUEST_CODES.get(code or "", (None, "credentials were rejected"))[1]
-        return AuthenticationError(f"{what}: authentication failed ({status}): {text}{suffix}",
-                                   code=code, status=status)
+        return AuthenticationError(
+            f"{what}: authentication failed ({status}): {text}{suffix}", code=code, status=status
+        )
     if status == 429:
-        return RateLimitError(f"{what}: rate limit reached (429); try again later{suffix}",
-                              code=code or "TooManyRequests", status=status, retry_after=retry_after)
+        return RateLimitError(
+            f"{what}: rate limit reached (429); try again later{suffix}",
+            code=code or "TooManyRequests",
+            status=status,
+            retry_after=retry_after,
+        )
     if code in _REQUEST_CODES:
         cls, text = _REQUEST_CODES[code]
         if cls is TaskFailedError:
-            return TaskFailedError(f"{what}: {text}{suffix}", code=code,
-                                   friendly=ENGINE_ERRORS["TaskTimeout"], detail=err or "", status=status)
+            return TaskFailedError(
+                f"{what}: {text}{suffix}",
+                code=code,
+                friendly=ENGINE_ERRORS["TaskTimeout"],
+                detail=err or "",
+                status=status,
+            )
         return cls(f"{what}: {text}{suffix}", code=code, status=status)
     if status == 404:
         return InvalidParametersError(f"{what}: not found (404){suffix}", code=code, status=status)

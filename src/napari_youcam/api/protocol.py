@@ -33,35 +33,51 @@ class ServiceClient(Protocol):
         """True when the service is the bundled local sandbox (results are synthetic)."""
         ...
 
-    def upload(self, data_or_path: bytes | str | Path, *, content_type: str | None = None,
-               file_name: str | None = None, feature: FeatureRef | None = None,
-               variant: str | None = None) -> str: ...
+    def upload(
+        self,
+        data_or_path: bytes | str | Path,
+        *,
+        content_type: str | None = None,
+        file_name: str | None = None,
+        feature: FeatureRef | None = None,
+        variant: str | None = None,
+    ) -> str: ...
 
     def download(self, url: str, dest: Path | str) -> Path: ...
 
     def create_task(self, endpoint: FeatureRef, body: dict[str, Any], *, path: str | None = None) -> str: ...
 
-    def poll(self, endpoint: FeatureRef, task_id: str, *, path: str | None = None,
-             deadline: float | None = None) -> dict[str, Any]: ...
+    def poll(
+        self, endpoint: FeatureRef, task_id: str, *, path: str | None = None, deadline: float | None = None
+    ) -> dict[str, Any]: ...
 
-    def wait(self, endpoint: FeatureRef, task_id: str, *, progress: ProgressFn | None = None,
-             cancel: CancelToken | None = None, deadline: float = 600, path: str | None = None,
-             kind: str | None = None) -> TaskResult: ...
+    def wait(
+        self,
+        endpoint: FeatureRef,
+        task_id: str,
+        *,
+        progress: ProgressFn | None = None,
+        cancel: CancelToken | None = None,
+        deadline: float = 600,
+        path: str | None = None,
+        kind: str | None = None,
+    ) -> TaskResult: ...
 
-    def preprocess(self, feature: FeatureRef, endpoint: FeatureRef | None, file_id: str, *,
-                   deadline: float = 120) -> dict[str, Any]: ...
+    def preprocess(
+        self, feature: FeatureRef, endpoint: FeatureRef | None, file_id: str, *, deadline: float = 120
+    ) -> dict[str, Any]: ...
 
     def delete_task(self, task_id: str) -> None: ...
 
-    def templates(self, feature_key: str | FeatureSpec, *, api: str | None = None,
-                  variant: str | None = None, max_pages: int = 20) -> list[Template]: ...
+    def templates(
+        self, feature_key: str | FeatureSpec, *, api: str | None = None, variant: str | None = None, max_pages: int = 20
+    ) -> list[Template]: ...
 
     def credit_entries(self) -> list[dict[str, Any]]: ...
 
     def credits(self) -> float: ...
 
-    def credit_history(self, *, page_size: int = 20,
-                       starting_token: str | None = None) -> dict[str, Any]: ...
+    def credit_history(self, *, page_size: int = 20, starting_token: str | None = None) -> dict[str, Any]: ...
 
     def feature_costs(self, *, max_pages: int = 10) -> list[dict[str, Any]]: ...
 

@@ -52,8 +52,10 @@ def parse_rate_limit(text: str) -> tuple[int, float]:
     except ValueError:
         limit, period = 0, 0.0
     if not sep or limit < 1 or not (0 < period < 1e7):
-        raise InputError(f"YOUCAM_RATE_LIMIT={text!r} is not valid: write it as N/SECONDS with whole "
-                         f"N >= 1 and SECONDS > 0, e.g. {DEFAULT_LIMIT}/{DEFAULT_PERIOD:g}")
+        raise InputError(
+            f"YOUCAM_RATE_LIMIT={text!r} is not valid: write it as N/SECONDS with whole "
+            f"N >= 1 and SECONDS > 0, e.g. {DEFAULT_LIMIT}/{DEFAULT_PERIOD:g}"
+        )
     return limit, period
 
 
@@ -68,9 +70,17 @@ class RateLimiter:
     may go back to back (default a tenth of the limit) before pacing applies.
     """
 
-    def __init__(self, limit: int = DEFAULT_LIMIT, period: float = DEFAULT_PERIOD, *, gap: float = 6.0,
-                 slack: float | None = None, burst: int | None = None, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self,
+        limit: int = DEFAULT_LIMIT,
+        period: float = DEFAULT_PERIOD,
+        *,
+        gap: float = 6.0,
+        slack: float | None = None,
+        burst: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         if limit < 1 or period <= 0 or gap <= 0:
             raise ValueError("rate limit needs limit >= 1, period > 0 and gap > 0")
         self.limit = int(limit)
@@ -139,8 +149,10 @@ class RateLimiter:
                 if deadline is not None:
                     wait = min(wait, deadline - self._clock())
                     if wait <= 0:
-                        raise RateLimitError("client-side rate limit: no request slot before the deadline "
-                                             f"({self.limit} requests per {self.period:g} s)")
+                        raise RateLimitError(
+                            "client-side rate limit: no request slot before the deadline "
+                            f"({self.limit} requests per {self.period:g} s)"
+                        )
                 self.waited += wait
                 self._sleep(wait)
         finally:
@@ -185,8 +197,9 @@ _shared: dict[tuple[str, str, int, float], RateLimiter] = {}
 _shared_lock = threading.Lock()
 
 
-def shared_limiter(scope: str, identity: str, limit: int = DEFAULT_LIMIT,
-                   period: float = DEFAULT_PERIOD) -> RateLimiter:
+def shared_limiter(
+    scope: str, identity: str, limit: int = DEFAULT_LIMIT, period: float = DEFAULT_PERIOD
+) -> RateLimiter:
     """One limiter per (host, credential): clients built separately share the budget.
 
     ``identity`` must not be a secret in clear text; callers pass a fingerprint.

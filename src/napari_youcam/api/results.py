@@ -164,9 +164,13 @@ def extract(api: str, kind: str, results: Json) -> tuple[list[str], Json, list[s
         if isinstance(results, dict) and isinstance(results.get("url"), str):
             urls.append(results["url"])
         return urls, data, dst_ids
-    if isinstance(results, dict) and isinstance(results.get("output"), list) and any(
-            isinstance(o, dict) and ("mask_urls" in o or "ui_score" in o or "score" in o)
-            for o in results["output"]):
+    if (
+        isinstance(results, dict)
+        and isinstance(results.get("output"), list)
+        and any(
+            isinstance(o, dict) and ("mask_urls" in o or "ui_score" in o or "score" in o) for o in results["output"]
+        )
+    ):
         # skin-analysis format=json: scores + mask URLs, no single result file
         return [], results, []
     _urls_from(results, urls)

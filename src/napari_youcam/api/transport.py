@@ -57,8 +57,14 @@ Kind = Literal["read", "create", "auth"]
 # Failures that prove the request never left this machine: safe to repeat anything.
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 # Failures after (possibly) sending: the server may have acted on the request.
-_AMBIGUOUS = (httpx.ReadTimeout, httpx.WriteTimeout, httpx.ReadError, httpx.WriteError,
-              httpx.RemoteProtocolError, httpx.CloseError)
+_AMBIGUOUS = (
+    httpx.ReadTimeout,
+    httpx.WriteTimeout,
+    httpx.ReadError,
+    httpx.WriteError,
+    httpx.RemoteProtocolError,
+    httpx.CloseError,
+)
 _CHUNK = 256 * 1024
 # Every failure is caught as `httpx.RequestError`: besides transport errors that
 # covers an undecodable body (DecodingError) and a redirect loop (TooManyRedirects),
@@ -75,11 +81,19 @@ def _describe(exc: Exception) -> str:
 class Transport:
     """HTTP with retries; returns parsed JSON or raises a typed `YouCamError`."""
 
-    def __init__(self, base_url: str, auth: Auth | None = None, *, timeout: float = 30.0,
-                 retry: RetryPolicy | None = None, limiter: RateLimiter | None = None,
-                 secrets: Callable[[], tuple[str | None, ...]] = tuple,
-                 user_agent: str = "napari-youcam", transport: httpx.BaseTransport | None = None,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        auth: Auth | None = None,
+        *,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        limiter: RateLimiter | None = None,
+        secrets: Callable[[], tuple[str | None, ...]] = tuple,
+        user_agent: str = "napari-youcam",
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         """``transport`` replaces httpx's network layer for both clients (tests pass an
         ``httpx.MockTransport``); ``sleep`` is what retry backoffs wait with."""
         self.base_url = base_url.rstrip("/")
@@ -91,11 +105,16 @@ class Transport:
         self.limiter = limiter
         self._secrets = secrets
         t = httpx.Timeout(self.timeout, connect=min(self.timeout, 10.0))
-        self.api = httpx.Client(base_url=self.base_url, timeout=t, transport=transport,
-                                headers={"User-Agent": user_agent, "Accept": "application/json"})
+        self.api = httpx.Client(
+            base_url=self.base_url,
+            timeout=t,
+            transport=transport,
+            headers={"User-Agent": user_agent, "Accept": "application/json"},
+        )
         # No auth, no base URL, no cookies carried between hosts.
-        self.raw = httpx.Client(timeout=t, follow_redirects=True, transport=transport,
-                                headers={"User-Agent": user_agent})
+        self.raw = httpx.Client(
+            timeout=t, follow_redirects=True, transport=transport, headers={"User-Agent": user_agent}
+        )
         self.sleep = sleep
 
     # ------------------------------------------------------------------ helpers
@@ -128,19 +147,38 @@ class Transport:
         (`InputError`) before anything is sent, wherever the path came from.
         """
         segments = unquote(path.split("?", 1)[0]).split("/")
-        bad = (not path.startswith("/") or path.startswith("//") or "\\" in path
-               or "://" in path or any(seg in (".", "..") for seg in segments)
-               or any(ord(ch) <= 32 for ch in path))
+        bad = (
+            not path.startswith("/")
+            or path.startswith("//")
+            or "\\" in path
+            or "://" in path
+            or any(seg in (".", "..") for seg in segments)
+            or any(ord(ch) <= 32 for ch in path)
+        )
         if bad:
             shown = self._redact(path)[:120]
-            raise InputError(f"refusing to send a request to {shown!r}: service paths must stay on "
-                             f"{self.shown_url} (a job record or caller gave another host or path)")
+            raise InputError(
+                f"refusing to send a request to {shown!r}: service paths must stay on "
+                f"{self.shown_url} (a job record or caller gave another host or path)"
+            )
 
     # ------------------------------------------------------------------ API calls
-    def call(self, method: str, path: str, *, json: dict[str, Any] | None = None, params: dict[str, Any] | None = None,
-             kind: Kind = "read", idempotent: bool = False, what: str | None = None,
-             deadline: float | None = None, cap: float | None = None,
-             timeout: float | None = None, auth: Auth | None = None, poll: bool = False) -> dict[str, Any]:
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None,
+        kind: Kind = "read",
+        idempotent: bool = False,
+        what: str | None = None,
+        deadline: float | None = None,
+        cap: float | None = None,
+        timeout: float | None = None,
+        auth: Auth | None = None,
+        poll: bool = False,
+    ) -> dict[str, Any]:
         """One API request with the retry rules of its ``kind``; returns the JSON body.
 
         ``deadline`` (monotonic seconds) bounds all retries; ``cap`` bounds each
@@ -160,18 +198,35 @@ class Transport:
             self._acquire(deadline, "poll" if poll else "create" if kind == "create" else "other")
             t0 = time.monotonic()
             try:
-                resp = self.api.request(method, path, json=json, params=params, headers=headers,
-                                        timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT)
+                resp = self.api.request(
+                    method,
+                    path,
+                    json=json,
+                    params=params,
+                    headers=headers,
+                    timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+                )
             except UnicodeEncodeError:  # raised while building the request: nothing was sent
-                raise InputError(f"{what}: the request holds text that cannot be sent as UTF-8 (bytes the "
-                                 "shell could not decode?): retype it as plain text") from None
+                raise InputError(
+                    f"{what}: the request holds text that cannot be sent as UTF-8 (bytes the "
+                    "shell could not decode?): retype it as plain text"
+                ) from None
             except httpx.RequestError as exc:
-                self._retry_or_raise(exc, method, path, what=what, kind=kind, idempotent=idempotent,
-                                     attempt=attempt, cap=cap, deadline=deadline, started=t0)
+                self._retry_or_raise(
+                    exc,
+                    method,
+                    path,
+                    what=what,
+                    kind=kind,
+                    idempotent=idempotent,
+                    attempt=attempt,
+                    cap=cap,
+                    deadline=deadline,
+                    started=t0,
+                )
                 continue
             status = resp.status_code
-            log.debug("%s %s -> %d in %.2fs (attempt %d)", method, path, status,
-                      time.monotonic() - t0, attempt)
+            log.debug("%s %s -> %d in %.2fs (attempt %d)", method, path, status, time.monotonic() - t0, attempt)
             if status < 400:
                 body = self._json(resp)
                 if isinstance(body, dict):
@@ -186,8 +241,7 @@ class Transport:
                 shape = "not JSON" if body is None else f"JSON {type(body).__name__}, not an object"
                 msg = f"{what}: unreadable reply to {method} {path} (HTTP {status}, {shape})"
                 if kind == "create":
-                    msg += ("; a task may have been created — check the credit history before "
-                            "running it again")
+                    msg += "; a task may have been created — check the credit history before running it again"
                 raise MalformedReplyError(msg, request=f"{method} {path}", status=status)
             body = self._json(resp)
             if status == 401 and kind != "auth" and not renewed and auth.invalidate(headers):
@@ -197,8 +251,11 @@ class Transport:
                 log.debug("%s %s: 401, renewing the access token once", method, path)
                 continue
             retry_after = parse_retry_after(resp.headers.get("Retry-After"))
-            if status == 500 and isinstance(body, dict) and (
-                    body.get("error_code") == "TaskTimeout" or "timed out" in str(body.get("error", "")).lower()):
+            if (
+                status == 500
+                and isinstance(body, dict)
+                and (body.get("error_code") == "TaskTimeout" or "timed out" in str(body.get("error", "")).lower())
+            ):
                 retryable = False  # the task is gone; repeating the poll cannot help
             elif kind == "create" and not idempotent:
                 retryable = status == 429
@@ -210,12 +267,22 @@ class Transport:
                     log.debug("%s %s error body: %s", method, path, self._redact(str(body))[:300])
                 self.sleep(delay)
                 continue
-            raise error_from_response(status, body, what=what, retry_after=retry_after,
-                                      secrets=self._secrets())
+            raise error_from_response(status, body, what=what, retry_after=retry_after, secrets=self._secrets())
 
-    def _retry_or_raise(self, exc: httpx.RequestError, method: str, path: str, *, what: str, kind: Kind,
-                        idempotent: bool, attempt: int, cap: float | None, deadline: float | None,
-                        started: float) -> None:
+    def _retry_or_raise(
+        self,
+        exc: httpx.RequestError,
+        method: str,
+        path: str,
+        *,
+        what: str,
+        kind: Kind,
+        idempotent: bool,
+        attempt: int,
+        cap: float | None,
+        deadline: float | None,
+        started: float,
+    ) -> None:
         """After a transport failure: sleep the backoff when the request may be repeated, else raise.
 
         A create that may have reached the server is repeated only when ``idempotent``.
@@ -224,8 +291,14 @@ class Transport:
         retryable = never_sent or isinstance(exc, _AMBIGUOUS)
         if kind == "create" and not never_sent and not idempotent:
             retryable = False
-        log.debug("%s %s -> %s after %.2fs (attempt %d)", method, path, type(exc).__name__,
-                  time.monotonic() - started, attempt)
+        log.debug(
+            "%s %s -> %s after %.2fs (attempt %d)",
+            method,
+            path,
+            type(exc).__name__,
+            time.monotonic() - started,
+            attempt,
+        )
         delay = self.retry.delay(attempt, cap=cap)
         if retryable and attempt < self.retry.attempts and self._budget_ok(delay, deadline):
             self.sleep(delay)
@@ -234,13 +307,23 @@ class Transport:
         if isinstance(exc, httpx.ConnectError):
             msg += " — check the service URL (--base-url / YOUCAM_BASE_URL) and the network"
         if kind == "create" and not never_sent:
-            msg += ("; the service may have received the request — check the task list / "
-                    "credit history before running it again")
+            msg += (
+                "; the service may have received the request — check the task list / "
+                "credit history before running it again"
+            )
         raise ConnectionFailedError(self._redact(msg)) from None
 
     # ------------------------------------------------------------------ storage hosts
-    def put(self, url: str, headers: dict[str, str], source: bytes | Path, *,
-            method: str = "PUT", deadline: float | None = None, what: str = "upload") -> None:
+    def put(
+        self,
+        url: str,
+        headers: dict[str, str],
+        source: bytes | Path,
+        *,
+        method: str = "PUT",
+        deadline: float | None = None,
+        what: str = "upload",
+    ) -> None:
         """Send the file to a pre-signed URL with exactly ``headers`` (no auth).
 
         A path is streamed from disk, re-opened per attempt, never read whole.
@@ -254,35 +337,42 @@ class Transport:
             try:
                 resp = self.raw.request(method, url, headers=headers, content=content)
             except httpx.RequestError as exc:
-                log.debug("%s <upload url> -> %s after %.2fs (attempt %d)", method,
-                          type(exc).__name__, time.monotonic() - t0, attempt)
+                log.debug(
+                    "%s <upload url> -> %s after %.2fs (attempt %d)",
+                    method,
+                    type(exc).__name__,
+                    time.monotonic() - t0,
+                    attempt,
+                )
                 delay = self.retry.delay(attempt)
                 if attempt < self.retry.attempts and self._budget_ok(delay, deadline):
                     self.sleep(delay)
                     continue
                 raise ConnectionFailedError(f"{what}: {_describe(exc)}") from None
             status = resp.status_code
-            log.debug("%s <upload url> -> %d in %.2fs (attempt %d)", method, status,
-                      time.monotonic() - t0, attempt)
+            log.debug("%s <upload url> -> %d in %.2fs (attempt %d)", method, status, time.monotonic() - t0, attempt)
             if status < 300:
                 return
             retry_after = parse_retry_after(resp.headers.get("Retry-After"))
             delay = self.retry.delay(attempt, retry_after)
-            if self.retry.should_retry_status(status) and attempt < self.retry.attempts \
-                    and self._budget_ok(delay, deadline):
+            if (
+                self.retry.should_retry_status(status)
+                and attempt < self.retry.attempts
+                and self._budget_ok(delay, deadline)
+            ):
                 self.sleep(delay)
                 continue
             if status == 429:
                 raise RateLimitError(f"{what}: storage host rate limit (429)", retry_after=retry_after)
             if status in (401, 403):
-                raise AuthenticationError(f"{what}: the upload URL was refused ({status}); it may have "
-                                          "expired — upload again", status=status)
+                raise AuthenticationError(
+                    f"{what}: the upload URL was refused ({status}); it may have expired — upload again", status=status
+                )
             if status >= 500:
                 raise ServerError(f"{what}: storage host error ({status})", status=status)
             raise YouCamError(f"{what}: storage host refused the file ({status})", status=status)
 
-    def download(self, url: str, dest: Path, *, deadline: float | None = None,
-                 what: str = "download") -> Path:
+    def download(self, url: str, dest: Path, *, deadline: float | None = None, what: str = "download") -> Path:
         """Stream a result URL to ``dest`` (via a temp file: no half-written results)."""
         dest = Path(dest)
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -306,8 +396,9 @@ class Transport:
                         if expected is not None and identity and tmp.stat().st_size != int(expected):
                             raise httpx.ReadError("download truncated")
                         os.replace(tmp, dest)
-                        log.debug("GET <result url> -> %d in %.2fs (attempt %d)", status,
-                                  time.monotonic() - t0, attempt)
+                        log.debug(
+                            "GET <result url> -> %d in %.2fs (attempt %d)", status, time.monotonic() - t0, attempt
+                        )
                         return dest
                     resp.read()
                     retry_after = parse_retry_after(resp.headers.get("Retry-After"))
@@ -324,14 +415,20 @@ class Transport:
                 raise ConnectionFailedError(f"{what}: {_describe(exc)}") from None
             log.debug("GET <result url> -> %d (attempt %d)", status, attempt)
             delay = self.retry.delay(attempt, retry_after)
-            if self.retry.should_retry_status(status) and attempt < self.retry.attempts \
-                    and self._budget_ok(delay, deadline):
+            if (
+                self.retry.should_retry_status(status)
+                and attempt < self.retry.attempts
+                and self._budget_ok(delay, deadline)
+            ):
                 self.sleep(delay)
                 continue
             _unlink(tmp)
             if status in (401, 403, 404, 410):
-                raise ResultUrlExpiredError(f"{what}: the result URL is no longer valid ({status}); result URLs "
-                                  "live 2 hours — query the task again for a fresh one", status=status)
+                raise ResultUrlExpiredError(
+                    f"{what}: the result URL is no longer valid ({status}); result URLs "
+                    "live 2 hours — query the task again for a fresh one",
+                    status=status,
+                )
             raise ServerError(f"{what}: result host error ({status})", status=status)
 
 

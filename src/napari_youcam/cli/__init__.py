@@ -61,8 +61,9 @@ def command_hint(word: str, parser: argparse.ArgumentParser) -> str | None:
     Suggests close commands, or ``youcam run KEY`` when the word names a feature.
     """
     # argparse keeps the subcommands on its (long-stable) private `_actions` list
-    commands = [name for action in parser._actions if isinstance(action, argparse._SubParsersAction)
-                for name in action.choices]
+    commands = [
+        name for action in parser._actions if isinstance(action, argparse._SubParsersAction) for name in action.choices
+    ]
     if word in commands:
         return None
     close = difflib.get_close_matches(word, commands, n=2, cutoff=0.6)
@@ -98,8 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # at devnull so the interpreter's final flush does not complain either.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, FileExistsError,
-            PermissionError) as exc:
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, FileExistsError, PermissionError) as exc:
         # A path the user gave (input or -o output) cannot be used: they must change it.
         print(f"error: {exc.strerror or exc}: {exc.filename}", file=sys.stderr)
         return 2

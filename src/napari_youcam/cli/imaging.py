@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 # ------------------------------------------------------------------ file helpers
 
+
 def read_image(path: str | Path, frame: int | None = None) -> np.ndarray:
     """An image or .npy file as a numpy array (RGB(A) order, dtype kept: 16-bit stays 16-bit).
 
@@ -47,9 +48,11 @@ def write_bytes(path: str | Path, data: bytes) -> Path:
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_bytes(data)
     except OSError as exc:
-        raise InputError(f"cannot write {p} ({exc.strerror or exc}"
-                         + (f": {exc.filename}" if exc.filename and str(exc.filename) != str(p) else "")
-                         + "): choose another output path") from None
+        raise InputError(
+            f"cannot write {p} ({exc.strerror or exc}"
+            + (f": {exc.filename}" if exc.filename and str(exc.filename) != str(p) else "")
+            + "): choose another output path"
+        ) from None
     return p
 
 
@@ -70,6 +73,7 @@ def _emit(args: argparse.Namespace, payload: dict[str, Any], lines: list[str]) -
 
 # ------------------------------------------------------------------ commands
 
+
 def cmd_prepare(args: argparse.Namespace) -> int:
     from napari_youcam.imaging.masks import load_mask
     from napari_youcam.imaging.prepare import prepare_file
@@ -83,13 +87,26 @@ def cmd_prepare(args: argparse.Namespace) -> int:
     prefer = "png" if args.png else None
     p = prepare_file(args.src, limits, mask=mask, prefer=prefer, frame=args.frame, what="image")
     out = write_bytes(args.output, p.image.data)
-    payload = {"feature": spec.key, "api": ep.api, "variant": ep.variant, "output": str(out),
-               "width": p.info.width, "height": p.info.height, "format": p.image.format,
-               "quality": p.image.quality, "bytes": p.image.nbytes, "content_type": p.image.content_type,
-               "transform": p.transform.to_dict(), "notes": p.notes}
-    lines = [f"{out}: {p.info.width}×{p.info.height} {p.image.format.upper()}"
-             + (f" q{p.image.quality}" if p.image.quality else "") + f", {p.image.nbytes} bytes",
-             f"transform: {json.dumps(p.transform.to_dict())}"]
+    payload = {
+        "feature": spec.key,
+        "api": ep.api,
+        "variant": ep.variant,
+        "output": str(out),
+        "width": p.info.width,
+        "height": p.info.height,
+        "format": p.image.format,
+        "quality": p.image.quality,
+        "bytes": p.image.nbytes,
+        "content_type": p.image.content_type,
+        "transform": p.transform.to_dict(),
+        "notes": p.notes,
+    }
+    lines = [
+        f"{out}: {p.info.width}×{p.info.height} {p.image.format.upper()}"
+        + (f" q{p.image.quality}" if p.image.quality else "")
+        + f", {p.image.nbytes} bytes",
+        f"transform: {json.dumps(p.transform.to_dict())}",
+    ]
     if suffix_mismatch(out, p.image.format):
         lines.append(f"note: written as {p.image.format.upper()} although the name ends in {out.suffix}")
     if p.mask is not None:
@@ -121,13 +138,17 @@ def cmd_mask(args: argparse.Namespace) -> int:
         try:
             ids = [int(v) for v in args.labels_only.split(",") if v.strip()]
         except ValueError:
-            raise InputError(f"--labels {args.labels_only!r}: give label values as whole numbers, "
-                             "e.g. --labels 1,3") from None
+            raise InputError(
+                f"--labels {args.labels_only!r}: give label values as whole numbers, e.g. --labels 1,3"
+            ) from None
     m = labels_to_mask(labels, shape=shape, labels=ids, grow=args.grow, feather=args.feather, invert=args.invert)
     out = write_bytes(args.output, mask_png_bytes(m))
     frac = float((m > 0).mean())
-    _emit(args, {"output": str(out), "width": m.shape[1], "height": m.shape[0], "coverage": frac},
-          [f"{out}: mask {m.shape[1]}×{m.shape[0]}, {frac:.1%} of the image"])
+    _emit(
+        args,
+        {"output": str(out), "width": m.shape[1], "height": m.shape[0], "coverage": frac},
+        [f"{out}: mask {m.shape[1]}×{m.shape[0]}, {frac:.1%} of the image"],
+    )
     return 0
 
 
@@ -167,10 +188,21 @@ def cmd_extend_plan(args: argparse.Namespace) -> int:
     w, h = _source_size(args.src)
     if (args.x is None) != (args.y is None):
         raise InputError("give both --x and --y (or --anchor)")
-    plan = plan_extend(w, h, width=args.width, height=args.height, aspect=args.aspect, x=args.x, y=args.y,
-                       anchor=args.anchor, crop=_parse_crop(args.crop), api=args.api)
-    run = outpaint_command(args.src, plan, aspect=args.aspect, anchor=args.anchor,
-                           planned_only=bool(args.crop or args.width))
+    plan = plan_extend(
+        w,
+        h,
+        width=args.width,
+        height=args.height,
+        aspect=args.aspect,
+        x=args.x,
+        y=args.y,
+        anchor=args.anchor,
+        crop=_parse_crop(args.crop),
+        api=args.api,
+    )
+    run = outpaint_command(
+        args.src, plan, aspect=args.aspect, anchor=args.anchor, planned_only=bool(args.crop or args.width)
+    )
     lines = [f"{k} = {v}" for k, v in plan.params.items()]
     lines += [f"note: {n}" for n in plan.notes] + [f"warning: {x}" for x in plan.warnings]
     _emit(args, {**plan.to_dict(), "run": run}, [*lines, f"run it: {run}"])
@@ -187,8 +219,10 @@ def cmd_skin_scores(args: argparse.Namespace) -> int:
     elif args.json:
         print(scores_table(r, "json"))
     else:
-        print(f"skin age: {r.skin_age if r.skin_age is not None else '-'}   overall: "
-              f"{r.overall if r.overall is not None else '-'}")
+        print(
+            f"skin age: {r.skin_age if r.skin_age is not None else '-'}   overall: "
+            f"{r.overall if r.overall is not None else '-'}"
+        )
         print(f"{'concern':32} {'raw':>8} {'ui':>6}  mask")
         for n, s in r.scores.items():
             raw = "-" if s.raw_score is None else f"{s.raw_score:.2f}"

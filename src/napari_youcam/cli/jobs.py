@@ -26,8 +26,12 @@ def register(subparsers: Any) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH", help="image files, folders of images, or globs")
     p.add_argument("--mask", metavar="PATH_OR_DIR", help="one mask for all, or a folder of masks paired by file stem")
     p.add_argument("--ref", action="append", default=[], metavar="PATH", help="reference image (repeatable)")
-    p.add_argument("--frame", type=int, metavar="N",
-                   help="frame of every animated or multi-page source (0 = first), recorded in each job")
+    p.add_argument(
+        "--frame",
+        type=int,
+        metavar="N",
+        help="frame of every animated or multi-page source (0 = first), recorded in each job",
+    )
     p.add_argument("--set", action="append", default=[], metavar="K=V", dest="sets", help="parameter, as in `run`")
     p.add_argument("--variant", help="endpoint variant (see `youcam features FEATURE`)")
     p.add_argument("--api", choices=("v2", "v1"), help="API generation (default: from the credentials)")
@@ -43,8 +47,9 @@ def register(subparsers: Any) -> None:
 
     p = subparsers.add_parser("analysis", help="analyzer results (hair, skin tone, Fitzpatrick...) over many jobs")
     an = p.add_subparsers(dest="analysis_command", metavar="ANALYSIS_COMMAND")
-    s = an.add_parser("table", help="one row per analyzer job, one column per attribute, from job folders or a "
-                                    "results folder")
+    s = an.add_parser(
+        "table", help="one row per analyzer job, one column per attribute, from job folders or a results folder"
+    )
     s.add_argument("paths", nargs="+", metavar="PATH", help="job folders, or results folders holding them")
     s.add_argument("-o", "--output", required=True, help="the CSV to write, e.g. analysis.csv")
     s.set_defaults(func=cmd_analysis_table)
@@ -100,9 +105,17 @@ def cmd_batch(args: argparse.Namespace) -> int:
     items, bad_masks = B.pair_masks(sources, args.mask)
     client = _client(args, api=_generation(spec, args.api))
     _default_concerns(F.endpoint_for(spec, args.api or client.api, args.variant), params)
-    plan = B.check_inputs(spec.key, items, refs=args.ref, params=params, api=args.api or client.api,
-                          variant=args.variant, face_check=not args.no_face_check, bad=bad + bad_masks,
-                          frame=args.frame)
+    plan = B.check_inputs(
+        spec.key,
+        items,
+        refs=args.ref,
+        params=params,
+        api=args.api or client.api,
+        variant=args.variant,
+        face_check=not args.no_face_check,
+        bad=bad + bad_masks,
+        frame=args.frame,
+    )
     for path, warnings in plan.warnings.items():
         for w in warnings:
             print(f"warning: {path.name}: face check (advisory): {w}", file=sys.stderr)
@@ -114,13 +127,16 @@ def cmd_batch(args: argparse.Namespace) -> int:
         raise InputError("no input left to run: " + ("every input was bad" if plan.bad else "no images found"))
     out_dir = _results_dir(args)
     line = ProgressLine()
-    batch = B.Batch(plan, client=client, out_dir=out_dir, jobs=args.jobs, again=args.again,
-                    on_event=line, deadline=args.timeout)
+    batch = B.Batch(
+        plan, client=client, out_dir=out_dir, jobs=args.jobs, again=args.again, on_event=line, deadline=args.timeout
+    )
     report = _run_interruptible(batch)
     line.finish()
     if report is None:
-        print("abandoned; created tasks may still be billed; resume with: "
-              + shlex.join(["youcam", *sys.argv[1:]]), file=sys.stderr)
+        print(
+            "abandoned; created tasks may still be billed; resume with: " + shlex.join(["youcam", *sys.argv[1:]]),
+            file=sys.stderr,
+        )
         B.write_csv(batch.snapshot())
         return 130
     return _finish_batch(args, report)
@@ -139,12 +155,28 @@ def _finish_batch(args: argparse.Namespace, report: Any) -> int:
         except (InputError, OSError) as exc:  # the results are saved; only the summary table is missing
             print(f"warning: no scores table: {exc}; make it with `youcam skin table`", file=sys.stderr)
     if args.json:
-        print(json.dumps({"csv": str(csv_path), "table": str(report.table_path or "") or None,
-                          "cancelled": report.cancelled, "units": report.units,
-                          "outcomes": [{"input": str(o.source), "status": o.status,
-                                        "job_folder": str(o.job_dir or "") or None, "task_id": o.task_id,
-                                        "units": o.units, "error": o.error or None}
-                                       for o in report.outcomes]}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "csv": str(csv_path),
+                    "table": str(report.table_path or "") or None,
+                    "cancelled": report.cancelled,
+                    "units": report.units,
+                    "outcomes": [
+                        {
+                            "input": str(o.source),
+                            "status": o.status,
+                            "job_folder": str(o.job_dir or "") or None,
+                            "task_id": o.task_id,
+                            "units": o.units,
+                            "error": o.error or None,
+                        }
+                        for o in report.outcomes
+                    ],
+                },
+                indent=2,
+            )
+        )
     counts = {s: report.count(s) for s in ("done", "resumed", "reused", "failed", "cancelled", "skipped")}
     summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
     print(f"batch: {summary}; {report.units:g} units; {csv_path}", file=sys.stderr)
@@ -154,8 +186,10 @@ def _finish_batch(args: argparse.Namespace, report: Any) -> int:
         if o.status == "failed":
             print(f"failed: {o.source}: {o.error}", file=sys.stderr)
     if report.cancelled and report.count("cancelled"):
-        print("cancelled; run the same command again to do the rest: "
-              + shlex.join(["youcam", *sys.argv[1:]]), file=sys.stderr)
+        print(
+            "cancelled; run the same command again to do the rest: " + shlex.join(["youcam", *sys.argv[1:]]),
+            file=sys.stderr,
+        )
         return 130
     return 0 if report.count("failed") == 0 else 1
 
@@ -205,8 +239,10 @@ def _run_interruptible(batch: Any) -> Any:
             batch.cancel()
             if interrupts > 1:
                 return None
-            print("\ncancelling: no new tasks; created tasks finish and are saved "
-                  "(Ctrl-C again to stop now)", file=sys.stderr)
+            print(
+                "\ncancelling: no new tasks; created tasks finish and are saved (Ctrl-C again to stop now)",
+                file=sys.stderr,
+            )
     if "error" in box:
         raise box["error"]
     return box["report"]
@@ -242,9 +278,17 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(json.dumps(row.as_dict(), indent=2))
         return 0
     units = "-" if row.units is None else f"{row.units:g} {'sandbox units' if row.sandbox else 'units'}"
-    lines = [f"job      {row.job_id}", f"folder   {row.job_dir}", f"feature  {row.feature} ({row.api}:{row.variant})",
-             f"status   {row.status}", f"started  {row.time}", f"task     {row.task_id or '-'}", f"units    {units}",
-             f"source   {row.source or '-'}", f"params   {json.dumps(row.params, sort_keys=True)}"]
+    lines = [
+        f"job      {row.job_id}",
+        f"folder   {row.job_dir}",
+        f"feature  {row.feature} ({row.api}:{row.variant})",
+        f"status   {row.status}",
+        f"started  {row.time}",
+        f"task     {row.task_id or '-'}",
+        f"units    {units}",
+        f"source   {row.source or '-'}",
+        f"params   {json.dumps(row.params, sort_keys=True)}",
+    ]
     lines += [f"file     {row.job_dir / f}" for f in row.files]
     if row.reused_from:
         lines.append(f"reused   {row.reused_from}")

@@ -27,14 +27,18 @@ if TYPE_CHECKING:  # the commands import what they need when they run (fast `you
     from napari_youcam.imaging import ExtendPlan
     from napari_youcam.workflow.run import JobResult
 
-LIST_SYNTAX = ("write a list as a,b or [a,b] or JSON [\"a\",\"b\"], or repeat "
-               "--set {name}=a --set {name}=b")
+LIST_SYNTAX = 'write a list as a,b or [a,b] or JSON ["a","b"], or repeat --set {name}=a --set {name}=b'
 # Overall share of the job per workflow stage (start, end): the bar runs once from 0 to
 # 100 % over the whole job instead of restarting in every stage.
 STAGE_SPAN: dict[str, tuple[float, float]] = {
-    "validating": (0.0, 0.02), "preparing": (0.02, 0.10), "uploading": (0.10, 0.25),
-    "creating": (0.25, 0.30), "waiting": (0.30, 0.85), "downloading": (0.85, 0.95),
-    "writing": (0.95, 1.0), "done": (1.0, 1.0),
+    "validating": (0.0, 0.02),
+    "preparing": (0.02, 0.10),
+    "uploading": (0.10, 0.25),
+    "creating": (0.25, 0.30),
+    "waiting": (0.30, 0.85),
+    "downloading": (0.85, 0.95),
+    "writing": (0.95, 1.0),
+    "done": (1.0, 1.0),
 }
 
 
@@ -46,37 +50,63 @@ def register(subparsers: Any) -> None:
 
     p = subparsers.add_parser("run", help="run a feature on an image/video and save the result")
     p.add_argument("feature", help="feature key, e.g. sod, skin-analysis, obj-removal")
-    p.add_argument("srcs", nargs="*", metavar="SRC",
-                   help="source image or video (omit for text-to-image); the three-photo analyzers "
-                        "(hair-type-detection, hair-frizziness-detection) take three: SRC SRC SRC")
+    p.add_argument(
+        "srcs",
+        nargs="*",
+        metavar="SRC",
+        help="source image or video (omit for text-to-image); the three-photo analyzers "
+        "(hair-type-detection, hair-frizziness-detection) take three: SRC SRC SRC",
+    )
     p.add_argument("--mask", help="mask image (white/non-zero = area to change)")
     p.add_argument("--ref", action="append", default=[], metavar="PATH", help="reference image (repeatable)")
-    p.add_argument("--frame", type=int, metavar="N",
-                   help="frame of an animated or multi-page source (0 = first), recorded in the job")
-    p.add_argument("--set", action="append", default=[], metavar="K=V", dest="sets",
-                   help="parameter, e.g. --set scale=2; numbers, true/false and lists are parsed as JSON, "
-                        "text parameters (prompt, ids, colours) are taken verbatim; list parameters take "
-                        "a,b or [a,b] or JSON, or a repeated --set")
+    p.add_argument(
+        "--frame",
+        type=int,
+        metavar="N",
+        help="frame of an animated or multi-page source (0 = first), recorded in the job",
+    )
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="K=V",
+        dest="sets",
+        help="parameter, e.g. --set scale=2; numbers, true/false and lists are parsed as JSON, "
+        "text parameters (prompt, ids, colours) are taken verbatim; list parameters take "
+        "a,b or [a,b] or JSON, or a repeated --set",
+    )
     p.add_argument("--variant", help="endpoint variant (see `youcam features FEATURE`)")
     p.add_argument("--out", help="results folder (default: YOUCAM_RESULTS_DIR or the user data dir)")
     p.add_argument("--api", choices=("v2", "v1"), help="API generation (default: from the credentials)")
     p.add_argument("--base-url", help="service base URL (default: YOUCAM_BASE_URL or the documented host)")
     p.add_argument("--timeout", type=float, default=600.0, help="overall deadline in seconds (default 600)")
-    p.add_argument("--no-face-check", action="store_true",
-                   help="skip the local, advisory check of the documented face rules")
-    p.add_argument("--aspect", help="out-paint: canvas aspect ratio such as 16:9 (planned as `youcam "
-                                     "extend-plan` does; instead of the ten --set sizes)")
-    p.add_argument("--anchor", help="out-paint with --aspect: where the photo sits on the canvas "
-                                    "(center, left, top-right, ...; default center)")
-    p.add_argument("--again", action="store_true",
-                   help="pay for a new task even when an identical job in the results folder already has "
-                        "the result (default: reuse it, or resume an identical unfinished one)")
+    p.add_argument(
+        "--no-face-check", action="store_true", help="skip the local, advisory check of the documented face rules"
+    )
+    p.add_argument(
+        "--aspect",
+        help="out-paint: canvas aspect ratio such as 16:9 (planned as `youcam "
+        "extend-plan` does; instead of the ten --set sizes)",
+    )
+    p.add_argument(
+        "--anchor",
+        help="out-paint with --aspect: where the photo sits on the canvas "
+        "(center, left, top-right, ...; default center)",
+    )
+    p.add_argument(
+        "--again",
+        action="store_true",
+        help="pay for a new task even when an identical job in the results folder already has "
+        "the result (default: reuse it, or resume an identical unfinished one)",
+    )
     p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
     p.set_defaults(func=cmd_run)
 
     p = subparsers.add_parser(
-        "resume", help="finish a job that stopped after its task was created (deadline, interrupt, "
-                       "failed download) from its job folder; creates no new task, so no new charge")
+        "resume",
+        help="finish a job that stopped after its task was created (deadline, interrupt, "
+        "failed download) from its job folder; creates no new task, so no new charge",
+    )
     p.add_argument("job_dir", metavar="JOB_DIR", help="the <time>_<feature> folder holding youcam-job.json")
     p.add_argument("--base-url", help="service base URL (must be the host the task was created on)")
     p.add_argument("--timeout", type=float, default=600.0, help="overall deadline in seconds (default 600)")
@@ -98,8 +128,14 @@ def register(subparsers: Any) -> None:
 
     p = subparsers.add_parser("sandbox", help="serve the local sandbox (synthetic results) until Ctrl-C")
     p.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (0 = any free port)")
-    p.add_argument("--for", dest="duration", type=float, default=None, metavar="SECONDS",
-                   help="stop after this many seconds (default: until Ctrl-C)")
+    p.add_argument(
+        "--for",
+        dest="duration",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="stop after this many seconds (default: until Ctrl-C)",
+    )
     p.set_defaults(func=cmd_sandbox)
 
 
@@ -160,8 +196,7 @@ def parse_list(name: str, value: str) -> list[Any]:
             raise InputError(f"--set {name}={value}: the list is not closed; {LIST_SYNTAX.format(name=name)}")
         raw = raw[1:-1]
     elif raw.startswith("{"):
-        raise InputError(f"--set {name}={value}: {name} is a list, not an object; "
-                         f"{LIST_SYNTAX.format(name=name)}")
+        raise InputError(f"--set {name}={value}: {name} is a list, not an object; {LIST_SYNTAX.format(name=name)}")
     if not raw.strip():
         return []
     items = [x.strip().strip("'\"").strip() for x in raw.split(",")]
@@ -178,7 +213,8 @@ def _param_kinds(feature: str | FeatureSpec) -> dict[str, set[str]]:
     for e in F.get(feature).endpoints:
         for p in e.params:
             is_text = p.kind in ("str", "color") or (
-                p.kind == "enum" and bool(p.choices) and all(isinstance(c, str) for c in p.choices))
+                p.kind == "enum" and bool(p.choices) and all(isinstance(c, str) for c in p.choices)
+            )
             kinds.setdefault(p.name, set()).add("text" if is_text else p.kind)
     return kinds
 
@@ -201,8 +237,9 @@ class _Bar:
     at most ten times a second otherwise.
     """
 
-    def __init__(self, stream: TextIO | None = None, width: int = 24,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, stream: TextIO | None = None, width: int = 24, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.stream = stream or sys.stderr
         self.width = width
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
@@ -228,8 +265,10 @@ class _Bar:
                 return
             self.drawn_at = now
             n = int(round(self.overall * self.width))
-            self.stream.write(f"\r[{'#' * n}{'.' * (self.width - n)}] {self.overall * 100:3.0f}% "
-                              f"{stage:<11} {now - self.started:5.1f} s")
+            self.stream.write(
+                f"\r[{'#' * n}{'.' * (self.width - n)}] {self.overall * 100:3.0f}% "
+                f"{stage:<11} {now - self.started:5.1f} s"
+            )
             self.open_line = stage != "done"
             if not self.open_line:
                 self.stream.write("\n")
@@ -247,20 +286,45 @@ class _Bar:
 def _spec_json(spec: Any) -> dict[str, Any]:
     eps = []
     for e in spec.endpoints:
-        eps.append({
-            "api": e.api, "variant": e.variant, "task_path": e.task_path, "output": e.output,
-            "units": e.units,
-            "inputs": [{"role": i.role, "kind": i.kind, "required": i.required, "many": i.many}
-                       for i in e.inputs],
-            "params": [{"name": p.name, "kind": p.kind, "required": p.required, "default": p.default,
-                        "minimum": p.minimum, "maximum": p.maximum, "choices": list(p.choices),
-                        "help": p.help} for p in e.params],
-            "limits": {"long_max": e.limits.long_max, "long_strict": e.limits.long_strict,
-                       "short_min": e.limits.short_min, "formats": list(e.limits.formats),
-                       "max_bytes": e.limits.max_bytes, "text": e.limits.describe()},
-        })
-    return {"key": spec.key, "title": spec.title, "family": spec.family, "apis": list(spec.apis),
-            "summary": spec.summary, "endpoints": eps}
+        eps.append(
+            {
+                "api": e.api,
+                "variant": e.variant,
+                "task_path": e.task_path,
+                "output": e.output,
+                "units": e.units,
+                "inputs": [{"role": i.role, "kind": i.kind, "required": i.required, "many": i.many} for i in e.inputs],
+                "params": [
+                    {
+                        "name": p.name,
+                        "kind": p.kind,
+                        "required": p.required,
+                        "default": p.default,
+                        "minimum": p.minimum,
+                        "maximum": p.maximum,
+                        "choices": list(p.choices),
+                        "help": p.help,
+                    }
+                    for p in e.params
+                ],
+                "limits": {
+                    "long_max": e.limits.long_max,
+                    "long_strict": e.limits.long_strict,
+                    "short_min": e.limits.short_min,
+                    "formats": list(e.limits.formats),
+                    "max_bytes": e.limits.max_bytes,
+                    "text": e.limits.describe(),
+                },
+            }
+        )
+    return {
+        "key": spec.key,
+        "title": spec.title,
+        "family": spec.family,
+        "apis": list(spec.apis),
+        "summary": spec.summary,
+        "endpoints": eps,
+    }
 
 
 # ---------------------------------------------------------------------- commands
@@ -278,8 +342,10 @@ def cmd_features(args: argparse.Namespace) -> int:
             print(f"  {s.summary}")
         for e in s.endpoints:
             ins = ", ".join(f"{i.role}{'' if i.required else '?'}" for i in e.inputs) or "-"
-            print(f"  {e.api}:{e.variant}  POST {e.task_path}  inputs: {ins}  output: {e.output}"
-                  + (f"  units: {e.units}" if e.units else ""))
+            print(
+                f"  {e.api}:{e.variant}  POST {e.task_path}  inputs: {ins}  output: {e.output}"
+                + (f"  units: {e.units}" if e.units else "")
+            )
             print(f"      limits: {e.limits.describe()}")
             for p in e.params:
                 rng = ""
@@ -349,10 +415,22 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     def work() -> JobResult:
         return workflow.run(
-            spec.key, source, mask=args.mask, refs=tuple(args.ref), params=params,
-            api=endpoint.api, variant=endpoint.variant, client=client, out_dir=args.out,
-            progress=progress, cancel=cancel, deadline=args.timeout, on_job_dir=on_job_dir,
-            again=args.again, frame=args.frame)
+            spec.key,
+            source,
+            mask=args.mask,
+            refs=tuple(args.ref),
+            params=params,
+            api=endpoint.api,
+            variant=endpoint.variant,
+            client=client,
+            out_dir=args.out,
+            progress=progress,
+            cancel=cancel,
+            deadline=args.timeout,
+            on_job_dir=on_job_dir,
+            again=args.again,
+            frame=args.frame,
+        )
 
     try:
         res = _in_thread(work, cancel, job)
@@ -381,11 +459,14 @@ def _generation(spec: FeatureSpec, api: str | None) -> str | None:
         return None
     other = spec.apis[0]
     if creds is not None and other == "v1" and not creds.has_v1:
-        raise InputError(f"{spec.key} exists only on the v1 API and only a v2 API key is configured: set "
-                         "YOUCAM_CLIENT_ID and YOUCAM_CLIENT_SECRET (then --api v1 is picked for it)")
+        raise InputError(
+            f"{spec.key} exists only on the v1 API and only a v2 API key is configured: set "
+            "YOUCAM_CLIENT_ID and YOUCAM_CLIENT_SECRET (then --api v1 is picked for it)"
+        )
     if creds is not None and other == "v2" and not creds.api_key:
-        raise InputError(f"{spec.key} exists only on the v2 API and only v1 credentials are configured: "
-                         "set YOUCAM_API_KEY")
+        raise InputError(
+            f"{spec.key} exists only on the v2 API and only v1 credentials are configured: set YOUCAM_API_KEY"
+        )
     print(f"note: {spec.key} exists only on the {other} API: running it with --api {other}", file=sys.stderr)
     return other
 
@@ -403,15 +484,20 @@ def default_concerns(endpoint: Endpoint) -> list[str]:
 def _default_concerns(endpoint: Endpoint, params: dict[str, Any]) -> None:
     """Fill in skin analysis's required concern list when the user gave none, and say so."""
     if "dst_actions" in params or not any(
-            p.name == "dst_actions" and p.required and p.default is None for p in endpoint.params):
+        p.name == "dst_actions" and p.required and p.default is None for p in endpoint.params
+    ):
         return
     params["dst_actions"] = chosen = default_concerns(endpoint)
-    print(f"note: no concerns given: analysing {', '.join(chosen)} (the inspector's default, SD); "
-          f"choose with --set dst_actions=a,b,...", file=sys.stderr)
+    print(
+        f"note: no concerns given: analysing {', '.join(chosen)} (the inspector's default, SD); "
+        f"choose with --set dst_actions=a,b,...",
+        file=sys.stderr,
+    )
 
 
-def outpaint_command(src: str, plan: ExtendPlan, *, aspect: str | None = None, anchor: str = "center",
-                     planned_only: bool = False) -> str:
+def outpaint_command(
+    src: str, plan: ExtendPlan, *, aspect: str | None = None, anchor: str = "center", planned_only: bool = False
+) -> str:
     """A ready-to-run ``youcam run out-paint …`` line for an `ExtendPlan` of ``src``.
 
     With an aspect ratio (and no crop or explicit canvas: ``planned_only`` False) the
@@ -499,8 +585,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
     job = {"dir": Path(args.job_dir)}
 
     def work() -> Any:
-        return workflow.resume(args.job_dir, client=client, progress=bar, cancel=cancel,
-                               deadline=args.timeout)
+        return workflow.resume(args.job_dir, client=client, progress=bar, cancel=cancel, deadline=args.timeout)
 
     try:
         res = _in_thread(work, cancel, job)
@@ -543,12 +628,15 @@ def _in_thread(work: Any, cancel: threading.Event, job: dict[str, Path]) -> Any:
             interrupts += 1
             cancel.set()
             if interrupts == 1:
-                print("\ncancelling: if the task was already created it cannot be cancelled; "
-                      "waiting to save the paid result (Ctrl-C again to abandon it)", file=sys.stderr)
+                print(
+                    "\ncancelling: if the task was already created it cannot be cancelled; "
+                    "waiting to save the paid result (Ctrl-C again to abandon it)",
+                    file=sys.stderr,
+                )
             else:
                 from napari_youcam.workflow import resume_command
 
-                hint = (f"; resume it with: {resume_command(job['dir'])}" if "dir" in job else "")
+                hint = f"; resume it with: {resume_command(job['dir'])}" if "dir" in job else ""
                 print(f"abandoned; a created task may still be billed{hint}", file=sys.stderr)
                 return None
     if "error" in box:
@@ -566,15 +654,34 @@ def _print_result(args: argparse.Namespace, res: JobResult, client: Client | Non
         data = res.data
         if data is not None and not isinstance(data, (dict, list, str, int, float, bool)):
             data = _skin_json(data)
-        print(json.dumps({"feature": res.feature, "api": res.api, "variant": res.variant,
-                          "task_id": res.task_id, "kind": res.kind, "files": [str(f) for f in res.files],
-                          "sidecar": str(res.sidecar), "sandbox": res.sandbox,
-                          "cancel_requested": res.cancel_requested, "reused_from": res.reused_from,
-                          "data": data, **_analysis_table(res.feature, data), "notes": res.notes, **units},
-                         indent=2, default=str))
+        print(
+            json.dumps(
+                {
+                    "feature": res.feature,
+                    "api": res.api,
+                    "variant": res.variant,
+                    "task_id": res.task_id,
+                    "kind": res.kind,
+                    "files": [str(f) for f in res.files],
+                    "sidecar": str(res.sidecar),
+                    "sandbox": res.sandbox,
+                    "cancel_requested": res.cancel_requested,
+                    "reused_from": res.reused_from,
+                    "data": data,
+                    **_analysis_table(res.feature, data),
+                    "notes": res.notes,
+                    **units,
+                },
+                indent=2,
+                default=str,
+            )
+        )
     if res.reused_from:
-        print(f"note: identical to job {res.reused_from}: its result was reused, nothing was sent or charged "
-              "(--again pays for a new one)", file=sys.stderr)
+        print(
+            f"note: identical to job {res.reused_from}: its result was reused, nothing was sent or charged "
+            "(--again pays for a new one)",
+            file=sys.stderr,
+        )
     if res.cancel_requested:
         print("note: cancel came after the task was created; the paid result was saved", file=sys.stderr)
     if client is not None:
@@ -613,8 +720,10 @@ def units_after(client: Client | None, res: JobResult) -> dict[str, Any]:
         if entries:
             charges = [c for h in entries for c in (h.get("info") or {}).get("credits") or []]
             # the history lists a charge as a negative amount; the sign is not documented
-            out.update(units_charged=abs(sum(float(c.get("amount_dec", c.get("amount", 0))) for c in charges)),
-                       charge_source="history")
+            out.update(
+                units_charged=abs(sum(float(c.get("amount_dec", c.get("amount", 0))) for c in charges)),
+                charge_source="history",
+            )
     except (YouCamError, ValueError, TypeError, AttributeError):
         pass
     if out["units_charged"] is None:
@@ -648,10 +757,15 @@ def _skin_json(skin: Any) -> Any:
     scores = getattr(skin, "scores", None)
     if scores is None:
         return repr(skin)
-    return {"skin_age": getattr(skin, "skin_age", None), "overall": getattr(skin, "overall", None),
-            "scores": {k: {"raw_score": getattr(v, "raw_score", None), "ui_score": getattr(v, "ui_score", None)}
-                       for k, v in scores.items()},
-            "masks": sorted(getattr(skin, "masks", {}).keys())}
+    return {
+        "skin_age": getattr(skin, "skin_age", None),
+        "overall": getattr(skin, "overall", None),
+        "scores": {
+            k: {"raw_score": getattr(v, "raw_score", None), "ui_score": getattr(v, "ui_score", None)}
+            for k, v in scores.items()
+        },
+        "masks": sorted(getattr(skin, "masks", {}).keys()),
+    }
 
 
 def cmd_templates(args: argparse.Namespace) -> int:

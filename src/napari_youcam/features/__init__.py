@@ -69,8 +69,14 @@ def endpoint_for(feature: str | FeatureSpec, api: str = "v2", variant: str | Non
         raise InputError(str(exc.args[0])) from None
 
 
-def validate(feature: str | FeatureSpec, params: Mapping[str, Any] | None, inputs: Mapping[str, Any] | None = None,
-             *, api: str = "v2", variant: str | None = None) -> list[Violation]:
+def validate(
+    feature: str | FeatureSpec,
+    params: Mapping[str, Any] | None,
+    inputs: Mapping[str, Any] | None = None,
+    *,
+    api: str = "v2",
+    variant: str | None = None,
+) -> list[Violation]:
     """Every violation of ``params`` and ``inputs`` for one endpoint; [] = fine.
 
     ``inputs`` maps a role (src, mask, ref, refs, srcs) to an ``InputInfo`` or a
@@ -82,15 +88,22 @@ def validate(feature: str | FeatureSpec, params: Mapping[str, Any] | None, input
     return validate_endpoint(spec, endpoint, params, inputs)
 
 
-def check(feature: str | FeatureSpec, params: Mapping[str, Any] | None, inputs: Mapping[str, Any] | None = None,
-          *, api: str = "v2", variant: str | None = None) -> None:
+def check(
+    feature: str | FeatureSpec,
+    params: Mapping[str, Any] | None,
+    inputs: Mapping[str, Any] | None = None,
+    *,
+    api: str = "v2",
+    variant: str | None = None,
+) -> None:
     """Like ``validate`` but raises ``InputError`` listing every violation."""
     violations = validate(feature, params, inputs, api=api, variant=variant)
     if violations:
         spec = get(feature)
         lines = "\n".join(f"  - {v}" for v in violations)
-        raise InputError(f"{spec.key}: {len(violations)} problem(s) to fix before running:\n{lines}",
-                         violations=violations)
+        raise InputError(
+            f"{spec.key}: {len(violations)} problem(s) to fix before running:\n{lines}", violations=violations
+        )
 
 
 def limits_for(endpoint: Endpoint, params: Mapping[str, Any] | None = None) -> Limits:

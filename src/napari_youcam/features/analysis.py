@@ -46,13 +46,11 @@ def _three_angles_rule(params: Mapping[str, Any], inputs: RuleInputs, endpoint: 
         return []
     photos = inputs["srcs"]
     if len(photos) != 3:
-        return [Violation("srcs", f"{len(photos)} photo(s) given: give exactly 3 — front, right side, "
-                                  "left side")]
+        return [Violation("srcs", f"{len(photos)} photo(s) given: give exactly 3 — front, right side, left side")]
     sizes = {(p.width, p.height) for p in photos}
     if len(sizes) > 1:
         listed = ", ".join(f"{w}x{h}" for w, h in sorted(sizes))
-        return [Violation("srcs", f"the three photos differ in size ({listed}): crop or scale them to one "
-                                  "size")]
+        return [Violation("srcs", f"the three photos differ in size ({listed}): crop or scale them to one size")]
     return []
 
 
@@ -67,16 +65,24 @@ FITZPATRICK = FeatureSpec(
             task_path=v2("fitzpatrick-scale-analyzer"),
             inputs=(SRC,),
             params=(SPEC_VERSION, FACE_INDEX),
-            limits=image_limits(4096, short_min=320, formats=JPG_ONLY,
-                                note="front-facing, face fully visible, head within 10° of straight"),
+            limits=image_limits(
+                4096,
+                short_min=320,
+                formats=JPG_ONLY,
+                note="front-facing, face fully visible, head within 10° of straight",
+            ),
             preprocess_path=v2("fitzpatrick-scale-analyzer/pre-process"),
             output="json",
             cost=10,
             units="10",
         ),
     ),
-    notes=(("The contract's prose table lists 'Type V' twice (Medium Brown and Dark Brown); the result enum "
-           "is I, II, III, IV, V, VI, so the first is read as type IV."),),
+    notes=(
+        (
+            "The contract's prose table lists 'Type V' twice (Medium Brown and Dark Brown); the result enum "
+            "is I, II, III, IV, V, VI, so the first is read as type IV."
+        ),
+    ),
 )
 
 SKIN_TONE = FeatureSpec(
@@ -89,24 +95,50 @@ SKIN_TONE = FeatureSpec(
             api="v2",
             task_path=v2("skin-tone-analysis"),
             inputs=(SRC,),
-            params=(Param("face_angle_strictness_level", "enum", default="high", choices=_STRICTNESS,
-                          help="how frontal the face must be: strict ≤4-6° ... flexible ≤30°"),),
-            limits=image_limits(4096, side_min=320, formats=JPG_ONLY,
-                                note=f"one person; face wider than 60 % of the image; {_AUTO_RESIZE}"),
+            params=(
+                Param(
+                    "face_angle_strictness_level",
+                    "enum",
+                    default="high",
+                    choices=_STRICTNESS,
+                    help="how frontal the face must be: strict ≤4-6° ... flexible ≤30°",
+                ),
+            ),
+            limits=image_limits(
+                4096,
+                side_min=320,
+                formats=JPG_ONLY,
+                note=f"one person; face wider than 60 % of the image; {_AUTO_RESIZE}",
+            ),
             output="json",
             cost=20,
             units="20",
         ),
     ),
-    notes=(("Minimum size 320 px comes from the error table (error_below_min_image_size); the size table gives "
-           "only the maximum."),
-           ("hair_color lists 7 hex values but hair_color_name only 6 names, and the sample pairs #a0a0a0 "
-           "with 'Auburn' although #a0a0a0 is grey: the name and the hex are shown as given.")),
+    notes=(
+        (
+            "Minimum size 320 px comes from the error table (error_below_min_image_size); the size table gives "
+            "only the maximum."
+        ),
+        (
+            "hair_color lists 7 hex values but hair_color_name only 6 names, and the sample pairs #a0a0a0 "
+            "with 'Auburn' although #a0a0a0 is grey: the name and the hex are shown as given."
+        ),
+    ),
 )
 
 
-def _hair_analyzer(key: str, title: str, summary: str, *, three: bool, side_min: int, cost: float,
-                   note: str, notes: tuple[str, ...] = ()) -> FeatureSpec:
+def _hair_analyzer(
+    key: str,
+    title: str,
+    summary: str,
+    *,
+    three: bool,
+    side_min: int,
+    cost: float,
+    note: str,
+    notes: tuple[str, ...] = (),
+) -> FeatureSpec:
     return FeatureSpec(
         key=key,
         title=title,
@@ -129,24 +161,43 @@ def _hair_analyzer(key: str, title: str, summary: str, *, three: bool, side_min:
 
 
 HAIR_TYPE = _hair_analyzer(
-    "hair-type-detection", "AI Hair Type Detection",
+    "hair-type-detection",
+    "AI Hair Type Detection",
     "Curl pattern from straight (1) to extremely coily (4c), from three photos of the head.",
-    three=True, side_min=320, cost=2,
-    note="face 50-80 % of the width, whole face and top of the hair visible, hair untied")
+    three=True,
+    side_min=320,
+    cost=2,
+    note="face 50-80 % of the width, whole face and top of the hair visible, hair untied",
+)
 HAIR_LENGTH = _hair_analyzer(
-    "hair-length-detection", "AI Hair Length Detection",
+    "hair-length-detection",
+    "AI Hair Length Detection",
     "Hair length from above the ears to long hair, from one front-facing selfie.",
-    three=False, side_min=320, cost=2, note="front-facing, hair down over the chest")
+    three=False,
+    side_min=320,
+    cost=2,
+    note="front-facing, hair down over the chest",
+)
 HAIR_DENSITY = _hair_analyzer(
-    "hair-density-detection", "AI Hair Density Detection",
+    "hair-density-detection",
+    "AI Hair Density Detection",
     "Hair density level 1-4 (extremely low to high) from scalp visibility.",
-    three=False, side_min=100, cost=1, note="head lowered about 45°, whole hairline visible, hair untied",
-    notes=("The result 'mapping' is a number written as text ('2.16', 0-3); it is shown as given.",))
+    three=False,
+    side_min=100,
+    cost=1,
+    note="head lowered about 45°, whole hairline visible, hair untied",
+    notes=("The result 'mapping' is a number written as text ('2.16', 0-3); it is shown as given.",),
+)
 HAIR_FRIZZ = _hair_analyzer(
-    "hair-frizziness-detection", "AI Hair Frizziness Detection",
+    "hair-frizziness-detection",
+    "AI Hair Frizziness Detection",
     "Frizz from not frizzy (0) to extremely frizzy (3), from three photos of the hair.",
-    three=True, side_min=320, cost=2, note="front, right and left views of the hair, same size",
-    notes=("The integration guide mentions a template_id; the request schema has none, so none is sent.",))
+    three=True,
+    side_min=320,
+    cost=2,
+    note="front, right and left views of the hair, same size",
+    notes=("The integration guide mentions a template_id; the request schema has none, so none is sent.",),
+)
 
 ANALYSIS = (FITZPATRICK, SKIN_TONE, HAIR_TYPE, HAIR_LENGTH, HAIR_DENSITY, HAIR_FRIZZ)
 
@@ -168,8 +219,9 @@ def _text(path: str, value: Any) -> str:
     if not isinstance(value, str):
         raise InputError(f"analysis result field {path}: expected text, got {type(value).__name__}")
     if len(value) > _MAX_TEXT:
-        raise InputError(f"analysis result field {path}: {len(value)} characters, more than any "
-                         f"attribute value ({_MAX_TEXT})")
+        raise InputError(
+            f"analysis result field {path}: {len(value)} characters, more than any attribute value ({_MAX_TEXT})"
+        )
     if any(ord(c) < 32 or ord(c) == 127 for c in value):
         raise InputError(f"analysis result field {path}: contains control characters")
     return value
@@ -204,9 +256,10 @@ def _number(path: str, value: Any) -> str:
     return f"{number:g}"
 
 
-_QUALITY = tuple(_Field(f"face_quality.{k}", f"Face {label}", _text)
-                 for k, label in (("area", "area"), ("frontal", "frontal"), ("lighting", "lighting"),
-                                  ("faceangle", "angle")))
+_QUALITY = tuple(
+    _Field(f"face_quality.{k}", f"Face {label}", _text)
+    for k, label in (("area", "area"), ("frontal", "frontal"), ("lighting", "lighting"), ("faceangle", "angle"))
+)
 
 # In the contracts' schema order (skin tone: face_quality, then color).
 RESULT_FIELDS: dict[str, tuple[_Field, ...]] = {
@@ -222,13 +275,19 @@ RESULT_FIELDS: dict[str, tuple[_Field, ...]] = {
         _Field("color.hair_color", "Hair colour", _hex_colour),
         _Field("color.hair_color_name", "Hair colour name", _text),
     ),
-    "hair-type-detection": (_Field("hair_type.mapping", "Hair type (category)", _text),
-                            _Field("hair_type.term", "Hair type", _text)),
+    "hair-type-detection": (
+        _Field("hair_type.mapping", "Hair type (category)", _text),
+        _Field("hair_type.term", "Hair type", _text),
+    ),
     "hair-length-detection": (_Field("hair_length.term", "Hair length", _text),),
-    "hair-density-detection": (_Field("hair_density.mapping", "Hair density (0-3)", _number),
-                               _Field("hair_density.term", "Hair density", _text)),
-    "hair-frizziness-detection": (_Field("hair_frizziness.mapping", "Frizziness (0-3)", _number),
-                                  _Field("hair_frizziness.term", "Frizziness", _text)),
+    "hair-density-detection": (
+        _Field("hair_density.mapping", "Hair density (0-3)", _number),
+        _Field("hair_density.term", "Hair density", _text),
+    ),
+    "hair-frizziness-detection": (
+        _Field("hair_frizziness.mapping", "Frizziness (0-3)", _number),
+        _Field("hair_frizziness.term", "Frizziness", _text),
+    ),
 }
 
 
@@ -238,8 +297,7 @@ def _lookup(data: Mapping[str, Any], path: str) -> Any:
     walked: list[str] = []
     for part in path.split("."):
         if walked and not isinstance(node, Mapping):
-            raise InputError(f"analysis result field {'.'.join(walked)}: expected an object, "
-                             f"got {type(node).__name__}")
+            raise InputError(f"analysis result field {'.'.join(walked)}: expected an object, got {type(node).__name__}")
         node = node.get(part)
         walked.append(part)
         if node is None:
@@ -250,8 +308,9 @@ def _lookup(data: Mapping[str, Any], path: str) -> Any:
 def _fields_of(feature_key: str) -> tuple[_Field, ...]:
     fields = RESULT_FIELDS.get(feature_key)
     if fields is None:
-        raise InputError(f"{feature_key!r} is not an analyzer with a result table: use one of "
-                         f"{', '.join(RESULT_FIELDS)}")
+        raise InputError(
+            f"{feature_key!r} is not an analyzer with a result table: use one of {', '.join(RESULT_FIELDS)}"
+        )
     return fields
 
 

@@ -23,10 +23,21 @@ SOD = FeatureSpec(
     family="background",
     summary="Cut out the subject (salient object) from its background.",
     endpoints=(
-        Endpoint(api="v2", task_path=v2("sod"), inputs=(SRC,), limits=image_limits(4096, formats=JPG_PNG_ONLY),
-                 cost=1, units="1"),
-        Endpoint(api="v1", task_path=v1("sod"), inputs=(SRC,), limits=image_limits(4096, formats=JPG_PNG),
-                 file_path=v1_file("sod")),
+        Endpoint(
+            api="v2",
+            task_path=v2("sod"),
+            inputs=(SRC,),
+            limits=image_limits(4096, formats=JPG_PNG_ONLY),
+            cost=1,
+            units="1",
+        ),
+        Endpoint(
+            api="v1",
+            task_path=v1("sod"),
+            inputs=(SRC,),
+            limits=image_limits(4096, formats=JPG_PNG),
+            file_path=v1_file("sod"),
+        ),
     ),
     notes=("Whether the result carries alpha is not stated.",),
 )
@@ -41,15 +52,28 @@ BG_BLUR = FeatureSpec(
             api="v2",
             task_path=v2("bg-blur"),
             inputs=(SRC,),
-            params=(Param("intensity", "int", default=50, minimum=0, maximum=100,
-                          help="blur strength: 0 = none, 100 = maximum"),),
+            params=(
+                Param(
+                    "intensity",
+                    "int",
+                    default=50,
+                    minimum=0,
+                    maximum=100,
+                    help="blur strength: 0 = none, 100 = maximum",
+                ),
+            ),
             limits=image_limits(4096, formats=JPG_PNG_ONLY, note="one prominent subject (largest chosen)"),
             cost=1,
             units="1",
         ),
-        Endpoint(api="v1", task_path=v1("sod/blur-background"), inputs=(SRC,),
-                 limits=image_limits(4096, formats=JPG_PNG), file_path=v1_file("sod/blur-background"),
-                 help="v1 returns a foreground mask to blur with yourself (A8)"),
+        Endpoint(
+            api="v1",
+            task_path=v1("sod/blur-background"),
+            inputs=(SRC,),
+            limits=image_limits(4096, formats=JPG_PNG),
+            file_path=v1_file("sod/blur-background"),
+            help="v1 returns a foreground mask to blur with yourself (A8)",
+        ),
     ),
     notes=("v1 and v2 differ in what they return (A8).",),
 )
@@ -58,8 +82,11 @@ BG_BLUR = FeatureSpec(
 def _bg_replace_rule(params: Mapping[str, Any], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
     kind = params.get("type", "prompt")
     if kind == "prompt" and params.get("template_id") and not params.get("prompt"):
-        return [Violation("template_id", "template_id is ignored when type is prompt: set type to template, "
-                                         "or write a prompt")]
+        return [
+            Violation(
+                "template_id", "template_id is ignored when type is prompt: set type to template, or write a prompt"
+            )
+        ]
     if kind == "template" and params.get("prompt"):
         return [Violation("prompt", "prompt is ignored when type is template: set type to prompt, or drop it")]
     return []
@@ -76,8 +103,13 @@ BG_REPLACE = FeatureSpec(
             task_path=v2("bg-replace"),
             inputs=(SRC,),
             params=(
-                Param("type", "enum", default="prompt", choices=("prompt", "template"),
-                      help="prompt: describe the new background; template: use template_id"),
+                Param(
+                    "type",
+                    "enum",
+                    default="prompt",
+                    choices=("prompt", "template"),
+                    help="prompt: describe the new background; template: use template_id",
+                ),
                 Param("prompt", "str", min_length=1, help="describe the new background"),
                 Param("template_id", "str", min_length=1, help="background template id (type template)"),
             ),
@@ -87,9 +119,14 @@ BG_REPLACE = FeatureSpec(
             cost=4,
             units="4",
         ),
-        Endpoint(api="v1", task_path=v1("sod/change-background"), inputs=(SRC,), limits=image_limits(4096),
-                 file_path=v1_file("sod/change-background"),
-                 help="v1 returns a foreground mask to composite yourself (A8)"),
+        Endpoint(
+            api="v1",
+            task_path=v1("sod/change-background"),
+            inputs=(SRC,),
+            limits=image_limits(4096),
+            file_path=v1_file("sod/change-background"),
+            help="v1 returns a foreground mask to composite yourself (A8)",
+        ),
     ),
     notes=("v1 and v2 differ in what they return (A8).",),
 )

@@ -74,6 +74,8 @@ MASK_V1_REMOVAL = Input(
     v1_field="mask_ids",  # obj-removal only; obj-replace uses msk_ids (DISCREPANCIES C1)
     help="greyscale mask, same size as the photo, white = area to remove",
 )
+
+
 def ref(help: str, *, required: bool = True, limits: Limits | None = None) -> Input:  # noqa: A002 - fills Input.help
     return Input(
         "ref",
@@ -96,6 +98,7 @@ REFS = Input(
 
 
 # ---------------------------------------------------------------- params
+
 
 def template_id(
     help: str = "template id from the template list (youcam templates <feature>)",  # noqa: A002 - fills Param.help
@@ -138,10 +141,15 @@ def output_count(*, v1: bool = False) -> Param:
     )
 
 
-def dst_duration(*, v1: bool = False, choices: tuple[int, ...] = (), minimum: float | None = 1,
-                 maximum: float | None = None, default: Any = None,
-                 help: str = "length of the result in whole seconds",  # noqa: A002 - fills Param.help
-                 ) -> Param:
+def dst_duration(
+    *,
+    v1: bool = False,
+    choices: tuple[int, ...] = (),
+    minimum: float | None = 1,
+    maximum: float | None = None,
+    default: Any = None,
+    help: str = "length of the result in whole seconds",  # noqa: A002 - fills Param.help
+) -> Param:
     return Param(
         "dst_duration",
         "enum" if choices else "int",
@@ -211,13 +219,17 @@ def style_ids_rule(*, up_to_output_count: bool = False) -> Rule:
         if ids is None:
             return []
         if not _int_list(ids) or not ids:
-            return [Violation("style_ids", f"must be a list of integer style ids, e.g. [22205685004925400], "
-                                           f"got {ids!r}")]
+            return [
+                Violation("style_ids", f"must be a list of integer style ids, e.g. [22205685004925400], got {ids!r}")
+            ]
         if up_to_output_count:
             n = params.get("output_count")
             if isinstance(n, int) and len(ids) > n:
-                return [Violation("style_ids", f"{len(ids)} styles but output_count is {n}: "
-                                               "pick at most output_count styles")]
+                return [
+                    Violation(
+                        "style_ids", f"{len(ids)} styles but output_count is {n}: pick at most output_count styles"
+                    )
+                ]
         elif len(ids) != 1:
             return [Violation("style_ids", f"{len(ids)} style ids given: pass exactly one")]
         return []
@@ -243,6 +255,10 @@ def duration_matches_rule(params: Mapping[str, Any], inputs: RuleInputs, endpoin
         return []
     length = videos[0].duration_s
     if d not in (math.floor(length), math.ceil(length)):
-        return [Violation("dst_duration", f"dst_duration {d} s does not match the video length {length:g} s: "
-                                          f"set it to {math.ceil(length)}")]
+        return [
+            Violation(
+                "dst_duration",
+                f"dst_duration {d} s does not match the video length {length:g} s: set it to {math.ceil(length)}",
+            )
+        ]
     return []

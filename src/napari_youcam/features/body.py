@@ -54,8 +54,13 @@ def body_params(endpoint: Endpoint, params: Mapping[str, Any] | None) -> dict[st
     return flat
 
 
-def build_body(endpoint: Endpoint, files: Mapping[str, str | Sequence[str]] | None,
-               params: Mapping[str, Any] | None, *, request_id: int = 0) -> dict[str, Any]:
+def build_body(
+    endpoint: Endpoint,
+    files: Mapping[str, str | Sequence[str]] | None,
+    params: Mapping[str, Any] | None,
+    *,
+    request_id: int = 0,
+) -> dict[str, Any]:
     """The JSON body for the task POST of ``endpoint``.
 
     ``files`` maps an input role (``src``, ``mask``, ``ref``, ``refs``, ``srcs``) to
@@ -92,8 +97,7 @@ def _v2_body(endpoint: Endpoint, files: Mapping[str, Any], flat: Mapping[str, An
     return vto_request_body(endpoint, body)  # 2D VTO nests product settings per product
 
 
-def _v1_body(endpoint: Endpoint, files: Mapping[str, Any], flat: Mapping[str, Any],
-             request_id: int) -> dict[str, Any]:
+def _v1_body(endpoint: Endpoint, files: Mapping[str, Any], flat: Mapping[str, Any], request_id: int) -> dict[str, Any]:
     file_sets: dict[str, list[str]] = {}
     for inp in endpoint.inputs:
         value = files.get(inp.role)
@@ -140,8 +144,7 @@ def unit_cost(endpoint: Endpoint, params: Mapping[str, Any] | None = None) -> fl
 
 def _defaults_for_cost(endpoint: Endpoint, params: Mapping[str, Any] | None) -> dict[str, Any]:
     given = flatten(params, endpoint)
-    return {p.name: p.default for p in endpoint.params
-            if p.default is not None and given.get(p.name) is None}
+    return {p.name: p.default for p in endpoint.params if p.default is not None and given.get(p.name) is None}
 
 
 def v1_file_path(endpoint: Endpoint) -> str:

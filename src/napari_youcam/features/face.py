@@ -15,23 +15,48 @@ from .spec import Endpoint, FeatureSpec, Limits, Param, RuleInputs, Violation
 
 
 def _version() -> Param:
-    return Param("version", "str", required=True, default="1.0", send_default=True,
-                 help='features-spec version; the contract documents only "1.0"')
+    return Param(
+        "version",
+        "str",
+        required=True,
+        default="1.0",
+        send_default=True,
+        help='features-spec version; the contract documents only "1.0"',
+    )
 
 
 def _index() -> Param:
-    return Param("index", "int", default=0, minimum=0,
-                 help="which face to edit: index into the pre-process result (0 = first face)")
+    return Param(
+        "index",
+        "int",
+        default=0,
+        minimum=0,
+        help="which face to edit: index into the pre-process result (0 = first face)",
+    )
 
 
 def _global_smooth() -> tuple[Param, ...]:
     # Sent explicitly (DISCREPANCIES C4/C6: reshape requires `global`; the
     # documented default differs between contract (0) and seed (50)).
     return (
-        Param("global.skin_smooth_strength", "int", default=0, minimum=0, maximum=100, send_default=True,
-              help="skin smoothing strength, 0 = off"),
-        Param("global.skin_smooth_color_intensity", "int", default=0, minimum=0, maximum=100, send_default=True,
-              help="skin smoothing colour intensity, 0 = off"),
+        Param(
+            "global.skin_smooth_strength",
+            "int",
+            default=0,
+            minimum=0,
+            maximum=100,
+            send_default=True,
+            help="skin smoothing strength, 0 = off",
+        ),
+        Param(
+            "global.skin_smooth_color_intensity",
+            "int",
+            default=0,
+            minimum=0,
+            maximum=100,
+            send_default=True,
+            help="skin smoothing colour intensity, 0 = off",
+        ),
     )
 
 
@@ -45,8 +70,13 @@ def _features_not_all_zero(names: tuple[str, ...], *, only_custom: bool = False)
         values = [params.get(f"features.{n}", 0) for n in names]
         if all(not v for v in values):
             hint = " (or set type to auto)" if only_custom else ""
-            return [Violation("features", "all features are zero, so nothing would change: set at least one "
-                                          f"features.* value to non-zero{hint}")]
+            return [
+                Violation(
+                    "features",
+                    "all features are zero, so nothing would change: set at least one "
+                    f"features.* value to non-zero{hint}",
+                )
+            ]
         return []
 
     return rule
@@ -65,10 +95,24 @@ FACE_LIFT = FeatureSpec(
             params=(
                 _version(),
                 _index(),
-                Param("type", "enum", default="custom", choices=("custom", "auto"),
-                      help="custom applies the features values; auto lets the service choose (undocumented)"),
-                *(Param(f"features.{n}", "int", default=0, minimum=0, maximum=100,
-                        help=f"{n.replace('_', ' ')} lift, 0 = unchanged") for n in LIFT_FEATURES),
+                Param(
+                    "type",
+                    "enum",
+                    default="custom",
+                    choices=("custom", "auto"),
+                    help="custom applies the features values; auto lets the service choose (undocumented)",
+                ),
+                *(
+                    Param(
+                        f"features.{n}",
+                        "int",
+                        default=0,
+                        minimum=0,
+                        maximum=100,
+                        help=f"{n.replace('_', ' ')} lift, 0 = unchanged",
+                    )
+                    for n in LIFT_FEATURES
+                ),
                 *_global_smooth(),
             ),
             limits=image_limits(1920, note="face > 32x32 px at 640 px long edge; roll +-75, yaw +-90"),
@@ -83,11 +127,32 @@ FACE_LIFT = FeatureSpec(
 
 RESHAPE_POSITIVE = ("cheekbones", "jaw")  # 0 = original .. 100 = tucked in
 RESHAPE_SIGNED = (
-    "face_reshape", "face_reshape_left", "face_reshape_right", "face_width", "chin_reshape",
-    "chin_reshape_left", "chin_reshape_right", "chin_length",
-    "eye_size", "eye_size_left", "eye_size_right", "eye_distance", "eye_angle", "eye_height", "eye_width",
-    "nose_bridge_width", "nose_lift", "nose_size", "nose_tip", "nose_tip_width", "nose_wing",
-    "lip_size", "lip_width", "lip_peak", "lip_height_top", "lip_height_bottom",
+    "face_reshape",
+    "face_reshape_left",
+    "face_reshape_right",
+    "face_width",
+    "chin_reshape",
+    "chin_reshape_left",
+    "chin_reshape_right",
+    "chin_length",
+    "eye_size",
+    "eye_size_left",
+    "eye_size_right",
+    "eye_distance",
+    "eye_angle",
+    "eye_height",
+    "eye_width",
+    "nose_bridge_width",
+    "nose_lift",
+    "nose_size",
+    "nose_tip",
+    "nose_tip_width",
+    "nose_wing",
+    "lip_size",
+    "lip_width",
+    "lip_peak",
+    "lip_height_top",
+    "lip_height_bottom",
 )
 RESHAPE_FEATURES = RESHAPE_POSITIVE + RESHAPE_SIGNED
 
@@ -104,12 +169,29 @@ FACE_RESHAPE = FeatureSpec(
             params=(
                 _version(),
                 _index(),
-                *(Param(f"features.{n}", "int", default=0, minimum=0, maximum=100,
-                        help=f"{n.replace('_', ' ')}: 0 = original, 100 = tucked in") for n in RESHAPE_POSITIVE),
-                *(Param(f"features.{n}", "int", default=0, minimum=-100, maximum=100,
+                *(
+                    Param(
+                        f"features.{n}",
+                        "int",
+                        default=0,
+                        minimum=0,
+                        maximum=100,
+                        help=f"{n.replace('_', ' ')}: 0 = original, 100 = tucked in",
+                    )
+                    for n in RESHAPE_POSITIVE
+                ),
+                *(
+                    Param(
+                        f"features.{n}",
+                        "int",
+                        default=0,
+                        minimum=-100,
+                        maximum=100,
                         help=f"{n.replace('_', ' ')}: -100..100, 0 = unchanged"
-                        + ("; overrides the both-sides value for this side" if n.endswith(("_left", "_right"))
-                           else "")) for n in RESHAPE_SIGNED),
+                        + ("; overrides the both-sides value for this side" if n.endswith(("_left", "_right")) else ""),
+                    )
+                    for n in RESHAPE_SIGNED
+                ),
                 *_global_smooth(),
             ),
             limits=image_limits(4096, note="face > 1/20 of the image; pitch/yaw/roll < 30 deg"),
@@ -119,20 +201,47 @@ FACE_RESHAPE = FeatureSpec(
             units="1",
         ),
     ),
-    notes=("`global` always sent (contract requires it, seed does not; C4).",
-           "Only non-zero features are sent; the contract needs at least one (C5)."),
+    notes=(
+        "`global` always sent (contract requires it, seed does not; C4).",
+        "Only non-zero features are sent; the contract needs at least one (C5).",
+    ),
 )
 
 # ---------------------------------------------------------------- face analyzer
 
 ANALYZER_V1 = (
-    "eyeShape", "eyeSize", "eyeAngle", "eyeDistance", "eyelid", "eyebrowShape", "eyebrowThickness",
-    "eyebrowDistance", "eyebrowShortness", "cheekbones", "faceShape", "lipShape", "noseWidth", "noseLength",
-    "age", "gender", "eyeColor", "lipColor", "eyebrowColor", "hairColor",
+    "eyeShape",
+    "eyeSize",
+    "eyeAngle",
+    "eyeDistance",
+    "eyelid",
+    "eyebrowShape",
+    "eyebrowThickness",
+    "eyebrowDistance",
+    "eyebrowShortness",
+    "cheekbones",
+    "faceShape",
+    "lipShape",
+    "noseWidth",
+    "noseLength",
+    "age",
+    "gender",
+    "eyeColor",
+    "lipColor",
+    "eyebrowColor",
+    "hairColor",
 )
 ANALYZER_V2 = ANALYZER_V1 + (
-    "horizontalThird", "verticalFifth", "faceAspectRatio", "eyeAspectRatio", "eyebrowPosition", "eyebrowArch",
-    "eyeHeightToEyebrowDistance", "noseAspectRatio", "noseWidthToMouthWidth", "noseToLipToChin",
+    "horizontalThird",
+    "verticalFifth",
+    "faceAspectRatio",
+    "eyeAspectRatio",
+    "eyebrowPosition",
+    "eyebrowArch",
+    "eyeHeightToEyebrowDistance",
+    "noseAspectRatio",
+    "noseWidthToMouthWidth",
+    "noseToLipToChin",
     "upperLipToLowerLip",
 )
 STRICTNESS = ("strict", "high", "medium", "low", "flexible")
@@ -140,10 +249,21 @@ STRICTNESS = ("strict", "high", "medium", "low", "flexible")
 
 def _analyzer_params(values: tuple[str, ...]) -> tuple[Param, ...]:
     return (
-        Param("features", "enum_list", required=True, choices=values, min_length=1,
-              help="the attributes to analyse (pick at least one)"),
-        Param("face_angle_strictness_level", "enum", default="high", choices=STRICTNESS,
-              help="how frontal the face must be: strict <=4 deg ... flexible <=30 deg"),
+        Param(
+            "features",
+            "enum_list",
+            required=True,
+            choices=values,
+            min_length=1,
+            help="the attributes to analyse (pick at least one)",
+        ),
+        Param(
+            "face_angle_strictness_level",
+            "enum",
+            default="high",
+            choices=STRICTNESS,
+            help="how frontal the face must be: strict <=4 deg ... flexible <=30 deg",
+        ),
     )
 
 
@@ -158,8 +278,12 @@ FACE_ANALYZER = FeatureSpec(
             task_path=v2("face-attr-analysis"),
             inputs=(SRC,),
             params=_analyzer_params(ANALYZER_V2),
-            limits=image_limits(4096, side_min=320, formats=JPG_ONLY,
-                                note="sides > 1080 auto-resized; face width > 60 % of the image; one person"),
+            limits=image_limits(
+                4096,
+                side_min=320,
+                formats=JPG_ONLY,
+                note="sides > 1080 auto-resized; face width > 60 % of the image; one person",
+            ),
             output="json",
             cost=per_count("features", ((1, 5, 10), (6, 14, 20), (15, 28, 30))),
             units="1-5 features 10; 6-14: 20; 15-28: 30",
@@ -169,26 +293,40 @@ FACE_ANALYZER = FeatureSpec(
             task_path=v1("face-attr-analysis"),
             inputs=(SRC,),
             params=_analyzer_params(ANALYZER_V1),
-            limits=image_limits(4096, side_min=100, formats=JPG_ONLY,
-                                note="sides > 1080 auto-resized; one person"),
+            limits=image_limits(4096, side_min=100, formats=JPG_ONLY, note="sides > 1080 auto-resized; one person"),
             output="json",
             file_path=v1_file("face-attr-analysis"),
         ),
     ),
-    notes=("Minimum side 320 px (v2; D2), 100 px in v1.",
-           "Cost for 29-31 features undocumented; eyebrowPosition result key undocumented (C8)."),
+    notes=(
+        "Minimum side 320 px (v2; D2), 100 px in v1.",
+        "Cost for 29-31 features undocumented; eyebrowPosition result key undocumented (C8).",
+    ),
 )
 
 # ---------------------------------------------------------------- skin simulation
 
-SIM_CONCERNS = ("wrinkle", "radiance", "oiliness", "acne", "eye_bags", "dark_circle", "spots", "pores",
-                "texture", "redness")
+SIM_CONCERNS = (
+    "wrinkle",
+    "radiance",
+    "oiliness",
+    "acne",
+    "eye_bags",
+    "dark_circle",
+    "spots",
+    "pores",
+    "texture",
+    "redness",
+)
 
 
 def _sim_not_all_zero(params: Mapping[str, Any], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
     if not any(params.get(c) for c in SIM_CONCERNS):
-        return [Violation("concerns", "every concern is 0 (original): set at least one of "
-                                      f"{', '.join(SIM_CONCERNS)} above 0")]
+        return [
+            Violation(
+                "concerns", f"every concern is 0 (original): set at least one of {', '.join(SIM_CONCERNS)} above 0"
+            )
+        ]
     return []
 
 
@@ -207,9 +345,17 @@ SKIN_SIMULATION = FeatureSpec(
             api="v2",
             task_path=v2("skin-simulation"),
             inputs=(SRC,),
-            params=tuple(Param(c, "float", default=0.0, minimum=0, maximum=1,
-                               help=f"{c.replace('_', ' ')} effect: 0 = original, 1 = maximum")
-                         for c in SIM_CONCERNS),
+            params=tuple(
+                Param(
+                    c,
+                    "float",
+                    default=0.0,
+                    minimum=0,
+                    maximum=1,
+                    help=f"{c.replace('_', ' ')} effect: 0 = original, 1 = maximum",
+                )
+                for c in SIM_CONCERNS
+            ),
             limits=image_limits(2560, short_min=480, note="face >= 60 % of the width, frontal, even light"),
             rules=(_sim_not_all_zero,),
             cost=_sim_cost,
@@ -222,13 +368,36 @@ SKIN_SIMULATION = FeatureSpec(
 # ---------------------------------------------------------------- skin analysis
 
 SKIN_V1_HD = (
-    "hd_wrinkle", "hd_pore", "hd_texture", "hd_acne", "hd_oiliness", "hd_radiance", "hd_eye_bag",
-    "hd_age_spot", "hd_dark_circle", "hd_droopy_upper_eyelid", "hd_droopy_lower_eyelid", "hd_firmness",
-    "hd_moisture", "hd_redness",
+    "hd_wrinkle",
+    "hd_pore",
+    "hd_texture",
+    "hd_acne",
+    "hd_oiliness",
+    "hd_radiance",
+    "hd_eye_bag",
+    "hd_age_spot",
+    "hd_dark_circle",
+    "hd_droopy_upper_eyelid",
+    "hd_droopy_lower_eyelid",
+    "hd_firmness",
+    "hd_moisture",
+    "hd_redness",
 )
 SKIN_V1_SD = (
-    "wrinkle", "pore", "texture", "acne", "oiliness", "radiance", "eye_bag", "age_spot", "dark_circle_v2",
-    "droopy_upper_eyelid", "droopy_lower_eyelid", "firmness", "moisture", "redness",
+    "wrinkle",
+    "pore",
+    "texture",
+    "acne",
+    "oiliness",
+    "radiance",
+    "eye_bag",
+    "age_spot",
+    "dark_circle_v2",
+    "droopy_upper_eyelid",
+    "droopy_lower_eyelid",
+    "firmness",
+    "moisture",
+    "redness",
 )
 SKIN_V2_HD = SKIN_V1_HD + ("hd_tear_trough", "hd_skin_type")
 SKIN_V2_SD = SKIN_V1_SD + ("tear_trough", "skin_type")
@@ -250,16 +419,24 @@ def _skin_mix(params: Mapping[str, Any], inputs: RuleInputs, endpoint: Endpoint)
     if hd and sd:
         v.append(Violation("dst_actions", f"dst_actions mixes HD ({hd[0]}) and SD ({sd[0]}) concerns: pick one set"))
     if endpoint.api == "v1" and len(set(concerns)) not in SKIN_V1_COUNTS:
-        v.append(Violation("dst_actions", f"v1 needs exactly 4, 7 or 14 distinct concerns, got "
-                                          f"{len(set(concerns))}: add or remove some (v2 accepts any 1-16)"))
+        v.append(
+            Violation(
+                "dst_actions",
+                f"v1 needs exactly 4, 7 or 14 distinct concerns, got "
+                f"{len(set(concerns))}: add or remove some (v2 accepts any 1-16)",
+            )
+        )
     return v
 
 
 def _skin_limits(long_sd: int, long_hd: int):
     def limits(params: Mapping[str, Any]) -> Limits:
         hd = is_hd(params.get("dst_actions"))
-        return image_limits(long_hd if hd else long_sd, short_min=1080 if hd else 480,
-                            note="HD concerns need short side >= 1080, SD >= 480")
+        return image_limits(
+            long_hd if hd else long_sd,
+            short_min=1080 if hd else 480,
+            note="HD concerns need short side >= 1080, SD >= 480",
+        )
 
     return limits
 
@@ -278,21 +455,50 @@ def _skin_cost(params: Mapping[str, Any]) -> float | None:
 
 def _skin_v2_params(*, camera_kit: bool) -> tuple[Param, ...]:
     params = [
-        Param("dst_actions", "enum_list", required=True, choices=SKIN_V2_HD + SKIN_V2_SD, min_length=1,
-              max_length=16, help="the skin concerns to analyse: all HD (hd_*) or all SD, 1-16 of them"),
-        Param("format", "enum", default="zip", choices=("zip", "json"),
-              help="zip: score_info.json + mask PNGs; json: scores and mask URLs"),
-        Param("miniserver_args.enable_mask_overlay", "bool", default=False,
-              help="true: one blended JPG per concern instead of raw PNG masks"),
+        Param(
+            "dst_actions",
+            "enum_list",
+            required=True,
+            choices=SKIN_V2_HD + SKIN_V2_SD,
+            min_length=1,
+            max_length=16,
+            help="the skin concerns to analyse: all HD (hd_*) or all SD, 1-16 of them",
+        ),
+        Param(
+            "format",
+            "enum",
+            default="zip",
+            choices=("zip", "json"),
+            help="zip: score_info.json + mask PNGs; json: scores and mask URLs",
+        ),
+        Param(
+            "miniserver_args.enable_mask_overlay",
+            "bool",
+            default=False,
+            help="true: one blended JPG per concern instead of raw PNG masks",
+        ),
     ]
     for concern in ("hd_pore", "hd_wrinkle"):
         params += [
-            Param(f"miniserver_args.enable_dark_background_{concern}", "bool",
-                  help=f"darken the background of the {concern} overlay"),
-            Param(f"miniserver_args.color_dark_background_{concern}", "str", min_length=6, max_length=6,
-                  help="background colour as 6 hex digits without '#', e.g. 3D3D3D"),
-            Param(f"miniserver_args.opacity_dark_background_{concern}", "float", minimum=0, maximum=1,
-                  help="background opacity 0..1"),
+            Param(
+                f"miniserver_args.enable_dark_background_{concern}",
+                "bool",
+                help=f"darken the background of the {concern} overlay",
+            ),
+            Param(
+                f"miniserver_args.color_dark_background_{concern}",
+                "str",
+                min_length=6,
+                max_length=6,
+                help="background colour as 6 hex digits without '#', e.g. 3D3D3D",
+            ),
+            Param(
+                f"miniserver_args.opacity_dark_background_{concern}",
+                "float",
+                minimum=0,
+                maximum=1,
+                help="background opacity 0..1",
+            ),
         ]
     if camera_kit:
         params.append(Param("pf_camera_kit", "bool", help="v2.1 only; meaning undocumented"))
@@ -301,8 +507,9 @@ def _skin_v2_params(*, camera_kit: bool) -> tuple[Param, ...]:
 
 _SKIN_V2_COMMON: dict[str, Any] = {
     "inputs": (SRC,),
-    "limits": image_limits(2560, short_min=480,
-                        note="no hard long-side limit, > 2560 auto-resized: downscale to 2560 (D4)"),
+    "limits": image_limits(
+        2560, short_min=480, note="no hard long-side limit, > 2560 auto-resized: downscale to 2560 (D4)"
+    ),
     "limits_for": _skin_limits(2560, 2560),
     "rules": (_skin_mix,),
     "output": "zip",
@@ -316,29 +523,49 @@ SKIN_ANALYSIS = FeatureSpec(
     family="face",
     summary="Scores and masks for up to 16 skin concerns (HD or SD), as a ZIP or JSON.",
     endpoints=(
-        Endpoint(api="v2", task_path=v2("skin-analysis"), variant="v2.0",
-                 params=_skin_v2_params(camera_kit=False), **_SKIN_V2_COMMON),
-        Endpoint(api="v2", task_path="/s2s/v2.1/task/skin-analysis", variant="v2.1",
-                 params=_skin_v2_params(camera_kit=True), help="newer engines, masks up to 2560 px",
-                 **_SKIN_V2_COMMON),
+        Endpoint(
+            api="v2",
+            task_path=v2("skin-analysis"),
+            variant="v2.0",
+            params=_skin_v2_params(camera_kit=False),
+            **_SKIN_V2_COMMON,
+        ),
+        Endpoint(
+            api="v2",
+            task_path="/s2s/v2.1/task/skin-analysis",
+            variant="v2.1",
+            params=_skin_v2_params(camera_kit=True),
+            help="newer engines, masks up to 2560 px",
+            **_SKIN_V2_COMMON,
+        ),
         Endpoint(
             api="v1",
             task_path=v1("skin-analysis"),
             inputs=(SRC,),
-            params=(Param("dst_actions", "enum_list", required=True, choices=SKIN_V1_HD + SKIN_V1_SD,
-                          v1_place="dst_actions",
-                          help="exactly 4, 7 or 14 concerns, all HD (hd_*) or all SD"),),
-            limits=image_limits(1920, short_min=480,
-                                note="SD long <= 1920 short >= 480; HD long <= 2560 short >= 1080"),
+            params=(
+                Param(
+                    "dst_actions",
+                    "enum_list",
+                    required=True,
+                    choices=SKIN_V1_HD + SKIN_V1_SD,
+                    v1_place="dst_actions",
+                    help="exactly 4, 7 or 14 concerns, all HD (hd_*) or all SD",
+                ),
+            ),
+            limits=image_limits(
+                1920, short_min=480, note="SD long <= 1920 short >= 480; HD long <= 2560 short >= 1080"
+            ),
             limits_for=_skin_limits(1920, 2560),
             rules=(_skin_mix,),
             output="zip",
             file_path=v1_file("skin-analysis"),
         ),
     ),
-    notes=("format=json gives JSON output instead of a ZIP.",
-           "v1 has no tear_trough/skin_type concerns (C9).",
-           "Unit table boundaries differ between description and feature-cost list (D5)."),
+    notes=(
+        "format=json gives JSON output instead of a ZIP.",
+        "v1 has no tear_trough/skin_type concerns (C9).",
+        "Unit table boundaries differ between description and feature-cost list (D5).",
+    ),
 )
 
 FACE = (FACE_LIFT, FACE_RESHAPE, FACE_ANALYZER, SKIN_SIMULATION, SKIN_ANALYSIS)

@@ -36,12 +36,14 @@ def _cloth_limits(formats: tuple[str, ...]):
 
 
 def _garment(choices: tuple[str, ...], *, required: bool) -> Param:
-    return Param("garment_category", "enum", required=required, choices=choices,
-                 help="which garment the reference shows")
+    return Param(
+        "garment_category", "enum", required=required, choices=choices, help="which garment the reference shows"
+    )
 
 
-_CHANGE_SHOES = Param("change_shoes", "bool", default=True,
-                      help="also change shoes (full_body / lower_body garments only)")
+_CHANGE_SHOES = Param(
+    "change_shoes", "bool", default=True, help="also change shoes (full_body / lower_body garments only)"
+)
 
 
 def _ref_or_template(template_param: str):
@@ -56,12 +58,19 @@ def _ref_or_template(template_param: str):
         elif inputs is not None and not has_tpl and not has_ref:
             v.append(Violation("ref", f"give a reference garment photo (ref) or a {template_param}"))
         elif inputs is None and not has_tpl and params.get("garment_category") is None:
-            v.append(Violation("garment_category", f"with a reference garment set garment_category; "
-                                                   f"otherwise give a {template_param}"))
+            v.append(
+                Violation(
+                    "garment_category",
+                    f"with a reference garment set garment_category; otherwise give a {template_param}",
+                )
+            )
         if has_ref and params.get("garment_category") is None:
             choices = ", ".join(endpoint.param("garment_category").choices)
-            v.append(Violation("garment_category",
-                               f"garment_category is required with a reference garment: pick one of {choices}"))
+            v.append(
+                Violation(
+                    "garment_category", f"garment_category is required with a reference garment: pick one of {choices}"
+                )
+            )
         return v
 
     return rule
@@ -78,9 +87,11 @@ CLOTH = FeatureSpec(
             task_path=v2("cloth"),
             variant="v2",
             inputs=(SRC, ref("the garment to try on (or use template_id)", required=False)),
-            params=(_garment(GARMENTS_V2, required=False),
-                    Param("template_id", "str", min_length=1, help="outfit template (instead of a garment photo)"),
-                    _CHANGE_SHOES),
+            params=(
+                _garment(GARMENTS_V2, required=False),
+                Param("template_id", "str", min_length=1, help="outfit template (instead of a garment photo)"),
+                _CHANGE_SHOES,
+            ),
             limits=_cloth_limits(("jpg", "png")),
             template_path=V2_TEMPLATE + "cloth",
             rules=(_ref_or_template("template_id"),),
@@ -110,18 +121,21 @@ CLOTH = FeatureSpec(
             api="v1",
             task_path=v1("cloth"),
             inputs=(SRC, ref("the garment to try on (or use a style)", required=False)),
-            params=(_garment(GARMENTS_V1, required=False),
-                    *(Param(p.name, p.kind, help=p.help + " (instead of a garment photo)")
-                      for p in style_params())),
+            params=(
+                _garment(GARMENTS_V1, required=False),
+                *(Param(p.name, p.kind, help=p.help + " (instead of a garment photo)") for p in style_params()),
+            ),
             limits=_cloth_limits(JPG_ONLY),
             template_path=V1_STYLE_GROUP + "cloth",
             file_path=v1_file("cloth"),
             rules=(_ref_or_template("style_group_id"), style_ids_rule()),
         ),
     ),
-    notes=("garment_category values differ per variant; v4 adds outer (C10).",
-           "v4 prose mentions template_id but its schema has none (C10).",
-           "v2 formats jpg/png, v1 jpg/jpeg (D10)."),
+    notes=(
+        "garment_category values differ per variant; v4 adds outer (C10).",
+        "v4 prose mentions template_id but its schema has none (C10).",
+        "v2 formats jpg/png, v1 jpg/jpeg (D10).",
+    ),
 )
 
 FABRIC = FeatureSpec(
@@ -130,12 +144,26 @@ FABRIC = FeatureSpec(
     family="fashion",
     summary="Change the fabric of the clothes from a template.",
     endpoints=(
-        Endpoint(api="v2", task_path=v2("fabric"), inputs=(SRC,), params=(template_id(),),
-                 limits=image_limits(4096, formats=JPG_ONLY, note="abdomen, face, shoulders visible"),
-                 template_path=V2_TEMPLATE + "fabric", cost=2, units="2"),
-        Endpoint(api="v1", task_path=v1("fabric"), inputs=(SRC,), params=style_params(),
-                 limits=image_limits(4096, formats=JPG_ONLY), file_path=v1_file("fabric"),
-                 template_path=V1_STYLE_GROUP + "fabric", rules=(style_ids_rule(),)),
+        Endpoint(
+            api="v2",
+            task_path=v2("fabric"),
+            inputs=(SRC,),
+            params=(template_id(),),
+            limits=image_limits(4096, formats=JPG_ONLY, note="abdomen, face, shoulders visible"),
+            template_path=V2_TEMPLATE + "fabric",
+            cost=2,
+            units="2",
+        ),
+        Endpoint(
+            api="v1",
+            task_path=v1("fabric"),
+            inputs=(SRC,),
+            params=style_params(),
+            limits=image_limits(4096, formats=JPG_ONLY),
+            file_path=v1_file("fabric"),
+            template_path=V1_STYLE_GROUP + "fabric",
+            rules=(style_ids_rule(),),
+        ),
     ),
 )
 

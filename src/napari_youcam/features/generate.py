@@ -46,18 +46,31 @@ def _legacy_t2i_params() -> tuple[Param, ...]:
     )
 
 
-_PROMPT_500 = Param("prompt", "str", required=True, min_length=1, max_length=500,
-                    help="describe the image (at most 500 characters)")
+_PROMPT_500 = Param(
+    "prompt", "str", required=True, min_length=1, max_length=500, help="describe the image (at most 500 characters)"
+)
 
 
 def _youcam_common(size_param: Param) -> tuple[Param, ...]:
     return (
-        Param("model", "enum", required=True, default="youcam-image-v2", choices=("youcam-image-v2",),
-              help="generation model"),
-        Param("prompt", "str", required=True, min_length=1, max_length=800,
-              help="describe the image (1-800 characters)"),
-        Param("negative_prompt", "str", min_length=1, max_length=500,
-              help="what the image should not contain (1-500 characters)"),
+        Param(
+            "model",
+            "enum",
+            required=True,
+            default="youcam-image-v2",
+            choices=("youcam-image-v2",),
+            help="generation model",
+        ),
+        Param(
+            "prompt", "str", required=True, min_length=1, max_length=800, help="describe the image (1-800 characters)"
+        ),
+        Param(
+            "negative_prompt",
+            "str",
+            min_length=1,
+            max_length=500,
+            help="what the image should not contain (1-500 characters)",
+        ),
         size_param,
         Param("prompt_extend", "bool", default=True, help="let the service rewrite the prompt with an LLM"),
     )
@@ -69,8 +82,7 @@ def _i2i_size_rule(params: Mapping[str, Any], inputs: RuleInputs, endpoint: Endp
         return []
     m = _SIZE_RE.match(size)
     if not m or not all(512 <= int(x) <= 2048 for x in m.groups()):
-        return [Violation("size", f"{size!r} is not a size: write W*H with each side in 512..2048, "
-                                  "e.g. 1024*1024")]
+        return [Violation("size", f"{size!r} is not a size: write W*H with each side in 512..2048, e.g. 1024*1024")]
     return []
 
 
@@ -84,8 +96,15 @@ TEXT_TO_IMAGE = FeatureSpec(
             api="v2",
             task_path=v2("text-to-image/youcam"),
             variant="youcam",
-            params=_youcam_common(Param("size", "enum", default="1664*928", choices=T2I_SIZES,
-                                        help="output size W*H (16:9, 4:3, 1:1, 3:4, 9:16)")),
+            params=_youcam_common(
+                Param(
+                    "size",
+                    "enum",
+                    default="1664*928",
+                    choices=T2I_SIZES,
+                    help="output size W*H (16:9, 4:3, 1:1, 3:4, 9:16)",
+                )
+            ),
             limits=Limits(long_max=None),
             cost=1,
             units="1",
@@ -105,10 +124,23 @@ TEXT_TO_IMAGE = FeatureSpec(
             api="v2",
             task_path=v2("image-to-image/youcam"),
             variant="image-to-image",
-            inputs=(Input("srcs", many=True, max_count=3, v2_fields=("src_file_ids", "src_file_urls"),
-                          v1_field="src_ids", help="1-3 photos to start from"),),
-            params=_youcam_common(Param("size", "str", help="output size W*H, each 512..2048 (rounded to a "
-                                                            "multiple of 16); default about 1024x1024")),
+            inputs=(
+                Input(
+                    "srcs",
+                    many=True,
+                    max_count=3,
+                    v2_fields=("src_file_ids", "src_file_urls"),
+                    v1_field="src_ids",
+                    help="1-3 photos to start from",
+                ),
+            ),
+            params=_youcam_common(
+                Param(
+                    "size",
+                    "str",
+                    help="output size W*H, each 512..2048 (rounded to a multiple of 16); default about 1024x1024",
+                )
+            ),
             limits=image_limits(3072, side_min=384, formats=I2I_FORMATS, note="GIF: first frame only"),
             rules=(_i2i_size_rule,),
             cost=1,
@@ -123,16 +155,21 @@ TEXT_TO_IMAGE = FeatureSpec(
             rules=(seed_rule, style_ids_rule()),
         ),
     ),
-    notes=(("Template-model prompt <= 500 characters is from a file-spec table only (C18); seed 002 states no "
-           "prompt limit for v1, the 500 is carried over to v1 as the same template model (assumption)."),
-           "Whether the template model returns several images per task is unclear."),
+    notes=(
+        (
+            "Template-model prompt <= 500 characters is from a file-spec table only (C18); seed 002 states no "
+            "prompt limit for v1, the 500 is carried over to v1 as the same template model (assumption)."
+        ),
+        "Whether the template model returns several images per task is unclear.",
+    ),
 )
 
 # ---------------------------------------------------------------- headshot / avatar / studio
 
 
-def _portrait(key: str, title: str, summary: str, *, limits_v2: Limits, limits_v1: Limits, per: int,
-              notes: tuple[str, ...] = ()) -> FeatureSpec:
+def _portrait(
+    key: str, title: str, summary: str, *, limits_v2: Limits, limits_v1: Limits, per: int, notes: tuple[str, ...] = ()
+) -> FeatureSpec:
     return FeatureSpec(
         key=key,
         title=title,
@@ -167,19 +204,29 @@ def _portrait(key: str, title: str, summary: str, *, limits_v2: Limits, limits_v
 
 
 HEADSHOT = _portrait(
-    "headshot", "AI Headshot Generator", "Professional headshots from one portrait.",
+    "headshot",
+    "AI Headshot Generator",
+    "Professional headshots from one portrait.",
     limits_v2=Limits(long_max=None, note="short side > 1024 auto-resized to 1024; shoulders + full face"),
     limits_v1=Limits(long_max=None, formats=JPG_ONLY, note="short side > 1024 auto-resized to 1024"),
-    per=2, notes=("v1 accepts jpg/jpeg only, v2 also png (D11).",),
+    per=2,
+    notes=("v1 accepts jpg/jpeg only, v2 also png (D11).",),
 )
 AI_AVATAR = _portrait(
-    "ai-avatar", "AI Avatar Generator", "Stylised avatars from one selfie.",
-    limits_v2=image_limits(4096), limits_v1=image_limits(4096), per=4,
+    "ai-avatar",
+    "AI Avatar Generator",
+    "Stylised avatars from one selfie.",
+    limits_v2=image_limits(4096),
+    limits_v1=image_limits(4096),
+    per=4,
 )
 AI_STUDIO = _portrait(
-    "ai-studio", "AI Studio Generator", "Studio-style portraits from one photo.",
+    "ai-studio",
+    "AI Studio Generator",
+    "Studio-style portraits from one photo.",
     limits_v2=image_limits(1920, short_min=200, note="one face (largest used); output <= 960x1280"),
-    limits_v1=image_limits(1920, short_min=200), per=2,
+    limits_v1=image_limits(1920, short_min=200),
+    per=2,
 )
 
 GENERATE = (TEXT_TO_IMAGE, HEADSHOT, AI_AVATAR, AI_STUDIO)

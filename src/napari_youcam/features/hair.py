@@ -28,27 +28,57 @@ from .validation import COLOR_RE
 
 # ---------------------------------------------------------------- hair colour
 
-PRESETS_FULL = ("Jet Black", "Chocolate Brown", "Honey Blonde", "Platinum Blonde", "Ash Gray", "Rose Gold",
-                "Burgundy", "Copper Red", "Lavender", "Teal Blue")
-PRESETS_OMBRE = ("Dark Brown/Caramel Blonde", "Jet Black/Silver Gray", "Ash Brown/Lavender",
-                 "Rose Gold/Peach Blonde", "Burgundy/Magenta Pink", "Deep Blue/Teal Green",
-                 "Plum Purple/Pastel Lilac", "Copper Red/Golden Blonde", "Dark Gray/Ice Blonde",
-                 "Midnight Blue/Denim Blue")
+PRESETS_FULL = (
+    "Jet Black",
+    "Chocolate Brown",
+    "Honey Blonde",
+    "Platinum Blonde",
+    "Ash Gray",
+    "Rose Gold",
+    "Burgundy",
+    "Copper Red",
+    "Lavender",
+    "Teal Blue",
+)
+PRESETS_OMBRE = (
+    "Dark Brown/Caramel Blonde",
+    "Jet Black/Silver Gray",
+    "Ash Brown/Lavender",
+    "Rose Gold/Peach Blonde",
+    "Burgundy/Magenta Pink",
+    "Deep Blue/Teal Green",
+    "Plum Purple/Pastel Lilac",
+    "Copper Red/Golden Blonde",
+    "Dark Gray/Ice Blonde",
+    "Midnight Blue/Denim Blue",
+)
 _PALETTE_KEYS = {"color", "color_intensity", "shine_intensity"}
 
 
 def _hair_color_params() -> tuple[Param, ...]:
     return (
-        Param("preset", "enum", choices=PRESETS_FULL + PRESETS_OMBRE,
-              help="a named colour (full) or colour pair (ombre); or use pattern + palettes"),
+        Param(
+            "preset",
+            "enum",
+            choices=PRESETS_FULL + PRESETS_OMBRE,
+            help="a named colour (full) or colour pair (ombre); or use pattern + palettes",
+        ),
         Param("pattern.name", "enum", choices=("full", "ombre"), help="full: one colour; ombre: two"),
         Param("pattern.blend_strength", "int", minimum=0, maximum=100, help="ombre: blend softness 0-100"),
-        Param("pattern.line_offset", "float", minimum=-0.99, maximum=0.99,
-              help="ombre: where the colours meet, -0.99..0.99"),
+        Param(
+            "pattern.line_offset",
+            "float",
+            minimum=-0.99,
+            maximum=0.99,
+            help="ombre: where the colours meet, -0.99..0.99",
+        ),
         Param("pattern.coloring_section", "enum", choices=("top",), help="ombre: which part gets the first colour"),
-        Param("palettes", "json",
-              help='colours: [{"color": "#6B3E26", "color_intensity": 0-100, "shine_intensity": 0-100}], '
-                   "one for full, two for ombre"),
+        Param(
+            "palettes",
+            "json",
+            help='colours: [{"color": "#6B3E26", "color_intensity": 0-100, "shine_intensity": 0-100}], '
+            "one for full, two for ombre",
+        ),
     )
 
 
@@ -57,8 +87,9 @@ def _hair_color_rule(params: Mapping[str, Any], inputs: RuleInputs, endpoint: En
     preset, name, palettes = params.get("preset"), params.get("pattern.name"), params.get("palettes")
     if preset is not None:
         if name is not None or palettes is not None:
-            v.append(Violation("preset", "preset and pattern/palettes both given; the service uses the preset: "
-                                         "drop one"))
+            v.append(
+                Violation("preset", "preset and pattern/palettes both given; the service uses the preset: drop one")
+            )
         return v
     if name is None and palettes is None:
         return [Violation("preset", "choose a preset, or a pattern.name with palettes")]
@@ -84,8 +115,7 @@ def _hair_color_rule(params: Mapping[str, Any], inputs: RuleInputs, endpoint: En
             continue
         unknown = set(pal) - _PALETTE_KEYS
         if unknown:
-            v.append(Violation(field, f"unknown key(s) {sorted(unknown)}: use color, color_intensity, "
-                                      "shine_intensity"))
+            v.append(Violation(field, f"unknown key(s) {sorted(unknown)}: use color, color_intensity, shine_intensity"))
         color = pal.get("color")
         if not isinstance(color, str) or not COLOR_RE.match(color):
             v.append(Violation(f"{field}.color", f"{color!r} is not a colour: write it as #RRGGBB"))
@@ -99,8 +129,14 @@ def _hair_color_rule(params: Mapping[str, Any], inputs: RuleInputs, endpoint: En
 def _hair_color_limits(side_min: int) -> Limits:
     # D3: the table says long side < 1920, the error text w < 1920 and h < 1080;
     # portrait photos are only safe under both, so both are enforced.
-    return image_limits(1920, long_strict=True, width_max=1920, height_max=1080, side_min=side_min,
-                        note="w < 1920 and h < 1080 (conservative, D3); face width >= 100")
+    return image_limits(
+        1920,
+        long_strict=True,
+        width_max=1920,
+        height_max=1080,
+        side_min=side_min,
+        note="w < 1920 and h < 1080 (conservative, D3); face width >= 100",
+    )
 
 
 HAIR_COLOR = FeatureSpec(
@@ -109,15 +145,34 @@ HAIR_COLOR = FeatureSpec(
     family="hair",
     summary="Recolour hair with a preset or your own full / ombre colours.",
     endpoints=(
-        Endpoint(api="v2", task_path=v2("hair-color"), inputs=(SRC,), params=_hair_color_params(),
-                 limits=_hair_color_limits(320), rules=(_hair_color_rule,), cost=1, units="1"),
-        Endpoint(api="v1", task_path=v1("hair-color"), inputs=(SRC,), params=_hair_color_params(),
-                 limits=_hair_color_limits(100), rules=(_hair_color_rule,), file_path=v1_file("hair-color")),
+        Endpoint(
+            api="v2",
+            task_path=v2("hair-color"),
+            inputs=(SRC,),
+            params=_hair_color_params(),
+            limits=_hair_color_limits(320),
+            rules=(_hair_color_rule,),
+            cost=1,
+            units="1",
+        ),
+        Endpoint(
+            api="v1",
+            task_path=v1("hair-color"),
+            inputs=(SRC,),
+            params=_hair_color_params(),
+            limits=_hair_color_limits(100),
+            rules=(_hair_color_rule,),
+            file_path=v1_file("hair-color"),
+        ),
     ),
-    notes=("Max size contradictory for portrait photos; w < 1920 and h < 1080 enforced (D3).",
-           "Min size 320 (v2) / 100 (v1).",
-           ("Seed 002 says the preset wins when preset and pattern+palettes are both given (its sample sends "
-           "both); validation still asks for one of them, on purpose, so the unused half is not silently ignored.")),
+    notes=(
+        "Max size contradictory for portrait photos; w < 1920 and h < 1080 enforced (D3).",
+        "Min size 320 (v2) / 100 (v1).",
+        (
+            "Seed 002 says the preset wins when preset and pattern+palettes are both given (its sample sends "
+            "both); validation still asks for one of them, on purpose, so the unused half is not silently ignored."
+        ),
+    ),
 )
 
 # ---------------------------------------------------------------- template hair features
@@ -125,8 +180,16 @@ HAIR_COLOR = FeatureSpec(
 _HAIR_NOTE = "long side <= 1024, face width >= 128, pitch +-10 yaw +-45 roll +-15, single full face"
 
 
-def _hair_template(key: str, title: str, summary: str, *, formats: tuple[str, ...], cost: float | None,
-                   extra_v2: tuple[Endpoint, ...] = (), notes: tuple[str, ...] = ()) -> FeatureSpec:
+def _hair_template(
+    key: str,
+    title: str,
+    summary: str,
+    *,
+    formats: tuple[str, ...],
+    cost: float | None,
+    extra_v2: tuple[Endpoint, ...] = (),
+    notes: tuple[str, ...] = (),
+) -> FeatureSpec:
     limits = image_limits(1024, formats=formats, note=_HAIR_NOTE)
     return FeatureSpec(
         key=key,
@@ -134,12 +197,28 @@ def _hair_template(key: str, title: str, summary: str, *, formats: tuple[str, ..
         family="hair",
         summary=summary,
         endpoints=(
-            Endpoint(api="v2", task_path=v2(key), variant="template" if extra_v2 else "default", inputs=(SRC,),
-                     params=(template_id(),), limits=limits, template_path=V2_TEMPLATE + key, cost=cost,
-                     units="" if cost is None else f"{cost:g}"),
+            Endpoint(
+                api="v2",
+                task_path=v2(key),
+                variant="template" if extra_v2 else "default",
+                inputs=(SRC,),
+                params=(template_id(),),
+                limits=limits,
+                template_path=V2_TEMPLATE + key,
+                cost=cost,
+                units="" if cost is None else f"{cost:g}",
+            ),
             *extra_v2,
-            Endpoint(api="v1", task_path=v1(key), inputs=(SRC,), params=style_params(), limits=limits,
-                     file_path=v1_file(key), template_path=V1_STYLE_GROUP + key, rules=(style_ids_rule(),)),
+            Endpoint(
+                api="v1",
+                task_path=v1(key),
+                inputs=(SRC,),
+                params=style_params(),
+                limits=limits,
+                file_path=v1_file(key),
+                template_path=V1_STYLE_GROUP + key,
+                rules=(style_ids_rule(),),
+            ),
         ),
         notes=notes,
     )
@@ -160,28 +239,51 @@ def _transfer_v21_rule(params: Mapping[str, Any], inputs: RuleInputs, endpoint: 
 _TRANSFER_LIMITS = image_limits(1024, formats=JPG_ONLY, note=_HAIR_NOTE)
 
 HAIR_STYLE = _hair_template(
-    "hair-style", "AI Hairstyle Generator", "Try a hairstyle from a template or a reference photo.",
-    formats=JPG_ONLY, cost=None,
+    "hair-style",
+    "AI Hairstyle Generator",
+    "Try a hairstyle from a template or a reference photo.",
+    formats=JPG_ONLY,
+    cost=None,
     extra_v2=(
-        Endpoint(api="v2", task_path=v2("hair-transfer"), variant="transfer",
-                 inputs=(SRC, ref("a photo whose hairstyle to copy")), limits=_TRANSFER_LIMITS, cost=2,
-                 units="2 (custom reference)"),
-        Endpoint(api="v2", task_path="/s2s/v2.1/task/hair-transfer", variant="transfer-v2.1",
-                 inputs=(SRC, ref("a photo whose hairstyle to copy (or use template_id)", required=False)),
-                 params=(Param("template_id", "str", min_length=1, help="hairstyle template (or a ref photo)"),
-                         Param("hair_color", "enum", choices=("ref", "src"),
-                               help="with a template: keep the template's (ref, the service default) or the "
-                                    "user's (src) hair colour")),
-                 limits=_TRANSFER_LIMITS, template_path="/s2s/v2.1/task/template/hair-transfer",
-                 rules=(_transfer_v21_rule,), cost=2, units="2"),
+        Endpoint(
+            api="v2",
+            task_path=v2("hair-transfer"),
+            variant="transfer",
+            inputs=(SRC, ref("a photo whose hairstyle to copy")),
+            limits=_TRANSFER_LIMITS,
+            cost=2,
+            units="2 (custom reference)",
+        ),
+        Endpoint(
+            api="v2",
+            task_path="/s2s/v2.1/task/hair-transfer",
+            variant="transfer-v2.1",
+            inputs=(SRC, ref("a photo whose hairstyle to copy (or use template_id)", required=False)),
+            params=(
+                Param("template_id", "str", min_length=1, help="hairstyle template (or a ref photo)"),
+                Param(
+                    "hair_color",
+                    "enum",
+                    choices=("ref", "src"),
+                    help="with a template: keep the template's (ref, the service default) or the "
+                    "user's (src) hair colour",
+                ),
+            ),
+            limits=_TRANSFER_LIMITS,
+            template_path="/s2s/v2.1/task/template/hair-transfer",
+            rules=(_transfer_v21_rule,),
+            cost=2,
+            units="2",
+        ),
     ),
-    notes=("Units for the V1.0 template endpoint are not listed.",
-           "Template flag is keep_users_color (schema), not keep_user_color (C11)."),
+    notes=(
+        "Units for the V1.0 template endpoint are not listed.",
+        "Template flag is keep_users_color (schema), not keep_user_color (C11).",
+    ),
 )
 HAIR_EXT = _hair_template("hair-ext", "AI Hair Extension", "Longer hair from a template.", formats=JPG_ONLY, cost=1)
 HAIR_BANG = _hair_template("hair-bang", "AI Bangs", "Add bangs from a template.", formats=JPG_PNG, cost=1)
 HAIR_VOL = _hair_template("hair-vol", "AI Hair Volume", "Fuller hair from a template.", formats=JPG_PNG, cost=2)
-HAIR_CURL = _hair_template("hair-curl", "AI Wavy Hair", "Wavy or curly hair from a template.", formats=JPG_PNG,
-                           cost=1)
+HAIR_CURL = _hair_template("hair-curl", "AI Wavy Hair", "Wavy or curly hair from a template.", formats=JPG_PNG, cost=1)
 
 HAIR = (HAIR_COLOR, HAIR_STYLE, HAIR_EXT, HAIR_BANG, HAIR_VOL, HAIR_CURL)

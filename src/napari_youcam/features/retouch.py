@@ -49,8 +49,7 @@ OBJ_REMOVAL = FeatureSpec(
     notes=("Mask goes in file_sets.mask_ids (C1).", "Whether a v2 obj-removal path exists is unclear (A9)."),
 )
 
-_PROMPT_REPLACE = Param("prompt", "str", required=True, min_length=1,
-                        help="type what should appear in the masked area")
+_PROMPT_REPLACE = Param("prompt", "str", required=True, min_length=1, help="type what should appear in the masked area")
 
 OBJ_REPLACE = FeatureSpec(
     key="obj-replace",
@@ -81,8 +80,18 @@ OBJ_REPLACE = FeatureSpec(
 
 # ---------------------------------------------------------------- image extender
 
-OUTPAINT_NAMES = ("output_width", "output_height", "input_x", "input_y", "input_width", "input_height",
-                  "crop_input_x", "crop_input_y", "crop_input_width", "crop_input_height")
+OUTPAINT_NAMES = (
+    "output_width",
+    "output_height",
+    "input_x",
+    "input_y",
+    "input_width",
+    "input_height",
+    "crop_input_x",
+    "crop_input_y",
+    "crop_input_width",
+    "crop_input_height",
+)
 _OUTPAINT_HELP = {
     "output_width": "width of the extended canvas",
     "output_height": "height of the extended canvas",
@@ -99,47 +108,82 @@ _OUTPAINT_HELP = {
 
 def _outpaint_params() -> tuple[Param, ...]:
     return tuple(
-        Param(n, "int", required=True, minimum=0 if n.endswith(("_x", "_y")) else 1, maximum=4096,
-              help=_OUTPAINT_HELP[n] + " (youcam extend-plan computes all ten)")
+        Param(
+            n,
+            "int",
+            required=True,
+            minimum=0 if n.endswith(("_x", "_y")) else 1,
+            maximum=4096,
+            help=_OUTPAINT_HELP[n] + " (youcam extend-plan computes all ten)",
+        )
         for n in OUTPAINT_NAMES
     )
 
 
 def _outpaint_rule(v1_output: bool):
-    def rule(params: Mapping[str, Any], inputs: RuleInputs,
-             endpoint: Endpoint) -> list[Violation]:
+    def rule(params: Mapping[str, Any], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
         p = params
         if not all(isinstance(p.get(n), int) for n in OUTPAINT_NAMES):
             return []  # missing/bad values are already reported
         v: list[Violation] = []
         if p["input_x"] + p["input_width"] > p["output_width"]:
-            v.append(Violation("input_width", f"input_x + input_width = {p['input_x'] + p['input_width']} > "
-                                              f"output_width {p['output_width']}: move or shrink the photo, "
-                                              "or widen the canvas"))
+            v.append(
+                Violation(
+                    "input_width",
+                    f"input_x + input_width = {p['input_x'] + p['input_width']} > "
+                    f"output_width {p['output_width']}: move or shrink the photo, "
+                    "or widen the canvas",
+                )
+            )
         if p["input_y"] + p["input_height"] > p["output_height"]:
-            v.append(Violation("input_height", f"input_y + input_height = {p['input_y'] + p['input_height']} > "
-                                               f"output_height {p['output_height']}: move or shrink the photo, "
-                                               "or heighten the canvas"))
+            v.append(
+                Violation(
+                    "input_height",
+                    f"input_y + input_height = {p['input_y'] + p['input_height']} > "
+                    f"output_height {p['output_height']}: move or shrink the photo, "
+                    "or heighten the canvas",
+                )
+            )
         if p["output_width"] <= p["input_width"] and p["output_height"] <= p["input_height"]:
-            v.append(Violation("output_width", "the canvas is not larger than the photo, so nothing would be "
-                                               "extended: make output_width or output_height larger"))
+            v.append(
+                Violation(
+                    "output_width",
+                    "the canvas is not larger than the photo, so nothing would be "
+                    "extended: make output_width or output_height larger",
+                )
+            )
         src = (inputs or {}).get("src") or []
         if src:
             w, h = src[0].width, src[0].height
             if p["crop_input_x"] + p["crop_input_width"] > w:
-                v.append(Violation("crop_input_width", f"crop_input_x + crop_input_width = "
-                                                       f"{p['crop_input_x'] + p['crop_input_width']} > photo width "
-                                                       f"{w}: keep the crop inside the photo"))
+                v.append(
+                    Violation(
+                        "crop_input_width",
+                        f"crop_input_x + crop_input_width = "
+                        f"{p['crop_input_x'] + p['crop_input_width']} > photo width "
+                        f"{w}: keep the crop inside the photo",
+                    )
+                )
             if p["crop_input_y"] + p["crop_input_height"] > h:
-                v.append(Violation("crop_input_height", f"crop_input_y + crop_input_height = "
-                                                        f"{p['crop_input_y'] + p['crop_input_height']} > photo "
-                                                        f"height {h}: keep the crop inside the photo"))
+                v.append(
+                    Violation(
+                        "crop_input_height",
+                        f"crop_input_y + crop_input_height = "
+                        f"{p['crop_input_y'] + p['crop_input_height']} > photo "
+                        f"height {h}: keep the crop inside the photo",
+                    )
+                )
         if v1_output:
             long, short = max(p["output_width"], p["output_height"]), min(p["output_width"], p["output_height"])
             if long > 2048 or short > 1024:
-                v.append(Violation("output_width", f"v1 output {p['output_width']}x{p['output_height']} exceeds "
-                                                   "short side 1024 / long side 2048: use a smaller canvas "
-                                                   "(or the v2 API, up to 4096)"))
+                v.append(
+                    Violation(
+                        "output_width",
+                        f"v1 output {p['output_width']}x{p['output_height']} exceeds "
+                        "short side 1024 / long side 2048: use a smaller canvas "
+                        "(or the v2 API, up to 4096)",
+                    )
+                )
         return v
 
     return rule
@@ -171,50 +215,101 @@ OUT_PAINT = FeatureSpec(
             file_path=v1_file("out-paint"),
         ),
     ),
-    notes=("v2 accepts JPEG only (D8).", "Output should be < 2x the input (v1 recommendation).",
-           "Seed 002 swaps the width/height descriptions; names are right (F1)."),
+    notes=(
+        "v2 accepts JPEG only (D8).",
+        "Output should be < 2x the input (v1 recommendation).",
+        "Seed 002 swaps the width/height descriptions; names are right (F1).",
+    ),
 )
 
 # ---------------------------------------------------------------- whole-image retouch
 
 
-def _simple(key: str, title: str, summary: str, slug_v2: str, slug_v1: str, *, params: tuple[Param, ...] = (),
-            output: str = "image", cost: float | None = None, v1_short_min: int | None = None,
-            v1_empty_params: bool = False, notes: tuple[str, ...] = ()) -> FeatureSpec:
+def _simple(
+    key: str,
+    title: str,
+    summary: str,
+    slug_v2: str,
+    slug_v1: str,
+    *,
+    params: tuple[Param, ...] = (),
+    output: str = "image",
+    cost: float | None = None,
+    v1_short_min: int | None = None,
+    v1_empty_params: bool = False,
+    notes: tuple[str, ...] = (),
+) -> FeatureSpec:
     return FeatureSpec(
         key=key,
         title=title,
         family="retouch",
         summary=summary,
         endpoints=(
-            Endpoint(api="v2", task_path=v2(slug_v2), inputs=(SRC,), params=params, limits=image_limits(4096),
-                     output=output, cost=cost, units="" if cost is None else f"{cost:g}"),  # type: ignore[arg-type]
-            Endpoint(api="v1", task_path=v1(slug_v1), inputs=(SRC,), params=params,
-                     limits=image_limits(4096, short_min=v1_short_min), output=output,  # type: ignore[arg-type]
-                     file_path=v1_file(slug_v1), v1_empty_params=v1_empty_params),
+            Endpoint(
+                api="v2",
+                task_path=v2(slug_v2),
+                inputs=(SRC,),
+                params=params,
+                limits=image_limits(4096),
+                output=output,
+                cost=cost,
+                units="" if cost is None else f"{cost:g}",
+            ),  # type: ignore[arg-type]
+            Endpoint(
+                api="v1",
+                task_path=v1(slug_v1),
+                inputs=(SRC,),
+                params=params,
+                limits=image_limits(4096, short_min=v1_short_min),
+                output=output,  # type: ignore[arg-type]
+                file_path=v1_file(slug_v1),
+                v1_empty_params=v1_empty_params,
+            ),
         ),
         notes=notes,
     )
 
 
 ENHANCE = _simple(
-    "enhance", "AI Photo Enhance", "Upscale and sharpen a photo 1x, 2x or 4x.", "enhance", "enhance",
+    "enhance",
+    "AI Photo Enhance",
+    "Upscale and sharpen a photo 1x, 2x or 4x.",
+    "enhance",
+    "enhance",
     params=(Param("scale", "enum", required=True, choices=(1, 2, 4), help="upscale factor: 1, 2 or 4"),),
     cost=2,
 )
 LIGHTING = _simple(
-    "lighting", "AI Photo Lighting", "Fix the lighting of a photo.", "lighting", "lighting", cost=2,
-    v1_short_min=256, v1_empty_params=True,
-    notes=("Short side >= 256 documented for v1 only; not enforced on v2 (D9).",
-           'v1 action carries "params": {} (seed 002: params required, sample sends it empty).'),
+    "lighting",
+    "AI Photo Lighting",
+    "Fix the lighting of a photo.",
+    "lighting",
+    "lighting",
+    cost=2,
+    v1_short_min=256,
+    v1_empty_params=True,
+    notes=(
+        "Short side >= 256 documented for v1 only; not enforced on v2 (D9).",
+        'v1 action carries "params": {} (seed 002: params required, sample sends it empty).',
+    ),
 )
 COLORIZE = _simple(
-    "colorize", "AI Photo Colorize", "Colorize a black-and-white photo (4 versions).", "colorize", "colorize",
-    output="images", cost=2,
+    "colorize",
+    "AI Photo Colorize",
+    "Colorize a black-and-white photo (4 versions).",
+    "colorize",
+    "colorize",
+    output="images",
+    cost=2,
 )
 COLOR_CORRECT = _simple(
-    "color-correct", "AI Photo Color Correction", "Four colour-graded versions, warm to cool.",
-    "colorize/color-correct", "colorize/color-correct", output="images", cost=2,
+    "color-correct",
+    "AI Photo Color Correction",
+    "Four colour-graded versions, warm to cool.",
+    "colorize/color-correct",
+    "colorize/color-correct",
+    output="images",
+    cost=2,
 )
 
 RETOUCH = (GENERATIVE_FILL, OBJ_REMOVAL, OBJ_REPLACE, OUT_PAINT, ENHANCE, LIGHTING, COLORIZE, COLOR_CORRECT)

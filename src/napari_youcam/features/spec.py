@@ -193,6 +193,18 @@ class FeatureSpec:
 
 
 __all__ = [
-    "Api", "CostFn", "Endpoint", "FeatureSpec", "Input", "InputInfo", "InputRole", "Limits", "OutputKind", "Param",
-    "ParamKind", "Rule", "RuleInputs", "Violation",
+    "Api",
+    "CostFn",
+    "Endpoint",
+    "FeatureSpec",
+    "Input",
+    "InputInfo",
+    "InputRole",
+    "Limits",
+    "OutputKind",
+    "Param",
+    "ParamKind",
+    "Rule",
+    "RuleInputs",
+    "Violation",
 ]

@@ -31,12 +31,11 @@ MU_TRANSFER = FeatureSpec(
 )
 
 
-def _face_mapping_rule(params: Mapping[str, Any], inputs: RuleInputs,
-                       endpoint: Endpoint) -> list[Violation]:
+def _face_mapping_rule(params: Mapping[str, Any], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
     fm = params.get("face_mapping")
     if fm is None:
         return []
-    how = "a list of {\"index\": ref image number, \"position\": face number}"
+    how = 'a list of {"index": ref image number, "position": face number}'
     if not isinstance(fm, (list, tuple)) or not fm:
         return [Violation("face_mapping", f"must be {how}, got {fm!r}")]
     v: list[Violation] = []
@@ -45,7 +44,7 @@ def _face_mapping_rule(params: Mapping[str, Any], inputs: RuleInputs,
     for i, item in enumerate(fm):
         field = f"face_mapping[{i}]"
         if not isinstance(item, Mapping) or set(item) != {"index", "position"}:
-            v.append(Violation(field, f"must be {{\"index\": int, \"position\": int}}, got {item!r}"))
+            v.append(Violation(field, f'must be {{"index": int, "position": int}}, got {item!r}'))
             continue
         idx, pos = item["index"], item["position"]
         if not all(isinstance(x, int) and not isinstance(x, bool) for x in (idx, pos)):
@@ -69,9 +68,13 @@ def _face_mapping_rule(params: Mapping[str, Any], inputs: RuleInputs,
     return v
 
 
-_FACE_MAPPING = Param("face_mapping", "json", required=True,
-                      help='which reference goes on which face: [{"index": 0, "position": 0}], '
-                           "position from the pre-process faces; -1/-1 skips a face")
+_FACE_MAPPING = Param(
+    "face_mapping",
+    "json",
+    required=True,
+    help='which reference goes on which face: [{"index": 0, "position": 0}], '
+    "position from the pre-process faces; -1/-1 skips a face",
+)
 
 FACE_SWAP = FeatureSpec(
     key="face-swap",
@@ -101,8 +104,10 @@ FACE_SWAP = FeatureSpec(
             file_path=v1_file("face-swap"),
         ),
     ),
-    notes=("Contract prose shows a v1 body; the flat v2 schema is used (A5).",
-           "Pre-process bbox may be nested [[...]] (v1) or flat (v2) (B9)."),
+    notes=(
+        "Contract prose shows a v1 body; the flat v2 schema is used (A5).",
+        "Pre-process bbox may be nested [[...]] (v1) or flat (v2) (B9).",
+    ),
 )
 
 STYLE = (MU_TRANSFER, FACE_SWAP)

@@ -77,6 +77,7 @@ def suggestions(name: str, keys: Iterable[str], *, n: int = 3) -> list[str]:
             out += [k for k in SYNONYMS.get(close, (close,)) if k in known and k not in out]
     return out[:n]
 
+
 def search(query: str, titles: Mapping[str, str]) -> list[str]:
     """The keys of ``titles`` (key → title) matching a search box's text, in catalogue order.
 
@@ -89,8 +90,11 @@ def search(query: str, titles: Mapping[str, str]) -> list[str]:
     for alias, keys in SYNONYMS.items():
         for key in keys:
             aliases.setdefault(key, []).append(alias)
-    hits = [key for key, title in titles.items()
-            if all(w in " ".join([key, normalize(title), *aliases.get(key, [])]) for w in words)]
+    hits = [
+        key
+        for key, title in titles.items()
+        if all(w in " ".join([key, normalize(title), *aliases.get(key, [])]) for w in words)
+    ]
     return hits if hits or not words else suggestions(query, titles)
 
 

@@ -50,8 +50,11 @@ def points_rule(name: str, count: int | None) -> Rule:
         value = params.get(name)
         if value is None:
             return []
-        ok = _point(value) if count is None else (
-            isinstance(value, (list, tuple)) and len(value) == count and all(_point(p) for p in value))
+        ok = (
+            _point(value)
+            if count is None
+            else (isinstance(value, (list, tuple)) and len(value) == count and all(_point(p) for p in value))
+        )
         if ok:
             return []
         return [Violation(name, f"must be {shape} with whole, non-negative pixel coordinates, got {value!r}")]
@@ -72,24 +75,47 @@ def _positive(name: str) -> Rule:
 def _vto_inputs(product: str, where: str, *, many: bool) -> tuple[Input, ...]:
     return (
         Input("src", help=f"the photo to try the {product} on ({where})"),
-        Input("mask", required=False, v2_fields=("srcmsk_file_id", "srcmsk_file_url"), v1_field="msk_ids",
-              help=f"optional occlusion mask of the photo ({where}), same size as the photo"),
+        Input(
+            "mask",
+            required=False,
+            v2_fields=("srcmsk_file_id", "srcmsk_file_url"),
+            v1_field="msk_ids",
+            help=f"optional occlusion mask of the photo ({where}), same size as the photo",
+        ),
         # An array in the contract even where only one product is documented (watch, necklace).
-        Input("refs", v2_fields=("ref_file_ids", "ref_file_urls"), v1_field="ref_ids", many=True,
-              max_count=10 if many else 1,
-              help=f"the {product} product photo" + (" (several for stacked wear)" if many else "")),
+        Input(
+            "refs",
+            v2_fields=("ref_file_ids", "ref_file_urls"),
+            v1_field="ref_ids",
+            many=True,
+            max_count=10 if many else 1,
+            help=f"the {product} product photo" + (" (several for stacked wear)" if many else ""),
+        ),
     )
 
 
 def _vto_params(p: str, *, shadow: float, ambient: float, extra: tuple[Param, ...]) -> tuple[Param, ...]:
     return (
-        Param(f"{p}_need_remove_background", "bool", default=True,
-              help=f"remove the background of the {p} photo first"),
+        Param(
+            f"{p}_need_remove_background", "bool", default=True, help=f"remove the background of the {p} photo first"
+        ),
         *extra,
-        Param(f"{p}_shadow_intensity", "float", default=shadow, minimum=0, maximum=1,
-              help="shadow strength, 0 = none .. 1 = darkest"),
-        Param(f"{p}_ambient_light_intensity", "float", default=ambient, minimum=0, maximum=1,
-              help="how far the lighting follows the photo, 0 = ignore .. 1 = match"),
+        Param(
+            f"{p}_shadow_intensity",
+            "float",
+            default=shadow,
+            minimum=0,
+            maximum=1,
+            help="shadow strength, 0 = none .. 1 = darkest",
+        ),
+        Param(
+            f"{p}_ambient_light_intensity",
+            "float",
+            default=ambient,
+            minimum=0,
+            maximum=1,
+            help="how far the lighting follows the photo, 0 = ignore .. 1 = match",
+        ),
     )
 
 
@@ -104,27 +130,41 @@ def vto_object_params(endpoint: Endpoint) -> tuple[str, ...]:
     return tuple(q.name for q in endpoint.params)
 
 
-def _vto(product: str, title: str, summary: str, where: str, *, params: tuple[Param, ...],
-         rules: tuple[Rule, ...], stacked: bool, notes: tuple[str, ...]) -> FeatureSpec:
+def _vto(
+    product: str,
+    title: str,
+    summary: str,
+    where: str,
+    *,
+    params: tuple[Param, ...],
+    rules: tuple[Rule, ...],
+    stacked: bool,
+    notes: tuple[str, ...],
+) -> FeatureSpec:
     return FeatureSpec(
         key=product,
         title=title,
         family="try-on",
         summary=summary,
-        endpoints=(Endpoint(
-            api="v2",
-            task_path=v2(VTO_PREFIX + product),
-            inputs=_vto_inputs(product, where, many=stacked),
-            params=params,
-            limits=image_limits(4096, formats=JPG_PNG),
-            rules=rules,
-            cost=1,
-            units="1 single item; 2 stacked (several products)" if stacked else "1 (single item)",
-        ),),
-        notes=notes + (
-            ("The contract nests product parameters in object_infos[i].parameter and repeats the file ids in "
-            "source_info.name / object_infos[i].name; here they are flat and apply to every product "
-            "(vto_request_body builds the nested form)."),
+        endpoints=(
+            Endpoint(
+                api="v2",
+                task_path=v2(VTO_PREFIX + product),
+                inputs=_vto_inputs(product, where, many=stacked),
+                params=params,
+                limits=image_limits(4096, formats=JPG_PNG),
+                rules=rules,
+                cost=1,
+                units="1 single item; 2 stacked (several products)" if stacked else "1 (single item)",
+            ),
+        ),
+        notes=notes
+        + (
+            (
+                "The contract nests product parameters in object_infos[i].parameter and repeats the file ids in "
+                "source_info.name / object_infos[i].name; here they are flat and apply to every product "
+                "(vto_request_body builds the nested form)."
+            ),
             "Pixel coordinates refer to the uploaded images; a photo over 4096 px is downscaled first.",
         ),
     )
@@ -133,77 +173,153 @@ def _vto(product: str, title: str, summary: str, where: str, *, params: tuple[Pa
 _LOCATION_NOTE = "-0.3 = near the wrist joint .. 1.0 = far from it (empty = engine default)"
 
 BRACELET = _vto(
-    "bracelet", "AI Bracelet Try-On", "Put a bracelet from a product photo on a wrist photo.",
+    "bracelet",
+    "AI Bracelet Try-On",
+    "Put a bracelet from a product photo on a wrist photo.",
     "back of the wrist, all five fingers visible",
-    params=_vto_params("bracelet", shadow=0.3, ambient=1.0, extra=(
-        _anchor("bracelet", "two points on the inner edge of the bracelet, [[x, y], [x, y]]"),
-        Param("bracelet_wearing_location", "float", minimum=-0.3, maximum=1, help=_LOCATION_NOTE),
-    )),
-    rules=(points_rule("bracelet_anchor_point", 2),), stacked=True,
-    notes=("Product photo in three-quarter front view (about 45 degrees).",
-           "Shadow default: schema 0.3, prose 0.15 (schema used)."),
+    params=_vto_params(
+        "bracelet",
+        shadow=0.3,
+        ambient=1.0,
+        extra=(
+            _anchor("bracelet", "two points on the inner edge of the bracelet, [[x, y], [x, y]]"),
+            Param("bracelet_wearing_location", "float", minimum=-0.3, maximum=1, help=_LOCATION_NOTE),
+        ),
+    ),
+    rules=(points_rule("bracelet_anchor_point", 2),),
+    stacked=True,
+    notes=(
+        "Product photo in three-quarter front view (about 45 degrees).",
+        "Shadow default: schema 0.3, prose 0.15 (schema used).",
+    ),
 )
 
 WATCH = _vto(
-    "watch", "AI Watch Try-On", "Put a watch from a product photo on a wrist photo.",
+    "watch",
+    "AI Watch Try-On",
+    "Put a watch from a product photo on a wrist photo.",
     "back of the wrist, all five fingers visible",
-    params=_vto_params("watch", shadow=0.3, ambient=1.0, extra=(
-        _anchor("watch", "four points: strap start and end, then upper and lower case edge"),
-        Param("watch_wearing_location", "float", minimum=-0.3, maximum=1, help=_LOCATION_NOTE),
-    )),
-    rules=(points_rule("watch_anchor_point", 4),), stacked=False,
-    notes=("Watch face unobstructed, strap cropped to a realistic wearing length.",
-           "Shadow default: schema 0.3, prose 0.15 (schema used). Cost documented for single-item wear only."),
+    params=_vto_params(
+        "watch",
+        shadow=0.3,
+        ambient=1.0,
+        extra=(
+            _anchor("watch", "four points: strap start and end, then upper and lower case edge"),
+            Param("watch_wearing_location", "float", minimum=-0.3, maximum=1, help=_LOCATION_NOTE),
+        ),
+    ),
+    rules=(points_rule("watch_anchor_point", 4),),
+    stacked=False,
+    notes=(
+        "Watch face unobstructed, strap cropped to a realistic wearing length.",
+        "Shadow default: schema 0.3, prose 0.15 (schema used). Cost documented for single-item wear only.",
+    ),
 )
 
 RING = _vto(
-    "ring", "AI Ring Try-On", "Put a ring from a product photo on a hand photo.",
+    "ring",
+    "AI Ring Try-On",
+    "Put a ring from a product photo on a hand photo.",
     "back of the hand, all five fingers visible",
-    params=_vto_params("ring", shadow=0.15, ambient=1.0, extra=(
-        _anchor("ring", "two points on the inner edge of the ring, [[x, y], [x, y]]"),
-        Param("ring_wearing_finger", "enum", choices=(0, 1, 2, 3, 4),
-              help="0 thumb, 1 index, 2 middle, 3 ring, 4 little finger (empty = engine default)"),
-        Param("ring_wearing_location", "float", minimum=0, maximum=1,
-              help="0 = base of the finger .. 1 = first knuckle (empty = engine default)"),
-    )),
-    rules=(points_rule("ring_anchor_point", 2),), stacked=True,
-    notes=("Product photo in three-quarter front view (about 45 degrees).",
-           ("The contract also has POST /s2s/v2.0/file/2d-vto/ring (a per-feature file path); the generic "
-           "POST /s2s/v2.0/file is used like for every v2 feature.")),
+    params=_vto_params(
+        "ring",
+        shadow=0.15,
+        ambient=1.0,
+        extra=(
+            _anchor("ring", "two points on the inner edge of the ring, [[x, y], [x, y]]"),
+            Param(
+                "ring_wearing_finger",
+                "enum",
+                choices=(0, 1, 2, 3, 4),
+                help="0 thumb, 1 index, 2 middle, 3 ring, 4 little finger (empty = engine default)",
+            ),
+            Param(
+                "ring_wearing_location",
+                "float",
+                minimum=0,
+                maximum=1,
+                help="0 = base of the finger .. 1 = first knuckle (empty = engine default)",
+            ),
+        ),
+    ),
+    rules=(points_rule("ring_anchor_point", 2),),
+    stacked=True,
+    notes=(
+        "Product photo in three-quarter front view (about 45 degrees).",
+        (
+            "The contract also has POST /s2s/v2.0/file/2d-vto/ring (a per-feature file path); the generic "
+            "POST /s2s/v2.0/file is used like for every v2 feature."
+        ),
+    ),
 )
 
 EARRING = _vto(
-    "earring", "AI Earring Try-On", "Put an earring from a product photo on a selfie.",
+    "earring",
+    "AI Earring Try-On",
+    "Put an earring from a product photo on a selfie.",
     "a selfie; side-facing works best",
-    params=_vto_params("earring", shadow=0.5, ambient=0.5, extra=(
-        _anchor("earring", "where the earring is worn, one point [x, y]"),
-        Param("earring_wearing_location", "json", help="target point [x, y] in the selfie (empty = engine default)"),
-        Param("earring_scale", "float", minimum=0, help="earring size in centimetres, > 0 (empty = engine default)"),
-        Param("earring_is_right_ear", "bool", default=True, help="worn on the right ear"),
-        Param("earring_occluded_type", "enum", default=0, choices=(0, 1, 2),
-              help="0 auto-detect, 1 occluded, 2 not occluded"),
-    )),
-    rules=(points_rule("earring_anchor_point", None), points_rule("earring_wearing_location", None),
-           _positive("earring_scale")),
+    params=_vto_params(
+        "earring",
+        shadow=0.5,
+        ambient=0.5,
+        extra=(
+            _anchor("earring", "where the earring is worn, one point [x, y]"),
+            Param(
+                "earring_wearing_location", "json", help="target point [x, y] in the selfie (empty = engine default)"
+            ),
+            Param(
+                "earring_scale", "float", minimum=0, help="earring size in centimetres, > 0 (empty = engine default)"
+            ),
+            Param("earring_is_right_ear", "bool", default=True, help="worn on the right ear"),
+            Param(
+                "earring_occluded_type",
+                "enum",
+                default=0,
+                choices=(0, 1, 2),
+                help="0 auto-detect, 1 occluded, 2 not occluded",
+            ),
+        ),
+    ),
+    rules=(
+        points_rule("earring_anchor_point", None),
+        points_rule("earring_wearing_location", None),
+        _positive("earring_scale"),
+    ),
     stacked=True,
-    notes=(("Parameters apply only when the product photo shows one earring; with a pair the engine "
-           "auto-detects and mirrors the clearer ear."),
-           "Shadow / ambient defaults: schema 0.5 / 0.5, prose 0.15 / 1.0 (schema used)."),
+    notes=(
+        (
+            "Parameters apply only when the product photo shows one earring; with a pair the engine "
+            "auto-detects and mirrors the clearer ear."
+        ),
+        "Shadow / ambient defaults: schema 0.5 / 0.5, prose 0.15 / 1.0 (schema used).",
+    ),
 )
 
 NECKLACE = _vto(
-    "necklace", "AI Necklace Try-On", "Put a necklace from a product photo on a selfie.",
+    "necklace",
+    "AI Necklace Try-On",
+    "Put a necklace from a product photo on a selfie.",
     "front-facing, neck visible and >= 15 % of the width, head turned <= 20 degrees",
-    params=_vto_params("necklace", shadow=0.5, ambient=0.5, extra=(
-        _anchor("necklace", "left and right visible chain ends, [[x, y], [x, y]]"),
-        Param("necklace_wearing_location", "json",
-              help="two target points [[x, y], [x, y]] in the selfie (empty = engine default)"),
-    )),
+    params=_vto_params(
+        "necklace",
+        shadow=0.5,
+        ambient=0.5,
+        extra=(
+            _anchor("necklace", "left and right visible chain ends, [[x, y], [x, y]]"),
+            Param(
+                "necklace_wearing_location",
+                "json",
+                help="two target points [[x, y], [x, y]] in the selfie (empty = engine default)",
+            ),
+        ),
+    ),
     rules=(points_rule("necklace_anchor_point", 2), points_rule("necklace_wearing_location", 2)),
     stacked=False,
-    notes=("Product photo front-facing, worn, background removed.",
-           "Shadow / ambient defaults: schema 0.5 / 0.5, prose 0.15 / 1.0 (schema used).",
-           "The necklace schema has no refmsk (product mask) field, unlike the other 2D VTO contracts."),
+    notes=(
+        "Product photo front-facing, worn, background removed.",
+        "Shadow / ambient defaults: schema 0.5 / 0.5, prose 0.15 / 1.0 (schema used).",
+        "The necklace schema has no refmsk (product mask) field, unlike the other 2D VTO contracts.",
+    ),
 )
 
 VTO = (RING, BRACELET, WATCH, EARRING, NECKLACE)
@@ -228,8 +344,7 @@ def vto_request_body(endpoint: Endpoint, body: Mapping[str, Any]) -> dict[str, A
         info["mask_name"] = mask
     out["source_info"] = info
     products = out.get("ref_file_ids", out.get("ref_file_urls")) or []
-    out["object_infos"] = [{"name": p, "parameter": dict(parameter)} if parameter else {"name": p}
-                           for p in products]
+    out["object_infos"] = [{"name": p, "parameter": dict(parameter)} if parameter else {"name": p} for p in products]
     return out
 
 
@@ -249,59 +364,109 @@ def vto_flat_body(endpoint: Endpoint, body: Mapping[str, Any]) -> dict[str, Any]
 
 # ---------------------------------------------------------------- bag, hat, scarf, shoes
 
-_GENDER = Param("gender", "enum", required=True, choices=("female", "male"),
-                help="the gender to show in the generated picture")
+_GENDER = Param(
+    "gender", "enum", required=True, choices=("female", "male"), help="the gender to show in the generated picture"
+)
 
 
 #: The documented size (width, height) of the generated portrait per scene feature.
-SCENE_SIZES: dict[str, tuple[int, int]] = {"bag": (1104, 1472), "hat": (896, 1152), "scarf": (896, 1152),
-                                           "shoes": (1008, 1344)}
+SCENE_SIZES: dict[str, tuple[int, int]] = {
+    "bag": (1104, 1472),
+    "hat": (896, 1152),
+    "scarf": (896, 1152),
+    "shoes": (1008, 1344),
+}
 
 
-def _scene(key: str, title: str, product: str, styles: tuple[str, ...], *,
-           selfie_min: bool, notes: tuple[str, ...] = ()) -> FeatureSpec:
+def _scene(
+    key: str, title: str, product: str, styles: tuple[str, ...], *, selfie_min: bool, notes: tuple[str, ...] = ()
+) -> FeatureSpec:
     w, h = SCENE_SIZES[key]
-    ref_limits = Limits(long_max=4096, side_min=512, formats=JPG_PNG_HEIC,
-                        note="product photo >= 512x512; photo of it being worn >= 800x800")
+    ref_limits = Limits(
+        long_max=4096,
+        side_min=512,
+        formats=JPG_PNG_HEIC,
+        note="product photo >= 512x512; photo of it being worn >= 800x800",
+    )
     return FeatureSpec(
         key=key,
         title=title,
         family="try-on",
         summary=f"A portrait of the person wearing the {product}, in a chosen style.",
-        endpoints=(Endpoint(
-            api="v2",
-            task_path=v2(key),
-            inputs=(Input("src", help="a selfie of one person, face visible, head to chest (half body best)"),
-                    ref(f"the {product}: a product photo, or a photo of someone wearing it", limits=ref_limits)),
-            params=(_GENDER,
-                    Param("style", "enum", default="random", choices=("random",) + styles,
-                          help="outfit and background style (random: the service picks)")),
-            limits=image_limits(4096, side_min=512 if selfie_min else None, formats=JPG_PNG_HEIC,
-                                note=f"one person, face >= 15 % of the height; result {w}x{h}"),
-            cost=2,
-            units="2",
-        ),),
-        notes=(f"Result is a generated {w}x{h} portrait, not the input photo edited.",
-               ("Product photo: one product covering > 25 % of the height (>= 512x512); worn photo >= 800x800 "
-               "(only 512 is enforced: which kind of photo it is cannot be told locally).")) + notes,
+        endpoints=(
+            Endpoint(
+                api="v2",
+                task_path=v2(key),
+                inputs=(
+                    Input("src", help="a selfie of one person, face visible, head to chest (half body best)"),
+                    ref(f"the {product}: a product photo, or a photo of someone wearing it", limits=ref_limits),
+                ),
+                params=(
+                    _GENDER,
+                    Param(
+                        "style",
+                        "enum",
+                        default="random",
+                        choices=("random",) + styles,
+                        help="outfit and background style (random: the service picks)",
+                    ),
+                ),
+                limits=image_limits(
+                    4096,
+                    side_min=512 if selfie_min else None,
+                    formats=JPG_PNG_HEIC,
+                    note=f"one person, face >= 15 % of the height; result {w}x{h}",
+                ),
+                cost=2,
+                units="2",
+            ),
+        ),
+        notes=(
+            f"Result is a generated {w}x{h} portrait, not the input photo edited.",
+            (
+                "Product photo: one product covering > 25 % of the height (>= 512x512); worn photo >= 800x800 "
+                "(only 512 is enforced: which kind of photo it is cannot be told locally)."
+            ),
+        )
+        + notes,
     )
 
 
-BAG = _scene("bag", "AI Bag Try-On", "bag",
-             ("style_parisian_chic", "style_urban_chic", "style_mediterranean_chic", "style_art_deco_style"),
-             selfie_min=False,
-             notes=(("The bag schema has no style property, but its prose lists four styles and its example "
-                    "sends style=random; the prose values are offered."),
-                    "Selfie 512x512 is only 'recommended' for bags (not enforced)."))
-HAT = _scene("hat", "AI Hat Try-On", "hat",
-             ("style_sporty_casual", "style_urban_fashion", "style_vacation_casual", "style_warm_cozy",
-              "style_bohemian"), selfie_min=True)
-SCARF = _scene("scarf", "AI Scarf Try-On", "scarf",
-               ("style_french_elegance", "style_light_luxury", "style_cottagecore", "style_modern_chic",
-                "style_bohemian"), selfie_min=True)
-SHOES = _scene("shoes", "AI Shoes Try-On", "shoes",
-               ("style_minimalist", "style_bohemian", "style_cottagecore", "style_french_elegance",
-                "style_retro_fashion"), selfie_min=True)
+BAG = _scene(
+    "bag",
+    "AI Bag Try-On",
+    "bag",
+    ("style_parisian_chic", "style_urban_chic", "style_mediterranean_chic", "style_art_deco_style"),
+    selfie_min=False,
+    notes=(
+        (
+            "The bag schema has no style property, but its prose lists four styles and its example "
+            "sends style=random; the prose values are offered."
+        ),
+        "Selfie 512x512 is only 'recommended' for bags (not enforced).",
+    ),
+)
+HAT = _scene(
+    "hat",
+    "AI Hat Try-On",
+    "hat",
+    ("style_sporty_casual", "style_urban_fashion", "style_vacation_casual", "style_warm_cozy", "style_bohemian"),
+    selfie_min=True,
+)
+SCARF = _scene(
+    "scarf",
+    "AI Scarf Try-On",
+    "scarf",
+    ("style_french_elegance", "style_light_luxury", "style_cottagecore", "style_modern_chic", "style_bohemian"),
+    selfie_min=True,
+)
+SHOES = _scene(
+    "shoes",
+    "AI Shoes Try-On",
+    "shoes",
+    ("style_minimalist", "style_bohemian", "style_cottagecore", "style_french_elegance", "style_retro_fashion"),
+    selfie_min=True,
+)
 
 SCENES = (BAG, HAT, SCARF, SHOES)
 
@@ -312,31 +477,55 @@ AI_NAIL = FeatureSpec(
     title="AI Nail Transfer",
     family="try-on",
     summary="Copy the nail design of a reference photo onto a hand photo.",
-    endpoints=(Endpoint(
-        api="v2",
-        task_path=v2("ai-nail"),
-        inputs=(Input("src", help="a photo of one or two hands, nails visible"),
-                ref("a photo of the nail design to copy, all nails visible")),
-        limits=image_limits(4096, formats=JPG_PNG,
-                            note="up to two hands, each >= 0.5 % of the image (about 102x102 px in FHD)"),
-        cost=1,
-        units="1",
-    ),),
+    endpoints=(
+        Endpoint(
+            api="v2",
+            task_path=v2("ai-nail"),
+            inputs=(
+                Input("src", help="a photo of one or two hands, nails visible"),
+                ref("a photo of the nail design to copy, all nails visible"),
+            ),
+            limits=image_limits(
+                4096, formats=JPG_PNG, note="up to two hands, each >= 0.5 % of the image (about 102x102 px in FHD)"
+            ),
+            cost=1,
+            units="1",
+        ),
+    ),
     notes=("Hands beyond the second are ignored.",),
 )
 
 FINGERS = ("thumb", "index", "middle", "ring", "pinky")
-POLISH_TEXTURES = ("matte", "cream", "jelly", "sheer", "metallic", "pearl", "textured", "shimmer_coarse",
-                   "shimmer_fine")
+POLISH_TEXTURES = (
+    "matte",
+    "cream",
+    "jelly",
+    "sheer",
+    "metallic",
+    "pearl",
+    "textured",
+    "shimmer_coarse",
+    "shimmer_fine",
+)
 PRESS_ON_TEXTURES = ("matte", "cream", "metallic")
-PRESS_ON_SHAPES = tuple(f"{tip}_{base}" for tip in ("square", "squoval", "oval", "almond", "stiletto")
-                        for base in ("oval", "square", "squoval"))
+PRESS_ON_SHAPES = tuple(
+    f"{tip}_{base}"
+    for tip in ("square", "squoval", "oval", "almond", "stiletto")
+    for base in ("oval", "square", "squoval")
+)
 _LEVELS = ("reflection", "contrast", "roughness")
 # Texture -> the extra 0-100 fields its nail-polish schema requires.
-_POLISH_EXTRA = {"matte": ("transparency",), "cream": ("transparency",), "jelly": ("transparency",),
-                 "sheer": ("transparency",), "metallic": (), "pearl": ("transparency", "shimmer_opacity"),
-                 "textured": ("transparency", "textured_size"),
-                 "shimmer_coarse": ("transparency", "shimmer_size"), "shimmer_fine": ("transparency", "shimmer_size")}
+_POLISH_EXTRA = {
+    "matte": ("transparency",),
+    "cream": ("transparency",),
+    "jelly": ("transparency",),
+    "sheer": ("transparency",),
+    "metallic": (),
+    "pearl": ("transparency", "shimmer_opacity"),
+    "textured": ("transparency", "textured_size"),
+    "shimmer_coarse": ("transparency", "shimmer_size"),
+    "shimmer_fine": ("transparency", "shimmer_size"),
+}
 _ALL_LEVELS = set(_LEVELS) | {"transparency", "shimmer_opacity", "shimmer_size", "textured_size"}
 
 
@@ -364,16 +553,23 @@ def _check_effect(i: int, e: Mapping[str, Any], effect_type: str, n_refs: int | 
     textures = PRESS_ON_TEXTURES if effect_type == "press_on_nails" else POLISH_TEXTURES
     v: list[Violation] = []
     if texture not in textures:
-        v.append(Violation(f"{f}.texture", f"{texture!r} is not a {effect_type} texture: pick one of "
-                                           f"{', '.join(textures)}"))
+        v.append(
+            Violation(f"{f}.texture", f"{texture!r} is not a {effect_type} texture: pick one of {', '.join(textures)}")
+        )
     required, allowed = _effect_fields(effect_type, sub, texture)
     missing = sorted(k for k in required if e.get(k) is None)
     if missing:
         v.append(Violation(f, f"{effect_type} {sub} effect needs {', '.join(missing)}"))
     extra = sorted(set(e) - allowed)
     if extra:
-        v.append(Violation(f, f"{', '.join(extra)} not used by a {effect_type} {sub} effect"
-                              + (f" with texture {texture}" if texture in textures else "") + ": remove"))
+        v.append(
+            Violation(
+                f,
+                f"{', '.join(extra)} not used by a {effect_type} {sub} effect"
+                + (f" with texture {texture}" if texture in textures else "")
+                + ": remove",
+            )
+        )
     if e.get("finger") is not None and e.get("finger") not in FINGERS:
         v.append(Violation(f"{f}.finger", f"{e.get('finger')!r}: pick one of {', '.join(FINGERS)}"))
     for k in sorted(_ALL_LEVELS & set(e)):
@@ -386,8 +582,9 @@ def _check_effect(i: int, e: Mapping[str, Any], effect_type: str, n_refs: int | 
     if e.get("shape") is not None and e.get("shape") not in PRESS_ON_SHAPES:
         v.append(Violation(f"{f}.shape", f"{e.get('shape')!r}: pick one of {', '.join(PRESS_ON_SHAPES)}"))
     length = e.get("length")
-    if length is not None and (isinstance(length, bool) or not isinstance(length, (int, float))
-                               or not 0.8 <= length <= 2.15):
+    if length is not None and (
+        isinstance(length, bool) or not isinstance(length, (int, float)) or not 0.8 <= length <= 2.15
+    ):
         v.append(Violation(f"{f}.length", f"{length!r}: use a number 0.8..2.15"))
     if sub == "design":
         v += _check_design_ref(f, e, n_refs)
@@ -397,16 +594,25 @@ def _check_effect(i: int, e: Mapping[str, Any], effect_type: str, n_refs: int | 
 def _check_design_ref(f: str, e: Mapping[str, Any], n_refs: int | None) -> list[Violation]:
     url, index = e.get("ref_file_url"), e.get("ref_file_index")
     if (url is None) == (index is None):
-        return [Violation(f, "a design effect needs exactly one of ref_file_url or ref_file_index "
-                             "(an index into the design images given as refs)")]
+        return [
+            Violation(
+                f,
+                "a design effect needs exactly one of ref_file_url or ref_file_index "
+                "(an index into the design images given as refs)",
+            )
+        ]
     if url is not None and not (isinstance(url, str) and url.startswith(("http://", "https://"))):
         return [Violation(f"{f}.ref_file_url", f"{url!r} is not a public http(s) URL")]
     if index is not None:
         if not _is_int(index) or index < 0:
             return [Violation(f"{f}.ref_file_index", f"{index!r}: use a whole number >= 0")]
         if n_refs is not None and index >= n_refs:
-            return [Violation(f"{f}.ref_file_index", f"{index} points past the {n_refs} design image(s) "
-                                                     "given: add the image or lower the index")]
+            return [
+                Violation(
+                    f"{f}.ref_file_index",
+                    f"{index} points past the {n_refs} design image(s) given: add the image or lower the index",
+                )
+            ]
     return []
 
 
@@ -414,8 +620,12 @@ def _press_on_aspect(refs: Sequence[InputInfo]) -> list[Violation]:
     v = []
     for i, info in enumerate(refs):
         if info.width and not 0.5 <= info.height / info.width <= 3.5:
-            v.append(Violation(f"refs[{i}]", f"{info.width}x{info.height}: a press-on design image needs "
-                                             "height/width between 0.5 and 3.5"))
+            v.append(
+                Violation(
+                    f"refs[{i}]",
+                    f"{info.width}x{info.height}: a press-on design image needs height/width between 0.5 and 3.5",
+                )
+            )
     return v
 
 
@@ -425,8 +635,13 @@ def nail_effects_rule(params: Mapping[str, Any], inputs: RuleInputs, endpoint: E
     if effect_type is None or effects is None:
         return []
     if not isinstance(effects, (list, tuple)) or not effects:
-        return [Violation("effects", 'must be a non-empty list of effect objects, e.g. [{"sub_type": "color", '
-                                     '"finger": "index", "color": "#ff0000", "texture": "cream", ...}]')]
+        return [
+            Violation(
+                "effects",
+                'must be a non-empty list of effect objects, e.g. [{"sub_type": "color", '
+                '"finger": "index", "color": "#ff0000", "texture": "cream", ...}]',
+            )
+        ]
     refs = None if inputs is None else list(inputs.get("refs") or [])
     v: list[Violation] = []
     for i, e in enumerate(effects):
@@ -439,43 +654,80 @@ def nail_effects_rule(params: Mapping[str, Any], inputs: RuleInputs, endpoint: E
     return v
 
 
-_DESIGN_LIMITS = Limits(long_max=None, width_max=542, height_max=1044, short_min=271, long_min=522,
-                        formats=("png",), max_bytes=1 * MiB,
-                        note="width 271-542, height 522-1044, >= 72 ppi; press-on: transparent background")
+_DESIGN_LIMITS = Limits(
+    long_max=None,
+    width_max=542,
+    height_max=1044,
+    short_min=271,
+    long_min=522,
+    formats=("png",),
+    max_bytes=1 * MiB,
+    note="width 271-542, height 522-1044, >= 72 ppi; press-on: transparent background",
+)
 
 NAIL_VTO = FeatureSpec(
     key="nail-vto",
     title="AI Nail Try-On",
     family="try-on",
     summary="Paint nails with colours and textures, or press-on shapes and design images.",
-    endpoints=(Endpoint(
-        api="v2",
-        task_path=v2("nail-vto"),
-        inputs=(Input("src", help="the back of one hand, nails not occluded (bare nails work best)"),
-                Input("refs", required=False, v2_fields=("ref_file_ids", "ref_file_urls"), v1_field="ref_ids",
-                      many=True, max_count=10, limits=_DESIGN_LIMITS,
-                      help="design images (PNG) for design effects; ref_file_index counts from 0")),
-        params=(
-            SPEC_VERSION,
-            Param("effect_type", "enum", required=True, choices=("nail_polish", "press_on_nails"),
-                  help="nail polish on the own nails, or press-on nails with a shape"),
-            Param("effects", "json", required=True,
-                  help='one object per finger: {"sub_type": "color"|"design", "finger": "index", "color": '
-                       '"#ff0000", "texture": "cream", "transparency": 0, "reflection": 0, "contrast": 0, '
-                       '"roughness": 0}; press-on colour adds "shape" and "length" (0.8-2.15)'),
+    endpoints=(
+        Endpoint(
+            api="v2",
+            task_path=v2("nail-vto"),
+            inputs=(
+                Input("src", help="the back of one hand, nails not occluded (bare nails work best)"),
+                Input(
+                    "refs",
+                    required=False,
+                    v2_fields=("ref_file_ids", "ref_file_urls"),
+                    v1_field="ref_ids",
+                    many=True,
+                    max_count=10,
+                    limits=_DESIGN_LIMITS,
+                    help="design images (PNG) for design effects; ref_file_index counts from 0",
+                ),
+            ),
+            params=(
+                SPEC_VERSION,
+                Param(
+                    "effect_type",
+                    "enum",
+                    required=True,
+                    choices=("nail_polish", "press_on_nails"),
+                    help="nail polish on the own nails, or press-on nails with a shape",
+                ),
+                Param(
+                    "effects",
+                    "json",
+                    required=True,
+                    help='one object per finger: {"sub_type": "color"|"design", "finger": "index", "color": '
+                    '"#ff0000", "texture": "cream", "transparency": 0, "reflection": 0, "contrast": 0, '
+                    '"roughness": 0}; press-on colour adds "shape" and "length" (0.8-2.15)',
+                ),
+            ),
+            limits=image_limits(
+                2048,
+                short_min=256,
+                formats=JPG_PNG,
+                note="one hand, palm >= half the image; aspect 1:1, 3:4 or 4:3 preferred",
+            ),
+            rules=(nail_effects_rule,),
+            cost=1,
+            units="1",
         ),
-        limits=image_limits(2048, short_min=256, formats=JPG_PNG,
-                            note="one hand, palm >= half the image; aspect 1:1, 3:4 or 4:3 preferred"),
-        rules=(nail_effects_rule,),
-        cost=1,
-        units="1",
-    ),),
-    notes=("User photo limit is '<= 10MB' here; the usual strict '< 10MB' is enforced.",
-           ("Design images '<= 1MB' enforced as < 1 MiB; their per-axis sizes (W 271-542, H 522-1044) are "
-           "checked as width <= 542, height <= 1044, short side >= 271, long side >= 522."),
-           ("Press-on design images need a transparent background; the upload flattens transparency, so give "
-           "those as ref_file_url inside the effect instead."),
-           "Finger values may repeat in the schema; what a repeated finger does is undocumented."),
+    ),
+    notes=(
+        "User photo limit is '<= 10MB' here; the usual strict '< 10MB' is enforced.",
+        (
+            "Design images '<= 1MB' enforced as < 1 MiB; their per-axis sizes (W 271-542, H 522-1044) are "
+            "checked as width <= 542, height <= 1044, short side >= 271, long side >= 522."
+        ),
+        (
+            "Press-on design images need a transparent background; the upload flattens transparency, so give "
+            "those as ref_file_url inside the effect instead."
+        ),
+        "Finger values may repeat in the schema; what a repeated finger does is undocumented.",
+    ),
 )
 
 NAILS = (AI_NAIL, NAIL_VTO)

@@ -100,8 +100,13 @@ def check_param(p: Param, value: Any, feature: str, elsewhere: Mapping[Any, str]
     v: list[Violation] = []
     name = p.name
     if not _utf8_ok(value):
-        return [Violation(name, "holds characters that cannot be sent as UTF-8 (bytes the shell could not "
-                                "decode): retype the value as plain text")]
+        return [
+            Violation(
+                name,
+                "holds characters that cannot be sent as UTF-8 (bytes the shell could not "
+                "decode): retype the value as plain text",
+            )
+        ]
     if p.kind == "int":
         if not _is_int(value):
             return [Violation(name, f"must be a whole number, got {_type_name(value)} {value!r}")]
@@ -126,11 +131,19 @@ def check_param(p: Param, value: Any, feature: str, elsewhere: Mapping[Any, str]
         other = [x for x in bad if elsewhere and x in elsewhere]
         bad = [x for x in bad if x not in other]
         if other:
-            v.append(Violation(name, f"{', '.join(map(repr, other))} only exist(s) in the "
-                                     f"{elsewhere[other[0]]} endpoint of {feature}: remove it or switch endpoint"))
+            v.append(
+                Violation(
+                    name,
+                    f"{', '.join(map(repr, other))} only exist(s) in the "
+                    f"{elsewhere[other[0]]} endpoint of {feature}: remove it or switch endpoint",
+                )
+            )
         if bad:
-            v.append(Violation(name, f"unknown value(s) {', '.join(map(repr, bad))} for {feature}: "
-                                     f"allowed are {_choices(p)}"))
+            v.append(
+                Violation(
+                    name, f"unknown value(s) {', '.join(map(repr, bad))} for {feature}: allowed are {_choices(p)}"
+                )
+            )
         dup = sorted({x for x in value if list(value).count(x) > 1}, key=str)
         if dup:
             v.append(Violation(name, f"lists {', '.join(map(repr, dup))} more than once: list each value once"))
@@ -144,16 +157,20 @@ def check_param(p: Param, value: Any, feature: str, elsewhere: Mapping[Any, str]
 
     if p.kind in ("int", "float"):
         if p.minimum is not None and value < p.minimum:
-            v.append(Violation(name, f"{_fmt(value)} is below the minimum {_fmt(p.minimum)}: use "
-                                     f"{_range(p)}"))
+            v.append(Violation(name, f"{_fmt(value)} is below the minimum {_fmt(p.minimum)}: use {_range(p)}"))
         if p.maximum is not None and value > p.maximum:
-            v.append(Violation(name, f"{_fmt(value)} is above the maximum {_fmt(p.maximum)}: use "
-                                     f"{_range(p)}"))
+            v.append(Violation(name, f"{_fmt(value)} is above the maximum {_fmt(p.maximum)}: use {_range(p)}"))
     if p.kind == "str":
         n = len(value)
         if p.min_length is not None and n < p.min_length:
-            v.append(Violation(name, "is empty: " + (p.help or "enter a value") if n == 0 else
-                               f"is {n} characters: use at least {p.min_length}"))
+            v.append(
+                Violation(
+                    name,
+                    "is empty: " + (p.help or "enter a value")
+                    if n == 0
+                    else f"is {n} characters: use at least {p.min_length}",
+                )
+            )
         if p.max_length is not None and n > p.max_length:
             v.append(Violation(name, f"is {n} characters, the limit is {p.max_length}: shorten it"))
     return v
@@ -230,8 +247,13 @@ def check_input(field: str, info: InputInfo, limits: Limits, *, kind: str = "ima
             op = "<" if limits.long_strict else "<="
             v.append(Violation(field, f"{axis} {size} px must be {op} {limit}: {what}"))
     if limits.short_min is not None and short < limits.short_min:
-        v.append(Violation(field, f"short side {short} px < {limits.short_min}: use a larger "
-                                  f"{'image' if kind == 'image' else 'video'} (upscaling adds no detail)"))
+        v.append(
+            Violation(
+                field,
+                f"short side {short} px < {limits.short_min}: use a larger "
+                f"{'image' if kind == 'image' else 'video'} (upscaling adds no detail)",
+            )
+        )
     if limits.side_min is not None and short < limits.side_min:
         v.append(Violation(field, f"{w}x{h} px: both sides must be >= {limits.side_min}: use a larger image"))
     if limits.long_min is not None and long < limits.long_min:
@@ -241,16 +263,24 @@ def check_input(field: str, info: InputInfo, limits: Limits, *, kind: str = "ima
         if (limits.aspect_min is not None and ratio < limits.aspect_min) or (
             limits.aspect_max is not None and ratio > limits.aspect_max
         ):
-            v.append(Violation(field, f"aspect ratio {w}:{h} is outside "
-                                      f"{_ratio(limits.aspect_min)}..{_ratio(limits.aspect_max)}: crop it"))
+            v.append(
+                Violation(
+                    field,
+                    f"aspect ratio {w}:{h} is outside "
+                    f"{_ratio(limits.aspect_min)}..{_ratio(limits.aspect_max)}: crop it",
+                )
+            )
     if info.format is not None and not _fmt_ok(info.format, limits.formats):
-        v.append(Violation(field, f"format {info.format!r} is not accepted: convert to "
-                                  f"{'/'.join(limits.formats)}"))
+        v.append(Violation(field, f"format {info.format!r} is not accepted: convert to {'/'.join(limits.formats)}"))
     if info.nbytes is not None and info.nbytes >= limits.max_bytes:
         mib = limits.max_bytes / (1024 * 1024)
-        v.append(Violation(field, f"file is {info.nbytes / (1024 * 1024):.1f} MiB, it must be under "
-                                  f"{mib:g} MiB: " + ("re-encode with more compression" if kind == "image"
-                                                      else "trim or re-encode it")))
+        v.append(
+            Violation(
+                field,
+                f"file is {info.nbytes / (1024 * 1024):.1f} MiB, it must be under "
+                f"{mib:g} MiB: " + ("re-encode with more compression" if kind == "image" else "trim or re-encode it"),
+            )
+        )
     if limits.duration_max is not None and info.duration_s is not None and info.duration_s > limits.duration_max:
         v.append(Violation(field, f"video is {info.duration_s:g} s, the limit is {limits.duration_max:g} s: trim it"))
     return v
@@ -262,8 +292,7 @@ def _ratio(r: float | None) -> str:
     return f"{r:g}:1" if r >= 1 else f"1:{1 / r:g}"
 
 
-def _check_inputs(endpoint: Endpoint, params: Mapping[str, Any],
-                  inputs: dict[str, list[InputInfo]]) -> list[Violation]:
+def _check_inputs(endpoint: Endpoint, params: Mapping[str, Any], inputs: dict[str, list[InputInfo]]) -> list[Violation]:
     v: list[Violation] = []
     base = endpoint.limits_with(params)
     for role, infos in inputs.items():
@@ -278,9 +307,14 @@ def _check_inputs(endpoint: Endpoint, params: Mapping[str, Any],
             src = inputs.get("src") or []
             for info in infos:
                 if src and (info.width, info.height) != (src[0].width, src[0].height):
-                    v.append(Violation("mask", f"mask is {info.width}x{info.height} but the photo is "
-                                               f"{src[0].width}x{src[0].height}: the mask must match the photo "
-                                               "size exactly (youcam prepare scales both together)"))
+                    v.append(
+                        Violation(
+                            "mask",
+                            f"mask is {info.width}x{info.height} but the photo is "
+                            f"{src[0].width}x{src[0].height}: the mask must match the photo "
+                            "size exactly (youcam prepare scales both together)",
+                        )
+                    )
                 if info.format is not None and not _fmt_ok(info.format, ("png", "jpg", "jpeg")):
                     v.append(Violation("mask", f"format {info.format!r} is not accepted: save the mask as png"))
             continue
@@ -307,8 +341,12 @@ def _elsewhere(spec: FeatureSpec | None, endpoint: Endpoint, p: Param) -> dict[A
     return out
 
 
-def validate_endpoint(spec: FeatureSpec | None, endpoint: Endpoint, params: Mapping[str, Any] | None,
-                      inputs: Mapping[str, Any] | None = None) -> list[Violation]:
+def validate_endpoint(
+    spec: FeatureSpec | None,
+    endpoint: Endpoint,
+    params: Mapping[str, Any] | None,
+    inputs: Mapping[str, Any] | None = None,
+) -> list[Violation]:
     """Every violation of ``params``/``inputs`` against ``endpoint``."""
     key = spec.key if spec else endpoint.task_path
     flat = flatten(params, endpoint)
@@ -318,8 +356,13 @@ def validate_endpoint(spec: FeatureSpec | None, endpoint: Endpoint, params: Mapp
         p = known.get(name)
         if not _utf8_ok(name):
             shown = name.encode("utf-8", "backslashreplace").decode("utf-8")
-            v.append(Violation(shown, f"the parameter name {shown} holds characters that cannot be sent "
-                                      "as UTF-8 (bytes the shell could not decode): retype it"))
+            v.append(
+                Violation(
+                    shown,
+                    f"the parameter name {shown} holds characters that cannot be sent "
+                    "as UTF-8 (bytes the shell could not decode): retype it",
+                )
+            )
         elif p is None:
             v.append(_unknown(name, endpoint, spec))
         elif value is None:

@@ -41,20 +41,36 @@ VIDEO_SR = FeatureSpec(
     family="video",
     summary="Upscale and sharpen a video (up to 60 s).",
     endpoints=(
-        Endpoint(api="v2", task_path=v2("video-sr"), inputs=(SRC_VIDEO,),
-                 params=(dst_duration(maximum=60, help="the video length in whole seconds (<= 60)"),),
-                 limits=video_limits(2048, 60, fps_max=30, note="<= 2K, <= 30 fps; MPEG-4 / H.264; aac/amr/mp3"),
-                 output="video", rules=(duration_matches_rule,), cost=per_block("dst_duration", 2),
-                 units="1 per 2 s (rounded up)"),
-        Endpoint(api="v1", task_path=v1("video-sr"), inputs=(SRC_VIDEO,),
-                 params=(dst_duration(v1=True, maximum=60, help="the video length in whole seconds (<= 60)"),),
-                 limits=video_limits(1920, 60, fps_max=30, note="output <= 2x input, 8-bit"),
-                 output="video", rules=(duration_matches_rule,), file_path=v1_file("video-sr")),
+        Endpoint(
+            api="v2",
+            task_path=v2("video-sr"),
+            inputs=(SRC_VIDEO,),
+            params=(dst_duration(maximum=60, help="the video length in whole seconds (<= 60)"),),
+            limits=video_limits(2048, 60, fps_max=30, note="<= 2K, <= 30 fps; MPEG-4 / H.264; aac/amr/mp3"),
+            output="video",
+            rules=(duration_matches_rule,),
+            cost=per_block("dst_duration", 2),
+            units="1 per 2 s (rounded up)",
+        ),
+        Endpoint(
+            api="v1",
+            task_path=v1("video-sr"),
+            inputs=(SRC_VIDEO,),
+            params=(dst_duration(v1=True, maximum=60, help="the video length in whole seconds (<= 60)"),),
+            limits=video_limits(1920, 60, fps_max=30, note="output <= 2x input, 8-bit"),
+            output="video",
+            rules=(duration_matches_rule,),
+            file_path=v1_file("video-sr"),
+        ),
     ),
-    notes=("'2K' read as 2048 px long side (v2); v1 says 1920 (D12).",
-           ("v1: the engine table accepts mov/mp4 containers, but the v1.1 file endpoint's content_type allows "
-           "only video/mp4 (seed 002); how a .mov is uploaded on v1 is unclear (mp4 is safe)."),
-           "dst_duration must equal the video length; rounding unclear (floor or ceil accepted)."),
+    notes=(
+        "'2K' read as 2048 px long side (v2); v1 says 1920 (D12).",
+        (
+            "v1: the engine table accepts mov/mp4 containers, but the v1.1 file endpoint's content_type allows "
+            "only video/mp4 (seed 002); how a .mov is uploaded on v1 is unclear (mp4 is safe)."
+        ),
+        "dst_duration must equal the video length; rounding unclear (floor or ceil accepted).",
+    ),
 )
 
 VIDEO_FACE_SWAP = FeatureSpec(
@@ -63,18 +79,32 @@ VIDEO_FACE_SWAP = FeatureSpec(
     family="video",
     summary="Swap the face in a video (up to 30 s) with a reference face.",
     endpoints=(
-        Endpoint(api="v2", task_path=v2("face-swap-vid"), inputs=(SRC_VIDEO, _FACE_REF),
-                 params=(dst_duration(maximum=30, help="the video length in whole seconds (<= 30)"),),
-                 limits=video_limits(4096, 30, fps_max=30, note="single face; output long side <= 1280"),
-                 output="video", rules=(duration_matches_rule,), cost=per_block("dst_duration", 5),
-                 units="1 per 5 s"),
-        Endpoint(api="v1", task_path=v1("face-swap-vid"), inputs=(SRC_VIDEO, _FACE_REF),
-                 params=(dst_duration(v1=True, maximum=30, help="the video length in whole seconds (<= 30)"),),
-                 limits=video_limits(4096, 30, fps_max=30, note="output 1280x720"),
-                 output="video", rules=(duration_matches_rule,), file_path=v1_file("face-swap-vid")),
+        Endpoint(
+            api="v2",
+            task_path=v2("face-swap-vid"),
+            inputs=(SRC_VIDEO, _FACE_REF),
+            params=(dst_duration(maximum=30, help="the video length in whole seconds (<= 30)"),),
+            limits=video_limits(4096, 30, fps_max=30, note="single face; output long side <= 1280"),
+            output="video",
+            rules=(duration_matches_rule,),
+            cost=per_block("dst_duration", 5),
+            units="1 per 5 s",
+        ),
+        Endpoint(
+            api="v1",
+            task_path=v1("face-swap-vid"),
+            inputs=(SRC_VIDEO, _FACE_REF),
+            params=(dst_duration(v1=True, maximum=30, help="the video length in whole seconds (<= 30)"),),
+            limits=video_limits(4096, 30, fps_max=30, note="output 1280x720"),
+            output="video",
+            rules=(duration_matches_rule,),
+            file_path=v1_file("face-swap-vid"),
+        ),
     ),
-    notes=(("How the v1 reference image is uploaded is unclear: the v1.1 file endpoint only lists "
-           "video/mp4 (D15)."), "'1 per 5 s' rounding assumed upward."),
+    notes=(
+        ("How the v1 reference image is uploaded is unclear: the v1.1 file endpoint only lists video/mp4 (D15)."),
+        "'1 per 5 s' rounding assumed upward.",
+    ),
 )
 
 VIDEO_TRANS = FeatureSpec(
@@ -83,25 +113,39 @@ VIDEO_TRANS = FeatureSpec(
     family="video",
     summary="Restyle a video (up to 30 s) with a template.",
     endpoints=(
-        Endpoint(api="v2", task_path=v2("video-trans"), inputs=(SRC_VIDEO,),
-                 params=(template_id(), dst_duration(maximum=30, help="the video length in whole seconds (<= 30)")),
-                 limits=video_limits(4096, 30, fps_max=30, note="output long side <= 1280, 16 fps"),
-                 output="video", template_path=V2_TEMPLATE + "video-trans", rules=(duration_matches_rule,),
-                 cost=per_second(4), units="4 per second"),
-        Endpoint(api="v1", task_path=v1("video-trans"), inputs=(SRC_VIDEO,),
-                 params=(*style_params(), dst_duration(v1=True, maximum=30,
-                                                       help="the video length in whole seconds (<= 30)")),
-                 limits=video_limits(4096, 30, fps_max=30), output="video",
-                 template_path=V1_STYLE_GROUP + "video-trans", file_path=v1_file("video-trans"),
-                 rules=(duration_matches_rule, style_ids_rule())),
+        Endpoint(
+            api="v2",
+            task_path=v2("video-trans"),
+            inputs=(SRC_VIDEO,),
+            params=(template_id(), dst_duration(maximum=30, help="the video length in whole seconds (<= 30)")),
+            limits=video_limits(4096, 30, fps_max=30, note="output long side <= 1280, 16 fps"),
+            output="video",
+            template_path=V2_TEMPLATE + "video-trans",
+            rules=(duration_matches_rule,),
+            cost=per_second(4),
+            units="4 per second",
+        ),
+        Endpoint(
+            api="v1",
+            task_path=v1("video-trans"),
+            inputs=(SRC_VIDEO,),
+            params=(
+                *style_params(),
+                dst_duration(v1=True, maximum=30, help="the video length in whole seconds (<= 30)"),
+            ),
+            limits=video_limits(4096, 30, fps_max=30),
+            output="video",
+            template_path=V1_STYLE_GROUP + "video-trans",
+            file_path=v1_file("video-trans"),
+            rules=(duration_matches_rule, style_ids_rule()),
+        ),
     ),
 )
 
 # ---------------------------------------------------------------- video generator
 
 _I2V_ASPECT = {"aspect_min": 1 / 2.5, "aspect_max": 2.5}
-_MODE = Param("mode", "enum", choices=("std", "pro"),
-              help="std: 720p30, pro: 1080p30; omitted = chosen by the style")
+_MODE = Param("mode", "enum", choices=("std", "pro"), help="std: 720p30, pro: 1080p30; omitted = chosen by the style")
 
 
 def _mode_rate(params: Mapping[str, Any]) -> float | None:
@@ -129,8 +173,13 @@ IMAGE_TO_VIDEO = FeatureSpec(
             variant="youcam",
             inputs=(SRC,),
             params=(
-                Param("resolution", "enum", required=True, choices=("480", "720", "1080"),
-                      help='output height as a string: "480", "720" or "1080"'),
+                Param(
+                    "resolution",
+                    "enum",
+                    required=True,
+                    choices=("480", "720", "1080"),
+                    help='output height as a string: "480", "720" or "1080"',
+                ),
                 dst_duration(choices=(5, 10), help="video length: 5 or 10 seconds"),
                 Param("prompt", "str", min_length=1, max_length=1500, help="what should happen in the video"),
                 Param("negative_prompt", "str", min_length=1, max_length=1500, help="what should not happen"),
@@ -158,11 +207,18 @@ IMAGE_TO_VIDEO = FeatureSpec(
             task_path=v2("text-to-video/youcam"),
             variant="text-to-video",
             params=(
-                Param("prompt", "str", required=True, min_length=1, max_length=5000,
-                      help="describe the video (1-5000 characters)"),
+                Param(
+                    "prompt",
+                    "str",
+                    required=True,
+                    min_length=1,
+                    max_length=5000,
+                    help="describe the video (1-5000 characters)",
+                ),
                 dst_duration(minimum=2, maximum=15, default=5, help="video length 2-15 seconds"),
-                Param("model", "enum", default="youcam-video-v2", choices=("youcam-video-v2",),
-                      help="generation model"),
+                Param(
+                    "model", "enum", default="youcam-video-v2", choices=("youcam-video-v2",), help="generation model"
+                ),
                 Param("negative_prompt", "str", min_length=1, max_length=500, help="what should not appear"),
                 Param("resolution", "enum", default="1080P", choices=("720P", "1080P"), help="720P or 1080P"),
                 Param("ratio", "enum", default="16:9", choices=T2V_RATIOS, help="aspect ratio"),
@@ -177,8 +233,11 @@ IMAGE_TO_VIDEO = FeatureSpec(
             api="v1",
             task_path=v1("image-to-video"),
             inputs=(SRC,),
-            params=(*style_params(), _MODE,
-                    dst_duration(v1=True, choices=(5, 10), help="video length: 5 or 10 seconds")),
+            params=(
+                *style_params(),
+                _MODE,
+                dst_duration(v1=True, choices=(5, 10), help="video length: 5 or 10 seconds"),
+            ),
             limits=Limits(long_max=None, side_min=300, formats=JPG_PNG, **_I2V_ASPECT),
             output="video",
             template_path=V1_STYLE_GROUP + "image-to-video",
@@ -186,8 +245,10 @@ IMAGE_TO_VIDEO = FeatureSpec(
             rules=(style_ids_rule(),),
         ),
     ),
-    notes=('i2v resolution is "480"/"720"/"1080", t2v "720P"/"1080P" (C13).',
-           "Template i2v cost unknown when mode is omitted (chosen by the style)."),
+    notes=(
+        'i2v resolution is "480"/"720"/"1080", t2v "720P"/"1080P" (C13).',
+        "Template i2v cost unknown when mode is omitted (chosen by the style).",
+    ),
 )
 
 VIDEO = (VIDEO_SR, VIDEO_FACE_SWAP, VIDEO_TRANS, IMAGE_TO_VIDEO)

@@ -55,10 +55,7 @@ def _scale_to_u8(a: np.ndarray) -> np.ndarray:
         if lo >= 0.0 and hi <= 1.0:
             return np.clip(np.rint(f * 255.0), 0, 255).astype(np.uint8)
         return _stretch(f, lo, hi)
-    raise InputError(
-        f"cannot convert an image of dtype {a.dtype} to 8-bit RGB: "
-        "use an integer, float or bool array"
-    )
+    raise InputError(f"cannot convert an image of dtype {a.dtype} to 8-bit RGB: use an integer, float or bool array")
 
 
 def _stretch(a: np.ndarray, lo: float, hi: float) -> np.ndarray:
@@ -86,9 +83,7 @@ def split_alpha(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         return a, None
     if c == 4:
         return a[:, :, :3], a[:, :, 3]
-    raise InputError(
-        f"expected 1 to 4 channels (gray, gray+alpha, RGB, RGBA), got {c} in shape {a.shape}"
-    )
+    raise InputError(f"expected 1 to 4 channels (gray, gray+alpha, RGB, RGBA), got {c} in shape {a.shape}")
 
 
 def to_rgb8(arr: np.ndarray, *, alpha: AlphaMode = "white") -> np.ndarray:

@@ -89,8 +89,14 @@ def encode_png(arr: np.ndarray) -> bytes:
     return buf.tobytes()
 
 
-def encode(arr: np.ndarray, limits: Limits, *, prefer: str | None = None,
-           quality: int = DEFAULT_QUALITY, min_quality: int = MIN_QUALITY) -> Encoded:
+def encode(
+    arr: np.ndarray,
+    limits: Limits,
+    *,
+    prefer: str | None = None,
+    quality: int = DEFAULT_QUALITY,
+    min_quality: int = MIN_QUALITY,
+) -> Encoded:
     """Encode under ``limits.max_bytes`` (strictly below) in an accepted format.
 
     JPEG unless ``prefer="png"`` and the feature accepts PNG (JPEG-only features

@@ -38,13 +38,30 @@ PARAM_MAX = 4096
 OUTPUT_LIMITS = {"v2": (4096, 4096), "v1": (1024, 2048)}  # (short max, long max)
 
 ANCHORS = {
-    "center": (0.5, 0.5), "centre": (0.5, 0.5), "middle": (0.5, 0.5),
-    "top": (0.5, 0.0), "bottom": (0.5, 1.0), "left": (0.0, 0.5), "right": (1.0, 0.5),
-    "top-left": (0.0, 0.0), "top-right": (1.0, 0.0),
-    "bottom-left": (0.0, 1.0), "bottom-right": (1.0, 1.0),
+    "center": (0.5, 0.5),
+    "centre": (0.5, 0.5),
+    "middle": (0.5, 0.5),
+    "top": (0.5, 0.0),
+    "bottom": (0.5, 1.0),
+    "left": (0.0, 0.5),
+    "right": (1.0, 0.5),
+    "top-left": (0.0, 0.0),
+    "top-right": (1.0, 0.0),
+    "bottom-left": (0.0, 1.0),
+    "bottom-right": (1.0, 1.0),
 }
-PARAM_NAMES = ("output_width", "output_height", "input_x", "input_y", "input_width", "input_height",
-               "crop_input_x", "crop_input_y", "crop_input_width", "crop_input_height")
+PARAM_NAMES = (
+    "output_width",
+    "output_height",
+    "input_x",
+    "input_y",
+    "input_width",
+    "input_height",
+    "crop_input_x",
+    "crop_input_y",
+    "crop_input_width",
+    "crop_input_height",
+)
 
 
 @dataclass(frozen=True)
@@ -70,13 +87,20 @@ class ExtendPlan:
         return p["input_x"], p["input_y"], p["input_width"], p["input_height"]
 
     def to_dict(self) -> dict:
-        return {"params": dict(self.params), "warnings": list(self.warnings), "prescale": self.prescale,
-                "src_size": list(self.src_size), "upload_size": list(self.upload_size),
-                "crop_src": list(self.crop_src), "api": self.api, "notes": list(self.notes)}
+        return {
+            "params": dict(self.params),
+            "warnings": list(self.warnings),
+            "prescale": self.prescale,
+            "src_size": list(self.src_size),
+            "upload_size": list(self.upload_size),
+            "crop_src": list(self.crop_src),
+            "api": self.api,
+            "notes": list(self.notes),
+        }
 
 
 def parse_aspect(aspect: str | float | tuple[float, float]) -> float:
-    """"16:9", "16/9", "1.5", 1.5 or (16, 9) → width / height."""
+    """ "16:9", "16/9", "1.5", 1.5 or (16, 9) → width / height."""
     if isinstance(aspect, (int, float)):
         r = float(aspect)
     elif isinstance(aspect, tuple):
@@ -93,19 +117,37 @@ def parse_aspect(aspect: str | float | tuple[float, float]) -> float:
 
 def _anchor(name: str) -> tuple[float, float]:
     key = name.strip().lower().replace("_", "-").replace(" ", "-")
-    key = {"topleft": "top-left", "topright": "top-right", "bottomleft": "bottom-left",
-           "bottomright": "bottom-right", "left-top": "top-left", "right-top": "top-right",
-           "left-bottom": "bottom-left", "right-bottom": "bottom-right"}.get(key, key)
+    key = {
+        "topleft": "top-left",
+        "topright": "top-right",
+        "bottomleft": "bottom-left",
+        "bottomright": "bottom-right",
+        "left-top": "top-left",
+        "right-top": "top-right",
+        "left-bottom": "bottom-left",
+        "right-bottom": "bottom-right",
+    }.get(key, key)
     if key not in ANCHORS:
-        raise InputError(f"unknown anchor {name!r}: use one of center, top, bottom, left, right, "
-                         "top-left, top-right, bottom-left, bottom-right")
+        raise InputError(
+            f"unknown anchor {name!r}: use one of center, top, bottom, left, right, "
+            "top-left, top-right, bottom-left, bottom-right"
+        )
     return ANCHORS[key]
 
 
-def plan_extend(src_w: int, src_h: int, *, width: int | None = None, height: int | None = None,
-                aspect: str | float | None = None, x: int | None = None, y: int | None = None,
-                anchor: str = "center", crop: tuple[int, int, int, int] | None = None,
-                api: str = "v2") -> ExtendPlan:
+def plan_extend(
+    src_w: int,
+    src_h: int,
+    *,
+    width: int | None = None,
+    height: int | None = None,
+    aspect: str | float | None = None,
+    x: int | None = None,
+    y: int | None = None,
+    anchor: str = "center",
+    crop: tuple[int, int, int, int] | None = None,
+    api: str = "v2",
+) -> ExtendPlan:
     """Plan an out-paint request for a `src_w`×`src_h` source.
 
     Give either ``width`` and ``height`` (the canvas, in uploaded-image pixels) or
@@ -152,8 +194,10 @@ def plan_extend(src_w: int, src_h: int, *, width: int | None = None, height: int
         q = min(1.0, long_max / max(W, H), short_max / min(W, H))
         if q < 1.0:
             p *= q
-            notes.append(f"source pre-scaled so the {r:.4g}:1 canvas fits the {api} output limit "
-                         f"(short ≤ {short_max}, long ≤ {long_max})")
+            notes.append(
+                f"source pre-scaled so the {r:.4g}:1 canvas fits the {api} output limit "
+                f"(short ≤ {short_max}, long ≤ {long_max})"
+            )
     up_w, up_h = _scaled_size(src_w, src_h, p)
     if p < 1.0:
         notes.insert(0, f"pre-scale the source {src_w}×{src_h} → {up_w}×{up_h} (×{p:.4g}) before upload")
@@ -175,9 +219,18 @@ def plan_extend(src_w: int, src_h: int, *, width: int | None = None, height: int
     else:
         fx, fy = _anchor(anchor)
         ix, iy = round((W - uw) * fx), round((H - uh) * fy)
-    params = {"output_width": W, "output_height": H, "input_x": ix, "input_y": iy,
-              "input_width": uw, "input_height": uh, "crop_input_x": ux, "crop_input_y": uy,
-              "crop_input_width": uw, "crop_input_height": uh}
+    params = {
+        "output_width": W,
+        "output_height": H,
+        "input_x": ix,
+        "input_y": iy,
+        "input_width": uw,
+        "input_height": uh,
+        "crop_input_x": ux,
+        "crop_input_y": uy,
+        "crop_input_width": uw,
+        "crop_input_height": uh,
+    }
 
     # 4. rules
     v: list[Violation] = []
@@ -186,25 +239,46 @@ def plan_extend(src_w: int, src_h: int, *, width: int | None = None, height: int
         if not lo <= params[k] <= PARAM_MAX:
             v.append(Violation(k, f"{k} = {params[k]} is outside {lo}..{PARAM_MAX}"))
     if ix + uw > W or ix < 0:
-        v.append(Violation("input_x", f"the source ({uw} px wide at x = {ix}) does not fit in the "
-                                      f"{W} px canvas width: need 0 ≤ x ≤ {W - uw}" if uw <= W else
-                           f"the source is {uw} px wide but the canvas only {W}: widen the canvas or crop"))
+        v.append(
+            Violation(
+                "input_x",
+                f"the source ({uw} px wide at x = {ix}) does not fit in the {W} px canvas width: need 0 ≤ x ≤ {W - uw}"
+                if uw <= W
+                else f"the source is {uw} px wide but the canvas only {W}: widen the canvas or crop",
+            )
+        )
     if iy + uh > H or iy < 0:
-        v.append(Violation("input_y", f"the source ({uh} px tall at y = {iy}) does not fit in the "
-                                      f"{H} px canvas height: need 0 ≤ y ≤ {H - uh}" if uh <= H else
-                           f"the source is {uh} px tall but the canvas only {H}: make the canvas taller or crop"))
+        v.append(
+            Violation(
+                "input_y",
+                f"the source ({uh} px tall at y = {iy}) does not fit in the {H} px canvas height: need 0 ≤ y ≤ {H - uh}"
+                if uh <= H
+                else f"the source is {uh} px tall but the canvas only {H}: make the canvas taller or crop",
+            )
+        )
     if uw >= W and uh >= H:
-        v.append(Violation("output_width", f"the canvas {W}×{H} must be larger than the source {uw}×{uh}: "
-                                           "there is nothing to extend"))
+        v.append(
+            Violation(
+                "output_width",
+                f"the canvas {W}×{H} must be larger than the source {uw}×{uh}: there is nothing to extend",
+            )
+        )
     if max(W, H) > long_max or min(W, H) > short_max:
         lim = "4096 per side" if api == "v2" else "short side ≤ 1024 and long side ≤ 2048"
-        v.append(Violation("output_width", f"the {W}×{H} canvas exceeds the {api} output limit ({lim}): "
-                                           "use a smaller canvas or an aspect ratio (the source is then pre-scaled)"))
+        v.append(
+            Violation(
+                "output_width",
+                f"the {W}×{H} canvas exceeds the {api} output limit ({lim}): "
+                "use a smaller canvas or an aspect ratio (the source is then pre-scaled)",
+            )
+        )
     if v:
         raise InputError("; ".join(x_.message for x_ in v), violations=v)
     if 2 * uw < W or 2 * uh < H:
-        warnings.append(f"the canvas {W}×{H} is more than 2× the source {uw}×{uh} on a side: "
-                        "the far areas may look invented; consider a smaller canvas")
+        warnings.append(
+            f"the canvas {W}×{H} is more than 2× the source {uw}×{uh} on a side: "
+            "the far areas may look invented; consider a smaller canvas"
+        )
     crop_src = (cx, cy, cw, ch)
     return ExtendPlan(params, warnings, p, (src_w, src_h), (up_w, up_h), crop_src, api, notes)
 
@@ -232,8 +306,9 @@ def prescale_image(src: np.ndarray, plan: ExtendPlan) -> np.ndarray:
     return resize_image(to_rgb8(src), plan.upload_size)
 
 
-def extend_preview(src: np.ndarray, plan: ExtendPlan, *, tint: tuple[int, int, int] = (64, 160, 255),
-                   square: int = 16) -> np.ndarray:
+def extend_preview(
+    src: np.ndarray, plan: ExtendPlan, *, tint: tuple[int, int, int] = (64, 160, 255), square: int = 16
+) -> np.ndarray:
     """(H, W, 3) uint8 canvas: the cropped source placed, the new area a tinted checkerboard.
 
     For the napari canvas widget: the user sees exactly what the service will be
@@ -248,8 +323,8 @@ def extend_preview(src: np.ndarray, plan: ExtendPlan, *, tint: tuple[int, int, i
     tint_a = np.asarray(tint, np.uint16)
     canvas = ((base * 3 + tint_a) // 4).astype(np.uint8)
     cx, cy, cw, ch = p["crop_input_x"], p["crop_input_y"], p["crop_input_width"], p["crop_input_height"]
-    piece = up[cy: cy + ch, cx: cx + cw]
+    piece = up[cy : cy + ch, cx : cx + cw]
     piece = resize_image(np.ascontiguousarray(piece), (p["input_width"], p["input_height"]))
     ix, iy = p["input_x"], p["input_y"]
-    canvas[iy: iy + p["input_height"], ix: ix + p["input_width"]] = piece
+    canvas[iy : iy + p["input_height"], ix : ix + p["input_width"]] = piece
     return canvas

@@ -39,11 +39,11 @@ class FaceBox:
         return self.top + self.height
 
     def to_dict(self) -> dict:
-        return {"index": self.index, "left": self.left, "top": self.top,
-                "width": self.width, "height": self.height}
+        return {"index": self.index, "left": self.left, "top": self.top, "width": self.width, "height": self.height}
 
 
 # ------------------------------------------------------------------ local check
+
 
 @dataclass(frozen=True)
 class FaceRule:
@@ -60,9 +60,15 @@ FACE_RULES: dict[str, FaceRule] = {
     "face-attr-analysis": FaceRule(True, 0.6),
     "mu-transfer": FaceRule(True),
     "headshot": FaceRule(True),
-    "hair-style": FaceRule(True), "hair-color": FaceRule(True), "hair-ext": FaceRule(True),
-    "hair-bang": FaceRule(True), "hair-vol": FaceRule(True), "hair-curl": FaceRule(True),
-    "face-lift": FaceRule(False), "face-reshape": FaceRule(False), "face-swap": FaceRule(False),
+    "hair-style": FaceRule(True),
+    "hair-color": FaceRule(True),
+    "hair-ext": FaceRule(True),
+    "hair-bang": FaceRule(True),
+    "hair-vol": FaceRule(True),
+    "hair-curl": FaceRule(True),
+    "face-lift": FaceRule(False),
+    "face-reshape": FaceRule(False),
+    "face-swap": FaceRule(False),
 }
 # The LBP cascade boxes the inner face (brows to mouth); the service measures the
 # whole face. Widen by this factor before comparing with the 60 % rule.
@@ -84,10 +90,14 @@ class FaceCheck:
     rule: FaceRule | None = None
 
     def to_dict(self) -> dict:
-        return {"feature": self.feature, "ok": self.ok, "faces": [f.to_dict() for f in self.faces],
-                "warnings": list(self.warnings),
-                "suggested_crop": list(self.suggested_crop) if self.suggested_crop else None,
-                "image_size": list(self.image_size)}
+        return {
+            "feature": self.feature,
+            "ok": self.ok,
+            "faces": [f.to_dict() for f in self.faces],
+            "warnings": list(self.warnings),
+            "suggested_crop": list(self.suggested_crop) if self.suggested_crop else None,
+            "image_size": list(self.image_size),
+        }
 
 
 @lru_cache(maxsize=1)
@@ -117,8 +127,9 @@ def detect_faces(arr: np.ndarray) -> list[FaceBox]:
     min_side = max(24, round(short * 0.08))
     if short < min_side:
         return []
-    dets = _cascade().detect_multi_scale(img=gray, scale_factor=1.2, step_ratio=1,
-                                         min_size=(min_side, min_side), max_size=(short, short))
+    dets = _cascade().detect_multi_scale(
+        img=gray, scale_factor=1.2, step_ratio=1, min_size=(min_side, min_side), max_size=(short, short)
+    )
     if not dets:
         return []
     dets.sort(key=lambda d: -d["width"] * d["height"])
@@ -146,21 +157,26 @@ def face_check(arr: np.ndarray, feature_key: str) -> FaceCheck:
     H, W = a.shape[:2]
     rule = FACE_RULES.get(feature_key)
     if rule is None:
-        return FaceCheck(feature_key, True, [], [f"{feature_key} has no documented face rule to check"],
-                         None, (W, H), None)
+        return FaceCheck(
+            feature_key, True, [], [f"{feature_key} has no documented face rule to check"], None, (W, H), None
+        )
     faces = detect_faces(a)
     warnings: list[str] = []
     crop = None
     if not faces:
-        warnings.append(f"no frontal face found: {feature_key} fails with error_no_face on images without "
-                        "a clear, frontal face (override if the detector missed it)")
+        warnings.append(
+            f"no frontal face found: {feature_key} fails with error_no_face on images without "
+            "a clear, frontal face (override if the detector missed it)"
+        )
     else:
         if rule.single and len(faces) > 1:
             main = max(faces, key=lambda f: f.width)
             x, y, cw, ch = _suggest_crop(main, W, H) if rule.min_width_fraction else _single_crop(main, faces, W, H)
             crop = (x, y, cw, ch)
-            warnings.append(f"{len(faces)} faces found but {feature_key} takes a single face: crop to one "
-                            f"person, e.g. x={x}, y={y}, w={cw}, h={ch}")
+            warnings.append(
+                f"{len(faces)} faces found but {feature_key} takes a single face: crop to one "
+                f"person, e.g. x={x}, y={y}, w={cw}, h={ch}"
+            )
         main = max(faces, key=lambda f: f.width)
         if rule.min_width_fraction:
             frac = main.width * FACE_WIDTH_FACTOR / W
@@ -173,8 +189,10 @@ def face_check(arr: np.ndarray, feature_key: str) -> FaceCheck:
                 )
                 lim = _limits_short_min(feature_key)
                 if lim and min(cw, ch) < lim:
-                    warnings.append(f"that crop's short side ({min(cw, ch)} px) is below the feature's "
-                                    f"{lim} px minimum and will be upscaled: a higher-resolution photo works better")
+                    warnings.append(
+                        f"that crop's short side ({min(cw, ch)} px) is below the feature's "
+                        f"{lim} px minimum and will be upscaled: a higher-resolution photo works better"
+                    )
     return FaceCheck(feature_key, not warnings, faces, warnings, crop, (W, H), rule)
 
 

@@ -105,8 +105,10 @@ def fit_size(w: int, h: int, limits: Limits) -> tuple[int, int, float]:
     if w < 1 or h < 1:
         raise InputError(f"the image is empty ({w}×{h})")
     ar = w / h
-    if limits.aspect_min is not None and ar < limits.aspect_min or (
-        limits.aspect_max is not None and ar > limits.aspect_max
+    if (
+        limits.aspect_min is not None
+        and ar < limits.aspect_min
+        or (limits.aspect_max is not None and ar > limits.aspect_max)
     ):
         lo = f"{limits.aspect_min:.3g}" if limits.aspect_min else "any"
         hi = f"{limits.aspect_max:.3g}" if limits.aspect_max else "any"
@@ -210,9 +212,7 @@ def _check_source_size(a: np.ndarray, transform: Transform, what: str) -> None:
     h, w = a.shape[:2]
     if (w, h) != transform.src_size:
         sw, sh = transform.src_size
-        raise InputError(
-            f"the {what} is {w}×{h} but the image is {sw}×{sh}: they must be the same size"
-        )
+        raise InputError(f"the {what} is {w}×{h} but the image is {sw}×{sh}: they must be the same size")
 
 
 def fit_mask(mask: np.ndarray, transform: Transform) -> np.ndarray:
@@ -225,8 +225,9 @@ def fit_mask(mask: np.ndarray, transform: Transform) -> np.ndarray:
     return (out * np.uint8(255)).astype(np.uint8, copy=False)
 
 
-def unfit(result: np.ndarray, transform: Transform, *, base: np.ndarray | None = None,
-          nearest: bool = False) -> np.ndarray:
+def unfit(
+    result: np.ndarray, transform: Transform, *, base: np.ndarray | None = None, nearest: bool = False
+) -> np.ndarray:
     """Map a service result back to the source frame.
 
     The result (whatever its size: some features return a multiple of the input)

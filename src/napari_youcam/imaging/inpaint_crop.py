@@ -30,8 +30,7 @@ class MaskCrop:
     padding: int
 
 
-def crop_for_mask(image: np.ndarray, mask: np.ndarray, *, padding: int = 128,
-                  limits: Limits | None = None) -> MaskCrop:
+def crop_for_mask(image: np.ndarray, mask: np.ndarray, *, padding: int = 128, limits: Limits | None = None) -> MaskCrop:
     """Crop `image`/`mask` to the mask's bounding box grown by `padding` px.
 
     The box is clipped to the image, widened (when the image allows) to the
@@ -76,8 +75,9 @@ def _widen(a: int, b: int, need: int, size: int) -> tuple[int, int]:
     return b2 - need, b2
 
 
-def composite_crop(source: np.ndarray, result: np.ndarray, transform: Transform, mask: np.ndarray,
-                   *, feather: float = 16) -> np.ndarray:
+def composite_crop(
+    source: np.ndarray, result: np.ndarray, transform: Transform, mask: np.ndarray, *, feather: float = 16
+) -> np.ndarray:
     """Blend a returned crop into a copy of `source` (RGB uint8 result).
 
     The result is mapped back to the crop box; inside the mask it replaces the
@@ -89,16 +89,17 @@ def composite_crop(source: np.ndarray, result: np.ndarray, transform: Transform,
     src = to_rgb8(source)
     H, W = src.shape[:2]
     if transform.src_size != (W, H):
-        raise InputError(f"the source is {W}×{H} but the crop was made from "
-                         f"{transform.src_size[0]}×{transform.src_size[1]}")
+        raise InputError(
+            f"the source is {W}×{H} but the crop was made from {transform.src_size[0]}×{transform.src_size[1]}"
+        )
     sel = to_mask_bool(mask)
     if sel.shape != (H, W):
         raise InputError(f"the mask is {sel.shape[1]}×{sel.shape[0]} but the source is {W}×{H}")
     x, y, cw, ch = transform.crop
     res = resize_image(to_rgb8(result), (cw, ch))
-    alpha = feather_mask(np.ascontiguousarray(sel[y:y + ch, x:x + cw]), feather)
+    alpha = feather_mask(np.ascontiguousarray(sel[y : y + ch, x : x + cw]), feather)
     out = src.copy()
-    region = out[y:y + ch, x:x + cw]
+    region = out[y : y + ch, x : x + cw]
     a = alpha.astype(np.uint16)[:, :, None]
     blended = ((res.astype(np.uint16) * a + region.astype(np.uint16) * (255 - a) + 127) // 255).astype(np.uint8)
     nz = alpha > 0

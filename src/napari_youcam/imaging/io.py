@@ -172,7 +172,8 @@ def _bomb_error(exc: Exception, p: Path, what: str) -> InputError:
     declared = f"{int(m.group(1)):,} pixels" if m else "more pixels than allowed"
     return InputError(
         f"{what}: {p.name} declares {declared}; images over {2 * Image.MAX_IMAGE_PIXELS:,} pixels are "
-        "refused (decompression-bomb guard): use a smaller image")
+        "refused (decompression-bomb guard): use a smaller image"
+    )
 
 
 def _check_file(p: Path, what: str) -> bytes:
@@ -195,8 +196,9 @@ def _header_of(im: Image.Image, p: Path, head: bytes) -> ImageHeader:
     w, h = im.size
     if o in (5, 6, 7, 8):
         w, h = h, w
-    return ImageHeader(p, im.format or "", im.mode, (w, h), int(getattr(im, "n_frames", 1) or 1), o,
-                       _png_bit_depth(head))
+    return ImageHeader(
+        p, im.format or "", im.mode, (w, h), int(getattr(im, "n_frames", 1) or 1), o, _png_bit_depth(head)
+    )
 
 
 def read_image_header(path: str | Path, *, what: str = "image") -> ImageHeader | None:
@@ -231,8 +233,9 @@ def _check_frame(hdr: ImageHeader, frame: int | None, what: str) -> int:
     if n == 1 and frame != 0:
         raise InputError(f"{what}: {hdr.path.name} has one frame; there is no frame {frame}: leave out --frame")
     if not 0 <= frame < n:
-        raise InputError(f"{what}: {hdr.path.name} has {n} frames; there is no frame {frame}: "
-                         f"pass --frame N (0–{n - 1})")
+        raise InputError(
+            f"{what}: {hdr.path.name} has {n} frames; there is no frame {frame}: pass --frame N (0–{n - 1})"
+        )
     return frame
 
 
@@ -283,8 +286,7 @@ def _pillow_decode(hdr: ImageHeader, frame: int) -> np.ndarray:
         return _native(np.asarray(img))
 
 
-def read_image_file(path: str | Path, *, what: str = "image", frame: int | None = None,
-                    reduce: int = 1) -> np.ndarray:
+def read_image_file(path: str | Path, *, what: str = "image", frame: int | None = None, reduce: int = 1) -> np.ndarray:
     """The pixels of an image file (or a ``.npy`` array) as a numpy array, upright.
 
     ``what`` names the input in messages ("source", "mask", ...). A file with
@@ -327,6 +329,5 @@ def _read_without_header(p: Path, what: str, frame: int | None) -> np.ndarray:
         raise InputError(f"{what}: {p.name} has one frame; there is no frame {frame}: leave out --frame")
     arr = _cv2_decode(np.fromfile(p, np.uint8))
     if arr is None:
-        raise InputError(f"{what}: {p.name} is not an image we can read "
-                         "(PNG, JPEG, TIFF, BMP, WebP or .npy)")
+        raise InputError(f"{what}: {p.name} is not an image we can read (PNG, JPEG, TIFF, BMP, WebP or .npy)")
     return arr

@@ -24,8 +24,10 @@ from napari_youcam.imaging.io import read_image_file
 
 __all__ = ["labels_to_mask", "check_mask", "grow_mask", "feather_mask", "mask_png_bytes", "load_mask"]
 
-MASK_RULE = ("a mask is a 2-D gray/binary or labels image (white or non-zero = area to act on), "
-             "or the alpha channel of an RGBA image")
+MASK_RULE = (
+    "a mask is a 2-D gray/binary or labels image (white or non-zero = area to act on), "
+    "or the alpha channel of an RGBA image"
+)
 
 
 def load_mask(source: str | Path | np.ndarray, *, what: str = "mask") -> np.ndarray:
@@ -67,8 +69,10 @@ def _colour_to_plane(rgb: np.ndarray, what: str, name: str) -> np.ndarray:
         if (flat[other] == c1).all():
             area = other if c0.sum() <= c1.sum() else ~other  # the brighter colour is the area
             return (area.reshape(rgb.shape[:2])).view(np.uint8) * np.uint8(255)
-    raise InputError(f"{what}: {name} is a colour image (RGB with colour content), not a mask; {MASK_RULE}: "
-                     "save the painted area as a grayscale or black-and-white image")
+    raise InputError(
+        f"{what}: {name} is a colour image (RGB with colour content), not a mask; {MASK_RULE}: "
+        "save the painted area as a grayscale or black-and-white image"
+    )
 
 
 def _plane(a: np.ndarray, what: str, name: str) -> np.ndarray:
@@ -112,8 +116,7 @@ def _check_coverage(sel: np.ndarray, what: str) -> None:
         raise InputError(f"the {what} is empty: paint the area to act on (nothing would change)")
     if sel.all():
         raise InputError(
-            f"the {what} covers the whole image: leave the area to keep unpainted "
-            "(or use a feature without a mask)"
+            f"the {what} covers the whole image: leave the area to keep unpainted (or use a feature without a mask)"
         )
 
 
@@ -161,9 +164,16 @@ def feather_mask(sel: np.ndarray, px: float) -> np.ndarray:
     return cv2.convertScaleAbs(dist, alpha=-255.0 / float(px), beta=255.0)
 
 
-def labels_to_mask(data: np.ndarray, /, *, shape: tuple[int, ...] | np.ndarray | None = None,
-                   labels: Iterable[int] | int | None = None, grow: int = 0, feather: float = 0,
-                   invert: bool = False) -> np.ndarray:
+def labels_to_mask(
+    data: np.ndarray,
+    /,
+    *,
+    shape: tuple[int, ...] | np.ndarray | None = None,
+    labels: Iterable[int] | int | None = None,
+    grow: int = 0,
+    feather: float = 0,
+    invert: bool = False,
+) -> np.ndarray:
     """A Labels layer's 2-D data → uint8 mask, 255 = act here, 0 elsewhere.
 
     ``shape`` is the source image's shape (or the image) to check the size against;

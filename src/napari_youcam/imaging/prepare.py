@@ -28,8 +28,14 @@ class Prepared:
     mask_info: InputInfo | None = None
 
 
-def prepare(arr: np.ndarray, limits: Limits, *, mask: np.ndarray | None = None,
-            prefer: str | None = None, alpha: AlphaMode = "white") -> Prepared:
+def prepare(
+    arr: np.ndarray,
+    limits: Limits,
+    *,
+    mask: np.ndarray | None = None,
+    prefer: str | None = None,
+    alpha: AlphaMode = "white",
+) -> Prepared:
     """Everything needed to upload `arr` (and `mask`) for an endpoint with `limits`.
 
     The mask is checked against the *source* first (same W×H, not empty, not the
@@ -41,9 +47,16 @@ def prepare(arr: np.ndarray, limits: Limits, *, mask: np.ndarray | None = None,
     return _prepare(rgb, (w, h), limits, mask, prefer, notes)
 
 
-def prepare_file(path: str | Path, limits: Limits, *, mask: np.ndarray | None = None,
-                 prefer: str | None = None, alpha: AlphaMode = "white", frame: int | None = None,
-                 what: str = "source") -> Prepared:
+def prepare_file(
+    path: str | Path,
+    limits: Limits,
+    *,
+    mask: np.ndarray | None = None,
+    prefer: str | None = None,
+    alpha: AlphaMode = "white",
+    frame: int | None = None,
+    what: str = "source",
+) -> Prepared:
     """`prepare` for an image file, decoding no more pixels than the limits keep.
 
     The output size is computed from the file's header; a JPEG that will be
@@ -64,8 +77,14 @@ def prepare_file(path: str | Path, limits: Limits, *, mask: np.ndarray | None = 
     return _prepare(rgb, hdr.size, limits, mask, prefer, notes)
 
 
-def _prepare(rgb: np.ndarray, src_size: tuple[int, int], limits: Limits, mask: np.ndarray | None,
-             prefer: str | None, notes: list[str]) -> Prepared:
+def _prepare(
+    rgb: np.ndarray,
+    src_size: tuple[int, int],
+    limits: Limits,
+    mask: np.ndarray | None,
+    prefer: str | None,
+    notes: list[str],
+) -> Prepared:
     """Fit `rgb` (the source, possibly decoded smaller than `src_size`) and encode it and the mask."""
     w, h = src_size
     if mask is not None:

@@ -57,8 +57,7 @@ class ConcernScore:
     extra: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
-        d = {"name": self.name, "raw_score": self.raw_score, "ui_score": self.ui_score,
-             "mask_name": self.mask_name}
+        d = {"name": self.name, "raw_score": self.raw_score, "ui_score": self.ui_score, "mask_name": self.mask_name}
         d.update(self.extra)
         return d
 
@@ -91,11 +90,14 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, max_member: int) ->
     with zf.open(info) as fh:
         data = fh.read(max_member + 1)
     if len(data) > max_member:
-        raise InputError(f"unsafe result ZIP: member {info.filename!r} inflates beyond "
-                         f"{max_member // (1024 * 1024)} MiB (decompression bomb?)")
+        raise InputError(
+            f"unsafe result ZIP: member {info.filename!r} inflates beyond "
+            f"{max_member // (1024 * 1024)} MiB (decompression bomb?)"
+        )
     if len(data) != info.file_size:
-        raise InputError(f"corrupt result ZIP: member {info.filename!r} is {len(data)} bytes, "
-                         f"header says {info.file_size}")
+        raise InputError(
+            f"corrupt result ZIP: member {info.filename!r} is {len(data)} bytes, header says {info.file_size}"
+        )
     return data
 
 
@@ -135,8 +137,11 @@ def _flatten_scores(info: dict) -> tuple[dict[str, ConcernScore], float | None, 
         mask_name = d.get("output_mask_name")
         if mask_name is not None and (not isinstance(mask_name, str) or not mask_name.strip()):
             raise _field_error(f"{name}.output_mask_name", mask_name, "a file name")
-        extra = {k: v for k, v in d.items()
-                 if k not in ("raw_score", "ui_score", "output_mask_name", "score") and not isinstance(v, (dict, list))}
+        extra = {
+            k: v
+            for k, v in d.items()
+            if k not in ("raw_score", "ui_score", "output_mask_name", "score") and not isinstance(v, (dict, list))
+        }
         scores[name] = ConcernScore(name, raw, ui, mask_name or None, extra)
 
     for concern, val in info.items():
@@ -153,8 +158,10 @@ def _flatten_scores(info: dict) -> tuple[dict[str, ConcernScore], float | None, 
 def _field_error(field_name: str, value: object, wanted: str) -> InputError:
     shown = repr(value)
     shown = shown if len(shown) <= 40 else shown[:37] + "..."
-    return InputError(f"{SCORE_FILE}: field {field_name!r} should be {wanted}, got {shown} "
-                      f"({type(value).__name__}): the result file is damaged; download it again or run the task again")
+    return InputError(
+        f"{SCORE_FILE}: field {field_name!r} should be {wanted}, got {shown} "
+        f"({type(value).__name__}): the result file is damaged; download it again or run the task again"
+    )
 
 
 def _num(v: object, field_name: str) -> float | None:
@@ -182,8 +189,9 @@ def _image_size(data: bytes) -> tuple[int, int]:
         raise InputError(f"a mask in the result ZIP is not a readable image: {exc}") from None
 
 
-def decode_mask(data: bytes, name: str = "mask", max_pixels: int = MAX_PIXELS, *,
-                alpha_only: bool = False) -> np.ndarray:
+def decode_mask(
+    data: bytes, name: str = "mask", max_pixels: int = MAX_PIXELS, *, alpha_only: bool = False
+) -> np.ndarray:
     """PNG/JPEG bytes → RGBA (H, W, 4) or gray (H, W) uint8, refusing pixel bombs.
 
     ``alpha_only`` keeps just what blending needs, as (H, W): the alpha of an RGBA
@@ -218,9 +226,15 @@ def _decode_all(jobs: list[tuple[str, bytes, str]], alpha_only: bool) -> dict[st
     return {k: a for (k, _, _), a in zip(jobs, arrays, strict=True)}
 
 
-def read_skin_zip(path_or_bytes: str | os.PathLike | bytes, *, max_member_bytes: int = MAX_MEMBER_BYTES,
-                  max_total_bytes: int = MAX_TOTAL_BYTES, max_ratio: float = MAX_RATIO,
-                  decode: bool = True, alpha_only: bool = False) -> SkinResult:
+def read_skin_zip(
+    path_or_bytes: str | os.PathLike | bytes,
+    *,
+    max_member_bytes: int = MAX_MEMBER_BYTES,
+    max_total_bytes: int = MAX_TOTAL_BYTES,
+    max_ratio: float = MAX_RATIO,
+    decode: bool = True,
+    alpha_only: bool = False,
+) -> SkinResult:
     """Read a skin-analysis result ZIP (``skinanalysisResult/...`` or flat).
 
     Masks are decoded on a thread pool sized to the cores; ``alpha_only`` keeps
@@ -239,19 +253,25 @@ def read_skin_zip(path_or_bytes: str | os.PathLike | bytes, *, max_member_bytes:
         for i in infos:
             _check_name(i.filename)
             if i.file_size > max_member_bytes:
-                raise InputError(f"unsafe result ZIP: member {i.filename!r} declares {i.file_size:,} bytes "
-                                 f"(limit {max_member_bytes:,})")
+                raise InputError(
+                    f"unsafe result ZIP: member {i.filename!r} declares {i.file_size:,} bytes "
+                    f"(limit {max_member_bytes:,})"
+                )
             total += i.file_size
             if i.file_size >= RATIO_MIN_BYTES and i.file_size > max_ratio * max(i.compress_size, 1):
-                raise InputError(f"unsafe result ZIP: member {i.filename!r} compresses "
-                                 f"{i.file_size / max(i.compress_size, 1):.0f}:1 (decompression bomb?)")
+                raise InputError(
+                    f"unsafe result ZIP: member {i.filename!r} compresses "
+                    f"{i.file_size / max(i.compress_size, 1):.0f}:1 (decompression bomb?)"
+                )
         if total > max_total_bytes:
             raise InputError(f"unsafe result ZIP: {total:,} bytes uncompressed in total (limit {max_total_bytes:,})")
         files = [i for i in infos if not i.is_dir()]
         score_infos = [i for i in files if posixpath.basename(i.filename.replace("\\", "/")) == SCORE_FILE]
         if not score_infos:
-            raise InputError(f"not a skin analysis result: no {SCORE_FILE} in the ZIP "
-                             f"(it holds {', '.join(i.filename for i in files[:8]) or 'nothing'})")
+            raise InputError(
+                f"not a skin analysis result: no {SCORE_FILE} in the ZIP "
+                f"(it holds {', '.join(i.filename for i in files[:8]) or 'nothing'})"
+            )
         score_infos.sort(key=lambda i: (i.filename.count("/"), "skinanalysisresult" not in i.filename.lower()))
         sinfo = score_infos[0]
         try:
@@ -299,11 +319,22 @@ def read_skin_zip(path_or_bytes: str | os.PathLike | bytes, *, max_member_bytes:
 # ---------------------------------------------------------------- colours
 
 _PALETTE = {
-    "wrinkle": (255, 64, 64), "pore": (255, 170, 0), "texture": (170, 110, 255), "acne": (230, 30, 120),
-    "oiliness": (255, 230, 40), "radiance": (255, 255, 170), "eye_bag": (90, 120, 255),
-    "age_spot": (150, 90, 40), "dark_circle": (70, 40, 150), "dark_circle_v2": (70, 40, 150),
-    "droopy_upper_eyelid": (0, 200, 200), "droopy_lower_eyelid": (0, 140, 170), "firmness": (80, 220, 90),
-    "moisture": (40, 170, 255), "redness": (255, 20, 20), "tear_trough": (200, 80, 255),
+    "wrinkle": (255, 64, 64),
+    "pore": (255, 170, 0),
+    "texture": (170, 110, 255),
+    "acne": (230, 30, 120),
+    "oiliness": (255, 230, 40),
+    "radiance": (255, 255, 170),
+    "eye_bag": (90, 120, 255),
+    "age_spot": (150, 90, 40),
+    "dark_circle": (70, 40, 150),
+    "dark_circle_v2": (70, 40, 150),
+    "droopy_upper_eyelid": (0, 200, 200),
+    "droopy_lower_eyelid": (0, 140, 170),
+    "firmness": (80, 220, 90),
+    "moisture": (40, 170, 255),
+    "redness": (255, 20, 20),
+    "tear_trough": (200, 80, 255),
     "skin_type": (160, 160, 160),
 }
 
@@ -328,6 +359,7 @@ def concern_color(name: str) -> tuple[int, int, int]:
 
 # ---------------------------------------------------------------- blending
 
+
 def mask_alpha(mask: np.ndarray) -> np.ndarray:
     """The alpha a mask contributes: RGBA → A; gray/L → its value; RGB → max channel."""
     m = np.asarray(mask)
@@ -342,8 +374,14 @@ def mask_alpha(mask: np.ndarray) -> np.ndarray:
     return m.max(axis=2)
 
 
-def blend_masks(src: np.ndarray, masks: dict[str, np.ndarray] | SkinResult, *, names: list[str] | None = None,
-                opacity: float = 0.6, colors: dict[str, tuple[int, int, int]] | None = None) -> np.ndarray:
+def blend_masks(
+    src: np.ndarray,
+    masks: dict[str, np.ndarray] | SkinResult,
+    *,
+    names: list[str] | None = None,
+    opacity: float = 0.6,
+    colors: dict[str, tuple[int, int, int]] | None = None,
+) -> np.ndarray:
     """Composite masks over `src` in concern colours → (H, W, 3) uint8.
 
     Each mask's alpha (as the PNG gives it) times ``opacity`` weights its colour
@@ -398,14 +436,15 @@ def _lerp_planes(planes: list[np.ndarray], alpha: np.ndarray, color: tuple[int, 
 _BAND_PIXELS = 1 << 20  # below ~1 MP a thread costs more than it saves
 
 
-def _lerp_band(planes: list[np.ndarray], alpha: np.ndarray, color: tuple[int, ...], x: int, w: int,
-               y0: int, y1: int) -> None:
-    a16 = alpha[y0:y1, x:x + w].astype(np.uint16)
+def _lerp_band(
+    planes: list[np.ndarray], alpha: np.ndarray, color: tuple[int, ...], x: int, w: int, y0: int, y1: int
+) -> None:
+    a16 = alpha[y0:y1, x : x + w].astype(np.uint16)
     keep = np.subtract(255, a16, dtype=np.uint16)
     t = np.empty_like(a16)
     va = np.empty_like(a16)
     for plane, v in zip(planes, color, strict=True):
-        view = plane[y0:y1, x:x + w]
+        view = plane[y0:y1, x : x + w]
         np.multiply(view, keep, out=t, dtype=np.uint16)  # ≤ 255·255: no overflow in uint16
         np.multiply(a16, np.uint16(v), out=va)
         t += va
@@ -415,6 +454,7 @@ def _lerp_band(planes: list[np.ndarray], alpha: np.ndarray, color: tuple[int, ..
 
 
 # ---------------------------------------------------------------- tables
+
 
 def mask_stats(masks: dict[str, np.ndarray] | SkinResult) -> list[dict]:
     """Per mask: size, area fraction (alpha > 0) and mean alpha (0..1) inside it."""
@@ -426,8 +466,15 @@ def mask_stats(masks: dict[str, np.ndarray] | SkinResult) -> list[dict]:
         nz = int(cv2.countNonZero(a))
         total = a.size
         mean_in = float(a.sum(dtype=np.uint64)) / (255.0 * nz) if nz else 0.0
-        rows.append({"name": n, "width": a.shape[1], "height": a.shape[0],
-                     "area_fraction": nz / total if total else 0.0, "mean_alpha": mean_in})
+        rows.append(
+            {
+                "name": n,
+                "width": a.shape[1],
+                "height": a.shape[0],
+                "area_fraction": nz / total if total else 0.0,
+                "mean_alpha": mean_in,
+            }
+        )
     return rows
 
 
@@ -437,9 +484,17 @@ def scores_rows(result: SkinResult) -> list[dict]:
     rows = []
     for n, s in result.scores.items():
         st = stats.get(n, {})
-        rows.append({"name": n, "raw_score": s.raw_score, "ui_score": s.ui_score, "mask": s.mask_name,
-                     "has_mask": n in result.masks,
-                     "area_fraction": st.get("area_fraction"), "mean_alpha": st.get("mean_alpha")})
+        rows.append(
+            {
+                "name": n,
+                "raw_score": s.raw_score,
+                "ui_score": s.ui_score,
+                "mask": s.mask_name,
+                "has_mask": n in result.masks,
+                "area_fraction": st.get("area_fraction"),
+                "mean_alpha": st.get("mean_alpha"),
+            }
+        )
     return rows
 
 
@@ -447,8 +502,15 @@ def scores_table(result: SkinResult, fmt: str = "csv") -> str:
     """Scores as CSV or JSON text (skin age and overall score included)."""
     rows = scores_rows(result)
     if fmt == "json":
-        return json.dumps({"skin_age": result.skin_age, "overall": result.overall, "scores": rows,
-                           "missing_masks": result.missing_masks}, indent=2)
+        return json.dumps(
+            {
+                "skin_age": result.skin_age,
+                "overall": result.overall,
+                "scores": rows,
+                "missing_masks": result.missing_masks,
+            },
+            indent=2,
+        )
     if fmt != "csv":
         raise InputError(f"format must be 'csv' or 'json', not {fmt!r}")
     buf = io.StringIO()

@@ -50,6 +50,11 @@ def read_video(path: str | Path, *, max_bytes: int = MAX_BYTES) -> tuple[np.ndar
     if not frames:
         raise VideoDecodeError(f"no frame could be decoded from {Path(path).name}")
     arr = np.stack(frames)
-    info = {"fps": fps, "frames": int(arr.shape[0]), "truncated": truncated,
-            "width": int(arr.shape[2]), "height": int(arr.shape[1])}
+    info = {
+        "fps": fps,
+        "frames": int(arr.shape[0]),
+        "truncated": truncated,
+        "width": int(arr.shape[2]),
+        "height": int(arr.shape[1]),
+    }
     return arr, info

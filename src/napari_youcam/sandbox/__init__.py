@@ -15,5 +15,15 @@ from .faults import FAULT_KINDS, Fault
 from .results import CANVAS_COLOR, STAMP_TEXT, color_of, stamp_box
 from .server import Sandbox
 
-__all__ = ["Sandbox", "Clock", "FakeClock", "SystemClock", "Fault", "FAULT_KINDS", "STAMP_TEXT", "CANVAS_COLOR",
-           "color_of", "stamp_box"]
+__all__ = [
+    "Sandbox",
+    "Clock",
+    "FakeClock",
+    "SystemClock",
+    "Fault",
+    "FAULT_KINDS",
+    "STAMP_TEXT",
+    "CANVAS_COLOR",
+    "color_of",
+    "stamp_box",
+]

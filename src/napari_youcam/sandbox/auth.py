@@ -120,5 +120,5 @@ def bearer(header_value: str | None) -> str | None:
     """The token of an `Authorization: Bearer <token>` header (exactly one space), else None."""
     if not header_value or not header_value.startswith("Bearer "):
         return None
-    tok = header_value[len("Bearer "):]
+    tok = header_value[len("Bearer ") :]
     return tok if tok and tok.strip() == tok else None

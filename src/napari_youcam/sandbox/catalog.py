@@ -45,7 +45,7 @@ class Catalog:
                 best = r
         if best is None:
             return None
-        return best, path[len(best.path) + 1:]
+        return best, path[len(best.path) + 1 :]
 
 
 def load() -> Catalog:

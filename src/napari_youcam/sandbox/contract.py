@@ -85,8 +85,7 @@ def parse_v2(endpoint: Endpoint, body: Any, *, preprocess: bool = False) -> Task
             raise ContractError(f"Unexpected parameter {k} for this endpoint", "BadRequest")
     for k in ("request_id", "payload"):
         if k in body:
-            raise ContractError(f"Unexpected parameter {k}: that is the v1 envelope; v2 bodies are flat",
-                                "BadRequest")
+            raise ContractError(f"Unexpected parameter {k}: that is the v1 envelope; v2 bodies are flat", "BadRequest")
     req.params = body
     return req
 
@@ -113,7 +112,9 @@ def parse_v1(endpoint: Endpoint, body: Any, *, preprocess: bool = False) -> Task
         if unknown:
             raise ContractError(
                 f"Unexpected file_sets key(s) {', '.join(sorted(unknown))}; this feature takes "
-                f"{', '.join(sorted(known))}", "BadRequest")
+                f"{', '.join(sorted(known))}",
+                "BadRequest",
+            )
         for inp in inputs:
             if inp.v1_field not in file_sets:
                 if inp.required:

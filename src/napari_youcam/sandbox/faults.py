@@ -57,9 +57,7 @@ class Fault:
     content_type: str = "application/json"
 
     def matches(self, method: str, path: str) -> bool:
-        return fnmatch.fnmatchcase(method.upper(), self.method.upper()) and fnmatch.fnmatchcase(
-            path, self.path
-        )
+        return fnmatch.fnmatchcase(method.upper(), self.method.upper()) and fnmatch.fnmatchcase(path, self.path)
 
 
 class FaultSet:

@@ -119,8 +119,9 @@ class FileStore:
                 self.by_upload_token.pop(f.upload_token, None)
 
     # -- downloads ----------------------------------------------------------------
-    def publish(self, data: bytes, content_type: str, name: str, *, task_id: str | None = None,
-                now: float | None = None) -> str:
+    def publish(
+        self, data: bytes, content_type: str, name: str, *, task_id: str | None = None, now: float | None = None
+    ) -> str:
         """Make `data` downloadable for url_ttl_seconds; returns the URL path (with query)."""
         now = self.clock.time() if now is None else now
         token = secrets.token_urlsafe(24)

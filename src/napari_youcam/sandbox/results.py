@@ -299,16 +299,16 @@ def skin_analysis(inp: Inputs, p: dict[str, Any], publish_name: str) -> Outcome:
                 name = skin_mask_name(c, s)
                 entry[s] = {"raw_score": raw, "ui_score": ui, "output_mask_name": name}
                 masks[name] = skin_mask(size, inp.src_bytes, c, s)
-                json_items.append({"type": c, "region": s, "raw_score": raw, "ui_score": ui,
-                                   "score": ui, "mask_urls": [name]})
+                json_items.append(
+                    {"type": c, "region": s, "raw_score": raw, "ui_score": ui, "score": ui, "mask_urls": [name]}
+                )
             scores[c] = entry
         else:
             raw, ui = skin_score(inp.src_bytes, c)
             name = skin_mask_name(c)
             scores[c] = {"raw_score": raw, "ui_score": ui, "output_mask_name": name}
             masks[name] = skin_mask(size, inp.src_bytes, c)
-            item = {"type": c, "region": "whole", "raw_score": raw, "ui_score": ui, "score": ui,
-                    "mask_urls": [name]}
+            item = {"type": c, "region": "whole", "raw_score": raw, "ui_score": ui, "score": ui, "mask_urls": [name]}
             if c.endswith("skin_type"):
                 item["skin_type"] = ("Normal", "Oily", "Dry", "Combination")[digest(inp.src_bytes, c)[0] % 4]
             json_items.append(item)
@@ -341,39 +341,54 @@ def face_attributes(inp: Inputs, p: dict[str, Any]) -> dict[str, Any]:
     angle = ("Downturned", "Upturned", "Average")
     thick = ("Dense", "Sparse", "Average")
     res: dict[str, Any] = {
-        "face_quality": {"has_face": True, "area": "good", "frontal": "good", "lighting": "good",
-                         "faceangle": "good"},
-        "cheekbone": {k: _pick(d, i, ("Flat Cheekbone", "High Cheekbone", "Low Cheekbone", "Round Cheeks"))
-                      for i, k in enumerate(("left", "right", "overrall"))},
-        "eyelid": {"left_eyelid": _pick(d, 3, lid), "right_eyelid": _pick(d, 3, lid),
-                   "left_angle": _pick(d, 4, angle), "right_angle": _pick(d, 4, angle),
-                   "left_shape": _pick(d, 5, ("Narrow", "Round", "Almond")),
-                   "right_shape": _pick(d, 5, ("Narrow", "Round", "Almond")),
-                   "setting": _pick(d, 6, ("Close-set", "Wide-Set", "Average")),
-                   "size": _pick(d, 7, ("Big", "Small", "Average"))},
-        "eyebrow": {"gap": _pick(d, 8, ("Far-Apart", "Close", "Average")),
-                    "left_shape": _pick(d, 9, ("Hard Angled", "Soft Angled", "Straight", "Rounded")),
-                    "right_shape": _pick(d, 9, ("Hard Angled", "Soft Angled", "Straight", "Rounded")),
-                    "left_body_thickness": _pick(d, 10, thick), "right_body_thickness": _pick(d, 10, thick),
-                    "left_tail_thickness": _pick(d, 11, thick), "right_tail_thickness": _pick(d, 11, thick),
-                    "left_thinness": _pick(d, 12, ("Thin", "Normal")),
-                    "right_thinness": _pick(d, 12, ("Thin", "Normal")),
-                    "left_shortness": _pick(d, 13, ("Short", "Normal")),
-                    "right_shortness": _pick(d, 13, ("Short", "Normal"))},
-        "faceshape": _pick(d, 14, ("Triangle", "Diamond", "Heart", "InvTriangle", "Oblong", "Oval", "Round",
-                                   "Square")),
+        "face_quality": {"has_face": True, "area": "good", "frontal": "good", "lighting": "good", "faceangle": "good"},
+        "cheekbone": {
+            k: _pick(d, i, ("Flat Cheekbone", "High Cheekbone", "Low Cheekbone", "Round Cheeks"))
+            for i, k in enumerate(("left", "right", "overrall"))
+        },
+        "eyelid": {
+            "left_eyelid": _pick(d, 3, lid),
+            "right_eyelid": _pick(d, 3, lid),
+            "left_angle": _pick(d, 4, angle),
+            "right_angle": _pick(d, 4, angle),
+            "left_shape": _pick(d, 5, ("Narrow", "Round", "Almond")),
+            "right_shape": _pick(d, 5, ("Narrow", "Round", "Almond")),
+            "setting": _pick(d, 6, ("Close-set", "Wide-Set", "Average")),
+            "size": _pick(d, 7, ("Big", "Small", "Average")),
+        },
+        "eyebrow": {
+            "gap": _pick(d, 8, ("Far-Apart", "Close", "Average")),
+            "left_shape": _pick(d, 9, ("Hard Angled", "Soft Angled", "Straight", "Rounded")),
+            "right_shape": _pick(d, 9, ("Hard Angled", "Soft Angled", "Straight", "Rounded")),
+            "left_body_thickness": _pick(d, 10, thick),
+            "right_body_thickness": _pick(d, 10, thick),
+            "left_tail_thickness": _pick(d, 11, thick),
+            "right_tail_thickness": _pick(d, 11, thick),
+            "left_thinness": _pick(d, 12, ("Thin", "Normal")),
+            "right_thinness": _pick(d, 12, ("Thin", "Normal")),
+            "left_shortness": _pick(d, 13, ("Short", "Normal")),
+            "right_shortness": _pick(d, 13, ("Short", "Normal")),
+        },
+        "faceshape": _pick(d, 14, ("Triangle", "Diamond", "Heart", "InvTriangle", "Oblong", "Oval", "Round", "Square")),
         "lipshape": [_pick(d, 15, ("Bow", "Downturned", "Full", "Narrow", "Round", "Thin", "Wide", "Average"))],
-        "nose": {"width": _pick(d, 16, ("Narrow", "Broad", "Average")),
-                 "length": _pick(d, 17, ("Long", "Short", "Average"))},
-        "color": {"eye_color": "#{:02x}{:02x}{:02x}".format(*color_of(inp.src_bytes, "eye")),
-                  "eye_color_name": _pick(d, 18, ("Amber", "Brown", "Green", "Blue", "Gray", "Other")),
-                  "lip_color": "#{:02x}{:02x}{:02x}".format(*color_of(inp.src_bytes, "lip")),
-                  "eyebrow_color": "#{:02x}{:02x}{:02x}".format(*color_of(inp.src_bytes, "brow")),
-                  "hair_color": _pick(d, 19, ("#a0a0a0", "#722626", "#000000", "#FAF0BE", "#42280E")),
-                  "hair_color_name": _pick(d, 19, ("Grey/White", "Red", "Black", "Blonde", "Brown"))},
+        "nose": {
+            "width": _pick(d, 16, ("Narrow", "Broad", "Average")),
+            "length": _pick(d, 17, ("Long", "Short", "Average")),
+        },
+        "color": {
+            "eye_color": "#{:02x}{:02x}{:02x}".format(*color_of(inp.src_bytes, "eye")),
+            "eye_color_name": _pick(d, 18, ("Amber", "Brown", "Green", "Blue", "Gray", "Other")),
+            "lip_color": "#{:02x}{:02x}{:02x}".format(*color_of(inp.src_bytes, "lip")),
+            "eyebrow_color": "#{:02x}{:02x}{:02x}".format(*color_of(inp.src_bytes, "brow")),
+            "hair_color": _pick(d, 19, ("#a0a0a0", "#722626", "#000000", "#FAF0BE", "#42280E")),
+            "hair_color_name": _pick(d, 19, ("Grey/White", "Red", "Black", "Blonde", "Brown")),
+        },
         "agegender": {"age": 18 + d[20] % 50, "gender": _pick(d, 21, ("female", "male"))},
-        "facialratio": {"horizontal_third": [0.33, 0.34, 0.33], "vertical_fifth": [0.2] * 5,
-                        "face_aspect_ratio": [1, 1.3]},
+        "facialratio": {
+            "horizontal_third": [0.33, 0.34, 0.33],
+            "vertical_fifth": [0.2] * 5,
+            "face_aspect_ratio": [1, 1.3],
+        },
         "requested_features": list(p.get("features") or []),
         "sandbox": True,
     }
@@ -433,8 +448,7 @@ def preprocess_faces(feature: str, src: Image.Image) -> Outcome:
             draw.rectangle((left, top, left + s, top + s), outline=(255, 0, 0), width=2)
         faces = [{"bbox": [left, top, left + s, top + s]} for left, top, s, _ in boxes]
         return Outcome("faces", [image_artifact(annotated, "faces.png")], faces)
-    return Outcome("boxes", [], [{"left": left, "top": top, "width": s, "height": s2}
-                                 for left, top, s, s2 in boxes])
+    return Outcome("boxes", [], [{"left": left, "top": top, "width": s, "height": s2} for left, top, s, s2 in boxes])
 
 
 def generate(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: dict[str, Any]) -> Outcome:

@@ -36,13 +36,38 @@ FITZPATRICK = ("I", "II", "III", "IV", "V", "VI")
 EYE_NAMES = ("Amber", "Brown", "Green", "Blue", "Gray", "Other")
 HAIR_HEX = ("#a0a0a0", "#722626", "#000000", "#FAF0BE", "#42280E", "#808080", "#B56637")
 HAIR_NAMES = ("Auburn", "Black", "Blonde", "Brown", "Grey/White", "Red")
-HAIR_TYPE_MAPPING = ("1 to 2a", "2a to 2b", "2b to 2c", "2c to 3a", "3a to 3b", "3b to 3c", "3c to 4a",
-                     "4a to 4b", "4b to 4c")
-HAIR_TYPE_TERM = ("Straight to Slight Wavy", "Slight to Medium Wavy", "Medium to Thick Wavy",
-                  "Thick Wavy to Loose Curls", "Loose to Medium Curls", "Medium to Tight Curls",
-                  "Tight Curls to Kinky Soft", "Kinky Soft to Coily", "Coily to Extremely Coily")
-HAIR_LENGTH = ("above the ears", "ear length", "ear length or longer", "short hair", "short hair or longer",
-               "above chest", "above chest or longer", "long hair")
+HAIR_TYPE_MAPPING = (
+    "1 to 2a",
+    "2a to 2b",
+    "2b to 2c",
+    "2c to 3a",
+    "3a to 3b",
+    "3b to 3c",
+    "3c to 4a",
+    "4a to 4b",
+    "4b to 4c",
+)
+HAIR_TYPE_TERM = (
+    "Straight to Slight Wavy",
+    "Slight to Medium Wavy",
+    "Medium to Thick Wavy",
+    "Thick Wavy to Loose Curls",
+    "Loose to Medium Curls",
+    "Medium to Tight Curls",
+    "Tight Curls to Kinky Soft",
+    "Kinky Soft to Coily",
+    "Coily to Extremely Coily",
+)
+HAIR_LENGTH = (
+    "above the ears",
+    "ear length",
+    "ear length or longer",
+    "short hair",
+    "short hair or longer",
+    "above chest",
+    "above chest or longer",
+    "long hair",
+)
 DENSITY_TERM = ("Extremely Low Density", "Low Density", "Medium Density", "High Density")
 FRIZZ_TERM = ("Not Frizzy", "Slightly Frizzy", "Frizzy", "Extreme Frizzy")
 
@@ -68,13 +93,25 @@ def analyzer_result(feature: str, inp: Inputs) -> dict[str, Any]:
         return {"fitzpatrick_scale": FITZPATRICK[_pick(d, 0, 6)], "timed": 0.05, "sandbox": True}
     if feature == "skin-tone-analysis":
         hair = _pick(d, 2, len(HAIR_HEX))
-        return {"face_quality": {"has_face": True, "area": "good", "frontal": "good", "lighting": "good",
-                                 "faceangle": "good"},
-                "color": {"eye_color": _hex(inp.src_bytes, "eye"), "eye_color_name": EYE_NAMES[_pick(d, 1, 6)],
-                          "lip_color": _hex(inp.src_bytes, "lip"), "eyebrow_color": _hex(inp.src_bytes, "brow"),
-                          "skin_color": _hex(inp.src_bytes, "skin"), "hair_color": HAIR_HEX[hair],
-                          "hair_color_name": HAIR_NAMES[hair % len(HAIR_NAMES)]},
-                "sandbox": True}
+        return {
+            "face_quality": {
+                "has_face": True,
+                "area": "good",
+                "frontal": "good",
+                "lighting": "good",
+                "faceangle": "good",
+            },
+            "color": {
+                "eye_color": _hex(inp.src_bytes, "eye"),
+                "eye_color_name": EYE_NAMES[_pick(d, 1, 6)],
+                "lip_color": _hex(inp.src_bytes, "lip"),
+                "eyebrow_color": _hex(inp.src_bytes, "brow"),
+                "skin_color": _hex(inp.src_bytes, "skin"),
+                "hair_color": HAIR_HEX[hair],
+                "hair_color_name": HAIR_NAMES[hair % len(HAIR_NAMES)],
+            },
+            "sandbox": True,
+        }
     if feature == "hair-type-detection":
         i = _pick(d, 3, len(HAIR_TYPE_MAPPING))
         return {"hair_type": {"mapping": HAIR_TYPE_MAPPING[i], "term": HAIR_TYPE_TERM[i]}, "sandbox": True}
@@ -82,14 +119,23 @@ def analyzer_result(feature: str, inp: Inputs) -> dict[str, Any]:
         return {"hair_length": {"term": HAIR_LENGTH[_pick(d, 4, len(HAIR_LENGTH))]}, "sandbox": True}
     if feature == "hair-density-detection":
         level = (d[5] * 256 + d[6]) % 301 / 100  # 0.00..3.00, written as text like the contract's "2.16"
-        return {"timed": 0.05, "hair_density": {"mapping": f"{level:.2f}", "term": DENSITY_TERM[min(3, int(level))]},
-                "sandbox": True}
+        return {
+            "timed": 0.05,
+            "hair_density": {"mapping": f"{level:.2f}", "term": DENSITY_TERM[min(3, int(level))]},
+            "sandbox": True,
+        }
     i = _pick(d, 7, 4)
     return {"hair_frizziness": {"mapping": i, "term": FRIZZ_TERM[i]}, "sandbox": True}
 
 
-_ANALYZERS = ("fitzpatrick-scale-analyzer", "skin-tone-analysis", "hair-type-detection", "hair-length-detection",
-              "hair-density-detection", "hair-frizziness-detection")
+_ANALYZERS = (
+    "fitzpatrick-scale-analyzer",
+    "skin-tone-analysis",
+    "hair-type-detection",
+    "hair-length-detection",
+    "hair-density-detection",
+    "hair-frizziness-detection",
+)
 
 
 @register(*_ANALYZERS)
@@ -97,16 +143,22 @@ def _analyzer(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: dict[
     _same_size(inp)
     return Outcome("json", [], analyzer_result(feature, inp))
 
+
 # ---------------------------------------------------------------- face effects
 
 
-def region_tint(src: Image.Image, box: tuple[float, float, float, float], color: tuple[int, int, int],
-                amount: float) -> Image.Image:
+def region_tint(
+    src: Image.Image, box: tuple[float, float, float, float], color: tuple[int, int, int], amount: float
+) -> Image.Image:
     """``src`` with the fractional box (x0, y0, x1, y1) blended towards ``color``."""
     img = src.convert("RGB")
     w, h = img.size
-    px = (int(box[0] * w), int(box[1] * h), max(int(box[0] * w) + 1, int(box[2] * w)),
-          max(int(box[1] * h) + 1, int(box[3] * h)))
+    px = (
+        int(box[0] * w),
+        int(box[1] * h),
+        max(int(box[0] * w) + 1, int(box[2] * w)),
+        max(int(box[1] * h) + 1, int(box[3] * h)),
+    )
     img.paste(tint(img.crop(px), color, amount), px[:2])
     return img
 
@@ -121,8 +173,9 @@ _AGING_STEPS = 6  # the contract's sample has 16; fewer keeps the sandbox quick
 def _aging(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: dict[str, Any]) -> Outcome:
     base = fit_within(inp.image().convert("RGB"), 512, 512)
     gray = base.convert("L").convert("RGB")
-    arts = [image_artifact(Image.blend(base, gray, i / (_AGING_STEPS - 1)), f"age_{i}.png")
-            for i in range(_AGING_STEPS)]
+    arts = [
+        image_artifact(Image.blend(base, gray, i / (_AGING_STEPS - 1)), f"age_{i}.png") for i in range(_AGING_STEPS)
+    ]
     return Outcome("output", arts)
 
 
@@ -151,8 +204,9 @@ def _face_effect(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: di
         color = _first_palette_color(p) or color_of("makeup", p.get("effects"))
         img = Image.composite(tint(src, color, 0.3), src.convert("RGB"), face_ellipse_mask(src.size))
     else:  # look-vto
-        img = Image.composite(tint(src, color_of("look", p.get("template_id")), 0.3), src.convert("RGB"),
-                              face_ellipse_mask(src.size))
+        img = Image.composite(
+            tint(src, color_of("look", p.get("template_id")), 0.3), src.convert("RGB"), face_ellipse_mask(src.size)
+        )
     return Outcome("url", [image_artifact(img, "result.png")])
 
 

@@ -139,8 +139,9 @@ def _portraits(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: Para
     max_w, max_h = (960, 1280) if feature == "ai-studio" else (1024, 1024)
     base = fit_within(inp.image().convert("RGB"), max_w, max_h)
     style = p.get("template_id") or p.get("style_ids")
-    return Outcome("output", [image_artifact(tint(base, color_of(feature, style, i), 0.3), f"result_{i}.png")
-                              for i in range(n)])
+    return Outcome(
+        "output", [image_artifact(tint(base, color_of(feature, style, i), 0.3), f"result_{i}.png") for i in range(n)]
+    )
 
 
 @register("text-to-image")
@@ -190,16 +191,16 @@ def _face_swap(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: Para
 def _hair_color(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: Params) -> Outcome:
     pal = p.get("palettes") or []
     hexcol = pal[0].get("color") if pal and isinstance(pal[0], dict) else None
-    col = (tuple(int(hexcol[i:i + 2], 16) for i in (1, 3, 5)) if hexcol
-           else color_of("preset", p.get("preset")))
+    col = tuple(int(hexcol[i : i + 2], 16) for i in (1, 3, 5)) if hexcol else color_of("preset", p.get("preset"))
     img = inp.image().convert("RGB")
     top = img.crop((0, 0, img.width, img.height // 3))
     img.paste(tint(top, (col[0], col[1], col[2]), 0.5), (0, 0))
     return _one(img)
 
 
-@register("skin-simulation", "lighting", "hair-style", "hair-ext", "hair-bang", "hair-vol", "hair-curl",
-          "cloth", "fabric")
+@register(
+    "skin-simulation", "lighting", "hair-style", "hair-ext", "hair-bang", "hair-vol", "hair-curl", "cloth", "fabric"
+)
 def _tinted(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: Params) -> Outcome:
     """The source tinted by a colour hashed from feature + params + reference images."""
     ref_part = [digest(png(r.resize((8, 8)))) for r in inp.refs]

@@ -74,8 +74,12 @@ def vto_product(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: dic
 
 
 # Where the product is worn, as (x0, y0, x1, y1) fractions of the portrait.
-_ZONES = {"hat": (0.3, 0.02, 0.7, 0.22), "scarf": (0.3, 0.35, 0.7, 0.5), "bag": (0.65, 0.45, 0.95, 0.7),
-          "shoes": (0.3, 0.8, 0.7, 0.97)}
+_ZONES = {
+    "hat": (0.3, 0.02, 0.7, 0.22),
+    "scarf": (0.3, 0.35, 0.7, 0.5),
+    "bag": (0.65, 0.45, 0.95, 0.7),
+    "shoes": (0.3, 0.8, 0.7, 0.97),
+}
 
 
 @register("bag", "hat", "scarf", "shoes")
@@ -129,8 +133,7 @@ def nail_effects(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: di
     return Outcome("url", [image_artifact(out, "result.png")])
 
 
-def _tint_band(img: Image.Image, top: float, bottom: float, color: tuple[int, int, int],
-               amount: float) -> Image.Image:
+def _tint_band(img: Image.Image, top: float, bottom: float, color: tuple[int, int, int], amount: float) -> Image.Image:
     out = img.convert("RGB")
     w, h = out.size
     box = (w // 3, int(h * top), 2 * w // 3, max(int(h * top) + 1, int(h * bottom)))
@@ -148,9 +151,24 @@ def body_band(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: dict[
 
 
 #: The per-side booleans the body-reshape result documents.
-BODY_RESULT_FLAGS = ("arm", "breast_left", "breast_right", "hip", "hip_lift", "leg", "neck_left", "neck_right",
-                     "shoulder_left", "shoulder_right", "squared_shoulder_left", "squared_shoulder_right",
-                     "slim", "taller", "waist", "belly")
+BODY_RESULT_FLAGS = (
+    "arm",
+    "breast_left",
+    "breast_right",
+    "hip",
+    "hip_lift",
+    "leg",
+    "neck_left",
+    "neck_right",
+    "shoulder_left",
+    "shoulder_right",
+    "squared_shoulder_left",
+    "squared_shoulder_right",
+    "slim",
+    "taller",
+    "waist",
+    "belly",
+)
 
 
 def body_flags(p: Mapping[str, Any]) -> dict[str, bool]:
@@ -174,5 +192,4 @@ def body_reshape(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: di
     if index >= people:
         raise EngineError("invalid_parameter", f"index {index} but {people} person(s) were detected")
     img = tint(inp.image(), color_of(feature, {k: v for k, v in p.items() if k.startswith("features.")}), 0.2)
-    return Outcome("lift", [image_artifact(img, "result.png")],
-                   {"timed": 0.05, "timed_apply": 0.02, **body_flags(p)})
+    return Outcome("lift", [image_artifact(img, "result.png")], {"timed": 0.05, "timed_apply": 0.02, **body_flags(p)})

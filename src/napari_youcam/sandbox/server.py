@@ -237,13 +237,21 @@ class Sandbox:
         self.clock: Clock = clock or SystemClock()
         # What the sandbox tells clients to wait between polls: a quarter of the
         # processing time (>= 50 ms, <= 1 s), so sandbox-backed tests stay fast.
-        interval = polling_interval_ms if polling_interval_ms is not None else int(
-            min(1000, max(50, processing_seconds * 250)))
+        interval = (
+            polling_interval_ms
+            if polling_interval_ms is not None
+            else int(min(1000, max(50, processing_seconds * 250)))
+        )
         self.state = SandboxState(
             settings=Settings(processing_seconds, poll_window_seconds, interval),
             account=Account(units, self.clock),
-            authority=Authority(api_key=api_key, client_id=client_id, token_ttl_seconds=token_ttl_seconds,
-                                timestamp_window_seconds=timestamp_window_seconds, clock=self.clock),
+            authority=Authority(
+                api_key=api_key,
+                client_id=client_id,
+                token_ttl_seconds=token_ttl_seconds,
+                timestamp_window_seconds=timestamp_window_seconds,
+                clock=self.clock,
+            ),
             files=FileStore(url_ttl_seconds=url_ttl_seconds, clock=self.clock),
             faults=FaultSet(),
             limiter=RateLimiter(*rate_limit),
@@ -260,8 +268,9 @@ class Sandbox:
             return self
         self._server = _Server((self.host, self.port), self.state, self._service)
         self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, name="youcam-sandbox",
-                                        kwargs={"poll_interval": 0.1}, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="youcam-sandbox", kwargs={"poll_interval": 0.1}, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -354,23 +363,45 @@ class Sandbox:
         return self.state.account.tasks
 
     # ------------------------------------------------------------------ test controls
-    def inject(self, fault: str, *, path: str = "*", method: str = "*", times: int | None = 1,
-               status: int = 503, retry_after: float | int | None = None, delay: float = 0.0,
-               body: Any = None, content_type: str = "application/json") -> Fault:
+    def inject(
+        self,
+        fault: str,
+        *,
+        path: str = "*",
+        method: str = "*",
+        times: int | None = 1,
+        status: int = 503,
+        retry_after: float | int | None = None,
+        delay: float = 0.0,
+        body: Any = None,
+        content_type: str = "application/json",
+    ) -> Fault:
         """Arm a fault for the next `times` requests matching `method` and `path` (fnmatch).
 
         ``body``/``content_type`` are for ``"reply"``: answer ``status`` with exactly
         that body (bytes or text verbatim, anything else as JSON; None = empty).
         """
-        return self.state.faults.add(Fault(fault, path, method, times, status, retry_after, delay,  # type: ignore[arg-type]
-                                      body, content_type))
+        return self.state.faults.add(
+            Fault(
+                fault,
+                path,
+                method,
+                times,
+                status,
+                retry_after,
+                delay,  # type: ignore[arg-type]
+                body,
+                content_type,
+            )
+        )
 
     def clear_faults(self) -> None:
         self.state.faults.clear()
         self.state.account.clear_forced()
 
-    def fail_next_task(self, error: str, message: str | None = None, *, feature: str | None = None,
-                       times: int = 1) -> None:
+    def fail_next_task(
+        self, error: str, message: str | None = None, *, feature: str | None = None, times: int = 1
+    ) -> None:
         """Make the next `times` created tasks (of `feature`, or any) end with engine `error`."""
         for _ in range(times):
             self.state.account.force_error(error, message or f"sandbox injected {error}", feature)

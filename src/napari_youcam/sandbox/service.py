@@ -52,8 +52,10 @@ class HttpError(Exception):
 
 
 def _s3_error(status: int, code: str, message: str) -> HttpError:
-    xml = (f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code>'
-           f"<Message>{message}</Message><Sandbox>true</Sandbox></Error>").encode()
+    xml = (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code>'
+        f"<Message>{message}</Message><Sandbox>true</Sandbox></Error>"
+    ).encode()
     return HttpError(status, xml, "application/xml")
 
 
@@ -148,14 +150,25 @@ class Service:
             FixedRoute("GET", "/s2s/v1.0/client/credit", False, "either", lambda c: self.credit(c.owner)),
             FixedRoute("GET", "/s2s/v1.0/client/credit/history", False, "either", lambda c: self.credit_history(c.q)),
             FixedRoute("GET", "/s2s/v2.0/credit/feature-cost", False, "v2", lambda c: self.feature_cost(c.q)),
-            FixedRoute("POST", "/s2s/v2.0/file", False, "v2",
-                  lambda c: self.register_files(self._json(c.body), c.owner, "v2", None)),
-            FixedRoute("POST", "/s2s/v2.0/file/", True, "v2",
-                  lambda c: self.register_files(self._json(c.body), c.owner, "v2", c.rest or None)),
+            FixedRoute(
+                "POST",
+                "/s2s/v2.0/file",
+                False,
+                "v2",
+                lambda c: self.register_files(self._json(c.body), c.owner, "v2", None),
+            ),
+            FixedRoute(
+                "POST",
+                "/s2s/v2.0/file/",
+                True,
+                "v2",
+                lambda c: self.register_files(self._json(c.body), c.owner, "v2", c.rest or None),
+            ),
             FixedRoute("POST", "/s2s/v1.1/file/", True, "v1", lambda c: self._v1_file(c, sized=True)),
             FixedRoute("POST", "/s2s/v1.0/file/", True, "v1", lambda c: self._v1_file(c, sized=False)),
-            FixedRoute("POST", "/s2s/v2.0/task/delete", False, "v2",
-                  lambda c: self.delete_task(c.owner, self._json(c.body))),
+            FixedRoute(
+                "POST", "/s2s/v2.0/task/delete", False, "v2", lambda c: self.delete_task(c.owner, self._json(c.body))
+            ),
             FixedRoute("GET", "/s2s/v2.0/task/template/", True, "v2", lambda c: self.v2_templates(c.rest, c.q)),
             FixedRoute("GET", "/s2s/v2.1/task/template/", True, "v2", lambda c: self.v2_templates(c.rest, c.q)),
             FixedRoute("GET", "/s2s/v1.0/task/style-group/", True, "v1", lambda c: self.v1_groups(c.rest, c.q)),
@@ -182,7 +195,7 @@ class Service:
         for r in self._routes:
             if r.method == method and (path.startswith(r.path) if r.prefix else path == r.path):
                 owner = self._owner(r.auth, headers)
-                return r.handler(Call(path[len(r.path):], q, headers, body, owner))
+                return r.handler(Call(path[len(r.path) :], q, headers, body, owner))
         route = self.catalog.routes.get(path)
         if route is not None and method == "POST":
             return self.create(route, headers, self._json(body))
@@ -199,8 +212,11 @@ class Service:
 
     # ------------------------------------------------------------------ v1 auth
     def client_auth(self, body: Any) -> Reply:
-        if not isinstance(body, dict) or not isinstance(body.get("client_id"), str) \
-                or not isinstance(body.get("id_token"), str):
+        if (
+            not isinstance(body, dict)
+            or not isinstance(body.get("client_id"), str)
+            or not isinstance(body.get("id_token"), str)
+        ):
             raise _bad("client_id and id_token are required strings")
         try:
             tok = self.auth.issue(body["client_id"], body["id_token"])
@@ -213,8 +229,13 @@ class Service:
         bal = self.state.account.balance
         kind = "ApiPaygToken" if owner.startswith("v2") else "PaygToken"
         expiry = int((self.state.clock.time() + 365 * 86400) * 1000)
-        return Reply(200, {"status": 200, "results": [
-            {"id": 1, "type": kind, "amount": int(bal), "amount_dec": round(bal, 2), "expiry": expiry}]})
+        return Reply(
+            200,
+            {
+                "status": 200,
+                "results": [{"id": 1, "type": kind, "amount": int(bal), "amount_dec": round(bal, 2), "expiry": expiry}],
+            },
+        )
 
     def _page_args(self, q: Query, max_size: int) -> tuple[int, int]:
         try:
@@ -230,11 +251,19 @@ class Service:
 
     def credit_history(self, q: Query) -> Reply:
         size, offset = self._page_args(q, 30)
-        entries = [{"id": i + 1, "timestamp": int(e["time"] * 1000),
-                    "action": "api_" + e["feature"].replace("-", "_"), "target_id": e["task_id"],
-                    "info": {"credits": [{"id": 1, "amount": -int(round(e["units"])),
-                                          "amount_dec": -e["units"]}], "dst_actions": e.get("dst_actions", [])}}
-                   for i, e in enumerate(self.state.account.ledger)][::-1]
+        entries = [
+            {
+                "id": i + 1,
+                "timestamp": int(e["time"] * 1000),
+                "action": "api_" + e["feature"].replace("-", "_"),
+                "target_id": e["task_id"],
+                "info": {
+                    "credits": [{"id": 1, "amount": -int(round(e["units"])), "amount_dec": -e["units"]}],
+                    "dst_actions": e.get("dst_actions", []),
+                },
+            }
+            for i, e in enumerate(self.state.account.ledger)
+        ][::-1]
         items, nxt = T.page(entries, size, offset)
         return Reply(200, {"status": 200, "result": {"next_token": nxt, "history": items}})
 
@@ -246,9 +275,15 @@ class Service:
                 if ep.api != "v2":
                     continue
                 cost = C.unit_cost(ep, {})
-                skus.append({"description": f"{spec.title} ({ep.variant})", "amount": cost,
-                             "unit": "second" if ep.output == "video" else "result_image", "proc_unit": 1,
-                             "run_task_url": ep.task_path})
+                skus.append(
+                    {
+                        "description": f"{spec.title} ({ep.variant})",
+                        "amount": cost,
+                        "unit": "second" if ep.output == "video" else "result_image",
+                        "proc_unit": 1,
+                        "run_task_url": ep.task_path,
+                    }
+                )
         items, nxt = T.page(skus, size, offset)
         return Reply(200, {"status": 200, "result": {"next_token": nxt, "skus": items}})
 
@@ -262,8 +297,10 @@ class Service:
                 raise _bad(f"files[{i}] must be an object")
             ctype, name, size = item.get("content_type"), item.get("file_name"), item.get("file_size")
             if not isinstance(ctype, str) or ctype not in IMAGE_TYPES + VIDEO_TYPES:
-                raise _bad(f"files[{i}].content_type {ctype!r} is not supported; use one of "
-                           f"{', '.join(IMAGE_TYPES + VIDEO_TYPES)}")
+                raise _bad(
+                    f"files[{i}].content_type {ctype!r} is not supported; use one of "
+                    f"{', '.join(IMAGE_TYPES + VIDEO_TYPES)}"
+                )
             if not isinstance(name, str) or not name:
                 raise _bad(f"files[{i}].file_name is required")
             if sized or size is not None:
@@ -272,22 +309,32 @@ class Service:
                 cap = VIDEO_MAX_BYTES if ctype.startswith("video/") else IMAGE_MAX_BYTES
                 if size >= cap:
                     raise _bad(f"files[{i}].file_size {size} must be under {cap} bytes")
-            f = self.files.register(content_type=ctype, file_name=name, file_size=size,
-                                    feature=feature, owner=owner)
+            f = self.files.register(content_type=ctype, file_name=name, file_size=size, feature=feature, owner=owner)
             headers: dict[str, Any] = {"Content-Type": ctype}
             if f.file_size is not None:
                 headers["Content-Length"] = str(f.file_size)
-            url = (f"{self.state.base_url()}/_upload/{f.upload_token}?X-Amz-Algorithm=AWS4-HMAC-SHA256"
-                   f"&X-Amz-Expires={int(self.files.url_ttl_seconds)}&X-Amz-Signature={f.upload_token[:16]}")
-            out.append({"content_type": ctype, "file_name": name, "file_id": f.file_id,
-                        "requests": [{"method": "PUT", "url": url, "headers": headers}]})
+            url = (
+                f"{self.state.base_url()}/_upload/{f.upload_token}?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+                f"&X-Amz-Expires={int(self.files.url_ttl_seconds)}&X-Amz-Signature={f.upload_token[:16]}"
+            )
+            out.append(
+                {
+                    "content_type": ctype,
+                    "file_name": name,
+                    "file_id": f.file_id,
+                    "requests": [{"method": "PUT", "url": url, "headers": headers}],
+                }
+            )
         envelope = "data" if api == "v2" else "result"
         return Reply(200, {"status": 200, envelope: {"files": out}})
 
     def put_upload(self, token: str, headers: dict[str, str], body: bytes) -> Reply:
         if "authorization" in headers:
-            raise _s3_error(403, "AccessDenied",
-                            "Only one auth mechanism allowed: do not send an Authorization header to the upload URL")
+            raise _s3_error(
+                403,
+                "AccessDenied",
+                "Only one auth mechanism allowed: do not send an Authorization header to the upload URL",
+            )
         f = self.files.by_token(token)
         if f is None:
             raise _s3_error(404, "NoSuchUpload", "Unknown upload URL")
@@ -295,15 +342,17 @@ class Service:
             raise _s3_error(403, "AccessDenied", "Request has expired")
         ctype = headers.get("content-type")
         if ctype != f.content_type:
-            raise _s3_error(403, "SignatureDoesNotMatch",
-                            f"Content-Type {ctype!r} differs from the signed {f.content_type!r}")
+            raise _s3_error(
+                403, "SignatureDoesNotMatch", f"Content-Type {ctype!r} differs from the signed {f.content_type!r}"
+            )
         if ctype not in IMAGE_TYPES + VIDEO_TYPES:
             raise _s3_error(400, "InvalidArgument", f"Content-Type {ctype!r} not allowed")
         if f.file_size is not None:
             if headers.get("content-length") != str(f.file_size):
                 got = headers.get("content-length")
-                raise _s3_error(403, "SignatureDoesNotMatch",
-                                f"Content-Length {got!r} differs from the signed {f.file_size}")
+                raise _s3_error(
+                    403, "SignatureDoesNotMatch", f"Content-Length {got!r} differs from the signed {f.file_size}"
+                )
             if len(body) != f.file_size:
                 raise _s3_error(400, "IncompleteBody", f"received {len(body)} bytes, expected {f.file_size}")
         elif not body:
@@ -319,8 +368,12 @@ class Service:
             raise _s3_error(404, "NoSuchKey", "The specified key does not exist.")
         if self.state.clock.time() > d.expires_at:
             raise _s3_error(403, "AccessDenied", "Request has expired")
-        return Reply(200, d.data, d.content_type,
-                     {"Content-Disposition": f'attachment; filename="{d.name}"', "X-Sandbox": "true"})
+        return Reply(
+            200,
+            d.data,
+            d.content_type,
+            {"Content-Disposition": f'attachment; filename="{d.name}"', "X-Sandbox": "true"},
+        )
 
     def thumb(self, name: str) -> Reply:
         art = image_artifact(Image.new("RGB", (64, 64), color_of("thumb", name)), name)
@@ -363,9 +416,14 @@ class Service:
         cats = []
         for g in T.v1_groups(slug):
             styles = T.v1_styles(slug, g["id"], self.state.base_url()) or []
-            cats.append({"id": g["id"], "name": g["info"]["title"], "sub_categories": [],
-                         "styles": [{"style_group_id": g["id"], "style_id": s["id"], "info": s["info"]}
-                                    for s in styles]})
+            cats.append(
+                {
+                    "id": g["id"],
+                    "name": g["info"]["title"],
+                    "sub_categories": [],
+                    "styles": [{"style_group_id": g["id"], "style_id": s["id"], "info": s["info"]} for s in styles],
+                }
+            )
         return Reply(200, {"status": 200, "results": cats})
 
     def _check_styles(self, route: C.Route, params: dict[str, Any]) -> None:
@@ -374,8 +432,11 @@ class Service:
         if template is not None and template not in T.template_ids(slug):
             raise _bad(f"Invalid template_id {template!r}", "InvalidStyle")
         if "style_group_id" in params:
-            styles = T.v1_styles(slug, params["style_group_id"], self.state.base_url()) \
-                if isinstance(params["style_group_id"], int) else None
+            styles = (
+                T.v1_styles(slug, params["style_group_id"], self.state.base_url())
+                if isinstance(params["style_group_id"], int)
+                else None
+            )
             if styles is None:
                 raise _bad("Invalid style_group_id", "InvalidStyleGroup")
             ids = {s["id"] for s in styles}
@@ -412,13 +473,26 @@ class Service:
                 if existing is not None and existing in self.state.account.tasks:
                     return Reply(200, {"status": 200, envelope: {"task_id": existing}})
             if cost > self.state.account.balance:
-                raise _bad(f"Not enough units: this task costs {cost:g}, balance is {self.state.account.balance:g}",
-                           "CreditInsufficiency")
+                raise _bad(
+                    f"Not enough units: this task costs {cost:g}, balance is {self.state.account.balance:g}",
+                    "CreditInsufficiency",
+                )
             now = self.state.clock.time()
-            task = Task(task_id=new_task_id(route.api), feature=route.feature, route=route, kind=route.kind,
-                        request=req, params=flat, owner=owner, created_at=now,
-                        ready_at=now + self.state.settings.processing_seconds, cost=cost, request_id=req.request_id,
-                        forced_error=self.state.account.take_forced_error(route.feature), last_poll=now)
+            task = Task(
+                task_id=new_task_id(route.api),
+                feature=route.feature,
+                route=route,
+                kind=route.kind,
+                request=req,
+                params=flat,
+                owner=owner,
+                created_at=now,
+                ready_at=now + self.state.settings.processing_seconds,
+                cost=cost,
+                request_id=req.request_id,
+                forced_error=self.state.account.take_forced_error(route.feature),
+                last_poll=now,
+            )
             self.state.account.tasks[task.task_id] = task
             if req.request_id is not None:
                 self.dedupe[(token, route.path, req.request_id)] = task.task_id
@@ -463,23 +537,37 @@ class Service:
     def _urls(self, task: Task) -> list[str]:
         """Fresh download URLs (re-polling a task renews them, as documented)."""
         assert task.outcome is not None
-        return [self.state.base_url() + self.files.publish(a.data, a.content_type, a.name, task_id=task.task_id)
-                for a in task.outcome.artifacts]
+        return [
+            self.state.base_url() + self.files.publish(a.data, a.content_type, a.name, task_id=task.task_id)
+            for a in task.outcome.artifacts
+        ]
 
     def _status_body(self, task: Task) -> dict[str, Any]:
         interval = self.state.settings.polling_interval_ms
         if task.api == "v2":
-            data: dict[str, Any] = {"task_status": task.status, "error": task.error,
-                                    "error_message": task.error_message, "results": None,
-                                    "polling_interval": interval, "sandbox": True}
+            data: dict[str, Any] = {
+                "task_status": task.status,
+                "error": task.error,
+                "error_message": task.error_message,
+                "results": None,
+                "polling_interval": interval,
+                "sandbox": True,
+            }
             if task.status == "success" and task.outcome is not None:
                 data["results"] = self._v2_results(task.outcome, self._urls(task))
             return {"status": 200, "data": data}
-        result: dict[str, Any] = {"polling_interval": interval, "status": task.status, "error": task.error,
-                                  "error_message": task.error_message, "results": [], "sandbox": True}
+        result: dict[str, Any] = {
+            "polling_interval": interval,
+            "status": task.status,
+            "error": task.error,
+            "error_message": task.error_message,
+            "results": [],
+            "sandbox": True,
+        }
         if task.status == "success" and task.outcome is not None:
-            result["results"] = [{"id": task.request.action_id,
-                                  "data": self._v1_data(task.outcome, self._urls(task), task.result_files)}]
+            result["results"] = [
+                {"id": task.request.action_id, "data": self._v1_data(task.outcome, self._urls(task), task.result_files)}
+            ]
         return {"status": 200, "result": result}
 
     @staticmethod
@@ -496,8 +584,10 @@ class Service:
             return {"url": urls[0], "faces": o.data, "sandbox": True}
         if o.shape == "skin_json":
             by_name = {a.name: u for a, u in zip(o.artifacts, urls, strict=False)}
-            items = [dict(i, mask_urls=[by_name.get(n, n) for n in i.get("mask_urls", [])]) if "mask_urls" in i
-                     else i for i in o.data]
+            items = [
+                dict(i, mask_urls=[by_name.get(n, n) for n in i.get("mask_urls", [])]) if "mask_urls" in i else i
+                for i in o.data
+            ]
             return {"output": items, "sandbox": True}
         return o.data  # json: the attribute object (already carries "sandbox": true)
 

@@ -95,20 +95,35 @@ class Account:
             task.charged = True
             self._balance -= task.cost
             dst = task.params.get("dst_actions") if task.feature == "skin-analysis" else None
-            self.ledger.append({"task_id": task.task_id, "feature": task.feature, "units": task.cost,
-                                "api": task.api, "request_id": task.request_id, "time": self.clock.time(),
-                                "balance_after": self._balance, "dst_actions": list(dst or [])})
+            self.ledger.append(
+                {
+                    "task_id": task.task_id,
+                    "feature": task.feature,
+                    "units": task.cost,
+                    "api": task.api,
+                    "request_id": task.request_id,
+                    "time": self.clock.time(),
+                    "balance_after": self._balance,
+                    "dst_actions": list(dst or []),
+                }
+            )
 
-    def log_request(self, method: str, path: str, query: str, headers: dict[str, str],
-                    nbytes: int) -> dict[str, Any]:
+    def log_request(self, method: str, path: str, query: str, headers: dict[str, str], nbytes: int) -> dict[str, Any]:
         """Record one request, its Authorization redacted (``had_authorization`` kept)."""
         had = "authorization" in headers
         shown = dict(headers)
         if had:
             shown["authorization"] = "Bearer ***"
-        entry: dict[str, Any] = {"method": method, "path": path, "query": query, "headers": shown,
-                                 "bytes": nbytes, "had_authorization": had, "status": None,
-                                 "time": self.clock.time()}
+        entry: dict[str, Any] = {
+            "method": method,
+            "path": path,
+            "query": query,
+            "headers": shown,
+            "bytes": nbytes,
+            "had_authorization": had,
+            "status": None,
+            "time": self.clock.time(),
+        }
         with self.lock:
             self.requests.append(entry)
         return entry

@@ -80,10 +80,19 @@ class Task:
         return self.route.api
 
     def as_dict(self) -> dict[str, Any]:
-        return {"task_id": self.task_id, "feature": self.feature, "api": self.api, "kind": self.kind,
-                "status": "expired" if self.expired else self.status, "error": self.error,
-                "params": self.params, "inputs": self.request.inputs, "request_id": self.request_id,
-                "units": self.cost, "charged": self.charged}
+        return {
+            "task_id": self.task_id,
+            "feature": self.feature,
+            "api": self.api,
+            "kind": self.kind,
+            "status": "expired" if self.expired else self.status,
+            "error": self.error,
+            "params": self.params,
+            "inputs": self.request.inputs,
+            "request_id": self.request_id,
+            "units": self.cost,
+            "charged": self.charged,
+        }
 
 
 class Processor:
@@ -104,7 +113,7 @@ class Processor:
             return f.data
         base = self.base_url()
         if value.startswith(base + "/_download/"):
-            token = value[len(base) + len("/_download/"):].split("/", 1)[0]
+            token = value[len(base) + len("/_download/") :].split("/", 1)[0]
             d = self.files.download(token)
             if d is None or d.expires_at <= self.files.clock.time():
                 raise R.EngineError(code, "the URL is not downloadable (expired or unknown)")
@@ -151,8 +160,9 @@ class Processor:
         if fmt and limits.formats:
             ok = fmt in limits.formats or (fmt in ("jpg", "jpeg") and {"jpg", "jpeg"} & set(limits.formats))
             if not ok:
-                raise R.EngineError("error_decode_image",
-                                    f"{role}: format {fmt} is not accepted here ({', '.join(limits.formats)})")
+                raise R.EngineError(
+                    "error_decode_image", f"{role}: format {fmt} is not accepted here ({', '.join(limits.formats)})"
+                )
         a_min, a_max = limits.aspect_min, limits.aspect_max
         if (a_min is not None and w / h < a_min) or (a_max is not None and w / h > a_max):
             raise R.EngineError("error_unsupport_ratio", f"{role}: aspect {w}:{h} is outside the accepted range")
@@ -189,9 +199,10 @@ class Processor:
                     if inp.src is None:
                         inp.src_bytes = data
         if inp.mask is not None and inp.src is not None and inp.mask.size != inp.src.size:
-            raise R.EngineError("size_mismatch_on_input_image_and_mask",
-                                f"mask is {inp.mask.size[0]}x{inp.mask.size[1]}, "
-                                f"source is {inp.src.size[0]}x{inp.src.size[1]}")
+            raise R.EngineError(
+                "size_mismatch_on_input_image_and_mask",
+                f"mask is {inp.mask.size[0]}x{inp.mask.size[1]}, source is {inp.src.size[0]}x{inp.src.size[1]}",
+            )
         if task.feature == "skin-analysis" and inp.src is not None:
             hd = any(str(c).startswith("hd_") for c in task.params.get("dst_actions") or [])
             if hd and min(inp.src.size) < 1080:

@@ -32,8 +32,12 @@ def template_ids(slug: str) -> list[str]:
 
 def v2_templates(slug: str, base_url: str) -> list[dict[str, Any]]:
     return [
-        {"id": tid, "thumb": f"{base_url}/_thumb/{tid}.png", "title": f"Sandbox {slug} {i}",
-         "category_name": CATEGORIES[i % len(CATEGORIES)]}
+        {
+            "id": tid,
+            "thumb": f"{base_url}/_thumb/{tid}.png",
+            "title": f"Sandbox {slug} {i}",
+            "category_name": CATEGORIES[i % len(CATEGORIES)],
+        }
         for i, tid in enumerate(template_ids(slug))
     ]
 
@@ -47,9 +51,10 @@ def v1_styles(slug: str, group_id: int, base_url: str) -> list[dict[str, Any]] |
     for g in V1_GROUPS:
         if _int_id(slug, "group", g) == group_id:
             thumb = f"{base_url}/_thumb/{slug.replace('/', '_')}"
-            return [{"id": _int_id(slug, "style", g, i),
-                     "info": {"title": f"Sandbox {g} {i}", "thumb": f"{thumb}_{i}.png"}}
-                    for i in range(V1_STYLES_PER_GROUP)]
+            return [
+                {"id": _int_id(slug, "style", g, i), "info": {"title": f"Sandbox {g} {i}", "thumb": f"{thumb}_{i}.png"}}
+                for i in range(V1_STYLES_PER_GROUP)
+            ]
     return None
 
 
@@ -71,6 +76,6 @@ def decode_token(token: str | None) -> int | None:
 
 
 def page(items: list[T], page_size: int, offset: int) -> tuple[list[T], str | None]:
-    chunk = items[offset:offset + page_size]
+    chunk = items[offset : offset + page_size]
     nxt = offset + page_size
     return chunk, (encode_token(nxt) if nxt < len(items) else None)

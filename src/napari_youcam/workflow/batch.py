@@ -65,8 +65,11 @@ class BatchInputError(InputError):
     def __init__(self, bad: Sequence[BadInput]):
         self.bad = list(bad)
         lines = [f"{b.path}: {b.message}" for b in self.bad]
-        super().__init__(f"{len(self.bad)} bad input(s), nothing was sent:\n" + "\n".join(lines)
-                         + "\n(fix them, or run the rest with --skip-bad)")
+        super().__init__(
+            f"{len(self.bad)} bad input(s), nothing was sent:\n"
+            + "\n".join(lines)
+            + "\n(fix them, or run the rest with --skip-bad)"
+        )
 
 
 def _is_glob(text: str) -> bool:
@@ -145,9 +148,18 @@ class BatchPlan:
     twins: dict[int, list[int]] = field(default_factory=dict)
 
 
-def check_inputs(feature: str, items: Sequence[BatchItem], *, refs: Sequence[str | Path] = (),
-                 params: dict[str, Any] | None = None, api: str = "v2", variant: str | None = None,
-                 face_check: bool = True, bad: Sequence[BadInput] = (), frame: int | None = None) -> BatchPlan:
+def check_inputs(
+    feature: str,
+    items: Sequence[BatchItem],
+    *,
+    refs: Sequence[str | Path] = (),
+    params: dict[str, Any] | None = None,
+    api: str = "v2",
+    variant: str | None = None,
+    face_check: bool = True,
+    bad: Sequence[BadInput] = (),
+    frame: int | None = None,
+) -> BatchPlan:
     """Read and validate every input as `run` would (`workflow.plan`), without sending anything.
 
     What is wrong for every input alike (parameters, a mask or reference the
@@ -163,8 +175,16 @@ def check_inputs(feature: str, items: Sequence[BatchItem], *, refs: Sequence[str
     ref_paths = tuple(Path(r).expanduser().resolve() for r in refs)
     ref_args = [str(r) for r in ref_paths]
     first = items[0] if items else BatchItem(Path("source.png"))
-    head = validate(feature, str(first.source), mask=_opt(first.mask), refs=ref_args, params=params, api=api,
-                    variant=variant, frame=frame)
+    head = validate(
+        feature,
+        str(first.source),
+        mask=_opt(first.mask),
+        refs=ref_args,
+        params=params,
+        api=api,
+        variant=variant,
+        frame=frame,
+    )
     if head.endpoint.input("src") is None:
         raise InputError(f"{head.feature} takes no source image: a batch runs one task per image")
     bad_list = list(bad)
@@ -174,8 +194,16 @@ def check_inputs(feature: str, items: Sequence[BatchItem], *, refs: Sequence[str
     twins: dict[int, list[int]] = {}
     for item in items:
         try:
-            p = plan(feature, str(item.source), mask=_opt(item.mask), refs=ref_args, params=params, api=api,
-                     variant=variant, frame=frame)
+            p = plan(
+                feature,
+                str(item.source),
+                mask=_opt(item.mask),
+                refs=ref_args,
+                params=params,
+                api=api,
+                variant=variant,
+                frame=frame,
+            )
         except InputError as exc:
             bad_list.append(BadInput(item.source, _one_line(str(exc))))
             continue
@@ -189,8 +217,9 @@ def check_inputs(feature: str, items: Sequence[BatchItem], *, refs: Sequence[str
             said = list(check_face(p.source_array, head.feature).warnings)
             if said:
                 warnings[item.source] = said
-    return BatchPlan(head.feature, head.api, head.variant, head.params, ref_paths, good, bad_list, warnings,
-                     frame=frame, twins=twins)
+    return BatchPlan(
+        head.feature, head.api, head.variant, head.params, ref_paths, good, bad_list, warnings, frame=frame, twins=twins
+    )
 
 
 def _opt(path: Path | None) -> str | None:
@@ -230,9 +259,11 @@ class BatchEvent:
 
     def line(self) -> str:
         eta = "" if self.eta_s is None else f"  ETA {self.eta_s:,.0f} s"
-        return (f"{self.done + self.reused + self.failed}/{self.total}  done {self.done}  reused "
-                f"{self.reused}  failed {self.failed}  in flight {self.in_flight}  units "
-                f"{self.units:g}{eta}")
+        return (
+            f"{self.done + self.reused + self.failed}/{self.total}  done {self.done}  reused "
+            f"{self.reused}  failed {self.failed}  in flight {self.in_flight}  units "
+            f"{self.units:g}{eta}"
+        )
 
 
 EventFn = Callable[[BatchEvent], None]
@@ -270,8 +301,17 @@ class Batch:
     gives the outcomes so far (for an abandoned batch).
     """
 
-    def __init__(self, plan: BatchPlan, *, client: Any, out_dir: str | Path, jobs: int = 4, again: bool = False,
-                 on_event: EventFn | None = None, deadline: float = 600.0):
+    def __init__(
+        self,
+        plan: BatchPlan,
+        *,
+        client: Any,
+        out_dir: str | Path,
+        jobs: int = 4,
+        again: bool = False,
+        on_event: EventFn | None = None,
+        deadline: float = 600.0,
+    ):
         if not 1 <= int(jobs) <= 32:
             raise InputError(f"--jobs {jobs}: use 1..32 tasks in flight")
         self.plan = plan
@@ -299,8 +339,10 @@ class Batch:
         for i in range(len(self.plan.items)):
             if i not in later:
                 todo.put(i)
-        workers = [threading.Thread(target=self._worker, args=(todo,), name=f"youcam-batch-{n}",
-                                    daemon=True) for n in range(min(self.jobs, len(self.plan.items)))]
+        workers = [
+            threading.Thread(target=self._worker, args=(todo,), name=f"youcam-batch-{n}", daemon=True)
+            for n in range(min(self.jobs, len(self.plan.items)))
+        ]
         for w in workers:
             w.start()
         for w in workers:
@@ -316,8 +358,12 @@ class Batch:
                 if o is None:
                     job_dir = self._in_flight.get(i)
                     status = "abandoned" if i in self._in_flight else "cancelled"
-                    o = Outcome(item.source, status, job_dir=job_dir,
-                                error="" if status == "abandoned" else "not started (cancelled)")
+                    o = Outcome(
+                        item.source,
+                        status,
+                        job_dir=job_dir,
+                        error="" if status == "abandoned" else "not started (cancelled)",
+                    )
                 outcomes.append(o)
         skipped = [Outcome(b.path, "skipped", error=b.message) for b in self.plan.bad]
         return BatchReport(self.plan, outcomes + skipped, self.out_dir, cancelled=self.cancel_event.is_set())
@@ -366,16 +412,29 @@ class Batch:
             (d / INPUTS_NAME).write_text(json.dumps(inputs, indent=2), encoding="utf-8")
 
         try:
-            res = run(plan.feature, str(item.source), mask=_opt(item.mask), refs=[str(r) for r in plan.refs],
-                      params=dict(plan.params), api=plan.api, variant=plan.variant, client=self.client,
-                      out_dir=self.out_dir, cancel=self.cancel_event, deadline=self.deadline,
-                      on_job_dir=on_job_dir, again=again, frame=plan.frame)
+            res = run(
+                plan.feature,
+                str(item.source),
+                mask=_opt(item.mask),
+                refs=[str(r) for r in plan.refs],
+                params=dict(plan.params),
+                api=plan.api,
+                variant=plan.variant,
+                client=self.client,
+                out_dir=self.out_dir,
+                cancel=self.cancel_event,
+                deadline=self.deadline,
+                on_job_dir=on_job_dir,
+                again=again,
+                frame=plan.frame,
+            )
         except CancelledError:
             return Outcome(item.source, "cancelled", error="not started (cancelled); nothing was charged")
         except YouCamError as exc:
             job_dir = getattr(exc, "job_dir", None) or seen.get("dir")
-            return Outcome(item.source, "failed", job_dir=job_dir, task_id=getattr(exc, "task_id", None),
-                           error=_one_line(str(exc)))
+            return Outcome(
+                item.source, "failed", job_dir=job_dir, task_id=getattr(exc, "task_id", None), error=_one_line(str(exc))
+            )
         job_dir = res.sidecar.parent
         status = "reused" if res.reused_from else ("resumed" if seen.get("resumed") else "done")
         return Outcome(item.source, status, job_dir=job_dir, task_id=res.task_id, units=_units(job_dir))
@@ -390,10 +449,16 @@ class Batch:
         n_done = sum(o.status in ("done", "resumed") for o in outs)
         left = len(self.plan.items) - len(outs)
         eta = (time.monotonic() - self._started) / len(outs) * left if ran and left else None
-        event = BatchEvent(total=len(self.plan.items), done=n_done,
-                           reused=sum(o.status == "reused" for o in outs),
-                           failed=sum(o.status == "failed" for o in outs),
-                           in_flight=in_flight, units=sum(o.units or 0.0 for o in outs), eta_s=eta, last=last)
+        event = BatchEvent(
+            total=len(self.plan.items),
+            done=n_done,
+            reused=sum(o.status == "reused" for o in outs),
+            failed=sum(o.status == "failed" for o in outs),
+            in_flight=in_flight,
+            units=sum(o.units or 0.0 for o in outs),
+            eta_s=eta,
+            last=last,
+        )
         try:
             self.on_event(event)
         except Exception:  # a broken display must not stop a batch
@@ -420,8 +485,16 @@ def write_csv(report: BatchReport, path: str | Path | None = None) -> Path:
         w = csv.writer(fh)
         w.writerow(CSV_COLUMNS)
         for o in report.outcomes:
-            w.writerow([str(o.source), str(o.job_dir or ""), o.status, o.task_id or "",
-                        "" if o.units is None else f"{o.units:g}", o.error])
+            w.writerow(
+                [
+                    str(o.source),
+                    str(o.job_dir or ""),
+                    o.status,
+                    o.task_id or "",
+                    "" if o.units is None else f"{o.units:g}",
+                    o.error,
+                ]
+            )
     tmp.replace(path)
     report.csv_path = path
     return path

@@ -24,16 +24,16 @@ from napari_youcam.errors import InputError, YouCamError
 class JobStatus(str, enum.Enum):
     """Where a job stands; the value is what the sidecar and the store hold."""
 
-    CREATING = "creating"                  # record written, create request not answered yet
+    CREATING = "creating"  # record written, create request not answered yet
     CREATE_UNCERTAIN = "create_uncertain"  # create failed without a clear answer: a task may exist
-    RUNNING = "running"                    # task created (billed on success), being polled
-    SUCCEEDED = "succeeded"                # task finished on the service, result not fetched yet
-    DOWNLOAD_FAILED = "download_failed"    # task finished, fetching its result failed: resumable
-    SAVED = "saved"                        # result files on disk, not decoded yet
-    SAVED_UNDECODED = "saved_undecoded"    # result files on disk, decoding them failed
-    DONE = "done"                          # files on disk and decoded
-    FAILED = "failed"                      # the task failed, or polling stopped (see resumable)
-    REUSED = "reused"                      # answered from an earlier identical job: nothing sent
+    RUNNING = "running"  # task created (billed on success), being polled
+    SUCCEEDED = "succeeded"  # task finished on the service, result not fetched yet
+    DOWNLOAD_FAILED = "download_failed"  # task finished, fetching its result failed: resumable
+    SAVED = "saved"  # result files on disk, not decoded yet
+    SAVED_UNDECODED = "saved_undecoded"  # result files on disk, decoding them failed
+    DONE = "done"  # files on disk and decoded
+    FAILED = "failed"  # the task failed, or polling stopped (see resumable)
+    REUSED = "reused"  # answered from an earlier identical job: nothing sent
 
     def __str__(self) -> str:
         return self.value
@@ -48,22 +48,67 @@ UNFINISHED = frozenset({JobStatus.RUNNING, JobStatus.SUCCEEDED, JobStatus.DOWNLO
 # (field name, accepted JSON types) checked when a record is read from disk
 _STR, _INT, _NUM, _BOOL = (str,), (int,), (int, float), (bool,)
 _FIELD_TYPES: dict[str, tuple[type, ...]] = {
-    "job_id": _STR, "feature": _STR, "title": _STR, "api": _STR, "variant": _STR, "task_path": _STR,
-    "params": (dict,), "task_id": _STR, "request_id": _INT, "source_sha256": _STR,
-    "source_shape": (list,), "source_dtype": _STR, "input_hashes": (dict,), "reuse_key": _STR,
-    "transform": (dict,), "notes": (list,), "uploads": (list,), "unit_cost_estimate": _NUM,
-    "units_charged": _NUM, "service_host": _STR, "kind": _STR, "sandbox": _BOOL, "files": (list,),
-    "times": (dict,), "cancel_requested": _BOOL, "error": _STR, "error_code": _STR, "error_type": _STR,
-    "resumable": _BOOL, "resumed_at": _STR, "resumes": (list,), "reused_from": _STR, "dst_ids": (list,),
-    "polls": _INT, "elapsed_s": _NUM, "arrays": (list,), "mask_files": (dict,), "source_name": _STR,
+    "job_id": _STR,
+    "feature": _STR,
+    "title": _STR,
+    "api": _STR,
+    "variant": _STR,
+    "task_path": _STR,
+    "params": (dict,),
+    "task_id": _STR,
+    "request_id": _INT,
+    "source_sha256": _STR,
+    "source_shape": (list,),
+    "source_dtype": _STR,
+    "input_hashes": (dict,),
+    "reuse_key": _STR,
+    "transform": (dict,),
+    "notes": (list,),
+    "uploads": (list,),
+    "unit_cost_estimate": _NUM,
+    "units_charged": _NUM,
+    "service_host": _STR,
+    "kind": _STR,
+    "sandbox": _BOOL,
+    "files": (list,),
+    "times": (dict,),
+    "cancel_requested": _BOOL,
+    "error": _STR,
+    "error_code": _STR,
+    "error_type": _STR,
+    "resumable": _BOOL,
+    "resumed_at": _STR,
+    "resumes": (list,),
+    "reused_from": _STR,
+    "dst_ids": (list,),
+    "polls": _INT,
+    "elapsed_s": _NUM,
+    "arrays": (list,),
+    "mask_files": (dict,),
+    "source_name": _STR,
     "source_frame": _INT,
 }
 
 
 #: optional fields left out of the JSON while unset (a record says what happened, not what did not)
-_OMIT_WHEN_NONE = frozenset({"error", "error_code", "error_type", "resumable", "resumed_at", "reused_from",
-                             "dst_ids", "polls", "elapsed_s", "arrays", "mask_files", "units_charged",
-                             "source_name", "source_frame"})
+_OMIT_WHEN_NONE = frozenset(
+    {
+        "error",
+        "error_code",
+        "error_type",
+        "resumable",
+        "resumed_at",
+        "reused_from",
+        "dst_ids",
+        "polls",
+        "elapsed_s",
+        "arrays",
+        "mask_files",
+        "units_charged",
+        "source_name",
+        "source_frame",
+    }
+)
 
 
 @dataclass
@@ -145,8 +190,10 @@ class JobRecord:
             if value is None:
                 continue
             if not isinstance(value, types) or (types != _BOOL and isinstance(value, bool)):
-                raise InputError(f"{where}: field {key!r} has the wrong type ({type(value).__name__}); "
-                                 "the record was edited or damaged")
+                raise InputError(
+                    f"{where}: field {key!r} has the wrong type ({type(value).__name__}); "
+                    "the record was edited or damaged"
+                )
             known[key] = value
         try:
             status = JobStatus(data.get("status", "creating"))
@@ -182,9 +229,17 @@ class JobError(YouCamError):
     ``except TaskFailedError`` keeps working for callers written before this type.
     """
 
-    def __init__(self, message: str, *, job_dir: Path, task_id: str | None = None,
-                 resume_hint: str | None = None, cause: BaseException | None = None,
-                 code: str | None = None, status: int | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        job_dir: Path,
+        task_id: str | None = None,
+        resume_hint: str | None = None,
+        cause: BaseException | None = None,
+        code: str | None = None,
+        status: int | None = None,
+    ):
         # not super(): in a class made by `job_error`, the next class is the cause's,
         # whose __init__ takes other arguments
         YouCamError.__init__(self, message, code=code, status=status)
@@ -197,8 +252,9 @@ class JobError(YouCamError):
 _JOB_ERROR_TYPES: dict[type, type] = {}
 
 
-def job_error(cause: YouCamError, message: str, *, job_dir: Path, task_id: str | None,
-              resume_hint: str | None) -> JobError:
+def job_error(
+    cause: YouCamError, message: str, *, job_dir: Path, task_id: str | None, resume_hint: str | None
+) -> JobError:
     """A `JobError` that is also an instance of ``type(cause)`` (same exit code, same ``except``).
 
     The cause's own fields (``code``, ``friendly``...) are copied, never rewritten.
@@ -208,13 +264,24 @@ def job_error(cause: YouCamError, message: str, *, job_dir: Path, task_id: str |
         base = type(cause.cause) if isinstance(cause.cause, YouCamError) else YouCamError  # type: ignore[attr-defined]
     cls = _JOB_ERROR_TYPES.get(base)
     if cls is None:
-        cls = JobError if base is YouCamError else type(base.__name__, (JobError, base), {
-            "__doc__": base.__doc__, "__module__": base.__module__})
+        cls = (
+            JobError
+            if base is YouCamError
+            else type(base.__name__, (JobError, base), {"__doc__": base.__doc__, "__module__": base.__module__})
+        )
         _JOB_ERROR_TYPES[base] = cls
     err = cast(JobError, cls.__new__(cls, message))
     vars(err).update(vars(cause))
-    JobError.__init__(err, message, job_dir=job_dir, task_id=task_id or getattr(cause, "task_id", None),
-                      resume_hint=resume_hint, cause=cause, code=cause.code, status=cause.status)
+    JobError.__init__(
+        err,
+        message,
+        job_dir=job_dir,
+        task_id=task_id or getattr(cause, "task_id", None),
+        resume_hint=resume_hint,
+        cause=cause,
+        code=cause.code,
+        status=cause.status,
+    )
     err.__cause__ = cause
     return err
 
@@ -247,9 +314,17 @@ def content_hash(obj: Any) -> str:
     return h.hexdigest()
 
 
-def reuse_key(*, feature: str, variant: str, api: str, params: dict[str, Any],
-              input_hashes: dict[str, list[str]], service_host: str | None, sandbox: bool,
-              frame: int | None = None) -> str:
+def reuse_key(
+    *,
+    feature: str,
+    variant: str,
+    api: str,
+    params: dict[str, Any],
+    input_hashes: dict[str, list[str]],
+    service_host: str | None,
+    sandbox: bool,
+    frame: int | None = None,
+) -> str:
     """The identity of a paid result: equal keys would buy the same result again.
 
     ``frame`` (a multi-frame source's chosen frame) joins the key only when given,
@@ -258,9 +333,14 @@ def reuse_key(*, feature: str, variant: str, api: str, params: dict[str, Any],
     a new port in each process, so a rerun in sandbox mode finds what the last run made.
     """
     identity: dict[str, Any] = {
-        "feature": feature, "variant": variant, "api": api, "params": params,
+        "feature": feature,
+        "variant": variant,
+        "api": api,
+        "params": params,
         "inputs": {k: list(v) for k, v in sorted(input_hashes.items())},
-        "host": "sandbox" if sandbox else service_host, "sandbox": bool(sandbox)}
+        "host": "sandbox" if sandbox else service_host,
+        "sandbox": bool(sandbox),
+    }
     if frame is not None:
         identity["frame"] = frame
     return hashlib.sha256(canonical_json(identity).encode()).hexdigest()

@@ -75,8 +75,15 @@ class Plan:
         """Per upload: role, name, bytes and (images) the fitted width/height."""
         out = []
         for up, info in zip(self.uploads, _flat_infos(self.infos), strict=False):
-            out.append({"role": up.role, "name": up.name, "bytes": up.nbytes,
-                        "width": getattr(info, "width", None), "height": getattr(info, "height", None)})
+            out.append(
+                {
+                    "role": up.role,
+                    "name": up.name,
+                    "bytes": up.nbytes,
+                    "width": getattr(info, "width", None),
+                    "height": getattr(info, "height", None),
+                }
+            )
         return out
 
 
@@ -87,9 +94,17 @@ def _flat_infos(infos: dict[str, Any]) -> list[Any]:
     return flat + [None] * 8
 
 
-def plan(feature: str, source: Any = None, *, mask: Any = None, refs: Sequence[Any] = (),
-         params: dict[str, Any] | None = None, api: str | None = None, variant: str | None = None,
-         frame: int | None = None) -> Plan:
+def plan(
+    feature: str,
+    source: Any = None,
+    *,
+    mask: Any = None,
+    refs: Sequence[Any] = (),
+    params: dict[str, Any] | None = None,
+    api: str | None = None,
+    variant: str | None = None,
+    frame: int | None = None,
+) -> Plan:
     """Check and prepare a job without sending anything; `InputError` lists every violation.
 
     Returns the `Plan`: fitted sizes (`Plan.sizes`), notes, documented cost, content hashes.
@@ -102,9 +117,17 @@ def plan(feature: str, source: Any = None, *, mask: Any = None, refs: Sequence[A
     return p
 
 
-def validate(feature: str, source: Any = None, *, mask: Any = None, refs: Sequence[Any] = (),
-             params: dict[str, Any] | None = None, api: str | None = None, variant: str | None = None,
-             frame: int | None = None) -> Plan:
+def validate(
+    feature: str,
+    source: Any = None,
+    *,
+    mask: Any = None,
+    refs: Sequence[Any] = (),
+    params: dict[str, Any] | None = None,
+    api: str | None = None,
+    variant: str | None = None,
+    frame: int | None = None,
+) -> Plan:
     """The checks that need no pixels (feature, endpoint, params, which inputs it takes): step 1 of `plan`."""
     p, problems = _check_inputs(feature, source, mask=mask, refs=refs, params=params, api=api, variant=variant)
     p.frame = frame
@@ -116,8 +139,11 @@ def validate(feature: str, source: Any = None, *, mask: Any = None, refs: Sequen
 def prepare(p: Plan, source: Any = None, *, mask: Any = None, refs: Sequence[Any] = ()) -> Plan:
     """Load, check, fit and encode every input of a validated plan (in place): step 2 of `plan`."""
     problems = _prepare_inputs(p, source, mask=mask, refs=refs)
-    _raise_if(p, problems, F.validate(p.feature, p.params, p.infos, api=p.api, variant=p.variant)
-              if p.infos and not problems else [])
+    _raise_if(
+        p,
+        problems,
+        F.validate(p.feature, p.params, p.infos, api=p.api, variant=p.variant) if p.infos and not problems else [],
+    )
     return p
 
 
@@ -128,12 +154,22 @@ def _raise_if(p: Plan, problems: list[str], violations: list[Any]) -> None:
     if len(problems) == 1 and not violations:
         raise InputError(problems[0])
     lines = "\n".join(f"  - {x}" for x in [*problems, *violations])
-    raise InputError(f"{p.feature}: {len(problems) + len(violations)} problem(s) to fix before running:\n{lines}",
-                     violations=list(violations))
+    raise InputError(
+        f"{p.feature}: {len(problems) + len(violations)} problem(s) to fix before running:\n{lines}",
+        violations=list(violations),
+    )
 
 
-def _check_inputs(feature: str, source: Any, *, mask: Any, refs: Sequence[Any], params: dict[str, Any] | None,
-                  api: str | None, variant: str | None) -> tuple[Plan, list[str]]:
+def _check_inputs(
+    feature: str,
+    source: Any,
+    *,
+    mask: Any,
+    refs: Sequence[Any],
+    params: dict[str, Any] | None,
+    api: str | None,
+    variant: str | None,
+) -> tuple[Plan, list[str]]:
     """The plan's frame (an unknown feature or endpoint raises at once) and what the inputs lack."""
     spec = F.get(feature)
     api = api or "v2"
@@ -145,21 +181,39 @@ def _check_inputs(feature: str, source: Any, *, mask: Any, refs: Sequence[Any], 
     refs = list(refs or [])
     checks = [
         (mask is not None and mask_input is None, f"{spec.key} ({api}) takes no mask; remove it"),
-        (mask is None and mask_input is not None and bool(mask_input and mask_input.required),
-         f"{spec.key} needs a mask: paint the area to change (white = change)"),
+        (
+            mask is None and mask_input is not None and bool(mask_input and mask_input.required),
+            f"{spec.key} needs a mask: paint the area to change (white = change)",
+        ),
         (bool(refs) and ref_input is None, f"{spec.key} ({api}) takes no reference image; remove it"),
         (ref_input is not None and ref_input.required and not refs, f"{spec.key} needs a reference image (--ref)"),
-        (ref_input is not None and not ref_input.many and len(refs) > 1,
-         f"{spec.key} takes one reference image, {len(refs)} were given"),
-        (src_input is None and source is not None,
-         f"{spec.key} ({api}) takes no source image (it generates from params)"),
-        (src_input is not None and not src_input.many and isinstance(source, (list, tuple)) and len(source) > 1,
-         f"{spec.key} takes one source, {len(source) if isinstance(source, (list, tuple)) else 1} were given"),
-        (src_input is not None and src_input.required and source is None,
-         f"{spec.key} needs a source {src_input.kind if src_input else ''}"),
+        (
+            ref_input is not None and not ref_input.many and len(refs) > 1,
+            f"{spec.key} takes one reference image, {len(refs)} were given",
+        ),
+        (
+            src_input is None and source is not None,
+            f"{spec.key} ({api}) takes no source image (it generates from params)",
+        ),
+        (
+            src_input is not None and not src_input.many and isinstance(source, (list, tuple)) and len(source) > 1,
+            f"{spec.key} takes one source, {len(source) if isinstance(source, (list, tuple)) else 1} were given",
+        ),
+        (
+            src_input is not None and src_input.required and source is None,
+            f"{spec.key} needs a source {src_input.kind if src_input else ''}",
+        ),
     ]
-    p = Plan(feature=spec.key, title=spec.title, api=api, variant=endpoint.variant, endpoint=endpoint,
-             params=params, kind=_output_kind(endpoint, params), unit_cost=_safe_cost(endpoint, params))
+    p = Plan(
+        feature=spec.key,
+        title=spec.title,
+        api=api,
+        variant=endpoint.variant,
+        endpoint=endpoint,
+        params=params,
+        kind=_output_kind(endpoint, params),
+        unit_cost=_safe_cost(endpoint, params),
+    )
     return p, [msg for bad, msg in checks if bad]
 
 
@@ -195,8 +249,9 @@ def _prepare_inputs(p: Plan, source: Any, *, mask: Any, refs: Sequence[Any]) -> 
             problems.append(exc.message)
             continue
         p.input_hashes.setdefault(ref_input.role, []).append(content_hash(rarr))
-        p.uploads.append(Upload(ref_input.role, rprep.image.data, rprep.image.content_type,
-                                f"ref{i}.{rprep.image.format}"))
+        p.uploads.append(
+            Upload(ref_input.role, rprep.image.data, rprep.image.content_type, f"ref{i}.{rprep.image.format}")
+        )
         p.infos.setdefault(ref_input.role, []).append(rprep.info)
     return problems
 
@@ -243,12 +298,12 @@ def _prepare_video(p: Plan, video: Any, limits: Limits) -> None:
         if up.nbytes == 0:
             raise InputError(f"source: {path.name} is empty (0 bytes): choose a video file")
         if not _looks_like_mp4(path):
-            raise InputError(f"source: {path.name} is not an MP4/MOV video (no ISO media header): "
-                             "export it as MP4 (H.264)")
+            raise InputError(
+                f"source: {path.name} is not an MP4/MOV video (no ISO media header): export it as MP4 (H.264)"
+            )
     max_b = limits.max_bytes
     if up.nbytes >= max_b:
-        raise InputError(f"source: the video is {up.nbytes / 2**20:.1f} MiB; it must be under "
-                         f"{max_b // 2**20} MiB")
+        raise InputError(f"source: the video is {up.nbytes / 2**20:.1f} MiB; it must be under {max_b // 2**20} MiB")
     p.input_hashes["src"] = [content_hash(up.data)]
     p.uploads.append(up)
 

@@ -67,21 +67,29 @@ def check_record(rec: JobRecord, *, where: str) -> Any:
     spec = F.get(rec.feature)  # InputError naming close matches when unknown
     api: Literal["v1", "v2"] | None = "v1" if rec.api == "v1" else "v2" if rec.api == "v2" else None
     if api is None:
-        raise InputError(f"{where}: unknown API generation {rec.api!r} in the job record; refusing to send "
-                         "anything")
+        raise InputError(f"{where}: unknown API generation {rec.api!r} in the job record; refusing to send anything")
     try:
         endpoint = spec.endpoint(api, rec.variant)
     except KeyError as exc:
         raise InputError(f"{where}: {exc.args[0] if exc.args else exc}") from None
     if rec.task_path is not None and rec.task_path != endpoint.task_path:
-        raise InputError(f"{where}: the record's task path {rec.task_path!r} is not the catalogue's path "
-                         f"for {spec.key} ({rec.api}, {endpoint.variant}): the record was edited or damaged; "
-                         "refusing to send anything")
+        raise InputError(
+            f"{where}: the record's task path {rec.task_path!r} is not the catalogue's path "
+            f"for {spec.key} ({rec.api}, {endpoint.variant}): the record was edited or damaged; "
+            "refusing to send anything"
+        )
     return endpoint
 
 
-def resume(job_dir: str | Path, *, client: Any = None, progress: ProgressFn | None = None,
-           cancel: CancelToken | None = None, deadline: float = 600.0, source: Any = None) -> JobResult:
+def resume(
+    job_dir: str | Path,
+    *,
+    client: Any = None,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+    deadline: float = 600.0,
+    source: Any = None,
+) -> JobResult:
     """Finish the job recorded in ``job_dir`` without creating (or paying for) a new task.
 
     Reads ``youcam-job.json`` (feature, api, variant, params, task id, transform),
@@ -111,14 +119,28 @@ def resume(job_dir: str | Path, *, client: Any = None, progress: ProgressFn | No
     src_arr = _source_for(source, rec)
     notes = [str(n) for n in rec.notes]
     if tf is not None and tf.crop and src_arr is None and kind in ("image", "images"):
-        notes.append("the source was fitted with a crop and is not available here: the result covers the "
-                     "cropped region only (pass source= to paste it into the full image)")
+        notes.append(
+            "the source was fitted with a crop and is not available here: the result covers the "
+            "cropped region only (pass source= to paste it into the full image)"
+        )
 
     def result(files: list[Path], arrays: list[np.ndarray], data: Any, *, sandbox: bool) -> JobResult:
-        return JobResult(feature=rec.feature, task_id=str(rec.task_id), params=rec.params, files=files,
-                         sidecar=sidecar.path, kind=kind, arrays=arrays, data=data, sandbox=sandbox, api=rec.api,
-                         variant=endpoint.variant, cancel_requested=rec.cancel_requested, notes=notes,
-                         reused_from=rec.reused_from)
+        return JobResult(
+            feature=rec.feature,
+            task_id=str(rec.task_id),
+            params=rec.params,
+            files=files,
+            sidecar=sidecar.path,
+            kind=kind,
+            arrays=arrays,
+            data=data,
+            sandbox=sandbox,
+            api=rec.api,
+            variant=endpoint.variant,
+            cancel_requested=rec.cancel_requested,
+            notes=notes,
+            reused_from=rec.reused_from,
+        )
 
     # ------------------------------------------------------------ already on disk: no request
     saved = _saved_files(sidecar)
@@ -142,24 +164,60 @@ def resume(job_dir: str | Path, *, client: Any = None, progress: ProgressFn | No
     history = [*rec.resumes, {"at": now, "from_status": rec.status.value, "error": rec.error}]
     times = rec.times
     times["resumed"] = now
-    sidecar.update(resumed_at=now, resumes=history, times=times, error=None,
-                   service_host=rec.service_host or service_host(client))
+    sidecar.update(
+        resumed_at=now, resumes=history, times=times, error=None, service_host=rec.service_host or service_host(client)
+    )
     report("waiting", 0.0)
     task_id = str(rec.task_id)
-    res = _wait_step(client, endpoint, task_id, sidecar=sidecar, times=times, report=report, cancel=cancel,
-                     deadline=deadline, kind=kind, resuming=True)
+    res = _wait_step(
+        client,
+        endpoint,
+        task_id,
+        sidecar=sidecar,
+        times=times,
+        report=report,
+        cancel=cancel,
+        deadline=deadline,
+        kind=kind,
+        resuming=True,
+    )
     sidecar.update(cancel_requested=bool(res.cancel_requested or _cancelled(cancel) or rec.cancel_requested))
-    files = download_step(client, res, key=rec.feature, sidecar=sidecar, times=times, report=report,
-                           refresh=lambda: client.wait(endpoint, task_id, deadline=min(deadline, 120.0), kind=kind))
+    files = download_step(
+        client,
+        res,
+        key=rec.feature,
+        sidecar=sidecar,
+        times=times,
+        report=report,
+        refresh=lambda: client.wait(endpoint, task_id, deadline=min(deadline, 120.0), kind=kind),
+    )
     written = res.data is not None and (res.kind in ("json", "boxes") or not res.urls)
-    arrays, data = _write_step(rec.feature, res.kind, files, saved_data(files) if written else res.data, tf,
-                               src_arr, sidecar=sidecar, times=times, report=report, t_start=t_start)
+    arrays, data = _write_step(
+        rec.feature,
+        res.kind,
+        files,
+        saved_data(files) if written else res.data,
+        tf,
+        src_arr,
+        sidecar=sidecar,
+        times=times,
+        report=report,
+        t_start=t_start,
+    )
     notes.append(f"resumed task {task_id}: no new task was created")
     return result(files, arrays, data, sandbox=bool(getattr(client, "is_sandbox", False) or rec.sandbox))
 
 
-def _decode_saved(sidecar: Sidecar, saved: list[Path], kind: str, tf: Transform | None,
-                  src_arr: np.ndarray | None, *, report: Progress, t_start: float) -> tuple[list[np.ndarray], Any]:
+def _decode_saved(
+    sidecar: Sidecar,
+    saved: list[Path],
+    kind: str,
+    tf: Transform | None,
+    src_arr: np.ndarray | None,
+    *,
+    report: Progress,
+    t_start: float,
+) -> tuple[list[np.ndarray], Any]:
     """Arrays and data of a job whose files are all in its folder (finishing a ``saved`` one)."""
     rec = sidecar.record
     data = saved_data(saved)
@@ -168,8 +226,9 @@ def _decode_saved(sidecar: Sidecar, saved: list[Path], kind: str, tf: Transform 
         report("done", 1.0)
         return arrays, data
     _attach_store(sidecar)  # saved / saved_undecoded: only the local decoding is left
-    return _write_step(rec.feature, kind, saved, data, tf, src_arr, sidecar=sidecar, times=rec.times,
-                       report=report, t_start=t_start)
+    return _write_step(
+        rec.feature, kind, saved, data, tf, src_arr, sidecar=sidecar, times=rec.times, report=report, t_start=t_start
+    )
 
 
 def _attach_store(sidecar: Sidecar) -> None:
@@ -177,35 +236,39 @@ def _attach_store(sidecar: Sidecar) -> None:
     try:
         sidecar.on_write = JobStore.open(sidecar.job_dir.parent).record
     except Exception:
-        log.warning("job store beside %s unavailable; the job folder keeps the record", sidecar.job_dir,
-                    exc_info=True)
+        log.warning("job store beside %s unavailable; the job folder keeps the record", sidecar.job_dir, exc_info=True)
 
 
 # ---------------------------------------------------------------------- helpers
 def _no_task_message(job_dir: Path, status: JobStatus) -> str:
     if status == "create_uncertain":
-        why = ("the create request failed without a clear answer, so the task may or may not exist on "
-               "the service")
+        why = "the create request failed without a clear answer, so the task may or may not exist on the service"
     elif status == "creating":
         why = "the job stopped while (or before) its task was being created, so the task may not exist"
     else:
         why = f"the record (status {status!r}) holds no task id"
-    return (f"{job_dir}: nothing to resume: {why}; check `youcam credits` and the credit history for a "
-            "charge before running the job again")
+    return (
+        f"{job_dir}: nothing to resume: {why}; check `youcam credits` and the credit history for a "
+        "charge before running the job again"
+    )
 
 
 def _check_client(client: Any, rec: JobRecord, job_dir: Path) -> None:
     """The task can only be polled on the API generation and host that created it."""
     capi = getattr(client, "api", rec.api)
     if capi != rec.api:
-        how = ("YOUCAM_CLIENT_ID + YOUCAM_CLIENT_SECRET" if rec.api == "v1" else "YOUCAM_API_KEY")
-        raise InputError(f"{job_dir}: this job's task was created on the {rec.api} API but the client uses "
-                         f"{capi}: configure {rec.api} credentials ({how})")
+        how = "YOUCAM_CLIENT_ID + YOUCAM_CLIENT_SECRET" if rec.api == "v1" else "YOUCAM_API_KEY"
+        raise InputError(
+            f"{job_dir}: this job's task was created on the {rec.api} API but the client uses "
+            f"{capi}: configure {rec.api} credentials ({how})"
+        )
     have = service_host(client)
     if rec.service_host and rec.service_host != have:
         hint = " — a sandbox task exists only in the sandbox process that created it" if rec.sandbox else ""
-        raise InputError(f"{job_dir}: this job's task lives on {rec.service_host} but the client talks to {have}: "
-                         f"point it at {rec.service_host} (--base-url or YOUCAM_BASE_URL){hint}")
+        raise InputError(
+            f"{job_dir}: this job's task lives on {rec.service_host} but the client talks to {have}: "
+            f"point it at {rec.service_host} (--base-url or YOUCAM_BASE_URL){hint}"
+        )
 
 
 def _saved_files(sidecar: Sidecar) -> list[Path] | None:

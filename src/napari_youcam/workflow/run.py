@@ -67,17 +67,37 @@ from napari_youcam.workflow.store import STORE_NAME, JobStore
 
 log = logging.getLogger("napari_youcam.workflow")
 
-__all__ = ["STAGES", "CancelledError", "JobResult", "ResultSavedError", "find_faces", "parse_face_boxes",
-           "resume_command", "run"]
+__all__ = [
+    "STAGES",
+    "CancelledError",
+    "JobResult",
+    "ResultSavedError",
+    "find_faces",
+    "parse_face_boxes",
+    "resume_command",
+    "run",
+]
 
 
 # ---------------------------------------------------------------------- run
-def run(feature: str, source: Any = None, *, mask: Any = None, refs: Sequence[Any] = (),
-        params: dict[str, Any] | None = None, api: str | None = None, variant: str | None = None,
-        client: Any = None, out_dir: str | Path | None = None, progress: ProgressFn | None = None,
-        cancel: CancelToken | None = None, deadline: float = 600.0,
-        on_job_dir: Callable[[Path], None] | None = None, again: bool = False,
-        frame: int | None = None) -> JobResult:
+def run(
+    feature: str,
+    source: Any = None,
+    *,
+    mask: Any = None,
+    refs: Sequence[Any] = (),
+    params: dict[str, Any] | None = None,
+    api: str | None = None,
+    variant: str | None = None,
+    client: Any = None,
+    out_dir: str | Path | None = None,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+    deadline: float = 600.0,
+    on_job_dir: Callable[[Path], None] | None = None,
+    again: bool = False,
+    frame: int | None = None,
+) -> JobResult:
     """Run one YouCam feature end to end; the result is on disk before this returns.
 
     ``source``: an array (any napari dtype/shape: gray, RGB, RGBA, uint8/16, float)
@@ -105,8 +125,10 @@ def run(feature: str, source: Any = None, *, mask: Any = None, refs: Sequence[An
         client = default_client(api=api)
     api = api or getattr(client, "api", "v2")
     if getattr(client, "api", api) != api:
-        raise InputError(f"{F.get(feature).key}: the client authenticates the {client.api} API; "
-                         f"{api} was requested (configure {api} credentials)")
+        raise InputError(
+            f"{F.get(feature).key}: the client authenticates the {client.api} API; "
+            f"{api} was requested (configure {api} credentials)"
+        )
     p = validate(feature, source, mask=mask, refs=refs, params=params, api=api, variant=variant, frame=frame)
     # Where the paid result will go must be known to work before anything is sent.
     job_root = ensure_results_dir(out_dir if out_dir is not None else default_results_dir())
@@ -120,17 +142,18 @@ def run(feature: str, source: Any = None, *, mask: Any = None, refs: Sequence[An
     record = _new_record(p, client, source, times)
     store = _open_store(job_root, create=False)
     if store is not None and not again:
-        earlier = _from_store(store, record, p, client, progress=progress, cancel=cancel, deadline=deadline,
-                              on_job_dir=on_job_dir)
+        earlier = _from_store(
+            store, record, p, client, progress=progress, cancel=cancel, deadline=deadline, on_job_dir=on_job_dir
+        )
         if earlier is not None:
             return earlier
     file_ids = _upload_step(client, p, report, cancel)
     times["uploaded"] = now_iso()
-    sidecar, task_id = _create_step(client, p, file_ids, record, job_root=job_root, cancel=cancel,
-                                    on_job_dir=on_job_dir)
+    sidecar, task_id = _create_step(
+        client, p, file_ids, record, job_root=job_root, cancel=cancel, on_job_dir=on_job_dir
+    )
     report("creating", 1.0)
-    return _finish(client, p, sidecar, task_id, report=report, cancel=cancel, deadline=deadline,
-                   t_start=t_start)
+    return _finish(client, p, sidecar, task_id, report=report, cancel=cancel, deadline=deadline, t_start=t_start)
 
 
 def _stop_if_cancelled(cancel: CancelToken | None, message: str) -> None:
@@ -144,18 +167,40 @@ def _new_record(p: Plan, client: ServiceClient, source: Any, times: dict[str, st
     sandbox = client.is_sandbox
     arr = p.source_array
     return JobRecord(
-        feature=p.feature, title=p.title, api=p.api, variant=p.variant, task_path=p.endpoint.task_path,
-        params=p.params, source_sha256=p.source_sha256, input_hashes=p.input_hashes,
+        feature=p.feature,
+        title=p.title,
+        api=p.api,
+        variant=p.variant,
+        task_path=p.endpoint.task_path,
+        params=p.params,
+        source_sha256=p.source_sha256,
+        input_hashes=p.input_hashes,
         source_shape=list(arr.shape) if arr is not None else None,
         source_dtype=str(arr.dtype) if arr is not None else None,
-        source_name=Path(source).name if isinstance(source, (str, Path)) else None, source_frame=p.frame,
-        reuse_key=reuse_key(feature=p.feature, variant=p.variant, api=p.api, params=p.params,
-                            input_hashes=p.input_hashes, service_host=host, sandbox=sandbox, frame=p.frame),
-        transform=_transform_dict(p.transform), notes=list(p.notes),
-        uploads=[{"role": u.role, "name": u.name, "content_type": u.content_type, "bytes": u.nbytes}
-                 for u in p.uploads],
-        unit_cost_estimate=p.unit_cost, service_host=host, kind=p.kind, sandbox=sandbox,
-        status=JobStatus.CREATING, times=times)
+        source_name=Path(source).name if isinstance(source, (str, Path)) else None,
+        source_frame=p.frame,
+        reuse_key=reuse_key(
+            feature=p.feature,
+            variant=p.variant,
+            api=p.api,
+            params=p.params,
+            input_hashes=p.input_hashes,
+            service_host=host,
+            sandbox=sandbox,
+            frame=p.frame,
+        ),
+        transform=_transform_dict(p.transform),
+        notes=list(p.notes),
+        uploads=[
+            {"role": u.role, "name": u.name, "content_type": u.content_type, "bytes": u.nbytes} for u in p.uploads
+        ],
+        unit_cost_estimate=p.unit_cost,
+        service_host=host,
+        kind=p.kind,
+        sandbox=sandbox,
+        status=JobStatus.CREATING,
+        times=times,
+    )
 
 
 def _open_store(results_dir: Path, *, create: bool = True) -> JobStore | None:
@@ -168,22 +213,33 @@ def _open_store(results_dir: Path, *, create: bool = True) -> JobStore | None:
     try:
         return JobStore.open(results_dir)
     except Exception:  # sqlite3.Error, OSError: the job folders stay the truth
-        log.warning("job store in %s unavailable; jobs are still recorded in their folders", results_dir,
-                    exc_info=True)
+        log.warning("job store in %s unavailable; jobs are still recorded in their folders", results_dir, exc_info=True)
         return None
 
 
 def _transform_dict(tf: Transform | None) -> dict[str, Any] | None:
     if tf is None:
         return None
-    return {"src_size": list(tf.src_size), "out_size": list(tf.out_size), "scale": float(tf.scale),
-            "crop": list(tf.crop) if tf.crop else None}
+    return {
+        "src_size": list(tf.src_size),
+        "out_size": list(tf.out_size),
+        "scale": float(tf.scale),
+        "crop": list(tf.crop) if tf.crop else None,
+    }
 
 
 # ---------------------------------------------------------------------- never pay twice
-def _from_store(store: JobStore, record: JobRecord, p: Plan, client: ServiceClient, *, progress: ProgressFn | None,
-                cancel: CancelToken | None, deadline: float,
-                on_job_dir: Callable[[Path], None] | None) -> JobResult | None:
+def _from_store(
+    store: JobStore,
+    record: JobRecord,
+    p: Plan,
+    client: ServiceClient,
+    *,
+    progress: ProgressFn | None,
+    cancel: CancelToken | None,
+    deadline: float,
+    on_job_dir: Callable[[Path], None] | None,
+) -> JobResult | None:
     """An earlier identical job's answer: its files (reused), or its task (resumed); else None."""
     assert record.reuse_key is not None
     try:
@@ -199,25 +255,25 @@ def _from_store(store: JobStore, record: JobRecord, p: Plan, client: ServiceClie
         return None
     check_record(open_job, where=f"{store.path} ({open_job.job_id})")
     job_dir = store.job_dir(open_job)
-    log.info("an identical job (%s) was created but not finished: resuming it instead of paying again",
-             job_dir.name)
+    log.info("an identical job (%s) was created but not finished: resuming it instead of paying again", job_dir.name)
     if on_job_dir is not None:
         on_job_dir(job_dir)
     try:
-        res = resume(job_dir, client=client, progress=progress, cancel=cancel, deadline=deadline,
-                     source=p.source_array)
+        res = resume(job_dir, client=client, progress=progress, cancel=cancel, deadline=deadline, source=p.source_array)
     except JobError as exc:
         if not isinstance(exc.cause, TaskExpiredError):
             raise
         log.warning("the unfinished identical job %s is gone from the service: running the job anew", job_dir)
         return None
-    res.notes.append(f"an identical job ({job_dir.name}) had been created but not finished: it was resumed, "
-                     "no new task was created")
+    res.notes.append(
+        f"an identical job ({job_dir.name}) had been created but not finished: it was resumed, no new task was created"
+    )
     return res
 
 
-def _reuse(store: JobStore, done: JobRecord, record: JobRecord, p: Plan, *,
-           on_job_dir: Callable[[Path], None] | None) -> JobResult:
+def _reuse(
+    store: JobStore, done: JobRecord, record: JobRecord, p: Plan, *, on_job_dir: Callable[[Path], None] | None
+) -> JobResult:
     """A new job folder holding (links to) an identical finished job's files: nothing is sent."""
     src_dir = store.job_dir(done)
     job_dir = make_job_dir(store.results_dir, p.feature)
@@ -227,12 +283,22 @@ def _reuse(store: JobStore, done: JobRecord, record: JobRecord, p: Plan, *,
             files.append(_link_or_copy(src_dir / name, job_dir / name))
     except OSError as exc:
         _remove_job_dir(job_dir)
-        raise InputError(f"cannot copy the earlier result from {src_dir} into {job_dir} "
-                         f"({exc.strerror or exc}); nothing was charged: run with --again") from None
+        raise InputError(
+            f"cannot copy the earlier result from {src_dir} into {job_dir} "
+            f"({exc.strerror or exc}); nothing was charged: run with --again"
+        ) from None
     record.job_id = job_dir.name
-    record.update(status=JobStatus.REUSED, reused_from=done.job_id, task_id=done.task_id, files=done.files,
-                  kind=done.kind, mask_files=done.mask_files, units_charged=0.0, dst_ids=done.dst_ids,
-                  times={**record.times, "done": now_iso()})
+    record.update(
+        status=JobStatus.REUSED,
+        reused_from=done.job_id,
+        task_id=done.task_id,
+        files=done.files,
+        kind=done.kind,
+        mask_files=done.mask_files,
+        units_charged=0.0,
+        dst_ids=done.dst_ids,
+        times={**record.times, "done": now_iso()},
+    )
     sidecar = Sidecar(job_dir / SIDECAR_NAME, record, on_write=store.record)
     sidecar.update()
     if on_job_dir is not None:
@@ -241,13 +307,32 @@ def _reuse(store: JobStore, done: JobRecord, record: JobRecord, p: Plan, *,
     try:
         arrays, data = _decode(p.feature, kind, files, saved_data(files), p.transform, p.source_array)
     except Exception as exc:
-        raise ResultSavedError(f"the earlier result was linked into {job_dir} but could not be read back: {exc}",
-                               files=files, sidecar=sidecar.path) from exc
-    return JobResult(feature=p.feature, task_id=str(done.task_id or ""), params=p.params, files=files,
-                     sidecar=sidecar.path, kind=kind, arrays=arrays, data=data, sandbox=record.sandbox,
-                     api=p.api, variant=p.variant, reused_from=done.job_id,
-                     notes=[*p.notes, (f"identical to job {done.job_id}: its result was reused, nothing was "
-                                       "sent or charged (run again with --again to pay for a new one)")])
+        raise ResultSavedError(
+            f"the earlier result was linked into {job_dir} but could not be read back: {exc}",
+            files=files,
+            sidecar=sidecar.path,
+        ) from exc
+    return JobResult(
+        feature=p.feature,
+        task_id=str(done.task_id or ""),
+        params=p.params,
+        files=files,
+        sidecar=sidecar.path,
+        kind=kind,
+        arrays=arrays,
+        data=data,
+        sandbox=record.sandbox,
+        api=p.api,
+        variant=p.variant,
+        reused_from=done.job_id,
+        notes=[
+            *p.notes,
+            (
+                f"identical to job {done.job_id}: its result was reused, nothing was "
+                "sent or charged (run again with --again to pay for a new one)"
+            ),
+        ],
+    )
 
 
 def _link_or_copy(src: Path, dest: Path) -> Path:
@@ -271,9 +356,16 @@ def _upload_step(client: ServiceClient, p: Plan, report: Progress, cancel: Cance
     return files
 
 
-def _create_step(client: ServiceClient, p: Plan, file_ids: dict[str, list[str]], record: JobRecord, *,
-                 job_root: Path, cancel: CancelToken | None,
-                 on_job_dir: Callable[[Path], None] | None) -> tuple[Sidecar, str]:
+def _create_step(
+    client: ServiceClient,
+    p: Plan,
+    file_ids: dict[str, list[str]],
+    record: JobRecord,
+    *,
+    job_root: Path,
+    cancel: CancelToken | None,
+    on_job_dir: Callable[[Path], None] | None,
+) -> tuple[Sidecar, str]:
     """Write the job's record, then send the (billed) create request; the record gets the task id.
 
     The job is indexed in the store from the moment a task may exist: a create the
@@ -291,8 +383,10 @@ def _create_step(client: ServiceClient, p: Plan, file_ids: dict[str, list[str]],
     try:
         job_dir = make_job_dir(job_root, p.feature)
     except OSError as exc:
-        raise InputError(f"cannot create a job folder in {job_root} ({exc.strerror or exc}); "
-                         "nothing was charged: choose another results folder") from None
+        raise InputError(
+            f"cannot create a job folder in {job_root} ({exc.strerror or exc}); "
+            "nothing was charged: choose another results folder"
+        ) from None
     record.job_id = job_dir.name
     record.request_id = request_id if p.api == "v1" else None
     sidecar = Sidecar(job_dir / SIDECAR_NAME, record)
@@ -300,8 +394,10 @@ def _create_step(client: ServiceClient, p: Plan, file_ids: dict[str, list[str]],
         sidecar.update()
     except OSError as exc:
         _remove_job_dir(job_dir)
-        raise InputError(f"cannot write the job record in {job_dir} ({exc.strerror or exc}); "
-                         "nothing was charged: choose another results folder") from None
+        raise InputError(
+            f"cannot write the job record in {job_dir} ({exc.strerror or exc}); "
+            "nothing was charged: choose another results folder"
+        ) from None
     if on_job_dir is not None:
         try:
             on_job_dir(job_dir)
@@ -315,8 +411,9 @@ def _create_step(client: ServiceClient, p: Plan, file_ids: dict[str, list[str]],
             _index_in(sidecar, job_root)
             # The service may have started (and will bill) a task we cannot see:
             # keep the record so the user can reconcile it with the credit history.
-            _try_update(sidecar, status=JobStatus.CREATE_UNCERTAIN, error=str(exc),
-                        times={**times, "failed": now_iso()})
+            _try_update(
+                sidecar, status=JobStatus.CREATE_UNCERTAIN, error=str(exc), times={**times, "failed": now_iso()}
+            )
         else:
             _remove_job_dir(job_dir)  # refused: nothing was created, nothing to keep
         raise
@@ -324,11 +421,12 @@ def _create_step(client: ServiceClient, p: Plan, file_ids: dict[str, list[str]],
     _index_in(sidecar, job_root)
     # From here the task is (or will be) paid for: record its id at once.
     try:
-        sidecar.update(task_id=task_id, status=JobStatus.RUNNING, times=times,
-                       cancel_requested=_cancelled(cancel))
+        sidecar.update(task_id=task_id, status=JobStatus.RUNNING, times=times, cancel_requested=_cancelled(cancel))
     except OSError as exc:
-        raise YouCamError(f"task {task_id} was created (and will be billed) but its record could not be "
-                          f"written to {sidecar.path} ({exc.strerror or exc}); keep this task id") from None
+        raise YouCamError(
+            f"task {task_id} was created (and will be billed) but its record could not be "
+            f"written to {sidecar.path} ({exc.strerror or exc}); keep this task id"
+        ) from None
     return sidecar, task_id
 
 
@@ -343,32 +441,82 @@ def _create_may_have_happened(exc: BaseException) -> bool:
         return True
     # an unreadable 200 reply, or a gateway error (502/503/504) that a proxy can send
     # after the service already took the task: a billed task may exist
-    return isinstance(exc, ServerError) and (exc.status is None or exc.status < 400
-                                             or exc.status in _GATEWAY_STATUSES)
+    return isinstance(exc, ServerError) and (exc.status is None or exc.status < 400 or exc.status in _GATEWAY_STATUSES)
 
 
 # ---------------------------------------------------------------------- wait, download, write
-def _finish(client: ServiceClient, p: Plan, sidecar: Sidecar, task_id: str, *, report: Progress,
-            cancel: CancelToken | None, deadline: float, t_start: float) -> JobResult:
+def _finish(
+    client: ServiceClient,
+    p: Plan,
+    sidecar: Sidecar,
+    task_id: str,
+    *,
+    report: Progress,
+    cancel: CancelToken | None,
+    deadline: float,
+    t_start: float,
+) -> JobResult:
     times = sidecar.record.times
-    res = _wait_step(client, p.endpoint, task_id, sidecar=sidecar, times=times, report=report, cancel=cancel,
-                     deadline=deadline, kind=p.kind)
+    res = _wait_step(
+        client,
+        p.endpoint,
+        task_id,
+        sidecar=sidecar,
+        times=times,
+        report=report,
+        cancel=cancel,
+        deadline=deadline,
+        kind=p.kind,
+    )
     cancel_requested = bool(res.cancel_requested or _cancelled(cancel))
     sidecar.update(cancel_requested=cancel_requested)
-    saved = download_step(client, res, key=p.feature, sidecar=sidecar, times=times, report=report,
-                           refresh=repoll(client, p.endpoint, task_id, p.kind, deadline))
-    arrays, data = _write_step(p.feature, res.kind, saved, _data_of(saved, res), p.transform, p.source_array,
-                               sidecar=sidecar, times=times, report=report, t_start=t_start)
+    saved = download_step(
+        client,
+        res,
+        key=p.feature,
+        sidecar=sidecar,
+        times=times,
+        report=report,
+        refresh=repoll(client, p.endpoint, task_id, p.kind, deadline),
+    )
+    arrays, data = _write_step(
+        p.feature,
+        res.kind,
+        saved,
+        _data_of(saved, res),
+        p.transform,
+        p.source_array,
+        sidecar=sidecar,
+        times=times,
+        report=report,
+        t_start=t_start,
+    )
     notes = list(p.notes)
     if cancel_requested:
-        notes.append("cancel was requested after the task had been created: the service cannot "
-                     "cancel, so the (paid) result was kept and saved")
-    return JobResult(feature=p.feature, task_id=task_id, params=p.params, files=saved, sidecar=sidecar.path,
-                     kind=res.kind, arrays=arrays, data=data, sandbox=sidecar.record.sandbox, api=p.api,
-                     variant=p.variant, cancel_requested=cancel_requested, notes=notes)
+        notes.append(
+            "cancel was requested after the task had been created: the service cannot "
+            "cancel, so the (paid) result was kept and saved"
+        )
+    return JobResult(
+        feature=p.feature,
+        task_id=task_id,
+        params=p.params,
+        files=saved,
+        sidecar=sidecar.path,
+        kind=res.kind,
+        arrays=arrays,
+        data=data,
+        sandbox=sidecar.record.sandbox,
+        api=p.api,
+        variant=p.variant,
+        cancel_requested=cancel_requested,
+        notes=notes,
+    )
 
 
-def repoll(client: ServiceClient, endpoint: Endpoint, task_id: str, kind: str, deadline: float) -> Callable[[], TaskResult]:
+def repoll(
+    client: ServiceClient, endpoint: Endpoint, task_id: str, kind: str, deadline: float
+) -> Callable[[], TaskResult]:
     """A new poll of a finished task: the service answers with fresh result URLs."""
     return lambda: client.wait(endpoint, task_id, deadline=min(deadline, 120.0), kind=kind)
 
@@ -387,9 +535,17 @@ def _index_in(sidecar: Sidecar, results_dir: Path) -> None:
 
 
 # ---------------------------------------------------------------------- faces
-def find_faces(feature: str, source: Any, *, api: str | None = None, variant: str | None = None,
-               client: Any = None, progress: ProgressFn | None = None, cancel: Any = None,
-               deadline: float = 120.0) -> list[dict[str, Any]]:
+def find_faces(
+    feature: str,
+    source: Any,
+    *,
+    api: str | None = None,
+    variant: str | None = None,
+    client: Any = None,
+    progress: ProgressFn | None = None,
+    cancel: Any = None,
+    deadline: float = 120.0,
+) -> list[dict[str, Any]]:
     """Detect the faces a face-lift / face-reshape / face-swap task can target.
 
     Returns boxes in the SOURCE frame: ``{"index", "x", "y", "width", "height"}``;
@@ -412,8 +568,9 @@ def find_faces(feature: str, source: Any, *, api: str | None = None, variant: st
     if _cancelled(cancel):
         raise CancelledError("cancelled before anything was sent; nothing was charged")
     report("uploading", 0.0)
-    fid = client.upload(prep.image.data, content_type=prep.image.content_type,
-                        file_name=f"src.{prep.image.format}", feature=endpoint)
+    fid = client.upload(
+        prep.image.data, content_type=prep.image.content_type, file_name=f"src.{prep.image.format}", feature=endpoint
+    )
     if _cancelled(cancel):
         raise CancelledError("cancelled before face detection started; nothing was charged")
     report("waiting", 0.0)
@@ -422,8 +579,10 @@ def find_faces(feature: str, source: Any, *, api: str | None = None, variant: st
     tf = prep.transform
     s = float(tf.scale) or 1.0
     ox, oy = (tf.crop[0], tf.crop[1]) if tf.crop else (0, 0)
-    out = [{"index": i, "x": x / s + ox, "y": y / s + oy, "width": w / s, "height": h / s}
-           for i, (x, y, w, h) in enumerate(boxes)]
+    out = [
+        {"index": i, "x": x / s + ox, "y": y / s + oy, "width": w / s, "height": h / s}
+        for i, (x, y, w, h) in enumerate(boxes)
+    ]
     report("done", 1.0)
     return out
 

@@ -159,8 +159,10 @@ def load_sidecar(job_dir: str | Path) -> Sidecar:
         raise InputError(f"{path}: no such job folder (give the folder that holds {SIDECAR_NAME})")
     side = path / SIDECAR_NAME
     if not side.is_file():
-        raise InputError(f"{path}: no {SIDECAR_NAME} in this folder, so it is not a job folder "
-                         "(give the <time>_<feature> folder that `youcam run` printed)")
+        raise InputError(
+            f"{path}: no {SIDECAR_NAME} in this folder, so it is not a job folder "
+            "(give the <time>_<feature> folder that `youcam run` printed)"
+        )
     try:
         data = json.loads(side.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -221,6 +223,7 @@ class Sidecar:
             try:
                 self.on_write(self.record)
             except Exception:  # the index may fail; the record on disk is what counts
-                log.warning("job store: could not index %s (the job folder keeps the record)",
-                            self.path.parent, exc_info=True)
+                log.warning(
+                    "job store: could not index %s (the job folder keeps the record)", self.path.parent, exc_info=True
+                )
         return self.path

@@ -40,8 +40,7 @@ log = logging.getLogger("napari_youcam.workflow")
 
 STAGES = ("validating", "preparing", "uploading", "creating", "waiting", "downloading", "writing", "done")
 ProgressFn = Callable[[str, float], None]
-_EXT_FOR_KIND = {"image": ".png", "images": ".png", "zip": ".zip", "video": ".mp4", "json": ".json",
-                 "boxes": ".json"}
+_EXT_FOR_KIND = {"image": ".png", "images": ".png", "zip": ".zip", "video": ".mp4", "json": ".json", "boxes": ".json"}
 _RESULT_SUFFIXES = (".png", ".jpg", ".jpeg", ".zip", ".mp4", ".mov", ".json", ".webp", ".gif")
 _EXPIRED_URL = (401, 403, 404, 410)
 
@@ -115,8 +114,9 @@ def _check_deadline(deadline: object) -> float:
     if not value > 0:  # also refuses NaN
         # A created task is billed; a deadline that has passed before the first poll
         # would abandon every result it pays for.
-        raise InputError(f"the deadline must be more than 0 seconds, got {value:g}: "
-                         "give the task time to finish (default 600)")
+        raise InputError(
+            f"the deadline must be more than 0 seconds, got {value:g}: give the task time to finish (default 600)"
+        )
     return value
 
 
@@ -152,9 +152,19 @@ def _remove_job_dir(job_dir: Path) -> None:
 
 
 # ---------------------------------------------------------------------- wait
-def _wait_step(client: ServiceClient, endpoint: Endpoint, task_id: str, *, sidecar: Sidecar, times: dict[str, str],
-               report: Progress, cancel: CancelToken | None, deadline: float, kind: str,
-               resuming: bool = False) -> TaskResult:
+def _wait_step(
+    client: ServiceClient,
+    endpoint: Endpoint,
+    task_id: str,
+    *,
+    sidecar: Sidecar,
+    times: dict[str, str],
+    report: Progress,
+    cancel: CancelToken | None,
+    deadline: float,
+    kind: str,
+    resuming: bool = False,
+) -> TaskResult:
     """Poll the (already created) task to the end, on the catalogue's path for ``endpoint``.
 
     An error that leaves the task alive on the service (our deadline, a lost
@@ -162,22 +172,32 @@ def _wait_step(client: ServiceClient, endpoint: Endpoint, task_id: str, *, sidec
     """
     job_dir = sidecar.job_dir
     try:
-        res: TaskResult = client.wait(endpoint, task_id, progress=report, cancel=cancel, deadline=deadline,
-                                      kind=kind)
+        res: TaskResult = client.wait(endpoint, task_id, progress=report, cancel=cancel, deadline=deadline, kind=kind)
     except YouCamError as exc:
         final = isinstance(exc, (TaskFailedError, TaskExpiredError))
-        _try_update(sidecar, status=JobStatus.FAILED, error=str(exc), error_code=exc.code,
-                    error_type=type(exc).__name__, resumable=not final, times={**times, "failed": now_iso()})
+        _try_update(
+            sidecar,
+            status=JobStatus.FAILED,
+            error=str(exc),
+            error_code=exc.code,
+            error_type=type(exc).__name__,
+            resumable=not final,
+            times={**times, "failed": now_iso()},
+        )
         hint = None if final else resume_command(job_dir)
         if isinstance(exc, TaskExpiredError):
-            msg = (f"{'cannot resume task' if resuming else 'task'} {task_id}: the service no longer knows it "
-                   "— a running task expires when it is not polled for about 10 s (and finished results are "
-                   "kept only for a limited time); units may have been charged: check `youcam credits` and "
-                   f"the credit history, then run the job again ({job_dir}) [{exc.message}]")
+            msg = (
+                f"{'cannot resume task' if resuming else 'task'} {task_id}: the service no longer knows it "
+                "— a running task expires when it is not polled for about 10 s (and finished results are "
+                "kept only for a limited time); units may have been charged: check `youcam credits` and "
+                f"the credit history, then run the job again ({job_dir}) [{exc.message}]"
+            )
         elif isinstance(exc, DeadlineExceededError):
-            msg = (f"task {task_id} still running after {deadline:g} s; it may still finish and be billed — "
-                   f"resume it with: {hint} (soon: the service drops a running task that is not polled "
-                   "for about 10 s)")
+            msg = (
+                f"task {task_id} still running after {deadline:g} s; it may still finish and be billed — "
+                f"resume it with: {hint} (soon: the service drops a running task that is not polled "
+                "for about 10 s)"
+            )
         elif final:
             msg = exc.message
         else:
@@ -234,11 +254,20 @@ def _ext_from_url(url: str, kind: str) -> str:
     return suffix if suffix in _RESULT_SUFFIXES else _EXT_FOR_KIND.get(kind, ".bin")
 
 
-def _fetch_all(client: ServiceClient, res: TaskResult, key: str, job_dir: Path, sidecar: Sidecar,
-               report: Progress, saved: list[Path]) -> dict[str, str]:
+def _fetch_all(
+    client: ServiceClient,
+    res: TaskResult,
+    key: str,
+    job_dir: Path,
+    sidecar: Sidecar,
+    report: Progress,
+    saved: list[Path],
+) -> dict[str, str]:
     """Download every result and mask URL of ``res`` not yet in ``saved``; returns mask files."""
-    targets = [(url, f"{key}{'' if len(res.urls) == 1 else f'_{i + 1}'}{_ext_from_url(url, res.kind)}")
-               for i, url in enumerate(res.urls)]
+    targets = [
+        (url, f"{key}{'' if len(res.urls) == 1 else f'_{i + 1}'}{_ext_from_url(url, res.kind)}")
+        for i, url in enumerate(res.urls)
+    ]
     masks = _mask_targets(key, res.data)
     targets += [(url, name) for _, _, url, name in masks]
     done = {p.name for p in saved}
@@ -256,8 +285,16 @@ def _fetch_all(client: ServiceClient, res: TaskResult, key: str, job_dir: Path, 
     return mask_files
 
 
-def download_step(client: ServiceClient, res: TaskResult, *, key: str, sidecar: Sidecar, times: dict[str, str],
-                   report: Progress, refresh: Callable[[], TaskResult] | None = None) -> list[Path]:
+def download_step(
+    client: ServiceClient,
+    res: TaskResult,
+    *,
+    key: str,
+    sidecar: Sidecar,
+    times: dict[str, str],
+    report: Progress,
+    refresh: Callable[[], TaskResult] | None = None,
+) -> list[Path]:
     """Download every result URL (and skin mask URL), write JSON results, into the job folder.
 
     A ``success`` with nothing in it is an error that keeps the job resumable. A URL
@@ -269,8 +306,10 @@ def download_step(client: ServiceClient, res: TaskResult, *, key: str, sidecar: 
     renewed = refresh is None
     try:
         if not _has_result(res):
-            raise ServerError(f"{key}: task {res.task_id} reported success but its reply carried no result "
-                              "(no URL, no output, no data)")
+            raise ServerError(
+                f"{key}: task {res.task_id} reported success but its reply carried no result "
+                "(no URL, no output, no data)"
+            )
         while True:
             try:
                 mask_files = _fetch_all(client, res, key, job_dir, sidecar, report, saved)
@@ -279,8 +318,7 @@ def download_step(client: ServiceClient, res: TaskResult, *, key: str, sidecar: 
                 if renewed or exc.status not in _EXPIRED_URL:
                     raise
                 renewed = True
-                log.info("result URL of task %s expired (%s): polling the task for fresh URLs",
-                         res.task_id, exc.status)
+                log.info("result URL of task %s expired (%s): polling the task for fresh URLs", res.task_id, exc.status)
                 assert refresh is not None
                 res = _renew(refresh, res.task_id)
         if res.data is not None and (res.kind in ("json", "boxes") or not res.urls):
@@ -293,16 +331,31 @@ def download_step(client: ServiceClient, res: TaskResult, *, key: str, sidecar: 
         if isinstance(exc, OSError):  # disk full, folder removed...: say so, with the way back
             exc = YouCamError(f"{key}: cannot save the result in {job_dir} ({exc.strerror or exc})")
         gone = isinstance(exc, TaskExpiredError)
-        _try_update(sidecar, status=JobStatus.DOWNLOAD_FAILED, error=str(exc), error_code=exc.code,
-                    error_type=type(exc).__name__, resumable=not gone, files=[p.name for p in saved])
+        _try_update(
+            sidecar,
+            status=JobStatus.DOWNLOAD_FAILED,
+            error=str(exc),
+            error_code=exc.code,
+            error_type=type(exc).__name__,
+            resumable=not gone,
+            files=[p.name for p in saved],
+        )
         hint = None if gone else resume_command(job_dir)
-        msg = (f"{exc.message} (task {res.task_id} succeeded; its record is in {sidecar.path}"
-               + (f"; fetch the result with: {hint})" if hint else ")"))
+        msg = f"{exc.message} (task {res.task_id} succeeded; its record is in {sidecar.path}" + (
+            f"; fetch the result with: {hint})" if hint else ")"
+        )
         raise job_error(exc, msg, job_dir=job_dir, task_id=res.task_id, resume_hint=hint) from None
     report("downloading", 1.0)
     times["downloaded"] = now_iso()
-    sidecar.update(status=JobStatus.SAVED, kind=res.kind, files=[p.name for p in saved], times=times,
-                   dst_ids=res.dst_ids or None, polls=res.polls, mask_files=mask_files or None)
+    sidecar.update(
+        status=JobStatus.SAVED,
+        kind=res.kind,
+        files=[p.name for p in saved],
+        times=times,
+        dst_ids=res.dst_ids or None,
+        polls=res.polls,
+        mask_files=mask_files or None,
+    )
     return saved
 
 
@@ -310,27 +363,51 @@ def _renew(refresh: Callable[[], TaskResult], task_id: str) -> TaskResult:
     try:
         return refresh()
     except TaskExpiredError as exc:
-        raise TaskExpiredError(f"the result URLs of task {task_id} expired and the task itself is gone from "
-                               "the service, so its result cannot be fetched any more",
-                               code=exc.code, status=exc.status) from None
+        raise TaskExpiredError(
+            f"the result URLs of task {task_id} expired and the task itself is gone from "
+            "the service, so its result cannot be fetched any more",
+            code=exc.code,
+            status=exc.status,
+        ) from None
 
 
 # ---------------------------------------------------------------------- write
-def _write_step(key: str, kind: str, saved: list[Path], data: Any, tf: Transform | None, src_arr: np.ndarray | None, *,
-                sidecar: Sidecar, times: dict[str, str], report: Progress,
-                t_start: float) -> tuple[list[np.ndarray], Any]:
+def _write_step(
+    key: str,
+    kind: str,
+    saved: list[Path],
+    data: Any,
+    tf: Transform | None,
+    src_arr: np.ndarray | None,
+    *,
+    sidecar: Sidecar,
+    times: dict[str, str],
+    report: Progress,
+    t_start: float,
+) -> tuple[list[np.ndarray], Any]:
     """Decode the saved files and map them back; the record ends as ``done``."""
     report("writing", 0.0)
     try:
         arrays, data = _decode(key, kind, saved, data, tf, src_arr)
     except Exception as exc:  # the files are safe; say so instead of losing them
         sidecar.update(status=JobStatus.SAVED_UNDECODED, error=f"{type(exc).__name__}: {exc}")
-        raise ResultSavedError(f"the result was saved to {sidecar.job_dir} but could not be read back: "
-                               f"{exc}", files=saved, sidecar=sidecar.path) from exc
+        raise ResultSavedError(
+            f"the result was saved to {sidecar.job_dir} but could not be read back: {exc}",
+            files=saved,
+            sidecar=sidecar.path,
+        ) from exc
     times["done"] = now_iso()
-    sidecar.update(status=JobStatus.DONE, times=times, elapsed_s=round(time.monotonic() - t_start, 3),
-                   arrays=[list(a.shape) for a in arrays], error=None, error_code=None, error_type=None,
-                   resumable=None, units_charged=sidecar.record.unit_cost_estimate)
+    sidecar.update(
+        status=JobStatus.DONE,
+        times=times,
+        elapsed_s=round(time.monotonic() - t_start, 3),
+        arrays=[list(a.shape) for a in arrays],
+        error=None,
+        error_code=None,
+        error_type=None,
+        resumable=None,
+        units_charged=sidecar.record.unit_cost_estimate,
+    )
     report("writing", 1.0)
     report("done", 1.0)
     return arrays, data
@@ -347,8 +424,9 @@ def _read_result_image(path: Path) -> np.ndarray:
         return np.asarray(im)
 
 
-def _decode(key: str, kind: str, saved: list[Path], data: Any, tf: Transform | None,
-            src_arr: np.ndarray | None) -> tuple[list[np.ndarray], Any]:
+def _decode(
+    key: str, kind: str, saved: list[Path], data: Any, tf: Transform | None, src_arr: np.ndarray | None
+) -> tuple[list[np.ndarray], Any]:
     """Arrays in the source frame (where geometry allows) and the result data.
 
     Skin ``format=json`` mask files are not result images: they stay files, named

@@ -60,12 +60,33 @@ CREATE INDEX IF NOT EXISTS jobs_reuse ON jobs(reuse_key);
 CREATE INDEX IF NOT EXISTS jobs_feature ON jobs(feature, started);
 CREATE INDEX IF NOT EXISTS jobs_started ON jobs(started);
 """
-_COLUMNS = ("job_id", "feature", "variant", "api", "params", "source_sha256", "mask_sha256", "ref_sha256",
-            "reuse_key", "service_host", "sandbox", "task_id", "status", "units", "units_label", "started",
-            "updated", "source_name", "files", "error", "record")
+_COLUMNS = (
+    "job_id",
+    "feature",
+    "variant",
+    "api",
+    "params",
+    "source_sha256",
+    "mask_sha256",
+    "ref_sha256",
+    "reuse_key",
+    "service_host",
+    "sandbox",
+    "task_id",
+    "status",
+    "units",
+    "units_label",
+    "started",
+    "updated",
+    "source_name",
+    "files",
+    "error",
+    "record",
+)
 #: statuses after which the service has charged the task
-_CHARGED = frozenset({JobStatus.SUCCEEDED, JobStatus.DOWNLOAD_FAILED, JobStatus.SAVED,
-                      JobStatus.SAVED_UNDECODED, JobStatus.DONE})
+_CHARGED = frozenset(
+    {JobStatus.SUCCEEDED, JobStatus.DOWNLOAD_FAILED, JobStatus.SAVED, JobStatus.SAVED_UNDECODED, JobStatus.DONE}
+)
 _RETRIES = 12
 
 
@@ -155,8 +176,10 @@ class JobStore:
         if not _plain_name(rec.job_id):
             raise InputError(f"job store: {rec.job_id!r} is not a job folder name")
         with self._tx() as db:
-            db.execute(f"INSERT OR REPLACE INTO jobs ({', '.join(_COLUMNS)}) "
-                       f"VALUES ({', '.join('?' * len(_COLUMNS))})", _row(rec))
+            db.execute(
+                f"INSERT OR REPLACE INTO jobs ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})",
+                _row(rec),
+            )
 
     def rebuild(self, results_dir: str | Path | None = None) -> RebuildReport:
         """Re-create the index from the job folders (a broken record is reported and skipped)."""
@@ -170,8 +193,9 @@ class JobStore:
                 report.skipped.append((side.parent, str(exc)))
         with self._tx() as db:
             db.execute("DELETE FROM jobs")
-            db.executemany(f"INSERT OR REPLACE INTO jobs ({', '.join(_COLUMNS)}) "
-                           f"VALUES ({', '.join('?' * len(_COLUMNS))})", rows)
+            db.executemany(
+                f"INSERT OR REPLACE INTO jobs ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})", rows
+            )
         report.indexed = len(rows)
         return report
 
@@ -186,9 +210,14 @@ class JobStore:
     def get(self, job_id: str) -> JobRecord | None:
         return next(iter(self._records("SELECT record FROM jobs WHERE job_id = ?", (job_id,))), None)
 
-    def find(self, feature: str | None = None, since: str | _dt.date | _dt.datetime | None = None,
-             status: str | JobStatus | None = None, source: str | None = None,
-             limit: int | None = None) -> list[JobRecord]:
+    def find(
+        self,
+        feature: str | None = None,
+        since: str | _dt.date | _dt.datetime | None = None,
+        status: str | JobStatus | None = None,
+        source: str | None = None,
+        limit: int | None = None,
+    ) -> list[JobRecord]:
         """Jobs, newest first. ``since``: ISO date/time (UTC); ``source``: a file name part or a sha256."""
         where, args = [], []
         if feature:
@@ -214,10 +243,14 @@ class JobStore:
         if by not in ("day", "feature"):
             raise InputError(f"costs by {by!r}: choose 'day' or 'feature'")
         key = "substr(started, 1, 10)" if by == "day" else "feature"
-        rows = self._query(f"SELECT {key} AS k, units_label, SUM(units) AS units, COUNT(*) AS jobs "
-                           f"FROM jobs GROUP BY k, units_label ORDER BY k, units_label")
-        return [{by: r["k"], "units": float(r["units"] or 0.0), "jobs": int(r["jobs"]),
-                 "units_label": r["units_label"]} for r in rows]
+        rows = self._query(
+            f"SELECT {key} AS k, units_label, SUM(units) AS units, COUNT(*) AS jobs "
+            f"FROM jobs GROUP BY k, units_label ORDER BY k, units_label"
+        )
+        return [
+            {by: r["k"], "units": float(r["units"] or 0.0), "jobs": int(r["jobs"]), "units_label": r["units_label"]}
+            for r in rows
+        ]
 
     def find_reusable(self, reuse_key: str) -> JobRecord | None:
         """The newest job with this key whose result files are all in its folder."""
@@ -236,8 +269,10 @@ class JobStore:
 
     def _by_key(self, reuse_key: str, statuses: frozenset[JobStatus]) -> list[JobRecord]:
         marks = ", ".join("?" * len(statuses))
-        return self._records(f"SELECT record FROM jobs WHERE reuse_key = ? AND status IN ({marks}) "
-                             "ORDER BY started DESC, job_id DESC", (reuse_key, *(s.value for s in statuses)))
+        return self._records(
+            f"SELECT record FROM jobs WHERE reuse_key = ? AND status IN ({marks}) ORDER BY started DESC, job_id DESC",
+            (reuse_key, *(s.value for s in statuses)),
+        )
 
     def _records(self, sql: str, args: tuple[object, ...]) -> list[JobRecord]:
         out = []
@@ -253,7 +288,7 @@ class JobStore:
 
 
 def _backoff(attempt: int) -> None:
-    time.sleep(min(1.0, 0.02 * 2 ** attempt) * random.uniform(0.5, 1.0))
+    time.sleep(min(1.0, 0.02 * 2**attempt) * random.uniform(0.5, 1.0))
 
 
 def _locked(exc: sqlite3.OperationalError) -> bool:
@@ -270,7 +305,26 @@ def _row(rec: JobRecord) -> tuple[object, ...]:
     src = next(iter(hashes.get("src") or hashes.get("srcs") or ()), None) or rec.source_sha256
     mask = next(iter(hashes.get("mask") or ()), None)
     refs = hashes.get("ref") or hashes.get("refs")
-    return (rec.job_id, rec.feature, rec.variant, rec.api, canonical_json(rec.params), src, mask,
-            canonical_json(refs) if refs else None, rec.reuse_key, rec.service_host, int(bool(rec.sandbox)),
-            rec.task_id, rec.status.value, units_of(rec), rec.units_label, rec.times.get("started"), now_iso(),
-            rec.source_name, canonical_json(rec.files), rec.error, json.dumps(rec.to_json(), default=str))
+    return (
+        rec.job_id,
+        rec.feature,
+        rec.variant,
+        rec.api,
+        canonical_json(rec.params),
+        src,
+        mask,
+        canonical_json(refs) if refs else None,
+        rec.reuse_key,
+        rec.service_host,
+        int(bool(rec.sandbox)),
+        rec.task_id,
+        rec.status.value,
+        units_of(rec),
+        rec.units_label,
+        rec.times.get("started"),
+        now_iso(),
+        rec.source_name,
+        canonical_json(rec.files),
+        rec.error,
+        json.dumps(rec.to_json(), default=str),
+    )

@@ -64,13 +64,26 @@ class JobRow:
         return self.time[:10]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"job_id": self.job_id, "job_dir": str(self.job_dir), "feature": self.feature,
-                "status": self.status, "time": self.time, "api": self.api, "variant": self.variant,
-                "task_id": self.task_id, "units": self.units, "sandbox": self.sandbox,
-                "source": self.source, "source_sha256": self.source_sha256,
-                "source_shape": list(self.source_shape) if self.source_shape else None,
-                "kind": self.kind, "files": list(self.files), "error": self.error,
-                "params": self.params, "reused_from": self.reused_from}
+        return {
+            "job_id": self.job_id,
+            "job_dir": str(self.job_dir),
+            "feature": self.feature,
+            "status": self.status,
+            "time": self.time,
+            "api": self.api,
+            "variant": self.variant,
+            "task_id": self.task_id,
+            "units": self.units,
+            "sandbox": self.sandbox,
+            "source": self.source,
+            "source_sha256": self.source_sha256,
+            "source_shape": list(self.source_shape) if self.source_shape else None,
+            "kind": self.kind,
+            "files": list(self.files),
+            "error": self.error,
+            "params": self.params,
+            "reused_from": self.reused_from,
+        }
 
 
 def read_json_dict(path: Path) -> dict[str, Any] | None:
@@ -87,14 +100,25 @@ def row_from_record(rec: JobRecord, job_dir: Path) -> JobRow:
     source = (read_json_dict(job_dir / INPUTS_NAME) or {}).get("source")
     shape = rec.source_shape
     return JobRow(
-        job_id=job_dir.name, job_dir=job_dir, feature=rec.feature, status=str(rec.status),
-        time=str(rec.times.get("started") or rec.times.get("created") or ""), api=rec.api, variant=rec.variant,
-        task_id=rec.task_id, units=units_of(rec), sandbox=rec.sandbox,
+        job_id=job_dir.name,
+        job_dir=job_dir,
+        feature=rec.feature,
+        status=str(rec.status),
+        time=str(rec.times.get("started") or rec.times.get("created") or ""),
+        api=rec.api,
+        variant=rec.variant,
+        task_id=rec.task_id,
+        units=units_of(rec),
+        sandbox=rec.sandbox,
         source=source if isinstance(source, str) and source else rec.source_name,
         source_sha256=rec.source_sha256,
         source_shape=tuple(shape) if shape and all(isinstance(v, int) for v in shape) else None,
-        kind=rec.kind, files=tuple(rec.files), error=rec.error, params=dict(rec.params),
-        reused_from=rec.reused_from)
+        kind=rec.kind,
+        files=tuple(rec.files),
+        error=rec.error,
+        params=dict(rec.params),
+        reused_from=rec.reused_from,
+    )
 
 
 def scan_jobs(results_dir: str | Path) -> list[JobRow]:
@@ -144,19 +168,28 @@ def parse_since(text: str | None) -> str | None:
     return when.astimezone(_dt.timezone.utc).isoformat(timespec="milliseconds")
 
 
-def list_jobs(results_dir: str | Path, *, feature: str | None = None, since: str | None = None,
-              status: str | None = None, source: str | None = None) -> list[JobRow]:
+def list_jobs(
+    results_dir: str | Path,
+    *,
+    feature: str | None = None,
+    since: str | None = None,
+    status: str | None = None,
+    source: str | None = None,
+) -> list[JobRow]:
     """Past jobs, oldest first, filtered by feature, start time (ISO), status and source name."""
     base = Path(results_dir).expanduser()
     rows = _store_rows(base)
     if rows is None:
         rows = scan_jobs(base)
     since_iso = parse_since(since)
-    out = [r for r in rows
-           if (feature is None or r.feature == feature)
-           and (status is None or r.status == status)
-           and (since_iso is None or _utc(r.time) >= since_iso)
-           and (source is None or source.lower() in r.source_name.lower())]
+    out = [
+        r
+        for r in rows
+        if (feature is None or r.feature == feature)
+        and (status is None or r.status == status)
+        and (since_iso is None or _utc(r.time) >= since_iso)
+        and (source is None or source.lower() in r.source_name.lower())
+    ]
     return sorted(out, key=lambda r: (r.time, r.job_id))
 
 
@@ -212,8 +245,18 @@ def costs(rows: Iterable[JobRow], *, by: str = "day") -> list[CostRow]:
 
 
 # ---------------------------------------------------------------------- skin cohort table
-SKIN_COLUMNS = ("job_id", "source", "mode", "concern", "raw_score", "ui_score", "mask_area_pct",
-                "mean_mask_intensity", "skin_age", "overall_score")
+SKIN_COLUMNS = (
+    "job_id",
+    "source",
+    "mode",
+    "concern",
+    "raw_score",
+    "ui_score",
+    "mask_area_pct",
+    "mean_mask_intensity",
+    "skin_age",
+    "overall_score",
+)
 
 
 @dataclass(frozen=True)
@@ -237,8 +280,9 @@ def skin_sources(paths: Sequence[str | Path]) -> list[SkinSource]:
         p = Path(raw).expanduser()
         if p.is_file():
             if p.suffix.lower() != ".zip":
-                raise InputError(f"{p}: not a skin-analysis result ZIP (give .zip files, job folders or "
-                                 "a results folder)")
+                raise InputError(
+                    f"{p}: not a skin-analysis result ZIP (give .zip files, job folders or a results folder)"
+                )
             out.append(SkinSource(p, source=str(p)))
         elif (p / SIDECAR_NAME).is_file():
             out.extend(_job_zips(p))
@@ -258,8 +302,11 @@ def _job_zips(job_dir: Path) -> list[SkinSource]:
     if rec.feature != "skin-analysis":
         return []
     row = row_from_record(rec, job_dir)
-    zips = [SkinSource(job_dir / f, row.job_id, row.source or "") for f in row.files
-            if f.lower().endswith(".zip") and (job_dir / f).is_file()]
+    zips = [
+        SkinSource(job_dir / f, row.job_id, row.source or "")
+        for f in row.files
+        if f.lower().endswith(".zip") and (job_dir / f).is_file()
+    ]
     if zips or rec.status not in HAS_RESULT or not rec.mask_files:
         return zips
     return [SkinSource(job_dir, row.job_id, row.source or "")]  # a format=json run: JSON + mask files
@@ -307,8 +354,9 @@ def _skin_from_json(job_dir: Path, data: dict[str, Any], *, alpha_only: bool) ->
         files = item.get("mask_files")
         mask_file = Path(files[0]).name if isinstance(files, list) and files and isinstance(files[0], str) else None
         raw = item.get("raw_score", item.get("score"))
-        result.scores[name] = ConcernScore(name, _score(raw, f"{name}.raw_score"),
-                                           _score(item.get("ui_score"), f"{name}.ui_score"), mask_file)
+        result.scores[name] = ConcernScore(
+            name, _score(raw, f"{name}.raw_score"), _score(item.get("ui_score"), f"{name}.ui_score"), mask_file
+        )
         if mask_file is None:
             continue
         try:
@@ -346,12 +394,20 @@ def skin_rows(sources: Sequence[SkinSource]) -> list[dict[str, Any]]:
             raise InputError(f"{s.zip_path}: {exc}") from None
         for r in scores_rows(result):
             area = r["area_fraction"]
-            rows.append({"job_id": s.job_id, "source": s.source,
-                         "mode": _mode(result, r["name"]), "concern": r["name"],
-                         "raw_score": r["raw_score"], "ui_score": r["ui_score"],
-                         "mask_area_pct": None if area is None else 100.0 * area,
-                         "mean_mask_intensity": r["mean_alpha"], "skin_age": result.skin_age,
-                         "overall_score": result.overall})
+            rows.append(
+                {
+                    "job_id": s.job_id,
+                    "source": s.source,
+                    "mode": _mode(result, r["name"]),
+                    "concern": r["name"],
+                    "raw_score": r["raw_score"],
+                    "ui_score": r["ui_score"],
+                    "mask_area_pct": None if area is None else 100.0 * area,
+                    "mean_mask_intensity": r["mean_alpha"],
+                    "skin_age": result.skin_age,
+                    "overall_score": result.overall,
+                }
+            )
     return rows
 
 
@@ -361,8 +417,9 @@ def skin_csv(rows: Sequence[dict[str, Any]]) -> str:
     w = csv.DictWriter(buf, fieldnames=SKIN_COLUMNS, lineterminator="\n")
     w.writeheader()
     for r in rows:
-        w.writerow({k: "" if r[k] is None else (f"{r[k]:.6g}" if isinstance(r[k], float) else r[k])
-                    for k in SKIN_COLUMNS})
+        w.writerow(
+            {k: "" if r[k] is None else (f"{r[k]:.6g}" if isinstance(r[k], float) else r[k]) for k in SKIN_COLUMNS}
+        )
     return buf.getvalue()
 
 
@@ -395,8 +452,9 @@ def analysis_job_dirs(paths: Sequence[str | Path]) -> list[Path]:
             raise InputError(f"{p}: not a job folder nor a results folder (give the folders `youcam run` wrote)")
         dirs += [d for d in found if load_sidecar(d).record.feature in RESULT_FIELDS]
     if not dirs:
-        raise InputError(f"no analyzer jobs in {', '.join(map(str, paths))}: analyzers with a table are "
-                         f"{', '.join(RESULT_FIELDS)}")
+        raise InputError(
+            f"no analyzer jobs in {', '.join(map(str, paths))}: analyzers with a table are {', '.join(RESULT_FIELDS)}"
+        )
     return dirs
 
 
