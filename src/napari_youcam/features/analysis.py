@@ -18,8 +18,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from napari_youcam.limits import Limits
+
 from ..errors import InputError
-from .blocks import JPG_ONLY, JPG_PNG, SRC, image_limits, v2
+from .blocks import JPG_ONLY, JPG_PNG, SRC, v2
 from .face_effects import FACE_INDEX, SPEC_VERSION
 from .spec import Endpoint, FeatureSpec, Input, Param, RuleInputs, Violation
 from .validation import COLOR_RE
@@ -65,7 +67,7 @@ FITZPATRICK = FeatureSpec(
             task_path=v2("fitzpatrick-scale-analyzer"),
             inputs=(SRC,),
             params=(SPEC_VERSION, FACE_INDEX),
-            limits=image_limits(
+            limits=Limits(
                 4096,
                 short_min=320,
                 formats=JPG_ONLY,
@@ -104,7 +106,7 @@ SKIN_TONE = FeatureSpec(
                     help="how frontal the face must be: strict ≤4-6° ... flexible ≤30°",
                 ),
             ),
-            limits=image_limits(
+            limits=Limits(
                 4096,
                 side_min=320,
                 formats=JPG_ONLY,
@@ -149,7 +151,7 @@ def _hair_analyzer(
                 api="v2",
                 task_path=v2(key),
                 inputs=(THREE_ANGLES,) if three else (SRC,),
-                limits=image_limits(4096, side_min=side_min, formats=JPG_PNG, note=f"{note}; {_AUTO_RESIZE}"),
+                limits=Limits(4096, side_min=side_min, formats=JPG_PNG, note=f"{note}; {_AUTO_RESIZE}"),
                 rules=(_three_angles_rule,) if three else (),
                 output="json",
                 cost=cost,
@@ -319,7 +321,7 @@ def analysis_columns(feature_key: str) -> list[str]:
     return [f.label for f in _fields_of(feature_key)]
 
 
-def analysis_rows(feature_key: str, data: dict) -> list[tuple[str, str]]:
+def analysis_rows(feature_key: str, data: object) -> list[tuple[str, str]]:
     """The readable ``(attribute, value)`` rows of an analyzer's JSON result.
 
     ``data`` is the task's ``results`` object. Rows come in the contract's order with

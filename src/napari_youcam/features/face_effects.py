@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .blocks import JPG_ONLY, JPG_PNG, SRC, V2_TEMPLATE, image_limits, ref, template_id, v2
+from .blocks import JPG_ONLY, JPG_PNG, SRC, V2_TEMPLATE, ref, template_id, v2
 from .spec import Endpoint, FeatureSpec, Limits, Param, RuleInputs, Violation
 from .validation import COLOR_RE
 
@@ -61,9 +61,7 @@ AGING = FeatureSpec(
             api="v2",
             task_path=v2("aging"),
             inputs=(SRC,),
-            limits=image_limits(
-                4096, side_min=320, formats=JPG_ONLY, note="one person; yaw ±30°, roll ±20°, pitch ±20°"
-            ),
+            limits=Limits(4096, side_min=320, formats=JPG_ONLY, note="one person; yaw ±30°, roll ±20°, pitch ±20°"),
             output="images",
             cost=2,
             units="2",
@@ -97,7 +95,7 @@ SMILE = FeatureSpec(
                     help="smile_with_teeth_visible: bright smile; closed_mouth_smile: lips closed",
                 ),
             ),
-            limits=image_limits(
+            limits=Limits(
                 4096, formats=JPG_PNG, note="one person; face > 32x32 px at 640 px long edge; roll ±75°, yaw ±90°"
             ),
             cost=1,
@@ -130,7 +128,7 @@ TEETH_WHITEN = FeatureSpec(
                 ),
                 *_smoothing("effect."),
             ),
-            limits=image_limits(
+            limits=Limits(
                 1920,
                 short_min=320,
                 formats=JPG_PNG,
@@ -177,7 +175,7 @@ EYE_COLOR = FeatureSpec(
                 ),
                 *_smoothing("effect."),
             ),
-            limits=image_limits(
+            limits=Limits(
                 1920,
                 short_min=320,
                 formats=JPG_PNG,
@@ -189,7 +187,7 @@ EYE_COLOR = FeatureSpec(
     ),
 )
 
-_BEARD_LIMITS = image_limits(
+_BEARD_LIMITS = Limits(
     1024, long_strict=True, formats=JPG_ONLY, note="face width > 256 px; yaw within ±30°; one full face"
 )
 
@@ -216,7 +214,7 @@ BEARD = FeatureSpec(
 def _vto_limits() -> Limits:
     # As hair colour (D3): the table says long side < 1920, the error text w < 1920
     # and h < 1080; portrait photos are only safe under both, so both are enforced.
-    return image_limits(
+    return Limits(
         1920,
         long_strict=True,
         width_max=1920,

@@ -14,7 +14,6 @@ from .blocks import (
     SRC,
     V1_STYLE_GROUP,
     V2_TEMPLATE,
-    image_limits,
     output_count,
     per_block,
     seed_rule,
@@ -141,7 +140,7 @@ TEXT_TO_IMAGE = FeatureSpec(
                     help="output size W*H, each 512..2048 (rounded to a multiple of 16); default about 1024x1024",
                 )
             ),
-            limits=image_limits(3072, side_min=384, formats=I2I_FORMATS, note="GIF: first frame only"),
+            limits=Limits(3072, side_min=384, formats=I2I_FORMATS, note="GIF: first frame only"),
             rules=(_i2i_size_rule,),
             cost=1,
             units="1",
@@ -216,16 +215,16 @@ AI_AVATAR = _portrait(
     "ai-avatar",
     "AI Avatar Generator",
     "Stylised avatars from one selfie.",
-    limits_v2=image_limits(4096),
-    limits_v1=image_limits(4096),
+    limits_v2=Limits(4096),
+    limits_v1=Limits(4096),
     per=4,
 )
 AI_STUDIO = _portrait(
     "ai-studio",
     "AI Studio Generator",
     "Studio-style portraits from one photo.",
-    limits_v2=image_limits(1920, short_min=200, note="one face (largest used); output <= 960x1280"),
-    limits_v1=image_limits(1920, short_min=200),
+    limits_v2=Limits(1920, short_min=200, note="one face (largest used); output <= 960x1280"),
+    limits_v1=Limits(1920, short_min=200),
     per=2,
 )
 

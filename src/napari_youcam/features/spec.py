@@ -95,6 +95,8 @@ RuleInputs = Mapping[str, Sequence[InputInfo]] | None
 Rule = Callable[[Mapping[str, Any], RuleInputs, "Endpoint"], list[Violation]]
 # A cost that depends on the params (per concern / per image / per second tables).
 CostFn = Callable[[Mapping[str, Any]], float | None]
+# Limits that depend on the params (skin analysis HD needs short side >= 1080).
+LimitsFn = Callable[[Mapping[str, Any]], Limits]
 
 
 @dataclass(frozen=True)
@@ -125,8 +127,7 @@ class Endpoint:
     # The documented unit cost: a number, or a function of the params (per
     # concern / per image / per second tables); None when undocumented.
     cost: float | CostFn | None = None
-    # Limits that depend on the params (skin analysis HD needs short side >= 1080).
-    limits_for: Callable[[Mapping[str, Any]], Limits] | None = None
+    limits_for: LimitsFn | None = None
     # v1 only: the action must carry a ``params`` object even when no parameter
     # is given (the document marks ``params`` required with no fields inside:
     # photo lighting sends ``"params": {}``).
@@ -201,6 +202,7 @@ __all__ = [
     "InputInfo",
     "InputRole",
     "Limits",
+    "LimitsFn",
     "OutputKind",
     "Param",
     "ParamKind",

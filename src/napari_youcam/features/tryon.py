@@ -23,7 +23,7 @@ from typing import Any
 
 from napari_youcam.limits import MiB
 
-from .blocks import JPG_PNG, image_limits, ref, v2
+from .blocks import JPG_PNG, ref, v2
 from .face_effects import SPEC_VERSION
 from .spec import Endpoint, FeatureSpec, Input, InputInfo, Limits, Param, Rule, RuleInputs, Violation
 from .validation import COLOR_RE
@@ -152,7 +152,7 @@ def _vto(
                 task_path=v2(VTO_PREFIX + product),
                 inputs=_vto_inputs(product, where, many=stacked),
                 params=params,
-                limits=image_limits(4096, formats=JPG_PNG),
+                limits=Limits(4096, formats=JPG_PNG),
                 rules=rules,
                 cost=1,
                 units="1 single item; 2 stacked (several products)" if stacked else "1 (single item)",
@@ -411,7 +411,7 @@ def _scene(
                         help="outfit and background style (random: the service picks)",
                     ),
                 ),
-                limits=image_limits(
+                limits=Limits(
                     4096,
                     side_min=512 if selfie_min else None,
                     formats=JPG_PNG_HEIC,
@@ -485,7 +485,7 @@ AI_NAIL = FeatureSpec(
                 Input("src", help="a photo of one or two hands, nails visible"),
                 ref("a photo of the nail design to copy, all nails visible"),
             ),
-            limits=image_limits(
+            limits=Limits(
                 4096, formats=JPG_PNG, note="up to two hands, each >= 0.5 % of the image (about 102x102 px in FHD)"
             ),
             cost=1,
@@ -705,7 +705,7 @@ NAIL_VTO = FeatureSpec(
                     '"roughness": 0}; press-on colour adds "shape" and "length" (0.8-2.15)',
                 ),
             ),
-            limits=image_limits(
+            limits=Limits(
                 2048,
                 short_min=256,
                 formats=JPG_PNG,

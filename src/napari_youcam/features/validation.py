@@ -130,7 +130,7 @@ def check_param(p: Param, value: Any, feature: str, elsewhere: Mapping[Any, str]
         bad = [x for x in value if x not in p.choices]
         other = [x for x in bad if elsewhere and x in elsewhere]
         bad = [x for x in bad if x not in other]
-        if other:
+        if other and elsewhere:
             v.append(
                 Violation(
                     name,

@@ -21,9 +21,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from napari_youcam.limits import JsonObject
+
 from .auth import Authority
 from .clock import Clock, SystemClock
-from .faults import Fault, FaultSet, status_body
+from .faults import Fault, FaultKind, FaultSet, status_body
 from .files import FileStore
 from .service import Reply, Service
 from .state import Account, RateLimiter, SandboxState, Settings
@@ -365,7 +367,7 @@ class Sandbox:
     # ------------------------------------------------------------------ test controls
     def inject(
         self,
-        fault: str,
+        fault: FaultKind,
         *,
         path: str = "*",
         method: str = "*",
@@ -373,7 +375,7 @@ class Sandbox:
         status: int = 503,
         retry_after: float | int | None = None,
         delay: float = 0.0,
-        body: Any = None,
+        body: bytes | str | JsonObject | list[Any] | int | float | bool | None = None,
         content_type: str = "application/json",
     ) -> Fault:
         """Arm a fault for the next `times` requests matching `method` and `path` (fnmatch).
@@ -389,7 +391,7 @@ class Sandbox:
                 times,
                 status,
                 retry_after,
-                delay,  # type: ignore[arg-type]
+                delay,
                 body,
                 content_type,
             )
