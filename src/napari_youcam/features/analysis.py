@@ -214,10 +214,10 @@ class _Field:
 
     path: str  # dotted path inside the result object
     label: str
-    read: Callable[[str, Any], str]
+    read: Callable[[str, object], str]
 
 
-def _text(path: str, value: Any) -> str:
+def _text(path: str, value: object) -> str:
     if not isinstance(value, str):
         raise InputError(f"analysis result field {path}: expected text, got {type(value).__name__}")
     if len(value) > _MAX_TEXT:
@@ -229,20 +229,20 @@ def _text(path: str, value: Any) -> str:
     return value
 
 
-def _hex_colour(path: str, value: Any) -> str:
+def _hex_colour(path: str, value: object) -> str:
     text = _text(path, value)
     if not COLOR_RE.match(text):
         raise InputError(f"analysis result field {path}: {text!r} is not a #RRGGBB colour")
     return text
 
 
-def _yes_no(path: str, value: Any) -> str:
+def _yes_no(path: str, value: object) -> str:
     if not isinstance(value, bool):
         raise InputError(f"analysis result field {path}: expected true/false, got {type(value).__name__}")
     return "yes" if value else "no"
 
 
-def _number(path: str, value: Any) -> str:
+def _number(path: str, value: object) -> str:
     """A number, or a number written as text (hair density's mapping is "2.16")."""
     if isinstance(value, str):
         try:
@@ -293,12 +293,12 @@ RESULT_FIELDS: dict[str, tuple[_Field, ...]] = {
 }
 
 
-def _lookup(data: Mapping[str, Any], path: str) -> Any:
+def _lookup(data: Mapping[str, Any], path: str) -> object:
     """The value at a dotted path; None when any part is missing; InputError when a part is not an object."""
-    node: Any = data
+    node: object = data
     walked: list[str] = []
     for part in path.split("."):
-        if walked and not isinstance(node, Mapping):
+        if not isinstance(node, Mapping):
             raise InputError(f"analysis result field {'.'.join(walked)}: expected an object, got {type(node).__name__}")
         node = node.get(part)
         walked.append(part)

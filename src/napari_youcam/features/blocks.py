@@ -144,7 +144,7 @@ def dst_duration(
     choices: tuple[int, ...] = (),
     minimum: float | None = 1,
     maximum: float | None = None,
-    default: Any = None,
+    default: int | None = None,
     help: str = "length of the result in whole seconds",  # noqa: A002 - fills Param.help
 ) -> Param:
     return Param(
@@ -204,7 +204,7 @@ def per_second(rate: float | CostFn) -> CostFn:
 # ---------------------------------------------------------------- shared rules
 
 
-def _int_list(value: Any) -> bool:
+def _int_list(value: object) -> bool:
     return isinstance(value, (list, tuple)) and all(isinstance(x, int) and not isinstance(x, bool) for x in value)
 
 

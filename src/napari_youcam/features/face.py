@@ -404,7 +404,7 @@ SKIN_V2_SD = SKIN_V1_SD + ("tear_trough", "skin_type")
 SKIN_V1_COUNTS = (4, 7, 14)
 
 
-def is_hd(concerns: Any) -> bool:
+def is_hd(concerns: object) -> bool:
     """True when the concerns are the HD set (they must not be mixed with SD)."""
     return isinstance(concerns, (list, tuple)) and any(str(c).startswith("hd_") for c in concerns)
 
@@ -505,15 +505,23 @@ def _skin_v2_params(*, camera_kit: bool) -> tuple[Param, ...]:
     return tuple(params)
 
 
-_SKIN_V2_COMMON: dict[str, Any] = {
-    "inputs": (SRC,),
-    "limits": Limits(2560, short_min=480, note="no hard long-side limit, > 2560 auto-resized: downscale to 2560 (D4)"),
-    "limits_for": _skin_limits(2560, 2560),
-    "rules": (_skin_mix,),
-    "output": "zip",
-    "cost": _skin_cost,
-    "units": "1-4 concerns 9 SD/12 HD; 5-8: 12/16; 9-12: 14/20; 13-16: 16/22",
-}
+def _skin_v2(task_path: str, variant: str, *, camera_kit: bool, help: str = "") -> Endpoint:  # noqa: A002 - fills Endpoint.help
+    """A v2 skin-analysis endpoint (v2.0 and v2.1 differ in path, camera kit and help)."""
+    return Endpoint(
+        api="v2",
+        task_path=task_path,
+        variant=variant,
+        params=_skin_v2_params(camera_kit=camera_kit),
+        help=help,
+        inputs=(SRC,),
+        limits=Limits(2560, short_min=480, note="no hard long-side limit, > 2560 auto-resized: downscale to 2560 (D4)"),
+        limits_for=_skin_limits(2560, 2560),
+        rules=(_skin_mix,),
+        output="zip",
+        cost=_skin_cost,
+        units="1-4 concerns 9 SD/12 HD; 5-8: 12/16; 9-12: 14/20; 13-16: 16/22",
+    )
+
 
 SKIN_ANALYSIS = FeatureSpec(
     key="skin-analysis",
@@ -521,21 +529,8 @@ SKIN_ANALYSIS = FeatureSpec(
     family="face",
     summary="Scores and masks for up to 16 skin concerns (HD or SD), as a ZIP or JSON.",
     endpoints=(
-        Endpoint(
-            api="v2",
-            task_path=v2("skin-analysis"),
-            variant="v2.0",
-            params=_skin_v2_params(camera_kit=False),
-            **_SKIN_V2_COMMON,
-        ),
-        Endpoint(
-            api="v2",
-            task_path="/s2s/v2.1/task/skin-analysis",
-            variant="v2.1",
-            params=_skin_v2_params(camera_kit=True),
-            help="newer engines, masks up to 2560 px",
-            **_SKIN_V2_COMMON,
-        ),
+        _skin_v2(v2("skin-analysis"), "v2.0", camera_kit=False),
+        _skin_v2("/s2s/v2.1/task/skin-analysis", "v2.1", camera_kit=True, help="newer engines, masks up to 2560 px"),
         Endpoint(
             api="v1",
             task_path=v1("skin-analysis"),

@@ -282,7 +282,7 @@ _TEXTURE_NEEDS: dict[str, dict[str, tuple[str, ...]]] = {
 _SIGNED = {"curvature", "thickness"}  # eyebrows pattern: -100..100; every other number is 0..100
 
 
-def _check_number(where: str, key: str, value: Any, *, signed: bool = False) -> list[Violation]:
+def _check_number(where: str, key: str, value: object, *, signed: bool = False) -> list[Violation]:
     lo = -100 if signed else 0
     if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= 100:
         return [Violation(where, f"{key} is {value!r}: use a whole number {lo}..100")]
@@ -301,7 +301,7 @@ def _check_object(where: str, obj: Mapping[str, Any], *, signed: frozenset[str] 
     return v
 
 
-def _check_palettes(where: str, category: str, palettes: Any) -> list[Violation]:
+def _check_palettes(where: str, category: str, palettes: object) -> list[Violation]:
     if category == "skin_smooth":
         return []
     if not isinstance(palettes, list) or not palettes or not all(isinstance(p, Mapping) for p in palettes):
@@ -333,7 +333,7 @@ def _check_palettes(where: str, category: str, palettes: Any) -> list[Violation]
     return v
 
 
-def _check_effect(where: str, effect: Any) -> list[Violation]:
+def _check_effect(where: str, effect: object) -> list[Violation]:
     if not isinstance(effect, Mapping):
         return [Violation(where, f"must be an object with a category, got {effect!r}")]
     category = effect.get("category")

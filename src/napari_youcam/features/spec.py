@@ -180,8 +180,8 @@ class FeatureSpec:
                 seen.append(e.api)
         return tuple(seen)
 
-    def endpoint(self, api: Api = "v2", variant: str | None = None) -> Endpoint:
-        """The endpoint for a generation (its default variant unless one is named)."""
+    def endpoint(self, api: str = "v2", variant: str | None = None) -> Endpoint:
+        """The endpoint for a generation (its default variant unless one is named); KeyError when none."""
         for e in self.endpoints:
             if e.api == api and (variant is None or e.variant == variant):
                 return e

@@ -34,11 +34,11 @@ VTO_PREFIX = "2d-vto/"
 # ---------------------------------------------------------------- 2D VTO (jewellery, watch)
 
 
-def _is_int(v: Any) -> bool:
+def _is_int(v: object) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
-def _point(v: Any) -> bool:
+def _point(v: object) -> bool:
     return isinstance(v, (list, tuple)) and len(v) == 2 and all(_is_int(c) and c >= 0 for c in v)
 
 
@@ -529,14 +529,14 @@ _POLISH_EXTRA = {
 _ALL_LEVELS = set(_LEVELS) | {"transparency", "shimmer_opacity", "shimmer_size", "textured_size"}
 
 
-def _effect_fields(effect_type: str, sub_type: str, texture: Any) -> tuple[set[str], set[str]]:
+def _effect_fields(effect_type: str, sub_type: str, texture: object) -> tuple[set[str], set[str]]:
     """(required, allowed) keys of one effect."""
     required = {"sub_type", "finger", "texture", *_LEVELS}
     if effect_type == "press_on_nails":
         if sub_type == "color":
             required |= {"shape", "length", "color"}
     else:
-        required |= set(_POLISH_EXTRA.get(texture, ()))
+        required |= set(_POLISH_EXTRA.get(texture, ()) if isinstance(texture, str) else ())
         if sub_type == "color":
             required.add("color")
     allowed = set(required)
