@@ -76,7 +76,6 @@ FITZPATRICK = FeatureSpec(
             preprocess_path=v2("fitzpatrick-scale-analyzer/pre-process"),
             output="json",
             cost=10,
-            units="10",
         ),
     ),
     notes=(
@@ -114,7 +113,6 @@ SKIN_TONE = FeatureSpec(
             ),
             output="json",
             cost=20,
-            units="20",
         ),
     ),
     notes=(
@@ -155,7 +153,6 @@ def _hair_analyzer(
                 rules=(_three_angles_rule,) if three else (),
                 output="json",
                 cost=cost,
-                units=f"{cost:g}",
             ),
         ),
         notes=notes,

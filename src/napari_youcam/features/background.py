@@ -31,7 +31,6 @@ SOD = FeatureSpec(
             inputs=(SRC,),
             limits=Limits(4096, formats=JPG_PNG_ONLY),
             cost=1,
-            units="1",
         ),
         Endpoint(
             api="v1",
@@ -66,7 +65,6 @@ BG_BLUR = FeatureSpec(
             ),
             limits=Limits(4096, formats=JPG_PNG_ONLY, note="one prominent subject (largest chosen)"),
             cost=1,
-            units="1",
         ),
         Endpoint(
             api="v1",
@@ -119,7 +117,6 @@ BG_REPLACE = FeatureSpec(
             template_path=V2_TEMPLATE + "bg-replace",
             rules=(_bg_replace_rule,),
             cost=4,
-            units="4",
         ),
         Endpoint(
             api="v1",

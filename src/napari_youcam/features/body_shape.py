@@ -44,7 +44,6 @@ ABS_SHAPE = FeatureSpec(
                 4096, formats=("jpg", "png"), note=_PERSON_NOTE + ", abdomen visible (clothed or not), yaw within +-45"
             ),
             cost=1,
-            units="1",
         ),
     ),
     notes=("Formats listed as jpg, png (jpeg accepted as jpg).",),
@@ -72,7 +71,6 @@ BREAST_SHAPE = FeatureSpec(
                 note=_PERSON_NOTE + ", chest visible and unoccluded; upper body >= 1024x768 best",
             ),
             cost=1,
-            units="1",
         ),
     ),
     notes=(
@@ -177,7 +175,6 @@ BODY_RESHAPE = FeatureSpec(
             preprocess_path=v2("body-reshape/pre-process"),
             rules=(body_not_all_zero,),
             cost=1,
-            units="1",
         ),
     ),
     notes=(

@@ -119,7 +119,6 @@ FACE_LIFT = FeatureSpec(
             preprocess_path=v2("face-lift/pre-process"),
             rules=(_features_not_all_zero(LIFT_FEATURES, only_custom=True),),
             cost=1,
-            units="1",
         ),
     ),
     notes=("type=auto semantics undocumented (C7).", "result timed/timed_apply undocumented (B7)."),
@@ -198,7 +197,6 @@ FACE_RESHAPE = FeatureSpec(
             preprocess_path=v2("face-reshape/pre-process"),
             rules=(_features_not_all_zero(RESHAPE_FEATURES),),
             cost=1,
-            units="1",
         ),
     ),
     notes=(
@@ -286,7 +284,7 @@ FACE_ANALYZER = FeatureSpec(
             ),
             output="json",
             cost=per_count("features", ((1, 5, 10), (6, 14, 20), (15, 28, 30))),
-            units="1-5 features 10; 6-14: 20; 15-28: 30",
+            cost_note="1-5 features 10; 6-14: 20; 15-28: 30",
         ),
         Endpoint(
             api="v1",
@@ -359,7 +357,7 @@ SKIN_SIMULATION = FeatureSpec(
             limits=Limits(2560, short_min=480, note="face >= 60 % of the width, frontal, even light"),
             rules=(_sim_not_all_zero,),
             cost=_sim_cost,
-            units="1-4 concerns 4; 5-10 concerns 6",
+            cost_note="1-4 concerns 4; 5-10 concerns 6",
         ),
     ),
     notes=("Short side >= 480 enforced although an error text says 256 (D6).",),
@@ -519,7 +517,7 @@ def _skin_v2(task_path: str, variant: str, *, camera_kit: bool, help: str = "") 
         rules=(_skin_mix,),
         output="zip",
         cost=_skin_cost,
-        units="1-4 concerns 9 SD/12 HD; 5-8: 12/16; 9-12: 14/20; 13-16: 16/22",
+        cost_note="1-4 concerns 9 SD/12 HD; 5-8: 12/16; 9-12: 14/20; 13-16: 16/22",
     )
 
 

@@ -64,7 +64,6 @@ AGING = FeatureSpec(
             limits=Limits(4096, side_min=320, formats=JPG_ONLY, note="one person; yaw ±30°, roll ±20°, pitch ±20°"),
             output="images",
             cost=2,
-            units="2",
         ),
     ),
     notes=(
@@ -99,7 +98,6 @@ SMILE = FeatureSpec(
                 4096, formats=JPG_PNG, note="one person; face > 32x32 px at 640 px long edge; roll ±75°, yaw ±90°"
             ),
             cost=1,
-            units="1",
         ),
     ),
     notes=("The contract also accepts HEIC; photos are sent as JPG/PNG.",),
@@ -136,7 +134,6 @@ TEETH_WHITEN = FeatureSpec(
             ),
             preprocess_path=v2("teeth-whiten/pre-process"),
             cost=1,
-            units="1",
         ),
     ),
 )
@@ -182,7 +179,6 @@ EYE_COLOR = FeatureSpec(
                 note="front-facing, face fully visible, head within 10° of straight",
             ),
             cost=1,
-            units="1",
         ),
     ),
 )
@@ -205,7 +201,6 @@ BEARD = FeatureSpec(
             limits=_BEARD_LIMITS,
             template_path=V2_TEMPLATE + "beard-style",
             cost=2,
-            units="2",
         ),
     ),
 )
@@ -426,7 +421,6 @@ MAKEUP_VTO = FeatureSpec(
             limits=_vto_limits(),
             rules=(_effects_rule,),
             cost=1,
-            units="1",
         ),
     ),
     notes=(
@@ -456,7 +450,6 @@ LOOK_VTO = FeatureSpec(
             limits=_vto_limits(),
             template_path=V2_TEMPLATE + "look-vto",
             cost=2,
-            units="2",
         ),
     ),
 )

@@ -97,7 +97,6 @@ CLOTH = FeatureSpec(
             template_path=V2_TEMPLATE + "cloth",
             rules=(_ref_or_template("template_id"),),
             cost=2,
-            units="2",
         ),
         Endpoint(
             api="v2",
@@ -107,7 +106,6 @@ CLOTH = FeatureSpec(
             params=(_garment(GARMENTS_V2, required=True), _CHANGE_SHOES),
             limits=_cloth_limits(("jpg", "png")),
             cost=2,
-            units="2",
         ),
         Endpoint(
             api="v2",
@@ -116,7 +114,7 @@ CLOTH = FeatureSpec(
             inputs=(SRC, ref("the garment to try on")),
             params=(_garment(GARMENTS_V4, required=True), _CHANGE_SHOES),
             limits=_cloth_limits(("jpg", "png")),
-            units="not listed",
+            cost_note="not listed",
         ),
         Endpoint(
             api="v1",
@@ -153,7 +151,6 @@ FABRIC = FeatureSpec(
             limits=Limits(4096, formats=JPG_ONLY, note="abdomen, face, shoulders visible"),
             template_path=V2_TEMPLATE + "fabric",
             cost=2,
-            units="2",
         ),
         Endpoint(
             api="v1",

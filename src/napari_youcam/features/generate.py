@@ -106,7 +106,6 @@ TEXT_TO_IMAGE = FeatureSpec(
             ),
             limits=Limits(long_max=None),
             cost=1,
-            units="1",
         ),
         Endpoint(
             api="v2",
@@ -117,7 +116,6 @@ TEXT_TO_IMAGE = FeatureSpec(
             template_path=V2_TEMPLATE + "text-to-image",
             rules=(seed_rule,),
             cost=2,
-            units="2",
         ),
         Endpoint(
             api="v2",
@@ -143,7 +141,6 @@ TEXT_TO_IMAGE = FeatureSpec(
             limits=Limits(3072, side_min=384, formats=I2I_FORMATS, note="GIF: first frame only"),
             rules=(_i2i_size_rule,),
             cost=1,
-            units="1",
         ),
         Endpoint(
             api="v1",
@@ -184,7 +181,7 @@ def _portrait(
                 output="images",
                 template_path=V2_TEMPLATE + key,
                 cost=per_block("output_count", per),
-                units=f"1 per {per} images (rounded up)",
+                cost_note=f"1 per {per} images (rounded up)",
             ),
             Endpoint(
                 api="v1",

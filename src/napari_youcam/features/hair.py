@@ -152,7 +152,6 @@ HAIR_COLOR = FeatureSpec(
             limits=_hair_color_limits(320),
             rules=(_hair_color_rule,),
             cost=1,
-            units="1",
         ),
         Endpoint(
             api="v1",
@@ -205,7 +204,6 @@ def _hair_template(
                 limits=limits,
                 template_path=V2_TEMPLATE + key,
                 cost=cost,
-                units="" if cost is None else f"{cost:g}",
             ),
             *extra_v2,
             Endpoint(
@@ -251,7 +249,7 @@ HAIR_STYLE = _hair_template(
             inputs=(SRC, ref("a photo whose hairstyle to copy")),
             limits=_TRANSFER_LIMITS,
             cost=2,
-            units="2 (custom reference)",
+            cost_note="custom reference",
         ),
         Endpoint(
             api="v2",
@@ -272,7 +270,6 @@ HAIR_STYLE = _hair_template(
             template_path="/s2s/v2.1/task/template/hair-transfer",
             rules=(_transfer_v21_rule,),
             cost=2,
-            units="2",
         ),
     ),
     notes=(

@@ -28,7 +28,7 @@ GENERATIVE_FILL = FeatureSpec(
             inputs=(SRC, MASK_V2),
             limits=Limits(4096, note="limits not stated in the contract; v1 object removal's used (D18)"),
             cost=2,
-            units="1 standard / 2 professional; no request field picks one, so 2 is assumed",
+            cost_note="1 standard / 2 professional; no request field picks one, so professional is assumed",
         ),
     ),
     notes=("Image limits guessed from v1 object removal (D18).", "Standard vs professional cost undecidable (A9)."),
@@ -66,7 +66,6 @@ OBJ_REPLACE = FeatureSpec(
             params=(_PROMPT_REPLACE,),
             limits=Limits(2048),
             cost=1,
-            units="1",
         ),
         Endpoint(
             api="v1",
@@ -205,7 +204,6 @@ OUT_PAINT = FeatureSpec(
             limits=Limits(4096, formats=JPG_ONLY),
             rules=(_outpaint_rule(False),),
             cost=2,
-            units="2",
         ),
         Endpoint(
             api="v1",
@@ -255,7 +253,6 @@ def _simple(
                 limits=Limits(4096),
                 output=output,
                 cost=cost,
-                units="" if cost is None else f"{cost:g}",
             ),
             Endpoint(
                 api="v1",

@@ -118,15 +118,19 @@ class Endpoint:
     file_path: str | None = None  # v1 per-feature file registration path
     preprocess_path: str | None = None  # face selection (face-lift, face-reshape, face-swap)
     template_path: str | None = None  # v2 template list, or v1 style-group list
-    units: str = ""  # documented cost, as prose ("2", "1 per 2 images", ...)
     help: str = ""
     # Feature-specific rules beyond per-parameter checks: each gets the params
     # (defaults applied), the inputs (role -> list of InputInfo, or None) and the
     # endpoint, and returns the violations it finds.
     rules: tuple[Rule, ...] = ()
-    # The documented unit cost: a number, or a function of the params (per
-    # concern / per image / per second tables); None when undocumented.
+    # The documented unit cost, the one source of truth: a number, or a function
+    # of the params (per concern / per image / per second tables); None when
+    # undocumented or not computable.
     cost: float | CostFn | None = None
+    # What the number cannot say, in words: a qualifier of a numeric cost
+    # ("single item"), the table of a cost function, or why there is no cost.
+    # Never the number again: `units` puts the two together.
+    cost_note: str = ""
     limits_for: LimitsFn | None = None
     # v1 only: the action must carry a ``params`` object even when no parameter
     # is given (the document marks ``params`` required with no fields inside:
@@ -144,6 +148,14 @@ class Endpoint:
             if i.role == role:
                 return i
         return None
+
+    @property
+    def units(self) -> str:
+        """The documented cost in words: ``"2"``, ``"1 (single item)"``, or the note of a cost table."""
+        if self.cost is None or callable(self.cost):
+            return self.cost_note
+        number = f"{self.cost:g}"
+        return f"{number} ({self.cost_note})" if self.cost_note else number
 
     @property
     def slug(self) -> str:

@@ -22,7 +22,7 @@ MU_TRANSFER = FeatureSpec(
     family="style",
     summary="Copy the makeup of a reference face onto the user's face.",
     endpoints=(
-        Endpoint(api="v2", task_path=v2("mu-transfer"), inputs=_MU_INPUTS, limits=_MU_LIMITS, cost=2, units="2"),
+        Endpoint(api="v2", task_path=v2("mu-transfer"), inputs=_MU_INPUTS, limits=_MU_LIMITS, cost=2),
         Endpoint(
             api="v1",
             task_path=v1("mu-transfer"),
@@ -94,7 +94,6 @@ FACE_SWAP = FeatureSpec(
             preprocess_path=v2("face-swap/pre-process"),
             rules=(_face_mapping_rule,),
             cost=1,
-            units="1",
         ),
         Endpoint(
             api="v1",

@@ -155,7 +155,7 @@ def _vto(
                 limits=Limits(4096, formats=JPG_PNG),
                 rules=rules,
                 cost=1,
-                units="1 single item; 2 stacked (several products)" if stacked else "1 (single item)",
+                cost_note="single item; 2 stacked (several products)" if stacked else "single item",
             ),
         ),
         notes=notes
@@ -418,7 +418,6 @@ def _scene(
                     note=f"one person, face >= 15 % of the height; result {w}x{h}",
                 ),
                 cost=2,
-                units="2",
             ),
         ),
         notes=(
@@ -489,7 +488,6 @@ AI_NAIL = FeatureSpec(
                 4096, formats=JPG_PNG, note="up to two hands, each >= 0.5 % of the image (about 102x102 px in FHD)"
             ),
             cost=1,
-            units="1",
         ),
     ),
     notes=("Hands beyond the second are ignored.",),
@@ -713,7 +711,6 @@ NAIL_VTO = FeatureSpec(
             ),
             rules=(nail_effects_rule,),
             cost=1,
-            units="1",
         ),
     ),
     notes=(

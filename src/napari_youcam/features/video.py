@@ -50,7 +50,7 @@ VIDEO_SR = FeatureSpec(
             output="video",
             rules=(duration_matches_rule,),
             cost=per_block("dst_duration", 2),
-            units="1 per 2 s (rounded up)",
+            cost_note="1 per 2 s (rounded up)",
         ),
         Endpoint(
             api="v1",
@@ -88,7 +88,7 @@ VIDEO_FACE_SWAP = FeatureSpec(
             output="video",
             rules=(duration_matches_rule,),
             cost=per_block("dst_duration", 5),
-            units="1 per 5 s",
+            cost_note="1 per 5 s",
         ),
         Endpoint(
             api="v1",
@@ -123,7 +123,7 @@ VIDEO_TRANS = FeatureSpec(
             template_path=V2_TEMPLATE + "video-trans",
             rules=(duration_matches_rule,),
             cost=per_second(4),
-            units="4 per second",
+            cost_note="4 per second",
         ),
         Endpoint(
             api="v1",
@@ -187,7 +187,7 @@ IMAGE_TO_VIDEO = FeatureSpec(
             limits=Limits(4096, formats=JPG_PNG, aspect_min=_I2V_ASPECT_MIN, aspect_max=_I2V_ASPECT_MAX),
             output="video",
             cost=per_second(_rate("resolution", {"480": 1, "720": 2, "1080": 3})),
-            units="1/s (480), 2/s (720), 3/s (1080)",
+            cost_note="1/s (480), 2/s (720), 3/s (1080)",
         ),
         Endpoint(
             api="v2",
@@ -201,7 +201,7 @@ IMAGE_TO_VIDEO = FeatureSpec(
             output="video",
             template_path=V2_TEMPLATE + "image-to-video",
             cost=per_second(_rate("mode", {"std": 3, "pro": 6})),
-            units="std 3/s, pro 6/s",
+            cost_note="std 3/s, pro 6/s",
         ),
         Endpoint(
             api="v2",
@@ -228,7 +228,7 @@ IMAGE_TO_VIDEO = FeatureSpec(
             limits=Limits(long_max=None),
             output="video",
             cost=per_second(_rate("resolution", {"720P": 2, "1080P": 3})),
-            units="2/s (720P), 3/s (1080P)",
+            cost_note="2/s (720P), 3/s (1080P)",
         ),
         Endpoint(
             api="v1",
