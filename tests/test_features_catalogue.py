@@ -401,3 +401,24 @@ def test_units_put_a_numeric_cost_and_its_qualifier_together():
     skin = F.get("skin-analysis").endpoint("v2")
     assert callable(skin.cost) and skin.units.startswith("1-4 concerns 9 SD/12 HD")
     assert F.get("sod").endpoint("v1").units == ""  # v1 costs are not documented
+
+
+_ID = re.compile(r"\b([A-F])(\d{1,2})(?:-\1(\d{1,2}))?\b")  # "C4", and ranges such as "D12-D15"
+
+
+def _ids(text: str) -> set[str]:
+    found: set[str] = set()
+    for letter, first, last in _ID.findall(text):
+        found.update(f"{letter}{n}" for n in range(int(first), int(last or first) + 1))
+    return found
+
+
+def test_every_discrepancy_id_cited_in_features_and_imaging_is_defined_in_sources_md():
+    src = Path(F.__file__).parents[1]
+    cited = set().union(
+        *(_ids(p.read_text(encoding="utf-8")) for d in ("features", "imaging") for p in (src / d).glob("*.py"))
+    )
+    sources = (Path(__file__).parents[1] / "docs" / "SOURCES.md").read_text(encoding="utf-8")
+    defined = set().union(*(_ids(m) for m in re.findall(r"\*\*([A-F][\d/A-F-]*)\*\*", sources)))
+    assert {"C1", "D3", "D13", "F1"} <= cited  # the scan reads the catalogue's notes and ranges
+    assert cited - defined == set()

@@ -161,7 +161,7 @@ def dst_duration(
 
 
 def per_count(param: str, table: tuple[tuple[int, int, float], ...]) -> CostFn:
-    """Cost from a "N1-N2 items cost C" table keyed by the length of a list param."""
+    """Cost from a "lo-hi items cost C" table keyed by the length of a list param."""
 
     def cost(params: Mapping[str, Any]) -> float | None:
         value = params.get(param)
