@@ -131,7 +131,7 @@ class Endpoint:
     # ("single item"), the table of a cost function, or why there is no cost.
     # Never the number again: `units` puts the two together.
     cost_note: str = ""
-    limits_for: LimitsFn | None = None
+    limits_for: LimitsFn | None = None  # limits that depend on the params
     # v1 only: the action must carry a ``params`` object even when no parameter
     # is given (the document marks ``params`` required with no fields inside:
     # photo lighting sends ``"params": {}``).
