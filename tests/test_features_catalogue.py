@@ -370,3 +370,55 @@ def test_params_are_well_formed():
                 if p.default is not None and p.kind not in ("json",):
                     assert F.validation.check_param(p, p.default, spec.key) == [], (spec.key, p.name)
                 assert p.help, (spec.key, p.name)
+
+
+def _endpoints():
+    return [(f"{s.key} {e.api} {e.variant}", e) for s in F.FEATURES.values() for e in s.endpoints]
+
+
+def test_every_endpoint_states_its_cost_in_one_place():
+    """`cost` (a number or a table function) is the source; `cost_note` only says what it cannot."""
+    numbers = tables = 0
+    for where, e in _endpoints():
+        if callable(e.cost):
+            tables += 1
+            assert e.cost_note, f"{where}: a cost table needs its documented wording"
+            assert e.units == e.cost_note, where
+        elif e.cost is not None:
+            numbers += 1
+            number = f"{e.cost:g}"
+            assert e.cost_note != number and not e.cost_note.startswith(f"{number} "), f"{where}: cost restated"
+            assert e.units == (f"{number} ({e.cost_note})" if e.cost_note else number), where
+        else:
+            assert e.units == e.cost_note, where
+    assert numbers >= 50 and tables >= 10  # the catalogue's v2 endpoints, not an empty loop
+
+
+def test_units_put_a_numeric_cost_and_its_qualifier_together():
+    watch = F.get("watch").endpoint("v2")
+    assert (watch.cost, watch.cost_note, watch.units) == (1, "single item", "1 (single item)")
+    assert F.get("sod").endpoint("v2").units == "1"
+    skin = F.get("skin-analysis").endpoint("v2")
+    assert callable(skin.cost) and skin.units.startswith("1-4 concerns 9 SD/12 HD")
+    assert F.get("sod").endpoint("v1").units == ""  # v1 costs are not documented
+
+
+_ID = re.compile(r"\b([A-F])(\d{1,2})(?:-\1(\d{1,2}))?\b")  # "C4", and ranges such as "D12-D15"
+
+
+def _ids(text: str) -> set[str]:
+    found: set[str] = set()
+    for letter, first, last in _ID.findall(text):
+        found.update(f"{letter}{n}" for n in range(int(first), int(last or first) + 1))
+    return found
+
+
+def test_every_discrepancy_id_cited_in_features_and_imaging_is_defined_in_sources_md():
+    src = Path(F.__file__).parents[1]
+    cited = set().union(
+        *(_ids(p.read_text(encoding="utf-8")) for d in ("features", "imaging") for p in (src / d).glob("*.py"))
+    )
+    sources = (Path(__file__).parents[1] / "docs" / "SOURCES.md").read_text(encoding="utf-8")
+    defined = set().union(*(_ids(m) for m in re.findall(r"\*\*([A-F][\d/A-F-]*)\*\*", sources)))
+    assert {"C1", "D3", "D13", "F1"} <= cited  # the scan reads the catalogue's notes and ranges
+    assert cited - defined == set()

@@ -193,3 +193,14 @@ def test_face_check_on_astronaut():
     two = np.concatenate([img, img], axis=1)
     tf = face_check(two, "mu-transfer")
     assert len(tf.faces) == 2 and "single face" in tf.warnings[0] and tf.suggested_crop[2] < 1024
+
+
+def test_face_check_warns_when_the_suggested_crop_is_below_the_given_short_min():
+    img = data.astronaut()  # 512 px: a crop around her face is far below 480 px on its short side
+    plain = face_check(img, "skin-analysis")
+    assert not any("upscaled" in w for w in plain.warnings)
+    fc = face_check(img, "skin-analysis", short_min=480)
+    short = min(fc.suggested_crop[2:])
+    assert short < 480
+    assert f"short side ({short} px) is below the feature's 480 px minimum and will be upscaled" in fc.warnings[-1]
+    assert not any("upscaled" in w for w in face_check(img, "skin-analysis", short_min=short).warnings)

@@ -9,6 +9,9 @@ anything that might echo a request.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+
+from napari_youcam.limits import Violation
 
 # Anything that looks like a bearer token, an API key query/header value, or a
 # client secret is replaced before text reaches a message or a log.
@@ -56,6 +59,6 @@ class InputError(YouCamError, ValueError):
 
     exit_code = 2
 
-    def __init__(self, message: str, *, violations: list | None = None, code: str | None = None):
+    def __init__(self, message: str, *, violations: Iterable[Violation] | None = None, code: str | None = None):
         super().__init__(message, code=code)
         self.violations = list(violations or [])

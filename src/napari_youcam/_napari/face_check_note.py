@@ -61,10 +61,12 @@ class FaceCheckNote(QWidget):
 
         from napari.qt.threading import create_worker
 
+        from napari_youcam import features
         from napari_youcam.imaging import face_check
 
         data = np.asarray(plane(layer, self.viewer))
-        self.worker = create_worker(face_check, data, feature_key, _start_thread=False)
+        short_min = features.get(feature_key).endpoints[0].limits.short_min
+        self.worker = create_worker(face_check, data, feature_key, short_min=short_min, _start_thread=False)
         self.worker.returned.connect(lambda result, k=key: self._done(k, result))
         self.worker.start()
 

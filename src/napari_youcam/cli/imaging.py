@@ -265,7 +265,7 @@ def cmd_face_check(args: argparse.Namespace) -> int:
     from napari_youcam.imaging import face_check
 
     spec = features.get(args.feature)
-    fc = face_check(read_image(args.src, args.frame), spec.key)
+    fc = face_check(read_image(args.src, args.frame), spec.key, short_min=spec.endpoints[0].limits.short_min)
     lines = [f"{spec.key}: {len(fc.faces)} face(s) found" + (" — OK" if fc.ok else "")]
     for f in fc.faces:
         lines.append(f"  face {f.index}: x={f.left:.0f} y={f.top:.0f} w={f.width:.0f} h={f.height:.0f}")

@@ -564,6 +564,7 @@ def _with_face_advice(bar: Any, feature: str, src: str | None, frame: int | None
 
 
 def _face_warnings(feature: str, src: str, frame: int | None = None) -> list[str]:
+    from napari_youcam import features as F
     from napari_youcam.errors import YouCamError
     from napari_youcam.imaging import face_check, read_image_file
 
@@ -571,7 +572,8 @@ def _face_warnings(feature: str, src: str, frame: int | None = None) -> list[str
         image = read_image_file(src, frame=frame)
     except YouCamError:  # workflow reports unreadable sources itself
         return []
-    return list(face_check(image, feature).warnings)
+    short_min = F.endpoint_for(feature).limits.short_min
+    return list(face_check(image, feature, short_min=short_min).warnings)
 
 
 def cmd_resume(args: argparse.Namespace) -> int:

@@ -64,7 +64,7 @@ def endpoint_for(feature: str | FeatureSpec, api: str = "v2", variant: str | Non
     """The endpoint of ``feature`` for a generation/variant, as an ``InputError`` if missing."""
     spec = get(feature)
     try:
-        return spec.endpoint(api, variant)  # type: ignore[arg-type]
+        return spec.endpoint(api, variant)
     except KeyError as exc:
         raise InputError(str(exc.args[0])) from None
 

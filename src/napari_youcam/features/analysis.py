@@ -18,8 +18,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from napari_youcam.limits import Limits
+
 from ..errors import InputError
-from .blocks import JPG_ONLY, JPG_PNG, SRC, image_limits, v2
+from .blocks import JPG_ONLY, JPG_PNG, SRC, v2
 from .face_effects import FACE_INDEX, SPEC_VERSION
 from .spec import Endpoint, FeatureSpec, Input, Param, RuleInputs, Violation
 from .validation import COLOR_RE
@@ -65,7 +67,7 @@ FITZPATRICK = FeatureSpec(
             task_path=v2("fitzpatrick-scale-analyzer"),
             inputs=(SRC,),
             params=(SPEC_VERSION, FACE_INDEX),
-            limits=image_limits(
+            limits=Limits(
                 4096,
                 short_min=320,
                 formats=JPG_ONLY,
@@ -74,7 +76,6 @@ FITZPATRICK = FeatureSpec(
             preprocess_path=v2("fitzpatrick-scale-analyzer/pre-process"),
             output="json",
             cost=10,
-            units="10",
         ),
     ),
     notes=(
@@ -104,7 +105,7 @@ SKIN_TONE = FeatureSpec(
                     help="how frontal the face must be: strict ≤4-6° ... flexible ≤30°",
                 ),
             ),
-            limits=image_limits(
+            limits=Limits(
                 4096,
                 side_min=320,
                 formats=JPG_ONLY,
@@ -112,7 +113,6 @@ SKIN_TONE = FeatureSpec(
             ),
             output="json",
             cost=20,
-            units="20",
         ),
     ),
     notes=(
@@ -149,11 +149,10 @@ def _hair_analyzer(
                 api="v2",
                 task_path=v2(key),
                 inputs=(THREE_ANGLES,) if three else (SRC,),
-                limits=image_limits(4096, side_min=side_min, formats=JPG_PNG, note=f"{note}; {_AUTO_RESIZE}"),
+                limits=Limits(4096, side_min=side_min, formats=JPG_PNG, note=f"{note}; {_AUTO_RESIZE}"),
                 rules=(_three_angles_rule,) if three else (),
                 output="json",
                 cost=cost,
-                units=f"{cost:g}",
             ),
         ),
         notes=notes,
@@ -212,10 +211,10 @@ class _Field:
 
     path: str  # dotted path inside the result object
     label: str
-    read: Callable[[str, Any], str]
+    read: Callable[[str, object], str]
 
 
-def _text(path: str, value: Any) -> str:
+def _text(path: str, value: object) -> str:
     if not isinstance(value, str):
         raise InputError(f"analysis result field {path}: expected text, got {type(value).__name__}")
     if len(value) > _MAX_TEXT:
@@ -227,20 +226,20 @@ def _text(path: str, value: Any) -> str:
     return value
 
 
-def _hex_colour(path: str, value: Any) -> str:
+def _hex_colour(path: str, value: object) -> str:
     text = _text(path, value)
     if not COLOR_RE.match(text):
         raise InputError(f"analysis result field {path}: {text!r} is not a #RRGGBB colour")
     return text
 
 
-def _yes_no(path: str, value: Any) -> str:
+def _yes_no(path: str, value: object) -> str:
     if not isinstance(value, bool):
         raise InputError(f"analysis result field {path}: expected true/false, got {type(value).__name__}")
     return "yes" if value else "no"
 
 
-def _number(path: str, value: Any) -> str:
+def _number(path: str, value: object) -> str:
     """A number, or a number written as text (hair density's mapping is "2.16")."""
     if isinstance(value, str):
         try:
@@ -291,12 +290,12 @@ RESULT_FIELDS: dict[str, tuple[_Field, ...]] = {
 }
 
 
-def _lookup(data: Mapping[str, Any], path: str) -> Any:
+def _lookup(data: Mapping[str, Any], path: str) -> object:
     """The value at a dotted path; None when any part is missing; InputError when a part is not an object."""
-    node: Any = data
+    node: object = data
     walked: list[str] = []
     for part in path.split("."):
-        if walked and not isinstance(node, Mapping):
+        if not isinstance(node, Mapping):
             raise InputError(f"analysis result field {'.'.join(walked)}: expected an object, got {type(node).__name__}")
         node = node.get(part)
         walked.append(part)
@@ -319,7 +318,7 @@ def analysis_columns(feature_key: str) -> list[str]:
     return [f.label for f in _fields_of(feature_key)]
 
 
-def analysis_rows(feature_key: str, data: dict) -> list[tuple[str, str]]:
+def analysis_rows(feature_key: str, data: object) -> list[tuple[str, str]]:
     """The readable ``(attribute, value)`` rows of an analyzer's JSON result.
 
     ``data`` is the task's ``results`` object. Rows come in the contract's order with

@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .blocks import JPG_PNG, SRC, V2_TEMPLATE, image_limits, v1, v1_file, v2
+from napari_youcam.limits import Limits
+
+from .blocks import JPG_PNG, SRC, V2_TEMPLATE, v1, v1_file, v2
 from .spec import Endpoint, FeatureSpec, Param, RuleInputs, Violation
 
 JPG_PNG_ONLY = ("jpg", "png")  # the v2 contracts say "JPG, PNG"; jpeg files are accepted as jpg
@@ -27,15 +29,14 @@ SOD = FeatureSpec(
             api="v2",
             task_path=v2("sod"),
             inputs=(SRC,),
-            limits=image_limits(4096, formats=JPG_PNG_ONLY),
+            limits=Limits(4096, formats=JPG_PNG_ONLY),
             cost=1,
-            units="1",
         ),
         Endpoint(
             api="v1",
             task_path=v1("sod"),
             inputs=(SRC,),
-            limits=image_limits(4096, formats=JPG_PNG),
+            limits=Limits(4096, formats=JPG_PNG),
             file_path=v1_file("sod"),
         ),
     ),
@@ -62,15 +63,14 @@ BG_BLUR = FeatureSpec(
                     help="blur strength: 0 = none, 100 = maximum",
                 ),
             ),
-            limits=image_limits(4096, formats=JPG_PNG_ONLY, note="one prominent subject (largest chosen)"),
+            limits=Limits(4096, formats=JPG_PNG_ONLY, note="one prominent subject (largest chosen)"),
             cost=1,
-            units="1",
         ),
         Endpoint(
             api="v1",
             task_path=v1("sod/blur-background"),
             inputs=(SRC,),
-            limits=image_limits(4096, formats=JPG_PNG),
+            limits=Limits(4096, formats=JPG_PNG),
             file_path=v1_file("sod/blur-background"),
             help="v1 returns a foreground mask to blur with yourself (A8)",
         ),
@@ -113,17 +113,16 @@ BG_REPLACE = FeatureSpec(
                 Param("prompt", "str", min_length=1, help="describe the new background"),
                 Param("template_id", "str", min_length=1, help="background template id (type template)"),
             ),
-            limits=image_limits(4096),
+            limits=Limits(4096),
             template_path=V2_TEMPLATE + "bg-replace",
             rules=(_bg_replace_rule,),
             cost=4,
-            units="4",
         ),
         Endpoint(
             api="v1",
             task_path=v1("sod/change-background"),
             inputs=(SRC,),
-            limits=image_limits(4096),
+            limits=Limits(4096),
             file_path=v1_file("sod/change-background"),
             help="v1 returns a foreground mask to composite yourself (A8)",
         ),

@@ -13,9 +13,9 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from napari_youcam.limits import VIDEO_MAX_BYTES
+from napari_youcam.limits import VIDEO_MAX_BYTES, Limits
 
-from .spec import CostFn, Endpoint, Input, Limits, Param, Rule, RuleInputs, Violation
+from .spec import CostFn, Endpoint, Input, Param, Rule, RuleInputs, Violation
 
 JPG_PNG = ("jpg", "jpeg", "png")
 JPG_ONLY = ("jpg", "jpeg")
@@ -40,21 +40,18 @@ def v1_file(slug: str) -> str:
     return "/s2s/v1.1/file/" + slug
 
 
-def image_limits(long_max: int | None = 4096, **kw: Any) -> Limits:
-    return Limits(long_max=long_max, **kw)
-
-
 # The reference face of video face swap and other images inside video endpoints.
 PLAIN_IMAGE = Limits(long_max=4096, formats=JPG_PNG)
 
 
-def video_limits(long_max: int, duration_max: float | None, **kw: Any) -> Limits:
+def video_limits(long_max: int, duration_max: float | None, *, fps_max: float | None = None, note: str = "") -> Limits:
     return Limits(
         long_max=long_max,
         formats=VIDEO_FORMATS,
         max_bytes=VIDEO_MAX_BYTES,
         duration_max=duration_max,
-        **kw,
+        fps_max=fps_max,
+        note=note,
     )
 
 
@@ -147,7 +144,7 @@ def dst_duration(
     choices: tuple[int, ...] = (),
     minimum: float | None = 1,
     maximum: float | None = None,
-    default: Any = None,
+    default: int | None = None,
     help: str = "length of the result in whole seconds",  # noqa: A002 - fills Param.help
 ) -> Param:
     return Param(
@@ -164,7 +161,7 @@ def dst_duration(
 
 
 def per_count(param: str, table: tuple[tuple[int, int, float], ...]) -> CostFn:
-    """Cost from a "N1-N2 items cost C" table keyed by the length of a list param."""
+    """Cost from a "lo-hi items cost C" table keyed by the length of a list param."""
 
     def cost(params: Mapping[str, Any]) -> float | None:
         value = params.get(param)
@@ -207,7 +204,7 @@ def per_second(rate: float | CostFn) -> CostFn:
 # ---------------------------------------------------------------- shared rules
 
 
-def _int_list(value: Any) -> bool:
+def _int_list(value: object) -> bool:
     return isinstance(value, (list, tuple)) and all(isinstance(x, int) and not isinstance(x, bool) for x in value)
 
 
@@ -250,10 +247,10 @@ def seed_rule(params: Mapping[str, Any], inputs: RuleInputs, endpoint: Endpoint)
 def duration_matches_rule(params: Mapping[str, Any], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
     """``dst_duration`` must be the video's length (error_unexpected_video_duration)."""
     d = params.get("dst_duration")
-    videos = [i for i in ((inputs or {}).get("src") or []) if i.duration_s is not None]
-    if not isinstance(d, int) or not videos:
+    lengths = [i.duration_s for i in ((inputs or {}).get("src") or []) if i.duration_s is not None]
+    if not isinstance(d, int) or not lengths:
         return []
-    length = videos[0].duration_s
+    length = lengths[0]
     if d not in (math.floor(length), math.ceil(length)):
         return [
             Violation(

@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .blocks import JPG_PNG, SRC, image_limits, v2
+from napari_youcam.limits import Limits
+
+from .blocks import JPG_PNG, SRC, v2
 from .face_effects import SPEC_VERSION
 from .spec import Endpoint, FeatureSpec, Param, RuleInputs, Violation
 from .tryon import JPG_PNG_HEIC
@@ -38,11 +40,10 @@ ABS_SHAPE = FeatureSpec(
                 ),
                 Param("intensity", "enum", default=1, choices=(1, 2), help="1 = normal, 2 = stronger"),
             ),
-            limits=image_limits(
+            limits=Limits(
                 4096, formats=("jpg", "png"), note=_PERSON_NOTE + ", abdomen visible (clothed or not), yaw within +-45"
             ),
             cost=1,
-            units="1",
         ),
     ),
     notes=("Formats listed as jpg, png (jpeg accepted as jpg).",),
@@ -61,7 +62,7 @@ BREAST_SHAPE = FeatureSpec(
             params=(
                 Param("intensity", "enum", default=2, choices=(1, 2, 3), help="1 subtle, 2 moderate, 3 pronounced"),
             ),
-            limits=image_limits(
+            limits=Limits(
                 4096,
                 long_strict=True,
                 short_min=384,
@@ -70,7 +71,6 @@ BREAST_SHAPE = FeatureSpec(
                 note=_PERSON_NOTE + ", chest visible and unoccluded; upper body >= 1024x768 best",
             ),
             cost=1,
-            units="1",
         ),
     ),
     notes=(
@@ -166,7 +166,7 @@ BODY_RESHAPE = FeatureSpec(
                     for n, (lo, hi) in BODY_FEATURES.items()
                 ),
             ),
-            limits=image_limits(
+            limits=Limits(
                 2048,
                 short_min=320,
                 formats=JPG_PNG,
@@ -175,7 +175,6 @@ BODY_RESHAPE = FeatureSpec(
             preprocess_path=v2("body-reshape/pre-process"),
             rules=(body_not_all_zero,),
             cost=1,
-            units="1",
         ),
     ),
     notes=(

@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .blocks import JPG_ONLY, SRC, image_limits, per_count, v1, v1_file, v2
-from .spec import Endpoint, FeatureSpec, Limits, Param, RuleInputs, Violation
+from .blocks import JPG_ONLY, SRC, per_count, v1, v1_file, v2
+from .spec import Endpoint, FeatureSpec, Limits, LimitsFn, Param, Rule, RuleInputs, Violation
 
 # ---------------------------------------------------------------- face lift / reshape
 
@@ -63,7 +63,7 @@ def _global_smooth() -> tuple[Param, ...]:
 LIFT_FEATURES = ("eye_bag", "cheek", "forehead", "shape", "mouth")
 
 
-def _features_not_all_zero(names: tuple[str, ...], *, only_custom: bool = False):
+def _features_not_all_zero(names: tuple[str, ...], *, only_custom: bool = False) -> Rule:
     def rule(params: Mapping[str, Any], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
         if only_custom and params.get("type", "custom") != "custom":
             return []
@@ -115,11 +115,10 @@ FACE_LIFT = FeatureSpec(
                 ),
                 *_global_smooth(),
             ),
-            limits=image_limits(1920, note="face > 32x32 px at 640 px long edge; roll +-75, yaw +-90"),
+            limits=Limits(1920, note="face > 32x32 px at 640 px long edge; roll +-75, yaw +-90"),
             preprocess_path=v2("face-lift/pre-process"),
             rules=(_features_not_all_zero(LIFT_FEATURES, only_custom=True),),
             cost=1,
-            units="1",
         ),
     ),
     notes=("type=auto semantics undocumented (C7).", "result timed/timed_apply undocumented (B7)."),
@@ -194,11 +193,10 @@ FACE_RESHAPE = FeatureSpec(
                 ),
                 *_global_smooth(),
             ),
-            limits=image_limits(4096, note="face > 1/20 of the image; pitch/yaw/roll < 30 deg"),
+            limits=Limits(4096, note="face > 1/20 of the image; pitch/yaw/roll < 30 deg"),
             preprocess_path=v2("face-reshape/pre-process"),
             rules=(_features_not_all_zero(RESHAPE_FEATURES),),
             cost=1,
-            units="1",
         ),
     ),
     notes=(
@@ -278,7 +276,7 @@ FACE_ANALYZER = FeatureSpec(
             task_path=v2("face-attr-analysis"),
             inputs=(SRC,),
             params=_analyzer_params(ANALYZER_V2),
-            limits=image_limits(
+            limits=Limits(
                 4096,
                 side_min=320,
                 formats=JPG_ONLY,
@@ -286,14 +284,14 @@ FACE_ANALYZER = FeatureSpec(
             ),
             output="json",
             cost=per_count("features", ((1, 5, 10), (6, 14, 20), (15, 28, 30))),
-            units="1-5 features 10; 6-14: 20; 15-28: 30",
+            cost_note="1-5 features 10; 6-14: 20; 15-28: 30",
         ),
         Endpoint(
             api="v1",
             task_path=v1("face-attr-analysis"),
             inputs=(SRC,),
             params=_analyzer_params(ANALYZER_V1),
-            limits=image_limits(4096, side_min=100, formats=JPG_ONLY, note="sides > 1080 auto-resized; one person"),
+            limits=Limits(4096, side_min=100, formats=JPG_ONLY, note="sides > 1080 auto-resized; one person"),
             output="json",
             file_path=v1_file("face-attr-analysis"),
         ),
@@ -356,10 +354,10 @@ SKIN_SIMULATION = FeatureSpec(
                 )
                 for c in SIM_CONCERNS
             ),
-            limits=image_limits(2560, short_min=480, note="face >= 60 % of the width, frontal, even light"),
+            limits=Limits(2560, short_min=480, note="face >= 60 % of the width, frontal, even light"),
             rules=(_sim_not_all_zero,),
             cost=_sim_cost,
-            units="1-4 concerns 4; 5-10 concerns 6",
+            cost_note="1-4 concerns 4; 5-10 concerns 6",
         ),
     ),
     notes=("Short side >= 480 enforced although an error text says 256 (D6).",),
@@ -404,7 +402,7 @@ SKIN_V2_SD = SKIN_V1_SD + ("tear_trough", "skin_type")
 SKIN_V1_COUNTS = (4, 7, 14)
 
 
-def is_hd(concerns: Any) -> bool:
+def is_hd(concerns: object) -> bool:
     """True when the concerns are the HD set (they must not be mixed with SD)."""
     return isinstance(concerns, (list, tuple)) and any(str(c).startswith("hd_") for c in concerns)
 
@@ -429,10 +427,10 @@ def _skin_mix(params: Mapping[str, Any], inputs: RuleInputs, endpoint: Endpoint)
     return v
 
 
-def _skin_limits(long_sd: int, long_hd: int):
+def _skin_limits(long_sd: int, long_hd: int) -> LimitsFn:
     def limits(params: Mapping[str, Any]) -> Limits:
         hd = is_hd(params.get("dst_actions"))
-        return image_limits(
+        return Limits(
             long_hd if hd else long_sd,
             short_min=1080 if hd else 480,
             note="HD concerns need short side >= 1080, SD >= 480",
@@ -505,17 +503,23 @@ def _skin_v2_params(*, camera_kit: bool) -> tuple[Param, ...]:
     return tuple(params)
 
 
-_SKIN_V2_COMMON: dict[str, Any] = {
-    "inputs": (SRC,),
-    "limits": image_limits(
-        2560, short_min=480, note="no hard long-side limit, > 2560 auto-resized: downscale to 2560 (D4)"
-    ),
-    "limits_for": _skin_limits(2560, 2560),
-    "rules": (_skin_mix,),
-    "output": "zip",
-    "cost": _skin_cost,
-    "units": "1-4 concerns 9 SD/12 HD; 5-8: 12/16; 9-12: 14/20; 13-16: 16/22",
-}
+def _skin_v2(task_path: str, variant: str, *, camera_kit: bool, help: str = "") -> Endpoint:  # noqa: A002 - fills Endpoint.help
+    """A v2 skin-analysis endpoint (v2.0 and v2.1 differ in path, camera kit and help)."""
+    return Endpoint(
+        api="v2",
+        task_path=task_path,
+        variant=variant,
+        params=_skin_v2_params(camera_kit=camera_kit),
+        help=help,
+        inputs=(SRC,),
+        limits=Limits(2560, short_min=480, note="no hard long-side limit, > 2560 auto-resized: downscale to 2560 (D4)"),
+        limits_for=_skin_limits(2560, 2560),
+        rules=(_skin_mix,),
+        output="zip",
+        cost=_skin_cost,
+        cost_note="1-4 concerns 9 SD/12 HD; 5-8: 12/16; 9-12: 14/20; 13-16: 16/22",
+    )
+
 
 SKIN_ANALYSIS = FeatureSpec(
     key="skin-analysis",
@@ -523,21 +527,8 @@ SKIN_ANALYSIS = FeatureSpec(
     family="face",
     summary="Scores and masks for up to 16 skin concerns (HD or SD), as a ZIP or JSON.",
     endpoints=(
-        Endpoint(
-            api="v2",
-            task_path=v2("skin-analysis"),
-            variant="v2.0",
-            params=_skin_v2_params(camera_kit=False),
-            **_SKIN_V2_COMMON,
-        ),
-        Endpoint(
-            api="v2",
-            task_path="/s2s/v2.1/task/skin-analysis",
-            variant="v2.1",
-            params=_skin_v2_params(camera_kit=True),
-            help="newer engines, masks up to 2560 px",
-            **_SKIN_V2_COMMON,
-        ),
+        _skin_v2(v2("skin-analysis"), "v2.0", camera_kit=False),
+        _skin_v2("/s2s/v2.1/task/skin-analysis", "v2.1", camera_kit=True, help="newer engines, masks up to 2560 px"),
         Endpoint(
             api="v1",
             task_path=v1("skin-analysis"),
@@ -552,9 +543,7 @@ SKIN_ANALYSIS = FeatureSpec(
                     help="exactly 4, 7 or 14 concerns, all HD (hd_*) or all SD",
                 ),
             ),
-            limits=image_limits(
-                1920, short_min=480, note="SD long <= 1920 short >= 480; HD long <= 2560 short >= 1080"
-            ),
+            limits=Limits(1920, short_min=480, note="SD long <= 1920 short >= 480; HD long <= 2560 short >= 1080"),
             limits_for=_skin_limits(1920, 2560),
             rules=(_skin_mix,),
             output="zip",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .blocks import JPG_ONLY, JPG_PNG, SRC, V2_TEMPLATE, image_limits, ref, template_id, v2
+from .blocks import JPG_ONLY, JPG_PNG, SRC, V2_TEMPLATE, ref, template_id, v2
 from .spec import Endpoint, FeatureSpec, Limits, Param, RuleInputs, Violation
 from .validation import COLOR_RE
 
@@ -61,12 +61,9 @@ AGING = FeatureSpec(
             api="v2",
             task_path=v2("aging"),
             inputs=(SRC,),
-            limits=image_limits(
-                4096, side_min=320, formats=JPG_ONLY, note="one person; yaw ±30°, roll ±20°, pitch ±20°"
-            ),
+            limits=Limits(4096, side_min=320, formats=JPG_ONLY, note="one person; yaw ±30°, roll ±20°, pitch ±20°"),
             output="images",
             cost=2,
-            units="2",
         ),
     ),
     notes=(
@@ -97,11 +94,10 @@ SMILE = FeatureSpec(
                     help="smile_with_teeth_visible: bright smile; closed_mouth_smile: lips closed",
                 ),
             ),
-            limits=image_limits(
+            limits=Limits(
                 4096, formats=JPG_PNG, note="one person; face > 32x32 px at 640 px long edge; roll ±75°, yaw ±90°"
             ),
             cost=1,
-            units="1",
         ),
     ),
     notes=("The contract also accepts HEIC; photos are sent as JPG/PNG.",),
@@ -130,7 +126,7 @@ TEETH_WHITEN = FeatureSpec(
                 ),
                 *_smoothing("effect."),
             ),
-            limits=image_limits(
+            limits=Limits(
                 1920,
                 short_min=320,
                 formats=JPG_PNG,
@@ -138,7 +134,6 @@ TEETH_WHITEN = FeatureSpec(
             ),
             preprocess_path=v2("teeth-whiten/pre-process"),
             cost=1,
-            units="1",
         ),
     ),
 )
@@ -177,19 +172,18 @@ EYE_COLOR = FeatureSpec(
                 ),
                 *_smoothing("effect."),
             ),
-            limits=image_limits(
+            limits=Limits(
                 1920,
                 short_min=320,
                 formats=JPG_PNG,
                 note="front-facing, face fully visible, head within 10° of straight",
             ),
             cost=1,
-            units="1",
         ),
     ),
 )
 
-_BEARD_LIMITS = image_limits(
+_BEARD_LIMITS = Limits(
     1024, long_strict=True, formats=JPG_ONLY, note="face width > 256 px; yaw within ±30°; one full face"
 )
 
@@ -207,7 +201,6 @@ BEARD = FeatureSpec(
             limits=_BEARD_LIMITS,
             template_path=V2_TEMPLATE + "beard-style",
             cost=2,
-            units="2",
         ),
     ),
 )
@@ -216,7 +209,7 @@ BEARD = FeatureSpec(
 def _vto_limits() -> Limits:
     # As hair colour (D3): the table says long side < 1920, the error text w < 1920
     # and h < 1080; portrait photos are only safe under both, so both are enforced.
-    return image_limits(
+    return Limits(
         1920,
         long_strict=True,
         width_max=1920,
@@ -284,7 +277,7 @@ _TEXTURE_NEEDS: dict[str, dict[str, tuple[str, ...]]] = {
 _SIGNED = {"curvature", "thickness"}  # eyebrows pattern: -100..100; every other number is 0..100
 
 
-def _check_number(where: str, key: str, value: Any, *, signed: bool = False) -> list[Violation]:
+def _check_number(where: str, key: str, value: object, *, signed: bool = False) -> list[Violation]:
     lo = -100 if signed else 0
     if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= 100:
         return [Violation(where, f"{key} is {value!r}: use a whole number {lo}..100")]
@@ -303,7 +296,7 @@ def _check_object(where: str, obj: Mapping[str, Any], *, signed: frozenset[str] 
     return v
 
 
-def _check_palettes(where: str, category: str, palettes: Any) -> list[Violation]:
+def _check_palettes(where: str, category: str, palettes: object) -> list[Violation]:
     if category == "skin_smooth":
         return []
     if not isinstance(palettes, list) or not palettes or not all(isinstance(p, Mapping) for p in palettes):
@@ -335,7 +328,7 @@ def _check_palettes(where: str, category: str, palettes: Any) -> list[Violation]
     return v
 
 
-def _check_effect(where: str, effect: Any) -> list[Violation]:
+def _check_effect(where: str, effect: object) -> list[Violation]:
     if not isinstance(effect, Mapping):
         return [Violation(where, f"must be an object with a category, got {effect!r}")]
     category = effect.get("category")
@@ -428,7 +421,6 @@ MAKEUP_VTO = FeatureSpec(
             limits=_vto_limits(),
             rules=(_effects_rule,),
             cost=1,
-            units="1",
         ),
     ),
     notes=(
@@ -458,7 +450,6 @@ LOOK_VTO = FeatureSpec(
             limits=_vto_limits(),
             template_path=V2_TEMPLATE + "look-vto",
             cost=2,
-            units="2",
         ),
     ),
 )

@@ -8,12 +8,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from napari_youcam.limits import Limits
+
 from .blocks import (
     JPG_ONLY,
     SRC,
     V1_STYLE_GROUP,
     V2_TEMPLATE,
-    image_limits,
     ref,
     style_ids_rule,
     style_params,
@@ -22,7 +23,7 @@ from .blocks import (
     v1_file,
     v2,
 )
-from .spec import Endpoint, FeatureSpec, Param, RuleInputs, Violation
+from .spec import Endpoint, FeatureSpec, Param, Rule, RuleInputs, Violation
 
 GARMENTS_V1 = ("full_body", "lower_body", "upper_body")
 GARMENTS_V2 = GARMENTS_V1 + ("shoes", "auto")
@@ -31,8 +32,8 @@ GARMENTS_V4 = GARMENTS_V2 + ("outer",)
 _CLOTH_NOTE = "single person >= 80 % of the frame, shoulders visible, facing forward, standing"
 
 
-def _cloth_limits(formats: tuple[str, ...]):
-    return image_limits(4096, short_min=384, long_min=512, formats=formats, note=_CLOTH_NOTE)
+def _cloth_limits(formats: tuple[str, ...]) -> Limits:
+    return Limits(4096, short_min=384, long_min=512, formats=formats, note=_CLOTH_NOTE)
 
 
 def _garment(choices: tuple[str, ...], *, required: bool) -> Param:
@@ -46,7 +47,7 @@ _CHANGE_SHOES = Param(
 )
 
 
-def _ref_or_template(template_param: str):
+def _ref_or_template(template_param: str) -> Rule:
     """Exactly one of a reference garment (with garment_category) or a template."""
 
     def rule(params: Mapping[str, Any], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
@@ -96,7 +97,6 @@ CLOTH = FeatureSpec(
             template_path=V2_TEMPLATE + "cloth",
             rules=(_ref_or_template("template_id"),),
             cost=2,
-            units="2",
         ),
         Endpoint(
             api="v2",
@@ -106,7 +106,6 @@ CLOTH = FeatureSpec(
             params=(_garment(GARMENTS_V2, required=True), _CHANGE_SHOES),
             limits=_cloth_limits(("jpg", "png")),
             cost=2,
-            units="2",
         ),
         Endpoint(
             api="v2",
@@ -115,7 +114,7 @@ CLOTH = FeatureSpec(
             inputs=(SRC, ref("the garment to try on")),
             params=(_garment(GARMENTS_V4, required=True), _CHANGE_SHOES),
             limits=_cloth_limits(("jpg", "png")),
-            units="not listed",
+            cost_note="not listed",
         ),
         Endpoint(
             api="v1",
@@ -149,17 +148,16 @@ FABRIC = FeatureSpec(
             task_path=v2("fabric"),
             inputs=(SRC,),
             params=(template_id(),),
-            limits=image_limits(4096, formats=JPG_ONLY, note="abdomen, face, shoulders visible"),
+            limits=Limits(4096, formats=JPG_ONLY, note="abdomen, face, shoulders visible"),
             template_path=V2_TEMPLATE + "fabric",
             cost=2,
-            units="2",
         ),
         Endpoint(
             api="v1",
             task_path=v1("fabric"),
             inputs=(SRC,),
             params=style_params(),
-            limits=image_limits(4096, formats=JPG_ONLY),
+            limits=Limits(4096, formats=JPG_ONLY),
             file_path=v1_file("fabric"),
             template_path=V1_STYLE_GROUP + "fabric",
             rules=(style_ids_rule(),),

@@ -14,7 +14,6 @@ from .blocks import (
     SRC,
     V1_STYLE_GROUP,
     V2_TEMPLATE,
-    image_limits,
     output_count,
     per_block,
     seed_rule,
@@ -107,7 +106,6 @@ TEXT_TO_IMAGE = FeatureSpec(
             ),
             limits=Limits(long_max=None),
             cost=1,
-            units="1",
         ),
         Endpoint(
             api="v2",
@@ -118,7 +116,6 @@ TEXT_TO_IMAGE = FeatureSpec(
             template_path=V2_TEMPLATE + "text-to-image",
             rules=(seed_rule,),
             cost=2,
-            units="2",
         ),
         Endpoint(
             api="v2",
@@ -141,10 +138,9 @@ TEXT_TO_IMAGE = FeatureSpec(
                     help="output size W*H, each 512..2048 (rounded to a multiple of 16); default about 1024x1024",
                 )
             ),
-            limits=image_limits(3072, side_min=384, formats=I2I_FORMATS, note="GIF: first frame only"),
+            limits=Limits(3072, side_min=384, formats=I2I_FORMATS, note="GIF: first frame only"),
             rules=(_i2i_size_rule,),
             cost=1,
-            units="1",
         ),
         Endpoint(
             api="v1",
@@ -185,7 +181,7 @@ def _portrait(
                 output="images",
                 template_path=V2_TEMPLATE + key,
                 cost=per_block("output_count", per),
-                units=f"1 per {per} images (rounded up)",
+                cost_note=f"1 per {per} images (rounded up)",
             ),
             Endpoint(
                 api="v1",
@@ -216,16 +212,16 @@ AI_AVATAR = _portrait(
     "ai-avatar",
     "AI Avatar Generator",
     "Stylised avatars from one selfie.",
-    limits_v2=image_limits(4096),
-    limits_v1=image_limits(4096),
+    limits_v2=Limits(4096),
+    limits_v1=Limits(4096),
     per=4,
 )
 AI_STUDIO = _portrait(
     "ai-studio",
     "AI Studio Generator",
     "Studio-style portraits from one photo.",
-    limits_v2=image_limits(1920, short_min=200, note="one face (largest used); output <= 960x1280"),
-    limits_v1=image_limits(1920, short_min=200),
+    limits_v2=Limits(1920, short_min=200, note="one face (largest used); output <= 960x1280"),
+    limits_v1=Limits(1920, short_min=200),
     per=2,
 )
 

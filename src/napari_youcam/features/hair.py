@@ -14,7 +14,6 @@ from .blocks import (
     SRC,
     V1_STYLE_GROUP,
     V2_TEMPLATE,
-    image_limits,
     ref,
     style_ids_rule,
     style_params,
@@ -129,7 +128,7 @@ def _hair_color_rule(params: Mapping[str, Any], inputs: RuleInputs, endpoint: En
 def _hair_color_limits(side_min: int) -> Limits:
     # D3: the table says long side < 1920, the error text w < 1920 and h < 1080;
     # portrait photos are only safe under both, so both are enforced.
-    return image_limits(
+    return Limits(
         1920,
         long_strict=True,
         width_max=1920,
@@ -153,7 +152,6 @@ HAIR_COLOR = FeatureSpec(
             limits=_hair_color_limits(320),
             rules=(_hair_color_rule,),
             cost=1,
-            units="1",
         ),
         Endpoint(
             api="v1",
@@ -190,7 +188,7 @@ def _hair_template(
     extra_v2: tuple[Endpoint, ...] = (),
     notes: tuple[str, ...] = (),
 ) -> FeatureSpec:
-    limits = image_limits(1024, formats=formats, note=_HAIR_NOTE)
+    limits = Limits(1024, formats=formats, note=_HAIR_NOTE)
     return FeatureSpec(
         key=key,
         title=title,
@@ -206,7 +204,6 @@ def _hair_template(
                 limits=limits,
                 template_path=V2_TEMPLATE + key,
                 cost=cost,
-                units="" if cost is None else f"{cost:g}",
             ),
             *extra_v2,
             Endpoint(
@@ -236,7 +233,7 @@ def _transfer_v21_rule(params: Mapping[str, Any], inputs: RuleInputs, endpoint: 
     return []
 
 
-_TRANSFER_LIMITS = image_limits(1024, formats=JPG_ONLY, note=_HAIR_NOTE)
+_TRANSFER_LIMITS = Limits(1024, formats=JPG_ONLY, note=_HAIR_NOTE)
 
 HAIR_STYLE = _hair_template(
     "hair-style",
@@ -252,7 +249,7 @@ HAIR_STYLE = _hair_template(
             inputs=(SRC, ref("a photo whose hairstyle to copy")),
             limits=_TRANSFER_LIMITS,
             cost=2,
-            units="2 (custom reference)",
+            cost_note="custom reference",
         ),
         Endpoint(
             api="v2",
@@ -273,7 +270,6 @@ HAIR_STYLE = _hair_template(
             template_path="/s2s/v2.1/task/template/hair-transfer",
             rules=(_transfer_v21_rule,),
             cost=2,
-            units="2",
         ),
     ),
     notes=(

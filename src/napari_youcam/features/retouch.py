@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .blocks import JPG_ONLY, MASK_V1_REMOVAL, MASK_V2, SRC, image_limits, v1, v1_file, v2
-from .spec import Endpoint, FeatureSpec, Input, Param, RuleInputs, Violation
+from napari_youcam.limits import Limits
+
+from .blocks import JPG_ONLY, MASK_V1_REMOVAL, MASK_V2, SRC, v1, v1_file, v2
+from .spec import Endpoint, FeatureSpec, Input, OutputKind, Param, Rule, RuleInputs, Violation
 
 # ---------------------------------------------------------------- masks
 
@@ -24,9 +26,9 @@ GENERATIVE_FILL = FeatureSpec(
             api="v2",
             task_path=v2("generative-fill"),
             inputs=(SRC, MASK_V2),
-            limits=image_limits(4096, note="limits not stated in the contract; v1 object removal's used (D18)"),
+            limits=Limits(4096, note="limits not stated in the contract; v1 object removal's used (D18)"),
             cost=2,
-            units="1 standard / 2 professional; no request field picks one, so 2 is assumed",
+            cost_note="1 standard / 2 professional; no request field picks one, so professional is assumed",
         ),
     ),
     notes=("Image limits guessed from v1 object removal (D18).", "Standard vs professional cost undecidable (A9)."),
@@ -42,7 +44,7 @@ OBJ_REMOVAL = FeatureSpec(
             api="v1",
             task_path=v1("obj-removal"),
             inputs=(SRC, MASK_V1_REMOVAL),
-            limits=image_limits(4096),
+            limits=Limits(4096),
             file_path=v1_file("obj-removal"),
         ),
     ),
@@ -62,16 +64,15 @@ OBJ_REPLACE = FeatureSpec(
             task_path=v2("obj-replace"),
             inputs=(SRC, MASK_V2),
             params=(_PROMPT_REPLACE,),
-            limits=image_limits(2048),
+            limits=Limits(2048),
             cost=1,
-            units="1",
         ),
         Endpoint(
             api="v1",
             task_path=v1("obj-replace"),
             inputs=(SRC, Input("mask", v2_fields=MASK_V2.v2_fields, v1_field="msk_ids", help=MASK_V2.help)),
             params=(_PROMPT_REPLACE,),
-            limits=image_limits(4096, note="output short side <= 1024, long side <= 2048"),
+            limits=Limits(4096, note="output short side <= 1024, long side <= 2048"),
             file_path=v1_file("obj-replace"),
         ),
     ),
@@ -120,7 +121,7 @@ def _outpaint_params() -> tuple[Param, ...]:
     )
 
 
-def _outpaint_rule(v1_output: bool):
+def _outpaint_rule(v1_output: bool) -> Rule:
     def rule(params: Mapping[str, Any], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
         p = params
         if not all(isinstance(p.get(n), int) for n in OUTPAINT_NAMES):
@@ -200,17 +201,16 @@ OUT_PAINT = FeatureSpec(
             task_path=v2("out-paint"),
             inputs=(SRC,),
             params=_outpaint_params(),
-            limits=image_limits(4096, formats=JPG_ONLY),
+            limits=Limits(4096, formats=JPG_ONLY),
             rules=(_outpaint_rule(False),),
             cost=2,
-            units="2",
         ),
         Endpoint(
             api="v1",
             task_path=v1("out-paint"),
             inputs=(SRC,),
             params=_outpaint_params(),
-            limits=image_limits(4096, note="output short side <= 1024, long side <= 2048"),
+            limits=Limits(4096, note="output short side <= 1024, long side <= 2048"),
             rules=(_outpaint_rule(True),),
             file_path=v1_file("out-paint"),
         ),
@@ -233,7 +233,7 @@ def _simple(
     slug_v1: str,
     *,
     params: tuple[Param, ...] = (),
-    output: str = "image",
+    output: OutputKind = "image",
     cost: float | None = None,
     v1_short_min: int | None = None,
     v1_empty_params: bool = False,
@@ -250,18 +250,17 @@ def _simple(
                 task_path=v2(slug_v2),
                 inputs=(SRC,),
                 params=params,
-                limits=image_limits(4096),
+                limits=Limits(4096),
                 output=output,
                 cost=cost,
-                units="" if cost is None else f"{cost:g}",
-            ),  # type: ignore[arg-type]
+            ),
             Endpoint(
                 api="v1",
                 task_path=v1(slug_v1),
                 inputs=(SRC,),
                 params=params,
-                limits=image_limits(4096, short_min=v1_short_min),
-                output=output,  # type: ignore[arg-type]
+                limits=Limits(4096, short_min=v1_short_min),
+                output=output,
                 file_path=v1_file(slug_v1),
                 v1_empty_params=v1_empty_params,
             ),

@@ -95,6 +95,8 @@ RuleInputs = Mapping[str, Sequence[InputInfo]] | None
 Rule = Callable[[Mapping[str, Any], RuleInputs, "Endpoint"], list[Violation]]
 # A cost that depends on the params (per concern / per image / per second tables).
 CostFn = Callable[[Mapping[str, Any]], float | None]
+# Limits that depend on the params (skin analysis HD needs short side >= 1080).
+LimitsFn = Callable[[Mapping[str, Any]], Limits]
 
 
 @dataclass(frozen=True)
@@ -116,17 +118,20 @@ class Endpoint:
     file_path: str | None = None  # v1 per-feature file registration path
     preprocess_path: str | None = None  # face selection (face-lift, face-reshape, face-swap)
     template_path: str | None = None  # v2 template list, or v1 style-group list
-    units: str = ""  # documented cost, as prose ("2", "1 per 2 images", ...)
     help: str = ""
     # Feature-specific rules beyond per-parameter checks: each gets the params
     # (defaults applied), the inputs (role -> list of InputInfo, or None) and the
     # endpoint, and returns the violations it finds.
     rules: tuple[Rule, ...] = ()
-    # The documented unit cost: a number, or a function of the params (per
-    # concern / per image / per second tables); None when undocumented.
+    # The documented unit cost, the one source of truth: a number, or a function
+    # of the params (per concern / per image / per second tables); None when
+    # undocumented or not computable.
     cost: float | CostFn | None = None
-    # Limits that depend on the params (skin analysis HD needs short side >= 1080).
-    limits_for: Callable[[Mapping[str, Any]], Limits] | None = None
+    # What the number cannot say, in words: a qualifier of a numeric cost
+    # ("single item"), the table of a cost function, or why there is no cost.
+    # Never the number again: `units` puts the two together.
+    cost_note: str = ""
+    limits_for: LimitsFn | None = None  # limits that depend on the params
     # v1 only: the action must carry a ``params`` object even when no parameter
     # is given (the document marks ``params`` required with no fields inside:
     # photo lighting sends ``"params": {}``).
@@ -143,6 +148,14 @@ class Endpoint:
             if i.role == role:
                 return i
         return None
+
+    @property
+    def units(self) -> str:
+        """The documented cost in words: ``"2"``, ``"1 (single item)"``, or the note of a cost table."""
+        if self.cost is None or callable(self.cost):
+            return self.cost_note
+        number = f"{self.cost:g}"
+        return f"{number} ({self.cost_note})" if self.cost_note else number
 
     @property
     def slug(self) -> str:
@@ -179,8 +192,8 @@ class FeatureSpec:
                 seen.append(e.api)
         return tuple(seen)
 
-    def endpoint(self, api: Api = "v2", variant: str | None = None) -> Endpoint:
-        """The endpoint for a generation (its default variant unless one is named)."""
+    def endpoint(self, api: str = "v2", variant: str | None = None) -> Endpoint:
+        """The endpoint for a generation (its default variant unless one is named); KeyError when none."""
         for e in self.endpoints:
             if e.api == api and (variant is None or e.variant == variant):
                 return e
@@ -201,6 +214,7 @@ __all__ = [
     "InputInfo",
     "InputRole",
     "Limits",
+    "LimitsFn",
     "OutputKind",
     "Param",
     "ParamKind",

@@ -8,25 +8,28 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .blocks import REFS, SRC, image_limits, ref, v1, v1_file, v2
+from napari_youcam.limits import Limits
+
+from .blocks import REFS, SRC, ref, v1, v1_file, v2
 from .spec import Endpoint, FeatureSpec, Param, RuleInputs, Violation
+
+_MU_INPUTS = (SRC, ref("the face whose makeup to copy"))
+_MU_LIMITS = Limits(1024, note="single full face in both photos")
 
 MU_TRANSFER = FeatureSpec(
     key="mu-transfer",
     title="AI Makeup Transfer",
     family="style",
     summary="Copy the makeup of a reference face onto the user's face.",
-    endpoints=tuple(
+    endpoints=(
+        Endpoint(api="v2", task_path=v2("mu-transfer"), inputs=_MU_INPUTS, limits=_MU_LIMITS, cost=2),
         Endpoint(
-            api=api,  # type: ignore[arg-type]
-            task_path=path,
-            inputs=(SRC, ref("the face whose makeup to copy")),
-            limits=image_limits(1024, note="single full face in both photos"),
-            file_path=None if api == "v2" else v1_file("mu-transfer"),
-            cost=2 if api == "v2" else None,
-            units="2" if api == "v2" else "",
-        )
-        for api, path in (("v2", v2("mu-transfer")), ("v1", v1("mu-transfer")))
+            api="v1",
+            task_path=v1("mu-transfer"),
+            inputs=_MU_INPUTS,
+            limits=_MU_LIMITS,
+            file_path=v1_file("mu-transfer"),
+        ),
     ),
 )
 
@@ -87,18 +90,17 @@ FACE_SWAP = FeatureSpec(
             task_path=v2("face-swap"),
             inputs=(SRC, REFS),
             params=(_FACE_MAPPING,),
-            limits=image_limits(4096),
+            limits=Limits(4096),
             preprocess_path=v2("face-swap/pre-process"),
             rules=(_face_mapping_rule,),
             cost=1,
-            units="1",
         ),
         Endpoint(
             api="v1",
             task_path=v1("face-swap"),
             inputs=(SRC, REFS),
             params=(_FACE_MAPPING,),
-            limits=image_limits(4096, note="v1 documents a single face only"),
+            limits=Limits(4096, note="v1 documents a single face only"),
             preprocess_path=v1("face-swap/pre-process"),
             rules=(_face_mapping_rule,),
             file_path=v1_file("face-swap"),

@@ -23,7 +23,7 @@ from typing import Any
 
 from napari_youcam.limits import MiB
 
-from .blocks import JPG_PNG, image_limits, ref, v2
+from .blocks import JPG_PNG, ref, v2
 from .face_effects import SPEC_VERSION
 from .spec import Endpoint, FeatureSpec, Input, InputInfo, Limits, Param, Rule, RuleInputs, Violation
 from .validation import COLOR_RE
@@ -34,11 +34,11 @@ VTO_PREFIX = "2d-vto/"
 # ---------------------------------------------------------------- 2D VTO (jewellery, watch)
 
 
-def _is_int(v: Any) -> bool:
+def _is_int(v: object) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
-def _point(v: Any) -> bool:
+def _point(v: object) -> bool:
     return isinstance(v, (list, tuple)) and len(v) == 2 and all(_is_int(c) and c >= 0 for c in v)
 
 
@@ -152,10 +152,10 @@ def _vto(
                 task_path=v2(VTO_PREFIX + product),
                 inputs=_vto_inputs(product, where, many=stacked),
                 params=params,
-                limits=image_limits(4096, formats=JPG_PNG),
+                limits=Limits(4096, formats=JPG_PNG),
                 rules=rules,
                 cost=1,
-                units="1 single item; 2 stacked (several products)" if stacked else "1 (single item)",
+                cost_note="single item; 2 stacked (several products)" if stacked else "single item",
             ),
         ),
         notes=notes
@@ -411,14 +411,13 @@ def _scene(
                         help="outfit and background style (random: the service picks)",
                     ),
                 ),
-                limits=image_limits(
+                limits=Limits(
                     4096,
                     side_min=512 if selfie_min else None,
                     formats=JPG_PNG_HEIC,
                     note=f"one person, face >= 15 % of the height; result {w}x{h}",
                 ),
                 cost=2,
-                units="2",
             ),
         ),
         notes=(
@@ -485,11 +484,10 @@ AI_NAIL = FeatureSpec(
                 Input("src", help="a photo of one or two hands, nails visible"),
                 ref("a photo of the nail design to copy, all nails visible"),
             ),
-            limits=image_limits(
+            limits=Limits(
                 4096, formats=JPG_PNG, note="up to two hands, each >= 0.5 % of the image (about 102x102 px in FHD)"
             ),
             cost=1,
-            units="1",
         ),
     ),
     notes=("Hands beyond the second are ignored.",),
@@ -529,14 +527,14 @@ _POLISH_EXTRA = {
 _ALL_LEVELS = set(_LEVELS) | {"transparency", "shimmer_opacity", "shimmer_size", "textured_size"}
 
 
-def _effect_fields(effect_type: str, sub_type: str, texture: Any) -> tuple[set[str], set[str]]:
+def _effect_fields(effect_type: str, sub_type: str, texture: object) -> tuple[set[str], set[str]]:
     """(required, allowed) keys of one effect."""
     required = {"sub_type", "finger", "texture", *_LEVELS}
     if effect_type == "press_on_nails":
         if sub_type == "color":
             required |= {"shape", "length", "color"}
     else:
-        required |= set(_POLISH_EXTRA.get(texture, ()))
+        required |= set(_POLISH_EXTRA.get(texture, ()) if isinstance(texture, str) else ())
         if sub_type == "color":
             required.add("color")
     allowed = set(required)
@@ -705,7 +703,7 @@ NAIL_VTO = FeatureSpec(
                     '"roughness": 0}; press-on colour adds "shape" and "length" (0.8-2.15)',
                 ),
             ),
-            limits=image_limits(
+            limits=Limits(
                 2048,
                 short_min=256,
                 formats=JPG_PNG,
@@ -713,7 +711,6 @@ NAIL_VTO = FeatureSpec(
             ),
             rules=(nail_effects_rule,),
             cost=1,
-            units="1",
         ),
     ),
     notes=(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeGuard
 
 from .spec import Endpoint, FeatureSpec, Input, InputInfo, Limits, Param, Violation
 
@@ -33,7 +33,7 @@ def flatten(params: Mapping[str, Any] | None, endpoint: Endpoint) -> dict[str, A
     out: dict[str, Any] = {}
     names = {p.name for p in endpoint.params}
 
-    def walk(prefix: str, value: Any) -> None:
+    def walk(prefix: str, value: object) -> None:
         if isinstance(value, Mapping) and prefix not in names and value:
             for k, v in value.items():
                 walk(f"{prefix}.{k}", v)
@@ -54,19 +54,19 @@ def with_defaults(endpoint: Endpoint, params: Mapping[str, Any] | None) -> dict[
     return out
 
 
-def _type_name(value: Any) -> str:
+def _type_name(value: object) -> str:
     return type(value).__name__
 
 
-def _is_int(v: Any) -> bool:
+def _is_int(v: object) -> TypeGuard[int]:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
-def _is_number(v: Any) -> bool:
+def _is_number(v: object) -> TypeGuard[int | float]:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
-def _fmt(v: Any) -> str:
+def _fmt(v: object) -> str:
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     return repr(v) if isinstance(v, str) else str(v)
@@ -76,7 +76,7 @@ def _choices(p: Param) -> str:
     return ", ".join(_fmt(c) for c in p.choices)
 
 
-def _utf8_ok(value: Any) -> bool:
+def _utf8_ok(value: object) -> bool:
     """False when text anywhere in ``value`` (lists and mappings too) is not encodable as UTF-8."""
     if isinstance(value, str):
         try:
@@ -91,88 +91,105 @@ def _utf8_ok(value: Any) -> bool:
     return True
 
 
-def check_param(p: Param, value: Any, feature: str, elsewhere: Mapping[Any, str] | None = None) -> list[Violation]:
+def check_param(
+    p: Param, value: object, feature: str, elsewhere: Mapping[object, str] | None = None
+) -> list[Violation]:
     """Type, range, length and enum checks of one value.
 
     ``elsewhere`` maps choice values that only other endpoints of the feature
     accept to the endpoint that does, so the message can point there.
     """
-    v: list[Violation] = []
-    name = p.name
     if not _utf8_ok(value):
         return [
             Violation(
-                name,
+                p.name,
                 "holds characters that cannot be sent as UTF-8 (bytes the shell could not "
                 "decode): retype the value as plain text",
             )
         ]
-    if p.kind == "int":
-        if not _is_int(value):
-            return [Violation(name, f"must be a whole number, got {_type_name(value)} {value!r}")]
-    elif p.kind == "float":
-        if not _is_number(value):
-            return [Violation(name, f"must be a number, got {_type_name(value)} {value!r}")]
-    elif p.kind == "bool":
-        if not isinstance(value, bool):
-            return [Violation(name, f"must be true or false, got {value!r}")]
-    elif p.kind in ("str", "color"):
-        if not isinstance(value, str):
-            return [Violation(name, f"must be text, got {_type_name(value)} {value!r}")]
-        if p.kind == "color" and not COLOR_RE.match(value):
-            return [Violation(name, f"{value!r} is not a colour: write it as #RRGGBB, e.g. #6B3E26")]
-    elif p.kind == "enum":
-        if value not in p.choices or (isinstance(value, bool) and not any(isinstance(c, bool) for c in p.choices)):
-            return [Violation(name, f"{value!r} is not allowed: pick one of {_choices(p)}")]
-    elif p.kind == "enum_list":
-        if not isinstance(value, (list, tuple)):
-            return [Violation(name, f"must be a list of values from: {_choices(p)}")]
-        bad = [x for x in value if x not in p.choices]
-        other = [x for x in bad if elsewhere and x in elsewhere]
-        bad = [x for x in bad if x not in other]
-        if other:
-            v.append(
-                Violation(
-                    name,
-                    f"{', '.join(map(repr, other))} only exist(s) in the "
-                    f"{elsewhere[other[0]]} endpoint of {feature}: remove it or switch endpoint",
-                )
-            )
-        if bad:
-            v.append(
-                Violation(
-                    name, f"unknown value(s) {', '.join(map(repr, bad))} for {feature}: allowed are {_choices(p)}"
-                )
-            )
-        dup = sorted({x for x in value if list(value).count(x) > 1}, key=str)
-        if dup:
-            v.append(Violation(name, f"lists {', '.join(map(repr, dup))} more than once: list each value once"))
-        n = len(value)
-        if p.min_length is not None and n < p.min_length:
-            v.append(Violation(name, f"has {n} value(s): choose at least {p.min_length}"))
-        if p.max_length is not None and n > p.max_length:
-            v.append(Violation(name, f"has {n} values: choose at most {p.max_length}"))
-        return v
-    # json: structure is checked by the endpoint's rules
-
     if p.kind in ("int", "float"):
-        if p.minimum is not None and value < p.minimum:
-            v.append(Violation(name, f"{_fmt(value)} is below the minimum {_fmt(p.minimum)}: use {_range(p)}"))
-        if p.maximum is not None and value > p.maximum:
-            v.append(Violation(name, f"{_fmt(value)} is above the maximum {_fmt(p.maximum)}: use {_range(p)}"))
-    if p.kind == "str":
-        n = len(value)
-        if p.min_length is not None and n < p.min_length:
-            v.append(
-                Violation(
-                    name,
-                    "is empty: " + (p.help or "enter a value")
-                    if n == 0
-                    else f"is {n} characters: use at least {p.min_length}",
-                )
+        return _check_number(p, value)
+    if p.kind == "bool":
+        return [] if isinstance(value, bool) else [Violation(p.name, f"must be true or false, got {value!r}")]
+    if p.kind in ("str", "color"):
+        return _check_text(p, value)
+    if p.kind == "enum":
+        if value not in p.choices or (isinstance(value, bool) and not any(isinstance(c, bool) for c in p.choices)):
+            return [Violation(p.name, f"{value!r} is not allowed: pick one of {_choices(p)}")]
+        return []
+    if p.kind == "enum_list":
+        return _check_enum_list(p, value, feature, elsewhere)
+    return []  # json: structure is checked by the endpoint's rules
+
+
+def _check_number(p: Param, value: object) -> list[Violation]:
+    """``int`` and ``float`` kinds: the type, then the documented range."""
+    if p.kind == "int" and not _is_int(value):
+        return [Violation(p.name, f"must be a whole number, got {_type_name(value)} {value!r}")]
+    if not _is_number(value):
+        return [Violation(p.name, f"must be a number, got {_type_name(value)} {value!r}")]
+    v: list[Violation] = []
+    if p.minimum is not None and value < p.minimum:
+        v.append(Violation(p.name, f"{_fmt(value)} is below the minimum {_fmt(p.minimum)}: use {_range(p)}"))
+    if p.maximum is not None and value > p.maximum:
+        v.append(Violation(p.name, f"{_fmt(value)} is above the maximum {_fmt(p.maximum)}: use {_range(p)}"))
+    return v
+
+
+def _check_text(p: Param, value: object) -> list[Violation]:
+    """``str`` and ``color`` kinds: text, a #RRGGBB colour, the documented length."""
+    name = p.name
+    if not isinstance(value, str):
+        return [Violation(name, f"must be text, got {_type_name(value)} {value!r}")]
+    if p.kind == "color":
+        if not COLOR_RE.match(value):
+            return [Violation(name, f"{value!r} is not a colour: write it as #RRGGBB, e.g. #6B3E26")]
+        return []
+    v: list[Violation] = []
+    n = len(value)
+    if p.min_length is not None and n < p.min_length:
+        v.append(
+            Violation(
+                name,
+                "is empty: " + (p.help or "enter a value")
+                if n == 0
+                else f"is {n} characters: use at least {p.min_length}",
             )
-        if p.max_length is not None and n > p.max_length:
-            v.append(Violation(name, f"is {n} characters, the limit is {p.max_length}: shorten it"))
+        )
+    if p.max_length is not None and n > p.max_length:
+        v.append(Violation(name, f"is {n} characters, the limit is {p.max_length}: shorten it"))
+    return v
+
+
+def _check_enum_list(p: Param, value: object, feature: str, elsewhere: Mapping[object, str] | None) -> list[Violation]:
+    """``enum_list``: known, distinct values, as many as documented; values of another endpoint named."""
+    name = p.name
+    if not isinstance(value, (list, tuple)):
+        return [Violation(name, f"must be a list of values from: {_choices(p)}")]
+    v: list[Violation] = []
+    bad = [x for x in value if x not in p.choices]
+    other = [x for x in bad if elsewhere and x in elsewhere]
+    bad = [x for x in bad if x not in other]
+    if other and elsewhere:
+        v.append(
+            Violation(
+                name,
+                f"{', '.join(map(repr, other))} only exist(s) in the "
+                f"{elsewhere[other[0]]} endpoint of {feature}: remove it or switch endpoint",
+            )
+        )
+    if bad:
+        v.append(
+            Violation(name, f"unknown value(s) {', '.join(map(repr, bad))} for {feature}: allowed are {_choices(p)}")
+        )
+    dup = sorted({x for x in value if list(value).count(x) > 1}, key=str)
+    if dup:
+        v.append(Violation(name, f"lists {', '.join(map(repr, dup))} more than once: list each value once"))
+    n = len(value)
+    if p.min_length is not None and n < p.min_length:
+        v.append(Violation(name, f"has {n} value(s): choose at least {p.min_length}"))
+    if p.max_length is not None and n > p.max_length:
+        v.append(Violation(name, f"has {n} values: choose at most {p.max_length}"))
     return v
 
 
@@ -328,10 +345,10 @@ def _check_inputs(endpoint: Endpoint, params: Mapping[str, Any], inputs: dict[st
 # ---------------------------------------------------------------- entry point
 
 
-def _elsewhere(spec: FeatureSpec | None, endpoint: Endpoint, p: Param) -> dict[Any, str]:
+def _elsewhere(spec: FeatureSpec | None, endpoint: Endpoint, p: Param) -> dict[object, str]:
     if spec is None or p.kind != "enum_list":
         return {}
-    out: dict[Any, str] = {}
+    out: dict[object, str] = {}
     for e in spec.endpoints:
         for q in e.params:
             if q.name == p.name and e is not endpoint:

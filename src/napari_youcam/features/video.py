@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from napari_youcam.limits import Limits
+
 from .blocks import (
     JPG_PNG,
     PLAIN_IMAGE,
@@ -16,10 +18,8 @@ from .blocks import (
     SRC_VIDEO,
     V1_STYLE_GROUP,
     V2_TEMPLATE,
-    Limits,
     dst_duration,
     duration_matches_rule,
-    image_limits,
     per_block,
     per_second,
     ref,
@@ -31,7 +31,7 @@ from .blocks import (
     v2,
     video_limits,
 )
-from .spec import Endpoint, FeatureSpec, Param
+from .spec import CostFn, Endpoint, FeatureSpec, Param
 
 _FACE_REF = ref("the face to put into the video (an image)", limits=PLAIN_IMAGE)
 
@@ -50,7 +50,7 @@ VIDEO_SR = FeatureSpec(
             output="video",
             rules=(duration_matches_rule,),
             cost=per_block("dst_duration", 2),
-            units="1 per 2 s (rounded up)",
+            cost_note="1 per 2 s (rounded up)",
         ),
         Endpoint(
             api="v1",
@@ -88,7 +88,7 @@ VIDEO_FACE_SWAP = FeatureSpec(
             output="video",
             rules=(duration_matches_rule,),
             cost=per_block("dst_duration", 5),
-            units="1 per 5 s",
+            cost_note="1 per 5 s",
         ),
         Endpoint(
             api="v1",
@@ -123,7 +123,7 @@ VIDEO_TRANS = FeatureSpec(
             template_path=V2_TEMPLATE + "video-trans",
             rules=(duration_matches_rule,),
             cost=per_second(4),
-            units="4 per second",
+            cost_note="4 per second",
         ),
         Endpoint(
             api="v1",
@@ -144,17 +144,16 @@ VIDEO_TRANS = FeatureSpec(
 
 # ---------------------------------------------------------------- video generator
 
-_I2V_ASPECT = {"aspect_min": 1 / 2.5, "aspect_max": 2.5}
+_I2V_ASPECT_MIN, _I2V_ASPECT_MAX = 1 / 2.5, 2.5  # width / height between 1:2.5 and 2.5:1
 _MODE = Param("mode", "enum", choices=("std", "pro"), help="std: 720p30, pro: 1080p30; omitted = chosen by the style")
 
 
-def _mode_rate(params: Mapping[str, Any]) -> float | None:
-    return {"std": 3.0, "pro": 6.0}.get(params.get("mode"))  # type: ignore[arg-type]
+def _rate(param: str, table: dict[str, float]) -> CostFn:
+    """The per-second rate for the value of an enum param (None for a value not in `table`)."""
 
-
-def _rate(table: dict[str, float]):
     def rate(params: Mapping[str, Any]) -> float | None:
-        return table.get(params.get("resolution"))  # type: ignore[arg-type]
+        value = params.get(param)
+        return table.get(value) if isinstance(value, str) else None
 
     return rate
 
@@ -185,10 +184,10 @@ IMAGE_TO_VIDEO = FeatureSpec(
                 Param("negative_prompt", "str", min_length=1, max_length=1500, help="what should not happen"),
                 Param("model", "enum", choices=("youcam-video-v2",), help="generation model"),
             ),
-            limits=image_limits(4096, formats=JPG_PNG, **_I2V_ASPECT),
+            limits=Limits(4096, formats=JPG_PNG, aspect_min=_I2V_ASPECT_MIN, aspect_max=_I2V_ASPECT_MAX),
             output="video",
-            cost=per_second(_rate({"480": 1, "720": 2, "1080": 3})),
-            units="1/s (480), 2/s (720), 3/s (1080)",
+            cost=per_second(_rate("resolution", {"480": 1, "720": 2, "1080": 3})),
+            cost_note="1/s (480), 2/s (720), 3/s (1080)",
         ),
         Endpoint(
             api="v2",
@@ -196,11 +195,13 @@ IMAGE_TO_VIDEO = FeatureSpec(
             variant="template",
             inputs=(SRC,),
             params=(template_id(), dst_duration(choices=(5, 10), help="video length: 5 or 10 seconds"), _MODE),
-            limits=Limits(long_max=None, side_min=300, formats=JPG_PNG, **_I2V_ASPECT),
+            limits=Limits(
+                long_max=None, side_min=300, formats=JPG_PNG, aspect_min=_I2V_ASPECT_MIN, aspect_max=_I2V_ASPECT_MAX
+            ),
             output="video",
             template_path=V2_TEMPLATE + "image-to-video",
-            cost=per_second(_mode_rate),
-            units="std 3/s, pro 6/s",
+            cost=per_second(_rate("mode", {"std": 3, "pro": 6})),
+            cost_note="std 3/s, pro 6/s",
         ),
         Endpoint(
             api="v2",
@@ -226,8 +227,8 @@ IMAGE_TO_VIDEO = FeatureSpec(
             ),
             limits=Limits(long_max=None),
             output="video",
-            cost=per_second(_rate({"720P": 2, "1080P": 3})),
-            units="2/s (720P), 3/s (1080P)",
+            cost=per_second(_rate("resolution", {"720P": 2, "1080P": 3})),
+            cost_note="2/s (720P), 3/s (1080P)",
         ),
         Endpoint(
             api="v1",
@@ -238,7 +239,9 @@ IMAGE_TO_VIDEO = FeatureSpec(
                 _MODE,
                 dst_duration(v1=True, choices=(5, 10), help="video length: 5 or 10 seconds"),
             ),
-            limits=Limits(long_max=None, side_min=300, formats=JPG_PNG, **_I2V_ASPECT),
+            limits=Limits(
+                long_max=None, side_min=300, formats=JPG_PNG, aspect_min=_I2V_ASPECT_MIN, aspect_max=_I2V_ASPECT_MAX
+            ),
             output="video",
             template_path=V1_STYLE_GROUP + "image-to-video",
             file_path=v1_file("image-to-video"),

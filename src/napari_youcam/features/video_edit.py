@@ -45,7 +45,7 @@ VIDEO_BG_REPLACE = FeatureSpec(
                 note="MP4 (MPEG-4 / H.264; aac/amr/mp3); only the first 600 s are kept; > 30 fps converted to 30",
             ),
             output="video",
-            units=_PER_SECOND,
+            cost_note=_PER_SECOND,
         ),
     ),
     notes=(
@@ -92,7 +92,7 @@ VIDEO_OBJ_REMOVAL = FeatureSpec(
                 note="≤ 60 s, long side ≤ 1920, ≤ 30 fps; MPEG-4 / H.264; aac/amr/mp3",
             ),
             output="video",
-            units=_PER_SECOND,
+            cost_note=_PER_SECOND,
         ),
     ),
     notes=(

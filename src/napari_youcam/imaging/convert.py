@@ -29,6 +29,27 @@ from napari_youcam.errors import InputError
 AlphaMode = Literal["white", "black", "drop"]
 
 
+def _float_to_u8(a: np.ndarray) -> np.ndarray:
+    """Floats: [0, 1] scaled by 255, any other range stretched; NaN → 0, ±inf → the limits."""
+    f = a.astype(np.float32, copy=False)
+    finite = np.isfinite(f)
+    if not finite.all():
+        f = np.where(finite, f, 0.0).astype(np.float32)
+        # +inf → top, -inf → bottom of the finite range
+        f[np.isposinf(a)] = f.max() if f.size else 0
+        f[np.isneginf(a)] = f.min() if f.size else 0
+    lo, hi = (float(f.min()), float(f.max())) if f.size else (0.0, 1.0)
+    if lo >= 0.0 and hi <= 1.0:
+        return _unit_to_u8(f)
+    return _stretch(f, lo, hi)
+
+
+def _unit_to_u8(f: np.ndarray) -> np.ndarray:
+    """[0, 1] → 0..255, rounded and clipped."""
+    out: np.ndarray = np.clip(np.rint(f * 255.0), 0, 255).astype(np.uint8)
+    return out
+
+
 def _scale_to_u8(a: np.ndarray) -> np.ndarray:
     """Map one array (any dtype, channels untouched) to uint8 by the rules above."""
     if a.dtype == np.uint8:
@@ -44,17 +65,7 @@ def _scale_to_u8(a: np.ndarray) -> np.ndarray:
             return a.astype(np.uint8)
         return _stretch(a.astype(np.float64), lo, hi)
     if np.issubdtype(a.dtype, np.floating):
-        f = a.astype(np.float32, copy=False)
-        finite = np.isfinite(f)
-        if not finite.all():
-            f = np.where(finite, f, 0.0).astype(np.float32)
-            # +inf → top, -inf → bottom of the finite range
-            f[np.isposinf(a)] = f.max() if f.size else 0
-            f[np.isneginf(a)] = f.min() if f.size else 0
-        lo, hi = (float(f.min()), float(f.max())) if f.size else (0.0, 1.0)
-        if lo >= 0.0 and hi <= 1.0:
-            return np.clip(np.rint(f * 255.0), 0, 255).astype(np.uint8)
-        return _stretch(f, lo, hi)
+        return _float_to_u8(a)
     raise InputError(f"cannot convert an image of dtype {a.dtype} to 8-bit RGB: use an integer, float or bool array")
 
 
@@ -132,7 +143,7 @@ def _alpha_to_u8(alpha_ch: np.ndarray | None) -> np.ndarray | None:
     if alpha_ch is None:
         return None
     if np.issubdtype(alpha_ch.dtype, np.floating):
-        return np.clip(np.rint(np.nan_to_num(alpha_ch) * 255.0), 0, 255).astype(np.uint8)
+        return _unit_to_u8(np.nan_to_num(alpha_ch))
     return _scale_to_u8(alpha_ch)
 
 
@@ -150,6 +161,5 @@ def to_mask_bool(mask: np.ndarray) -> np.ndarray:
         raise InputError(f"a mask must be 2-D (H, W), got shape {m.shape}")
     if m.dtype == np.bool_:
         return m
-    if np.issubdtype(m.dtype, np.floating):
-        return m >= 0.5
-    return m != 0
+    selected: np.ndarray = m >= 0.5 if np.issubdtype(m.dtype, np.floating) else m != 0
+    return selected

@@ -31,7 +31,7 @@ import numpy as np
 from napari_youcam.errors import InputError
 from napari_youcam.imaging.convert import to_rgb8
 from napari_youcam.imaging.fit import resize_image
-from napari_youcam.limits import Violation
+from napari_youcam.limits import JsonObject, Violation
 
 INPUT_LONG_MAX = 4096
 PARAM_MAX = 4096
@@ -68,7 +68,7 @@ PARAM_NAMES = (
 class ExtendPlan:
     """A checked out-paint request. ``params`` go into the task body as they are."""
 
-    params: dict
+    params: dict[str, int]
     warnings: list[str] = field(default_factory=list)
     prescale: float = 1.0
     src_size: tuple[int, int] = (0, 0)  # (w, h) of the original source
@@ -86,7 +86,7 @@ class ExtendPlan:
         p = self.params
         return p["input_x"], p["input_y"], p["input_width"], p["input_height"]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> JsonObject:
         return {
             "params": dict(self.params),
             "warnings": list(self.warnings),
@@ -158,46 +158,11 @@ def plan_extend(
     if api not in OUTPUT_LIMITS:
         raise InputError(f"api must be 'v2' or 'v1', not {api!r}")
     src_w, src_h = int(src_w), int(src_h)
-    if src_w < 1 or src_h < 1:
-        raise InputError(f"the source is empty ({src_w}×{src_h})")
-    if (width is None) != (height is None):
-        raise InputError("give both width and height of the canvas (or an aspect ratio instead)")
-    if width is not None and aspect is not None:
-        raise InputError("give either width and height or an aspect ratio, not both")
-    if width is None and aspect is None:
-        raise InputError("give the canvas: width and height, or an aspect ratio such as 16:9")
-    if (x is None) != (y is None):
-        raise InputError("give both x and y of the source on the canvas (or an anchor instead)")
-
-    # 1. crop, in original source pixels
-    if crop is None:
-        cx, cy, cw, ch = 0, 0, src_w, src_h
-    else:
-        cx, cy, cw, ch = (int(v) for v in crop)
-        if cw < 1 or ch < 1 or cx < 0 or cy < 0 or cx + cw > src_w or cy + ch > src_h:
-            raise InputError(
-                f"crop {cx},{cy},{cw},{ch} (x,y,w,h) is not inside the {src_w}×{src_h} source: "
-                f"keep 0 ≤ x, x + w ≤ {src_w}, 0 ≤ y, y + h ≤ {src_h}, w and h ≥ 1",
-                violations=[Violation("crop", "crop must lie inside the source")],
-            )
+    _check_arguments(src_w, src_h, width, height, aspect, x, y)
+    cx, cy, cw, ch = _source_crop(src_w, src_h, crop)
     notes: list[str] = []
-    warnings: list[str] = []
-
-    # 2. pre-scale for the input limit (long side ≤ 4096)
-    p = min(1.0, INPUT_LONG_MAX / max(src_w, src_h))
-    short_max, long_max = OUTPUT_LIMITS[api]
-    if aspect is not None:
-        r = parse_aspect(aspect)
-        canvas = _aspect_canvas(cw * p, ch * p, r)
-        # further pre-scale if that canvas would break the output limits
-        W, H = canvas
-        q = min(1.0, long_max / max(W, H), short_max / min(W, H))
-        if q < 1.0:
-            p *= q
-            notes.append(
-                f"source pre-scaled so the {r:.4g}:1 canvas fits the {api} output limit "
-                f"(short ≤ {short_max}, long ≤ {long_max})"
-            )
+    ratio = None if aspect is None else parse_aspect(aspect)
+    p = _prescale(src_w, src_h, cw, ch, ratio, api, notes)
     up_w, up_h = _scaled_size(src_w, src_h, p)
     if p < 1.0:
         notes.insert(0, f"pre-scale the source {src_w}×{src_h} → {up_w}×{up_h} (×{p:.4g}) before upload")
@@ -205,16 +170,8 @@ def plan_extend(
     ux, uy = min(round(cx * p), up_w - 1), min(round(cy * p), up_h - 1)
     uw = max(1, min(round((cx + cw) * p), up_w) - ux)
     uh = max(1, min(round((cy + ch) * p), up_h) - uy)
-
-    if aspect is not None:
-        W, H = _aspect_canvas(uw, uh, parse_aspect(aspect))
-        W, H = min(W, max(long_max, short_max) if W >= H else short_max), min(H, short_max if W >= H else long_max)
-        W, H = max(W, uw), max(H, uh)
-    else:
-        W, H = int(width), int(height)
-
-    # 3. placement
-    if x is not None:
+    W, H = _canvas_size(uw, uh, ratio, width, height, api)
+    if x is not None and y is not None:
         ix, iy = int(x), int(y)
     else:
         fx, fy = _anchor(anchor)
@@ -231,13 +188,98 @@ def plan_extend(
         "crop_input_width": uw,
         "crop_input_height": uh,
     }
+    v = _violations(params, api)
+    if v:
+        raise InputError("; ".join(x_.message for x_ in v), violations=v)
+    warnings: list[str] = []
+    if 2 * uw < W or 2 * uh < H:
+        warnings.append(
+            f"the canvas {W}×{H} is more than 2× the source {uw}×{uh} on a side: "
+            "the far areas may look invented; consider a smaller canvas"
+        )
+    return ExtendPlan(params, warnings, p, (src_w, src_h), (up_w, up_h), (cx, cy, cw, ch), api, notes)
 
-    # 4. rules
+
+_NO_CANVAS = "give the canvas: width and height, or an aspect ratio such as 16:9"
+
+
+def _check_arguments(
+    src_w: int,
+    src_h: int,
+    width: int | None,
+    height: int | None,
+    aspect: str | float | None,
+    x: int | None,
+    y: int | None,
+) -> None:
+    """Refuse an empty source and incomplete or conflicting canvas / placement arguments."""
+    if src_w < 1 or src_h < 1:
+        raise InputError(f"the source is empty ({src_w}×{src_h})")
+    if (width is None) != (height is None):
+        raise InputError("give both width and height of the canvas (or an aspect ratio instead)")
+    if width is not None and aspect is not None:
+        raise InputError("give either width and height or an aspect ratio, not both")
+    if width is None and aspect is None:
+        raise InputError(_NO_CANVAS)
+    if (x is None) != (y is None):
+        raise InputError("give both x and y of the source on the canvas (or an anchor instead)")
+
+
+def _source_crop(src_w: int, src_h: int, crop: tuple[int, int, int, int] | None) -> tuple[int, int, int, int]:
+    """The crop (x, y, w, h) in original source pixels: the whole source when none is given."""
+    if crop is None:
+        return 0, 0, src_w, src_h
+    cx, cy, cw, ch = (int(v) for v in crop)
+    if cw < 1 or ch < 1 or cx < 0 or cy < 0 or cx + cw > src_w or cy + ch > src_h:
+        raise InputError(
+            f"crop {cx},{cy},{cw},{ch} (x,y,w,h) is not inside the {src_w}×{src_h} source: "
+            f"keep 0 ≤ x, x + w ≤ {src_w}, 0 ≤ y, y + h ≤ {src_h}, w and h ≥ 1",
+            violations=[Violation("crop", "crop must lie inside the source")],
+        )
+    return cx, cy, cw, ch
+
+
+def _prescale(src_w: int, src_h: int, cw: int, ch: int, ratio: float | None, api: str, notes: list[str]) -> float:
+    """The pre-scale factor: the input limit (long side ≤ 4096), then, with an aspect
+    ratio, whatever more keeps that ratio's canvas inside the output limits."""
+    p = min(1.0, INPUT_LONG_MAX / max(src_w, src_h))
+    if ratio is None:
+        return p
+    short_max, long_max = OUTPUT_LIMITS[api]
+    W, H = _aspect_canvas(cw * p, ch * p, ratio)
+    q = min(1.0, long_max / max(W, H), short_max / min(W, H))
+    if q < 1.0:
+        p *= q
+        notes.append(
+            f"source pre-scaled so the {ratio:.4g}:1 canvas fits the {api} output limit "
+            f"(short ≤ {short_max}, long ≤ {long_max})"
+        )
+    return p
+
+
+def _canvas_size(
+    uw: int, uh: int, ratio: float | None, width: int | None, height: int | None, api: str
+) -> tuple[int, int]:
+    """The canvas (W, H): as given, or the smallest of `ratio` around the uploaded crop."""
+    if ratio is None:
+        if width is None or height is None:
+            raise InputError(_NO_CANVAS)
+        return int(width), int(height)
+    short_max, long_max = OUTPUT_LIMITS[api]
+    W, H = _aspect_canvas(uw, uh, ratio)
+    W, H = min(W, max(long_max, short_max) if W >= H else short_max), min(H, short_max if W >= H else long_max)
+    return max(W, uw), max(H, uh)
+
+
+def _violations(params: dict[str, int], api: str) -> list[Violation]:
+    """Every documented rule the ten request parameters break."""
     v: list[Violation] = []
     for k in PARAM_NAMES:
         lo = 0 if k in ("input_x", "input_y", "crop_input_x", "crop_input_y") else 1
         if not lo <= params[k] <= PARAM_MAX:
             v.append(Violation(k, f"{k} = {params[k]} is outside {lo}..{PARAM_MAX}"))
+    W, H = params["output_width"], params["output_height"]
+    ix, iy, uw, uh = params["input_x"], params["input_y"], params["input_width"], params["input_height"]
     if ix + uw > W or ix < 0:
         v.append(
             Violation(
@@ -263,6 +305,7 @@ def plan_extend(
                 f"the canvas {W}×{H} must be larger than the source {uw}×{uh}: there is nothing to extend",
             )
         )
+    short_max, long_max = OUTPUT_LIMITS[api]
     if max(W, H) > long_max or min(W, H) > short_max:
         lim = "4096 per side" if api == "v2" else "short side ≤ 1024 and long side ≤ 2048"
         v.append(
@@ -272,15 +315,7 @@ def plan_extend(
                 "use a smaller canvas or an aspect ratio (the source is then pre-scaled)",
             )
         )
-    if v:
-        raise InputError("; ".join(x_.message for x_ in v), violations=v)
-    if 2 * uw < W or 2 * uh < H:
-        warnings.append(
-            f"the canvas {W}×{H} is more than 2× the source {uw}×{uh} on a side: "
-            "the far areas may look invented; consider a smaller canvas"
-        )
-    crop_src = (cx, cy, cw, ch)
-    return ExtendPlan(params, warnings, p, (src_w, src_h), (up_w, up_h), crop_src, api, notes)
+    return v
 
 
 def _scaled_size(w: int, h: int, p: float) -> tuple[int, int]:

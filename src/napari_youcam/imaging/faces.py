@@ -16,8 +16,10 @@ from functools import lru_cache
 
 import cv2
 import numpy as np
+from skimage import data, feature
 
 from napari_youcam.imaging.convert import to_rgb8
+from napari_youcam.limits import JsonObject
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,7 @@ class FaceBox:
     def bottom(self) -> float:
         return self.top + self.height
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> JsonObject:
         return {"index": self.index, "left": self.left, "top": self.top, "width": self.width, "height": self.height}
 
 
@@ -89,7 +91,7 @@ class FaceCheck:
     image_size: tuple[int, int] = (0, 0)
     rule: FaceRule | None = None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> JsonObject:
         return {
             "feature": self.feature,
             "ok": self.ok,
@@ -101,10 +103,9 @@ class FaceCheck:
 
 
 @lru_cache(maxsize=1)
-def _cascade():
-    from skimage import data, feature
-
-    return feature.Cascade(data.lbp_frontal_face_cascade_filename())
+def _cascade() -> feature.Cascade:
+    # skimage.data leaves this function unannotated
+    return feature.Cascade(data.lbp_frontal_face_cascade_filename())  # type: ignore[no-untyped-call]
 
 
 def detect_faces(arr: np.ndarray) -> list[FaceBox]:
@@ -151,8 +152,12 @@ def _suggest_crop(face: FaceBox, W: int, H: int) -> tuple[int, int, int, int]:
     return x, y, cw, ch
 
 
-def face_check(arr: np.ndarray, feature_key: str) -> FaceCheck:
-    """Local pre-flight of the documented face rules of `feature_key` (advisory)."""
+def face_check(arr: np.ndarray, feature_key: str, *, short_min: int | None = None) -> FaceCheck:
+    """Local pre-flight of the documented face rules of `feature_key` (advisory).
+
+    ``short_min`` is the feature's minimum short side (its endpoint limits): a
+    suggested crop below it gets a warning that it will be upscaled.
+    """
     a = np.asarray(arr)
     H, W = a.shape[:2]
     rule = FACE_RULES.get(feature_key)
@@ -187,11 +192,10 @@ def face_check(arr: np.ndarray, feature_key: str) -> FaceCheck:
                     f"the face spans about {frac:.0%} of the image width; {feature_key} needs at least "
                     f"{rule.min_width_fraction:.0%} (60-80 % recommended): crop to x={x}, y={y}, w={cw}, h={ch}"
                 )
-                lim = _limits_short_min(feature_key)
-                if lim and min(cw, ch) < lim:
+                if short_min and min(cw, ch) < short_min:
                     warnings.append(
                         f"that crop's short side ({min(cw, ch)} px) is below the feature's "
-                        f"{lim} px minimum and will be upscaled: a higher-resolution photo works better"
+                        f"{short_min} px minimum and will be upscaled: a higher-resolution photo works better"
                     )
     return FaceCheck(feature_key, not warnings, faces, warnings, crop, (W, H), rule)
 
@@ -210,12 +214,3 @@ def _single_crop(main: FaceBox, faces: list[FaceBox], W: int, H: int) -> tuple[i
             right = min(right, (f.left + main.right) / 2)
     x = int(math.floor(left))
     return x, 0, max(1, int(math.ceil(right)) - x), H
-
-
-def _limits_short_min(feature_key: str) -> int | None:
-    try:  # the catalogue is optional here: the check works without it
-        from napari_youcam import features
-
-        return features.get(feature_key).endpoint("v2").limits.short_min
-    except Exception:  # noqa: BLE001
-        return None

@@ -19,7 +19,7 @@ import numpy as np
 
 from napari_youcam.errors import InputError
 from napari_youcam.imaging.convert import AlphaMode, to_mask_bool, to_rgb8
-from napari_youcam.limits import Limits
+from napari_youcam.limits import JsonObject, Limits
 
 Box = tuple[int, int, int, int]  # x, y, w, h in source pixels
 
@@ -55,7 +55,7 @@ class Transform:
     def identity(self) -> bool:
         return self.crop is None and self.out_size == self.src_size
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> JsonObject:
         return {
             "src_size": list(self.src_size),
             "out_size": list(self.out_size),
@@ -90,7 +90,7 @@ def _ok(w: int, h: int, limits: Limits) -> bool:
         return False
     if limits.side_min and min(w, h) < limits.side_min:
         return False
-    if getattr(limits, "long_min", None) and max(w, h) < limits.long_min:
+    if limits.long_min and max(w, h) < limits.long_min:
         return False
     return w >= 1 and h >= 1
 
@@ -128,7 +128,7 @@ def fit_size(w: int, h: int, limits: Limits) -> tuple[int, int, float]:
         s_max = min(s_max, h_cap / h)
     mins = [m for m in (limits.short_min, limits.side_min) if m]
     s_min = max(mins) / min(w, h) if mins else 0.0
-    if getattr(limits, "long_min", None):
+    if limits.long_min:
         s_min = max(s_min, limits.long_min / max(w, h))
     s = min(s_max, 1.0) if s_max < 1.0 else max(s_min, 1.0)
     if s_min <= s_max:

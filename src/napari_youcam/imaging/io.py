@@ -170,8 +170,9 @@ def _orientation(im: Image.Image) -> int:
 def _bomb_error(exc: Exception, p: Path, what: str) -> InputError:
     m = re.search(r"\((\d+) pixels\)", str(exc))
     declared = f"{int(m.group(1)):,} pixels" if m else "more pixels than allowed"
+    cap = 2 * (Image.MAX_IMAGE_PIXELS or 0)  # Pillow raises this error only while the guard is set
     return InputError(
-        f"{what}: {p.name} declares {declared}; images over {2 * Image.MAX_IMAGE_PIXELS:,} pixels are "
+        f"{what}: {p.name} declares {declared}; images over {cap:,} pixels are "
         "refused (decompression-bomb guard): use a smaller image"
     )
 
@@ -322,7 +323,8 @@ def _read_without_header(p: Path, what: str, frame: int | None) -> np.ndarray:
     """``.npy`` arrays, and formats Pillow does not know (some TIFF/EXR flavours) via OpenCV."""
     if p.suffix.lower() == ".npy":
         try:
-            return np.load(p, allow_pickle=False)
+            loaded: np.ndarray = np.load(p, allow_pickle=False)
+            return loaded
         except (OSError, ValueError) as exc:
             raise InputError(f"{what}: cannot read {p.name} as a numpy array ({exc})") from None
     if frame:

@@ -67,8 +67,8 @@ def _colour_to_plane(rgb: np.ndarray, what: str, name: str) -> np.ndarray:
     if other.any():
         c1 = flat[int(np.argmax(other))]
         if (flat[other] == c1).all():
-            area = other if c0.sum() <= c1.sum() else ~other  # the brighter colour is the area
-            return (area.reshape(rgb.shape[:2])).view(np.uint8) * np.uint8(255)
+            area: np.ndarray = other if c0.sum() <= c1.sum() else ~other  # the brighter colour is the area
+            return area.reshape(rgb.shape[:2]).view(np.uint8) * np.uint8(255)
     raise InputError(
         f"{what}: {name} is a colour image (RGB with colour content), not a mask; {MASK_RULE}: "
         "save the painted area as a grayscale or black-and-white image"
@@ -157,11 +157,12 @@ def feather_mask(sel: np.ndarray, px: float) -> np.ndarray:
     if px <= 0:
         return inside * np.uint8(255)
     # distance of every outside pixel to the nearest inside pixel (zeros of `outside`)
-    outside = cv2.compare(inside, 0, cv2.CMP_EQ)
+    outside = (inside == 0).view(np.uint8)
     dist = cv2.distanceTransform(outside, cv2.DIST_L2, cv2.DIST_MASK_5)
     np.minimum(dist, np.float32(px), out=dist)
     # 255 − 255·d/px, never negative after the clamp; rounded and cast to uint8 in C
-    return cv2.convertScaleAbs(dist, alpha=-255.0 / float(px), beta=255.0)
+    ramp: np.ndarray = cv2.convertScaleAbs(dist, alpha=-255.0 / float(px), beta=255.0)
+    return ramp
 
 
 def labels_to_mask(

@@ -26,6 +26,7 @@ import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypedDict
 
 import cv2
 import numpy as np
@@ -34,6 +35,7 @@ from PIL import Image
 from napari_youcam.errors import InputError
 from napari_youcam.imaging.convert import _scale_to_u8, to_rgb8
 from napari_youcam.imaging.io import quiet_codecs
+from napari_youcam.limits import JsonObject
 
 MAX_MEMBER_BYTES = 64 * 1024 * 1024
 MAX_TOTAL_BYTES = 512 * 1024 * 1024
@@ -54,10 +56,15 @@ class ConcernScore:
     raw_score: float | None
     ui_score: float | None
     mask_name: str | None = None
-    extra: dict = field(default_factory=dict)
+    extra: JsonObject = field(default_factory=dict)
 
-    def as_dict(self) -> dict:
-        d = {"name": self.name, "raw_score": self.raw_score, "ui_score": self.ui_score, "mask_name": self.mask_name}
+    def as_dict(self) -> JsonObject:
+        d: JsonObject = {
+            "name": self.name,
+            "raw_score": self.raw_score,
+            "ui_score": self.ui_score,
+            "mask_name": self.mask_name,
+        }
         d.update(self.extra)
         return d
 
@@ -70,7 +77,7 @@ class SkinResult:
     masks: dict[str, np.ndarray]
     skin_age: float | None = None
     overall: float | None = None
-    raw: dict = field(default_factory=dict)  # score_info.json as sent
+    raw: JsonObject = field(default_factory=dict)  # score_info.json as sent
     missing_masks: list[str] = field(default_factory=list)  # scored, but no mask in the ZIP
     extra_files: list[str] = field(default_factory=list)  # members we did not use
 
@@ -101,7 +108,7 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, max_member: int) ->
     return data
 
 
-def _open_zip(src: str | os.PathLike | bytes | io.IOBase) -> zipfile.ZipFile:
+def _open_zip(src: str | os.PathLike[str] | bytes | io.IOBase) -> zipfile.ZipFile:
     try:
         if isinstance(src, (bytes, bytearray, memoryview)):
             return zipfile.ZipFile(io.BytesIO(bytes(src)))
@@ -112,7 +119,7 @@ def _open_zip(src: str | os.PathLike | bytes | io.IOBase) -> zipfile.ZipFile:
         raise InputError(f"not a ZIP file: {exc}") from None
 
 
-def _flatten_scores(info: dict) -> tuple[dict[str, ConcernScore], float | None, float | None]:
+def _flatten_scores(info: JsonObject) -> tuple[dict[str, ConcernScore], float | None, float | None]:
     """score_info.json → {name: ConcernScore}; nested areas become ``concern.area``.
 
     Every field we use is type-checked (the file comes from the network): a wrong
@@ -127,10 +134,10 @@ def _flatten_scores(info: dict) -> tuple[dict[str, ConcernScore], float | None, 
     else:
         raise _field_error("all", overall_field, "a number or an object with a score")
 
-    def is_leaf(d: dict) -> bool:
+    def is_leaf(d: JsonObject) -> bool:
         return any(k in d for k in ("raw_score", "ui_score", "score", "output_mask_name"))
 
-    def add(name: str, d: dict) -> None:
+    def add(name: str, d: JsonObject) -> None:
         raw_key = "raw_score" if "raw_score" in d else "score"
         raw = _num(d.get(raw_key), f"{name}.{raw_key}")
         ui = _num(d.get("ui_score"), f"{name}.ui_score")
@@ -227,7 +234,7 @@ def _decode_all(jobs: list[tuple[str, bytes, str]], alpha_only: bool) -> dict[st
 
 
 def read_skin_zip(
-    path_or_bytes: str | os.PathLike | bytes,
+    path_or_bytes: str | os.PathLike[str] | bytes,
     *,
     max_member_bytes: int = MAX_MEMBER_BYTES,
     max_total_bytes: int = MAX_TOTAL_BYTES,
@@ -247,73 +254,99 @@ def read_skin_zip(
     zf = _open_zip(path_or_bytes)
     with zf:
         infos = zf.infolist()
-        if len(infos) > MAX_MEMBERS:
-            raise InputError(f"unsafe result ZIP: {len(infos)} members (limit {MAX_MEMBERS})")
-        total = 0
-        for i in infos:
-            _check_name(i.filename)
-            if i.file_size > max_member_bytes:
-                raise InputError(
-                    f"unsafe result ZIP: member {i.filename!r} declares {i.file_size:,} bytes "
-                    f"(limit {max_member_bytes:,})"
-                )
-            total += i.file_size
-            if i.file_size >= RATIO_MIN_BYTES and i.file_size > max_ratio * max(i.compress_size, 1):
-                raise InputError(
-                    f"unsafe result ZIP: member {i.filename!r} compresses "
-                    f"{i.file_size / max(i.compress_size, 1):.0f}:1 (decompression bomb?)"
-                )
-        if total > max_total_bytes:
-            raise InputError(f"unsafe result ZIP: {total:,} bytes uncompressed in total (limit {max_total_bytes:,})")
+        _check_members(infos, max_member_bytes, max_total_bytes, max_ratio)
         files = [i for i in infos if not i.is_dir()]
-        score_infos = [i for i in files if posixpath.basename(i.filename.replace("\\", "/")) == SCORE_FILE]
-        if not score_infos:
-            raise InputError(
-                f"not a skin analysis result: no {SCORE_FILE} in the ZIP "
-                f"(it holds {', '.join(i.filename for i in files[:8]) or 'nothing'})"
-            )
-        score_infos.sort(key=lambda i: (i.filename.count("/"), "skinanalysisresult" not in i.filename.lower()))
-        sinfo = score_infos[0]
-        try:
-            raw = json.loads(_read_member(zf, sinfo, max_member_bytes).decode("utf-8"))
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise InputError(f"{sinfo.filename} is not valid JSON: {exc}") from None
-        if not isinstance(raw, dict):
-            raise InputError(f"{sinfo.filename} should hold a JSON object")
+        sinfo, raw = _read_score_file(zf, files, max_member_bytes)
         scores, skin_age, overall = _flatten_scores(raw)
-
-        by_base = {}
-        for i in files:
-            b = posixpath.basename(i.filename.replace("\\", "/"))
-            if b.lower().endswith(_IMAGE_EXT):
-                by_base.setdefault(b, i)
-        used: set[str] = set()
-        jobs: list[tuple[str, bytes, str]] = []  # (key, bytes, member) to decode
-        missing: list[str] = []
-        for name, sc in scores.items():
-            if not sc.mask_name:
-                continue
-            i = by_base.get(posixpath.basename(sc.mask_name))
-            if i is None:
-                missing.append(name)
-                continue
-            used.add(i.filename)
-            if decode:
-                jobs.append((name, _read_member(zf, i, max_member_bytes), i.filename))
-        # masks present but not referenced by a score (e.g. hd_pore_output_all.png)
-        for b, i in by_base.items():
-            if i.filename in used:
-                continue
-            stem = b.rsplit(".", 1)[0]
-            if not re.search(r"(_output|tear_trough|skin_type)", stem):
-                continue
-            used.add(i.filename)
-            if decode:
-                key = stem if stem not in {j[0] for j in jobs} else i.filename
-                jobs.append((key, _read_member(zf, i, max_member_bytes), i.filename))
+        picked, missing = _pick_masks(scores, files)
+        jobs = [(key, _read_member(zf, i, max_member_bytes), i.filename) for key, i in picked] if decode else []
+        used = {i.filename for _, i in picked}
         extra = [i.filename for i in files if i.filename not in used and i is not sinfo]
     masks = _decode_all(jobs, alpha_only)
     return SkinResult(scores, masks, skin_age, overall, raw, missing, extra)
+
+
+def _check_members(infos: list[zipfile.ZipInfo], max_member: int, max_total: int, max_ratio: float) -> None:
+    """Refuse unsafe names, too many or too large members and bomb-like compression ratios."""
+    if len(infos) > MAX_MEMBERS:
+        raise InputError(f"unsafe result ZIP: {len(infos)} members (limit {MAX_MEMBERS})")
+    total = 0
+    for i in infos:
+        _check_name(i.filename)
+        if i.file_size > max_member:
+            raise InputError(
+                f"unsafe result ZIP: member {i.filename!r} declares {i.file_size:,} bytes (limit {max_member:,})"
+            )
+        total += i.file_size
+        if i.file_size >= RATIO_MIN_BYTES and i.file_size > max_ratio * max(i.compress_size, 1):
+            raise InputError(
+                f"unsafe result ZIP: member {i.filename!r} compresses "
+                f"{i.file_size / max(i.compress_size, 1):.0f}:1 (decompression bomb?)"
+            )
+    if total > max_total:
+        raise InputError(f"unsafe result ZIP: {total:,} bytes uncompressed in total (limit {max_total:,})")
+
+
+def _read_score_file(
+    zf: zipfile.ZipFile, files: list[zipfile.ZipInfo], max_member: int
+) -> tuple[zipfile.ZipInfo, JsonObject]:
+    """The score file (the shallowest, preferring ``skinanalysisResult/``) and its JSON object."""
+    score_infos = [i for i in files if _base(i) == SCORE_FILE]
+    if not score_infos:
+        raise InputError(
+            f"not a skin analysis result: no {SCORE_FILE} in the ZIP "
+            f"(it holds {', '.join(i.filename for i in files[:8]) or 'nothing'})"
+        )
+    score_infos.sort(key=lambda i: (i.filename.count("/"), "skinanalysisresult" not in i.filename.lower()))
+    sinfo = score_infos[0]
+    try:
+        raw = json.loads(_read_member(zf, sinfo, max_member).decode("utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError(f"{sinfo.filename} is not valid JSON: {exc}") from None
+    if not isinstance(raw, dict):
+        raise InputError(f"{sinfo.filename} should hold a JSON object")
+    return sinfo, raw
+
+
+def _base(info: zipfile.ZipInfo) -> str:
+    return posixpath.basename(info.filename.replace("\\", "/"))
+
+
+def _pick_masks(
+    scores: dict[str, ConcernScore], files: list[zipfile.ZipInfo]
+) -> tuple[list[tuple[str, zipfile.ZipInfo]], list[str]]:
+    """The (key, member) masks to read, and the scores whose named mask is absent.
+
+    Scored masks are keyed by their score's name; masks no score names (e.g.
+    ``hd_pore_output_all.png``) by their file stem.
+    """
+    by_base: dict[str, zipfile.ZipInfo] = {}
+    for i in files:
+        b = _base(i)
+        if b.lower().endswith(_IMAGE_EXT):
+            by_base.setdefault(b, i)
+    picked: list[tuple[str, zipfile.ZipInfo]] = []
+    used: set[str] = set()
+    missing: list[str] = []
+    for name, sc in scores.items():
+        if not sc.mask_name:
+            continue
+        member = by_base.get(posixpath.basename(sc.mask_name))
+        if member is None:
+            missing.append(name)
+            continue
+        used.add(member.filename)
+        picked.append((name, member))
+    for b, i in by_base.items():
+        if i.filename in used:
+            continue
+        stem = b.rsplit(".", 1)[0]
+        if not re.search(r"(_output|tear_trough|skin_type)", stem):
+            continue
+        used.add(i.filename)
+        key = stem if stem not in {k for k, _ in picked} else i.filename
+        picked.append((key, i))
+    return picked, missing
 
 
 # ---------------------------------------------------------------- colours
@@ -371,7 +404,8 @@ def mask_alpha(mask: np.ndarray) -> np.ndarray:
         return m[:, :, 3]
     if m.shape[2] == 2:
         return m[:, :, 1]
-    return m.max(axis=2)
+    strongest: np.ndarray = m.max(axis=2)
+    return strongest
 
 
 def blend_masks(
@@ -428,7 +462,7 @@ def _lerp_planes(planes: list[np.ndarray], alpha: np.ndarray, color: tuple[int, 
     if workers == 1:
         _lerp_band(planes, alpha, color, x, w, y, y + h)
         return
-    edges = np.linspace(y, y + h, workers + 1).astype(int)
+    edges: list[int] = np.linspace(y, y + h, workers + 1).astype(int).tolist()
     with ThreadPoolExecutor(max_workers=workers) as pool:
         list(pool.map(lambda i: _lerp_band(planes, alpha, color, x, w, edges[i], edges[i + 1]), range(workers)))
 
@@ -456,11 +490,33 @@ def _lerp_band(
 # ---------------------------------------------------------------- tables
 
 
-def mask_stats(masks: dict[str, np.ndarray] | SkinResult) -> list[dict]:
+class MaskStat(TypedDict):
+    """One row of `mask_stats`."""
+
+    name: str
+    width: int
+    height: int
+    area_fraction: float
+    mean_alpha: float
+
+
+class ScoreRow(TypedDict):
+    """One row of `scores_rows`; the mask statistics are None without a mask."""
+
+    name: str
+    raw_score: float | None
+    ui_score: float | None
+    mask: str | None
+    has_mask: bool
+    area_fraction: float | None
+    mean_alpha: float | None
+
+
+def mask_stats(masks: dict[str, np.ndarray] | SkinResult) -> list[MaskStat]:
     """Per mask: size, area fraction (alpha > 0) and mean alpha (0..1) inside it."""
     if isinstance(masks, SkinResult):
         masks = masks.masks
-    rows = []
+    rows: list[MaskStat] = []
     for n, m in masks.items():
         a = mask_alpha(m)
         nz = int(cv2.countNonZero(a))
@@ -478,12 +534,12 @@ def mask_stats(masks: dict[str, np.ndarray] | SkinResult) -> list[dict]:
     return rows
 
 
-def scores_rows(result: SkinResult) -> list[dict]:
+def scores_rows(result: SkinResult) -> list[ScoreRow]:
     """One row per score, raw_score before ui_score, with mask statistics merged in."""
     stats = {r["name"]: r for r in mask_stats(result.masks)}
-    rows = []
+    rows: list[ScoreRow] = []
     for n, s in result.scores.items():
-        st = stats.get(n, {})
+        st = stats.get(n)
         rows.append(
             {
                 "name": n,
@@ -491,8 +547,8 @@ def scores_rows(result: SkinResult) -> list[dict]:
                 "ui_score": s.ui_score,
                 "mask": s.mask_name,
                 "has_mask": n in result.masks,
-                "area_fraction": st.get("area_fraction"),
-                "mean_alpha": st.get("mean_alpha"),
+                "area_fraction": st["area_fraction"] if st else None,
+                "mean_alpha": st["mean_alpha"] if st else None,
             }
         )
     return rows
@@ -518,7 +574,7 @@ def scores_table(result: SkinResult, fmt: str = "csv") -> str:
     w = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n")
     w.writeheader()
     for r in rows:
-        w.writerow({k: ("" if r[k] is None else (f"{r[k]:.6g}" if isinstance(r[k], float) else r[k])) for k in cols})
+        w.writerow({k: "" if v is None else (f"{v:.6g}" if isinstance(v, float) else v) for k, v in r.items()})
     if result.skin_age is not None:
         w.writerow({"name": "skin_age", "raw_score": f"{result.skin_age:.6g}"})
     if result.overall is not None:

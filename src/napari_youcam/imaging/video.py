@@ -8,8 +8,9 @@ can scripts.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
+import cv2
 import numpy as np
 
 from napari_youcam.errors import YouCamError
@@ -24,10 +25,18 @@ class VideoDecodeError(YouCamError):
     """OpenCV could not open or decode the file (missing codec, truncated file)."""
 
 
-def read_video(path: str | Path, *, max_bytes: int = MAX_BYTES) -> tuple[np.ndarray, dict[str, Any]]:
-    """Frames as (T, H, W, 3) RGB uint8 and {fps, frames, truncated, width, height}."""
-    import cv2
+class VideoInfo(TypedDict):
+    """What `read_video` read: ``truncated`` when frames past ``max_bytes`` were left out."""
 
+    fps: float
+    frames: int
+    truncated: bool
+    width: int
+    height: int
+
+
+def read_video(path: str | Path, *, max_bytes: int = MAX_BYTES) -> tuple[np.ndarray, VideoInfo]:
+    """Frames as (T, H, W, 3) RGB uint8 and {fps, frames, truncated, width, height}."""
     cap = cv2.VideoCapture(str(path))
     if not cap.isOpened():
         raise VideoDecodeError(f"cannot open {Path(path).name} with OpenCV")
@@ -50,7 +59,7 @@ def read_video(path: str | Path, *, max_bytes: int = MAX_BYTES) -> tuple[np.ndar
     if not frames:
         raise VideoDecodeError(f"no frame could be decoded from {Path(path).name}")
     arr = np.stack(frames)
-    info = {
+    info: VideoInfo = {
         "fps": fps,
         "frames": int(arr.shape[0]),
         "truncated": truncated,

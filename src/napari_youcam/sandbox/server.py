@@ -21,9 +21,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from napari_youcam.limits import JsonObject
+
 from .auth import Authority
 from .clock import Clock, SystemClock
-from .faults import Fault, FaultSet, status_body
+from .faults import Fault, FaultKind, FaultSet, status_body
 from .files import FileStore
 from .service import Reply, Service
 from .state import Account, RateLimiter, SandboxState, Settings
@@ -57,6 +59,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "YouCamSandbox/1.0"
     server: _Server
 
+    # Any: BaseHTTPRequestHandler's own signature (printf-style arguments of any type)
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet by design
         return
 
@@ -149,7 +152,7 @@ class _Handler(BaseHTTPRequestHandler):
             reply = Reply(200, b"", reply.content_type)
         self._send(reply, entry)
 
-    def _send(self, reply: Reply, entry: dict[str, Any]) -> None:
+    def _send(self, reply: Reply, entry: JsonObject) -> None:
         data = reply.payload()
         entry["status"] = reply.status
         try:
@@ -190,7 +193,8 @@ class _Server(ThreadingHTTPServer):
         self.service = service
         super().__init__(addr, _Handler)
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
+    # Any: socketserver's own annotation of the client address (its form depends on the socket family)
+    def handle_error(self, request: socket.socket | tuple[bytes, socket.socket], client_address: Any) -> None:
         """Client disconnects: one debug line. Anything else: logged with its traceback.
 
         (socketserver's default prints every one of them to stderr.)
@@ -345,12 +349,12 @@ class Sandbox:
         return self.state.settings.polling_interval_ms
 
     @property
-    def ledger(self) -> list[dict[str, Any]]:
+    def ledger(self) -> list[JsonObject]:
         """One entry per charged task (task_id, feature, units, api, request_id, time, balance_after)."""
         return self.state.account.ledger
 
     @property
-    def requests(self) -> list[dict[str, Any]]:
+    def requests(self) -> list[JsonObject]:
         """Every request received, Authorization redacted (``had_authorization`` kept)."""
         return self.state.account.requests
 
@@ -365,7 +369,7 @@ class Sandbox:
     # ------------------------------------------------------------------ test controls
     def inject(
         self,
-        fault: str,
+        fault: FaultKind,
         *,
         path: str = "*",
         method: str = "*",
@@ -373,7 +377,7 @@ class Sandbox:
         status: int = 503,
         retry_after: float | int | None = None,
         delay: float = 0.0,
-        body: Any = None,
+        body: bytes | str | JsonObject | list[Any] | int | float | bool | None = None,
         content_type: str = "application/json",
     ) -> Fault:
         """Arm a fault for the next `times` requests matching `method` and `path` (fnmatch).
@@ -389,7 +393,7 @@ class Sandbox:
                 times,
                 status,
                 retry_after,
-                delay,  # type: ignore[arg-type]
+                delay,
                 body,
                 content_type,
             )

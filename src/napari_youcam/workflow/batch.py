@@ -214,7 +214,7 @@ def check_inputs(
             first_of[content] = len(good)
         good.append(item)
         if face_check and head.feature in FACE_RULES and p.source_array is not None:
-            said = list(check_face(p.source_array, head.feature).warnings)
+            said = list(check_face(p.source_array, head.feature, short_min=head.endpoint.limits.short_min).warnings)
             if said:
                 warnings[item.source] = said
     return BatchPlan(
