@@ -12,12 +12,13 @@ import base64
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Protocol
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from napari_youcam.errors import InputError
+from napari_youcam.limits import JsonObject
 
 TOKEN_LIFETIME_S = 2 * 3600.0
 # Renew this long before the documented expiry so a slow request never carries a
@@ -108,7 +109,7 @@ class TokenAuth:
         self,
         client_id: str,
         client_secret: str,
-        fetch: Callable[[dict[str, Any]], dict[str, Any]],
+        fetch: Callable[[JsonObject], JsonObject],
         *,
         lifetime_s: float = TOKEN_LIFETIME_S,
         clock: Callable[[], float] = time.monotonic,

@@ -29,7 +29,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 from urllib.parse import unquote
 
 import httpx
@@ -49,6 +49,7 @@ from napari_youcam.api.errors import (
 from napari_youcam.api.ratelimit import RateLimiter, RequestKind
 from napari_youcam.api.retry import RetryPolicy, parse_retry_after
 from napari_youcam.errors import InputError, redact
+from napari_youcam.limits import JsonObject
 
 log = logging.getLogger("napari_youcam.api")
 
@@ -168,8 +169,8 @@ class Transport:
         method: str,
         path: str,
         *,
-        json: dict[str, Any] | None = None,
-        params: dict[str, Any] | None = None,
+        json: JsonObject | None = None,
+        params: JsonObject | None = None,
         kind: Kind = "read",
         idempotent: bool = False,
         what: str | None = None,
@@ -178,7 +179,7 @@ class Transport:
         timeout: float | None = None,
         auth: Auth | None = None,
         poll: bool = False,
-    ) -> dict[str, Any]:
+    ) -> JsonObject:
         """One API request with the retry rules of its ``kind``; returns the JSON body.
 
         ``deadline`` (monotonic seconds) bounds all retries; ``cap`` bounds each

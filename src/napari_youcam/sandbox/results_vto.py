@@ -25,6 +25,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from napari_youcam.features.spec import Endpoint
+from napari_youcam.limits import JsonObject
 
 from .results import (
     EngineError,
@@ -48,13 +49,13 @@ def _mean_color(img: Image.Image) -> tuple[int, int, int]:
     return int(arr[0]), int(arr[1]), int(arr[2])
 
 
-def _fraction(*parts: Any) -> float:
+def _fraction(*parts: object) -> float:
     """A number in [0, 1) derived from `parts`."""
     return int.from_bytes(digest(*parts)[:4], "big") / 2**32
 
 
 @register(*VTO_KEYS)
-def vto_product(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: dict[str, Any]) -> Outcome:
+def vto_product(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: JsonObject) -> Outcome:
     """Paste every product photo as a thumbnail; the occlusion mask stays in front."""
     photo = inp.image().convert("RGB")
     out = photo.copy()
@@ -83,7 +84,7 @@ _ZONES = {
 
 
 @register("bag", "hat", "scarf", "shoes")
-def scene_portrait(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: dict[str, Any]) -> Outcome:
+def scene_portrait(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: JsonObject) -> Outcome:
     """A new portrait of the documented size: style background, the photo, the product in its zone."""
     # Imported here like sandbox.catalog does: the sandbox keeps serving when the
     # catalogue is broken or half-written.
@@ -101,7 +102,7 @@ def scene_portrait(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: 
 
 
 @register("ai-nail")
-def nail_transfer(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: dict[str, Any]) -> Outcome:
+def nail_transfer(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: JsonObject) -> Outcome:
     """The hand photo tinted with the mean colour of the reference design."""
     return Outcome("url", [image_artifact(tint(inp.image(), _mean_color(inp.refs[0]), 0.35), "result.png")])
 
@@ -119,7 +120,7 @@ def _effect_color(effect: Mapping[str, Any], refs: list[Image.Image]) -> tuple[i
 
 
 @register("nail-vto")
-def nail_effects(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: dict[str, Any]) -> Outcome:
+def nail_effects(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: JsonObject) -> Outcome:
     """One dot per effect, at its finger's slot along the upper part of the photo."""
     out = inp.image().convert("RGB")
     w, h = out.size
@@ -142,7 +143,7 @@ def _tint_band(img: Image.Image, top: float, bottom: float, color: tuple[int, in
 
 
 @register("abs-shape", "breast-shape")
-def body_band(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: dict[str, Any]) -> Outcome:
+def body_band(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: JsonObject) -> Outcome:
     """The belly (abs) or chest (breast) band tinted; stronger for a higher intensity."""
     top, bottom = (0.45, 0.7) if feature == "abs-shape" else (0.3, 0.45)
     level = int(p.get("intensity") or 1)
@@ -185,7 +186,7 @@ def body_flags(p: Mapping[str, Any]) -> dict[str, bool]:
 
 
 @register("body-reshape")
-def body_reshape(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: dict[str, Any]) -> Outcome:
+def body_reshape(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: JsonObject) -> Outcome:
     """The photo tinted by the params, with timings and the per-feature booleans."""
     index = int(p.get("index") or 0)
     people = len(face_boxes(inp.image().size))

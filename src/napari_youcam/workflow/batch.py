@@ -26,7 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from napari_youcam.api import ServiceClient
 from napari_youcam.errors import InputError, YouCamError
+from napari_youcam.limits import JsonObject
 from napari_youcam.workflow.jobs import canonical_json
 from napari_youcam.workflow.plan import plan, validate
 from napari_youcam.workflow.run import run
@@ -138,7 +140,7 @@ class BatchPlan:
     feature: str
     api: str
     variant: str
-    params: dict[str, Any]
+    params: JsonObject
     refs: tuple[Path, ...]
     items: list[BatchItem]
     bad: list[BadInput]
@@ -153,7 +155,7 @@ def check_inputs(
     items: Sequence[BatchItem],
     *,
     refs: Sequence[str | Path] = (),
-    params: dict[str, Any] | None = None,
+    params: JsonObject | None = None,
     api: str = "v2",
     variant: str | None = None,
     face_check: bool = True,
@@ -305,7 +307,7 @@ class Batch:
         self,
         plan: BatchPlan,
         *,
-        client: Any,
+        client: ServiceClient,
         out_dir: str | Path,
         jobs: int = 4,
         again: bool = False,
@@ -401,7 +403,7 @@ class Batch:
         """Run one input; `run` answers an identical finished job from the store and resumes an
         identical created one, so a rerun pays only for what was never created."""
         plan, item = self.plan, self.plan.items[i]
-        seen: dict[str, Any] = {}
+        seen: dict[str, Any] = {}  # the job folder and whether it was resumed, once `run` made it
 
         def on_job_dir(d: Path) -> None:
             seen["dir"] = d

@@ -20,13 +20,19 @@ import json
 import logging
 import time
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 
 from napari_youcam import features as F
+from napari_youcam.api import ServiceClient
+from napari_youcam.api.results import Json
+from napari_youcam.connect import default_client
 from napari_youcam.errors import InputError
+from napari_youcam.features import Endpoint
 from napari_youcam.imaging import Transform
+from napari_youcam.limits import JsonObject
+from napari_youcam.workflow.inputs import ImageSource
 from napari_youcam.workflow.jobs import HAS_RESULT, JobRecord, JobStatus, content_hash
 from napari_youcam.workflow.sidecar import Sidecar, load_sidecar, now_iso, service_host
 from napari_youcam.workflow.steps import (
@@ -34,6 +40,7 @@ from napari_youcam.workflow.steps import (
     JobResult,
     Progress,
     ProgressFn,
+    ResultData,
     _cancelled,
     _check_deadline,
     _decode,
@@ -48,7 +55,7 @@ from napari_youcam.workflow.store import JobStore
 log = logging.getLogger("napari_youcam.workflow")
 
 
-def read_job(job_dir: str | Path) -> dict[str, Any]:
+def read_job(job_dir: str | Path) -> JsonObject:
     """The job record of a folder as JSON (a copy); `InputError` when there is none or it is broken."""
     return load_sidecar(job_dir).record.to_json()
 
@@ -58,7 +65,7 @@ def needs_service(job_dir: str | Path) -> bool:
     return _saved_files(load_sidecar(job_dir)) is None
 
 
-def check_record(rec: JobRecord, *, where: str) -> Any:
+def check_record(rec: JobRecord, *, where: str) -> Endpoint:
     """The catalogue endpoint of an untrusted record; `InputError` when it names anything else.
 
     Refused: an unknown feature, generation or variant, and a task path other than
@@ -84,11 +91,11 @@ def check_record(rec: JobRecord, *, where: str) -> Any:
 def resume(
     job_dir: str | Path,
     *,
-    client: Any = None,
+    client: ServiceClient | None = None,
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
     deadline: float = 600.0,
-    source: Any = None,
+    source: ImageSource | None = None,
 ) -> JobResult:
     """Finish the job recorded in ``job_dir`` without creating (or paying for) a new task.
 
@@ -124,7 +131,7 @@ def resume(
             "cropped region only (pass source= to paste it into the full image)"
         )
 
-    def result(files: list[Path], arrays: list[np.ndarray], data: Any, *, sandbox: bool) -> JobResult:
+    def result(files: list[Path], arrays: list[np.ndarray], data: ResultData, *, sandbox: bool) -> JobResult:
         return JobResult(
             feature=rec.feature,
             task_id=str(rec.task_id),
@@ -153,8 +160,6 @@ def resume(
 
     # ------------------------------------------------------------ the same service, the same task
     if client is None:
-        from napari_youcam.connect import default_client
-
         client = default_client(api=rec.api)
     _check_client(client, rec, job_dir)
     _attach_store(sidecar)
@@ -205,7 +210,7 @@ def resume(
         t_start=t_start,
     )
     notes.append(f"resumed task {task_id}: no new task was created")
-    return result(files, arrays, data, sandbox=bool(getattr(client, "is_sandbox", False) or rec.sandbox))
+    return result(files, arrays, data, sandbox=client.is_sandbox or rec.sandbox)
 
 
 def _decode_saved(
@@ -217,7 +222,7 @@ def _decode_saved(
     *,
     report: Progress,
     t_start: float,
-) -> tuple[list[np.ndarray], Any]:
+) -> tuple[list[np.ndarray], ResultData]:
     """Arrays and data of a job whose files are all in its folder (finishing a ``saved`` one)."""
     rec = sidecar.record
     data = saved_data(saved)
@@ -253,9 +258,9 @@ def _no_task_message(job_dir: Path, status: JobStatus) -> str:
     )
 
 
-def _check_client(client: Any, rec: JobRecord, job_dir: Path) -> None:
+def _check_client(client: ServiceClient, rec: JobRecord, job_dir: Path) -> None:
     """The task can only be polled on the API generation and host that created it."""
-    capi = getattr(client, "api", rec.api)
+    capi = client.api
     if capi != rec.api:
         how = "YOUCAM_CLIENT_ID + YOUCAM_CLIENT_SECRET" if rec.api == "v1" else "YOUCAM_API_KEY"
         raise InputError(
@@ -280,7 +285,7 @@ def _saved_files(sidecar: Sidecar) -> list[Path] | None:
     return paths if all(p.is_file() for p in paths) else None
 
 
-def saved_data(files: list[Path]) -> Any:
+def saved_data(files: list[Path]) -> Json:
     """The JSON result among saved files (the data file is written last, after any downloaded .json)."""
     for p in reversed(files):
         if p.suffix.lower() == ".json":
@@ -291,7 +296,7 @@ def saved_data(files: list[Path]) -> Any:
     return None
 
 
-def _transform_from(d: dict[str, Any] | None) -> Transform | None:
+def _transform_from(d: JsonObject | None) -> Transform | None:
     if d is None:
         return None
     try:
@@ -306,7 +311,7 @@ def _transform_from(d: dict[str, Any] | None) -> Transform | None:
         raise InputError(f"the job record's transform is not readable ({exc})") from None
 
 
-def _source_for(source: Any, rec: JobRecord) -> np.ndarray | None:
+def _source_for(source: ImageSource | None, rec: JobRecord) -> np.ndarray | None:
     if source is None:
         return None
     arr = _load_image(source, "source")
