@@ -53,6 +53,57 @@ def register(subparsers: Subparsers) -> None:
     p.add_argument("feature", nargs="?", help="show one feature in detail")
     p.set_defaults(func=cmd_features)
 
+    _register_run(subparsers)
+
+    p = subparsers.add_parser(
+        "resume",
+        help="finish a job that stopped after its task was created (deadline, interrupt, "
+        "failed download) from its job folder; creates no new task, so no new charge",
+    )
+    p.add_argument("job_dir", metavar="JOB_DIR", help="the <time>_<feature> folder holding youcam-job.json")
+    p.add_argument("--base-url", help="service base URL (must be the host the task was created on)")
+    p.add_argument("--timeout", type=float, default=600.0, help="overall deadline in seconds (default 600)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+    p.set_defaults(func=cmd_resume)
+
+    p = subparsers.add_parser("templates", help="list the templates (v2) or styles (v1) of a feature")
+    p.add_argument("feature")
+    p.add_argument("--api", choices=("v2", "v1"))
+    p.add_argument("--base-url")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_templates)
+
+    p = subparsers.add_parser("credits", help="show the unit balance")
+    p.add_argument("--api", choices=("v2", "v1"))
+    p.add_argument("--base-url")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_credits)
+
+    p = subparsers.add_parser("sandbox", help="serve the local sandbox (synthetic results) until Ctrl-C")
+    p.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (0 = any free port)")
+    p.add_argument(
+        "--for",
+        dest="duration",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="stop after this many seconds (default: until Ctrl-C)",
+    )
+    p.set_defaults(func=cmd_sandbox)
+
+
+# ---------------------------------------------------------------------- helpers
+def _client(args: argparse.Namespace, *, api: str | None = None) -> Client:
+    from napari_youcam.connect import SANDBOX_NOTICE, default_client
+
+    client = default_client(api=api or getattr(args, "api", None), base_url=getattr(args, "base_url", None))
+    if client.is_sandbox:
+        print(SANDBOX_NOTICE, file=sys.stderr)
+    return client
+
+
+def _register_run(subparsers: Subparsers) -> None:
+    """``youcam run``: its sources, mask, references, parameters and run options."""
     p = subparsers.add_parser("run", help="run a feature on an image/video and save the result")
     p.add_argument("feature", help="feature key, e.g. sod, skin-analysis, obj-removal")
     p.add_argument(
@@ -106,52 +157,6 @@ def register(subparsers: Subparsers) -> None:
     )
     p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
     p.set_defaults(func=cmd_run)
-
-    p = subparsers.add_parser(
-        "resume",
-        help="finish a job that stopped after its task was created (deadline, interrupt, "
-        "failed download) from its job folder; creates no new task, so no new charge",
-    )
-    p.add_argument("job_dir", metavar="JOB_DIR", help="the <time>_<feature> folder holding youcam-job.json")
-    p.add_argument("--base-url", help="service base URL (must be the host the task was created on)")
-    p.add_argument("--timeout", type=float, default=600.0, help="overall deadline in seconds (default 600)")
-    p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
-    p.set_defaults(func=cmd_resume)
-
-    p = subparsers.add_parser("templates", help="list the templates (v2) or styles (v1) of a feature")
-    p.add_argument("feature")
-    p.add_argument("--api", choices=("v2", "v1"))
-    p.add_argument("--base-url")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_templates)
-
-    p = subparsers.add_parser("credits", help="show the unit balance")
-    p.add_argument("--api", choices=("v2", "v1"))
-    p.add_argument("--base-url")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_credits)
-
-    p = subparsers.add_parser("sandbox", help="serve the local sandbox (synthetic results) until Ctrl-C")
-    p.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (0 = any free port)")
-    p.add_argument(
-        "--for",
-        dest="duration",
-        type=float,
-        default=None,
-        metavar="SECONDS",
-        help="stop after this many seconds (default: until Ctrl-C)",
-    )
-    p.set_defaults(func=cmd_sandbox)
-
-
-# ---------------------------------------------------------------------- helpers
-def _client(args: argparse.Namespace, *, api: str | None = None) -> Client:
-    from napari_youcam.connect import SANDBOX_NOTICE, default_client
-
-    client = default_client(api=api or getattr(args, "api", None), base_url=getattr(args, "base_url", None))
-    if getattr(client, "is_sandbox", False):
-        print(SANDBOX_NOTICE, file=sys.stderr)
-    return client
 
 
 def parse_sets(items: list[str], *, text: Iterable[str] = (), lists: Iterable[str] = ()) -> JsonObject:

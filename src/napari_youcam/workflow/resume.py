@@ -16,7 +16,6 @@ request (`check_record`), and so is such a record read from the job store.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from pathlib import Path
@@ -26,7 +25,6 @@ import numpy as np
 
 from napari_youcam import features as F
 from napari_youcam.api import ServiceClient
-from napari_youcam.api.results import Json
 from napari_youcam.connect import default_client
 from napari_youcam.errors import InputError
 from napari_youcam.features import Endpoint
@@ -49,6 +47,9 @@ from napari_youcam.workflow.steps import (
     _wait_step,
     _write_step,
     download_step,
+    repoll,
+    result_data,
+    saved_data,
 )
 from napari_youcam.workflow.store import JobStore
 
@@ -117,10 +118,9 @@ def resume(
     deadline = _check_deadline(deadline)
     sidecar = load_sidecar(job_dir)
     rec = sidecar.record
-    job_dir = sidecar.job_dir
     endpoint = check_record(rec, where=str(sidecar.path))
     if not rec.task_id:
-        raise InputError(_no_task_message(job_dir, rec.status))
+        raise InputError(_no_task_message(sidecar.job_dir, rec.status))
     kind = rec.kind or _output_kind(endpoint, rec.params)
     tf = _transform_from(rec.transform)
     src_arr = _source_for(source, rec)
@@ -131,37 +131,42 @@ def resume(
             "cropped region only (pass source= to paste it into the full image)"
         )
 
-    def result(files: list[Path], arrays: list[np.ndarray], data: ResultData, *, sandbox: bool) -> JobResult:
-        return JobResult(
-            feature=rec.feature,
-            task_id=str(rec.task_id),
-            params=rec.params,
-            files=files,
-            sidecar=sidecar.path,
-            kind=kind,
-            arrays=arrays,
-            data=data,
-            sandbox=sandbox,
-            api=rec.api,
-            variant=endpoint.variant,
-            cancel_requested=rec.cancel_requested,
-            notes=notes,
-            reused_from=rec.reused_from,
-        )
-
     # ------------------------------------------------------------ already on disk: no request
     saved = _saved_files(sidecar)
     if saved is not None:
         arrays, data = _decode_saved(sidecar, saved, kind, tf, src_arr, report=report, t_start=t_start)
         notes.append("the result was already in the job folder: nothing was requested")
-        return result(saved, arrays, data, sandbox=rec.sandbox)
+        return _job_result(sidecar, endpoint, kind, saved, arrays, data, notes=notes, sandbox=rec.sandbox)
     if rec.status in HAS_RESULT:
         notes.append("result files listed in the record were missing: fetched again from the task")
 
     # ------------------------------------------------------------ the same service, the same task
     if client is None:
         client = default_client(api=rec.api)
-    _check_client(client, rec, job_dir)
+    files, arrays, data = _fetch_again(
+        sidecar, endpoint, client, kind, tf, src_arr, report=report, cancel=cancel, deadline=deadline, t_start=t_start
+    )
+    notes.append(f"resumed task {rec.task_id}: no new task was created")
+    sandbox = client.is_sandbox or rec.sandbox
+    return _job_result(sidecar, endpoint, kind, files, arrays, data, notes=notes, sandbox=sandbox)
+
+
+def _fetch_again(
+    sidecar: Sidecar,
+    endpoint: Endpoint,
+    client: ServiceClient,
+    kind: str,
+    tf: Transform | None,
+    src_arr: np.ndarray | None,
+    *,
+    report: Progress,
+    cancel: CancelToken | None,
+    deadline: float,
+    t_start: float,
+) -> tuple[list[Path], list[np.ndarray], ResultData]:
+    """Poll the recorded task again, then download, write and decode its result, as `run` does."""
+    rec = sidecar.record
+    _check_client(client, rec, sidecar.job_dir)
     _attach_store(sidecar)
     # No early exit on cancel: the task exists and is billed on success, so (as in `run`)
     # a cancel is only noted and the result is still fetched and kept.
@@ -187,21 +192,13 @@ def resume(
         resuming=True,
     )
     sidecar.update(cancel_requested=bool(res.cancel_requested or _cancelled(cancel) or rec.cancel_requested))
-    files = download_step(
-        client,
-        res,
-        key=rec.feature,
-        sidecar=sidecar,
-        times=times,
-        report=report,
-        refresh=lambda: client.wait(endpoint, task_id, deadline=min(deadline, 120.0), kind=kind),
-    )
-    written = res.data is not None and (res.kind in ("json", "boxes") or not res.urls)
+    refresh = repoll(client, endpoint, task_id, kind, deadline)
+    files = download_step(client, res, key=rec.feature, sidecar=sidecar, times=times, report=report, refresh=refresh)
     arrays, data = _write_step(
         rec.feature,
         res.kind,
         files,
-        saved_data(files) if written else res.data,
+        result_data(files, res),
         tf,
         src_arr,
         sidecar=sidecar,
@@ -209,8 +206,37 @@ def resume(
         report=report,
         t_start=t_start,
     )
-    notes.append(f"resumed task {task_id}: no new task was created")
-    return result(files, arrays, data, sandbox=client.is_sandbox or rec.sandbox)
+    return files, arrays, data
+
+
+def _job_result(
+    sidecar: Sidecar,
+    endpoint: Endpoint,
+    kind: str,
+    files: list[Path],
+    arrays: list[np.ndarray],
+    data: ResultData,
+    *,
+    notes: list[str],
+    sandbox: bool,
+) -> JobResult:
+    rec = sidecar.record
+    return JobResult(
+        feature=rec.feature,
+        task_id=str(rec.task_id),
+        params=rec.params,
+        files=files,
+        sidecar=sidecar.path,
+        kind=kind,
+        arrays=arrays,
+        data=data,
+        sandbox=sandbox,
+        api=rec.api,
+        variant=endpoint.variant,
+        cancel_requested=rec.cancel_requested,
+        notes=notes,
+        reused_from=rec.reused_from,
+    )
 
 
 def _decode_saved(
@@ -283,17 +309,6 @@ def _saved_files(sidecar: Sidecar) -> list[Path] | None:
         return None
     paths = [sidecar.job_dir / n for n in rec.files]  # plain names: checked by JobRecord.from_json
     return paths if all(p.is_file() for p in paths) else None
-
-
-def saved_data(files: list[Path]) -> Json:
-    """The JSON result among saved files (the data file is written last, after any downloaded .json)."""
-    for p in reversed(files):
-        if p.suffix.lower() == ".json":
-            try:
-                return json.loads(p.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
-                raise InputError(f"{p}: the saved JSON result cannot be read ({exc})") from None
-    return None
 
 
 def _transform_from(d: JsonObject | None) -> Transform | None:

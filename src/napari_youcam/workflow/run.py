@@ -27,16 +27,14 @@ from napari_youcam import features as F
 from napari_youcam import imaging
 from napari_youcam.api import ServiceClient
 from napari_youcam.api.errors import ConnectionFailedError, ServerError, TaskExpiredError
-from napari_youcam.api.results import TaskResult
 from napari_youcam.connect import default_client
 from napari_youcam.errors import InputError, YouCamError
-from napari_youcam.features import Endpoint
 from napari_youcam.imaging import Transform
 from napari_youcam.limits import JsonObject
 from napari_youcam.workflow.inputs import ImageSource, Source
 from napari_youcam.workflow.jobs import JobError, JobRecord, JobStatus, reuse_key
 from napari_youcam.workflow.plan import Plan, prepare, validate
-from napari_youcam.workflow.resume import check_record, resume, saved_data
+from napari_youcam.workflow.resume import check_record, resume
 from napari_youcam.workflow.sidecar import (
     SIDECAR_NAME,
     Sidecar,
@@ -53,7 +51,6 @@ from napari_youcam.workflow.steps import (
     JobResult,
     Progress,
     ProgressFn,
-    ResultData,
     ResultSavedError,
     _cancelled,
     _check_deadline,
@@ -64,7 +61,10 @@ from napari_youcam.workflow.steps import (
     _wait_step,
     _write_step,
     download_step,
+    repoll,
+    result_data,
     resume_command,
+    saved_data,
 )
 from napari_youcam.workflow.store import STORE_NAME, JobStore
 
@@ -484,7 +484,7 @@ def _finish(
         p.feature,
         res.kind,
         saved,
-        _data_of(saved, res),
+        result_data(saved, res),
         p.transform,
         p.source_array,
         sidecar=sidecar,
@@ -513,19 +513,6 @@ def _finish(
         cancel_requested=cancel_requested,
         notes=notes,
     )
-
-
-def repoll(
-    client: ServiceClient, endpoint: Endpoint, task_id: str, kind: str, deadline: float
-) -> Callable[[], TaskResult]:
-    """A new poll of a finished task: the service answers with fresh result URLs."""
-    return lambda: client.wait(endpoint, task_id, deadline=min(deadline, 120.0), kind=kind)
-
-
-def _data_of(saved: list[Path], res: TaskResult) -> ResultData:
-    """The result data; as written to disk when it was (skin masks' local names included)."""
-    written = res.data is not None and (res.kind in ("json", "boxes") or not res.urls)
-    return saved_data(saved) if written else res.data
 
 
 def _index_in(sidecar: Sidecar, results_dir: Path) -> None:

@@ -28,7 +28,7 @@ from napari_youcam import imaging
 from napari_youcam.api import ServiceClient
 from napari_youcam.api.client import DeadlineExceededError
 from napari_youcam.api.errors import ServerError, TaskExpiredError, TaskFailedError
-from napari_youcam.api.results import TaskResult
+from napari_youcam.api.results import Json, TaskResult
 from napari_youcam.errors import InputError, YouCamError
 from napari_youcam.features import Endpoint
 from napari_youcam.imaging import Transform
@@ -374,6 +374,30 @@ def _renew(refresh: Callable[[], TaskResult], task_id: str) -> TaskResult:
             code=exc.code,
             status=exc.status,
         ) from None
+
+
+def repoll(
+    client: ServiceClient, endpoint: Endpoint, task_id: str, kind: str, deadline: float
+) -> Callable[[], TaskResult]:
+    """A new poll of a finished task: the service answers with fresh result URLs."""
+    return lambda: client.wait(endpoint, task_id, deadline=min(deadline, 120.0), kind=kind)
+
+
+def saved_data(files: list[Path]) -> Json:
+    """The JSON result among saved files (the data file is written last, after any downloaded .json)."""
+    for p in reversed(files):
+        if p.suffix.lower() == ".json":
+            try:
+                return json.loads(p.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise InputError(f"{p}: the saved JSON result cannot be read ({exc})") from None
+    return None
+
+
+def result_data(saved: list[Path], res: TaskResult) -> ResultData:
+    """The result data; as written to disk when it was (skin masks' local names included)."""
+    written = res.data is not None and (res.kind in ("json", "boxes") or not res.urls)
+    return saved_data(saved) if written else res.data
 
 
 # ---------------------------------------------------------------------- write
