@@ -58,14 +58,13 @@ def load() -> Catalog:
         for ep in spec.endpoints:
             r = Route(key, spec, ep, "task", ep.task_path)
             routes.setdefault(ep.task_path, r)
+            # template lists (/s2s/v2.0/task/template/<slug>, /s2s/v1.0/task/style-group/<slug>)
+            # and v1 file registrations (/s2s/v1.1/file/<slug>) end in the task path's slug
             templates.setdefault(ep.slug, r)
-            if ep.template_path:
-                # /s2s/v2.0/task/template/<slug>, /s2s/v1.0/task/style-group/<slug>
-                templates.setdefault(ep.template_path.split("/task/", 1)[1].split("/", 1)[-1], r)
             if ep.preprocess_path:
                 routes.setdefault(ep.preprocess_path, Route(key, spec, ep, "preprocess", ep.preprocess_path))
             if ep.api == "v1" and ep.file_path:
-                files.setdefault(ep.file_path.split("/file/", 1)[1], r)
+                files.setdefault(ep.slug, r)
     return Catalog(routes, files, templates, feats)
 
 
