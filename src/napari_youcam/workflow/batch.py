@@ -29,7 +29,7 @@ from typing import Any
 from napari_youcam.api import ServiceClient
 from napari_youcam.errors import InputError, YouCamError
 from napari_youcam.limits import JsonObject
-from napari_youcam.workflow.jobs import canonical_json
+from napari_youcam.workflow.jobs import JobError, canonical_json
 from napari_youcam.workflow.plan import plan, validate
 from napari_youcam.workflow.run import run
 from napari_youcam.workflow.sidecar import ensure_results_dir, load_sidecar
@@ -433,10 +433,9 @@ class Batch:
         except CancelledError:
             return Outcome(item.source, "cancelled", error="not started (cancelled); nothing was charged")
         except YouCamError as exc:
-            job_dir = getattr(exc, "job_dir", None) or seen.get("dir")
-            return Outcome(
-                item.source, "failed", job_dir=job_dir, task_id=getattr(exc, "task_id", None), error=_one_line(str(exc))
-            )
+            job_dir: Path | None = exc.job_dir if isinstance(exc, JobError) else seen.get("dir")
+            task_id = exc.task_id if isinstance(exc, JobError) else None  # only a JobError names a task
+            return Outcome(item.source, "failed", job_dir=job_dir, task_id=task_id, error=_one_line(str(exc)))
         job_dir = res.sidecar.parent
         status = "reused" if res.reused_from else ("resumed" if seen.get("resumed") else "done")
         return Outcome(item.source, status, job_dir=job_dir, task_id=res.task_id, units=_units(job_dir))
