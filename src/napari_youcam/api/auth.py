@@ -17,6 +17,7 @@ from typing import Protocol
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from napari_youcam.api.errors import AuthenticationError
 from napari_youcam.errors import InputError
 from napari_youcam.limits import JsonObject
 
@@ -130,8 +131,6 @@ class TokenAuth:
         result = reply.get("result") if isinstance(reply, dict) else None
         token = result.get("access_token") if isinstance(result, dict) else None
         if not token:
-            from napari_youcam.api.errors import AuthenticationError
-
             raise AuthenticationError("authentication reply carried no access token")
         self._token = str(token)
         self._expires = self._clock() + max(self._lifetime - TOKEN_MARGIN_S, self._lifetime / 2)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from napari_youcam import features as F
 from napari_youcam.features.spec import Api, Endpoint, FeatureSpec
@@ -68,13 +68,13 @@ def load() -> Catalog:
     return Catalog(routes, files, templates, feats)
 
 
-def unit_cost(endpoint: Endpoint, params: Mapping[str, Any]) -> float:
+def unit_cost(endpoint: Endpoint, params: Mapping[str, object]) -> float:
     """The documented cost of one successful task (1 unit when undocumented)."""
     cost = F.unit_cost(endpoint, params)
     return float(cost) if cost is not None else 1.0
 
 
-def validate(route: Route, params: Mapping[str, Any]) -> list[str]:
+def validate(route: Route, params: Mapping[str, object]) -> list[str]:
     """Parameter violations from the catalogue, as strings (empty = fine)."""
     out = F.validate(route.spec, params, None, api=route.endpoint.api, variant=route.endpoint.variant)
     return [str(v) for v in out]

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from napari_youcam.features.spec import Endpoint
+from napari_youcam.features.tryon import vto_flat_body
 from napari_youcam.limits import JsonObject
 
 
@@ -49,8 +50,6 @@ def _strings(value: object, name: str) -> list[str]:
 def parse_v2(endpoint: Endpoint, body: object, *, preprocess: bool = False) -> TaskRequest:
     if not isinstance(body, dict):
         raise ContractError("Request body must be a JSON object")
-    from ..features.tryon import vto_flat_body  # the catalogue loads lazily (see catalog.py)
-
     req = TaskRequest()
     body = vto_flat_body(endpoint, body)  # 2D VTO: product settings nested per product
     inputs = [i for i in endpoint.inputs if i.role == "src"] if preprocess else list(endpoint.inputs)

@@ -19,12 +19,12 @@ so a test can tell that the right files and params arrived:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw
 
 from napari_youcam.features.spec import Endpoint
+from napari_youcam.features.tryon import SCENE_SIZES
 from napari_youcam.limits import JsonObject
 
 from .results import (
@@ -86,10 +86,6 @@ _ZONES = {
 @register("bag", "hat", "scarf", "shoes")
 def scene_portrait(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: JsonObject) -> Outcome:
     """A new portrait of the documented size: style background, the photo, the product in its zone."""
-    # Imported here like sandbox.catalog does: the sandbox keeps serving when the
-    # catalogue is broken or half-written.
-    from ..features.tryon import SCENE_SIZES
-
     w, h = SCENE_SIZES[feature]
     canvas = Image.new("RGB", (w, h), color_of("scene", feature, p.get("style"), p.get("gender")))
     person = fit_within(inp.image().convert("RGB"), int(w * 0.8), int(h * 0.8))
@@ -107,7 +103,7 @@ def nail_transfer(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: J
     return Outcome("url", [image_artifact(tint(inp.image(), _mean_color(inp.refs[0]), 0.35), "result.png")])
 
 
-def _effect_color(effect: Mapping[str, Any], refs: list[Image.Image]) -> tuple[int, int, int]:
+def _effect_color(effect: Mapping[str, object], refs: list[Image.Image]) -> tuple[int, int, int]:
     color = effect.get("color")
     if isinstance(color, str) and len(color) == 7:
         return int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16)
@@ -172,7 +168,7 @@ BODY_RESULT_FLAGS = (
 )
 
 
-def body_flags(p: Mapping[str, Any]) -> dict[str, bool]:
+def body_flags(p: Mapping[str, object]) -> dict[str, bool]:
     """Per documented flag: is the side's value, or else its both-sides value, non-zero?
 
     The sandbox sees params with defaults applied (every feature 0), so a per-side

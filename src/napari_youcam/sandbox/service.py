@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, unquote
 
 from PIL import Image
 
+from napari_youcam import features as F
 from napari_youcam.limits import IMAGE_MAX_BYTES, VIDEO_MAX_BYTES, JsonObject
 
 from . import catalog as C
@@ -454,7 +455,6 @@ class Service:
         else:
             owner, token = self._v1(headers)
             req = parse_v1(route.endpoint, body, preprocess=route.kind == "preprocess")
-        from .. import features as F
 
         if route.kind == "preprocess":
             if req.params:

@@ -28,6 +28,8 @@ from typing import Any
 
 from napari_youcam.api import ServiceClient
 from napari_youcam.errors import InputError, YouCamError
+from napari_youcam.imaging.faces import FACE_RULES
+from napari_youcam.imaging.faces import face_check as check_face
 from napari_youcam.limits import JsonObject
 from napari_youcam.workflow.jobs import JobError, canonical_json
 from napari_youcam.workflow.plan import plan, validate
@@ -171,9 +173,6 @@ def check_inputs(
     Inputs with identical content (source, mask) are found here: only the first
     of them runs, the others are answered from its job (``BatchPlan.twins``).
     """
-    from napari_youcam.imaging.faces import FACE_RULES
-    from napari_youcam.imaging.faces import face_check as check_face
-
     ref_paths = tuple(Path(r).expanduser().resolve() for r in refs)
     ref_args = [str(r) for r in ref_paths]
     first = items[0] if items else BatchItem(Path("source.png"))

@@ -220,6 +220,7 @@ def _job_result(
     notes: list[str],
     sandbox: bool,
 ) -> JobResult:
+    """The `JobResult` of a resumed (or already saved) job, from its record."""
     rec = sidecar.record
     return JobResult(
         feature=rec.feature,

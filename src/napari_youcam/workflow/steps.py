@@ -22,6 +22,7 @@ from typing import Any, Protocol, TypeAlias
 from urllib.parse import urlparse
 
 import numpy as np
+from PIL import Image
 
 from napari_youcam import features as F
 from napari_youcam import imaging
@@ -443,8 +444,6 @@ def _write_step(
 
 
 def _read_result_image(path: Path) -> np.ndarray:
-    from PIL import Image
-
     with Image.open(path) as opened:
         opened.load()
         im: Image.Image = opened
