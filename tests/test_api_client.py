@@ -228,7 +228,7 @@ def test_new_work_waits_while_a_poll_waits():
     order: list[str] = []
     poll = threading.Thread(target=lambda: (lim.acquire(kind="poll"), order.append("poll")))
     poll.start()
-    while lim._polls_waiting == 0 and poll.is_alive():
+    while lim.polls_waiting == 0 and poll.is_alive():
         time.sleep(0.005)
     other = threading.Thread(target=lambda: (lim.acquire(), order.append("other")))
     other.start()

@@ -222,6 +222,11 @@ class Client:
             self._token_auth = TokenAuth(str(creds.client_id), str(creds.client_secret), fetch)
         return self._token_auth
 
+    @property
+    def token_renewals(self) -> int:
+        """How many v1 access tokens this client fetched (0 while it used none)."""
+        return self._token_auth.renewals if self._token_auth is not None else 0
+
     def _secret_values(self) -> tuple[str | None, ...]:
         tok = self._token_auth.token if self._token_auth else None
         return (*self.credentials.secrets, tok)
