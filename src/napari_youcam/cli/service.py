@@ -92,16 +92,6 @@ def register(subparsers: Subparsers) -> None:
     p.set_defaults(func=cmd_sandbox)
 
 
-# ---------------------------------------------------------------------- helpers
-def _client(args: argparse.Namespace, *, api: str | None = None) -> Client:
-    from napari_youcam.connect import SANDBOX_NOTICE, default_client
-
-    client = default_client(api=api or getattr(args, "api", None), base_url=getattr(args, "base_url", None))
-    if client.is_sandbox:
-        print(SANDBOX_NOTICE, file=sys.stderr)
-    return client
-
-
 def _register_run(subparsers: Subparsers) -> None:
     """``youcam run``: its sources, mask, references, parameters and run options."""
     p = subparsers.add_parser("run", help="run a feature on an image/video and save the result")
@@ -157,6 +147,16 @@ def _register_run(subparsers: Subparsers) -> None:
     )
     p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
     p.set_defaults(func=cmd_run)
+
+
+# ---------------------------------------------------------------------- helpers
+def _client(args: argparse.Namespace, *, api: str | None = None) -> Client:
+    from napari_youcam.connect import SANDBOX_NOTICE, default_client
+
+    client = default_client(api=api or getattr(args, "api", None), base_url=getattr(args, "base_url", None))
+    if client.is_sandbox:
+        print(SANDBOX_NOTICE, file=sys.stderr)
+    return client
 
 
 def parse_sets(items: list[str], *, text: Iterable[str] = (), lists: Iterable[str] = ()) -> JsonObject:
