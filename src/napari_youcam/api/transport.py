@@ -220,7 +220,7 @@ class Transport:
             if status < 400:
                 if isinstance(body, dict):
                     return body
-                self._unreadable_ok(
+                self._unreadable_success(
                     body, method, path, status, what=what, kind=kind, attempt=attempt, cap=cap, deadline=deadline
                 )
                 continue
@@ -267,7 +267,7 @@ class Transport:
                 "shell could not decode?): retype it as plain text"
             ) from None
 
-    def _unreadable_ok(
+    def _unreadable_success(
         self,
         body: object,
         method: str,
