@@ -228,7 +228,7 @@ def test_new_work_waits_while_a_poll_waits():
     order: list[str] = []
     poll = threading.Thread(target=lambda: (lim.acquire(kind="poll"), order.append("poll")))
     poll.start()
-    while lim._polls_waiting == 0 and poll.is_alive():
+    while lim.polls_waiting == 0 and poll.is_alive():
         time.sleep(0.005)
     other = threading.Thread(target=lambda: (lim.acquire(), order.append("other")))
     other.start()
@@ -386,7 +386,7 @@ def test_every_documented_engine_code_has_friendly_text():
         assert code in ENGINE_ERRORS, code
         text = friendly_engine_error(code)
         assert text.endswith(".") and "reported" not in text
-    assert "error_brand_new" in friendly_engine_error("error_brand_new")  # open set (E3)
+    assert "error_brand_new" in friendly_engine_error("error_brand_new")  # an undocumented code is still shown
     err = TaskFailedError.from_engine("error_no_face", "detail from service", task_id="t1")
     assert err.code == "error_no_face" and err.friendly == ENGINE_ERRORS["error_no_face"]
     assert "detail from service" in str(err) and err.task_id == "t1"
@@ -436,20 +436,22 @@ def test_parse_status_both_generations():
 
 
 def test_extract_result_shapes():
-    assert extract("v2", "zip", "https://h/r.zip") == (["https://h/r.zip"], None, [])  # B6 bare string
+    # the skin ZIP example: the result is a bare URL string
+    assert extract("v2", "zip", "https://h/r.zip") == (["https://h/r.zip"], None, [])
     assert extract("v2", "image", {"url": "https://h/a.png"})[0] == ["https://h/a.png"]
     urls, _, _ = extract("v2", "images", {"output": [{"url": "https://h/1"}, {"url": "https://h/2"}]})
     assert urls == ["https://h/1", "https://h/2"]
     urls, data, dst = extract("v1", "image", [{"id": 0, "data": [{"url": "https://h/x", "dst_id": "D1"}]}])
     assert urls == ["https://h/x"] and dst == ["D1"]
     _, data, _ = extract("v1", "json", [{"id": 0, "data": [{"analysis_result": {"faceshape": "Oval"}}]}])
-    assert data == {"faceshape": "Oval"}  # B10
+    assert data == {"faceshape": "Oval"}  # v1 analyzers: results[].data[].analysis_result
     _, data, _ = extract("v2", "json", {"faceshape": "Oval"})
     assert data == {"faceshape": "Oval"}
     urls, data, _ = extract("v2", "zip", {"output": [{"type": "wrinkle", "ui_score": 70, "mask_urls": ["u"]}]})
     assert urls == [] and data["output"][0]["ui_score"] == 70
+    # face-lift: timings beside the URL
     urls, data, _ = extract("v2", "image", {"url": "https://h/f.png", "timed": 1.2, "timed_apply": 0.4})
-    assert urls == ["https://h/f.png"] and data == {"timed": 1.2, "timed_apply": 0.4}  # B7
+    assert urls == ["https://h/f.png"] and data == {"timed": 1.2, "timed_apply": 0.4}
 
 
 # ---------------------------------------------------------------------- credentials / session
@@ -532,7 +534,7 @@ def test_find_faces_returns_source_frame_boxes(sb, api):
 
 
 def test_file_endpoint_fallback_on_404(sb):
-    """Universal /s2s/v2.0/file first; per-feature form only when the host says 404 (A1)."""
+    """Universal /s2s/v2.0/file first; per-feature form only when the host says 404 (the documents show both)."""
     c = sandbox_client(sb, retry=FAST, file_endpoint="per-feature")
     n0 = len(sb.requests)
     fid = c.upload(b"\x89PNG" + bytes(64), content_type="image/png", file_name="a.png", feature="sod")

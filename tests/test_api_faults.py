@@ -201,12 +201,12 @@ def test_drop_body_on_poll_and_download_is_retried(sb, tmp_path):
 def test_v1_token_expiry_mid_run_renews_once(sb, tmp_path):
     c = client_for(sb, api="v1")
     c.credits()  # obtain a token first
-    assert c._token_auth.renewals == 1
+    assert c.token_renewals == 1
     sb.inject("expire_token", path="/s2s/v1.0/task/sod", method="GET", times=1)
     l0 = len(sb.ledger)
     res = run_sod(sb, c, tmp_path)
     assert res.arrays and len(charges(sb, l0)) == 1
-    assert c._token_auth.renewals == 2
+    assert c.token_renewals == 2
 
 
 def test_bad_api_key_is_authentication_error_without_the_key(sb, caplog):

@@ -523,3 +523,19 @@ def test_every_catalogue_feature_has_a_registered_result_generator():
     missing = sorted(set(F.FEATURES) - set(GENERATORS))
     assert missing == []
     assert sorted(set(GENERATORS) - set(F.FEATURES)) == []  # no generator for a feature that is gone
+
+
+def test_template_and_file_paths_end_in_the_endpoint_slug():
+    """The sandbox routes template lists and v1 file registrations by `Endpoint.slug`."""
+    from napari_youcam import features as F
+    from napari_youcam.sandbox import catalog
+
+    routes = catalog.load()
+    for spec in F.FEATURES.values():
+        for ep in spec.endpoints:
+            if ep.template_path is not None:
+                assert ep.template_path.endswith("/" + ep.slug), (spec.key, ep.template_path)
+                assert routes.template_slugs[ep.slug].endpoint.slug == ep.slug
+            if ep.api == "v1" and ep.file_path is not None:
+                assert ep.file_path.endswith("/" + ep.slug), (spec.key, ep.file_path)
+                assert routes.file_slugs[ep.slug].endpoint.file_path == ep.file_path

@@ -107,8 +107,8 @@ def test_default_results_dir_from_env(monkeypatch, tmp_path, client):
 
 
 def test_unit_endpoints_fall_back_to_v1_token(sb):
-    """C16: when the API key is refused on /client/credit, the v1 token flow is used."""
+    """When the API key is refused on /client/credit, the v1 token flow is used."""
     creds = Credentials(api_key="refused-key-000", client_id=sb.client_id, client_secret=sb.client_secret)
     c = Client(creds, base_url=sb.base_url, retry=FAST, rate_limit=False)
     assert c.api == "v2" and c.credits() == pytest.approx(sb.balance)
-    assert c._token_auth is not None and c._token_auth.renewals == 1
+    assert c.token_renewals == 1

@@ -12,12 +12,14 @@ import base64
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Protocol
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from napari_youcam.api.errors import AuthenticationError
 from napari_youcam.errors import InputError
+from napari_youcam.limits import JsonObject
 
 TOKEN_LIFETIME_S = 2 * 3600.0
 # Renew this long before the documented expiry so a slow request never carries a
@@ -108,7 +110,7 @@ class TokenAuth:
         self,
         client_id: str,
         client_secret: str,
-        fetch: Callable[[dict[str, Any]], dict[str, Any]],
+        fetch: Callable[[JsonObject], JsonObject],
         *,
         lifetime_s: float = TOKEN_LIFETIME_S,
         clock: Callable[[], float] = time.monotonic,
@@ -129,8 +131,6 @@ class TokenAuth:
         result = reply.get("result") if isinstance(reply, dict) else None
         token = result.get("access_token") if isinstance(result, dict) else None
         if not token:
-            from napari_youcam.api.errors import AuthenticationError
-
             raise AuthenticationError("authentication reply carried no access token")
         self._token = str(token)
         self._expires = self._clock() + max(self._lifetime - TOKEN_MARGIN_S, self._lifetime / 2)

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
@@ -51,7 +51,7 @@ from napari_youcam.api.retry import RetryPolicy
 from napari_youcam.api.transport import Transport
 from napari_youcam.errors import InputError
 from napari_youcam.features.spec import Endpoint, FeatureSpec
-from napari_youcam.limits import IMAGE_MAX_BYTES, VIDEO_MAX_BYTES, MiB
+from napari_youcam.limits import IMAGE_MAX_BYTES, VIDEO_MAX_BYTES, JsonObject, MiB
 
 log = logging.getLogger("napari_youcam.api")
 
@@ -118,7 +118,7 @@ def _check_base_url(url: str) -> None:
         raise InputError(f"service URL {shown!r} contains spaces or control characters: {hint}")
 
 
-def _id_field(env: dict[str, Any], key: str, request: str) -> str:
+def _id_field(env: JsonObject, key: str, request: str) -> str:
     """``env[key]`` as an id: a non-empty string or an integer, else `MalformedReplyError`."""
     value = env.get(key)
     if isinstance(value, bool) or not isinstance(value, (str, int)) or value == "":
@@ -216,11 +216,16 @@ class Client:
                     "this operation needs v1 credentials (YOUCAM_CLIENT_ID + YOUCAM_CLIENT_SECRET)"
                 )
 
-            def fetch(body: dict[str, Any]) -> dict[str, Any]:
+            def fetch(body: JsonObject) -> JsonObject:
                 return self.transport.call("POST", AUTH_PATH, json=body, kind="auth", what="authentication")
 
             self._token_auth = TokenAuth(str(creds.client_id), str(creds.client_secret), fetch)
         return self._token_auth
+
+    @property
+    def token_renewals(self) -> int:
+        """How many v1 access tokens this client fetched (0 while it used none)."""
+        return self._token_auth.renewals if self._token_auth is not None else 0
 
     def _secret_values(self) -> tuple[str | None, ...]:
         tok = self._token_auth.token if self._token_auth else None
@@ -247,7 +252,7 @@ class Client:
         return f"Client(api={self.api}, base_url={self.base_url!r}, sandbox={self.is_sandbox})"
 
     @staticmethod
-    def _envelope(body: dict[str, Any], request: str) -> dict[str, Any]:
+    def _envelope(body: JsonObject, request: str) -> JsonObject:
         """``data`` (v2) or ``result`` (v1 / unit endpoints); ``request`` names the call."""
         for key in ("data", "result"):
             env = body.get(key)
@@ -307,7 +312,7 @@ class Client:
                 paths = [FILE_PATH_V2, f"{FILE_PATH_V2}/{slug}"]
             else:
                 paths = [FILE_PATH_V2]
-        reply: dict[str, Any] | None = None
+        reply: JsonObject | None = None
         for i, path in enumerate(paths):
             try:
                 reply = self.transport.call("POST", path, json=reg, what=f"file registration ({name})")
@@ -324,7 +329,7 @@ class Client:
         return file_id
 
     def _upload_plan(
-        self, reply: dict[str, Any], request: str, size: int
+        self, reply: JsonObject, request: str, size: int
     ) -> tuple[str, list[tuple[str, dict[str, str], str]]]:
         """The file id and the (url, headers, method) uploads of a registration reply, checked."""
         files = self._envelope(reply, request).get("files")
@@ -354,7 +359,7 @@ class Client:
         return self.transport.download(self._abs(url), Path(dest))
 
     # ------------------------------------------------------------------ tasks
-    def create_task(self, endpoint: FeatureRef, body: dict[str, Any], *, path: str | None = None) -> str:
+    def create_task(self, endpoint: FeatureRef, body: JsonObject, *, path: str | None = None) -> str:
         """POST the task body; returns the task id. Costs units on success.
 
         v2 has no idempotency key, so this is retried only when the request never
@@ -377,7 +382,7 @@ class Client:
 
     def poll(
         self, endpoint: FeatureRef, task_id: str, *, path: str | None = None, deadline: float | None = None
-    ) -> dict[str, Any]:
+    ) -> JsonObject:
         """One status request (raw JSON). v2: id in the path, URL-encoded; v1: ``?task_id=``."""
         ep = _endpoint_for(endpoint, self.api)
         base = path or ep.task_path
@@ -507,7 +512,7 @@ class Client:
 
     def preprocess(
         self, feature: FeatureRef, endpoint: FeatureRef | None, file_id: str, *, deadline: float = 120
-    ) -> dict[str, Any]:
+    ) -> JsonObject:
         """Run face detection (face-lift, face-reshape, face-swap); returns the results.
 
         v2 ``{"timed", "result": [{left, top, width, height}]}`` (face-lift/reshape) or
@@ -518,7 +523,7 @@ class Client:
         if not pre:
             raise InputError(f"{ep.slug} has no pre-process step")
         if ep.api == "v1":
-            body: dict[str, Any] = {
+            body: JsonObject = {
                 "request_id": self.next_request_id(),
                 "payload": {"file_sets": {"src_ids": [file_id]}, "actions": [{"id": 0}]},
             }
@@ -594,8 +599,8 @@ class Client:
         return styles
 
     def _pages(
-        self, path: str, key: str, max_pages: int, params: dict[str, Any] | None = None, page_size: int = 20
-    ) -> Iterator[list[dict[str, Any]]]:
+        self, path: str, key: str, max_pages: int, params: JsonObject | None = None, page_size: int = 20
+    ) -> Iterator[list[JsonObject]]:
         token: str | None = None
         seen: set[str] = set()
         for _ in range(max_pages):
@@ -614,7 +619,7 @@ class Client:
             seen.add(token)
 
     # ------------------------------------------------------------------ units
-    def _unit_call(self, path: str, params: dict[str, Any] | None = None, what: str = "units") -> dict[str, Any]:
+    def _unit_call(self, path: str, params: JsonObject | None = None, what: str = "units") -> JsonObject:
         """Unit endpoints: try the current auth, then the v1 token flow.
 
         The documents disagree on whether the unit endpoints take the v2 API key or
@@ -627,7 +632,7 @@ class Client:
                 raise
         return self.transport.call("GET", path, params=params, what=what, auth=self._v1_auth())
 
-    def credit_entries(self) -> list[dict[str, Any]]:
+    def credit_entries(self) -> list[JsonObject]:
         """The raw unit balances (``results[]`` with ``amount_dec``/``amount``, ``type``, ``expiry``)."""
         body = self._unit_call(CREDIT_PATH, what="credit balance")
         res = body.get("results", body.get("result"))
@@ -639,28 +644,28 @@ class Client:
         """Total units available (prefers ``amount_dec`` over the deprecated ``amount``)."""
         total = 0.0
         for r in self.credit_entries():
-            v = r.get("amount_dec", r.get("amount", 0))
+            v = r["amount_dec"] if "amount_dec" in r else r.get("amount", 0)
             try:
                 total += float(v)
             except (TypeError, ValueError):
                 continue
         return round(total, 2)
 
-    def credit_history(self, *, page_size: int = 20, starting_token: str | None = None) -> dict[str, Any]:
+    def credit_history(self, *, page_size: int = 20, starting_token: str | None = None) -> JsonObject:
         """One page of unit history: ``{"history": [...], "next_token": ...}``."""
-        q: dict[str, Any] = {"page_size": max(1, min(30, page_size))}
+        q: JsonObject = {"page_size": max(1, min(30, page_size))}
         if starting_token:
             q["starting_token"] = starting_token
         body = self._unit_call(CREDIT_HISTORY_PATH, q, what="credit history")
         res = body.get("result")
         return res if isinstance(res, dict) else {"history": [], "next_token": None}
 
-    def feature_costs(self, *, max_pages: int = 10) -> list[dict[str, Any]]:
+    def feature_costs(self, *, max_pages: int = 10) -> list[JsonObject]:
         """The live price list (``skus``: description, amount, unit, proc_unit, run_task_url)."""
-        out: list[dict[str, Any]] = []
+        out: list[JsonObject] = []
         token: str | None = None
         for _ in range(max_pages):
-            q: dict[str, Any] = {"page_size": 20}
+            q: JsonObject = {"page_size": 20}
             if token:
                 q["starting_token"] = token
             body = self._unit_call(FEATURE_COST_PATH, q, what="feature cost")

@@ -15,9 +15,10 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from napari_youcam.errors import InputError
+from napari_youcam.limits import JsonObject
 
 DEFAULT_BASE_URL = "https://yce-api-01.makeupar.com"  # the host the v2 contracts name
 CONFIG_KEYS = ("api_key", "client_id", "client_secret", "base_url", "results_dir")
@@ -29,7 +30,7 @@ def config_path() -> Path:
     return Path(base) / "napari-youcam" / "config.json"
 
 
-def load_config(path: Path | None = None) -> dict[str, Any]:
+def load_config(path: Path | None = None) -> JsonObject:
     """Read the config file; {} when it does not exist or is unreadable.
 
     A file readable by others is still used (refusing would lock the user out) but
@@ -54,7 +55,7 @@ def load_config(path: Path | None = None) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k in CONFIG_KEYS and isinstance(v, str) and v}
 
 
-def save_config(values: dict[str, Any], path: Path | None = None) -> Path:
+def save_config(values: JsonObject, path: Path | None = None) -> Path:
     """Write the config file with mode 0600 (created that way, never world-readable)."""
     p = path or config_path()
     p.parent.mkdir(parents=True, exist_ok=True)

@@ -263,7 +263,8 @@ def error_from_response(
     """
     code, err = _body_fields(body)
     if code is None and err:
-        # Bodies without error_code (E2): recognise the documented texts.
+        # Some documented error bodies carry only an ``error`` text, no error_code:
+        # recognise those texts.
         low = err.lower()
         if "invalid task id" in low:
             code = "InvalidTaskId"

@@ -108,6 +108,11 @@ class RateLimiter:
             self._sent.popleft()
 
     @property
+    def polls_waiting(self) -> int:
+        """Status requests held back right now (they go before any other request)."""
+        return self._polls_waiting
+
+    @property
     def max_running(self) -> int:
         """How many tasks may be polled at once (each every ``gap`` s, in the poll share)."""
         return max(1, math.floor(self.gap / (self.spacing * _POLL_SHARE)))

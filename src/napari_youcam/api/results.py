@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias
 
 from napari_youcam.api.errors import ServerError
+from napari_youcam.limits import JsonObject
 
 # Decoded JSON from the service. Its shape depends on the feature and the API
 # generation (see above), so it stays open here; the `features` readers and the
@@ -67,7 +68,7 @@ class Template:
     group_id: str | None = None
     keep_users_color: bool | None = None
 
-    def params(self, api: str = "v2") -> dict[str, Any]:
+    def params(self, api: str = "v2") -> JsonObject:
         """The request parameters that select this template/style."""
         if api == "v1" or self.group_id is not None:
             return {"style_group_id": _num(self.group_id), "style_ids": [_num(self.id)]}
@@ -84,7 +85,7 @@ def _num(v: str | None) -> int | str | None:
         return v
 
 
-def parse_status(api: str, body: dict[str, Any]) -> TaskStatus:
+def parse_status(api: str, body: JsonObject) -> TaskStatus:
     """Normalise a poll reply (v2 ``data.task_status``, v1 ``result.status``, either envelope)."""
     env = body.get("data") if api == "v2" else body.get("result")
     if not isinstance(env, dict):

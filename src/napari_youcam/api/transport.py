@@ -29,7 +29,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 from urllib.parse import unquote
 
 import httpx
@@ -49,6 +49,7 @@ from napari_youcam.api.errors import (
 from napari_youcam.api.ratelimit import RateLimiter, RequestKind
 from napari_youcam.api.retry import RetryPolicy, parse_retry_after
 from napari_youcam.errors import InputError, redact
+from napari_youcam.limits import JsonObject
 
 log = logging.getLogger("napari_youcam.api")
 
@@ -168,8 +169,8 @@ class Transport:
         method: str,
         path: str,
         *,
-        json: dict[str, Any] | None = None,
-        params: dict[str, Any] | None = None,
+        json: JsonObject | None = None,
+        params: JsonObject | None = None,
         kind: Kind = "read",
         idempotent: bool = False,
         what: str | None = None,
@@ -178,7 +179,7 @@ class Transport:
         timeout: float | None = None,
         auth: Auth | None = None,
         poll: bool = False,
-    ) -> dict[str, Any]:
+    ) -> JsonObject:
         """One API request with the retry rules of its ``kind``; returns the JSON body.
 
         ``deadline`` (monotonic seconds) bounds all retries; ``cap`` bounds each
@@ -198,19 +199,7 @@ class Transport:
             self._acquire(deadline, "poll" if poll else "create" if kind == "create" else "other")
             t0 = time.monotonic()
             try:
-                resp = self.api.request(
-                    method,
-                    path,
-                    json=json,
-                    params=params,
-                    headers=headers,
-                    timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
-                )
-            except UnicodeEncodeError:  # raised while building the request: nothing was sent
-                raise InputError(
-                    f"{what}: the request holds text that cannot be sent as UTF-8 (bytes the "
-                    "shell could not decode?): retype it as plain text"
-                ) from None
+                resp = self._send(method, path, json=json, params=params, headers=headers, timeout=timeout, what=what)
             except httpx.RequestError as exc:
                 self._retry_or_raise(
                     exc,
@@ -227,23 +216,14 @@ class Transport:
                 continue
             status = resp.status_code
             log.debug("%s %s -> %d in %.2fs (attempt %d)", method, path, status, time.monotonic() - t0, attempt)
+            body = self._json(resp)
             if status < 400:
-                body = self._json(resp)
                 if isinstance(body, dict):
                     return body
-                # A 200 without a readable body: harmless to repeat a read, but a
-                # create may have started a task we cannot see.
-                delay = self.retry.delay(attempt, cap=cap)
-                if kind != "create" and attempt < self.retry.attempts and self._budget_ok(delay, deadline):
-                    log.debug("%s %s: unreadable 200 body, retrying", method, path)
-                    self.sleep(delay)
-                    continue
-                shape = "not JSON" if body is None else f"JSON {type(body).__name__}, not an object"
-                msg = f"{what}: unreadable reply to {method} {path} (HTTP {status}, {shape})"
-                if kind == "create":
-                    msg += "; a task may have been created — check the credit history before running it again"
-                raise MalformedReplyError(msg, request=f"{method} {path}", status=status)
-            body = self._json(resp)
+                self._unreadable_success(
+                    body, method, path, status, what=what, kind=kind, attempt=attempt, cap=cap, deadline=deadline
+                )
+                continue
             if status == 401 and kind != "auth" and not renewed and auth.invalidate(headers):
                 # Token expired mid-run (v1): renew once, then repeat. A 401 proves
                 # the request was refused, so even a create is safe to repeat.
@@ -251,16 +231,7 @@ class Transport:
                 log.debug("%s %s: 401, renewing the access token once", method, path)
                 continue
             retry_after = parse_retry_after(resp.headers.get("Retry-After"))
-            if (
-                status == 500
-                and isinstance(body, dict)
-                and (body.get("error_code") == "TaskTimeout" or "timed out" in str(body.get("error", "")).lower())
-            ):
-                retryable = False  # the task is gone; repeating the poll cannot help
-            elif kind == "create" and not idempotent:
-                retryable = status == 429
-            else:
-                retryable = self.retry.should_retry_status(status)
+            retryable = self._status_retryable(status, body, kind=kind, idempotent=idempotent)
             delay = self.retry.delay(attempt, retry_after, cap=cap)
             if retryable and attempt < self.retry.attempts and self._budget_ok(delay, deadline):
                 if body is not None:
@@ -268,6 +239,73 @@ class Transport:
                 self.sleep(delay)
                 continue
             raise error_from_response(status, body, what=what, retry_after=retry_after, secrets=self._secrets())
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: JsonObject | None,
+        params: JsonObject | None,
+        headers: dict[str, str],
+        timeout: float | None,
+        what: str,
+    ) -> httpx.Response:
+        """Send one request; text that cannot be encoded is an `InputError` (nothing was sent)."""
+        try:
+            return self.api.request(
+                method,
+                path,
+                json=json,
+                params=params,
+                headers=headers,
+                timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+            )
+        except UnicodeEncodeError:  # raised while building the request: nothing was sent
+            raise InputError(
+                f"{what}: the request holds text that cannot be sent as UTF-8 (bytes the "
+                "shell could not decode?): retype it as plain text"
+            ) from None
+
+    def _unreadable_success(
+        self,
+        body: object,
+        method: str,
+        path: str,
+        status: int,
+        *,
+        what: str,
+        kind: Kind,
+        attempt: int,
+        cap: float | None,
+        deadline: float | None,
+    ) -> None:
+        """A success status without a readable body: sleep before repeating a read, else raise.
+
+        Harmless to repeat a read, but a create may have started a task we cannot see.
+        """
+        delay = self.retry.delay(attempt, cap=cap)
+        if kind != "create" and attempt < self.retry.attempts and self._budget_ok(delay, deadline):
+            log.debug("%s %s: unreadable 200 body, retrying", method, path)
+            self.sleep(delay)
+            return
+        shape = "not JSON" if body is None else f"JSON {type(body).__name__}, not an object"
+        msg = f"{what}: unreadable reply to {method} {path} (HTTP {status}, {shape})"
+        if kind == "create":
+            msg += "; a task may have been created — check the credit history before running it again"
+        raise MalformedReplyError(msg, request=f"{method} {path}", status=status)
+
+    def _status_retryable(self, status: int, body: object, *, kind: Kind, idempotent: bool) -> bool:
+        """Whether an error status may be repeated (the retry budget is checked by the caller)."""
+        if (
+            status == 500
+            and isinstance(body, dict)
+            and (body.get("error_code") == "TaskTimeout" or "timed out" in str(body.get("error", "")).lower())
+        ):
+            return False  # the task is gone; repeating the poll cannot help
+        if kind == "create" and not idempotent:
+            return status == 429
+        return self.retry.should_retry_status(status)
 
     def _retry_or_raise(
         self,

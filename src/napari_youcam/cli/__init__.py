@@ -17,8 +17,13 @@ import difflib
 import os
 import sys
 from collections.abc import Sequence
+from typing import TypeAlias
 
 from napari_youcam.errors import YouCamError
+
+#: What each area's ``register(subparsers)`` receives: argparse's subcommand action
+#: (a private class, long stable; a string so it is never subscripted at run time).
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 def one_line(message: str) -> str:

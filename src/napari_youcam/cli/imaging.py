@@ -15,9 +15,11 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from napari_youcam.cli import Subparsers
 from napari_youcam.errors import InputError
+from napari_youcam.limits import JsonObject
 
 if TYPE_CHECKING:
     import numpy as np
@@ -64,7 +66,7 @@ def _limits(feature: str, api: str, variant: str | None) -> tuple[FeatureSpec, E
     return spec, ep, features.limits_for(ep)
 
 
-def _emit(args: argparse.Namespace, payload: dict[str, Any], lines: list[str]) -> None:
+def _emit(args: argparse.Namespace, payload: JsonObject, lines: list[str]) -> None:
     if getattr(args, "json", False):
         print(json.dumps(payload, indent=2, default=str))
     else:
@@ -281,7 +283,7 @@ def cmd_face_check(args: argparse.Namespace) -> int:
 COMMANDS = ("prepare", "mask", "extend-plan", "skin", "face-check")  # what `register` adds
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: Subparsers) -> None:
     p = subparsers.add_parser("prepare", help="fit and encode an image (and mask) for a feature's limits")
     p.add_argument("feature")
     p.add_argument("src")

@@ -15,12 +15,16 @@ import shlex
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TextIO
 
+from napari_youcam.cli import Subparsers
 from napari_youcam.errors import InputError
 
+if TYPE_CHECKING:  # the commands import what they need when they run (fast `youcam --help`)
+    from napari_youcam.workflow.batch import Batch, BatchEvent, BatchReport
 
-def register(subparsers: Any) -> None:
+
+def register(subparsers: Subparsers) -> None:
     p = subparsers.add_parser("batch", help="run one feature over many images (files, folders, globs)")
     p.add_argument("feature", help="feature key, e.g. skin-analysis, sod, obj-removal")
     p.add_argument("paths", nargs="+", metavar="PATH", help="image files, folders of images, or globs")
@@ -142,7 +146,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return _finish_batch(args, report)
 
 
-def _finish_batch(args: argparse.Namespace, report: Any) -> int:
+def _finish_batch(args: argparse.Namespace, report: BatchReport) -> int:
     from napari_youcam.workflow import batch as B
     from napari_youcam.workflow.tables import write_skin_table
 
@@ -197,13 +201,13 @@ def _finish_batch(args: argparse.Namespace, report: Any) -> int:
 class ProgressLine:
     """One rewritten line on a terminal; silent otherwise (the summary says it all)."""
 
-    def __init__(self, stream: Any = None):
+    def __init__(self, stream: TextIO | None = None):
         self.stream = stream or sys.stderr
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.lock = threading.Lock()
         self.shown = False
 
-    def __call__(self, event: Any) -> None:
+    def __call__(self, event: BatchEvent) -> None:
         if not self.tty:
             return
         with self.lock:
@@ -216,16 +220,17 @@ class ProgressLine:
             self.stream.write("\n")
 
 
-def _run_interruptible(batch: Any) -> Any:
+def _run_interruptible(batch: Batch) -> BatchReport | None:
     """`batch.run()` on a thread; Ctrl-C once cancels (created tasks finish), twice abandons (None)."""
-    box: dict[str, Any] = {}
+    reports: list[BatchReport] = []
+    errors: list[BaseException] = []
     finished = threading.Event()
 
     def target() -> None:
         try:
-            box["report"] = batch.run()
+            reports.append(batch.run())
         except BaseException as exc:  # noqa: BLE001 - re-raised on the main thread
-            box["error"] = exc
+            errors.append(exc)
         finally:
             finished.set()
 
@@ -243,9 +248,9 @@ def _run_interruptible(batch: Any) -> Any:
                 "\ncancelling: no new tasks; created tasks finish and are saved (Ctrl-C again to stop now)",
                 file=sys.stderr,
             )
-    if "error" in box:
-        raise box["error"]
-    return box["report"]
+    if errors:
+        raise errors[0]
+    return reports[0]
 
 
 # ---------------------------------------------------------------------- history, show, costs

@@ -17,17 +17,22 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
+from napari_youcam.cli import Subparsers
 from napari_youcam.errors import InputError, YouCamError
+from napari_youcam.limits import JsonObject
 
 if TYPE_CHECKING:  # the commands import what they need when they run (fast `youcam --help`)
     from napari_youcam.api.client import Client
     from napari_youcam.features.spec import Endpoint, FeatureSpec
     from napari_youcam.imaging import ExtendPlan
+    from napari_youcam.workflow.inputs import Source
     from napari_youcam.workflow.run import JobResult
+    from napari_youcam.workflow.steps import ProgressFn
 
 LIST_SYNTAX = 'write a list as a,b or [a,b] or JSON ["a","b"], or repeat --set {name}=a --set {name}=b'
+T = TypeVar("T")
 # Overall share of the job per workflow stage (start, end): the bar runs once from 0 to
 # 100 % over the whole job instead of restarting in every stage.
 STAGE_SPAN: dict[str, tuple[float, float]] = {
@@ -42,12 +47,53 @@ STAGE_SPAN: dict[str, tuple[float, float]] = {
 }
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     p = subparsers.add_parser("features", help="list the service features and their parameters")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("feature", nargs="?", help="show one feature in detail")
     p.set_defaults(func=cmd_features)
 
+    _register_run(subparsers)
+
+    p = subparsers.add_parser(
+        "resume",
+        help="finish a job that stopped after its task was created (deadline, interrupt, "
+        "failed download) from its job folder; creates no new task, so no new charge",
+    )
+    p.add_argument("job_dir", metavar="JOB_DIR", help="the <time>_<feature> folder holding youcam-job.json")
+    p.add_argument("--base-url", help="service base URL (must be the host the task was created on)")
+    p.add_argument("--timeout", type=float, default=600.0, help="overall deadline in seconds (default 600)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+    p.set_defaults(func=cmd_resume)
+
+    p = subparsers.add_parser("templates", help="list the templates (v2) or styles (v1) of a feature")
+    p.add_argument("feature")
+    p.add_argument("--api", choices=("v2", "v1"))
+    p.add_argument("--base-url")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_templates)
+
+    p = subparsers.add_parser("credits", help="show the unit balance")
+    p.add_argument("--api", choices=("v2", "v1"))
+    p.add_argument("--base-url")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_credits)
+
+    p = subparsers.add_parser("sandbox", help="serve the local sandbox (synthetic results) until Ctrl-C")
+    p.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (0 = any free port)")
+    p.add_argument(
+        "--for",
+        dest="duration",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="stop after this many seconds (default: until Ctrl-C)",
+    )
+    p.set_defaults(func=cmd_sandbox)
+
+
+def _register_run(subparsers: Subparsers) -> None:
+    """``youcam run``: its sources, mask, references, parameters and run options."""
     p = subparsers.add_parser("run", help="run a feature on an image/video and save the result")
     p.add_argument("feature", help="feature key, e.g. sod, skin-analysis, obj-removal")
     p.add_argument(
@@ -102,54 +148,18 @@ def register(subparsers: Any) -> None:
     p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
     p.set_defaults(func=cmd_run)
 
-    p = subparsers.add_parser(
-        "resume",
-        help="finish a job that stopped after its task was created (deadline, interrupt, "
-        "failed download) from its job folder; creates no new task, so no new charge",
-    )
-    p.add_argument("job_dir", metavar="JOB_DIR", help="the <time>_<feature> folder holding youcam-job.json")
-    p.add_argument("--base-url", help="service base URL (must be the host the task was created on)")
-    p.add_argument("--timeout", type=float, default=600.0, help="overall deadline in seconds (default 600)")
-    p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
-    p.set_defaults(func=cmd_resume)
-
-    p = subparsers.add_parser("templates", help="list the templates (v2) or styles (v1) of a feature")
-    p.add_argument("feature")
-    p.add_argument("--api", choices=("v2", "v1"))
-    p.add_argument("--base-url")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_templates)
-
-    p = subparsers.add_parser("credits", help="show the unit balance")
-    p.add_argument("--api", choices=("v2", "v1"))
-    p.add_argument("--base-url")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_credits)
-
-    p = subparsers.add_parser("sandbox", help="serve the local sandbox (synthetic results) until Ctrl-C")
-    p.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (0 = any free port)")
-    p.add_argument(
-        "--for",
-        dest="duration",
-        type=float,
-        default=None,
-        metavar="SECONDS",
-        help="stop after this many seconds (default: until Ctrl-C)",
-    )
-    p.set_defaults(func=cmd_sandbox)
-
 
 # ---------------------------------------------------------------------- helpers
 def _client(args: argparse.Namespace, *, api: str | None = None) -> Client:
     from napari_youcam.connect import SANDBOX_NOTICE, default_client
 
     client = default_client(api=api or getattr(args, "api", None), base_url=getattr(args, "base_url", None))
-    if getattr(client, "is_sandbox", False):
+    if client.is_sandbox:
         print(SANDBOX_NOTICE, file=sys.stderr)
     return client
 
 
-def parse_sets(items: list[str], *, text: Iterable[str] = (), lists: Iterable[str] = ()) -> dict[str, Any]:
+def parse_sets(items: list[str], *, text: Iterable[str] = (), lists: Iterable[str] = ()) -> JsonObject:
     """``k=v`` pairs; values parsed as JSON (numbers, true/false, lists, objects) else text.
 
     Names in ``text`` (the feature's text parameters: prompts, ids, colours, named
@@ -159,7 +169,7 @@ def parse_sets(items: list[str], *, text: Iterable[str] = (), lists: Iterable[st
     any other name given twice is an error (which value was meant?).
     """
     text, lists = set(text), set(lists)
-    out: dict[str, Any] = {}
+    out: JsonObject = {}
     for item in items:
         if "=" not in item:
             raise InputError(f"--set {item!r}: expected NAME=VALUE")
@@ -182,7 +192,7 @@ def parse_sets(items: list[str], *, text: Iterable[str] = (), lists: Iterable[st
     return out
 
 
-def parse_list(name: str, value: str) -> list[Any]:
+def parse_list(name: str, value: str) -> list[object]:
     """``a,b`` / ``[a,b]`` / ``["a","b"]`` → a list; `InputError` stating the syntax."""
     raw = value.strip()
     if raw.startswith("["):
@@ -199,7 +209,7 @@ def parse_list(name: str, value: str) -> list[Any]:
         raise InputError(f"--set {name}={value}: {name} is a list, not an object; {LIST_SYNTAX.format(name=name)}")
     if not raw.strip():
         return []
-    items = [x.strip().strip("'\"").strip() for x in raw.split(",")]
+    items: list[object] = [x.strip().strip("'\"").strip() for x in raw.split(",")]
     if not all(items):
         raise InputError(f"--set {name}={value}: empty list item; {LIST_SYNTAX.format(name=name)}")
     return items
@@ -283,7 +293,7 @@ class _Bar:
             self.open_line = False
 
 
-def _spec_json(spec: Any) -> dict[str, Any]:
+def _spec_json(spec: FeatureSpec) -> JsonObject:
     eps = []
     for e in spec.endpoints:
         eps.append(
@@ -400,7 +410,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise InputError(f"--aspect/--anchor apply to out-paint only; {spec.key} takes --set NAME=VALUE")
     client = _client(args, api=_generation(spec, args.api))
     endpoint = F.endpoint_for(spec, args.api or client.api, args.variant)
-    source: Any = args.srcs if len(args.srcs) > 1 else args.src
+    source: Source | None = args.srcs if len(args.srcs) > 1 else args.src
     if spec.key == "out-paint" and (args.aspect or args.anchor):
         source = _plan_outpaint(args, endpoint, params)
     _default_concerns(endpoint, params)
@@ -481,7 +491,7 @@ def default_concerns(endpoint: Endpoint) -> list[str]:
     return [str(c) for c in choices if not str(c).startswith("hd_")][:4]
 
 
-def _default_concerns(endpoint: Endpoint, params: dict[str, Any]) -> None:
+def _default_concerns(endpoint: Endpoint, params: JsonObject) -> None:
     """Fill in skin analysis's required concern list when the user gave none, and say so."""
     if "dst_actions" in params or not any(
         p.name == "dst_actions" and p.required and p.default is None for p in endpoint.params
@@ -514,7 +524,7 @@ def outpaint_command(
     return " ".join(shlex.quote(w) for w in words)
 
 
-def _plan_outpaint(args: argparse.Namespace, endpoint: Endpoint, params: dict[str, Any]) -> Any:
+def _plan_outpaint(args: argparse.Namespace, endpoint: Endpoint, params: JsonObject) -> Source:
     """Out-paint's ten sizes from ``--aspect/--anchor`` (as `youcam extend-plan` plans them).
 
     Returns the source to upload: the photo's path, or the pre-scaled pixels when the
@@ -538,7 +548,7 @@ def _plan_outpaint(args: argparse.Namespace, endpoint: Endpoint, params: dict[st
     return prescale_image(image, plan) if plan.prescale < 1.0 else args.src
 
 
-def _with_face_advice(bar: Any, feature: str, src: str | None, frame: int | None = None) -> Any:
+def _with_face_advice(bar: ProgressFn, feature: str, src: str | None, frame: int | None = None) -> ProgressFn:
     """`bar`, plus the advisory face check printed once the inputs passed validation.
 
     Skin analysis, the face analyzer, makeup transfer, hair features... fail on the
@@ -586,7 +596,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
     cancel = threading.Event()
     job = {"dir": Path(args.job_dir)}
 
-    def work() -> Any:
+    def work() -> JobResult:
         return workflow.resume(args.job_dir, client=client, progress=bar, cancel=cancel, deadline=args.timeout)
 
     try:
@@ -599,21 +609,22 @@ def cmd_resume(args: argparse.Namespace) -> int:
     return 0
 
 
-def _in_thread(work: Any, cancel: threading.Event, job: dict[str, Path]) -> Any:
+def _in_thread(work: Callable[[], T], cancel: threading.Event, job: dict[str, Path]) -> T | None:
     """Run ``work()`` on a thread so Ctrl-C only requests a cancel; None when abandoned.
 
     The first Ctrl-C sets ``cancel`` (free before the task exists; after that the
     paid result is still awaited); the second abandons the job and names the
     command that picks it up again from its folder (``job["dir"]`` once known).
     """
-    box: dict[str, Any] = {}
+    results: list[T] = []
+    errors: list[BaseException] = []
     finished = threading.Event()
 
     def target() -> None:
         try:
-            box["result"] = work()
+            results.append(work())
         except BaseException as exc:  # noqa: BLE001 - re-raised on the main thread
-            box["error"] = exc
+            errors.append(exc)
         finally:
             finished.set()
 
@@ -641,9 +652,9 @@ def _in_thread(work: Any, cancel: threading.Event, job: dict[str, Path]) -> Any:
                 hint = f"; resume it with: {resume_command(job['dir'])}" if "dir" in job else ""
                 print(f"abandoned; a created task may still be billed{hint}", file=sys.stderr)
                 return None
-    if "error" in box:
-        raise box["error"]
-    return box["result"]
+    if errors:
+        raise errors[0]
+    return results[0]
 
 
 def _print_result(args: argparse.Namespace, res: JobResult, client: Client | None) -> None:
@@ -692,7 +703,7 @@ def _print_result(args: argparse.Namespace, res: JobResult, client: Client | Non
         print("SANDBOX: the files above are synthetic (no credentials configured)", file=sys.stderr)
 
 
-def _analysis_table(feature: str, data: Any) -> dict[str, Any]:
+def _analysis_table(feature: str, data: object) -> JsonObject:
     """``{"table": [[attribute, value], ...]}`` for an analyzer's JSON result, else nothing."""
     from napari_youcam.features.analysis import RESULT_FIELDS, analysis_rows
 
@@ -701,7 +712,7 @@ def _analysis_table(feature: str, data: Any) -> dict[str, Any]:
     return {"table": [list(row) for row in analysis_rows(feature, data)]}
 
 
-def units_after(client: Client | None, res: JobResult) -> dict[str, Any]:
+def units_after(client: Client | None, res: JobResult) -> JsonObject:
     """What the job cost and what is left: ``units_charged``, ``charge_source``, ``balance``.
 
     The charge is the task's entry in the credit history when the service lists it
@@ -710,7 +721,7 @@ def units_after(client: Client | None, res: JobResult) -> dict[str, Any]:
     """
     from napari_youcam import features as F
 
-    out: dict[str, Any] = {"units_charged": None, "charge_source": None, "balance": None}
+    out: JsonObject = {"units_charged": None, "charge_source": None, "balance": None}
     if client is None:  # a finished job answered from its folder: nothing new was charged
         return out
     if res.reused_from:  # answered from an identical earlier job: nothing is sent, not even a balance query
@@ -740,7 +751,7 @@ def units_after(client: Client | None, res: JobResult) -> dict[str, Any]:
     return out
 
 
-def units_line(units: dict[str, Any]) -> str:
+def units_line(units: JsonObject) -> str:
     """``units: 2 charged · 99998 left`` for the end of a run."""
     charged = units["units_charged"]
     if charged is None:
@@ -755,18 +766,17 @@ def units_line(units: dict[str, Any]) -> str:
     return f"units: {cost} · {left}"
 
 
-def _skin_json(skin: Any) -> Any:
-    scores = getattr(skin, "scores", None)
-    if scores is None:
+def _skin_json(skin: object) -> JsonObject | str:
+    """A skin ZIP's result as JSON (scores and mask names); anything else as its repr."""
+    from napari_youcam.imaging.skin import SkinResult
+
+    if not isinstance(skin, SkinResult):
         return repr(skin)
     return {
-        "skin_age": getattr(skin, "skin_age", None),
-        "overall": getattr(skin, "overall", None),
-        "scores": {
-            k: {"raw_score": getattr(v, "raw_score", None), "ui_score": getattr(v, "ui_score", None)}
-            for k, v in scores.items()
-        },
-        "masks": sorted(getattr(skin, "masks", {}).keys()),
+        "skin_age": skin.skin_age,
+        "overall": skin.overall,
+        "scores": {k: {"raw_score": v.raw_score, "ui_score": v.ui_score} for k, v in skin.scores.items()},
+        "masks": sorted(skin.masks),
     }
 
 
@@ -788,9 +798,9 @@ def cmd_credits(args: argparse.Namespace) -> int:
     client = _client(args)
     total = client.credits()
     if args.json:
-        print(json.dumps({"units": total, "sandbox": bool(getattr(client, "is_sandbox", False))}))
+        print(json.dumps({"units": total, "sandbox": client.is_sandbox}))
     else:
-        print(f"{total:g} units" + (" (sandbox)" if getattr(client, "is_sandbox", False) else ""))
+        print(f"{total:g} units" + (" (sandbox)" if client.is_sandbox else ""))
     return 0
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from napari_youcam import features as F
 from napari_youcam.features.spec import Api, Endpoint, FeatureSpec
@@ -58,24 +58,23 @@ def load() -> Catalog:
         for ep in spec.endpoints:
             r = Route(key, spec, ep, "task", ep.task_path)
             routes.setdefault(ep.task_path, r)
+            # template lists (/s2s/v2.0/task/template/<slug>, /s2s/v1.0/task/style-group/<slug>)
+            # and v1 file registrations (/s2s/v1.1/file/<slug>) end in the task path's slug
             templates.setdefault(ep.slug, r)
-            if ep.template_path:
-                # /s2s/v2.0/task/template/<slug>, /s2s/v1.0/task/style-group/<slug>
-                templates.setdefault(ep.template_path.split("/task/", 1)[1].split("/", 1)[-1], r)
             if ep.preprocess_path:
                 routes.setdefault(ep.preprocess_path, Route(key, spec, ep, "preprocess", ep.preprocess_path))
             if ep.api == "v1" and ep.file_path:
-                files.setdefault(ep.file_path.split("/file/", 1)[1], r)
+                files.setdefault(ep.slug, r)
     return Catalog(routes, files, templates, feats)
 
 
-def unit_cost(endpoint: Endpoint, params: Mapping[str, Any]) -> float:
+def unit_cost(endpoint: Endpoint, params: Mapping[str, object]) -> float:
     """The documented cost of one successful task (1 unit when undocumented)."""
     cost = F.unit_cost(endpoint, params)
     return float(cost) if cost is not None else 1.0
 
 
-def validate(route: Route, params: Mapping[str, Any]) -> list[str]:
+def validate(route: Route, params: Mapping[str, object]) -> list[str]:
     """Parameter violations from the catalogue, as strings (empty = fine)."""
     out = F.validate(route.spec, params, None, api=route.endpoint.api, variant=route.endpoint.variant)
     return [str(v) for v in out]

@@ -12,9 +12,10 @@ documented 400 here instead of a task that silently ignores its mask.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from napari_youcam.features.spec import Endpoint
+from napari_youcam.features.tryon import vto_flat_body
+from napari_youcam.limits import JsonObject
 
 
 class ContractError(Exception):
@@ -31,26 +32,24 @@ class TaskRequest:
     """What a create call asked for, independent of the generation's envelope."""
 
     inputs: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # role -> [("id"|"url", value)]
-    params: dict[str, Any] = field(default_factory=dict)  # as sent (nested dicts kept)
+    params: JsonObject = field(default_factory=dict)  # as sent (nested dicts kept)
     request_id: int | None = None
     action_id: int = 0
 
 
-def _is_int(v: Any) -> bool:
+def _is_int(v: object) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
-def _strings(value: Any, name: str) -> list[str]:
+def _strings(value: object, name: str) -> list[str]:
     if not isinstance(value, list) or not value or not all(isinstance(x, str) and x for x in value):
         raise ContractError(f"{name} must be a non-empty array of strings")
     return list(value)
 
 
-def parse_v2(endpoint: Endpoint, body: Any, *, preprocess: bool = False) -> TaskRequest:
+def parse_v2(endpoint: Endpoint, body: object, *, preprocess: bool = False) -> TaskRequest:
     if not isinstance(body, dict):
         raise ContractError("Request body must be a JSON object")
-    from ..features.tryon import vto_flat_body  # the catalogue loads lazily (see catalog.py)
-
     req = TaskRequest()
     body = vto_flat_body(endpoint, body)  # 2D VTO: product settings nested per product
     inputs = [i for i in endpoint.inputs if i.role == "src"] if preprocess else list(endpoint.inputs)
@@ -90,7 +89,7 @@ def parse_v2(endpoint: Endpoint, body: Any, *, preprocess: bool = False) -> Task
     return req
 
 
-def parse_v1(endpoint: Endpoint, body: Any, *, preprocess: bool = False) -> TaskRequest:
+def parse_v1(endpoint: Endpoint, body: object, *, preprocess: bool = False) -> TaskRequest:
     if not isinstance(body, dict):
         raise ContractError("Request body must be a JSON object")
     if "request_id" not in body or not _is_int(body["request_id"]) or body["request_id"] < 0:
@@ -140,7 +139,7 @@ def parse_v1(endpoint: Endpoint, body: Any, *, preprocess: bool = False) -> Task
         params = {}
     if not isinstance(params, dict):
         raise ContractError("payload.actions[0].params must be an object")
-    flat: dict[str, Any] = dict(params)
+    flat: JsonObject = dict(params)
     places = {p.name: p.v1_place for p in endpoint.params}
     if "dst_actions" in action:
         dst_names = [n for n, pl in places.items() if pl == "dst_actions"]

@@ -17,13 +17,15 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from napari_youcam.limits import JsonObject
+
 FaultKind = Literal["status", "reset", "delay", "expire_token", "drop_body", "reply"]
 FAULT_KINDS: tuple[str, ...] = ("status", "reset", "delay", "expire_token", "drop_body", "reply")
 
 # Bodies the documents give for each status, so a client's error parser sees the
 # real shapes (the v2 reference's error section). Unknown statuses get a generic body
 # of the same form.
-STATUS_BODIES: dict[int, dict[str, Any]] = {
+STATUS_BODIES: dict[int, JsonObject] = {
     400: {"status": 400, "error": "Invalid parameter value", "error_code": "InvalidParameters"},
     401: {"status": 401, "error": "This API key is not recognized.", "error_code": "InvalidApiKey"},
     403: {"status": 403, "error": "Forbidden"},
@@ -36,7 +38,7 @@ STATUS_BODIES: dict[int, dict[str, Any]] = {
 }
 
 
-def status_body(status: int) -> dict[str, Any]:
+def status_body(status: int) -> JsonObject:
     """The documented error body for `status` (a generic one when none is documented)."""
     return dict(STATUS_BODIES.get(status, {"status": status, "error": "Sandbox injected error"}))
 
@@ -53,7 +55,7 @@ class Fault:
     retry_after: float | int | None = None
     delay: float = 0.0
     # for kind "reply": the body as sent (bytes/str verbatim, anything else as JSON)
-    body: bytes | str | dict[str, Any] | list[Any] | int | float | bool | None = None
+    body: bytes | str | JsonObject | list[Any] | int | float | bool | None = None
     content_type: str = "application/json"
 
     def matches(self, method: str, path: str) -> bool:

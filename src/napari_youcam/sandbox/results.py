@@ -30,6 +30,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from napari_youcam.features.spec import Endpoint
+from napari_youcam.limits import JsonObject
 
 STAMP_TEXT = "SANDBOX"
 CANVAS_COLOR = (128, 128, 128)  # the extender's new area
@@ -68,7 +69,7 @@ class Outcome:
 # ---------------------------------------------------------------- helpers
 
 
-def digest(*parts: Any) -> bytes:
+def digest(*parts: object) -> bytes:
     h = hashlib.sha256()
     for p in parts:
         h.update(p if isinstance(p, bytes) else json.dumps(p, sort_keys=True, default=str).encode())
@@ -76,7 +77,7 @@ def digest(*parts: Any) -> bytes:
     return h.digest()
 
 
-def color_of(*parts: Any) -> tuple[int, int, int]:
+def color_of(*parts: object) -> tuple[int, int, int]:
     """A colour derived from `parts` (replace uses color_of("prompt", prompt))."""
     d = digest(*parts)
     return d[0], d[1], d[2]
@@ -225,7 +226,7 @@ def fill_color(src: Image.Image, mask: Image.Image, color: tuple[int, int, int])
     return Image.fromarray(arr)
 
 
-def extend(src: Image.Image, p: dict[str, Any]) -> Image.Image:
+def extend(src: Image.Image, p: JsonObject) -> Image.Image:
     """Out-paint: crop, resize to input_width×input_height, paste at input_x,input_y."""
     sw, sh = src.size
     cx, cy = int(p["crop_input_x"]), int(p["crop_input_y"])
@@ -283,13 +284,13 @@ def skin_mask(size: tuple[int, int], src_bytes: bytes, concern: str, sub: str = 
     return img
 
 
-def skin_analysis(inp: Inputs, p: dict[str, Any], publish_name: str) -> Outcome:
+def skin_analysis(inp: Inputs, p: JsonObject, publish_name: str) -> Outcome:
     concerns = list(p.get("dst_actions") or [])
     size = inp.image().size
     fmt = p.get("format", "zip")
-    scores: dict[str, Any] = {}
+    scores: JsonObject = {}
     masks: dict[str, Image.Image] = {}
-    json_items: list[dict[str, Any]] = []
+    json_items: list[JsonObject] = []
     for c in concerns:
         subs = SKIN_SUBAREAS.get(c)
         if subs:
@@ -334,13 +335,13 @@ def _pick(d: bytes, i: int, options: tuple[str, ...]) -> str:
     return options[d[i % len(d)] % len(options)]
 
 
-def face_attributes(inp: Inputs, p: dict[str, Any]) -> dict[str, Any]:
+def face_attributes(inp: Inputs, p: JsonObject) -> JsonObject:
     """The documented attribute object (API-V2 §13.3), values hashed from the source."""
     d = digest(inp.src_bytes, "face-attr")
     lid = ("Hooded-lid", "Single-lid", "Double-lid", "Deep-Set")
     angle = ("Downturned", "Upturned", "Average")
     thick = ("Dense", "Sparse", "Average")
-    res: dict[str, Any] = {
+    res: JsonObject = {
         "face_quality": {"has_face": True, "area": "good", "frontal": "good", "lighting": "good", "faceangle": "good"},
         "cheekbone": {
             k: _pick(d, i, ("Flat Cheekbone", "High Cheekbone", "Low Cheekbone", "Round Cheeks"))
@@ -418,7 +419,7 @@ def video_from_image(img: Image.Image, seconds: float) -> bytes | None:
 
 
 #: A result generator: (feature, endpoint, kind, inputs, flat params) -> Outcome.
-Generator = Callable[[str, Endpoint, str, "Inputs", dict[str, Any]], Outcome]
+Generator = Callable[[str, Endpoint, str, "Inputs", JsonObject], Outcome]
 
 #: Feature key -> its result generator: one per catalogue feature (a test checks),
 #: registered with `register` by `results_image`, `results_analysis` and `results_vto`.
@@ -451,7 +452,7 @@ def preprocess_faces(feature: str, src: Image.Image) -> Outcome:
     return Outcome("boxes", [], [{"left": left, "top": top, "width": s, "height": s2} for left, top, s, s2 in boxes])
 
 
-def generate(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: dict[str, Any]) -> Outcome:
+def generate(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: JsonObject) -> Outcome:
     """Produce the outcome of one task. `p` is the flat, dotted params with defaults."""
     if kind == "preprocess":
         return preprocess_faces(feature, inp.image())

@@ -8,12 +8,11 @@ the source changed in a region the feature would touch, stamped like every other
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from PIL import Image
 
 from napari_youcam.features.spec import Endpoint
+from napari_youcam.limits import JsonObject
 
 from .results import (
     Artifact,
@@ -72,7 +71,7 @@ DENSITY_TERM = ("Extremely Low Density", "Low Density", "Medium Density", "High 
 FRIZZ_TERM = ("Not Frizzy", "Slightly Frizzy", "Frizzy", "Extreme Frizzy")
 
 
-def _hex(*parts: Any) -> str:
+def _hex(*parts: object) -> str:
     return "#{:02x}{:02x}{:02x}".format(*color_of(*parts))
 
 
@@ -86,7 +85,7 @@ def _same_size(inp: Inputs) -> None:
         raise EngineError("error_mismatch_image_size", "the front, right and left photos differ in size")
 
 
-def analyzer_result(feature: str, inp: Inputs) -> dict[str, Any]:
+def analyzer_result(feature: str, inp: Inputs) -> JsonObject:
     """The contract's result object for one analyzer, values hashed from the input bytes."""
     d = digest(inp.src_bytes, feature)
     if feature == "fitzpatrick-scale-analyzer":
@@ -139,7 +138,7 @@ _ANALYZERS = (
 
 
 @register(*_ANALYZERS)
-def _analyzer(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: dict[str, Any]) -> Outcome:
+def _analyzer(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: JsonObject) -> Outcome:
     _same_size(inp)
     return Outcome("json", [], analyzer_result(feature, inp))
 
@@ -170,7 +169,7 @@ _AGING_STEPS = 6  # the contract's sample has 16; fewer keeps the sandbox quick
 
 
 @register("aging")
-def _aging(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: dict[str, Any]) -> Outcome:
+def _aging(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: JsonObject) -> Outcome:
     base = fit_within(inp.image().convert("RGB"), 512, 512)
     gray = base.convert("L").convert("RGB")
     arts = [
@@ -179,7 +178,7 @@ def _aging(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: dict[str
     return Outcome("output", arts)
 
 
-def _first_palette_color(p: dict[str, Any]) -> tuple[int, int, int] | None:
+def _first_palette_color(p: JsonObject) -> tuple[int, int, int] | None:
     for effect in p.get("effects") or []:
         for pal in (effect.get("palettes") or []) if isinstance(effect, dict) else []:
             hexcol = pal.get("color") if isinstance(pal, dict) else None
@@ -189,7 +188,7 @@ def _first_palette_color(p: dict[str, Any]) -> tuple[int, int, int] | None:
 
 
 @register("ai-smile", "teeth-whiten", "eye-color-vto", "beard-style", "makeup-vto", "look-vto")
-def _face_effect(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: dict[str, Any]) -> Outcome:
+def _face_effect(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: JsonObject) -> Outcome:
     src = inp.image()
     if feature == "ai-smile":
         img = region_tint(src, _MOUTH, color_of("smile", p.get("expression_type")), 0.35)
@@ -220,7 +219,7 @@ def _video_of(img: Image.Image, fallback: bytes) -> Artifact:
 
 
 @register("bg-replace-vid")
-def _bg_replace_vid(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: dict[str, Any]) -> Outcome:
+def _bg_replace_vid(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: JsonObject) -> Outcome:
     # The background image with a "person" (an ellipse coloured from the video bytes) in front.
     frame = inp.refs[0].convert("RGB")
     person = Image.new("RGB", frame.size, color_of("subject", inp.src_raw[:4096], p.get("background_mode")))
@@ -228,7 +227,7 @@ def _bg_replace_vid(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p:
 
 
 @register("obj-rem-vid")
-def _obj_rem_vid(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: dict[str, Any]) -> Outcome:
+def _obj_rem_vid(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: JsonObject) -> Outcome:
     if inp.mask is None:
         raise EngineError("error_decode_mask", "obj-rem-vid needs a mask image")
     mask = inp.mask.convert("L")

@@ -7,12 +7,11 @@ stamped "SANDBOX", so a test can tell which inputs and params reached the engine
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from PIL import Image, ImageFilter, ImageOps
 
 from napari_youcam.features.spec import Endpoint
+from napari_youcam.limits import JsonObject
 
 from .results import (
     Artifact,
@@ -36,7 +35,7 @@ from .results import (
     video_from_image,
 )
 
-Params = dict[str, Any]
+Params = JsonObject
 
 
 def _one(img: Image.Image, name: str = "result.png") -> Outcome:
@@ -211,7 +210,7 @@ def _params_tint(feature: str, p: Params) -> tuple[int, int, int]:
     return color_of(feature, {k: v for k, v in p.items() if not k.startswith("_")})
 
 
-def _size(value: Any) -> tuple[int, int] | None:
+def _size(value: object) -> tuple[int, int] | None:
     if isinstance(value, str) and "*" in value:
         try:
             w, h = (int(x) for x in value.split("*", 1))
@@ -221,7 +220,7 @@ def _size(value: Any) -> tuple[int, int] | None:
     return None
 
 
-def _ratio_size(p: dict[str, Any]) -> tuple[int, int]:
+def _ratio_size(p: JsonObject) -> tuple[int, int]:
     wr = float(p.get("width_ratio") or 1)
     hr = float(p.get("height_ratio") or 1)
     if wr >= hr:

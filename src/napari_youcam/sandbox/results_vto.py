@@ -19,12 +19,13 @@ so a test can tell that the right files and params arrived:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw
 
 from napari_youcam.features.spec import Endpoint
+from napari_youcam.features.tryon import SCENE_SIZES
+from napari_youcam.limits import JsonObject
 
 from .results import (
     EngineError,
@@ -48,13 +49,13 @@ def _mean_color(img: Image.Image) -> tuple[int, int, int]:
     return int(arr[0]), int(arr[1]), int(arr[2])
 
 
-def _fraction(*parts: Any) -> float:
+def _fraction(*parts: object) -> float:
     """A number in [0, 1) derived from `parts`."""
     return int.from_bytes(digest(*parts)[:4], "big") / 2**32
 
 
 @register(*VTO_KEYS)
-def vto_product(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: dict[str, Any]) -> Outcome:
+def vto_product(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: JsonObject) -> Outcome:
     """Paste every product photo as a thumbnail; the occlusion mask stays in front."""
     photo = inp.image().convert("RGB")
     out = photo.copy()
@@ -83,12 +84,8 @@ _ZONES = {
 
 
 @register("bag", "hat", "scarf", "shoes")
-def scene_portrait(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: dict[str, Any]) -> Outcome:
+def scene_portrait(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: JsonObject) -> Outcome:
     """A new portrait of the documented size: style background, the photo, the product in its zone."""
-    # Imported here like sandbox.catalog does: the sandbox keeps serving when the
-    # catalogue is broken or half-written.
-    from ..features.tryon import SCENE_SIZES
-
     w, h = SCENE_SIZES[feature]
     canvas = Image.new("RGB", (w, h), color_of("scene", feature, p.get("style"), p.get("gender")))
     person = fit_within(inp.image().convert("RGB"), int(w * 0.8), int(h * 0.8))
@@ -101,12 +98,12 @@ def scene_portrait(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: 
 
 
 @register("ai-nail")
-def nail_transfer(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: dict[str, Any]) -> Outcome:
+def nail_transfer(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: JsonObject) -> Outcome:
     """The hand photo tinted with the mean colour of the reference design."""
     return Outcome("url", [image_artifact(tint(inp.image(), _mean_color(inp.refs[0]), 0.35), "result.png")])
 
 
-def _effect_color(effect: Mapping[str, Any], refs: list[Image.Image]) -> tuple[int, int, int]:
+def _effect_color(effect: Mapping[str, object], refs: list[Image.Image]) -> tuple[int, int, int]:
     color = effect.get("color")
     if isinstance(color, str) and len(color) == 7:
         return int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16)
@@ -119,7 +116,7 @@ def _effect_color(effect: Mapping[str, Any], refs: list[Image.Image]) -> tuple[i
 
 
 @register("nail-vto")
-def nail_effects(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: dict[str, Any]) -> Outcome:
+def nail_effects(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: JsonObject) -> Outcome:
     """One dot per effect, at its finger's slot along the upper part of the photo."""
     out = inp.image().convert("RGB")
     w, h = out.size
@@ -142,7 +139,7 @@ def _tint_band(img: Image.Image, top: float, bottom: float, color: tuple[int, in
 
 
 @register("abs-shape", "breast-shape")
-def body_band(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: dict[str, Any]) -> Outcome:
+def body_band(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: JsonObject) -> Outcome:
     """The belly (abs) or chest (breast) band tinted; stronger for a higher intensity."""
     top, bottom = (0.45, 0.7) if feature == "abs-shape" else (0.3, 0.45)
     level = int(p.get("intensity") or 1)
@@ -171,7 +168,7 @@ BODY_RESULT_FLAGS = (
 )
 
 
-def body_flags(p: Mapping[str, Any]) -> dict[str, bool]:
+def body_flags(p: Mapping[str, object]) -> dict[str, bool]:
     """Per documented flag: is the side's value, or else its both-sides value, non-zero?
 
     The sandbox sees params with defaults applied (every feature 0), so a per-side
@@ -185,7 +182,7 @@ def body_flags(p: Mapping[str, Any]) -> dict[str, bool]:
 
 
 @register("body-reshape")
-def body_reshape(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: dict[str, Any]) -> Outcome:
+def body_reshape(feature: str, endpoint: Endpoint, kind: str, inp: Inputs, p: JsonObject) -> Outcome:
     """The photo tinted by the params, with timings and the per-feature booleans."""
     index = int(p.get("index") or 0)
     people = len(face_boxes(inp.image().size))

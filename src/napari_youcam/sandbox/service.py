@@ -11,12 +11,13 @@ import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal, TypeAlias
 from urllib.parse import parse_qs, unquote
 
 from PIL import Image
 
-from napari_youcam.limits import IMAGE_MAX_BYTES, VIDEO_MAX_BYTES
+from napari_youcam import features as F
+from napari_youcam.limits import IMAGE_MAX_BYTES, VIDEO_MAX_BYTES, JsonObject
 
 from . import catalog as C
 from . import templates as T
@@ -28,12 +29,14 @@ from .state import SandboxState
 from .tasks import INVALID_TASK_ID, Processor, Task, new_task_id
 
 JSON = "application/json"
+#: A reply's body: a JSON object (sent as JSON) or bytes (sent as they are).
+ReplyBody: TypeAlias = bytes | JsonObject | None
 
 
 @dataclass
 class Reply:
     status: int
-    body: Any = None  # dict -> JSON; bytes -> raw
+    body: ReplyBody = None
     content_type: str = JSON
     headers: dict[str, str] = field(default_factory=dict)
 
@@ -46,7 +49,7 @@ class Reply:
 
 
 class HttpError(Exception):
-    def __init__(self, status: int, body: Any, content_type: str = JSON):
+    def __init__(self, status: int, body: ReplyBody, content_type: str = JSON):
         super().__init__(str(body))
         self.reply = Reply(status, body, content_type)
 
@@ -134,7 +137,7 @@ class Service:
         except ContractError as e:
             return Reply(e.status, e.body)
 
-    def _json(self, body: bytes) -> Any:
+    def _json(self, body: bytes) -> object:
         try:
             return json.loads(body.decode("utf-8")) if body else None
         except (ValueError, UnicodeDecodeError):
@@ -211,7 +214,7 @@ class Service:
         return Reply(404, {"status": 404, "error": f"Not found: {method} {path}"})
 
     # ------------------------------------------------------------------ v1 auth
-    def client_auth(self, body: Any) -> Reply:
+    def client_auth(self, body: object) -> Reply:
         if (
             not isinstance(body, dict)
             or not isinstance(body.get("client_id"), str)
@@ -288,7 +291,7 @@ class Service:
         return Reply(200, {"status": 200, "result": {"next_token": nxt, "skus": items}})
 
     # ------------------------------------------------------------------ files
-    def register_files(self, body: Any, owner: str, api: str, feature: str | None, *, sized: bool = True) -> Reply:
+    def register_files(self, body: object, owner: str, api: str, feature: str | None, *, sized: bool = True) -> Reply:
         if not isinstance(body, dict) or not isinstance(body.get("files"), list) or not body["files"]:
             raise _bad("files must be a non-empty array")
         out = []
@@ -310,7 +313,7 @@ class Service:
                 if size >= cap:
                     raise _bad(f"files[{i}].file_size {size} must be under {cap} bytes")
             f = self.files.register(content_type=ctype, file_name=name, file_size=size, feature=feature, owner=owner)
-            headers: dict[str, Any] = {"Content-Type": ctype}
+            headers: JsonObject = {"Content-Type": ctype}
             if f.file_size is not None:
                 headers["Content-Length"] = str(f.file_size)
             url = (
@@ -426,7 +429,7 @@ class Service:
             )
         return Reply(200, {"status": 200, "results": cats})
 
-    def _check_styles(self, route: C.Route, params: dict[str, Any]) -> None:
+    def _check_styles(self, route: C.Route, params: JsonObject) -> None:
         slug = route.endpoint.slug
         template = params.get("template_id")
         if template is not None and template not in T.template_ids(slug):
@@ -445,14 +448,13 @@ class Service:
                 raise _bad("Invalid style_ids for this style group", "InvalidStyle")
 
     # ------------------------------------------------------------------ tasks
-    def create(self, route: C.Route, headers: dict[str, str], body: Any) -> Reply:
+    def create(self, route: C.Route, headers: dict[str, str], body: object) -> Reply:
         if route.api == "v2":
             owner, token = self._v2(headers), "apikey"
             req = parse_v2(route.endpoint, body, preprocess=route.kind == "preprocess")
         else:
             owner, token = self._v1(headers)
             req = parse_v1(route.endpoint, body, preprocess=route.kind == "preprocess")
-        from .. import features as F
 
         if route.kind == "preprocess":
             if req.params:
@@ -542,10 +544,10 @@ class Service:
             for a in task.outcome.artifacts
         ]
 
-    def _status_body(self, task: Task) -> dict[str, Any]:
+    def _status_body(self, task: Task) -> JsonObject:
         interval = self.state.settings.polling_interval_ms
         if task.api == "v2":
-            data: dict[str, Any] = {
+            data: JsonObject = {
                 "task_status": task.status,
                 "error": task.error,
                 "error_message": task.error_message,
@@ -556,7 +558,7 @@ class Service:
             if task.status == "success" and task.outcome is not None:
                 data["results"] = self._v2_results(task.outcome, self._urls(task))
             return {"status": 200, "data": data}
-        result: dict[str, Any] = {
+        result: JsonObject = {
             "polling_interval": interval,
             "status": task.status,
             "error": task.error,
@@ -571,7 +573,7 @@ class Service:
         return {"status": 200, "result": result}
 
     @staticmethod
-    def _v2_results(o: Outcome, urls: list[str]) -> Any:
+    def _v2_results(o: Outcome, urls: list[str]) -> JsonObject:
         if o.shape in ("url", "skin_zip"):
             return {"url": urls[0], "sandbox": True}
         if o.shape == "output":
@@ -589,10 +591,11 @@ class Service:
                 for i in o.data
             ]
             return {"output": items, "sandbox": True}
-        return o.data  # json: the attribute object (already carries "sandbox": true)
+        attributes: JsonObject = o.data  # json: the attribute object (already carries "sandbox": true)
+        return attributes
 
     @staticmethod
-    def _v1_data(o: Outcome, urls: list[str], dst_ids: list[str]) -> list[dict[str, Any]]:
+    def _v1_data(o: Outcome, urls: list[str], dst_ids: list[str]) -> list[JsonObject]:
         if o.shape == "json":
             return [{"analysis_result": o.data}]
         if o.shape == "skin_zip":
@@ -603,7 +606,7 @@ class Service:
             return [{"result": o.data}]
         return [{"url": u, "dst_id": d} for u, d in zip(urls, dst_ids, strict=False)]
 
-    def delete_task(self, owner: str, body: Any) -> Reply:
+    def delete_task(self, owner: str, body: object) -> Reply:
         if not isinstance(body, dict) or not isinstance(body.get("task_id"), str) or not body["task_id"]:
             raise _bad("task_id is required")
         task = self.state.account.tasks.get(body["task_id"])

@@ -12,7 +12,8 @@ import threading
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+
+from napari_youcam.limits import JsonObject
 
 from .auth import Authority
 from .clock import Clock
@@ -57,8 +58,8 @@ class Account:
         self.clock = clock
         self._balance = float(units)
         self._forced: list[tuple[str, str, str | None]] = []
-        self.ledger: list[dict[str, Any]] = []
-        self.requests: list[dict[str, Any]] = []
+        self.ledger: list[JsonObject] = []
+        self.requests: list[JsonObject] = []
         self.uploads: dict[str, bytes] = {}
         self.tasks: dict[str, Task] = {}
 
@@ -108,13 +109,13 @@ class Account:
                 }
             )
 
-    def log_request(self, method: str, path: str, query: str, headers: dict[str, str], nbytes: int) -> dict[str, Any]:
+    def log_request(self, method: str, path: str, query: str, headers: dict[str, str], nbytes: int) -> JsonObject:
         """Record one request, its Authorization redacted (``had_authorization`` kept)."""
         had = "authorization" in headers
         shown = dict(headers)
         if had:
             shown["authorization"] = "Bearer ***"
-        entry: dict[str, Any] = {
+        entry: JsonObject = {
             "method": method,
             "path": path,
             "query": query,

@@ -19,11 +19,11 @@ import threading
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from PIL import Image
 
 from napari_youcam.features.spec import Limits
+from napari_youcam.limits import JsonObject
 
 from . import results as R
 from . import results_analysis, results_image, results_vto  # noqa: F401  (they register their generators)
@@ -57,7 +57,7 @@ class Task:
     route: Route
     kind: str  # "task" | "preprocess"
     request: TaskRequest
-    params: dict[str, Any]  # flat, dotted, documented defaults applied
+    params: JsonObject  # flat, dotted, documented defaults applied
     owner: str
     created_at: float
     ready_at: float
@@ -79,7 +79,7 @@ class Task:
     def api(self) -> str:
         return self.route.api
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> JsonObject:
         return {
             "task_id": self.task_id,
             "feature": self.feature,

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from typing import Any, TypeVar
+from typing import TypeVar
+
+from napari_youcam.limits import JsonObject
 
 V2_TEMPLATE_COUNT = 25
 V1_GROUPS = ("Female", "Male")
@@ -30,7 +32,7 @@ def template_ids(slug: str) -> list[str]:
     return [f"sbx_{slug.replace('/', '_')}_{i:02d}" for i in range(V2_TEMPLATE_COUNT)]
 
 
-def v2_templates(slug: str, base_url: str) -> list[dict[str, Any]]:
+def v2_templates(slug: str, base_url: str) -> list[JsonObject]:
     return [
         {
             "id": tid,
@@ -42,11 +44,11 @@ def v2_templates(slug: str, base_url: str) -> list[dict[str, Any]]:
     ]
 
 
-def v1_groups(slug: str) -> list[dict[str, Any]]:
+def v1_groups(slug: str) -> list[JsonObject]:
     return [{"id": _int_id(slug, "group", g), "info": {"title": g}} for g in V1_GROUPS]
 
 
-def v1_styles(slug: str, group_id: int, base_url: str) -> list[dict[str, Any]] | None:
+def v1_styles(slug: str, group_id: int, base_url: str) -> list[JsonObject] | None:
     """Styles of one group; None when the group id is not one of this feature's."""
     for g in V1_GROUPS:
         if _int_id(slug, "group", g) == group_id:

@@ -26,8 +26,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from napari_youcam.api import ServiceClient
 from napari_youcam.errors import InputError, YouCamError
-from napari_youcam.workflow.jobs import canonical_json
+from napari_youcam.imaging.faces import FACE_RULES
+from napari_youcam.imaging.faces import face_check as check_face
+from napari_youcam.limits import JsonObject
+from napari_youcam.workflow.jobs import JobError, canonical_json
 from napari_youcam.workflow.plan import plan, validate
 from napari_youcam.workflow.run import run
 from napari_youcam.workflow.sidecar import ensure_results_dir, load_sidecar
@@ -138,7 +142,7 @@ class BatchPlan:
     feature: str
     api: str
     variant: str
-    params: dict[str, Any]
+    params: JsonObject
     refs: tuple[Path, ...]
     items: list[BatchItem]
     bad: list[BadInput]
@@ -153,7 +157,7 @@ def check_inputs(
     items: Sequence[BatchItem],
     *,
     refs: Sequence[str | Path] = (),
-    params: dict[str, Any] | None = None,
+    params: JsonObject | None = None,
     api: str = "v2",
     variant: str | None = None,
     face_check: bool = True,
@@ -169,9 +173,6 @@ def check_inputs(
     Inputs with identical content (source, mask) are found here: only the first
     of them runs, the others are answered from its job (``BatchPlan.twins``).
     """
-    from napari_youcam.imaging.faces import FACE_RULES
-    from napari_youcam.imaging.faces import face_check as check_face
-
     ref_paths = tuple(Path(r).expanduser().resolve() for r in refs)
     ref_args = [str(r) for r in ref_paths]
     first = items[0] if items else BatchItem(Path("source.png"))
@@ -305,7 +306,7 @@ class Batch:
         self,
         plan: BatchPlan,
         *,
-        client: Any,
+        client: ServiceClient,
         out_dir: str | Path,
         jobs: int = 4,
         again: bool = False,
@@ -401,7 +402,7 @@ class Batch:
         """Run one input; `run` answers an identical finished job from the store and resumes an
         identical created one, so a rerun pays only for what was never created."""
         plan, item = self.plan, self.plan.items[i]
-        seen: dict[str, Any] = {}
+        seen: dict[str, Any] = {}  # the job folder and whether it was resumed, once `run` made it
 
         def on_job_dir(d: Path) -> None:
             seen["dir"] = d
@@ -431,10 +432,9 @@ class Batch:
         except CancelledError:
             return Outcome(item.source, "cancelled", error="not started (cancelled); nothing was charged")
         except YouCamError as exc:
-            job_dir = getattr(exc, "job_dir", None) or seen.get("dir")
-            return Outcome(
-                item.source, "failed", job_dir=job_dir, task_id=getattr(exc, "task_id", None), error=_one_line(str(exc))
-            )
+            job_dir: Path | None = exc.job_dir if isinstance(exc, JobError) else seen.get("dir")
+            task_id = exc.task_id if isinstance(exc, JobError) else None  # only a JobError names a task
+            return Outcome(item.source, "failed", job_dir=job_dir, task_id=task_id, error=_one_line(str(exc)))
         job_dir = res.sidecar.parent
         status = "reused" if res.reused_from else ("resumed" if seen.get("resumed") else "done")
         return Outcome(item.source, status, job_dir=job_dir, task_id=res.task_id, units=_units(job_dir))

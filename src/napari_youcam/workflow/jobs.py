@@ -16,9 +16,12 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
+
+import numpy as np
 
 from napari_youcam.errors import InputError, YouCamError
+from napari_youcam.limits import JsonObject
 
 
 class JobStatus(str, enum.Enum):
@@ -122,7 +125,7 @@ class JobRecord:
     api: str = "v2"
     variant: str = "default"
     task_path: str | None = None
-    params: dict[str, Any] = field(default_factory=dict)
+    params: JsonObject = field(default_factory=dict)
     task_id: str | None = None
     request_id: int | None = None
     source_sha256: str | None = None
@@ -130,9 +133,9 @@ class JobRecord:
     source_dtype: str | None = None
     input_hashes: dict[str, list[str]] = field(default_factory=dict)
     reuse_key: str | None = None
-    transform: dict[str, Any] | None = None
+    transform: JsonObject | None = None
     notes: list[str] = field(default_factory=list)
-    uploads: list[dict[str, Any]] = field(default_factory=list)
+    uploads: list[JsonObject] = field(default_factory=list)
     unit_cost_estimate: float | None = None
     units_charged: float | None = None
     service_host: str | None = None
@@ -146,7 +149,7 @@ class JobRecord:
     error_type: str | None = None
     resumable: bool | None = None
     resumed_at: str | None = None
-    resumes: list[dict[str, Any]] = field(default_factory=list)
+    resumes: list[JsonObject] = field(default_factory=list)
     reused_from: str | None = None
     dst_ids: list[str] | None = None
     polls: int | None = None
@@ -156,11 +159,11 @@ class JobRecord:
     source_name: str | None = None  # the source's file name when it came from a file
     source_frame: int | None = None  # the frame (0-based) read from a multi-frame source file
     #: fields this version does not know (kept so a rewrite loses nothing)
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: JsonObject = field(default_factory=dict)
 
     # ------------------------------------------------------------------ JSON
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
+    def to_json(self) -> JsonObject:
+        out: JsonObject = {}
         for f in dataclasses.fields(self):
             if f.name == "extra":
                 continue
@@ -172,14 +175,14 @@ class JobRecord:
         return out
 
     @classmethod
-    def from_json(cls, data: Any, *, where: str = "job record") -> JobRecord:
+    def from_json(cls, data: object, *, where: str = "job record") -> JobRecord:
         """A record from untrusted JSON; `InputError` naming the first bad field."""
         if not isinstance(data, dict):
             raise InputError(f"{where}: not a job record (a JSON object is expected)")
         if not isinstance(data.get("feature"), str) or not data["feature"]:
             raise InputError(f"{where}: not a job record (no feature)")
-        known: dict[str, Any] = {}
-        extra: dict[str, Any] = {}
+        known: JsonObject = {}
+        extra: JsonObject = {}
         for key, value in data.items():
             if key == "status":
                 continue
@@ -204,7 +207,7 @@ class JobRecord:
             raise InputError(f"{where}: the record lists files outside the job folder")
         return cls(status=status, extra=extra, **known)
 
-    def update(self, **fields: Any) -> None:
+    def update(self, **fields: object) -> None:
         """Set known fields (status as text or enum); anything else goes to ``extra``."""
         for key, value in fields.items():
             if key == "status":
@@ -287,19 +290,17 @@ def job_error(
 
 
 # ---------------------------------------------------------------------- content hashes, reuse key
-def canonical_json(obj: Any) -> str:
+def canonical_json(obj: object) -> str:
     """JSON with sorted keys and no spaces: equal values give equal text."""
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def content_hash(obj: Any) -> str:
+def content_hash(obj: bytes | str | Path | np.ndarray) -> str:
     """sha256 of what an input IS: pixels for images (shape, dtype, bytes), bytes for the rest.
 
     Decoded arrays hash the same whether the photo came from a file or a napari
     layer; a video (or other file) given by path hashes its bytes.
     """
-    import numpy as np
-
     h = hashlib.sha256()
     if isinstance(obj, (bytes, bytearray)):
         h.update(obj)
@@ -319,7 +320,7 @@ def reuse_key(
     feature: str,
     variant: str,
     api: str,
-    params: dict[str, Any],
+    params: JsonObject,
     input_hashes: dict[str, list[str]],
     service_host: str | None,
     sandbox: bool,
@@ -332,7 +333,7 @@ def reuse_key(
     host: its results are a pure function of the inputs, and the bundled one listens on
     a new port in each process, so a rerun in sandbox mode finds what the last run made.
     """
-    identity: dict[str, Any] = {
+    identity: JsonObject = {
         "feature": feature,
         "variant": variant,
         "api": api,

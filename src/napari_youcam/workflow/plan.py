@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -23,6 +22,8 @@ from napari_youcam.features import Endpoint, Limits
 from napari_youcam.imaging import Transform
 from napari_youcam.imaging.convert import to_mask_bool
 from napari_youcam.imaging.io import read_image_file
+from napari_youcam.limits import InputInfo, JsonObject, Violation
+from napari_youcam.workflow.inputs import ImageSource, Source
 from napari_youcam.workflow.jobs import content_hash
 from napari_youcam.workflow.steps import _load_image, _output_kind
 
@@ -54,10 +55,10 @@ class Plan:
     api: str
     variant: str
     endpoint: Endpoint
-    params: dict[str, Any]
+    params: JsonObject
     kind: str
     uploads: list[Upload] = field(default_factory=list)
-    infos: dict[str, Any] = field(default_factory=dict)
+    infos: dict[str, list[InputInfo]] = field(default_factory=dict)  # by role
     source_array: np.ndarray | None = None
     transform: Transform | None = None  # of the main source; None for videos/no source
     notes: list[str] = field(default_factory=list)
@@ -71,7 +72,7 @@ class Plan:
         return hashes[0] if hashes else None
 
     @property
-    def sizes(self) -> list[dict[str, Any]]:
+    def sizes(self) -> list[JsonObject]:
         """Per upload: role, name, bytes and (images) the fitted width/height."""
         out = []
         for up, info in zip(self.uploads, _flat_infos(self.infos), strict=False):
@@ -80,27 +81,25 @@ class Plan:
                     "role": up.role,
                     "name": up.name,
                     "bytes": up.nbytes,
-                    "width": getattr(info, "width", None),
-                    "height": getattr(info, "height", None),
+                    "width": info.width if info is not None else None,
+                    "height": info.height if info is not None else None,
                 }
             )
         return out
 
 
-def _flat_infos(infos: dict[str, Any]) -> list[Any]:
-    flat: list[Any] = []
-    for value in infos.values():
-        flat.extend(value if isinstance(value, list) else [value])
+def _flat_infos(infos: dict[str, list[InputInfo]]) -> list[InputInfo | None]:
+    flat: list[InputInfo | None] = [info for value in infos.values() for info in value]
     return flat + [None] * 8
 
 
 def plan(
     feature: str,
-    source: Any = None,
+    source: Source | None = None,
     *,
-    mask: Any = None,
-    refs: Sequence[Any] = (),
-    params: dict[str, Any] | None = None,
+    mask: ImageSource | None = None,
+    refs: Sequence[ImageSource] = (),
+    params: JsonObject | None = None,
     api: str | None = None,
     variant: str | None = None,
     frame: int | None = None,
@@ -119,11 +118,11 @@ def plan(
 
 def validate(
     feature: str,
-    source: Any = None,
+    source: Source | None = None,
     *,
-    mask: Any = None,
-    refs: Sequence[Any] = (),
-    params: dict[str, Any] | None = None,
+    mask: ImageSource | None = None,
+    refs: Sequence[ImageSource] = (),
+    params: JsonObject | None = None,
     api: str | None = None,
     variant: str | None = None,
     frame: int | None = None,
@@ -136,7 +135,9 @@ def validate(
     return p
 
 
-def prepare(p: Plan, source: Any = None, *, mask: Any = None, refs: Sequence[Any] = ()) -> Plan:
+def prepare(
+    p: Plan, source: Source | None = None, *, mask: ImageSource | None = None, refs: Sequence[ImageSource] = ()
+) -> Plan:
     """Load, check, fit and encode every input of a validated plan (in place): step 2 of `plan`."""
     problems = _prepare_inputs(p, source, mask=mask, refs=refs)
     _raise_if(
@@ -147,7 +148,7 @@ def prepare(p: Plan, source: Any = None, *, mask: Any = None, refs: Sequence[Any
     return p
 
 
-def _raise_if(p: Plan, problems: list[str], violations: list[Any]) -> None:
+def _raise_if(p: Plan, problems: list[str], violations: list[Violation]) -> None:
     """One `InputError` for everything found: a single problem as it is, several as a list."""
     if not problems and not violations:
         return
@@ -162,11 +163,11 @@ def _raise_if(p: Plan, problems: list[str], violations: list[Any]) -> None:
 
 def _check_inputs(
     feature: str,
-    source: Any,
+    source: Source | None,
     *,
-    mask: Any,
-    refs: Sequence[Any],
-    params: dict[str, Any] | None,
+    mask: ImageSource | None,
+    refs: Sequence[ImageSource],
+    params: JsonObject | None,
     api: str | None,
     variant: str | None,
 ) -> tuple[Plan, list[str]]:
@@ -221,7 +222,9 @@ def _frame_problems(frame: int | None) -> list[str]:
     return [f"frame must be 0 or more (0 = the first frame), not {frame}"] if frame is not None and frame < 0 else []
 
 
-def _prepare_inputs(p: Plan, source: Any, *, mask: Any, refs: Sequence[Any]) -> list[str]:
+def _prepare_inputs(
+    p: Plan, source: Source | None, *, mask: ImageSource | None, refs: Sequence[ImageSource]
+) -> list[str]:
     """Fit and encode each input into ``p`` (hashing its content); the problems found, per input."""
     endpoint = p.endpoint
     limits = F.limits_for(endpoint, p.params)
@@ -229,7 +232,7 @@ def _prepare_inputs(p: Plan, source: Any, *, mask: Any, refs: Sequence[Any]) -> 
     ref_input = endpoint.input("ref") or endpoint.input("refs")
     problems: list[str] = []
     if source is not None and src_input is not None:
-        sources = list(source) if (src_input.many and isinstance(source, (list, tuple))) else [source]
+        sources: list[object] = list(source) if (src_input.many and isinstance(source, (list, tuple))) else [source]
         try:
             if src_input.kind == "video":
                 _prepare_video(p, sources[0], limits)
@@ -256,11 +259,13 @@ def _prepare_inputs(p: Plan, source: Any, *, mask: Any, refs: Sequence[Any]) -> 
     return problems
 
 
-def _prepare_images(p: Plan, sources: list[Any], mask: Any, limits: Limits, role: str) -> None:
+def _prepare_images(p: Plan, sources: Sequence[object], mask: ImageSource | None, limits: Limits, role: str) -> None:
     mask_arr = imaging.load_mask(mask) if mask is not None else None
     for i, s in enumerate(sources):
-        path_source = isinstance(s, (str, Path))
-        arr = read_image_file(s, what="source", frame=p.frame) if path_source else _load_image(s, "source")
+        if isinstance(s, (str, Path)):
+            arr = read_image_file(s, what="source", frame=p.frame)
+        else:
+            arr = _load_image(s, "source")
         prep = imaging.prepare(arr, limits, mask=mask_arr if i == 0 else None)
         p.input_hashes.setdefault(role, []).append(content_hash(arr))
         if i == 0:
@@ -272,10 +277,10 @@ def _prepare_images(p: Plan, sources: list[Any], mask: Any, limits: Limits, role
             assert mask_arr is not None
             p.input_hashes["mask"] = [content_hash(mask_arr)]
             p.uploads.append(Upload("mask", prep.mask.data, prep.mask.content_type, "mask.png"))
-            p.infos["mask"] = getattr(prep, "mask_info", None) or prep.info
+            p.infos["mask"] = [prep.mask_info or prep.info]
 
 
-def _prepare_video_mask(p: Plan, mask: Any) -> None:
+def _prepare_video_mask(p: Plan, mask: ImageSource) -> None:
     """The mask of one video frame (painted on the frame the params name) as a PNG, by the one mask rule."""
     arr = imaging.load_mask(mask)
     imaging.check_mask(arr, arr.shape)  # not empty, not full (the video's size is not known here)
@@ -283,9 +288,11 @@ def _prepare_video_mask(p: Plan, mask: Any) -> None:
     p.uploads.append(Upload("mask", imaging.mask_png_bytes(to_mask_bool(arr)), "image/png", "mask.png"))
 
 
-def _prepare_video(p: Plan, video: Any, limits: Limits) -> None:
+def _prepare_video(p: Plan, video: object, limits: Limits) -> None:
     if isinstance(video, (bytes, bytearray)):
         up = Upload("src", bytes(video), "video/mp4", "source.mp4")
+    elif not isinstance(video, (str, Path)):
+        raise InputError(f"source: expected a video file path, got {type(video).__name__}")
     else:
         path = Path(video)
         if not path.is_file():
@@ -318,7 +325,7 @@ def _looks_like_mp4(path: Path) -> bool:
     return len(head) == 8 and head[4:8] in _MP4_BOXES
 
 
-def _safe_cost(endpoint: Endpoint, params: dict[str, Any]) -> float | None:
+def _safe_cost(endpoint: Endpoint, params: JsonObject) -> float | None:
     try:
         return F.unit_cost(endpoint, params)
     except Exception:  # noqa: BLE001 - an undocumented cost must not stop a job

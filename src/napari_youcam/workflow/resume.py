@@ -16,17 +16,21 @@ request (`check_record`), and so is such a record read from the job store.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 
 from napari_youcam import features as F
+from napari_youcam.api import ServiceClient
+from napari_youcam.connect import default_client
 from napari_youcam.errors import InputError
+from napari_youcam.features import Endpoint
 from napari_youcam.imaging import Transform
+from napari_youcam.limits import JsonObject
+from napari_youcam.workflow.inputs import ImageSource
 from napari_youcam.workflow.jobs import HAS_RESULT, JobRecord, JobStatus, content_hash
 from napari_youcam.workflow.sidecar import Sidecar, load_sidecar, now_iso, service_host
 from napari_youcam.workflow.steps import (
@@ -34,6 +38,7 @@ from napari_youcam.workflow.steps import (
     JobResult,
     Progress,
     ProgressFn,
+    ResultData,
     _cancelled,
     _check_deadline,
     _decode,
@@ -42,13 +47,16 @@ from napari_youcam.workflow.steps import (
     _wait_step,
     _write_step,
     download_step,
+    repoll,
+    result_data,
+    saved_data,
 )
 from napari_youcam.workflow.store import JobStore
 
 log = logging.getLogger("napari_youcam.workflow")
 
 
-def read_job(job_dir: str | Path) -> dict[str, Any]:
+def read_job(job_dir: str | Path) -> JsonObject:
     """The job record of a folder as JSON (a copy); `InputError` when there is none or it is broken."""
     return load_sidecar(job_dir).record.to_json()
 
@@ -58,7 +66,7 @@ def needs_service(job_dir: str | Path) -> bool:
     return _saved_files(load_sidecar(job_dir)) is None
 
 
-def check_record(rec: JobRecord, *, where: str) -> Any:
+def check_record(rec: JobRecord, *, where: str) -> Endpoint:
     """The catalogue endpoint of an untrusted record; `InputError` when it names anything else.
 
     Refused: an unknown feature, generation or variant, and a task path other than
@@ -84,11 +92,11 @@ def check_record(rec: JobRecord, *, where: str) -> Any:
 def resume(
     job_dir: str | Path,
     *,
-    client: Any = None,
+    client: ServiceClient | None = None,
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
     deadline: float = 600.0,
-    source: Any = None,
+    source: ImageSource | None = None,
 ) -> JobResult:
     """Finish the job recorded in ``job_dir`` without creating (or paying for) a new task.
 
@@ -110,10 +118,9 @@ def resume(
     deadline = _check_deadline(deadline)
     sidecar = load_sidecar(job_dir)
     rec = sidecar.record
-    job_dir = sidecar.job_dir
     endpoint = check_record(rec, where=str(sidecar.path))
     if not rec.task_id:
-        raise InputError(_no_task_message(job_dir, rec.status))
+        raise InputError(_no_task_message(sidecar.job_dir, rec.status))
     kind = rec.kind or _output_kind(endpoint, rec.params)
     tf = _transform_from(rec.transform)
     src_arr = _source_for(source, rec)
@@ -124,39 +131,42 @@ def resume(
             "cropped region only (pass source= to paste it into the full image)"
         )
 
-    def result(files: list[Path], arrays: list[np.ndarray], data: Any, *, sandbox: bool) -> JobResult:
-        return JobResult(
-            feature=rec.feature,
-            task_id=str(rec.task_id),
-            params=rec.params,
-            files=files,
-            sidecar=sidecar.path,
-            kind=kind,
-            arrays=arrays,
-            data=data,
-            sandbox=sandbox,
-            api=rec.api,
-            variant=endpoint.variant,
-            cancel_requested=rec.cancel_requested,
-            notes=notes,
-            reused_from=rec.reused_from,
-        )
-
     # ------------------------------------------------------------ already on disk: no request
     saved = _saved_files(sidecar)
     if saved is not None:
         arrays, data = _decode_saved(sidecar, saved, kind, tf, src_arr, report=report, t_start=t_start)
         notes.append("the result was already in the job folder: nothing was requested")
-        return result(saved, arrays, data, sandbox=rec.sandbox)
+        return _job_result(sidecar, endpoint, kind, saved, arrays, data, notes=notes, sandbox=rec.sandbox)
     if rec.status in HAS_RESULT:
         notes.append("result files listed in the record were missing: fetched again from the task")
 
     # ------------------------------------------------------------ the same service, the same task
     if client is None:
-        from napari_youcam.connect import default_client
-
         client = default_client(api=rec.api)
-    _check_client(client, rec, job_dir)
+    files, arrays, data = _fetch_again(
+        sidecar, endpoint, client, kind, tf, src_arr, report=report, cancel=cancel, deadline=deadline, t_start=t_start
+    )
+    notes.append(f"resumed task {rec.task_id}: no new task was created")
+    sandbox = client.is_sandbox or rec.sandbox
+    return _job_result(sidecar, endpoint, kind, files, arrays, data, notes=notes, sandbox=sandbox)
+
+
+def _fetch_again(
+    sidecar: Sidecar,
+    endpoint: Endpoint,
+    client: ServiceClient,
+    kind: str,
+    tf: Transform | None,
+    src_arr: np.ndarray | None,
+    *,
+    report: Progress,
+    cancel: CancelToken | None,
+    deadline: float,
+    t_start: float,
+) -> tuple[list[Path], list[np.ndarray], ResultData]:
+    """Poll the recorded task again, then download, write and decode its result, as `run` does."""
+    rec = sidecar.record
+    _check_client(client, rec, sidecar.job_dir)
     _attach_store(sidecar)
     # No early exit on cancel: the task exists and is billed on success, so (as in `run`)
     # a cancel is only noted and the result is still fetched and kept.
@@ -182,21 +192,13 @@ def resume(
         resuming=True,
     )
     sidecar.update(cancel_requested=bool(res.cancel_requested or _cancelled(cancel) or rec.cancel_requested))
-    files = download_step(
-        client,
-        res,
-        key=rec.feature,
-        sidecar=sidecar,
-        times=times,
-        report=report,
-        refresh=lambda: client.wait(endpoint, task_id, deadline=min(deadline, 120.0), kind=kind),
-    )
-    written = res.data is not None and (res.kind in ("json", "boxes") or not res.urls)
+    refresh = repoll(client, endpoint, task_id, kind, deadline)
+    files = download_step(client, res, key=rec.feature, sidecar=sidecar, times=times, report=report, refresh=refresh)
     arrays, data = _write_step(
         rec.feature,
         res.kind,
         files,
-        saved_data(files) if written else res.data,
+        result_data(files, res),
         tf,
         src_arr,
         sidecar=sidecar,
@@ -204,8 +206,38 @@ def resume(
         report=report,
         t_start=t_start,
     )
-    notes.append(f"resumed task {task_id}: no new task was created")
-    return result(files, arrays, data, sandbox=bool(getattr(client, "is_sandbox", False) or rec.sandbox))
+    return files, arrays, data
+
+
+def _job_result(
+    sidecar: Sidecar,
+    endpoint: Endpoint,
+    kind: str,
+    files: list[Path],
+    arrays: list[np.ndarray],
+    data: ResultData,
+    *,
+    notes: list[str],
+    sandbox: bool,
+) -> JobResult:
+    """The `JobResult` of a resumed (or already saved) job, from its record."""
+    rec = sidecar.record
+    return JobResult(
+        feature=rec.feature,
+        task_id=str(rec.task_id),
+        params=rec.params,
+        files=files,
+        sidecar=sidecar.path,
+        kind=kind,
+        arrays=arrays,
+        data=data,
+        sandbox=sandbox,
+        api=rec.api,
+        variant=endpoint.variant,
+        cancel_requested=rec.cancel_requested,
+        notes=notes,
+        reused_from=rec.reused_from,
+    )
 
 
 def _decode_saved(
@@ -217,7 +249,7 @@ def _decode_saved(
     *,
     report: Progress,
     t_start: float,
-) -> tuple[list[np.ndarray], Any]:
+) -> tuple[list[np.ndarray], ResultData]:
     """Arrays and data of a job whose files are all in its folder (finishing a ``saved`` one)."""
     rec = sidecar.record
     data = saved_data(saved)
@@ -253,9 +285,9 @@ def _no_task_message(job_dir: Path, status: JobStatus) -> str:
     )
 
 
-def _check_client(client: Any, rec: JobRecord, job_dir: Path) -> None:
+def _check_client(client: ServiceClient, rec: JobRecord, job_dir: Path) -> None:
     """The task can only be polled on the API generation and host that created it."""
-    capi = getattr(client, "api", rec.api)
+    capi = client.api
     if capi != rec.api:
         how = "YOUCAM_CLIENT_ID + YOUCAM_CLIENT_SECRET" if rec.api == "v1" else "YOUCAM_API_KEY"
         raise InputError(
@@ -280,18 +312,7 @@ def _saved_files(sidecar: Sidecar) -> list[Path] | None:
     return paths if all(p.is_file() for p in paths) else None
 
 
-def saved_data(files: list[Path]) -> Any:
-    """The JSON result among saved files (the data file is written last, after any downloaded .json)."""
-    for p in reversed(files):
-        if p.suffix.lower() == ".json":
-            try:
-                return json.loads(p.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
-                raise InputError(f"{p}: the saved JSON result cannot be read ({exc})") from None
-    return None
-
-
-def _transform_from(d: dict[str, Any] | None) -> Transform | None:
+def _transform_from(d: JsonObject | None) -> Transform | None:
     if d is None:
         return None
     try:
@@ -306,7 +327,7 @@ def _transform_from(d: dict[str, Any] | None) -> Transform | None:
         raise InputError(f"the job record's transform is not readable ({exc})") from None
 
 
-def _source_for(source: Any, rec: JobRecord) -> np.ndarray | None:
+def _source_for(source: ImageSource | None, rec: JobRecord) -> np.ndarray | None:
     if source is None:
         return None
     arr = _load_image(source, "source")

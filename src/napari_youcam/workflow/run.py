@@ -22,19 +22,19 @@ import shutil
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 from napari_youcam import features as F
 from napari_youcam import imaging
 from napari_youcam.api import ServiceClient
 from napari_youcam.api.errors import ConnectionFailedError, ServerError, TaskExpiredError
-from napari_youcam.api.results import TaskResult
+from napari_youcam.connect import default_client
 from napari_youcam.errors import InputError, YouCamError
-from napari_youcam.features import Endpoint
 from napari_youcam.imaging import Transform
+from napari_youcam.limits import JsonObject
+from napari_youcam.workflow.inputs import ImageSource, Source
 from napari_youcam.workflow.jobs import JobError, JobRecord, JobStatus, reuse_key
 from napari_youcam.workflow.plan import Plan, prepare, validate
-from napari_youcam.workflow.resume import check_record, resume, saved_data
+from napari_youcam.workflow.resume import check_record, resume
 from napari_youcam.workflow.sidecar import (
     SIDECAR_NAME,
     Sidecar,
@@ -61,7 +61,10 @@ from napari_youcam.workflow.steps import (
     _wait_step,
     _write_step,
     download_step,
+    repoll,
+    result_data,
     resume_command,
+    saved_data,
 )
 from napari_youcam.workflow.store import STORE_NAME, JobStore
 
@@ -82,14 +85,14 @@ __all__ = [
 # ---------------------------------------------------------------------- run
 def run(
     feature: str,
-    source: Any = None,
+    source: Source | None = None,
     *,
-    mask: Any = None,
-    refs: Sequence[Any] = (),
-    params: dict[str, Any] | None = None,
+    mask: ImageSource | None = None,
+    refs: Sequence[ImageSource] = (),
+    params: JsonObject | None = None,
     api: str | None = None,
     variant: str | None = None,
-    client: Any = None,
+    client: ServiceClient | None = None,
     out_dir: str | Path | None = None,
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
@@ -120,11 +123,9 @@ def run(
     report("validating", 0.0)
     deadline = _check_deadline(deadline)
     if client is None:
-        from napari_youcam.connect import default_client
-
         client = default_client(api=api)
-    api = api or getattr(client, "api", "v2")
-    if getattr(client, "api", api) != api:
+    api = api or client.api
+    if client.api != api:
         raise InputError(
             f"{F.get(feature).key}: the client authenticates the {client.api} API; "
             f"{api} was requested (configure {api} credentials)"
@@ -161,7 +162,7 @@ def _stop_if_cancelled(cancel: CancelToken | None, message: str) -> None:
         raise CancelledError(message)
 
 
-def _new_record(p: Plan, client: ServiceClient, source: Any, times: dict[str, str]) -> JobRecord:
+def _new_record(p: Plan, client: ServiceClient, source: Source | None, times: dict[str, str]) -> JobRecord:
     """The job's record before anything is sent (no task id yet, status ``creating``)."""
     host = service_host(client)
     sandbox = client.is_sandbox
@@ -217,7 +218,7 @@ def _open_store(results_dir: Path, *, create: bool = True) -> JobStore | None:
         return None
 
 
-def _transform_dict(tf: Transform | None) -> dict[str, Any] | None:
+def _transform_dict(tf: Transform | None) -> JsonObject | None:
     if tf is None:
         return None
     return {
@@ -372,7 +373,7 @@ def _create_step(
     service refused leaves neither a folder nor a row (nor a new store file).
     """
     request_id = client.next_request_id() if p.api == "v1" else 0
-    body_files: dict[str, Any] = {}
+    body_files: JsonObject = {}
     for role, ids in file_ids.items():
         inp = p.endpoint.input(role)
         body_files[role] = ids if (inp is not None and inp.many) else ids[0]
@@ -483,7 +484,7 @@ def _finish(
         p.feature,
         res.kind,
         saved,
-        _data_of(saved, res),
+        result_data(saved, res),
         p.transform,
         p.source_array,
         sidecar=sidecar,
@@ -514,19 +515,6 @@ def _finish(
     )
 
 
-def repoll(
-    client: ServiceClient, endpoint: Endpoint, task_id: str, kind: str, deadline: float
-) -> Callable[[], TaskResult]:
-    """A new poll of a finished task: the service answers with fresh result URLs."""
-    return lambda: client.wait(endpoint, task_id, deadline=min(deadline, 120.0), kind=kind)
-
-
-def _data_of(saved: list[Path], res: TaskResult) -> Any:
-    """The result data; as written to disk when it was (skin masks' local names included)."""
-    written = res.data is not None and (res.kind in ("json", "boxes") or not res.urls)
-    return saved_data(saved) if written else res.data
-
-
 def _index_in(sidecar: Sidecar, results_dir: Path) -> None:
     """From now on every write of the record is indexed in the results folder's store."""
     store = _open_store(results_dir)
@@ -537,15 +525,15 @@ def _index_in(sidecar: Sidecar, results_dir: Path) -> None:
 # ---------------------------------------------------------------------- faces
 def find_faces(
     feature: str,
-    source: Any,
+    source: ImageSource,
     *,
     api: str | None = None,
     variant: str | None = None,
-    client: Any = None,
+    client: ServiceClient | None = None,
     progress: ProgressFn | None = None,
-    cancel: Any = None,
+    cancel: CancelToken | None = None,
     deadline: float = 120.0,
-) -> list[dict[str, Any]]:
+) -> list[JsonObject]:
     """Detect the faces a face-lift / face-reshape / face-swap task can target.
 
     Returns boxes in the SOURCE frame: ``{"index", "x", "y", "width", "height"}``;
@@ -555,8 +543,6 @@ def find_faces(
     report("validating", 0.0)
     spec = F.get(feature)
     if client is None:
-        from napari_youcam.connect import default_client
-
         client = default_client(api=api)
     api = api or client.api
     endpoint = F.endpoint_for(spec, api, variant)
@@ -587,7 +573,7 @@ def find_faces(
     return out
 
 
-def parse_face_boxes(raw: Any) -> list[tuple[float, float, float, float]]:
+def parse_face_boxes(raw: object) -> list[tuple[float, float, float, float]]:
     """(x, y, w, h) per face from either documented reply: ``result[{left,top,width,height}]`` or ``faces[{bbox}]``."""
     out: list[tuple[float, float, float, float]] = []
     if not isinstance(raw, dict):

@@ -20,8 +20,14 @@ import threading
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from urllib.parse import urlsplit
 
+import numpy as np
+
+from napari_youcam.api import ServiceClient
+from napari_youcam.api.credentials import load_config
+from napari_youcam.errors import InputError
+from napari_youcam.limits import JsonObject
 from napari_youcam.workflow.jobs import JobRecord
 
 SIDECAR_NAME = "youcam-job.json"
@@ -38,8 +44,6 @@ def default_results_dir() -> Path:
     env = os.environ.get("YOUCAM_RESULTS_DIR")
     if env:
         return Path(env).expanduser()
-    from napari_youcam.api.credentials import load_config
-
     cfg = load_config().get("results_dir")
     if cfg:
         return Path(cfg).expanduser()
@@ -57,7 +61,7 @@ def now_iso() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds")
 
 
-def sha256_of(obj: Any) -> str | None:
+def sha256_of(obj: object) -> str | None:
     """Hash of a source: file bytes for a path, raw bytes, or array bytes+shape+dtype."""
     if obj is None:
         return None
@@ -73,8 +77,6 @@ def sha256_of(obj: Any) -> str | None:
     shape = getattr(obj, "shape", None)
     dtype = getattr(obj, "dtype", None)
     if shape is not None:
-        import numpy as np
-
         a = np.ascontiguousarray(obj)
         h.update(f"{a.shape}|{a.dtype}|".encode())
         h.update(a.tobytes())
@@ -90,8 +92,6 @@ def ensure_results_dir(out_dir: str | Path) -> Path:
     must be found out while the job is still free, not after the task was paid.
     Raises `InputError` saying which folder and how to choose another.
     """
-    from napari_youcam.errors import InputError
-
     base = Path(out_dir).expanduser()
     hint = "choose another results folder (--out or YOUCAM_RESULTS_DIR)"
     if base.exists() and not base.is_dir():
@@ -126,11 +126,9 @@ def make_job_dir(out_dir: Path, feature: str) -> Path:
     raise OSError(f"could not create a job folder in {base}")
 
 
-def service_host(client: Any) -> str | None:
+def service_host(client: ServiceClient) -> str | None:
     """``host[:port]`` of the service a client talks to (never user:password@, path or query)."""
-    from urllib.parse import urlsplit
-
-    url = getattr(client, "base_url", None)
+    url = client.base_url
     if not url:
         return None
     try:
@@ -150,8 +148,6 @@ def load_sidecar(job_dir: str | Path) -> Sidecar:
     Raises `InputError` naming what is wrong: no such folder, no record in it, or a
     record that is not a job record (any known field of the wrong type).
     """
-    from napari_youcam.errors import InputError
-
     path = Path(job_dir).expanduser()
     if path.is_file() and path.name == SIDECAR_NAME:
         path = path.parent
@@ -172,7 +168,7 @@ def load_sidecar(job_dir: str | Path) -> Sidecar:
     return Sidecar(side, record)
 
 
-def _jsonable(v: Any) -> Any:
+def _jsonable(v: object) -> object:
     if isinstance(v, dict):
         return {str(k): _jsonable(x) for k, x in v.items()}
     if isinstance(v, (list, tuple)):
@@ -199,7 +195,7 @@ class Sidecar:
     never stop the job: the file is the truth, the store only an index.
     """
 
-    def __init__(self, path: Path, record: JobRecord | dict[str, Any], *, on_write: RecordHook | None = None):
+    def __init__(self, path: Path, record: JobRecord | JsonObject, *, on_write: RecordHook | None = None):
         self.path = Path(path)
         if isinstance(record, dict):
             record = JobRecord.from_json(record, where=str(path))
@@ -212,7 +208,7 @@ class Sidecar:
     def job_dir(self) -> Path:
         return self.path.parent
 
-    def update(self, **fields: Any) -> Path:
+    def update(self, **fields: object) -> Path:
         self.record.update(**fields)
         # One temporary name per writer: a job being resumed while the process that
         # started it still polls must not have two writers racing on one temp file.

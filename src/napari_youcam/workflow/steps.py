@@ -18,21 +18,23 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeAlias
 from urllib.parse import urlparse
 
 import numpy as np
+from PIL import Image
 
 from napari_youcam import features as F
 from napari_youcam import imaging
 from napari_youcam.api import ServiceClient
 from napari_youcam.api.client import DeadlineExceededError
 from napari_youcam.api.errors import ServerError, TaskExpiredError, TaskFailedError
-from napari_youcam.api.results import TaskResult
+from napari_youcam.api.results import Json, TaskResult
 from napari_youcam.errors import InputError, YouCamError
 from napari_youcam.features import Endpoint
 from napari_youcam.imaging import Transform
 from napari_youcam.imaging.io import read_image_file
+from napari_youcam.limits import JsonObject
 from napari_youcam.workflow.jobs import JobStatus, job_error
 from napari_youcam.workflow.sidecar import Sidecar, now_iso
 
@@ -40,6 +42,10 @@ log = logging.getLogger("napari_youcam.workflow")
 
 STAGES = ("validating", "preparing", "uploading", "creating", "waiting", "downloading", "writing", "done")
 ProgressFn = Callable[[str, float], None]
+#: What a result says besides its images: the task's JSON (shaped by the feature and
+#: the generation, see `api.results.Json`) or, for a skin ZIP, an `imaging.SkinResult`.
+#: Left open (Any): readers narrow it by the job's feature and kind.
+ResultData: TypeAlias = Any
 _EXT_FOR_KIND = {"image": ".png", "images": ".png", "zip": ".zip", "video": ".mp4", "json": ".json", "boxes": ".json"}
 _RESULT_SUFFIXES = (".png", ".jpg", ".jpeg", ".zip", ".mp4", ".mov", ".json", ".webp", ".gif")
 _EXPIRED_URL = (401, 403, 404, 410)
@@ -70,12 +76,12 @@ class JobResult:
 
     feature: str
     task_id: str
-    params: dict[str, Any]
+    params: JsonObject
     files: list[Path]
     sidecar: Path
     kind: str
     arrays: list[np.ndarray] = field(default_factory=list)
-    data: Any = None  # JSON result, or an `imaging.SkinResult` for skin ZIPs
+    data: ResultData = None
     sandbox: bool = False
     api: str = "v2"
     variant: str = "default"
@@ -125,12 +131,12 @@ def resume_command(job_dir: Path) -> str:
     return f"youcam resume {shlex.quote(str(job_dir))}"
 
 
-def _output_kind(endpoint: Endpoint, params: dict[str, Any]) -> str:
+def _output_kind(endpoint: Endpoint, params: JsonObject) -> str:
     """What the task returns for these params (skin-analysis format=json gives JSON)."""
     return F.output_kind(endpoint, params)
 
 
-def _load_image(src: Any, what: str) -> np.ndarray:
+def _load_image(src: object, what: str) -> np.ndarray:
     if isinstance(src, np.ndarray):
         return src
     if isinstance(src, (str, Path)):
@@ -140,7 +146,7 @@ def _load_image(src: Any, what: str) -> np.ndarray:
     raise InputError(f"{what}: expected an array or an image path, got {type(src).__name__}")
 
 
-def _try_update(sidecar: Sidecar, **fields: Any) -> None:
+def _try_update(sidecar: Sidecar, **fields: object) -> None:
     try:
         sidecar.update(**fields)
     except OSError:
@@ -216,9 +222,9 @@ def _safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("._")[:60] or "x"
 
 
-def _mask_targets(key: str, data: Any) -> list[tuple[dict[str, Any], int, str, str]]:
+def _mask_targets(key: str, data: ResultData) -> list[tuple[JsonObject, int, str, str]]:
     """(item, index, url, file name) for every mask URL of a skin ``format=json`` reply."""
-    out: list[tuple[dict[str, Any], int, str, str]] = []
+    out: list[tuple[JsonObject, int, str, str]] = []
     items = data.get("output") if isinstance(data, dict) else None
     if not isinstance(items, list):
         return out
@@ -371,12 +377,36 @@ def _renew(refresh: Callable[[], TaskResult], task_id: str) -> TaskResult:
         ) from None
 
 
+def repoll(
+    client: ServiceClient, endpoint: Endpoint, task_id: str, kind: str, deadline: float
+) -> Callable[[], TaskResult]:
+    """A new poll of a finished task: the service answers with fresh result URLs."""
+    return lambda: client.wait(endpoint, task_id, deadline=min(deadline, 120.0), kind=kind)
+
+
+def saved_data(files: list[Path]) -> Json:
+    """The JSON result among saved files (the data file is written last, after any downloaded .json)."""
+    for p in reversed(files):
+        if p.suffix.lower() == ".json":
+            try:
+                return json.loads(p.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise InputError(f"{p}: the saved JSON result cannot be read ({exc})") from None
+    return None
+
+
+def result_data(saved: list[Path], res: TaskResult) -> ResultData:
+    """The result data; as written to disk when it was (skin masks' local names included)."""
+    written = res.data is not None and (res.kind in ("json", "boxes") or not res.urls)
+    return saved_data(saved) if written else res.data
+
+
 # ---------------------------------------------------------------------- write
 def _write_step(
     key: str,
     kind: str,
     saved: list[Path],
-    data: Any,
+    data: ResultData,
     tf: Transform | None,
     src_arr: np.ndarray | None,
     *,
@@ -384,7 +414,7 @@ def _write_step(
     times: dict[str, str],
     report: Progress,
     t_start: float,
-) -> tuple[list[np.ndarray], Any]:
+) -> tuple[list[np.ndarray], ResultData]:
     """Decode the saved files and map them back; the record ends as ``done``."""
     report("writing", 0.0)
     try:
@@ -414,8 +444,6 @@ def _write_step(
 
 
 def _read_result_image(path: Path) -> np.ndarray:
-    from PIL import Image
-
     with Image.open(path) as opened:
         opened.load()
         im: Image.Image = opened
@@ -425,8 +453,8 @@ def _read_result_image(path: Path) -> np.ndarray:
 
 
 def _decode(
-    key: str, kind: str, saved: list[Path], data: Any, tf: Transform | None, src_arr: np.ndarray | None
-) -> tuple[list[np.ndarray], Any]:
+    key: str, kind: str, saved: list[Path], data: ResultData, tf: Transform | None, src_arr: np.ndarray | None
+) -> tuple[list[np.ndarray], ResultData]:
     """Arrays in the source frame (where geometry allows) and the result data.
 
     Skin ``format=json`` mask files are not result images: they stay files, named

@@ -17,11 +17,11 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from napari_youcam.errors import InputError
 from napari_youcam.features.analysis import RESULT_FIELDS, analysis_columns, analysis_rows
 from napari_youcam.imaging.skin import ConcernScore, SkinResult, decode_mask, read_skin_zip, scores_rows
+from napari_youcam.limits import JsonObject
 from napari_youcam.workflow.jobs import HAS_RESULT, JobRecord
 from napari_youcam.workflow.sidecar import SIDECAR_NAME, load_sidecar
 from napari_youcam.workflow.store import STORE_NAME, JobStore, RebuildReport, units_of
@@ -52,7 +52,7 @@ class JobRow:
     kind: str | None = None
     files: tuple[str, ...] = ()
     error: str | None = None
-    params: dict[str, Any] = field(default_factory=dict)
+    params: JsonObject = field(default_factory=dict)
     reused_from: str | None = None
 
     @property
@@ -63,7 +63,7 @@ class JobRow:
     def day(self) -> str:
         return self.time[:10]
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> JsonObject:
         return {
             "job_id": self.job_id,
             "job_dir": str(self.job_dir),
@@ -86,7 +86,7 @@ class JobRow:
         }
 
 
-def read_json_dict(path: Path) -> dict[str, Any] | None:
+def read_json_dict(path: Path) -> JsonObject | None:
     """A JSON object from a file, or None when it is missing, unreadable or not an object."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -334,7 +334,7 @@ def read_skin_result(path: str | Path, *, alpha_only: bool = False) -> SkinResul
     return _skin_from_json(p, _saved_json(p, rec), alpha_only=alpha_only)
 
 
-def _skin_from_json(job_dir: Path, data: dict[str, Any], *, alpha_only: bool) -> SkinResult:
+def _skin_from_json(job_dir: Path, data: JsonObject, *, alpha_only: bool) -> SkinResult:
     items = data.get("output")
     if not isinstance(items, list):
         raise InputError(f"{job_dir}: the saved skin result has no `output` list: run `youcam resume {job_dir}`")
@@ -368,7 +368,7 @@ def _skin_from_json(job_dir: Path, data: dict[str, Any], *, alpha_only: bool) ->
     return result
 
 
-def _score(value: Any, name: str) -> float | None:
+def _score(value: object, name: str) -> float | None:
     """A score from the saved JSON: a number, a number as text, or absent (None)."""
     if value is None:
         return None
@@ -380,13 +380,13 @@ def _score(value: Any, name: str) -> float | None:
         raise InputError(f"skin result: {name} should be a number, got {value!r}") from None
 
 
-def _mode(result: Any, name: str) -> str:
+def _mode(result: SkinResult, name: str) -> str:
     return "HD" if name.startswith("hd_") or str(result.raw.get("mode", "")).upper() == "HD" else "SD"
 
 
-def skin_rows(sources: Sequence[SkinSource]) -> list[dict[str, Any]]:
+def skin_rows(sources: Sequence[SkinSource]) -> list[JsonObject]:
     """One dict per (image, concern), columns as `SKIN_COLUMNS`. Unreadable ZIPs raise `InputError`."""
-    rows: list[dict[str, Any]] = []
+    rows: list[JsonObject] = []
     for s in sources:
         try:
             result = read_skin_result(s.zip_path)
@@ -411,7 +411,7 @@ def skin_rows(sources: Sequence[SkinSource]) -> list[dict[str, Any]]:
     return rows
 
 
-def skin_csv(rows: Sequence[dict[str, Any]]) -> str:
+def skin_csv(rows: Sequence[JsonObject]) -> str:
     """The cohort table as CSV text."""
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=SKIN_COLUMNS, lineterminator="\n")
@@ -481,7 +481,7 @@ def analysis_table(paths: Sequence[str | Path]) -> tuple[list[str], list[dict[st
     return columns, rows
 
 
-def _saved_json(job_dir: Path, rec: JobRecord) -> dict[str, Any]:
+def _saved_json(job_dir: Path, rec: JobRecord) -> JsonObject:
     """The analyzer's saved JSON result (the last .json among the job's files)."""
     for name in reversed(rec.files):
         if name.lower().endswith(".json"):
