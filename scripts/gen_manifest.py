@@ -64,7 +64,7 @@ def dock_region() -> list[str]:
     lines: list[str] = []
     for i, key in enumerate(FEATURES):
         lines += [*([""] * (2 if i else 0)), f"class {D.class_name(key)}(FeatureDock):", f"    key = {_q(key)}"]
-    return lines
+    return [*lines, "", ""]  # two blank lines before the closing marker, as `ruff format` writes them
 
 
 def apply(text: str, regions: dict[str, list[str]]) -> str:

@@ -10,6 +10,10 @@ limits, the client's upload check, the sandbox) uses these two constants.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+#: an untyped JSON mapping, as the service sends it or a file on disk holds it
+JsonObject = dict[str, Any]
 
 MiB = 1024 * 1024
 IMAGE_MAX_BYTES = 10 * MiB  # an upload must be strictly smaller

@@ -10,8 +10,10 @@ fields are emptied and only the last four characters are hinted.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
+from magicgui.types import FileDialogMode
 from magicgui.widgets import CheckBox, Container, FileEdit, FloatSpinBox, LineEdit, Password, RadioButtons
 from qtpy.QtWidgets import QLabel, QPlainTextEdit, QPushButton, QWidget
 
@@ -42,16 +44,16 @@ class SettingsPanel(QWidget):
         self.generation = RadioButtons(
             label="API",
             choices=[("v2: API key", "v2"), ("v1: client id + secret", "v1")],
-            value="v2",
             orientation="vertical",
         )
+        self.generation.value = "v2"
         self.api_key = Password(label="API key")
         self.client_id = LineEdit(label="client id")
         self.secret_label = QLabel("client secret (RSA public key)")
         self.client_secret = QPlainTextEdit()
         self.client_secret.setMaximumHeight(70)
         self.base_url = LineEdit(label="base URL", tooltip="leave empty for the documented host")
-        self.results_dir = FileEdit(label="results folder", mode="d")
+        self.results_dir = FileEdit(label="results folder", mode=FileDialogMode.EXISTING_DIRECTORY)
         self.sandbox = CheckBox(text="Use local sandbox (free, synthetic results)")
         self.confirm_above = FloatSpinBox(
             label="above (units)", min=0, max=100000, step=1, tooltip="0 = always ask; untick below to never ask"
@@ -157,7 +159,7 @@ class SettingsPanel(QWidget):
         from napari_youcam.workflow import default_results_dir
 
         env = os.environ.get("YOUCAM_RESULTS_DIR")
-        self.results_dir.value = env or cfg.get("results_dir") or str(default_results_dir())
+        self.results_dir.value = Path(env or cfg.get("results_dir") or default_results_dir())
         self.results_dir.enabled = not env
         self.results_dir.tooltip = (
             "set by YOUCAM_RESULTS_DIR in the environment; unset it to choose here"
