@@ -32,10 +32,10 @@ from napari_youcam.limits import JsonObject
 
 if TYPE_CHECKING:
     from napari.layers import Image, Shapes
-    from napari.qt.threading import FunctionWorker
     from napari.utils.events import Event
 
     from napari_youcam._napari.feature_widget import FeatureWidget
+    from napari_youcam._napari.jobs import JobWorker
 
 
 def box_xywh(box: JsonObject) -> tuple[float, float, float, float]:
@@ -180,7 +180,7 @@ class FacePicker(QWidget):
         self.layer.edge_color = ["#ff3d00" if k in by_face else "yellow" for k in range(len(self.boxes))]
 
     # ------------------------------------------------------------------ run
-    def find_faces(self) -> FunctionWorker[tuple[bool, object]] | None:
+    def find_faces(self) -> JobWorker | None:
         picker = self.owner.src
         src: Image | None = picker.value if isinstance(picker, BaseValueWidget) else None
         if src is None:

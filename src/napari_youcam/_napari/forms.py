@@ -33,6 +33,7 @@ from qtpy.QtGui import QColor
 from qtpy.QtWidgets import QColorDialog
 
 from napari_youcam.features.spec import Param
+from napari_youcam.limits import JsonObject
 
 _UNSET = "(service default)"
 _SLIDER_MAX_STEPS = 1000
@@ -101,7 +102,7 @@ class ColorEdit(Container[Widget]):
 class JsonEdit(LineEdit):
     """A line edit holding a JSON value (face_mapping, palettes...)."""
 
-    def json_value(self) -> Any:
+    def json_value(self) -> object:
         text = str(self.value).strip()
         if not text:
             return None
@@ -213,17 +214,17 @@ class ParamForm(Container[Widget]):
             w.changed.connect(lambda *_a, _n=p.name: self.touched.add(_n))
             self.append(w)
 
-    def set(self, name: str, value: Any) -> None:
+    def set(self, name: str, value: object) -> None:
         """Set a parameter from a hand-made panel (face index, template id...)."""
         w = self.by_param[name]
         if isinstance(w, JsonEdit) and not isinstance(value, str):
             value = json.dumps(value)
-        elif isinstance(w, IntEdit):
-            value = str(value)
+        elif isinstance(w, (IntEdit, ColorEdit)):
+            value = str(value)  # what their line edits hold
         w.value = value
         self.touched.add(name)
 
-    def apply(self, params: dict[str, Any]) -> None:
+    def apply(self, params: JsonObject) -> None:
         """Set remembered or preset parameters; unknown names and unfit values are skipped."""
         for name, value in params.items():
             if name not in self.by_param:
@@ -233,22 +234,23 @@ class ParamForm(Container[Widget]):
             except (ValueError, TypeError):  # a stale preset (choices changed): keep the default
                 continue
 
-    def values(self) -> dict[str, Any]:
+    def values(self) -> JsonObject:
         """Touched and required parameters, flat dotted names (raises ValueError on bad JSON)."""
-        out: dict[str, Any] = {}
+        out: JsonObject = {}
         for name, p in self.params.items():
             if (name not in self.touched and not p.required) or name not in self.by_param:
                 continue
             w = self.by_param[name]
+            v: object
             if isinstance(w, JsonEdit):
                 v = w.json_value()
             elif isinstance(w, IntEdit):
                 v = w.int_value()
+            elif p.kind == "enum_list":
+                v = list(w.value)
             else:
                 v = w.value
             if v is None or v == _UNSET or (p.kind in ("str", "color") and v == ""):
                 continue
-            if p.kind == "enum_list":
-                v = list(v)
             out[name] = v
         return out

@@ -10,7 +10,7 @@ the same on a fresh job and on a ZIP opened from disk.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from napari.utils.colormaps import Colormap
@@ -61,7 +61,7 @@ def skin_layer_data(
     label = group_label(base, list(skin.masks))
     for concern, mask in skin.masks.items():
         m = mask_alpha(mask)  # RGBA → A, gray → itself: the mask's strength per pixel
-        kw: dict[str, Any] = {}
+        kw: JsonObject = {}
         if geom is not None:
             rh, rw = geom["hw"]
             rs = geom["scale"]

@@ -24,6 +24,7 @@ import numpy as np
 
 from napari_youcam.errors import InputError
 from napari_youcam.imaging.skin import MAX_MEMBER_BYTES, ConcernScore, SkinResult, decode_mask
+from napari_youcam.limits import JsonObject
 from napari_youcam.workflow.sidecar import SIDECAR_NAME, sha256_of
 
 SKIN_KEY = "youcam_skin"
@@ -35,7 +36,7 @@ class SkinGroup:
 
     key: str
     label: str
-    layers: list[Any] = field(default_factory=list)
+    layers: list[Any] = field(default_factory=list)  # napari layers (or stand-ins with `metadata`)
 
     @property
     def concerns(self) -> list[str]:
@@ -111,7 +112,7 @@ class Placement:
     reason: str
 
 
-def job_record(zip_path: str | Path) -> dict[str, Any] | None:
+def job_record(zip_path: str | Path) -> JsonObject | None:
     """The job record (youcam-job.json) next to a result ZIP, if it is one; untrusted, so checked."""
     side = Path(zip_path).with_name(SIDECAR_NAME)
     try:
@@ -123,7 +124,7 @@ def job_record(zip_path: str | Path) -> dict[str, Any] | None:
     return rec
 
 
-def match_source(candidates: Sequence[Candidate], mask_hw: tuple[int, int], record: dict[str, Any] | None) -> Placement:
+def match_source(candidates: Sequence[Candidate], mask_hw: tuple[int, int], record: JsonObject | None) -> Placement:
     """The image a ZIP's masks belong over.
 
     With a job record: the image whose plane has the recorded shape and hash (the
@@ -156,7 +157,7 @@ def match_source(candidates: Sequence[Candidate], mask_hw: tuple[int, int], reco
 
 
 # ------------------------------------------------------------ format=json job folders
-def folder_record(folder: str | Path) -> dict[str, Any] | None:
+def folder_record(folder: str | Path) -> JsonObject | None:
     """The record of a ``format=json`` skin-analysis job folder (masks saved as separate
     PNGs, listed in ``mask_files``), or None when `folder` is not one; untrusted, so checked."""
     rec = job_record(Path(folder) / SIDECAR_NAME)
@@ -189,11 +190,11 @@ def _concern(kind: str, region: str, index: int) -> str:
     return name if index == 0 else f"{name} {index + 1}"
 
 
-def _scores_by_mask(output: object) -> tuple[dict[tuple[str, str], dict[str, Any]], float | None, float | None]:
+def _scores_by_mask(output: object) -> tuple[dict[tuple[str, str], JsonObject], float | None, float | None]:
     """(type, region) → the reply item; and the skin age and overall score, from ``output``."""
     if not isinstance(output, list):
         raise InputError(f"skin result: 'output' should be a list, got {type(output).__name__}")
-    items: dict[tuple[str, str], dict[str, Any]] = {}
+    items: dict[tuple[str, str], JsonObject] = {}
     age = overall = None
     for i, item in enumerate(output):
         if not isinstance(item, dict) or not isinstance(item.get("type"), str):
