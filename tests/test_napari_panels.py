@@ -71,6 +71,11 @@ def test_templates_browser_sets_template_id(viewer, qtbot):
     w.templates.pick(0)
     tid = w.form.values()["template_id"]
     assert tid and str(tid) in w.templates.chosen.text()
+    first = w.templates.templates[0]
+    assert first.category and f"({first.category}) id={first.id}" in w.templates.list.item(0).toolTip()
+    w.templates.hide()
+    w.templates.show()  # Qt's show(): filling the list has its own name (show_templates)
+    assert not w.templates.isHidden() and w.templates.list.count() >= 1
 
 
 def test_settings_saves_0600_and_never_shows_secret(viewer, qtbot):

@@ -95,14 +95,15 @@ class FacePicker(QWidget):
         return form is not None and "face_mapping" in form.params
 
     def _show_mapping_ui(self) -> None:
-        on = self.maps_refs if hasattr(self.owner, "form") else False
+        on = self.maps_refs
         self.target.visible = not on
         self.click_ref.visible = on
         self.mapping_box.visible = on
 
     def _ref_names(self) -> list[str]:
-        refs = getattr(self.owner, "refs", None)
-        return [lay.name for lay in (refs.value or [])] if refs is not None else []
+        refs = self.owner.refs
+        chosen: list[Image] = (refs.value if isinstance(refs, BaseValueWidget) else None) or []
+        return [lay.name for lay in chosen]
 
     def refs_changed(self) -> None:
         """Rebuild one face combo per reference image, keeping what was already mapped."""
