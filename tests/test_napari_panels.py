@@ -108,7 +108,7 @@ def test_settings_opens_with_a_malformed_saved_key(viewer, qtbot):
 
     save_config({"api_key": "sk-bad\x07key-0123456789"})
     _dw, s = viewer.window.add_plugin_dock_widget(PLUGIN, "Settings")  # must not raise
-    assert s._has_credentials() is True
+    assert s.has_credentials() is True
     assert "No credentials" not in s.state.text()
     assert "sk-bad" not in s.state.text() and "sk-bad" not in s.api_key.native.placeholderText()
 

@@ -249,6 +249,10 @@ class FacePicker(QWidget):
 
     def _on_click(self, layer: Shapes, event: Event) -> None:
         y, x = layer.world_to_data(event.position)[-2:]
+        self.click(y, x)
+
+    def click(self, y: float, x: float) -> None:
+        """A click at (y, x) in source pixels: pick that face, or give it to the next reference (face swap)."""
         i = self.face_at(y, x)
         if i is None:
             return

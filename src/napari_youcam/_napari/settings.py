@@ -103,7 +103,7 @@ class SettingsPanel(QWidget):
     def _config(self) -> JsonObject:
         return load_config()
 
-    def _has_credentials(self) -> bool:
+    def has_credentials(self) -> bool:
         """Whether credentials are configured; a malformed saved key counts as configured
         (it must be fixed, not silently replaced by the sandbox) and is reported."""
         try:
@@ -142,7 +142,7 @@ class SettingsPanel(QWidget):
         threshold = Prefs.load().confirm_above
         self.confirm_on.value = threshold is not None
         self.confirm_above.value = threshold if threshold is not None else 10
-        has = self._has_credentials()
+        has = self.has_credentials()
         with self.sandbox.changed.blocked():  # showing the state must not switch clients
             self.sandbox.value = not has or session.is_sandbox(session._client)
         self._on_generation()
@@ -216,7 +216,7 @@ class SettingsPanel(QWidget):
                 session.set_client(sandbox_client())
             self.state.setText("Local sandbox chosen: results are SYNTHETIC.")
         else:
-            if not self._has_credentials():
+            if not self.has_credentials():
                 self.state.setText("No credentials saved: add a key and Save, or keep the sandbox.")
                 self.sandbox.value = True
                 return
