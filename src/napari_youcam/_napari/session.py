@@ -92,6 +92,11 @@ def is_sandbox(client: ServiceClient | None) -> bool:
     return client is not None and client.is_sandbox
 
 
+def uses_sandbox() -> bool:
+    """The shared client exists and is the local sandbox (no client is made to answer)."""
+    return is_sandbox(_client)
+
+
 @dataclass
 class Status:
     """What the widgets show above their run button."""

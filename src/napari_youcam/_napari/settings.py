@@ -144,7 +144,7 @@ class SettingsPanel(QWidget):
         self.confirm_above.value = threshold if threshold is not None else 10
         has = self.has_credentials()
         with self.sandbox.changed.blocked():  # showing the state must not switch clients
-            self.sandbox.value = not has or session.is_sandbox(session._client)
+            self.sandbox.value = not has or session.uses_sandbox()
         self._on_generation()
         self.state.setText(
             "Credentials found: jobs use the YouCam service."
@@ -212,7 +212,7 @@ class SettingsPanel(QWidget):
 
     def _on_sandbox(self, on: bool) -> None:
         if on:
-            if not session.is_sandbox(session._client):
+            if not session.uses_sandbox():
                 session.set_client(sandbox_client())
             self.state.setText("Local sandbox chosen: results are SYNTHETIC.")
         else:

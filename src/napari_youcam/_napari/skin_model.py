@@ -18,7 +18,7 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -26,6 +26,9 @@ from napari_youcam.errors import InputError
 from napari_youcam.imaging.skin import MAX_MEMBER_BYTES, ConcernScore, SkinResult, decode_mask
 from napari_youcam.limits import JsonObject
 from napari_youcam.workflow.sidecar import SIDECAR_NAME, sha256_of
+
+if TYPE_CHECKING:
+    from napari.layers import Image, Layer
 
 SKIN_KEY = "youcam_skin"
 
@@ -36,7 +39,7 @@ class SkinGroup:
 
     key: str
     label: str
-    layers: list[Any] = field(default_factory=list)  # napari layers (or stand-ins with `metadata`)
+    layers: list[Image] = field(default_factory=list)
 
     @property
     def concerns(self) -> list[str]:
@@ -59,11 +62,11 @@ def group_label(base: str, concerns: Sequence[str], serial: int = 0) -> str:
     return f"{base} · {mode}, {len(concerns)} concerns{suffix}"
 
 
-def group_layers(layers: Iterable[Any]) -> dict[str, SkinGroup]:
+def group_layers(layers: Iterable[Layer]) -> dict[str, SkinGroup]:
     """Skin layers grouped by job; a concern appears once per group (the first layer wins)."""
     groups: dict[str, SkinGroup] = {}
     for lay in layers:
-        info = getattr(lay, "metadata", {}).get(SKIN_KEY)
+        info = lay.metadata.get(SKIN_KEY)
         if not info:
             continue
         key = str(info.get("group") or "skin analysis")
