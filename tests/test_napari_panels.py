@@ -71,6 +71,11 @@ def test_templates_browser_sets_template_id(viewer, qtbot):
     w.templates.pick(0)
     tid = w.form.values()["template_id"]
     assert tid and str(tid) in w.templates.chosen.text()
+    first = w.templates.templates[0]
+    assert first.category and f"({first.category}) id={first.id}" in w.templates.list.item(0).toolTip()
+    w.templates.hide()
+    w.templates.show()  # Qt's show(): filling the list has its own name (show_templates)
+    assert not w.templates.isHidden() and w.templates.list.count() >= 1
 
 
 def test_settings_saves_0600_and_never_shows_secret(viewer, qtbot):
@@ -103,7 +108,7 @@ def test_settings_opens_with_a_malformed_saved_key(viewer, qtbot):
 
     save_config({"api_key": "sk-bad\x07key-0123456789"})
     _dw, s = viewer.window.add_plugin_dock_widget(PLUGIN, "Settings")  # must not raise
-    assert s._has_credentials() is True
+    assert s.has_credentials() is True
     assert "No credentials" not in s.state.text()
     assert "sk-bad" not in s.state.text() and "sk-bad" not in s.api_key.native.placeholderText()
 

@@ -145,14 +145,9 @@ def test_face_swap_maps_each_reference_to_a_face(viewer, qtbot):
     assert w.form.values()["face_mapping"] == [{"index": 0, "position": 0}, {"index": 1, "position": 1}]
     # swap them by clicking: "clicks assign to" starts at ref 1, then moves to ref 2
     (x0, y0, bw, bh), (x1, y1, _, _) = fp.boxes
-
-    class Click:
-        def __init__(self, y, x):
-            self.position = (y, x)
-
-    fp._on_click(fp.layer, Click(y1 + bh / 2, x1 + bw / 2))  # ref 1 (red) → face 1
+    fp.click(y1 + bh / 2, x1 + bw / 2)  # ref 1 (red) → face 1
     assert fp.click_ref.value == 1
-    fp._on_click(fp.layer, Click(y0 + bh / 2, x0 + bw / 2))  # ref 2 (blue) → face 0
+    fp.click(y0 + bh / 2, x0 + bw / 2)  # ref 2 (blue) → face 0
     mapping = w.form.values()["face_mapping"]
     assert mapping == [{"index": 1, "position": 0}, {"index": 0, "position": 1}]  # ordered by face
     assert [c.value for c in fp._mapping_combos] == [1, 0]

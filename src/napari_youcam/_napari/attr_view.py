@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
 from qtpy.QtCore import Qt
 from qtpy.QtGui import QColor
@@ -38,12 +37,15 @@ FIRST = ("face_quality",)
 SKIP = ("sandbox", "requested_features")
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 
+#: one table row: (attribute path, display text, the value as the service sent it)
+Row = tuple[str, str, object]
+
 
 def _label(key: str) -> str:
     return str(key).replace("_", " ")
 
 
-def _format(value: Any) -> str:
+def _format(value: object) -> str:
     """Numbers as numbers (`0.33 · 0.34`), text as is, booleans as yes/no."""
     if isinstance(value, bool):
         return "yes" if value else "no"
@@ -56,15 +58,15 @@ def _format(value: Any) -> str:
     return str(value)
 
 
-def flatten_result(data: Any) -> list[tuple[str, str, Any]]:
+def flatten_result(data: object) -> list[Row]:
     """(attribute path, display text, raw value) rows; face quality first.
 
     Nested dicts become "group · key" rows; lists of dicts are numbered. Lists of
     scalars stay one row so a ratio like horizontal_third reads as three numbers.
     """
-    rows: list[tuple[str, str, Any]] = []
+    rows: list[Row] = []
 
-    def walk(prefix: str, value: Any) -> None:
+    def walk(prefix: str, value: object) -> None:
         if isinstance(value, dict):
             for k, v in value.items():
                 walk(f"{prefix} · {_label(k)}" if prefix else _label(k), v)
@@ -83,7 +85,7 @@ def flatten_result(data: Any) -> list[tuple[str, str, Any]]:
     return rows
 
 
-def result_rows(feature_key: str, data: Any) -> list[tuple[str, str, Any]]:
+def result_rows(feature_key: str, data: object) -> list[Row]:
     """The table rows of one JSON result: an analyzer's documented fields with readable
     labels (`analysis_rows`), else every field of the reply (`flatten_result`).
 
@@ -93,12 +95,14 @@ def result_rows(feature_key: str, data: Any) -> list[tuple[str, str, Any]]:
     if feature_key not in RESULT_FIELDS:
         return flatten_result(data)
     try:
+        if not isinstance(data, dict):
+            raise InputError(f"{feature_key} result: expected a JSON object, got {type(data).__name__}")
         return [(label, text, text) for label, text in analysis_rows(feature_key, data)]
     except InputError as e:
         return [("unexpected reply", str(e), None), *flatten_result(data)]
 
 
-def quality_summary(data: Any) -> str:
+def quality_summary(data: object) -> str:
     """One short line for the notification: the face-quality verdict, if any."""
     fq = data.get("face_quality") if isinstance(data, dict) else None
     if not isinstance(fq, dict):
@@ -136,11 +140,11 @@ class AttributesView(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addLayout(row)
         lay.addWidget(self.table)
-        self.rows: list[tuple[str, str, Any]] = []
+        self.rows: list[Row] = []
         self.setVisible(False)
 
     def show_result(
-        self, data: Any, *, title: str, file: str | Path | None = None, rows: list[tuple[str, str, Any]] | None = None
+        self, data: object, *, title: str, file: str | Path | None = None, rows: list[Row] | None = None
     ) -> None:
         """Fill the table (rows may be pre-computed on a worker thread)."""
         self.rows = rows if rows is not None else flatten_result(data)

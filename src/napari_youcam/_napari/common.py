@@ -7,15 +7,19 @@ placement and reports errors the same way.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
+import napari.layers
 import numpy as np
 from napari.utils.notifications import show_error, show_info, show_warning
 
+from napari_youcam._napari.layer_types import ArrayData, LayerData
+from napari_youcam.api import TaskFailedError
 from napari_youcam.errors import YouCamError
+from napari_youcam.limits import JsonObject
 
-#: a napari layer-data tuple: (data, layer keyword arguments, layer type); a reader's ``(None,)`` adds nothing
-LayerData = tuple[Any, ...]
+if TYPE_CHECKING:
+    from napari.layers import Labels, Layer
 
 SEP = " · "  # result layers are named "<source> · <feature>"
 
@@ -47,10 +51,8 @@ def preview_name(source: str, what: str) -> str:
     return f"{source}{SEP}{what} (preview)"
 
 
-def mask_for(viewer: Any, image: Any) -> Any:
+def mask_for(viewer: napari.Viewer, image: Layer) -> Labels | None:
     """The Labels layer painted on `image` (the newest one), or None."""
-    import napari.layers
-
     found = [
         lay
         for lay in viewer.layers
@@ -59,7 +61,7 @@ def mask_for(viewer: Any, image: Any) -> Any:
     return found[-1] if found else None
 
 
-def placement(layer: Any) -> dict[str, Any]:
+def placement(layer: Layer | None) -> JsonObject:
     """Spatial kwargs so a result drawn in the source frame sits on top of the source."""
     if layer is None:
         return {}
@@ -70,7 +72,7 @@ def placement(layer: Any) -> dict[str, Any]:
     }
 
 
-def geometry(layer: Any) -> dict[str, Any] | None:
+def geometry(layer: Layer | None) -> JsonObject | None:
     """A snapshot of a layer's 2D size and placement, taken on the Qt thread.
 
     Result layers are prepared on the worker thread; reading a live layer there
@@ -81,7 +83,7 @@ def geometry(layer: Any) -> dict[str, Any] | None:
     return {"hw": image_hw(layer), **placement(layer)}
 
 
-def image_hw(layer: Any) -> tuple[int, int]:
+def image_hw(layer: Layer) -> tuple[int, int]:
     """(height, width) of an image layer's 2D plane (RGB/RGBA aware, multiscale: full resolution)."""
     shape = tuple(_full_res(layer).shape)
     if getattr(layer, "rgb", False):
@@ -89,12 +91,13 @@ def image_hw(layer: Any) -> tuple[int, int]:
     return int(shape[-2]), int(shape[-1])
 
 
-def _full_res(layer: Any) -> Any:
+def _full_res(layer: Layer) -> ArrayData:
     """The full-resolution array of a layer (level 0 of a multiscale pyramid)."""
-    return layer.data[0] if getattr(layer, "multiscale", False) else layer.data
+    data: ArrayData = layer.data[0] if getattr(layer, "multiscale", False) else layer.data
+    return data
 
 
-def frame_of(layer: Any, viewer: Any = None) -> tuple[int, ...]:
+def frame_of(layer: Layer, viewer: napari.Viewer | None = None) -> tuple[int, ...]:
     """Indices of the layer's leading (non-spatial) axes at the viewer's current position.
 
     The plane a user looks at: the dims slider's world position mapped into the
@@ -111,7 +114,7 @@ def frame_of(layer: Any, viewer: Any = None) -> tuple[int, ...]:
     return tuple(int(np.clip(round(float(c)), 0, data.shape[i] - 1)) for i, c in enumerate(coords))
 
 
-def plane(layer: Any, viewer: Any = None) -> np.ndarray:
+def plane(layer: Layer, viewer: napari.Viewer | None = None) -> np.ndarray:
     """The 2D (or 2D+channels) array the service sees: the plane of a stack on screen.
 
     With `viewer`, the frame under the dims slider (`frame_of`); without, the first.
@@ -119,10 +122,10 @@ def plane(layer: Any, viewer: Any = None) -> np.ndarray:
     """
     data = _full_res(layer)
     frame = frame_of(layer, viewer)
-    return np.asarray(data[frame] if frame else data)
+    return np.asarray(data[frame]) if frame else np.asarray(data)
 
 
-def frame_meta(layer: Any, viewer: Any) -> dict[str, Any]:
+def frame_meta(layer: Layer | None, viewer: napari.Viewer) -> JsonObject:
     """Provenance of the plane sent: {"frame": [t, ...]} for a stack, {} for a 2D layer."""
     frame = frame_of(layer, viewer) if layer is not None else ()
     return {"frame": list(frame)} if frame else {}
@@ -130,8 +133,10 @@ def frame_meta(layer: Any, viewer: Any) -> dict[str, Any]:
 
 def report_error(exc: BaseException, what: str = "") -> str:
     """Show an error as a napari notification: friendly text, no traceback for ours."""
-    if isinstance(exc, YouCamError):
-        text = getattr(exc, "friendly", None) or str(exc)
+    if isinstance(exc, TaskFailedError) and exc.friendly:
+        text = exc.friendly
+    elif isinstance(exc, YouCamError):
+        text = str(exc)
     else:
         text = f"{type(exc).__name__}: {exc}"
     msg = f"{what}: {text}" if what else text
@@ -141,6 +146,7 @@ def report_error(exc: BaseException, what: str = "") -> str:
 
 __all__ = [
     "SEP",
+    "LayerData",
     "frame_meta",
     "frame_of",
     "geometry",
@@ -159,7 +165,7 @@ __all__ = [
 ]
 
 
-def unwrap(viewer: Any) -> Any:
+def unwrap(viewer: napari.Viewer) -> napari.Viewer:
     """The real Viewer behind napari's PublicOnlyProxy.
 
     Layers reached through the proxy are proxies too, so identity checks such as

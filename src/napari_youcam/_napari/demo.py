@@ -10,18 +10,23 @@ import os
 import shutil
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
+
+from napari_youcam import workflow
+
+if TYPE_CHECKING:
+    import napari
 
 PLUGIN = "napari-youcam"
 MAIN_WIDGETS = ("Face", "Retouch", "Mask painting", "Skin analysis inspector")
 
 
-def open_demo(viewer: Any = None, widgets: tuple[str, ...] = MAIN_WIDGETS) -> Any:
+def open_demo(viewer: napari.Viewer | None = None, widgets: tuple[str, ...] = MAIN_WIDGETS) -> napari.Viewer:
     """Load the face photo into `viewer` (a new one by default) and dock the panels."""
-    import napari
+    import napari  # this module runs without napari too (`main` says what to install)
 
     from napari_youcam._napari.sample_data import face_photo
 
@@ -53,7 +58,6 @@ def headless_demo(shot: Path) -> Path:
     import napari
     from qtpy.QtWidgets import QApplication
 
-    from napari_youcam import workflow
     from napari_youcam._napari.common import sample_data_dir
     from napari_youcam._napari.results import add_result_layers
 

@@ -12,19 +12,31 @@ detector can miss a face the service would find.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+from napari.qt.threading import create_worker
 from qtpy.compat import isalive
 from qtpy.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
+from napari_youcam import features
 from napari_youcam._napari.common import plane
+from napari_youcam.imaging import face_check
+from napari_youcam.imaging.faces import FACE_RULES, FaceCheck
+
+if TYPE_CHECKING:
+    import napari
+    from napari.layers import Image
+    from napari.qt.threading import FunctionWorker
+
+#: what identifies one check: the layer, its data and the feature (ids, compared, never dereferenced)
+CheckKey = tuple[int, int, str]
 
 
 class FaceCheckNote(QWidget):
     """A warning line plus a "Use suggested crop" button; hidden when all is well."""
 
-    def __init__(self, viewer: Any, on_crop: Callable[[Any], None]) -> None:
+    def __init__(self, viewer: napari.Viewer, on_crop: Callable[[Image], None]) -> None:
         super().__init__()
         self.viewer = viewer
         self._on_crop = on_crop
@@ -37,16 +49,14 @@ class FaceCheckNote(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.label)
         lay.addWidget(self.crop_btn)
-        self.last: Any = None  # the FaceCheck shown, for tests and the crop button
-        self.worker: Any = None
-        self._key: tuple | None = None
-        self._layer: Any = None
+        self.last: FaceCheck | None = None  # the check shown, for tests and the crop button
+        self.worker: FunctionWorker[FaceCheck] | None = None
+        self._key: CheckKey | None = None
+        self._layer: Image | None = None
         self._show(None)
 
-    def check(self, layer: Any, feature_key: str) -> None:
+    def check(self, layer: Image | None, feature_key: str) -> None:
         """(Re)check when the layer, its data or the feature changed; otherwise do nothing."""
-        from napari_youcam.imaging.faces import FACE_RULES
-
         if layer is None or feature_key not in FACE_RULES:
             self._key, self._layer = None, None
             self._show(None)
@@ -58,37 +68,30 @@ class FaceCheckNote(QWidget):
         self.label.setText("checking the face rules…")
         self.label.setVisible(True)
         self.crop_btn.setVisible(False)
-
-        from napari.qt.threading import create_worker
-
-        from napari_youcam import features
-        from napari_youcam.imaging import face_check
-
         data = np.asarray(plane(layer, self.viewer))
         short_min = features.get(feature_key).endpoints[0].limits.short_min
         self.worker = create_worker(face_check, data, feature_key, short_min=short_min, _start_thread=False)
         self.worker.returned.connect(lambda result, k=key: self._done(k, result))
         self.worker.start()
 
-    def _done(self, key: tuple, result: Any) -> None:
+    def _done(self, key: CheckKey, result: FaceCheck) -> None:
         # the dock may have been closed (its labels deleted) while the detector ran,
         # or the user moved on to another layer or feature
-        if not isalive(self.label) or key != self._key:
+        if not isalive(self.label) or key != self._key:  # type: ignore[no-untyped-call]  # qtpy.compat is unannotated
             return
         self._show(result)
 
-    def _show(self, result: Any) -> None:
+    def _show(self, result: FaceCheck | None) -> None:
         self.last = result
-        warnings = list(getattr(result, "warnings", []) or []) if result is not None else []
         if result is None or result.ok:
             self.label.setText("")
             self.label.setVisible(False)
         else:
-            self.label.setText("⚠ face check (advisory, you can still run): " + "; ".join(warnings))
+            self.label.setText("⚠ face check (advisory, you can still run): " + "; ".join(result.warnings))
             self.label.setVisible(True)
         self.crop_btn.setVisible(bool(result is not None and not result.ok and result.suggested_crop))
 
-    def use_crop(self) -> Any:
+    def use_crop(self) -> Image | None:
         """Add the suggested crop as a new layer placed over the source, and hand it on."""
         result, layer = self.last, self._layer
         if result is None or not result.suggested_crop or layer is None:
@@ -100,7 +103,7 @@ class FaceCheckNote(QWidget):
         crop_layer = self.viewer.add_image(
             data,
             name=f"{layer.name} · crop for {result.feature}",
-            rgb=getattr(layer, "rgb", None),
+            rgb=layer.rgb,
             translate=tuple(translate),
             scale=tuple(scale),
             metadata={"youcam": {"crop_of": layer.name, "crop_xywh": [x, y, w, h]}},

@@ -17,37 +17,30 @@ the service wants); a face is never mapped twice.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from magicgui.widgets import ComboBox, Container
+from magicgui.widgets.bases import BaseValueWidget
 from qtpy.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from napari_youcam import workflow
 from napari_youcam._napari import session
 from napari_youcam._napari.common import placement, plane, result_name, show_info, show_warning
-from napari_youcam._napari.jobs import JobPanel
+from napari_youcam._napari.jobs import JobPanel, ProgressFn
+from napari_youcam.limits import JsonObject
 
 if TYPE_CHECKING:
+    from napari.layers import Image, Shapes
+    from napari.utils.events import Event
+
     from napari_youcam._napari.feature_widget import FeatureWidget
+    from napari_youcam._napari.jobs import JobWorker
 
 
-def box_xywh(box: Any) -> tuple[float, float, float, float]:
-    """(x, y, w, h) of a FaceBox-like object, whatever its field names."""
-    for names in (("x", "y", "width", "height"), ("x", "y", "w", "h"), ("left", "top", "width", "height")):
-        if all(hasattr(box, n) for n in names):
-            return tuple(float(getattr(box, n)) for n in names)  # type: ignore[return-value]
-    if isinstance(box, dict):
-        if "x" in box:
-            return float(box["x"]), float(box["y"]), float(box["width"]), float(box["height"])
-        if "bbox" in box:
-            x1, y1, x2, y2 = box["bbox"]
-            return float(x1), float(y1), float(x2 - x1), float(y2 - y1)
-        return float(box["left"]), float(box["top"]), float(box["width"]), float(box["height"])
-    bbox = getattr(box, "bbox", None)
-    if bbox is not None:
-        x1, y1, x2, y2 = bbox
-        return float(x1), float(y1), float(x2 - x1), float(y2 - y1)
-    raise TypeError(f"unknown face box {box!r}")
+def box_xywh(box: JsonObject) -> tuple[float, float, float, float]:
+    """(x, y, w, h) of a face found by `workflow.find_faces`, in source pixels."""
+    return float(box["x"]), float(box["y"]), float(box["width"]), float(box["height"])
 
 
 class FacePicker(QWidget):
@@ -59,7 +52,7 @@ class FacePicker(QWidget):
         self.boxes: list[tuple[float, float, float, float]] = []
         self.indices: list[int] = []
         self.chosen: int | None = None
-        self.layer: Any = None
+        self.layer: Shapes | None = None
         self.find_btn = QPushButton("Find faces")
         self.find_btn.clicked.connect(self.find_faces)
         self.target = ComboBox(label="target face", choices=[])
@@ -69,7 +62,7 @@ class FacePicker(QWidget):
         # face swap: one face combo per reference image, and which one a click sets
         self.mapping: dict[int, int] = {}  # reference index → face position (-1 = unused)
         self.click_ref = ComboBox(label="clicks assign to", choices=[])
-        self.mapping_box = Container(labels=True)
+        self.mapping_box: Container[ComboBox] = Container(labels=True)
         self._mapping_combos: list[ComboBox] = []
         self._quiet = False
         self.job = JobPanel(self)
@@ -102,14 +95,15 @@ class FacePicker(QWidget):
         return form is not None and "face_mapping" in form.params
 
     def _show_mapping_ui(self) -> None:
-        on = self.maps_refs if hasattr(self.owner, "form") else False
+        on = self.maps_refs
         self.target.visible = not on
         self.click_ref.visible = on
         self.mapping_box.visible = on
 
     def _ref_names(self) -> list[str]:
-        refs = getattr(self.owner, "refs", None)
-        return [lay.name for lay in (refs.value or [])] if refs is not None else []
+        refs = self.owner.refs
+        chosen: list[Image] = (refs.value if isinstance(refs, BaseValueWidget) else None) or []
+        return [lay.name for lay in chosen]
 
     def refs_changed(self) -> None:
         """Rebuild one face combo per reference image, keeping what was already mapped."""
@@ -141,7 +135,7 @@ class FacePicker(QWidget):
             self._quiet = False
         self._write_mapping()
 
-    def _on_combo(self, ref: int, face: Any) -> None:
+    def _on_combo(self, ref: int, face: int) -> None:
         if not self._quiet:
             self.set_mapping(ref, int(face))
 
@@ -187,39 +181,36 @@ class FacePicker(QWidget):
         self.layer.edge_color = ["#ff3d00" if k in by_face else "yellow" for k in range(len(self.boxes))]
 
     # ------------------------------------------------------------------ run
-    def find_faces(self) -> Any:
-        from napari_youcam import workflow
-
-        src = self.owner.src.value
+    def find_faces(self) -> JobWorker | None:
+        picker = self.owner.src
+        src: Image | None = picker.value if isinstance(picker, BaseValueWidget) else None
         if src is None:
             show_warning("Find faces: pick a source image first.")
             return None
         key = self.owner.spec.key
         ep = self.owner.endpoint
         arr = plane(src, self.owner.viewer)
-        source = {"layer": src, "name": src.name}
+        name = src.name  # as it is now: a rename while the job runs does not rename the faces layer
 
-        def fn(progress: Any, cancel: threading.Event) -> Any:
+        def fn(progress: ProgressFn, cancel: threading.Event) -> list[JsonObject]:
             return workflow.find_faces(
                 key, arr, api=ep.api, client=session.get_client(ep.api), progress=progress, cancel=cancel
             )
 
-        return self.job.start(fn, lambda boxes: self.show_boxes(boxes, source), label="Find faces")
+        return self.job.start(fn, lambda boxes: self.show_boxes(boxes, src, name), label="Find faces")
 
-    def show_boxes(self, boxes: list[Any], source: dict[str, Any]) -> None:
-        """Draw the faces (source-frame boxes) and let the user pick one."""
+    def show_boxes(self, boxes: list[JsonObject], source: Image, source_name: str) -> None:
+        """Draw the faces (source-frame boxes) over `source` and let the user pick one."""
         viewer = self.owner.viewer
         self.boxes = [box_xywh(b) for b in boxes]
         # the service's face index (what `index` / face_mapping.position take)
-        self.indices = [
-            int(b.get("index", i) if isinstance(b, dict) else getattr(b, "index", i)) for i, b in enumerate(boxes)
-        ]
+        self.indices = [int(b.get("index", i)) for i, b in enumerate(boxes)]
         if not self.boxes:
             self.info.setText("No face found: try a photo with a clear, frontal face.")
             show_warning("Find faces: no face found.")
             return
         rects = [np.array([[y, x], [y, x + w], [y + h, x + w], [y + h, x]]) for x, y, w, h in self.boxes]
-        name = result_name(source["name"], "faces")
+        name = result_name(source_name, "faces")
         if self.layer is not None and self.layer in viewer.layers:
             viewer.layers.remove(self.layer)
         self.layer = viewer.add_shapes(
@@ -232,7 +223,7 @@ class FacePicker(QWidget):
             features={"index": self.indices},
             text={"string": "{index}", "color": "yellow", "size": 14, "anchor": "upper_left"},
             metadata={"youcam": {"feature": self.owner.spec.key, "faces": self.boxes}},
-            **placement(source["layer"]),
+            **placement(source),
         )
         self.layer.mouse_drag_callbacks.append(self._on_click)
         with self.target.changed.blocked():  # filling the list is not a pick
@@ -256,8 +247,12 @@ class FacePicker(QWidget):
         hits = [(w * h, i) for i, (bx, by, w, h) in enumerate(self.boxes) if bx <= x <= bx + w and by <= y <= by + h]
         return min(hits)[1] if hits else None
 
-    def _on_click(self, layer: Any, event: Any) -> None:
+    def _on_click(self, layer: Shapes, event: Event) -> None:
         y, x = layer.world_to_data(event.position)[-2:]
+        self.click(y, x)
+
+    def click(self, y: float, x: float) -> None:
+        """A click at (y, x) in source pixels: pick that face, or give it to the next reference (face swap)."""
         i = self.face_at(y, x)
         if i is None:
             return
@@ -271,7 +266,7 @@ class FacePicker(QWidget):
     def pick(self, index: int) -> None:
         self.target.value = index
 
-    def _on_target(self, index: Any) -> None:
+    def _on_target(self, index: int | None) -> None:
         if index is None or not self.boxes:
             return
         i = int(index)  # position in self.boxes

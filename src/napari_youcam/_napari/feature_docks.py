@@ -77,7 +77,8 @@ class FeatureBrowser(QWidget):
     @property
     def keys(self) -> list[str]:
         """The feature keys listed now, top to bottom."""
-        return [self.list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.list.count())]
+        items = (self.list.item(i) for i in range(self.list.count()))
+        return [str(item.data(Qt.ItemDataRole.UserRole)) for item in items if item is not None]
 
     def refresh(self, *_: object) -> None:
         self.list.clear()
@@ -109,7 +110,7 @@ class FeatureBrowser(QWidget):
         dock, widget = self.viewer.window.add_plugin_dock_widget(PLUGIN, title)
         dock.setVisible(True)  # napari returns an existing dock as it is, even when closed
         dock.raise_()
-        return widget
+        return widget if isinstance(widget, FeatureDock) else None
 
 
 def _words(key: str) -> list[str]:

@@ -28,8 +28,12 @@ from magicgui.widgets import (
     SpinBox,
     Widget,
 )
+from magicgui.widgets.bases import BaseValueWidget
+from qtpy.QtGui import QColor
+from qtpy.QtWidgets import QColorDialog
 
 from napari_youcam.features.spec import Param
+from napari_youcam.limits import JsonObject
 
 _UNSET = "(service default)"
 _SLIDER_MAX_STEPS = 1000
@@ -65,13 +69,13 @@ def is_plumbing(p: Param) -> bool:
     return p.send_default and p.default is not None and single
 
 
-class ColorEdit(Container):
+class ColorEdit(Container[Widget]):
     """A "#RRGGBB" line edit with a button opening Qt's colour dialog."""
 
-    def __init__(self, value: str | None = None, **kw: Any) -> None:
+    def __init__(self, value: str | None = None, *, tooltip: str | None = None) -> None:
         self._edit = LineEdit(value=value or "#ffffff", label="")
         self._btn = PushButton(text="pick…")
-        super().__init__(widgets=[self._edit, self._btn], layout="horizontal", labels=False, **kw)
+        super().__init__(widgets=[self._edit, self._btn], layout="horizontal", labels=False, tooltip=tooltip)
         self.margins = (0, 0, 0, 0)
         self._btn.changed.connect(self._pick)
         self._edit.changed.connect(lambda v: self.changed.emit(v))
@@ -81,15 +85,12 @@ class ColorEdit(Container):
         self._btn.native.setStyleSheet(f"background-color: {self._edit.value};")
 
     def _pick(self) -> None:
-        from qtpy.QtGui import QColor
-        from qtpy.QtWidgets import QColorDialog
-
         col = QColorDialog.getColor(QColor(self._edit.value), self.native, "Choose a colour")
         if col.isValid():
             self.value = col.name()
 
     @property
-    def value(self) -> str:  # type: ignore[override]
+    def value(self) -> str:
         return str(self._edit.value)
 
     @value.setter
@@ -101,13 +102,13 @@ class ColorEdit(Container):
 class JsonEdit(LineEdit):
     """A line edit holding a JSON value (face_mapping, palettes...)."""
 
-    def json_value(self) -> Any:
+    def json_value(self) -> object:
         text = str(self.value).strip()
         if not text:
             return None
         try:
             return json.loads(text)
-        except ValueError as e:
+        except json.JSONDecodeError as e:
             raise ValueError(f"{self.name}: not valid JSON ({e.msg})") from None
 
 
@@ -142,11 +143,16 @@ def _num_default(p: Param) -> float:
     return 0.0
 
 
-def widget_for(p: Param) -> Widget:
+#: a form field: a magicgui value widget, or the colour editor (a container with a value)
+FormWidget = BaseValueWidget[Any] | ColorEdit
+
+
+def widget_for(p: Param) -> FormWidget:
     """The magicgui widget for one parameter, with its documented bounds and default."""
     tip = f"{p.help} ({p.name})" if p.help else p.name
+    w: FormWidget
     if p.kind == "int" and _is_identifier(p):
-        w: Widget = IntEdit(value="" if p.default is None else str(p.default), tooltip=tip)
+        w = IntEdit(value="" if p.default is None else str(p.default), tooltip=tip)
     elif p.kind == "int":
         lo = int(p.minimum) if p.minimum is not None else -(2**31)
         hi = int(p.maximum) if p.maximum is not None else 2**31 - 1
@@ -156,14 +162,14 @@ def widget_for(p: Param) -> Widget:
         else:
             w = SpinBox(min=lo, max=hi, value=val, tooltip=tip)
     elif p.kind == "float":
-        lo = float(p.minimum) if p.minimum is not None else -1e9
-        hi = float(p.maximum) if p.maximum is not None else 1e9
-        val = _num_default(p)
+        flo = float(p.minimum) if p.minimum is not None else -1e9
+        fhi = float(p.maximum) if p.maximum is not None else 1e9
+        fval = _num_default(p)
         if p.minimum is not None and p.maximum is not None:
-            step = (hi - lo) / 100 if hi > lo else 0.01
-            w = FloatSlider(min=lo, max=hi, value=val, step=step, tooltip=tip)
+            step = (fhi - flo) / 100 if fhi > flo else 0.01
+            w = FloatSlider(min=flo, max=fhi, value=fval, step=step, tooltip=tip)
         else:
-            w = FloatSpinBox(min=lo, max=hi, value=val, step=0.1, tooltip=tip)
+            w = FloatSpinBox(min=flo, max=fhi, value=fval, step=0.1, tooltip=tip)
     elif p.kind == "bool":
         # the text is given when the box is built: a label set afterwards is never drawn
         w = CheckBox(value=bool(p.default), text=user_label(p), tooltip=tip)
@@ -192,14 +198,14 @@ def widget_for(p: Param) -> Widget:
     return w
 
 
-class ParamForm(Container):
+class ParamForm(Container[Widget]):
     """The generated form for one endpoint; `values()` is what gets sent."""
 
     def __init__(self, params: tuple[Param, ...] | list[Param]) -> None:
         super().__init__(labels=True)
         self.params = {p.name: p for p in params}
         self.touched: set[str] = set()
-        self.by_param: dict[str, Widget] = {}
+        self.by_param: dict[str, FormWidget] = {}
         for p in params:
             if is_plumbing(p):
                 continue
@@ -208,17 +214,17 @@ class ParamForm(Container):
             w.changed.connect(lambda *_a, _n=p.name: self.touched.add(_n))
             self.append(w)
 
-    def set(self, name: str, value: Any) -> None:
+    def set(self, name: str, value: object) -> None:
         """Set a parameter from a hand-made panel (face index, template id...)."""
         w = self.by_param[name]
         if isinstance(w, JsonEdit) and not isinstance(value, str):
             value = json.dumps(value)
-        elif isinstance(w, IntEdit):
-            value = str(value)
+        elif isinstance(w, (IntEdit, ColorEdit)):
+            value = str(value)  # what their line edits hold
         w.value = value
         self.touched.add(name)
 
-    def apply(self, params: dict[str, Any]) -> None:
+    def apply(self, params: JsonObject) -> None:
         """Set remembered or preset parameters; unknown names and unfit values are skipped."""
         for name, value in params.items():
             if name not in self.by_param:
@@ -228,22 +234,23 @@ class ParamForm(Container):
             except (ValueError, TypeError):  # a stale preset (choices changed): keep the default
                 continue
 
-    def values(self) -> dict[str, Any]:
+    def values(self) -> JsonObject:
         """Touched and required parameters, flat dotted names (raises ValueError on bad JSON)."""
-        out: dict[str, Any] = {}
+        out: JsonObject = {}
         for name, p in self.params.items():
             if (name not in self.touched and not p.required) or name not in self.by_param:
                 continue
             w = self.by_param[name]
+            v: object
             if isinstance(w, JsonEdit):
                 v = w.json_value()
             elif isinstance(w, IntEdit):
                 v = w.int_value()
+            elif p.kind == "enum_list":
+                v = list(w.value)
             else:
                 v = w.value
             if v is None or v == _UNSET or (p.kind in ("str", "color") and v == ""):
                 continue
-            if p.kind == "enum_list":
-                v = list(v)
             out[name] = v
         return out

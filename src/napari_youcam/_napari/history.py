@@ -14,11 +14,12 @@ the service).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypeAlias
 
 import napari.layers
 import numpy as np
-from qtpy.QtCore import QSize, QTimer
+from napari.qt.threading import create_worker
+from qtpy.QtCore import QModelIndex, QSize, QTimer
 from qtpy.QtGui import QIcon, QImage, QPixmap
 from qtpy.QtWidgets import (
     QComboBox,
@@ -40,6 +41,13 @@ from napari_youcam.errors import YouCamError
 from napari_youcam.workflow.sidecar import default_results_dir
 from napari_youcam.workflow.tables import JobRow
 
+if TYPE_CHECKING:
+    import napari
+    from napari.qt.threading import FunctionWorker
+
+    #: a reopen on a worker thread: the result read back, or why it could not be
+    ReopenWorker: TypeAlias = FunctionWorker[tuple[Reopening, Prepared] | str]
+
 PLUGIN = "napari-youcam"
 FOLLOW_MS = 2000  # how often the list is read again while a job is running
 
@@ -48,23 +56,23 @@ def _icon(thumb: np.ndarray | None) -> QIcon:
     if thumb is None:
         return QIcon()
     a = np.ascontiguousarray(thumb)
-    fmt = QImage.Format_RGBA8888 if a.shape[2] == 4 else QImage.Format_RGB888
-    img = QImage(a.data, a.shape[1], a.shape[0], a.strides[0], fmt).copy()
+    fmt = QImage.Format.Format_RGBA8888 if a.shape[2] == 4 else QImage.Format.Format_RGB888
+    img = QImage(a.tobytes(), a.shape[1], a.shape[0], a.strides[0], fmt).copy()
     return QIcon(QPixmap.fromImage(img))
 
 
 class HistoryPanel(QWidget):
     """The job list of the results folder; `open_row` reopens a job's result."""
 
-    def __init__(self, napari_viewer: Any, results_dir: str | Path | None = None) -> None:
+    def __init__(self, napari_viewer: napari.Viewer, results_dir: str | Path | None = None) -> None:
         super().__init__()
         self.viewer = unwrap(napari_viewer)
         self._own_dir = results_dir is not None  # else: the configured folder, reread on Refresh
         self.model = HistoryModel(results_dir if results_dir is not None else default_results_dir())
         self.shown: list[JobRow] = []
-        self.opened: list[Any] | None = None  # the layers of the last reopened job, once all are in
+        self.opened: list[napari.layers.Layer] | None = None  # the layers of the last reopened job, once all are in
         self.last_error: str | None = None  # why the last reopen showed nothing
-        self._worker: Any = None
+        self._worker: ReopenWorker | None = None
         self.feature = QComboBox()
         self.source = QLineEdit()
         self.source.setPlaceholderText("source name contains…")
@@ -73,11 +81,13 @@ class HistoryPanel(QWidget):
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
         self.table.setIconSize(QSize(THUMB, THUMB))
-        self.table.setSelectionBehavior(QTableWidget.SelectRows)
-        self.table.setSelectionMode(QTableWidget.SingleSelection)
-        self.table.setEditTriggers(QTableWidget.NoEditTriggers)
-        self.table.verticalHeader().setDefaultSectionSize(THUMB + 4)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        vhead, head = self.table.verticalHeader(), self.table.horizontalHeader()
+        assert vhead is not None and head is not None  # a QTableWidget always has both
+        vhead.setDefaultSectionSize(THUMB + 4)
+        head.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.note = QLabel(f"jobs in {self.model.results_dir}")
         self.note.setWordWrap(True)
 
@@ -121,8 +131,12 @@ class HistoryPanel(QWidget):
         elif not self.model.active:
             self.follow.stop()
 
+    def _selected_rows(self) -> list[QModelIndex]:
+        selection = self.table.selectionModel()
+        return selection.selectedRows() if selection is not None else []
+
     def apply_filters(self) -> None:
-        picked = self.table.selectionModel().selectedRows()
+        picked = self._selected_rows()
         keep = self.shown[picked[0].row()].job_dir if picked and picked[0].row() < len(self.shown) else None
         self.shown = self.model.filtered(self.feature.currentText(), self.source.text())
         self.table.setRowCount(len(self.shown))
@@ -139,20 +153,18 @@ class HistoryPanel(QWidget):
         self.note.setText(f"{len(self.shown)} of {len(self.model.rows)} jobs in {self.model.results_dir}")
 
     # ------------------------------------------------------------ reopen
-    def open_selected(self) -> Any:
-        rows = self.table.selectionModel().selectedRows()
+    def open_selected(self) -> ReopenWorker | None:
+        rows = self._selected_rows()
         if not rows:
             show_warning("Select a job in the list first.")
             return None
         return self.open_row(rows[0].row())
 
-    def open_row(self, index: int) -> Any:
+    def open_row(self, index: int) -> ReopenWorker:
         """Reopen a job's result as new layers (no request, no unit) off the Qt thread.
 
         Returns the worker; `opened` holds the added layers once they are all in.
         """
-        from napari.qt.threading import create_worker
-
         row = self.shown[index]
         self.opened = None
         self.last_error = None
@@ -174,7 +186,7 @@ class HistoryPanel(QWidget):
             layer = self.viewer.add_image(arr, name=found.source_name, rgb=arr.ndim == 3 and arr.shape[2] in (3, 4))
         skin = found.row.feature == "skin-analysis"
 
-        def done(added: list[Any]) -> None:
+        def done(added: list[napari.layers.Layer]) -> None:
             self.opened = added
             if skin and added:
                 _dw, panel = self.viewer.window.add_plugin_dock_widget(PLUGIN, "Skin analysis inspector")
@@ -183,7 +195,7 @@ class HistoryPanel(QWidget):
         show_prepared(self.viewer, prepared, {"name": found.source_name, "layer": layer}, spread=True, on_all=done)
 
 
-def snapshot(viewer: Any) -> list[LayerSnap]:
+def snapshot(viewer: napari.Viewer) -> list[LayerSnap]:
     """The viewer's image layers as they are now (Qt thread), for a reopen on a worker."""
     return [
         LayerSnap(lay, lay.name, lay.data, geometry(lay))

@@ -12,17 +12,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
 
+from napari_youcam._napari.layer_types import ArrayData
 from napari_youcam.errors import InputError
 from napari_youcam.imaging.io import read_image_file
+from napari_youcam.limits import JsonObject
 from napari_youcam.workflow.resume import needs_service, resume
 from napari_youcam.workflow.run import JobResult
 from napari_youcam.workflow.sidecar import sha256_of
 from napari_youcam.workflow.tables import JobRow, list_jobs
+
+if TYPE_CHECKING:
+    import napari.layers
 
 THUMB = 48  # thumbnail edge in pixels
 _THUMB_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
@@ -36,10 +41,10 @@ ALL = "all features"
 class LayerSnap:
     """An image layer as it was when a reopen started (taken on the Qt thread)."""
 
-    layer: Any  # the napari layer itself, only handed back to the Qt thread
+    layer: napari.layers.Image  # the layer itself, only handed back to the Qt thread
     name: str
-    data: Any  # the layer's array (numpy, or dask for a lazy layer)
-    geom: dict[str, Any] | None  # `common.geometry` of the layer
+    data: ArrayData  # the layer's array (numpy, or dask for a lazy layer)
+    geom: JsonObject | None  # `common.geometry` of the layer
 
 
 @dataclass(frozen=True)
@@ -51,14 +56,14 @@ class Reopening:
     source: LayerSnap | None  # the matching layer
     source_name: str
     source_array: np.ndarray | None  # the source file read again when no layer matched
-    geom: dict[str, Any] | None  # placement of the source
+    geom: JsonObject | None  # placement of the source
 
     @property
     def title(self) -> str:
         return f"{self.row.feature} ({self.row.job_id})"
 
     @property
-    def provenance(self) -> dict[str, Any]:
+    def provenance(self) -> JsonObject:
         """Added to each result layer's ``metadata["youcam"]``."""
         return {"job_id": self.row.job_id, "job_dir": str(self.row.job_dir), "reopened": True}
 
@@ -161,9 +166,9 @@ def _thumbnail(row: JobRow) -> np.ndarray | None:
         try:
             with Image.open(path) as im:
                 im.draft("RGB", (THUMB, THUMB))
-                im = im.convert("RGBA" if "A" in im.getbands() else "RGB")
-                im.thumbnail((THUMB, THUMB))
-                return np.asarray(im)
+                small = im.convert("RGBA" if "A" in im.getbands() else "RGB")
+                small.thumbnail((THUMB, THUMB))
+                return np.asarray(small)
         except (OSError, ValueError, Image.DecompressionBombError):
             return None
     return None

@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, TypeAlias, TypeVar
 
 from napari.qt.threading import create_worker
 from napari.utils import progress as napari_progress
@@ -26,8 +26,16 @@ from qtpy.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBox
 from napari_youcam._napari.common import report_error, show_info
 from napari_youcam._napari.progress_model import ORDER, STAGE_TEXT, ProgressModel
 from napari_youcam._napari.results import Prepared
+from napari_youcam.workflow import CancelledError
+
+if TYPE_CHECKING:
+    from napari.qt.threading import FunctionWorker
+
+    #: the napari worker of one job: it returns (True, the result) or (False, the exception)
+    JobWorker: TypeAlias = FunctionWorker[tuple[bool, object]]
 
 ProgressFn = Callable[[str, float], None]
+T = TypeVar("T")
 
 __all__ = ["JobPanel", "ProgressFn", "STAGE_TEXT"]
 
@@ -48,8 +56,6 @@ def _warm_activity_panel() -> None:
 
 def _is_cancel_error(exc: BaseException) -> bool:
     """The job stopped because the user cancelled before the task was created."""
-    from napari_youcam.workflow import CancelledError
-
     return isinstance(exc, (CancelledError, KeyboardInterrupt))
 
 
@@ -88,19 +94,19 @@ class JobPanel(QWidget):
         lay.addWidget(self.status)
         lay.addWidget(self.show_btn)
         self.model = ProgressModel()
-        self.activity: Any = None  # napari.utils.progress while a job runs
+        self.activity: napari_progress | None = None  # napari's Activity entry while a job runs
         self.guards: list[QWidget] = []  # disabled while a job runs (Run buttons)
-        self._kept: tuple[Any, Callable[[Any], None]] | None = None  # paid result not shown
+        self._kept: Callable[[], None] | None = None  # shows a paid result that was not shown
         self._finished_text = ""
         self._tick = QTimer(self)
         self._tick.setInterval(1000)  # elapsed time: once a second is enough to read
         self._tick.timeout.connect(self._show_elapsed)
         _warm_activity_panel()
         self._progress_sig.connect(self._on_progress)
-        self.worker: Any = None
+        self.worker: JobWorker | None = None
         self._cancel = threading.Event()
         self.last_error: str | None = None
-        self.last_result: Any = None
+        self.last_result: object = None  # what the last job's function returned
         self.started_at = 0.0
         self.label = ""
 
@@ -125,12 +131,12 @@ class JobPanel(QWidget):
 
     def start(
         self,
-        fn: Callable[[ProgressFn, threading.Event], Any],
-        on_done: Callable[[Any], None],
+        fn: Callable[[ProgressFn, threading.Event], T],
+        on_done: Callable[[T], None],
         *,
         label: str = "",
         on_finish: Callable[[], None] | None = None,
-    ) -> Any:
+    ) -> JobWorker | None:
         """Start `fn` on a worker thread; `on_done(result)` runs on the Qt thread."""
         if self.worker is not None:
             show_info("A job is already running in this panel; wait or cancel it.")
@@ -151,7 +157,7 @@ class JobPanel(QWidget):
         def report(stage: str, frac: float = 0.0) -> None:
             emit(str(stage), float(frac or 0.0))
 
-        def work() -> tuple[bool, Any]:
+        def work() -> tuple[bool, object]:
             # Errors are returned, not raised: napari's worker would otherwise show
             # a traceback for what is a normal service error (bad image, no units).
             try:
@@ -210,7 +216,7 @@ class JobPanel(QWidget):
                     activity.update(up.stage_index - activity.n)
                 activity.set_description(f"YouCam {up.text}")
 
-    def _open_activity(self, worker: Any) -> None:
+    def _open_activity(self, worker: JobWorker) -> None:
         """The job's entry in napari's Activity panel (if the job is still running)."""
         if self.worker is not worker or self.activity is not None:
             return
@@ -226,30 +232,29 @@ class JobPanel(QWidget):
         """Add a result that was paid for but cancelled from view (the "Show result" button)."""
         if self._kept is None:
             return
-        result, on_done = self._kept
-        self._kept = None
+        show, self._kept = self._kept, None
         self.show_btn.setVisible(False)
         self.last_error = None
         self.status.setText("Result added.")
         try:
-            on_done(result)
+            show()
         except Exception as exc:  # noqa: BLE001 - a bug while adding layers must still reach the user
             self.last_error = report_error(exc, "Could not show the result")
 
-    def _on_outcome(self, out: tuple[bool, Any], on_done: Callable[[Any], None]) -> None:
+    def _on_outcome(self, out: tuple[bool, object], on_done: Callable[[T], None]) -> None:
         ok, value = out
         if ok:
-            self._on_returned(value, on_done)
-        else:
+            self._on_returned(value, on_done)  # type: ignore[arg-type]  # work() returned fn's T
+        elif isinstance(value, BaseException):
             self._on_errored(value)
 
-    def _on_returned(self, result: Any, on_done: Callable[[Any], None]) -> None:
+    def _on_returned(self, result: T, on_done: Callable[[T], None]) -> None:
         self.last_result = result
         if self._cancel.is_set():
             # Cancelled after the task was created: the service cannot cancel, workflow
             # kept and saved the paid result. Say where, but do not add layers the user
             # asked not to get.
-            files = list(getattr(result, "files", []) or [])
+            files = result.files if isinstance(result, Prepared) else []
             where = f" It was saved to {files[0]}." if files else ""
             self._set_bar(1000, "cancelled — result kept")
             self.last_error = "cancelled"
@@ -259,7 +264,7 @@ class JobPanel(QWidget):
                 '"Show result" adds it.'
             )
             self.status.setText(text)
-            self._kept = (result, on_done)
+            self._kept = lambda: on_done(result)
             self.show_btn.setVisible(True)
             show_info(text)
             return

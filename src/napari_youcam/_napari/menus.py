@@ -8,44 +8,52 @@ plugins may extend. Each opens the right panel with the active layer chosen.
 
 from __future__ import annotations
 
-from typing import Any
-
 import napari
 import napari.layers
 import napari.viewer
+from magicgui.widgets import Widget
+from magicgui.widgets.bases import BaseValueWidget
 
 from napari_youcam._napari.common import show_warning, unwrap
+from napari_youcam._napari.mask_panel import MaskPanel
+from napari_youcam._napari.skin_panel import SkinPanel
+from napari_youcam.connect import find_credentials
+from napari_youcam.errors import InputError
 
 PLUGIN = "napari-youcam"
 
 
-def _dock(viewer: Any, name: str) -> Any:
-    _dw, widget = unwrap(viewer).window.add_plugin_dock_widget(PLUGIN, name)
-    return widget
-
-
-def _use_mask(viewer: Any, layer: Any, feature: str) -> Any:
-    if not isinstance(layer, napari.layers.Labels):
-        show_warning("Select a Labels layer (the painted mask) first.")
-        return None
-    panel = _dock(viewer, "Mask painting")
+def _mask_panel(viewer: napari.viewer.Viewer) -> MaskPanel:
+    _dw, panel = unwrap(viewer).window.add_plugin_dock_widget(PLUGIN, "Mask painting")
+    assert isinstance(panel, MaskPanel)  # the manifest's "Mask painting" widget
     panel.reset_choices()
-    panel.labels.value = layer
-    panel.feature.value = feature
-    src = layer.metadata.get("youcam_mask_for")
-    if src and src in viewer.layers:
-        panel.image.value = viewer.layers[src]
     return panel
 
 
-def use_as_removal_mask(viewer: napari.viewer.Viewer, layer: napari.layers.Layer) -> Any:
+def _choose(picker: Widget, value: object) -> None:
+    """Set one of a panel's pickers (magicgui's `create_widget` types them as plain `Widget`)."""
+    assert isinstance(picker, BaseValueWidget)  # every picker is a combo box
+    picker.value = value
+
+
+def _use_mask(viewer: napari.viewer.Viewer, layer: napari.layers.Layer, feature: str) -> MaskPanel | None:
+    if not isinstance(layer, napari.layers.Labels):
+        show_warning("Select a Labels layer (the painted mask) first.")
+        return None
+    panel = _mask_panel(viewer)
+    _choose(panel.labels, layer)
+    panel.feature.value = feature
+    src = layer.metadata.get("youcam_mask_for")
+    if src and src in viewer.layers:
+        _choose(panel.image, viewer.layers[src])
+    return panel
+
+
+def use_as_removal_mask(viewer: napari.viewer.Viewer, layer: napari.layers.Layer) -> MaskPanel | None:
     """Open Mask painting with this Labels layer as the object-removal mask.
 
     Object removal is `obj-removal` in the v1 API and `generative-fill` in v2: pick
     the one the configured credentials can run."""
-    from napari_youcam.connect import find_credentials
-    from napari_youcam.errors import InputError
-
     try:
         creds = find_credentials()  # environment / config file only, no request
     except InputError:  # a malformed saved key: Settings reports it
@@ -54,24 +62,24 @@ def use_as_removal_mask(viewer: napari.viewer.Viewer, layer: napari.layers.Layer
     return _use_mask(viewer, layer, key)
 
 
-def use_as_replace_mask(viewer: napari.viewer.Viewer, layer: napari.layers.Layer) -> Any:
+def use_as_replace_mask(viewer: napari.viewer.Viewer, layer: napari.layers.Layer) -> MaskPanel | None:
     """Open Mask painting with this Labels layer as the AI-replace mask."""
     return _use_mask(viewer, layer, "obj-replace")
 
 
-def new_mask_for_image(viewer: napari.viewer.Viewer, layer: napari.layers.Layer) -> Any:
+def new_mask_for_image(viewer: napari.viewer.Viewer, layer: napari.layers.Layer) -> napari.layers.Labels | None:
     """Create a mask layer for the active image, brush ready."""
     if not isinstance(layer, napari.layers.Image):
         show_warning("Select an image layer first.")
         return None
-    panel = _dock(viewer, "Mask painting")
-    panel.reset_choices()
-    panel.image.value = layer
+    panel = _mask_panel(viewer)
+    _choose(panel.image, layer)
     return panel.new_mask()
 
 
-def inspect_skin(viewer: napari.viewer.Viewer) -> Any:
+def inspect_skin(viewer: napari.viewer.Viewer) -> SkinPanel:
     """Open the skin analysis inspector."""
-    panel = _dock(viewer, "Skin analysis inspector")
+    _dw, panel = unwrap(viewer).window.add_plugin_dock_widget(PLUGIN, "Skin analysis inspector")
+    assert isinstance(panel, SkinPanel)  # the manifest's "Skin analysis inspector" widget
     panel.reset_choices()
     return panel

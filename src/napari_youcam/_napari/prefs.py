@@ -14,9 +14,9 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from napari_youcam.api.credentials import config_path
+from napari_youcam.limits import JsonObject
 
 PREFS_NAME = "widget-prefs.json"
 _SECRET_HINTS = ("key", "secret", "token", "password", "authorization")
@@ -28,9 +28,14 @@ def prefs_path() -> Path:
     return config_path().parent / PREFS_NAME
 
 
-def _clean(params: dict[str, Any]) -> dict[str, Any]:
+def _as_dict(value: object) -> JsonObject:
+    """`value` when it is a JSON object (the same object, so edits reach the file's data), else {}."""
+    return value if isinstance(value, dict) else {}
+
+
+def _clean(params: JsonObject) -> JsonObject:
     """Parameters fit to store: JSON values only, nothing named like a secret."""
-    out: dict[str, Any] = {}
+    out: JsonObject = {}
     for name, value in params.items():
         if not isinstance(name, str) or any(h in name.lower() for h in _SECRET_HINTS):
             continue
@@ -57,50 +62,49 @@ class Prefs:
     def load(cls) -> Prefs:
         return cls(prefs_path())
 
-    def _read(self) -> dict[str, Any]:
+    def _read(self) -> JsonObject:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {}
-        return data if isinstance(data, dict) else {}
+        return _as_dict(data)
 
-    def _write(self, data: dict[str, Any]) -> None:
+    def _write(self, data: JsonObject) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".prefs-", suffix=".json")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(data, fh, indent=1, sort_keys=True)
         os.replace(tmp, self.path)
 
-    def _section(self, name: str) -> dict[str, Any]:
-        sec = self._read().get(name)
-        return sec if isinstance(sec, dict) else {}
+    def _section(self, name: str) -> JsonObject:
+        return _as_dict(self._read().get(name))
 
     # ---------------------------------------------------------------- last parameters
-    def last_params(self, feature: str) -> dict[str, Any]:
+    def last_params(self, feature: str) -> JsonObject:
         got = self._section("last").get(feature)
         return _clean(got) if isinstance(got, dict) else {}
 
-    def remember(self, feature: str, params: dict[str, Any]) -> None:
+    def remember(self, feature: str, params: JsonObject) -> None:
         data = self._read()
-        last = data.get("last") if isinstance(data.get("last"), dict) else {}
+        last = _as_dict(data.get("last"))
         last[feature] = _clean(params)
         data["last"] = last
         self._write(data)
 
     # ---------------------------------------------------------------- presets
-    def presets(self, feature: str) -> dict[str, dict[str, Any]]:
+    def presets(self, feature: str) -> dict[str, JsonObject]:
         got = self._section("presets").get(feature)
         if not isinstance(got, dict):
             return {}
         return {str(k): _clean(v) for k, v in got.items() if isinstance(v, dict)}
 
-    def save_preset(self, feature: str, name: str, params: dict[str, Any]) -> None:
+    def save_preset(self, feature: str, name: str, params: JsonObject) -> None:
         name = name.strip()
         if not name:
             raise ValueError("preset name: type a name")
         data = self._read()
-        allp = data.get("presets") if isinstance(data.get("presets"), dict) else {}
-        mine = allp.get(feature) if isinstance(allp.get(feature), dict) else {}
+        allp = _as_dict(data.get("presets"))
+        mine = _as_dict(allp.get(feature))
         if name not in mine and len(mine) >= _MAX_PRESETS:
             raise ValueError(f"preset name: {feature} has {_MAX_PRESETS} presets; delete one first")
         mine[name] = _clean(params)
@@ -110,8 +114,8 @@ class Prefs:
 
     def delete_preset(self, feature: str, name: str) -> None:
         data = self._read()
-        mine = data.get("presets", {}).get(feature, {}) if isinstance(data.get("presets"), dict) else {}
-        if isinstance(mine, dict) and mine.pop(name, None) is not None:
+        mine = _as_dict(_as_dict(data.get("presets")).get(feature))
+        if mine.pop(name, None) is not None:
             self._write(data)
 
     # ---------------------------------------------------------------- cost threshold

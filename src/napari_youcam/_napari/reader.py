@@ -15,7 +15,11 @@ from __future__ import annotations
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+
+import napari
+import napari.layers
+import numpy as np
+from napari.utils.notifications import show_info
 
 from napari_youcam._napari.common import LayerData, geometry, image_hw, plane
 from napari_youcam._napari.skin_layers import skin_groups, skin_layer_data
@@ -39,7 +43,7 @@ def _is_skin_zip(path: str) -> bool:
         return False
 
 
-def get_reader(path: str | list[str]) -> Callable[[Any], list[LayerData]] | None:
+def get_reader(path: str | list[str]) -> Callable[[str | list[str]], list[LayerData]] | None:
     """npe2 reader hook: a callable for skin-analysis ZIPs and format=json job folders, None otherwise."""
     if isinstance(path, list):
         if len(path) != 1:
@@ -52,14 +56,12 @@ def get_reader(path: str | list[str]) -> Callable[[Any], list[LayerData]] | None
     return read_skin_result
 
 
-def _candidates(viewer: Any) -> list[Candidate]:
+def _candidates(viewer: napari.Viewer | None) -> list[Candidate]:
     """Open photos the masks could go over (not other skin masks)."""
-    import napari.layers
-
     if viewer is None:
         return []
 
-    def plane_of(layer: napari.layers.Image) -> Callable[[], Any]:
+    def plane_of(layer: napari.layers.Image) -> Callable[[], np.ndarray]:
         return lambda: plane(layer, viewer)
 
     return [
@@ -75,9 +77,6 @@ def read_skin_result(path: str | list[str]) -> list[LayerData]:
     `path` is a result ZIP or a format=json job folder. A result already open in
     the viewer is not added twice (napari's null-layer
     sentinel `[(None,)]` adds nothing)."""
-    import napari
-    from napari.utils.notifications import show_info
-
     if isinstance(path, list):
         path = path[0]
     viewer = napari.current_viewer()
@@ -91,8 +90,10 @@ def read_skin_result(path: str | list[str]) -> list[LayerData]:
     first = next(iter(skin.masks.values()), None)
     mask_hw = (mask_alpha(first).shape[0], mask_alpha(first).shape[1]) if first is not None else (0, 0)
     where = match_source(_candidates(viewer), mask_hw, folder_record(path) if folder else job_record(path))
-    geom = geometry(viewer.layers[where.target]) if where.target else None
-    layers = skin_layer_data(skin, base=base, ref_geom=geom, provenance={"feature": "skin-analysis", "file": str(path)})
+    geom = geometry(viewer.layers[where.target]) if viewer is not None and where.target else None
+    layers: list[LayerData] = list(
+        skin_layer_data(skin, base=base, ref_geom=geom, provenance={"feature": "skin-analysis", "file": str(path)})
+    )
     parts = [f"{name} {rec.raw_score:g}" for name, rec in skin.scores.items() if rec.raw_score is not None]
     extra = []
     if skin.skin_age is not None:

@@ -19,29 +19,38 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from qtpy.QtCore import QTimer
 
-from napari_youcam._napari.attr_view import quality_summary, result_rows
+from napari_youcam._napari import video
+from napari_youcam._napari.attr_view import Row, quality_summary, result_rows
 from napari_youcam._napari.common import geometry, result_name, show_info
+from napari_youcam._napari.layer_types import LayerTuple
+from napari_youcam._napari.skin_layers import skin_layer_data
+from napari_youcam.imaging import SkinResult, read_skin_zip
+from napari_youcam.limits import JsonObject
 from napari_youcam.workflow import JobResult
 
+if TYPE_CHECKING:
+    import napari
+    from napari.layers import Layer
 
-def provenance(result: Any, file_index: int = 0, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+
+def provenance(result: JobResult, file_index: int = 0, extra: JsonObject | None = None) -> JsonObject:
     """The metadata every result layer carries (no secrets: the sidecar's content).
 
     `extra` is what the panel knows and the result does not: which frame of a stack
     was sent (`frame`, `mask_frame`)."""
-    files = list(getattr(result, "files", []) or [])
+    files = result.files
     f = files[file_index] if file_index < len(files) else (files[0] if files else None)
     return {
         "feature": result.feature,
         "params": dict(result.params or {}),
         "task_id": result.task_id,
         "file": str(f) if f else None,
-        "sidecar": str(result.sidecar) if getattr(result, "sidecar", None) else None,
-        "sandbox": bool(getattr(result, "sandbox", False)),
+        "sidecar": str(result.sidecar) if result.sidecar else None,
+        "sandbox": result.sandbox,
         **(extra or {}),
     }
 
@@ -52,9 +61,9 @@ class Prepared:
 
     result: JobResult
     title: str
-    layers: list[tuple[Any, dict[str, Any], str]] = field(default_factory=list)  # napari layer-data tuples
+    layers: list[LayerTuple] = field(default_factory=list)
     message: str = ""
-    attributes: list[tuple[str, str, Any]] | None = None  # JSON results as table rows
+    attributes: list[Row] | None = None  # JSON results as table rows
 
     @property
     def files(self) -> list[Path]:
@@ -67,13 +76,13 @@ class Prepared:
         return self.result.reused_from
 
 
-def _place(geom: dict[str, Any] | None) -> dict[str, Any]:
+def _place(geom: JsonObject | None) -> JsonObject:
     if not geom:
         return {}
     return {"translate": tuple(geom["translate"]), "scale": tuple(geom["scale"])}
 
 
-def prepare_result(result: Any, source: dict[str, Any], *, title: str) -> Prepared:
+def prepare_result(result: JobResult, source: JsonObject, *, title: str) -> Prepared:
     """Build the layers of one finished job (worker thread: no Qt, no viewer).
 
     `source` holds the source layer's `name`, its `geom` snapshot (see
@@ -83,18 +92,15 @@ def prepare_result(result: Any, source: dict[str, Any], *, title: str) -> Prepar
     base = result_name(src_name, title)
     geom = source.get("geom")
     place = _place(geom)
-    tag = " (SANDBOX, synthetic)" if getattr(result, "sandbox", False) else ""
-    kind = getattr(result, "kind", "image")
-    files = list(getattr(result, "files", []) or [])
+    tag = " (SANDBOX, synthetic)" if result.sandbox else ""
+    kind = result.kind
+    files = result.files
     out = Prepared(result, title)
     extra = source.get("provenance")
 
     if kind == "zip" and result.feature == "skin-analysis":
-        from napari_youcam._napari.skin_layers import skin_layer_data
-        from napari_youcam.imaging import read_skin_zip
-
         # workflow already decoded the ZIP (and mapped the masks back to the photo)
-        skin = result.data if hasattr(result.data, "masks") else read_skin_zip(files[0])
+        skin = result.data if isinstance(result.data, SkinResult) else read_skin_zip(files[0])
         out.layers = skin_layer_data(skin, base=base, ref_geom=geom, provenance=provenance(result, 0, extra))
     elif kind == "video":
         _prepare_video(out, result, files, base, place, tag, extra)
@@ -127,29 +133,23 @@ def prepare_result(result: Any, source: dict[str, Any], *, title: str) -> Prepar
 
 def _prepare_video(
     out: Prepared,
-    result: Any,
+    result: JobResult,
     files: list[Path],
     base: str,
-    place: dict[str, Any],
+    place: JsonObject,
     tag: str,
-    extra: dict[str, Any] | None = None,
+    extra: JsonObject | None = None,
 ) -> None:
     """Decode each saved video to a (T, H, W, 3) layer; if that fails, say where the file is."""
-    from napari_youcam._napari.video import (
-        VIDEO_SUFFIXES,
-        VideoDecodeError,
-        video_layer_data,
-    )
-
-    videos = [f for f in files if Path(f).suffix.lower() in VIDEO_SUFFIXES]
+    videos = [f for f in files if Path(f).suffix.lower() in video.VIDEO_SUFFIXES]
     problems: list[str] = []
     for i, f in enumerate(videos):
         name = f"{base} {i + 1}" if len(videos) > 1 else base
         try:
-            data, kw, kind = video_layer_data(
+            data, kw, kind = video.video_layer_data(
                 f, name=name, metadata={"youcam": provenance(result, files.index(f), extra)}
             )
-        except VideoDecodeError as e:
+        except video.VideoDecodeError as e:
             problems.append(str(e))
             continue
         out.layers.append((data, {**kw, **place}, kind))
@@ -166,13 +166,13 @@ def _prepare_video(
 
 
 def show_prepared(
-    viewer: Any,
+    viewer: napari.Viewer,
     prepared: Prepared,
-    source: dict[str, Any],
+    source: JsonObject,
     *,
     spread: bool = False,
-    on_all: Callable[[list[Any]], None] | None = None,
-) -> list[Any]:
+    on_all: Callable[[list[Layer]], None] | None = None,
+) -> list[Layer]:
     """Add the prepared layers (Qt thread) and announce them; returns the layer list.
 
     napari's `add_image` costs 70-100 ms on the Qt thread (layer controls, vispy
@@ -184,7 +184,7 @@ def show_prepared(
     src_layer = source.get("layer")
     if src_layer is not None and src_layer not in viewer.layers:
         show_info(f"'{source.get('name')}' was removed while {prepared.title} ran; the result is added as a new layer.")
-    added: list[Any] = []
+    added: list[Layer] = []
     pending = list(prepared.layers)
 
     def add_next() -> None:
@@ -206,7 +206,7 @@ def show_prepared(
     return added
 
 
-def add_result_layers(viewer: Any, result: Any, source: dict[str, Any], *, title: str) -> list[Any]:
+def add_result_layers(viewer: napari.Viewer, result: JobResult, source: JsonObject, *, title: str) -> list[Layer]:
     """Prepare and add in one go, on the calling thread (for results already in hand)."""
     snap = dict(source)
     snap.setdefault("geom", geometry(source.get("layer")))

@@ -12,13 +12,21 @@ import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
+from napari.qt.threading import create_worker
 from psygnal import Signal
 
+from napari_youcam.api import ServiceClient
+from napari_youcam.connect import SandboxClient, default_client, sandbox_client
+from napari_youcam.errors import YouCamError
+
+if TYPE_CHECKING:
+    from napari.qt.threading import FunctionWorker
+
 _lock = threading.Lock()
-_client: Any = None
-_by_api: dict[str, Any] = {}
+_client: ServiceClient | None = None
+_by_api: dict[str, ServiceClient] = {}
 
 
 class _Events:
@@ -30,7 +38,7 @@ class _Events:
 events = _Events()
 
 
-def get_client(api: str | None = None) -> Any:
+def get_client(api: str | None = None) -> ServiceClient:
     """The shared client; created on first use (call from a worker thread).
 
     With `api` ("v1"/"v2") a client for that generation: some features exist only
@@ -40,23 +48,18 @@ def get_client(api: str | None = None) -> Any:
     global _client
     with _lock:
         if _client is None:
-            from napari_youcam.connect import default_client
-
             _client = default_client()
         base = _client
-        if api is None or getattr(base, "api", api) == api:
+        if api is None or base.api == api:
             return base
         if api not in _by_api:
-            from napari_youcam.connect import default_client, sandbox_client
-
             # the same sandbox as the base client (a test's or the user's), not the shared one
-            _by_api[api] = (
-                sandbox_client(getattr(base, "sandbox", None), api=api) if is_sandbox(base) else default_client(api=api)
-            )
+            sandbox = base.sandbox if isinstance(base, SandboxClient) else None
+            _by_api[api] = sandbox_client(sandbox, api=api) if base.is_sandbox else default_client(api=api)
         return _by_api[api]
 
 
-def set_client(client: Any) -> None:
+def set_client(client: ServiceClient | None) -> None:
     """Replace the shared client (Settings panel, tests) and tell the widgets."""
     global _client
     with _lock:
@@ -80,16 +83,18 @@ def reset_client() -> None:
     set_client(None)
 
 
-def _close(client: Any) -> None:
-    for name in ("close",):
-        fn = getattr(client, name, None)
-        if callable(fn):
-            with contextlib.suppress(Exception):  # closing is best effort
-                fn()
+def _close(client: ServiceClient) -> None:
+    with contextlib.suppress(Exception):  # closing is best effort
+        client.close()
 
 
-def is_sandbox(client: Any) -> bool:
-    return bool(getattr(client, "is_sandbox", False))
+def is_sandbox(client: ServiceClient | None) -> bool:
+    return client is not None and client.is_sandbox
+
+
+def uses_sandbox() -> bool:
+    """The shared client exists and is the local sandbox (no client is made to answer)."""
+    return is_sandbox(_client)
 
 
 @dataclass
@@ -122,26 +127,22 @@ class Status:
 
 def fetch_status() -> Status:
     """Client kind and current balance. Blocking: run on a worker thread."""
-    from napari_youcam.errors import YouCamError
-
     try:
         client = get_client()
     except YouCamError as e:
         return Status(False, "?", None, error=str(e))
-    api = getattr(getattr(client, "credentials", None), "api", None) or getattr(client, "api", "v2")
+    api = client.api
     try:
         balance = float(client.credits())
     except YouCamError as e:
-        return Status(is_sandbox(client), str(api), None, error=str(e))
+        return Status(is_sandbox(client), api, None, error=str(e))
     except Exception as e:  # noqa: BLE001 - network oddities: show, do not crash the widget
-        return Status(is_sandbox(client), str(api), None, error=type(e).__name__)
-    return Status(is_sandbox(client), str(api), balance)
+        return Status(is_sandbox(client), api, None, error=type(e).__name__)
+    return Status(is_sandbox(client), api, balance)
 
 
-def refresh_status_async(callback: Callable[[Status], None]) -> Any:
+def refresh_status_async(callback: Callable[[Status], None]) -> FunctionWorker[Status]:
     """Fetch the status on a napari worker thread and hand it to `callback` on the Qt thread."""
-    from napari.qt.threading import create_worker
-
     worker = create_worker(fetch_status, _start_thread=False)
     worker.returned.connect(callback)
     _pending.add(worker)
@@ -150,11 +151,11 @@ def refresh_status_async(callback: Callable[[Status], None]) -> Any:
     return worker
 
 
-_pending: set[Any] = set()  # status checks in flight
-_retired: list[Any] = []  # replaced clients, closed when no status check uses them
+_pending: set[FunctionWorker[Status]] = set()  # status checks in flight
+_retired: list[ServiceClient] = []  # replaced clients, closed when no status check uses them
 
 
-def _status_done(worker: Any) -> None:
+def _status_done(worker: FunctionWorker[Status]) -> None:
     _pending.discard(worker)
     if not _pending:
         while _retired:

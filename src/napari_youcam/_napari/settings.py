@@ -10,8 +10,10 @@ fields are emptied and only the last four characters are hinted.
 from __future__ import annotations
 
 import os
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING
 
+from magicgui.types import FileDialogMode
 from magicgui.widgets import CheckBox, Container, FileEdit, FloatSpinBox, LineEdit, Password, RadioButtons
 from qtpy.QtWidgets import QLabel, QPlainTextEdit, QPushButton, QWidget
 
@@ -19,6 +21,14 @@ from napari_youcam._napari import session
 from napari_youcam._napari.common import show_info, show_warning
 from napari_youcam._napari.panel_base import arrange
 from napari_youcam._napari.prefs import Prefs
+from napari_youcam.api.credentials import config_path, load_config, save_config
+from napari_youcam.connect import find_credentials, sandbox_client
+from napari_youcam.errors import InputError
+from napari_youcam.limits import JsonObject
+from napari_youcam.workflow import default_results_dir
+
+if TYPE_CHECKING:
+    import napari
 
 SANDBOX_TEXT = (
     "Local sandbox: a stand-in server on this computer. Free, no account needed, and every "
@@ -36,22 +46,22 @@ def hint(secret: str | None) -> str:
 class SettingsPanel(QWidget):
     """Credentials and options, saved to the user config file (0600)."""
 
-    def __init__(self, napari_viewer: Any = None) -> None:
+    def __init__(self, napari_viewer: napari.Viewer | None = None) -> None:
         super().__init__()
         self.viewer = napari_viewer
         self.generation = RadioButtons(
             label="API",
             choices=[("v2: API key", "v2"), ("v1: client id + secret", "v1")],
-            value="v2",
             orientation="vertical",
         )
+        self.generation.value = "v2"
         self.api_key = Password(label="API key")
         self.client_id = LineEdit(label="client id")
         self.secret_label = QLabel("client secret (RSA public key)")
         self.client_secret = QPlainTextEdit()
         self.client_secret.setMaximumHeight(70)
         self.base_url = LineEdit(label="base URL", tooltip="leave empty for the documented host")
-        self.results_dir = FileEdit(label="results folder", mode="d")
+        self.results_dir = FileEdit(label="results folder", mode=FileDialogMode.EXISTING_DIRECTORY)
         self.sandbox = CheckBox(text="Use local sandbox (free, synthetic results)")
         self.confirm_above = FloatSpinBox(
             label="above (units)", min=0, max=100000, step=1, tooltip="0 = always ask; untick below to never ask"
@@ -90,17 +100,12 @@ class SettingsPanel(QWidget):
         self.load()
 
     # ------------------------------------------------------------------ state
-    def _config(self) -> dict[str, Any]:
-        from napari_youcam.api.credentials import load_config
-
+    def _config(self) -> JsonObject:
         return load_config()
 
-    def _has_credentials(self) -> bool:
+    def has_credentials(self) -> bool:
         """Whether credentials are configured; a malformed saved key counts as configured
         (it must be fixed, not silently replaced by the sandbox) and is reported."""
-        from napari_youcam.connect import find_credentials
-        from napari_youcam.errors import InputError
-
         try:
             return find_credentials() is not None
         except InputError as exc:
@@ -109,8 +114,6 @@ class SettingsPanel(QWidget):
 
     def load(self) -> None:
         """Show what is configured (never the secrets themselves)."""
-        from napari_youcam.api.credentials import config_path
-
         cfg = self._config()
         env = [
             k
@@ -139,9 +142,9 @@ class SettingsPanel(QWidget):
         threshold = Prefs.load().confirm_above
         self.confirm_on.value = threshold is not None
         self.confirm_above.value = threshold if threshold is not None else 10
-        has = self._has_credentials()
+        has = self.has_credentials()
         with self.sandbox.changed.blocked():  # showing the state must not switch clients
-            self.sandbox.value = not has or session.is_sandbox(session._client)
+            self.sandbox.value = not has or session.uses_sandbox()
         self._on_generation()
         self.state.setText(
             "Credentials found: jobs use the YouCam service."
@@ -151,13 +154,11 @@ class SettingsPanel(QWidget):
             else "Local sandbox chosen: results are SYNTHETIC."
         )
 
-    def _show_results_dir(self, cfg: dict[str, Any]) -> None:
+    def _show_results_dir(self, cfg: JsonObject) -> None:
         """The folder results really go to: the environment's (locked here), the saved one, or
         the default — never an empty field."""
-        from napari_youcam.workflow import default_results_dir
-
         env = os.environ.get("YOUCAM_RESULTS_DIR")
-        self.results_dir.value = env or cfg.get("results_dir") or str(default_results_dir())
+        self.results_dir.value = Path(env or cfg.get("results_dir") or default_results_dir())
         self.results_dir.enabled = not env
         self.results_dir.tooltip = (
             "set by YOUCAM_RESULTS_DIR in the environment; unset it to choose here"
@@ -165,7 +166,7 @@ class SettingsPanel(QWidget):
             else "where every job's files and record are saved"
         )
 
-    def _on_generation(self, *_: Any) -> None:
+    def _on_generation(self, *_: object) -> None:
         v1 = self.generation.value == "v1"
         self.api_key.visible = not v1
         self.client_id.visible = v1
@@ -173,7 +174,7 @@ class SettingsPanel(QWidget):
         self.client_secret.setVisible(v1)
 
     # ------------------------------------------------------------------ actions
-    def values(self) -> dict[str, Any]:
+    def values(self) -> JsonObject:
         """The config to save: typed values, else the saved ones (an empty field keeps a secret)."""
         cfg = self._config()
         out = dict(cfg)
@@ -187,16 +188,12 @@ class SettingsPanel(QWidget):
                 out["client_secret"] = sec
         out["base_url"] = str(self.base_url.value).strip()
         if not os.environ.get("YOUCAM_RESULTS_DIR"):  # the environment's folder is not saved
-            from napari_youcam.workflow import default_results_dir
-
             rd = str(self.results_dir.value or "").strip()
             shown_default = not cfg.get("results_dir") and rd == str(default_results_dir())
             out["results_dir"] = "" if rd in ("", ".") or shown_default else rd
         return out
 
-    def save(self) -> Any:
-        from napari_youcam.api.credentials import save_config
-
+    def save(self) -> Path:
         path = save_config(self.values())
         Prefs.load().confirm_above = float(self.confirm_above.value) if self.confirm_on.value else None
         session.reset_client()
@@ -205,8 +202,6 @@ class SettingsPanel(QWidget):
         return path
 
     def forget(self) -> None:
-        from napari_youcam.api.credentials import save_config
-
         cfg = self._config()
         for k in ("api_key", "client_id", "client_secret"):
             cfg.pop(k, None)
@@ -217,13 +212,11 @@ class SettingsPanel(QWidget):
 
     def _on_sandbox(self, on: bool) -> None:
         if on:
-            from napari_youcam.connect import sandbox_client
-
-            if not session.is_sandbox(session._client):
+            if not session.uses_sandbox():
                 session.set_client(sandbox_client())
             self.state.setText("Local sandbox chosen: results are SYNTHETIC.")
         else:
-            if not self._has_credentials():
+            if not self.has_credentials():
                 self.state.setText("No credentials saved: add a key and Save, or keep the sandbox.")
                 self.sandbox.value = True
                 return

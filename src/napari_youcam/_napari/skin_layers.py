@@ -10,42 +10,41 @@ the same on a fresh job and on a ZIP opened from disk.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from napari.utils.colormaps import Colormap
 
+from napari_youcam._napari.layer_types import LayerTuple
 from napari_youcam._napari.skin_model import SKIN_KEY, SkinGroup, group_key, group_label, group_layers
+from napari_youcam.imaging import concern_color
+from napari_youcam.imaging.skin import ConcernScore, SkinResult, mask_alpha
+from napari_youcam.limits import JsonObject
+
+if TYPE_CHECKING:
+    import napari
 
 
 def concern_colormap(name: str, rgb: tuple[int, int, int] | None = None) -> Colormap:
     """Transparent → the concern's colour, so unmasked skin shows the photo."""
-    from napari_youcam.imaging import concern_color
-
     r, g, b = [c / 255.0 for c in (rgb or concern_color(name))]
     return Colormap(colors=[[r, g, b, 0.0], [r, g, b, 1.0]], name=f"youcam {name}", interpolation="linear")
 
 
-def score_of(scores: dict[str, Any], concern: str) -> dict[str, Any]:
+def score_of(scores: dict[str, ConcernScore], concern: str) -> JsonObject:
     """The score record for one concern as a plain dict ({} when the ZIP has none)."""
     rec = scores.get(concern)
-    if rec is None:
-        return {}
-    if hasattr(rec, "as_dict"):
-        return rec.as_dict()
-    if isinstance(rec, dict):
-        return dict(rec)
-    return {"raw_score": rec}
+    return {} if rec is None else rec.as_dict()
 
 
 def skin_layer_data(
-    skin: Any,
+    skin: SkinResult,
     *,
     base: str,
-    provenance: dict[str, Any] | None = None,
+    provenance: JsonObject | None = None,
     opacity: float = 0.6,
-    ref_geom: dict[str, Any] | None = None,
-) -> list[tuple]:
+    ref_geom: JsonObject | None = None,
+) -> list[LayerTuple]:
     """napari layer-data tuples for a `SkinResult` (one per mask).
 
     Pure numpy + metadata, so a panel can build them on its worker thread with
@@ -55,16 +54,14 @@ def skin_layer_data(
     inspector's table reads it from metadata instead of scanning every mask on the
     Qt thread. Every layer of one job shares a `group` key (`skin_model.group_key`).
     """
-    from napari_youcam.imaging.skin import mask_alpha
-
     geom = ref_geom
-    out: list[tuple] = []
+    out: list[LayerTuple] = []
     prov = provenance or {}
     group = group_key(prov.get("task_id"), prov.get("file"), base)
     label = group_label(base, list(skin.masks))
     for concern, mask in skin.masks.items():
         m = mask_alpha(mask)  # RGBA → A, gray → itself: the mask's strength per pixel
-        kw: dict[str, Any] = {}
+        kw: JsonObject = {}
         if geom is not None:
             rh, rw = geom["hw"]
             rs = geom["scale"]
@@ -78,8 +75,8 @@ def skin_layer_data(
                 "score": score_of(skin.scores, concern),
                 "area": float(np.count_nonzero(m)) / m.size if m.size else 0.0,
                 "file": prov.get("file"),
-                "skin_age": getattr(skin, "skin_age", None),
-                "overall": getattr(skin, "overall", None),
+                "skin_age": skin.skin_age,
+                "overall": skin.overall,
             }
         }
         if provenance:
@@ -102,6 +99,6 @@ def skin_layer_data(
     return out
 
 
-def skin_groups(viewer: Any) -> dict[str, SkinGroup]:
+def skin_groups(viewer: napari.Viewer) -> dict[str, SkinGroup]:
     """Skin-result layers in the viewer, one group per job (see `skin_model.group_layers`)."""
     return group_layers(viewer.layers)

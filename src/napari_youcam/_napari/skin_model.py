@@ -18,13 +18,17 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from napari_youcam.errors import InputError
 from napari_youcam.imaging.skin import MAX_MEMBER_BYTES, ConcernScore, SkinResult, decode_mask
+from napari_youcam.limits import JsonObject
 from napari_youcam.workflow.sidecar import SIDECAR_NAME, sha256_of
+
+if TYPE_CHECKING:
+    from napari.layers import Image, Layer
 
 SKIN_KEY = "youcam_skin"
 
@@ -35,7 +39,7 @@ class SkinGroup:
 
     key: str
     label: str
-    layers: list[Any] = field(default_factory=list)
+    layers: list[Image] = field(default_factory=list)
 
     @property
     def concerns(self) -> list[str]:
@@ -58,11 +62,11 @@ def group_label(base: str, concerns: Sequence[str], serial: int = 0) -> str:
     return f"{base} · {mode}, {len(concerns)} concerns{suffix}"
 
 
-def group_layers(layers: Iterable[Any]) -> dict[str, SkinGroup]:
+def group_layers(layers: Iterable[Layer]) -> dict[str, SkinGroup]:
     """Skin layers grouped by job; a concern appears once per group (the first layer wins)."""
     groups: dict[str, SkinGroup] = {}
     for lay in layers:
-        info = getattr(lay, "metadata", {}).get(SKIN_KEY)
+        info = lay.metadata.get(SKIN_KEY)
         if not info:
             continue
         key = str(info.get("group") or "skin analysis")
@@ -111,7 +115,7 @@ class Placement:
     reason: str
 
 
-def job_record(zip_path: str | Path) -> dict[str, Any] | None:
+def job_record(zip_path: str | Path) -> JsonObject | None:
     """The job record (youcam-job.json) next to a result ZIP, if it is one; untrusted, so checked."""
     side = Path(zip_path).with_name(SIDECAR_NAME)
     try:
@@ -123,7 +127,7 @@ def job_record(zip_path: str | Path) -> dict[str, Any] | None:
     return rec
 
 
-def match_source(candidates: Sequence[Candidate], mask_hw: tuple[int, int], record: dict[str, Any] | None) -> Placement:
+def match_source(candidates: Sequence[Candidate], mask_hw: tuple[int, int], record: JsonObject | None) -> Placement:
     """The image a ZIP's masks belong over.
 
     With a job record: the image whose plane has the recorded shape and hash (the
@@ -156,7 +160,7 @@ def match_source(candidates: Sequence[Candidate], mask_hw: tuple[int, int], reco
 
 
 # ------------------------------------------------------------ format=json job folders
-def folder_record(folder: str | Path) -> dict[str, Any] | None:
+def folder_record(folder: str | Path) -> JsonObject | None:
     """The record of a ``format=json`` skin-analysis job folder (masks saved as separate
     PNGs, listed in ``mask_files``), or None when `folder` is not one; untrusted, so checked."""
     rec = job_record(Path(folder) / SIDECAR_NAME)
@@ -189,11 +193,11 @@ def _concern(kind: str, region: str, index: int) -> str:
     return name if index == 0 else f"{name} {index + 1}"
 
 
-def _scores_by_mask(output: object) -> tuple[dict[tuple[str, str], dict[str, Any]], float | None, float | None]:
+def _scores_by_mask(output: object) -> tuple[dict[tuple[str, str], JsonObject], float | None, float | None]:
     """(type, region) → the reply item; and the skin age and overall score, from ``output``."""
     if not isinstance(output, list):
         raise InputError(f"skin result: 'output' should be a list, got {type(output).__name__}")
-    items: dict[tuple[str, str], dict[str, Any]] = {}
+    items: dict[tuple[str, str], JsonObject] = {}
     age = overall = None
     for i, item in enumerate(output):
         if not isinstance(item, dict) or not isinstance(item.get("type"), str):

@@ -10,23 +10,22 @@ from __future__ import annotations
 import tempfile
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from qtpy.QtCore import QSize, Qt
 from qtpy.QtGui import QIcon, QPixmap
 from qtpy.QtWidgets import QLabel, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
 
 from napari_youcam._napari import session
-from napari_youcam._napari.jobs import JobPanel
+from napari_youcam._napari.jobs import JobPanel, ProgressFn
+from napari_youcam.api import Template
+from napari_youcam.features.spec import Endpoint
 
 if TYPE_CHECKING:
     from napari_youcam._napari.feature_widget import FeatureWidget
+    from napari_youcam._napari.jobs import JobWorker
 
 THUMB = 72
-
-
-def _field(t: Any, name: str) -> Any:
-    return t.get(name) if isinstance(t, dict) else getattr(t, name, None)
 
 
 class TemplatesPanel(QWidget):
@@ -36,7 +35,7 @@ class TemplatesPanel(QWidget):
         super().__init__()
         self.owner = owner
         self.key = ""
-        self.templates: list[Any] = []
+        self.templates: list[Template] = []
         self.load_btn = QPushButton("Load templates")
         self.load_btn.clicked.connect(self.load)
         self.list = QListWidget()
@@ -55,18 +54,18 @@ class TemplatesPanel(QWidget):
         lay.addWidget(self.job)
         self.setVisible(False)
 
-    def set_endpoint(self, key: str, endpoint: Any) -> None:
+    def set_endpoint(self, key: str, endpoint: Endpoint) -> None:
         self.key = key
         self.templates = []
         self.list.clear()
         self.chosen.setText("")
-        self.setVisible(bool(getattr(endpoint, "template_path", None)))
+        self.setVisible(bool(endpoint.template_path))
 
-    def load(self) -> Any:
+    def load(self) -> JobWorker | None:
         key, api = self.key, self.owner.endpoint.api
         cache = Path(tempfile.gettempdir()) / "napari-youcam-thumbs"
 
-        def fn(progress: Any, cancel: threading.Event) -> list[tuple[Any, bytes | None]]:
+        def fn(progress: ProgressFn, cancel: threading.Event) -> list[tuple[Template, bytes | None]]:
             client = session.get_client(api)
             progress("downloading", 0.1)
             items = list(client.templates(key, api=api))
@@ -76,26 +75,26 @@ class TemplatesPanel(QWidget):
                 if cancel.is_set():
                     break
                 data = None
-                url = _field(t, "thumb")
-                if url:
+                if t.thumb:
                     try:
-                        dest = cache / f"{key}-{_field(t, 'id')}".replace("/", "_")
-                        data = Path(client.download(url, dest)).read_bytes()
+                        dest = cache / f"{key}-{t.id}".replace("/", "_")
+                        data = Path(client.download(t.thumb, dest)).read_bytes()
                     except Exception:  # noqa: BLE001 - a missing thumbnail must not hide the template
                         data = None
                 out.append((t, data))
                 progress("downloading", (n + 1) / max(1, len(items)))
             return out
 
-        return self.job.start(fn, self.show, label="Templates")
+        return self.job.start(fn, self.show_templates, label="Templates")
 
-    def show(self, items: list[tuple[Any, bytes | None]]) -> None:
+    def show_templates(self, items: list[tuple[Template, bytes | None]]) -> None:
+        """List the templates with their thumbnails (those that could be downloaded)."""
         self.list.clear()
         self.templates = [t for t, _ in items]
         for t, data in items:
-            title = _field(t, "title") or str(_field(t, "id"))
-            item = QListWidgetItem(str(title)[:18])
-            item.setToolTip(f"{title} ({_field(t, 'category_name') or ''}) id={_field(t, 'id')}")
+            title = t.title or t.id
+            item = QListWidgetItem(title[:18])
+            item.setToolTip(f"{title} ({t.category}) id={t.id}")
             if data:
                 pm = QPixmap()
                 if pm.loadFromData(data):
@@ -108,17 +107,16 @@ class TemplatesPanel(QWidget):
             return
         t = self.templates[row]
         form = self.owner.form
-        tid = _field(t, "id")
+        tid = t.id
         if form is not None:
             if "template_id" in form.params:
-                form.set("template_id", str(tid))
+                form.set("template_id", tid)
             elif "style_ids" in form.params:
-                gid = _field(t, "group_id") or _field(t, "style_group_id")
-                if gid is not None and "style_group_id" in form.params:
-                    form.set("style_group_id", int(gid))
-                # v1 wants integer style ids; template lists may carry them as strings
-                form.set("style_ids", [int(tid) if str(tid).lstrip("-").isdigit() else tid])
-        self.chosen.setText(f"template: {_field(t, 'title') or tid} (id {tid})")
+                if t.group_id and "style_group_id" in form.params:
+                    form.set("style_group_id", int(t.group_id))
+                # v1 wants integer style ids; template lists carry them as strings
+                form.set("style_ids", [int(tid) if tid.lstrip("-").isdigit() else tid])
+        self.chosen.setText(f"template: {t.title or tid} (id {tid})")
 
     def pick(self, row: int) -> None:
         self.list.setCurrentRow(row)

@@ -13,14 +13,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
+from napari.utils.notifications import show_warning
+
+from napari_youcam._napari.layer_types import LayerData, LayerTuple
 from napari_youcam.imaging.video import VIDEO_SUFFIXES, VideoDecodeError, read_video
+from napari_youcam.limits import JsonObject
 
 __all__ = ["VIDEO_SUFFIXES", "VideoDecodeError", "get_reader", "read_video", "video_layer_data"]
 
 
-def video_layer_data(path: str | Path, *, name: str | None = None, metadata: dict[str, Any] | None = None) -> tuple:
+def video_layer_data(path: str | Path, *, name: str | None = None, metadata: JsonObject | None = None) -> LayerTuple:
     """A napari layer-data tuple for a video file (raises VideoDecodeError)."""
     arr, info = read_video(path)
     meta = dict(metadata or {})
@@ -28,7 +31,7 @@ def video_layer_data(path: str | Path, *, name: str | None = None, metadata: dic
     return (arr, {"name": name or Path(path).stem, "rgb": True, "metadata": meta}, "image")
 
 
-def get_reader(path: str | list[str]) -> Callable[[Any], list[tuple]] | None:
+def get_reader(path: str | list[str]) -> Callable[[str | list[str]], list[LayerData]] | None:
     """npe2 reader hook for video files (one file at a time)."""
     if isinstance(path, list):
         if len(path) != 1:
@@ -39,10 +42,8 @@ def get_reader(path: str | list[str]) -> Callable[[Any], list[tuple]] | None:
     return read_video_file
 
 
-def read_video_file(path: str | list[str]) -> list[tuple]:
+def read_video_file(path: str | list[str]) -> list[LayerData]:
     """Layer-data for napari; an undecodable file yields a warning instead of a layer."""
-    from napari.utils.notifications import show_warning
-
     if isinstance(path, list):
         path = path[0]
     try:

@@ -12,22 +12,22 @@ which; for a stack, the plane on screen is written.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
+import napari
 import numpy as np
+import numpy.typing as npt
+from napari.utils.notifications import show_warning
 
+from napari_youcam._napari.common import plane
 from napari_youcam.imaging import labels_to_mask
 from napari_youcam.imaging.encode import mask_png_bytes
+from napari_youcam.limits import JsonObject
 
 MASK_SUFFIX = ".mask.png"
 
 
-def _plane_on_screen(data: Any, meta: dict[str, Any]) -> np.ndarray:
+def _plane_on_screen(data: npt.ArrayLike, meta: JsonObject) -> np.ndarray:
     """The 2D plane of `data` the user is looking at (the first one when no viewer shows it)."""
-    import napari
-
-    from napari_youcam._napari.common import plane
-
     arr = np.asarray(data)
     if arr.ndim <= 2:
         return arr
@@ -37,7 +37,7 @@ def _plane_on_screen(data: Any, meta: dict[str, Any]) -> np.ndarray:
         layer = viewer.layers[name]
         if layer.data.shape == arr.shape:
             return plane(layer, viewer)
-    return arr[(0,) * (arr.ndim - 2)]
+    return np.asarray(arr[(0,) * (arr.ndim - 2)])
 
 
 def mask_note(labels: np.ndarray) -> str | None:
@@ -49,10 +49,8 @@ def mask_note(labels: np.ndarray) -> str | None:
     return f"labels {shown} were all written as the mask (255); erase the ones you do not want sent"
 
 
-def write_mask(path: str, data: Any, meta: dict) -> list[str]:
+def write_mask(path: str, data: npt.ArrayLike, meta: JsonObject) -> list[str]:
     """npe2 single-layer writer for Labels → mask PNG."""
-    from napari.utils.notifications import show_warning
-
     arr = _plane_on_screen(data, meta)
     note = mask_note(arr)
     mask = labels_to_mask(arr)
