@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import napari.layers
 import numpy as np
@@ -26,12 +26,18 @@ from magicgui.widgets import CheckBox, ComboBox, Container, PushButton, SpinBox,
 from qtpy.QtCore import QEvent
 from qtpy.QtWidgets import QLabel, QPushButton
 
+from napari_youcam import workflow
 from napari_youcam._napari import session
 from napari_youcam._napari.common import frame_meta, image_hw, plane, preview_name, result_name, show_warning
 from napari_youcam._napari.jobs import ProgressFn
 from napari_youcam._napari.panel_base import ServicePanel, cost_of, units_text
 from napari_youcam._napari.results import Prepared, prepare_result, show_prepared
+from napari_youcam.features import FEATURES
 from napari_youcam.features.spec import Api
+from napari_youcam.imaging.extender import prescale_image
+
+if TYPE_CHECKING:
+    from napari.qt.threading import WorkerBase
 
 PRESETS = ("custom size", "1:1", "4:3", "3:4", "3:2", "2:3", "16:9", "9:16", "21:9")
 OK_COLOR, BAD_COLOR, CROP_COLOR = "#00e5ff", "#ff1744", "#ffea00"
@@ -132,8 +138,6 @@ class ExtenderPanel(ServicePanel):
         return self.api_for("out-paint")
 
     def _update_cost(self) -> None:
-        from napari_youcam.features import FEATURES
-
         ep = FEATURES["out-paint"].endpoint(self.api)
         cost = cost_of(ep, dict(self.plan.params) if self.plan is not None else {})
         self.show_cost(self.run_btn, cost)
@@ -423,22 +427,18 @@ class ExtenderPanel(ServicePanel):
         top, left = rects[0][:, 0].min(), rects[0][:, 1].min()
         return {"translate": (top * s[0], left * s[1]), "scale": (s[0] / p, s[1] / p)}
 
-    def run(self) -> Any:
-        from napari_youcam import workflow
-        from napari_youcam.features import FEATURES, validate
-        from napari_youcam.imaging.extender import prescale_image
-
+    def run(self) -> WorkerBase | None:
+        """Plan the prescaled upload with the canvas parameters (`plan_or_refuse`), then start the job."""
         plan = self.plan if self.error is None else None
-        if plan is None:
+        img = self.image.value
+        if plan is None or img is None:
             self.refuse("Image extender", self.error or "show the canvas and place the image first")
             return None
-        v = validate("out-paint", plan.params, None, api=self.api)
-        if v:
-            self.refuse("Image extender", "; ".join(str(x) for x in v))
-            return None
-        img = self.image.value
         upload = prescale_image(plane(img, self.viewer), plan)
         params, api = dict(plan.params), self.api
+        checked = self.plan_or_refuse("Image extender", "out-paint", upload, params=params, api=api)
+        if checked is None:
+            return None
         source = {"layer": img, "name": img.name, "provenance": frame_meta(img, self.viewer)}
         place = self._result_placement()
 
@@ -469,10 +469,4 @@ class ExtenderPanel(ServicePanel):
         def finished() -> None:
             self.run_btn.setEnabled(self.error is None)  # an invalid plan keeps Run off
 
-        return self.start_job(
-            work,
-            done,
-            label="Image extender",
-            cost=cost_of(FEATURES["out-paint"].endpoint(api), params),
-            on_finish=finished,
-        )
+        return self.start_job(work, done, label="Image extender", cost=checked.unit_cost, on_finish=finished)

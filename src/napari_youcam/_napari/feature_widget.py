@@ -14,12 +14,14 @@ from __future__ import annotations
 import html
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Optional
+from typing import TYPE_CHECKING, Any, ClassVar, Optional, TypedDict
 
 import napari.layers
+import numpy as np
 from magicgui.widgets import ComboBox, Container, FileEdit, LineEdit, PushButton, create_widget
 from qtpy.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
+from napari_youcam import workflow
 from napari_youcam._napari import session
 from napari_youcam._napari.common import (
     frame_meta,
@@ -32,10 +34,17 @@ from napari_youcam._napari.common import (
 )
 from napari_youcam._napari.forms import ParamForm
 from napari_youcam._napari.jobs import ProgressFn
-from napari_youcam._napari.panel_base import ServicePanel, cost_of, fit_narrow, units_text
+from napari_youcam._napari.panel_base import PlanInput, ServicePanel, cost_of, fit_narrow, units_text
 from napari_youcam._napari.results import Prepared, prepare_result, show_prepared
+from napari_youcam.errors import InputError
+from napari_youcam.features import with_defaults
+from napari_youcam.imaging.fit import fit_size
+from napari_youcam.limits import JsonObject
 
 if TYPE_CHECKING:
+    from napari.layers import Image
+    from napari.qt.threading import WorkerBase
+
     from napari_youcam.features.spec import Endpoint, FeatureSpec, Limits
 
 FAMILY_TITLES = {
@@ -56,9 +65,6 @@ FAMILY_TITLES = {
 
 def plan_text(w: int, h: int, limits: Limits) -> tuple[str, bool]:
     """What will happen to a w×h image (from `imaging`'s fit), and whether it can be sent."""
-    from napari_youcam.errors import InputError
-    from napari_youcam.imaging.fit import fit_size
-
     fmt = "JPEG" if limits.jpeg_only else "PNG or JPEG"
     try:
         ow, oh, _s = fit_size(w, h, limits)
@@ -67,6 +73,18 @@ def plan_text(w: int, h: int, limits: Limits) -> tuple[str, bool]:
     if (ow, oh) == (w, h):
         return f"will be sent as is: {w}×{h}, {fmt}", True
     return f"will be resized {w}×{h} → {ow}×{oh}, {fmt} (result mapped back to {w}×{h})", True
+
+
+class RunInputs(TypedDict):
+    """What `FeatureWidget.collect` read from the pickers and the form for one run."""
+
+    source: PlanInput  # the plane on screen, or the video file
+    mask: PlanInput
+    refs: list[np.ndarray]
+    params: JsonObject  # the form's values with the documented defaults
+    src_layer: Image | None
+    provenance: JsonObject  # {"frame": [...], "mask_frame": [...]} for planes of a stack
+    missing: list[str]  # empty picks and bad form values, in the panel's words
 
 
 class FeatureWidget(ServicePanel):
@@ -320,110 +338,71 @@ class FeatureWidget(ServicePanel):
         self._update_cost()
 
     # ------------------------------------------------------------------ run
-    def collect(self) -> dict[str, Any]:
-        """Inputs and params for `workflow.run`, or raise InputError listing what to change."""
-        from napari_youcam.errors import InputError
-        from napari_youcam.features import validate, with_defaults
-
+    def collect(self) -> RunInputs:
+        """What the pickers and the form hold for `workflow.run`; empty picks listed in ``missing``."""
         ep = self.endpoint
+        job = RunInputs(source=None, mask=None, refs=[], params={}, src_layer=None, provenance={}, missing=[])
         try:
-            params = self.form.values() if self.form else {}
+            job["params"] = with_defaults(ep, self.form.values() if self.form else {})
         except ValueError as e:
-            raise InputError(str(e)) from None
-        params = with_defaults(ep, params)
+            job["missing"].append(str(e))
         roles = {i.role: i for i in ep.inputs}
-        problems: list[str] = []
-        inputs: dict[str, Any] = {}
-        job: dict[str, Any] = {"refs": []}
-        src_layer = None
         if self.uses.get("video"):
             path = Path(str(self.video.value))
             if not path.is_file():
-                problems.append("source video: choose a video file")
+                job["missing"].append("source video: choose a video file")
             job["source"] = path
         elif self.uses.get("src"):
-            src_layer = self.src.value
-            if src_layer is None:
-                problems.append("source image: open an image (File ▸ Open) and pick it here")
-            else:
-                h, w = image_hw(src_layer)
-                inputs["src"] = self._fitted_info(w, h, params, problems, "source image")
-                job["source"] = plane(src_layer, self.viewer)
-                job["provenance"] = frame_meta(src_layer, self.viewer)
+            self._collect_source(job)
         if self.uses.get("mask"):
             mlayer = self.mask.value
             if mlayer is None and roles["mask"].required:
-                problems.append("mask: paint a mask (Mask painting panel) and pick its Labels layer")
+                job["missing"].append("mask: paint a mask (Mask painting panel) and pick its Labels layer")
             elif mlayer is not None:
                 job["mask"] = plane(mlayer, self.viewer)  # the mask plane on screen, like the source
-                job["mask_layer"] = mlayer
                 mframe = frame_meta(mlayer, self.viewer).get("frame")
                 if mframe:
-                    job.setdefault("provenance", {})["mask_frame"] = mframe
+                    job["provenance"]["mask_frame"] = mframe
         if self.uses.get("ref") and self.ref.value is not None:
             job["refs"] = [plane(self.ref.value, self.viewer)]
-            rh, rw = image_hw(self.ref.value)
-            inputs["ref"] = self._fitted_info(rw, rh, params, problems, "reference image", roles["ref"])
         elif self.uses.get("ref") and roles["ref"].required:
-            problems.append("reference image: open one and pick it")
+            job["missing"].append("reference image: open one and pick it")
         if self.uses.get("refs"):
-            chosen = list(self.refs.value or [])
-            job["refs"] = [plane(lay, self.viewer) for lay in chosen]
-            inputs["refs"] = [
-                self._fitted_info(image_hw(x)[1], image_hw(x)[0], params, problems, x.name, roles["refs"])
-                for x in chosen
-            ]
-        inputs = {
-            k: ([x for x in v if x is not None] if isinstance(v, list) else v)
-            for k, v in inputs.items()
-            if v is not None
-        }
-        violations = validate(self.spec, params, inputs or None, api=ep.api, variant=ep.variant)
-        problems += [str(v) for v in violations]
-        if problems:
-            raise InputError("; ".join(problems), violations=violations)
-        job.update(params=params, src_layer=src_layer)
+            job["refs"] = [plane(lay, self.viewer) for lay in self.refs.value or []]
         return job
 
-    def _fitted_info(
-        self, w: int, h: int, params: dict[str, Any], problems: list[str], what: str, inp: Any = None
-    ) -> Any:
-        """The size the service will receive after `imaging` fits the image to the limits.
+    def _collect_source(self, job: RunInputs) -> None:
+        src_layer = self.src.value
+        if src_layer is None:
+            job["missing"].append("source image: open an image (File ▸ Open) and pick it here")
+            return
+        job["source"] = plane(src_layer, self.viewer)
+        job["src_layer"] = src_layer
+        job["provenance"].update(frame_meta(src_layer, self.viewer))
 
-        Validation runs on that size, not the layer's: a 6000×4000 photo is fine for a
-        4096-px feature because it is downscaled before upload.
-        """
-        from napari_youcam.errors import InputError
-        from napari_youcam.features import InputInfo, limits_for
-        from napari_youcam.imaging.fit import fit_size
-
-        limits = getattr(inp, "limits", None) or limits_for(self.endpoint, params)
-        try:
-            ow, oh, _ = fit_size(w, h, limits)
-        except InputError as e:
-            problems.append(f"{what}: {e}")
-            return None
-        return InputInfo(width=ow, height=oh)
-
-    def run(self) -> Any:
-        """Validate locally, then start the job on a worker thread."""
-        from napari_youcam import workflow
-        from napari_youcam.errors import InputError
-
-        self.problems.setText("")
-        try:
-            job = self.collect()
-        except InputError as e:
-            self.refuse(self.spec.title, str(e))
-            return None
+    def run(self) -> WorkerBase | None:
+        """Plan locally (`plan_or_refuse`: nothing is sent when it fails), then start the job on a worker."""
         spec, ep = self.spec, self.endpoint
+        job = self.collect()
+        plan = self.plan_or_refuse(
+            spec.title,
+            spec.key,
+            job["source"],
+            mask=job["mask"],
+            refs=job["refs"],
+            params=job["params"],
+            api=ep.api,
+            variant=ep.variant,
+            missing=job["missing"],
+        )
+        if plan is None:
+            return None
         src_layer = job["src_layer"]
-        src_name = src_layer.name if src_layer is not None else Path(str(job.get("source"))).stem
         source_meta = {
             "layer": src_layer,
-            "name": src_name,
+            "name": src_layer.name if src_layer is not None else Path(str(job["source"])).stem,
             "geom": geometry(src_layer),
-            "provenance": job.get("provenance") or {},
+            "provenance": job["provenance"],
         }
         title = short_title(spec.title)  # layers read "astronaut · face lift"
         chosen = self.form.values() if self.form else {}
@@ -432,7 +411,7 @@ class FeatureWidget(ServicePanel):
             res = workflow.run(
                 spec.key,
                 job["source"],
-                mask=job.get("mask"),
+                mask=job["mask"],
                 refs=job["refs"],
                 params=job["params"],
                 api=ep.api,
@@ -449,7 +428,7 @@ class FeatureWidget(ServicePanel):
             work,
             lambda prepared: self._on_result(prepared, source_meta),
             label=spec.title,
-            cost=cost_of(ep, job["params"]),
+            cost=plan.unit_cost,
             on_start=lambda: self.prefs.remember(spec.key, chosen),
         )  # the next session starts here
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import napari.layers
 import numpy as np
@@ -18,6 +18,7 @@ from magicgui.widgets import CheckBox, ComboBox, Container, FloatSlider, LineEdi
 from qtpy.QtCore import QTimer
 from qtpy.QtWidgets import QLabel, QPushButton
 
+from napari_youcam import workflow
 from napari_youcam._napari import session
 from napari_youcam._napari.common import (
     frame_meta,
@@ -34,6 +35,11 @@ from napari_youcam._napari.common import (
 from napari_youcam._napari.jobs import ProgressFn
 from napari_youcam._napari.panel_base import ServicePanel, cost_of, units_text
 from napari_youcam._napari.results import Prepared, prepare_result, show_prepared
+from napari_youcam.errors import InputError
+from napari_youcam.features import FEATURES, with_defaults
+
+if TYPE_CHECKING:
+    from napari.qt.threading import WorkerBase
 
 MASK_FEATURES = ("generative-fill", "obj-removal", "obj-replace")
 
@@ -223,33 +229,25 @@ class MaskPanel(ServicePanel):
         self.show_cost(self.run_btn, cost)
         self.cost.setText(f"cost: {units_text(cost)} ({ep.api} API) · {self.balance_text()}")
 
-    def run(self) -> Any:
-        from napari_youcam import workflow
-        from napari_youcam.errors import InputError
-        from napari_youcam.features import validate, with_defaults
-        from napari_youcam.imaging import check_mask
-
+    def run(self) -> WorkerBase | None:
+        """Plan the painted mask on the image (`plan_or_refuse`), then start the job."""
         key = self.feature.value
         api = self.api_for(key)
-        self.problems.setText("")
         img = self.image.value
-        try:
-            if img is None:
-                raise InputError("open an image and pick it")
-            mask = self.export()
-            src = plane(img, self.viewer)
-            check_mask(mask, src.shape)
-            params: dict[str, Any] = {}
-            if self.uses_prompt and self.prompt.value:
-                params["prompt"] = self.prompt.value
-            from napari_youcam.features import FEATURES
-
-            params = with_defaults(FEATURES[key].endpoint(api), params)
-            v = validate(key, params, None, api=api)
-            if v:
-                raise InputError("; ".join(str(x) for x in v), violations=v)
-        except InputError as e:
-            self.refuse("Mask painting", str(e))
+        mask: np.ndarray | None = None
+        missing: list[str] = []
+        if img is None:
+            missing.append("open an image and pick it")
+        else:
+            try:
+                mask = self.export()
+            except InputError as e:
+                missing.append(str(e))
+        params = {"prompt": self.prompt.value} if self.uses_prompt and self.prompt.value else {}
+        params = with_defaults(FEATURES[key].endpoint(api), params)
+        src = plane(img, self.viewer) if img is not None else None
+        plan = self.plan_or_refuse("Mask painting", key, src, mask=mask, params=params, api=api, missing=missing)
+        if plan is None or img is None:
             return None
         title = short_title(FEATURES[key].title)
         mask_frame = frame_meta(self.labels.value, self.viewer).get("frame")
@@ -277,7 +275,7 @@ class MaskPanel(ServicePanel):
         def done(prepared: Prepared) -> None:
             self.results = show_prepared(self.viewer, prepared, source)
 
-        return self.start_job(work, done, label=FEATURES[key].title, cost=cost_of(FEATURES[key].endpoint(api), params))
+        return self.start_job(work, done, label=FEATURES[key].title, cost=plan.unit_cost)
 
 
 def Optional_labels() -> Any:  # noqa: N802 - reads like the annotation it returns

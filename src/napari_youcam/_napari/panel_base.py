@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeAlias
 
+import numpy as np
 from magicgui.widgets import Widget
 from qtpy.QtCore import QEvent, Qt
 from qtpy.QtWidgets import (
@@ -33,13 +35,23 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
+from napari_youcam import workflow
 from napari_youcam._napari import session
 from napari_youcam._napari.common import show_warning, unwrap
 from napari_youcam._napari.jobs import JobPanel, ProgressFn
 from napari_youcam._napari.prefs import Prefs, needs_confirmation
 from napari_youcam._napari.results import Prepared
+from napari_youcam.errors import InputError
 from napari_youcam.features import FEATURES
 from napari_youcam.features.spec import Api
+from napari_youcam.limits import JsonObject
+from napari_youcam.workflow import Plan
+
+if TYPE_CHECKING:
+    pass
+
+#: what a panel hands `workflow.plan` / `workflow.run` as one input: the plane on screen, or a file
+PlanInput: TypeAlias = np.ndarray | Path | bytes | None
 
 DOCK_WIDTH = 350  # the narrowest dock area every panel must fit without scrolling sideways
 
@@ -65,6 +77,12 @@ def cost_of(endpoint: Any, params: dict[str, Any]) -> float | None:
     except Exception:  # noqa: BLE001 - a half-filled form (any bad value): no number yet
         return None
     return float(cost) if cost is not None else None
+
+
+def change_text(error: InputError) -> str:
+    """What to change, on one line: the listed problems of a plan joined with "; "."""
+    items = [line.strip()[2:] for line in error.message.splitlines() if line.strip().startswith("- ")]
+    return "; ".join(items) or error.message
 
 
 def units_text(cost: float | None) -> str:
@@ -162,6 +180,35 @@ class ServicePanel(QWidget):
         """The one way a panel says no: nothing was sent, and what to change."""
         self.problems.setText(f"Nothing was sent. Change: {problems}")
         show_warning(f"{what}: nothing was sent. Change: {problems}")
+
+    def plan_or_refuse(
+        self,
+        what: str,
+        feature: str,
+        source: PlanInput = None,
+        *,
+        mask: PlanInput = None,
+        refs: Sequence[PlanInput] = (),
+        params: JsonObject | None = None,
+        api: Api | None = None,
+        variant: str | None = None,
+        missing: Sequence[str] = (),
+    ) -> Plan | None:
+        """The one dry run before a job: `workflow.plan` on exactly what `run` will get.
+
+        The `Plan` (fitted sizes, notes, cost) when it can be sent; otherwise `refuse` says
+        what to change and this returns None. ``missing`` are the panel's own empty picks
+        ("open an image and pick it"), said in the panel's words before anything is planned.
+        """
+        self.problems.setText("")
+        if missing:
+            self.refuse(what, "; ".join(missing))
+            return None
+        try:
+            return workflow.plan(feature, source, mask=mask, refs=refs, params=params, api=api, variant=variant)
+        except InputError as e:
+            self.refuse(what, change_text(e))
+            return None
 
     def start_job(
         self,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import napari.layers
 import numpy as np
@@ -35,6 +35,7 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
+from napari_youcam import workflow
 from napari_youcam._napari import session
 from napari_youcam._napari.common import frame_meta, geometry, plane, show_info
 from napari_youcam._napari.jobs import ProgressFn
@@ -42,7 +43,11 @@ from napari_youcam._napari.panel_base import ServicePanel, cost_of
 from napari_youcam._napari.results import Prepared, prepare_result, show_prepared
 from napari_youcam._napari.skin_layers import SKIN_KEY, concern_colormap, skin_groups
 from napari_youcam._napari.skin_model import read_skin_folder, visibility_for
+from napari_youcam.features import FEATURES, with_defaults
 from napari_youcam.features.spec import Api
+
+if TYPE_CHECKING:
+    from napari.qt.threading import WorkerBase
 
 COLUMNS = ("show", "concern", "raw", "ui", "area %", "colour")
 
@@ -174,8 +179,6 @@ class SkinPanel(ServicePanel):
         return self.api_for("skin-analysis")
 
     def _on_mode(self, *_: Any) -> None:
-        from napari_youcam.features import FEATURES
-
         ep = FEATURES["skin-analysis"].endpoint(self.api)
         hd = self.mode.value == "HD"
         choices = [c for c in ep.param("dst_actions").choices if str(c).startswith("hd_") == hd]
@@ -189,13 +192,8 @@ class SkinPanel(ServicePanel):
         return {"dst_actions": list(self.concerns.value or []), "format": "zip"}
 
     def _update_cost(self) -> None:
-        from napari_youcam.features import FEATURES, unit_cost
-
         ep = FEATURES["skin-analysis"].endpoint(self.api)
-        try:
-            c = unit_cost(ep, self.params())
-        except Exception:  # noqa: BLE001 - a half-filled form: no number yet
-            c = None
+        c = cost_of(ep, self.params())
         self.show_cost(self.run_btn, c)
         self.problems.setText("")
         self.cost.setText(
@@ -203,36 +201,18 @@ class SkinPanel(ServicePanel):
             f"{self.mode.value} concerns; documented: {ep.units or '—'}) · {self.balance_text()}"
         )
 
-    def run(self) -> Any:
-        from napari_youcam import workflow
-        from napari_youcam.features import FEATURES, InputInfo, limits_for, validate, with_defaults
-        from napari_youcam.imaging import fit_size
-
-        self.problems.setText("")
+    def run(self) -> WorkerBase | None:
+        """Plan the photo and concerns (`plan_or_refuse`), then start the job."""
         img = self.image.value
         ep = FEATURES["skin-analysis"].endpoint(self.api)
         params = with_defaults(ep, self.params())
         if self.api == "v1":
             params.pop("format", None)
-        problems: list[str] = []
-        inputs = None
-        if img is None:
-            problems.append("face photo: open one and pick it")
-        else:
-            from napari_youcam._napari.common import image_hw
-            from napari_youcam.errors import InputError
-
-            h, w = image_hw(img)
-            try:
-                ow, oh, _ = fit_size(w, h, limits_for(ep, params))
-                inputs = {"src": InputInfo(width=ow, height=oh)}
-            except InputError as e:
-                problems.append(f"face photo: {e}")
-        problems += [str(v) for v in validate("skin-analysis", params, inputs, api=self.api)]
-        if problems:
-            self.refuse("Skin analysis", "; ".join(problems))
+        src = plane(img, self.viewer) if img is not None else None
+        missing = [] if img is not None else ["face photo: open one and pick it"]
+        plan = self.plan_or_refuse("Skin analysis", "skin-analysis", src, params=params, api=self.api, missing=missing)
+        if plan is None or img is None:
             return None
-        src = plane(img, self.viewer)
         source = {"layer": img, "name": img.name, "geom": geometry(img), "provenance": frame_meta(img, self.viewer)}
         api = self.api
 
@@ -257,7 +237,7 @@ class SkinPanel(ServicePanel):
             # one mask layer per event-loop turn: eight masks at once froze the window ~0.7 s
             self.results = show_prepared(self.viewer, prepared, source, spread=True, on_all=all_added)
 
-        return self.start_job(work, done, label="Skin analysis", cost=cost_of(ep, params))
+        return self.start_job(work, done, label="Skin analysis", cost=plan.unit_cost)
 
     # ------------------------------------------------------------------ inspect side
     def _flush(self) -> None:
