@@ -18,12 +18,15 @@ from typing import TYPE_CHECKING, Any, ClassVar, Optional, TypedDict
 
 import napari.layers
 import numpy as np
-from magicgui.widgets import ComboBox, Container, FileEdit, LineEdit, PushButton, create_widget
+from magicgui.types import FileDialogMode
+from magicgui.widgets import ComboBox, Container, FileEdit, LineEdit, ListEdit, PushButton
 from qtpy.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from napari_youcam import workflow
 from napari_youcam._napari import session
+from napari_youcam._napari.attr_view import AttributesView
 from napari_youcam._napari.common import (
+    LayerData,
     frame_meta,
     geometry,
     image_hw,
@@ -32,17 +35,22 @@ from napari_youcam._napari.common import (
     short_title,
     show_warning,
 )
+from napari_youcam._napari.face_check_note import FaceCheckNote
+from napari_youcam._napari.face_picker import FacePicker
 from napari_youcam._napari.forms import ParamForm
 from napari_youcam._napari.jobs import ProgressFn
-from napari_youcam._napari.panel_base import PlanInput, ServicePanel, cost_of, fit_narrow, units_text
+from napari_youcam._napari.panel_base import PlanInput, ServicePanel, cost_of, fit_narrow, layer_picker, units_text
 from napari_youcam._napari.results import Prepared, prepare_result, show_prepared
+from napari_youcam._napari.templates_panel import TemplatesPanel
+from napari_youcam._napari.video import video_layer_data
 from napari_youcam.errors import InputError
-from napari_youcam.features import with_defaults
+from napari_youcam.features import FEATURES, limits_for, with_defaults
 from napari_youcam.imaging.fit import fit_size
 from napari_youcam.limits import JsonObject
 
 if TYPE_CHECKING:
-    from napari.layers import Image
+    import napari
+    from napari.layers import Image, Layer
     from napari.qt.threading import WorkerBase
 
     from napari_youcam.features.spec import Endpoint, FeatureSpec, Limits
@@ -90,75 +98,20 @@ class RunInputs(TypedDict):
 class FeatureWidget(ServicePanel):
     """Generated form for every feature of one family."""
 
-    def __init__(self, napari_viewer: napari.viewer.Viewer, family: str, only: str | None = None) -> None:
+    def __init__(self, napari_viewer: napari.Viewer, family: str, only: str | None = None) -> None:
         super().__init__(napari_viewer)
-        from napari_youcam.features import FEATURES
-
         self.family = family
         self.specs: dict[str, FeatureSpec] = {
             k: s for k, s in FEATURES.items() if s.family == family and only in (None, k)
         }
-        self.results: list[Any] = []  # layers added by the last finished job
-        self.video_layer: Any = None  # the source video, once shown
-
-        # ----- top: banner, feature, API/variant
-        self.feature = ComboBox(
-            label="feature",
-            choices=[(s.title, k) for k, s in self.specs.items()],
-        )
-        self.feature.enabled = only is None  # a single-feature dock (feature_docks) shows its title
-        self.api = ComboBox(label="API", choices=["v2"])
-        self.variant = ComboBox(label="variant", choices=["default"])
-        self.summary = QLabel("")
-        self.summary.setWordWrap(True)
-        self.head = Container(widgets=[self.feature, self.api, self.variant])
-
-        # ----- layer pickers (magicgui + napari's layer type registration)
-        self.src = create_widget(annotation=napari.layers.Image, label="source image")
-        # magicgui reads these annotations at runtime and knows typing.Optional
-        self.mask = create_widget(annotation=Optional[napari.layers.Labels], label="mask (Labels)")  # noqa: UP045
-        self.ref = create_widget(annotation=Optional[napari.layers.Image], label="reference image")  # noqa: UP045
-        self.refs = create_widget(annotation=list[napari.layers.Image], label="reference images")
-        self.refs.native.setMaximumHeight(90)
-        self.video = FileEdit(label="source video", mode="r", filter="*.mp4 *.mov *.avi")
-        self.video_btn = QPushButton("Show the source video in the viewer")
-        self.video_btn.clicked.connect(self.show_video)
-        self.pickers = Container(widgets=[self.src, self.video, self.mask, self.ref, self.refs])
-
-        self.form_holder = QWidget()
-        QVBoxLayout(self.form_holder).setContentsMargins(0, 0, 0, 0)
+        self.results: list[Layer] = []  # layers added by the last finished job
+        self.video_layer: Layer | None = None  # the source video, once shown
         self.form: ParamForm | None = None
-        self.uses: dict[str, bool] = {}
-
-        # ----- optional embedded panels
-        from napari_youcam._napari.face_picker import FacePicker
-        from napari_youcam._napari.templates_panel import TemplatesPanel
-
-        self.face_picker = FacePicker(self)
-        self.templates = TemplatesPanel(self)
-
-        # ----- info + run
-        self.limits_label = QLabel("")
-        self.limits_label.setWordWrap(True)
-        self.cost_label = QLabel("")
-        self.cost_label.setWordWrap(True)
-        from napari_youcam._napari.face_check_note import FaceCheckNote
-
-        self.face_note = FaceCheckNote(self.viewer, on_crop=self._use_source)
-        self.run_btn = QPushButton("Run")
-        self.run_btn.clicked.connect(self.run)
-        from napari_youcam._napari.attr_view import AttributesView
-
-        self.attributes = AttributesView()  # JSON results (face attribute analysis)
-
-        # presets: named parameter sets per feature, and the last run's parameters
-        self.preset = ComboBox(label="preset", choices=[])
-        self.preset_name = LineEdit(label="save as")
-        self.preset_save = PushButton(text="Save preset")
-        self.preset_save.changed.connect(lambda *_: self.save_preset(str(self.preset_name.value)))
-        self.preset.changed.connect(lambda *_: self.apply_preset(self.preset.value))
-        self.presets_box = Container(widgets=[self.preset, self.preset_name, self.preset_save])
-
+        self.uses: dict[str, bool] = {}  # which pickers the endpoint takes (see `_on_endpoint`)
+        self._build_head(only)
+        self._build_pickers()
+        self._build_presets()
+        self._build_info()
         # the form scrolls (face reshape has 30+ sliders); Run / Cancel / status stay visible
         self.job.guard(self.run_btn)
         self.arrange(
@@ -179,21 +132,70 @@ class FeatureWidget(ServicePanel):
             ],
             [self.problems, self.run_btn, self.job],
         )
-
-        self.feature.changed.connect(self._on_feature)
-        self.api.changed.connect(self._on_api)
-        self.variant.changed.connect(lambda *_: self._on_endpoint())
-        self.src.changed.connect(lambda *_: self._on_source())
-        self.mask.changed.connect(lambda *_: self._update_info())
-        self.refs.changed.connect(lambda *_: self.face_picker.refs_changed())
-        session.events.changed.connect(self.refresh_status)
-
+        self._connect()
         self.reset_choices()
         self._on_feature()
         self.refresh_status()
 
+    def _build_head(self, only: str | None) -> None:
+        """Feature, API generation and variant, and the feature's one-line summary."""
+        self.feature = ComboBox(label="feature", choices=[(s.title, k) for k, s in self.specs.items()])
+        self.feature.enabled = only is None  # a single-feature dock (feature_docks) shows its title
+        self.api = ComboBox(label="API", choices=["v2"])
+        self.variant = ComboBox(label="variant", choices=["default"])
+        self.summary = QLabel("")
+        self.summary.setWordWrap(True)
+        self.head = Container(widgets=[self.feature, self.api, self.variant])
+
+    def _build_pickers(self) -> None:
+        """The endpoint's inputs (magicgui + napari's layer types) and the parameter form's holder."""
+        self.src = layer_picker(napari.layers.Image, "source image", ComboBox)
+        # magicgui reads these annotations at runtime and knows typing.Optional
+        self.mask_picker = layer_picker(Optional[napari.layers.Labels], "mask (Labels)", ComboBox)  # noqa: UP045
+        self.ref = layer_picker(Optional[napari.layers.Image], "reference image", ComboBox)  # noqa: UP045
+        self.refs = layer_picker(list[napari.layers.Image], "reference images", ListEdit)
+        self.refs.native.setMaximumHeight(90)
+        self.video = FileEdit(label="source video", mode=FileDialogMode.EXISTING_FILE, filter="*.mp4 *.mov *.avi")
+        self.video_btn = QPushButton("Show the source video in the viewer")
+        self.video_btn.clicked.connect(self.show_video)
+        self.pickers = Container(widgets=[self.src, self.video, self.mask_picker, self.ref, self.refs])
+        self.form_holder = QWidget()
+        self._form_layout = QVBoxLayout(self.form_holder)
+        self._form_layout.setContentsMargins(0, 0, 0, 0)
+
+    def _build_presets(self) -> None:
+        """Named parameter sets per feature (the last run's parameters come back on their own)."""
+        self.preset = ComboBox(label="preset", choices=[])
+        self.preset_name = LineEdit(label="save as")
+        self.preset_save = PushButton(text="Save preset")
+        self.preset_save.changed.connect(lambda *_: self.save_preset(str(self.preset_name.value)))
+        self.preset.changed.connect(lambda *_: self.apply_preset(self.preset.value))
+        self.presets_box = Container(widgets=[self.preset, self.preset_name, self.preset_save])
+
+    def _build_info(self) -> None:
+        """Embedded face picker and templates, limits, cost, the face check, Run and the JSON table."""
+        self.face_picker = FacePicker(self)
+        self.templates = TemplatesPanel(self)
+        self.limits_label = QLabel("")
+        self.limits_label.setWordWrap(True)
+        self.cost_label = QLabel("")
+        self.cost_label.setWordWrap(True)
+        self.face_note = FaceCheckNote(self.viewer, on_crop=self._use_source)
+        self.run_btn = QPushButton("Run")
+        self.run_btn.clicked.connect(self.run)
+        self.attributes = AttributesView()  # JSON results (face attribute analysis)
+
+    def _connect(self) -> None:
+        self.feature.changed.connect(self._on_feature)
+        self.api.changed.connect(self._on_api)
+        self.variant.changed.connect(lambda *_: self._on_endpoint())
+        self.src.changed.connect(lambda *_: self._on_source())
+        self.mask_picker.changed.connect(lambda *_: self._update_info())
+        self.refs.changed.connect(lambda *_: self.face_picker.refs_changed())
+        session.events.changed.connect(self.refresh_status)
+
     # ------------------------------------------------------------------ napari hooks
-    def reset_choices(self, *_: Any) -> None:
+    def reset_choices(self, *_: object) -> None:
         """Called by napari when layers change; keeps every layer combo in sync."""
         self.pickers.reset_choices()
         self._update_info()
@@ -220,14 +222,14 @@ class FeatureWidget(ServicePanel):
         want = self.status.api if self.status and self.status.api in apis else None
         return want or ("v2" if "v2" in apis else apis[0])
 
-    def _on_feature(self, *_: Any) -> None:
+    def _on_feature(self, *_: object) -> None:
         spec = self.spec
         self.api.choices = list(spec.apis)
         self.api.value = self._preferred_api()
         self.summary.setText(spec.summary)
         self._on_api()
 
-    def _on_api(self, *_: Any) -> None:
+    def _on_api(self, *_: object) -> None:
         self.variant.choices = list(self.spec.variants(self.api.value))
         self.variant.visible = len(self.variant.choices) > 1
         self._on_endpoint()
@@ -245,16 +247,17 @@ class FeatureWidget(ServicePanel):
             "ref": "ref" in roles and roles["ref"].kind != "video",
             "refs": "refs" in roles,
         }
+        pickers = {"src": self.src, "video": self.video, "mask": self.mask_picker, "ref": self.ref, "refs": self.refs}
         for name, on in self.uses.items():
-            getattr(self, name).visible = on
+            pickers[name].visible = on
         self.video_btn.setVisible(is_video)
         if self.form is not None:
-            self.form_holder.layout().removeWidget(self.form.native)
+            self._form_layout.removeWidget(self.form.native)
             self.form.native.setParent(None)
         self.form = ParamForm(ep.params)
         self.form.apply(self.prefs.last_params(self.spec.key))  # where the user left it last time
         self.form.changed.connect(lambda *_: self._update_info())
-        self.form_holder.layout().addWidget(self.form.native)
+        self._form_layout.addWidget(self.form.native)
         fit_narrow(self.form.native)  # a new form: its combo boxes too must fit a narrow dock
         self._load_presets()
         self.face_picker.setVisible(bool(ep.preprocess_path))
@@ -266,8 +269,6 @@ class FeatureWidget(ServicePanel):
     def _update_info(self) -> None:
         if not hasattr(self, "form") or self.form is None:
             return
-        from napari_youcam.features import limits_for
-
         ep = self.endpoint
         try:
             limits = limits_for(ep, self.form.values())
@@ -284,7 +285,7 @@ class FeatureWidget(ServicePanel):
         self.face_note.check(layer, self.spec.key)
         self._update_cost()
 
-    def _use_source(self, layer: Any) -> None:
+    def _use_source(self, layer: Image) -> None:
         """Make `layer` (e.g. the suggested face crop) the source of the next run."""
         self.pickers.reset_choices()
         self.src.value = layer
@@ -308,7 +309,7 @@ class FeatureWidget(ServicePanel):
         if self.uses.get("mask") and src is not None:
             painted = mask_for(self.viewer, src)
             if painted is not None:
-                self.mask.value = painted
+                self.mask_picker.value = painted
         self._update_info()
 
     # ------------------------------------------------------------------ presets
@@ -355,7 +356,7 @@ class FeatureWidget(ServicePanel):
         elif self.uses.get("src"):
             self._collect_source(job)
         if self.uses.get("mask"):
-            mlayer = self.mask.value
+            mlayer = self.mask_picker.value
             if mlayer is None and roles["mask"].required:
                 job["missing"].append("mask: paint a mask (Mask painting panel) and pick its Labels layer")
             elif mlayer is not None:
@@ -448,20 +449,18 @@ class FeatureWidget(ServicePanel):
         if faces is not None and faces in self.viewer.layers:  # keep the face boxes visible on top
             self.viewer.layers.move(self.viewer.layers.index(faces), len(self.viewer.layers))
 
-    def show_video(self) -> Any:
+    def show_video(self) -> WorkerBase | None:
         """Decode the chosen source video on a worker and add it as a time series."""
-        from napari_youcam._napari.video import video_layer_data
-
         path = Path(str(self.video.value))
         if not path.is_file():
             show_warning("Choose a video file first.")
             return None
 
-        def fn(progress: Any, cancel: threading.Event) -> Any:
+        def fn(progress: ProgressFn, cancel: threading.Event) -> LayerData:
             progress("preparing", 0.0)
             return video_layer_data(path)
 
-        def done(layer_data: tuple[Any, dict[str, Any], str]) -> None:
+        def done(layer_data: LayerData) -> None:
             data, kw, kind = layer_data
             self.video_layer = getattr(self.viewer, f"add_{kind}")(data, **kw)
 

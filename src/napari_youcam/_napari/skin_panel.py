@@ -14,11 +14,11 @@ from __future__ import annotations
 import contextlib
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import napari.layers
 import numpy as np
-from magicgui.widgets import ComboBox, Container, RadioButtons, Select, create_widget
+from magicgui.widgets import ComboBox, Container, RadioButtons, Select
 from qtpy.QtCore import Qt, QTimer
 from qtpy.QtGui import QColor
 from qtpy.QtWidgets import (
@@ -38,15 +38,20 @@ from qtpy.QtWidgets import (
 from napari_youcam import workflow
 from napari_youcam._napari import session
 from napari_youcam._napari.common import frame_meta, geometry, plane, show_info
+from napari_youcam._napari.face_check_note import FaceCheckNote
 from napari_youcam._napari.jobs import ProgressFn
-from napari_youcam._napari.panel_base import ServicePanel, cost_of
+from napari_youcam._napari.panel_base import ServicePanel, cost_of, layer_picker
 from napari_youcam._napari.results import Prepared, prepare_result, show_prepared
-from napari_youcam._napari.skin_layers import SKIN_KEY, concern_colormap, skin_groups
-from napari_youcam._napari.skin_model import read_skin_folder, visibility_for
+from napari_youcam._napari.skin_layers import concern_colormap, skin_groups
+from napari_youcam._napari.skin_model import SKIN_KEY, read_skin_folder, visibility_for
 from napari_youcam.features import FEATURES, with_defaults
 from napari_youcam.features.spec import Api
+from napari_youcam.imaging import read_skin_zip, scores_table
+from napari_youcam.limits import JsonObject
 
 if TYPE_CHECKING:
+    import napari
+    from napari.layers import Image
     from napari.qt.threading import WorkerBase
 
 COLUMNS = ("show", "concern", "raw", "ui", "area %", "colour")
@@ -55,17 +60,16 @@ COLUMNS = ("show", "concern", "raw", "ui", "area %", "colour")
 class SkinPanel(ServicePanel):
     """Run skin analysis and inspect the masks of any skin result in the viewer."""
 
-    def __init__(self, napari_viewer: napari.viewer.Viewer) -> None:
+    def __init__(self, napari_viewer: napari.Viewer) -> None:
         super().__init__(napari_viewer)
-        self.image = create_widget(annotation=napari.layers.Image, label="face photo")
-        self.mode = RadioButtons(label="mode", choices=["SD", "HD"], value="SD", orientation="horizontal")
+        self.image = layer_picker(napari.layers.Image, "face photo", ComboBox)
+        self.mode = RadioButtons(label="mode", choices=["SD", "HD"], orientation="horizontal")
+        self.mode.value = "SD"
         self.concerns = Select(label="concerns", choices=[])
         self.concerns.native.setMinimumHeight(120)
         self.run_box = Container(widgets=[self.image, self.mode, self.concerns])
         self.cost = QLabel("")
         self.cost.setWordWrap(True)
-        from napari_youcam._napari.face_check_note import FaceCheckNote
-
         self.face_note = FaceCheckNote(self.viewer, on_crop=self._use_photo)
         self.run_title = "Run skin analysis"
         self.run_btn = QPushButton(self.run_title)
@@ -77,9 +81,11 @@ class SkinPanel(ServicePanel):
         self._remembered: dict[int, bool] = {}  # layer id → visibility the user left it at
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        rows_header, columns_header = self.table.verticalHeader(), self.table.horizontalHeader()
+        assert rows_header is not None and columns_header is not None  # a QTableWidget makes both
+        rows_header.setVisible(False)
+        columns_header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        columns_header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.setToolTip("raw = the service's raw score (compare these); ui = its display score")
         self.table.setMinimumHeight(180)
         self.opacity = QSlider(Qt.Orientation.Horizontal)
@@ -113,9 +119,9 @@ class SkinPanel(ServicePanel):
             [self.problems, self.run_btn, self.job],
         )
 
-        self.rows: list[Any] = []  # layers in table order
+        self.rows: list[Image] = []  # layers in table order
         self._known: set[str] = set()  # groups seen, so a new job's result is shown when it arrives
-        self.results: list[Any] = []
+        self.results: list[Image] = []
         # napari calls reset_choices once per added layer (8 masks → 8 calls): rebuild the
         # table once, after the burst, instead of 8 times on the Qt thread
         self._table_timer = QTimer(self)
@@ -132,13 +138,13 @@ class SkinPanel(ServicePanel):
         self._refresh_groups()
         self.refresh_status()
 
-    def _use_photo(self, layer: Any) -> None:
+    def _use_photo(self, layer: Image) -> None:
         """Make `layer` (the suggested face crop) the photo of the next run."""
         self.image.reset_choices()
         self.image.value = layer
 
     # ------------------------------------------------------------------ hooks
-    def reset_choices(self, *_: Any) -> None:
+    def reset_choices(self, *_: object) -> None:
         # only the layer picker: resetting the concern Select would drop the user's choice
         self.image.reset_choices()
         self._table_timer.start()
@@ -155,7 +161,7 @@ class SkinPanel(ServicePanel):
         self._known = set(groups)
         self._on_group()
 
-    def _on_group(self, *_: Any) -> None:
+    def _on_group(self, *_: object) -> None:
         """Show the chosen job's masks (as the user left them) and hide every other job's."""
         groups = skin_groups(self.viewer)
         chosen = self.group.value
@@ -178,7 +184,7 @@ class SkinPanel(ServicePanel):
     def api(self) -> Api:
         return self.api_for("skin-analysis")
 
-    def _on_mode(self, *_: Any) -> None:
+    def _on_mode(self, *_: object) -> None:
         ep = FEATURES["skin-analysis"].endpoint(self.api)
         hd = self.mode.value == "HD"
         choices = [c for c in ep.param("dst_actions").choices if str(c).startswith("hd_") == hd]
@@ -188,7 +194,7 @@ class SkinPanel(ServicePanel):
         self.concerns.value = keep or choices[:4]
         self._update_cost()
 
-    def params(self) -> dict[str, Any]:
+    def params(self) -> JsonObject:
         return {"dst_actions": list(self.concerns.value or []), "format": "zip"}
 
     def _update_cost(self) -> None:
@@ -229,7 +235,7 @@ class SkinPanel(ServicePanel):
             )
             return prepare_result(res, source, title="skin analysis")  # masks → layers off the Qt thread
 
-        def all_added(_layers: list[Any]) -> None:
+        def all_added(_layers: list[Image]) -> None:
             self._table_timer.stop()
             self._refresh_groups()
 
@@ -246,7 +252,7 @@ class SkinPanel(ServicePanel):
             self._table_timer.stop()
             self._refresh_groups()
 
-    def layers(self) -> list[Any]:
+    def layers(self) -> list[Image]:
         grp = skin_groups(self.viewer).get(self.group.value) if self.group.value else None
         return list(grp.layers) if grp is not None else []
 
@@ -254,7 +260,7 @@ class SkinPanel(ServicePanel):
         layers = self.layers()
 
         # raw score first: highest raw score on top
-        def raw(lay: Any) -> float:
+        def raw(lay: Image) -> float:
             v = lay.metadata[SKIN_KEY].get("score", {}).get("raw_score")
             return -1.0 if v is None else float(v)
 
@@ -301,7 +307,7 @@ class SkinPanel(ServicePanel):
             with contextlib.suppress(TypeError, ValueError, RuntimeError):
                 lay.events.visible.disconnect(self._sync_box)
 
-    def _sync_box(self, event: Any = None) -> None:
+    def _sync_box(self, event: object = None) -> None:
         """A mask's visibility changed elsewhere (layer list): tick or untick its row."""
         for r, lay in enumerate(self.rows):
             box = self.table.cellWidget(r, 0)
@@ -314,8 +320,9 @@ class SkinPanel(ServicePanel):
         """Toggle one concern's mask (what the table's check box does)."""
         self._flush()
         for r, lay in enumerate(self.rows):
-            if lay.metadata[SKIN_KEY]["concern"] == concern:
-                self.table.cellWidget(r, 0).setChecked(on)
+            box = self.table.cellWidget(r, 0)
+            if lay.metadata[SKIN_KEY]["concern"] == concern and isinstance(box, QCheckBox):
+                box.setChecked(on)
                 return
         raise KeyError(concern)
 
@@ -326,7 +333,7 @@ class SkinPanel(ServicePanel):
                 lay.colormap = concern_colormap(concern, rgb)
         self.refresh_table()
 
-    def _pick_color(self, layer: Any, btn: QPushButton) -> None:
+    def _pick_color(self, layer: Image, btn: QPushButton) -> None:
         rgb = np.asarray(layer.colormap.colors[-1][:3]) * 255
         col = QColorDialog.getColor(QColor(*[int(c) for c in rgb]), self, "Concern colour")
         if col.isValid():
@@ -343,8 +350,6 @@ class SkinPanel(ServicePanel):
 
     def export_csv(self, path: str | Path) -> Path:
         """Scores (raw first) and mask statistics of the chosen result, via imaging.scores_table."""
-        from napari_youcam.imaging import read_skin_zip, scores_table
-
         self._flush()
         files = {lay.metadata[SKIN_KEY].get("file") for lay in self.rows}
         files.discard(None)
