@@ -158,7 +158,7 @@ def test_image_extender_cleans_up_after_itself(viewer, qtbot):
     extent = p.layer.extent.world[:, -2:]
     assert np.all(extent[0] <= lo) and np.all(lo <= extent[1])
     assert "input_x" in p.plan_label.text()
-    p.width.value = 100  # smaller than the photo: invalid
+    p.canvas_w.value = 100  # smaller than the photo: invalid
     assert p.error is not None and "input_x" not in p.plan_label.text()
     canvas = p.layer
     qtbot.waitUntil(lambda: session.pending_status_checks() == 0, timeout=20000)
