@@ -267,7 +267,7 @@ class FeatureWidget(ServicePanel):
 
     # ------------------------------------------------------------------ info
     def _update_info(self) -> None:
-        if not hasattr(self, "form") or self.form is None:
+        if self.form is None:
             return
         ep = self.endpoint
         try:
