@@ -62,6 +62,47 @@ class SkinPanel(ServicePanel):
 
     def __init__(self, napari_viewer: napari.Viewer) -> None:
         super().__init__(napari_viewer)
+        self.rows: list[Image] = []  # layers in table order
+        self._known: set[str] = set()  # groups seen, so a new job's result is shown when it arrives
+        self.results: list[Image] = []
+        self._shown_group: str | None = None
+        self._remembered: dict[int, bool] = {}  # layer id → visibility the user left it at
+        self._build_run_side()
+        opacity_row = self._build_inspect_side()
+        self.job.guard(self.run_btn)
+        self.arrange(
+            [
+                self.banner,
+                self.run_box,
+                self.cost,
+                self.face_note,
+                QLabel("<b>Inspect</b>"),
+                self.group,
+                self.summary,
+                self.table,
+                opacity_row,
+                self.csv_btn,
+            ],
+            [self.problems, self.run_btn, self.job],
+        )
+        # napari calls reset_choices once per added layer (8 masks → 8 calls): rebuild the
+        # table once, after the burst, instead of 8 times on the Qt thread
+        self._table_timer = QTimer(self)
+        self._table_timer.setSingleShot(True)
+        self._table_timer.setInterval(0)
+        self._table_timer.timeout.connect(self._refresh_groups)
+        self.mode.changed.connect(self._on_mode)
+        self.concerns.changed.connect(lambda *_: self._update_cost())
+        self.image.changed.connect(lambda layer: self.face_note.check(layer, "skin-analysis"))
+        session.events.changed.connect(self.refresh_status)
+        self._on_mode()
+        self.image.reset_choices()
+        self.face_note.check(self.image.value, "skin-analysis")
+        self._refresh_groups()
+        self.refresh_status()
+
+    def _build_run_side(self) -> None:
+        """Photo, SD/HD, concerns, cost, the face check and Run."""
         self.image = layer_picker(napari.layers.Image, "face photo", ComboBox)
         self.mode = RadioButtons(label="mode", choices=["SD", "HD"], orientation="horizontal")
         self.mode.value = "SD"
@@ -75,10 +116,10 @@ class SkinPanel(ServicePanel):
         self.run_btn = QPushButton(self.run_title)
         self.run_btn.clicked.connect(self.run)
 
+    def _build_inspect_side(self) -> QWidget:
+        """Result picker, score table, opacity and CSV export; returns the opacity row."""
         self.group = ComboBox(label="result", choices=[])
         self.group.changed.connect(self._on_group)
-        self._shown_group: str | None = None
-        self._remembered: dict[int, bool] = {}  # layer id → visibility the user left it at
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
         rows_header, columns_header = self.table.verticalHeader(), self.table.horizontalHeader()
@@ -96,47 +137,12 @@ class SkinPanel(ServicePanel):
         self.summary.setWordWrap(True)
         self.csv_btn = QPushButton("Export scores + mask statistics (CSV)…")
         self.csv_btn.clicked.connect(self._ask_csv)
-
         opacity_row = QWidget()
         row = QHBoxLayout(opacity_row)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(QLabel("opacity"))
         row.addWidget(self.opacity, 1)
-        self.job.guard(self.run_btn)
-        self.arrange(
-            [
-                self.banner,
-                self.run_box,
-                self.cost,
-                self.face_note,
-                QLabel("<b>Inspect</b>"),
-                self.group,
-                self.summary,
-                self.table,
-                opacity_row,
-                self.csv_btn,
-            ],
-            [self.problems, self.run_btn, self.job],
-        )
-
-        self.rows: list[Image] = []  # layers in table order
-        self._known: set[str] = set()  # groups seen, so a new job's result is shown when it arrives
-        self.results: list[Image] = []
-        # napari calls reset_choices once per added layer (8 masks → 8 calls): rebuild the
-        # table once, after the burst, instead of 8 times on the Qt thread
-        self._table_timer = QTimer(self)
-        self._table_timer.setSingleShot(True)
-        self._table_timer.setInterval(0)
-        self._table_timer.timeout.connect(self._refresh_groups)
-        self.mode.changed.connect(self._on_mode)
-        self.concerns.changed.connect(lambda *_: self._update_cost())
-        self.image.changed.connect(lambda layer: self.face_note.check(layer, "skin-analysis"))
-        session.events.changed.connect(self.refresh_status)
-        self._on_mode()
-        self.image.reset_choices()
-        self.face_note.check(self.image.value, "skin-analysis")
-        self._refresh_groups()
-        self.refresh_status()
+        return opacity_row
 
     def _use_photo(self, layer: Image) -> None:
         """Make `layer` (the suggested face crop) the photo of the next run."""
