@@ -164,11 +164,7 @@ class ExtenderPanel(ServicePanel):
     def _on_size(self, *_: object) -> None:
         if self._busy:
             return
-        self._busy = True
-        try:
-            self.preset.value = CUSTOM
-        finally:
-            self._busy = False
+        self._set_custom_quietly()
         self.replan(recenter=True)
 
     # ------------------------------------------------------------------ geometry

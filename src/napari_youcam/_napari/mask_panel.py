@@ -169,17 +169,14 @@ class MaskPanel(ServicePanel):
         layer = self.labels.value
         if layer is None:
             raise InputError("no mask layer: click 'New mask for this image' and paint the area")
-        self._sync_model()
-        img = self.image.value
-        return self.model.export(
-            plane(layer, self.viewer),
-            image_hw(img) if img is not None else None,
-            frame_of(layer, self.viewer),
-        )
+        return self.model.export(*self._painted(layer))
 
-    def _sync_model(self) -> None:
+    def _painted(self, layer: Labels) -> tuple[np.ndarray, tuple[int, int] | None, tuple[int, ...]]:
+        """What the model exports from: the painted plane on screen, the image's size, the plane's frame."""
         self.model.grow, self.model.feather = int(self.grow.value), float(self.feather.value)
         self.model.invert = bool(self.invert.value)
+        img = self.image.value
+        return plane(layer, self.viewer), (image_hw(img) if img is not None else None), frame_of(layer, self.viewer)
 
     def update_preview(self) -> None:
         """Show the exported mask as a translucent layer over the image."""
@@ -188,11 +185,7 @@ class MaskPanel(ServicePanel):
             self.model.clear()
             self.coverage.setText("")
             return
-        img = self.image.value
-        self._sync_model()
-        got = self.model.update(
-            plane(layer, self.viewer), image_hw(img) if img is not None else None, frame_of(layer, self.viewer)
-        )
+        got = self.model.update(*self._painted(layer))
         if got is None:
             self.coverage.setText(f"mask: {self.model.error}")
             return
@@ -201,6 +194,7 @@ class MaskPanel(ServicePanel):
         if self.preview is not None and self.preview in self.viewer.layers:
             self.preview.data = got.mask
         else:
+            img = self.image.value
             self.preview = self.viewer.add_image(
                 got.mask,
                 name=preview_name(img.name if img is not None else layer.name, "mask"),
