@@ -119,7 +119,7 @@ def main() -> int:
     data[150:260, 180:330] = 1
     labels.data = data
     mp.feature.value = "generative-fill"
-    pump_until(lambda: mp.status is not None and mp.mask is not None)
+    pump_until(lambda: mp.status is not None and mp.model.exported is not None)
     removal = measure(mp, lambda: any("generative fill" in lay.name for lay in viewer.layers))
 
     _dw, sp = viewer.window.add_plugin_dock_widget(PLUGIN, "Skin analysis inspector")

@@ -73,7 +73,7 @@ def test_masks_and_multiscale_layers_give_the_plane_on_screen(viewer):
     _dw, w = viewer.window.add_plugin_dock_widget(PLUGIN, "Retouch")
     w.select("obj-replace", api="v2")
     w.src.value = stack
-    w.mask.value = mask
+    w.mask_picker.value = mask
     w.form.set("prompt", "a vase")
     job = w.collect()
     np.testing.assert_array_equal(job["mask"], labels[1])
@@ -158,7 +158,7 @@ def test_image_extender_cleans_up_after_itself(viewer, qtbot):
     extent = p.layer.extent.world[:, -2:]
     assert np.all(extent[0] <= lo) and np.all(lo <= extent[1])
     assert "input_x" in p.plan_label.text()
-    p.width.value = 100  # smaller than the photo: invalid
+    p.canvas_w.value = 100  # smaller than the photo: invalid
     assert p.error is not None and "input_x" not in p.plan_label.text()
     canvas = p.layer
     qtbot.waitUntil(lambda: session.pending_status_checks() == 0, timeout=20000)
@@ -177,7 +177,7 @@ def test_run_is_disabled_while_a_job_runs_and_errors_clear(viewer, qtbot, slow_s
     assert w.run() is None and "mask" in w.problems.text()  # no mask painted yet
     labels = np.zeros((512, 512), np.uint8)
     labels[100:200, 100:200] = 1
-    w.mask.value = viewer.add_labels(labels, name="painted")
+    w.mask_picker.value = viewer.add_labels(labels, name="painted")
     assert w.problems.text() == ""  # the refusal went when the input changed
     assert w.run() is not None
     assert not w.run_btn.isEnabled()
@@ -284,4 +284,4 @@ def test_mask_picker_preselects_the_mask_painted_on_the_image(viewer):
     w.select("obj-replace", api="v2")
     w.src.value = other
     w.src.value = viewer.layers["astronaut"]
-    assert w.mask.value is painted
+    assert w.mask_picker.value is painted

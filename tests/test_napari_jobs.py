@@ -24,8 +24,9 @@ def test_object_removal_with_painted_mask(viewer, qtbot, slow_sandbox):
     assert viewer.layers.selection.active is labels
     _paint(labels)
     panel.grow.value = 4
-    qtbot.waitUntil(lambda: panel.mask is not None and panel.preview is not None, timeout=5000)
-    assert panel.mask.max() == 255 and (panel.mask > 0).sum() > 110 * 150  # grown
+    qtbot.waitUntil(lambda: panel.model.exported is not None and panel.preview is not None, timeout=5000)
+    mask = panel.model.exported.mask
+    assert mask.max() == 255 and (mask > 0).sum() > 110 * 150  # grown
     assert panel.preview.data.shape == (512, 512)
     panel.feature.value = "generative-fill"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 PLUGIN = "napari-youcam"
 FAMILIES = [
     "Face",
@@ -82,6 +84,19 @@ def test_validation_blocks_bad_input(viewer, qtbot):
     assert "Nothing was sent" in w.problems.text()
     assert "HD" in w.problems.text()
     assert w.job.worker is None
+
+
+def test_a_refusal_lists_every_problem_of_the_dry_run(viewer):
+    """The panel refuses with what `workflow.plan` found (the CLI's dry run), every problem on one line."""
+    _dw, w = viewer.window.add_plugin_dock_widget(PLUGIN, "Face")
+    w.select("skin-analysis")
+    w.src.value = viewer.add_image(np.zeros((5000, 300, 3), np.uint8), name="strip", rgb=True)
+    w.form.set("dst_actions", ["hd_wrinkle", "wrinkle"])
+    assert w.run() is None and w.job.worker is None
+    text = w.problems.text()
+    assert text.startswith("Nothing was sent. Change: ")
+    assert "too tall" in text and "; dst_actions: " in text and "HD" in text
+    assert "problem(s) to fix" not in text  # the list, not the CLI's header
 
 
 def test_demo_opens_main_panels(viewer, qtbot):

@@ -18,34 +18,44 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from typing import Any
+from typing import TYPE_CHECKING
 
 import napari.layers
 import numpy as np
-from magicgui.widgets import CheckBox, ComboBox, Container, PushButton, SpinBox, create_widget
+from magicgui.widgets import CheckBox, ComboBox, Container, PushButton, SpinBox
 from qtpy.QtCore import QEvent
 from qtpy.QtWidgets import QLabel, QPushButton
 
+from napari_youcam import workflow
 from napari_youcam._napari import session
 from napari_youcam._napari.common import frame_meta, image_hw, plane, preview_name, result_name, show_warning
+from napari_youcam._napari.extender_model import CUSTOM, PRESETS, Crop, ExtenderModel, bounds, rectangle
 from napari_youcam._napari.jobs import ProgressFn
-from napari_youcam._napari.panel_base import ServicePanel, cost_of, units_text
+from napari_youcam._napari.panel_base import ServicePanel, cost_of, layer_picker, units_text
 from napari_youcam._napari.results import Prepared, prepare_result, show_prepared
+from napari_youcam.features import FEATURES
 from napari_youcam.features.spec import Api
+from napari_youcam.imaging import extend_preview
+from napari_youcam.imaging.extender import ExtendPlan, prescale_image
 
-PRESETS = ("custom size", "1:1", "4:3", "3:4", "3:2", "2:3", "16:9", "9:16", "21:9")
+if TYPE_CHECKING:
+    import napari
+    from napari.layers import Image, Layer, Shapes
+    from napari.qt.threading import WorkerBase
+
 OK_COLOR, BAD_COLOR, CROP_COLOR = "#00e5ff", "#ff1744", "#ffea00"
 
 
 class ExtenderPanel(ServicePanel):
-    """Canvas rectangle + live out-paint plan + run."""
+    """The view of an `ExtenderModel`: canvas rectangles in the viewer, the live plan, and Run."""
 
-    def __init__(self, napari_viewer: napari.viewer.Viewer) -> None:
+    def __init__(self, napari_viewer: napari.Viewer) -> None:
         super().__init__(napari_viewer)
-        self.image = create_widget(annotation=napari.layers.Image, label="image")
-        self.preset = ComboBox(label="canvas", choices=list(PRESETS), value="4:3")
-        self.width = SpinBox(label="width (px)", min=1, max=8192, value=1024)
-        self.height = SpinBox(label="height (px)", min=1, max=8192, value=768)
+        self.model = ExtenderModel()
+        self.image = layer_picker(napari.layers.Image, "image", ComboBox)
+        self.preset = ComboBox(label="canvas", choices=list(PRESETS), value=self.model.preset)
+        self.canvas_w = SpinBox(label="width (px)", min=1, max=8192, value=self.model.size[0])
+        self.canvas_h = SpinBox(label="height (px)", min=1, max=8192, value=self.model.size[1])
         self.use_crop = CheckBox(label="crop the source first", value=False)
         self.crop_x = SpinBox(label="crop x", min=0, max=65535, value=0)
         self.crop_y = SpinBox(label="crop y", min=0, max=65535, value=0)
@@ -56,8 +66,8 @@ class ExtenderPanel(ServicePanel):
             widgets=[
                 self.image,
                 self.preset,
-                self.width,
-                self.height,
+                self.canvas_w,
+                self.canvas_h,
                 self.use_crop,
                 self.crop_x,
                 self.crop_y,
@@ -81,17 +91,15 @@ class ExtenderPanel(ServicePanel):
             [self.problems, self.run_btn, self.job],
         )
 
-        self.plan: Any = None
-        self.error: str | None = None
-        self.layer: Any = None  # Shapes: [canvas] or [canvas, crop]
-        self.preview: Any = None
-        self.results: list[Any] = []
+        self.layer: Shapes | None = None  # [canvas] or [canvas, crop]
+        self.preview: Image | None = None
+        self.results: list[Layer] = []
         self._busy = False
-        self._img_watched: Any = None
+        self._img_watched: Image | None = None
 
         self.preset.changed.connect(lambda *_: self.replan(recenter=True))
-        self.width.changed.connect(self._on_size)
-        self.height.changed.connect(self._on_size)
+        self.canvas_w.changed.connect(self._on_size)
+        self.canvas_h.changed.connect(self._on_size)
         for w in (self.use_crop, self.crop_x, self.crop_y, self.crop_w, self.crop_h):
             w.changed.connect(lambda *_: self.replan(recenter=False))
         self.show_btn.changed.connect(lambda *_: self.replan(recenter=True))
@@ -103,7 +111,7 @@ class ExtenderPanel(ServicePanel):
         self.refresh_status()
 
     # ------------------------------------------------------------------ hooks
-    def reset_choices(self, *_: Any) -> None:
+    def reset_choices(self, *_: object) -> None:
         self.controls.reset_choices()
         if self.image.value is not self._img_watched:
             self._on_image()
@@ -132,18 +140,16 @@ class ExtenderPanel(ServicePanel):
         return self.api_for("out-paint")
 
     def _update_cost(self) -> None:
-        from napari_youcam.features import FEATURES
-
         ep = FEATURES["out-paint"].endpoint(self.api)
         cost = cost_of(ep, dict(self.plan.params) if self.plan is not None else {})
         self.show_cost(self.run_btn, cost)
         self.cost.setText(f"cost: {units_text(cost)} ({ep.api} API) · {self.balance_text()}")
 
-    def _toggle_crop(self, *_: Any) -> None:
+    def _toggle_crop(self, *_: object) -> None:
         for w in (self.crop_x, self.crop_y, self.crop_w, self.crop_h):
             w.visible = bool(self.use_crop.value)
 
-    def _on_image(self, *_: Any) -> None:
+    def _on_image(self, *_: object) -> None:
         img = self.image.value
         if self._img_watched is not None:
             with contextlib.suppress(TypeError, ValueError, RuntimeError):  # never connected, or gone
@@ -155,152 +161,79 @@ class ExtenderPanel(ServicePanel):
         self.crop_w.value, self.crop_h.value = w, h
         img.events.translate.connect(self._on_moved)
 
-    def _on_size(self, *_: Any) -> None:
+    def _on_size(self, *_: object) -> None:
         if self._busy:
             return
-        self._busy = True
-        try:
-            self.preset.value = "custom size"
-        finally:
-            self._busy = False
+        self._set_custom_quietly()
         self.replan(recenter=True)
 
     # ------------------------------------------------------------------ geometry
-    def _img_origin(self) -> tuple[float, float]:
-        """Top-left of the image in Shapes-data units (world / image scale)."""
-        img = self.image.value
-        t = np.asarray(img.translate)[-2:]
-        s = np.asarray(img.scale)[-2:]
-        return float(t[0] / s[0]), float(t[1] / s[1])
+    def _sync_model(self, img: Image) -> None:
+        """Copy the photo's size and origin and the controls into the model before planning."""
+        h, w = image_hw(img)
+        t, sc = np.asarray(img.translate)[-2:], np.asarray(img.scale)[-2:]
+        m = self.model
+        m.src_size, m.origin = (w, h), (float(t[0] / sc[0]), float(t[1] / sc[1]))
+        m.preset, m.size, m.api = str(self.preset.value), (int(self.canvas_w.value), int(self.canvas_h.value)), self.api
+        m.crop = self._crop()
 
-    def _crop(self) -> tuple[int, int, int, int] | None:
+    def _crop(self) -> Crop | None:
         if not self.use_crop.value:
             return None
         return int(self.crop_x.value), int(self.crop_y.value), int(self.crop_w.value), int(self.crop_h.value)
 
-    def _canvas_rect(self) -> tuple[float, float, float, float] | None:
-        """(top, left, height, width) of the drawn canvas rectangle, data units."""
-        if self.layer is None or self.layer not in self.viewer.layers or not len(self.layer.data):
-            return None
-        v = np.asarray(self.layer.data[0])
-        top, left = v[:, 0].min(), v[:, 1].min()
-        return float(top), float(left), float(v[:, 0].max() - top), float(v[:, 1].max() - left)
-
-    def _shape_crop(self) -> tuple[int, int, int, int] | None:
-        """(x, y, w, h) of the drawn crop rectangle in source pixels (may lie outside)."""
-        if self.layer is None or len(self.layer.data) < 2:
-            return None
-        v = np.asarray(self.layer.data[1])
-        oy, ox = self._img_origin()
-        top, left = float(v[:, 0].min()), float(v[:, 1].min())
-        bottom, right = float(v[:, 0].max()), float(v[:, 1].max())
-        x, y = round(left - ox), round(top - oy)
-        return x, y, round(right - ox) - x, round(bottom - oy) - y
-
-    def crop_problem(self, crop: tuple[int, int, int, int]) -> str | None:
-        """Why a drawn crop cannot be sent (None when it lies inside the photo)."""
-        h, w = image_hw(self.image.value)
-        x, y, cw, ch = crop
-        if cw < 1 or ch < 1:
-            return f"the crop is {cw}×{ch} px: make it at least 1 px wide and tall"
-        out = []
-        if x < 0:
-            out.append(f"{-x} px left")
-        if y < 0:
-            out.append(f"{-y} px above")
-        if x + cw > w:
-            out.append(f"{x + cw - w} px right")
-        if y + ch > h:
-            out.append(f"{y + ch - h} px below")
-        if out:
-            return f"the crop rectangle goes {', '.join(out)} of the {w}×{h} photo: drag it back inside the photo"
-        return None
+    def _canvas_shown(self) -> bool:
+        return self.layer is not None and self.layer in self.viewer.layers and len(self.layer.data) > 0
 
     def _flag(self, message: str) -> None:
-        self.plan, self.error = None, message
-        self.problems.setText(f"Invalid placement — change: {message}")
-        self.plan_label.setText("<b>plan</b>: none (the placement is invalid)")  # not the old one
+        self.model.flag(message)
+        self._show_invalid()
+
+    def _show_invalid(self) -> None:
+        self.problems.setText(f"Invalid placement — change: {self.model.error}")
+        self.plan_label.setText(self.model.plan_html())  # not the old plan
         self.run_btn.setEnabled(False)
         self._color(BAD_COLOR)
 
-    def replan(self, *, recenter: bool, redraw: bool = True) -> Any:
+    def replan(self, *, recenter: bool, redraw: bool = True) -> ExtendPlan | None:
         """Plan from the controls (recenter) or from the dragged rectangles (not).
 
         `redraw=False` while a rectangle is being dragged: the fields and the plan
         follow, but the shapes are not rewritten under the user's mouse.
         """
-        from napari_youcam.errors import InputError
-        from napari_youcam.imaging import plan_extend
-
         img = self.image.value
         if img is None or self._busy:
             return None
-        h, w = image_hw(img)
-        crop = self._crop()
-        rect = None if recenter else self._canvas_rect()
-        p = self.plan.prescale if self.plan is not None else min(1.0, 4096 / max(w, h))
-        try:
-            if rect is None:
-                if self.preset.value == "custom size":
-                    plan = plan_extend(
-                        w, h, width=int(self.width.value), height=int(self.height.value), crop=crop, api=self.api
-                    )
-                else:
-                    plan = plan_extend(w, h, aspect=self.preset.value, crop=crop, api=self.api)
-            else:
-                oy, ox = self._img_origin()
-                cx, cy = (crop[0], crop[1]) if crop else (0, 0)
-                top, left, rh, rw = rect
-                x = round((ox + cx - left) * p)
-                y = round((oy + cy - top) * p)
-                plan = plan_extend(w, h, width=round(rw * p), height=round(rh * p), x=x, y=y, crop=crop, api=self.api)
-        except InputError as e:
-            self._flag(str(e))
+        self._sync_model(img)
+        shown = self.layer if not recenter and self._canvas_shown() else None
+        plan = self.model.recentre() if shown is None else self.model.follow(bounds(shown.data[0]))
+        if plan is None:
+            self._show_invalid()
             return None
-        self.plan, self.error = plan, None
         self.problems.setText("")
         self.run_btn.setEnabled(not self.job.running)
         self._show_plan(plan)
         self._update_cost()
-        if rect is None:
-            self._draw(plan)
+        if shown is None:
+            self._draw(img)
         else:
             self._color(OK_COLOR)
             if redraw:
-                self._draw_crop(plan)
+                self._draw_crop()
         return plan
 
-    def _show_plan(self, plan: Any) -> None:
+    def _show_plan(self, plan: ExtendPlan) -> None:
         self._busy = True
         try:
-            if self.preset.value != "custom size":
-                self.width.value, self.height.value = plan.canvas
+            if self.preset.value != CUSTOM:
+                self.canvas_w.value, self.canvas_h.value = plan.canvas
         finally:
             self._busy = False
-        prm = ", ".join(f"{k}={v}" for k, v in plan.params.items())
-        extra = "<br>".join(f"⚠ {x}" for x in plan.warnings) + "<br>".join(plan.notes)
-        self.plan_label.setText(f"<b>plan</b>: {prm}" + (f"<br>{extra}" if extra else ""))
+        self.plan_label.setText(self.model.plan_html())
 
-    def _rects(self, plan: Any) -> list[np.ndarray]:
-        p = plan.prescale
-        prm = plan.params
-        oy, ox = self._img_origin()
-        cx, cy, cw, ch = plan.crop_src
-        left = ox + cx - prm["input_x"] / p
-        top = oy + cy - prm["input_y"] / p
-        W, H = plan.canvas[0] / p, plan.canvas[1] / p
-        rects = [np.array([[top, left], [top, left + W], [top + H, left + W], [top + H, left]])]
-        if self._crop() is not None:
-            rects.append(
-                np.array(
-                    [[oy + cy, ox + cx], [oy + cy, ox + cx + cw], [oy + cy + ch, ox + cx + cw], [oy + cy + ch, ox + cx]]
-                )
-            )
-        return rects
-
-    def _draw(self, plan: Any) -> None:
-        rects = self._rects(plan)
-        img = self.image.value
+    def _draw(self, img: Image) -> None:
+        """Draw the plan's canvas (and crop) rectangles, adding the Shapes layer the first time."""
+        rects = self.model.rects()
         self._busy = True
         try:
             if self.layer is None or self.layer not in self.viewer.layers:
@@ -326,11 +259,11 @@ class ExtenderPanel(ServicePanel):
         finally:
             self._busy = False
 
-    def _draw_crop(self, plan: Any) -> None:
+    def _draw_crop(self) -> None:
         """Add, move or remove the crop rectangle to match the crop fields."""
-        if self.layer is None or self.layer not in self.viewer.layers or not len(self.layer.data):
+        if self.layer is None or not self._canvas_shown():
             return
-        rects = self._rects(plan)
+        rects = self.model.rects()
         data = list(self.layer.data)[:1] + rects[1:2]
         self._busy = True
         try:
@@ -341,7 +274,7 @@ class ExtenderPanel(ServicePanel):
             self._busy = False
 
     def _color(self, color: str) -> None:
-        if self.layer is not None and self.layer in self.viewer.layers and len(self.layer.data):
+        if self.layer is not None and self._canvas_shown():
             colors = [color] + [CROP_COLOR] * (len(self.layer.data) - 1)
             self._busy = True
             try:
@@ -349,9 +282,10 @@ class ExtenderPanel(ServicePanel):
             finally:
                 self._busy = False
 
-    def _on_dragged(self, event: Any = None) -> None:
+    def _on_dragged(self, event: object = None) -> None:
         """A rectangle was moved or resized: the canvas re-plans, the crop updates its fields."""
-        if self._busy:
+        img = self.image.value
+        if self._busy or img is None:
             return
         action = str(getattr(event, "action", "changed") or "changed")
         if action not in ("changed", "changing", "added"):
@@ -359,12 +293,13 @@ class ExtenderPanel(ServicePanel):
         live = action == "changing"
         self._set_custom_quietly()
         if self.use_crop.value and self.layer is not None and len(self.layer.data) >= 2:
-            crop = self._shape_crop()
-            problem = self.crop_problem(crop) if crop else None
+            self._sync_model(img)
+            crop = self.model.crop_of(self.layer.data[1])
+            problem = self.model.crop_problem(crop)
             if problem:
                 self._flag(problem)
                 return
-            if crop and crop != self._crop():
+            if crop != self._crop():
                 self._busy = True  # the fields follow the rectangle without re-planning 4 times
                 try:
                     self.crop_x.value, self.crop_y.value, self.crop_w.value, self.crop_h.value = crop
@@ -372,7 +307,7 @@ class ExtenderPanel(ServicePanel):
                     self._busy = False
         self.replan(recenter=False, redraw=not live)
 
-    def _on_moved(self, *_: Any) -> None:
+    def _on_moved(self, *_: object) -> None:
         if self._busy or self.layer is None:
             return
         self._set_custom_quietly()
@@ -381,66 +316,71 @@ class ExtenderPanel(ServicePanel):
     def _set_custom_quietly(self) -> None:
         self._busy = True
         try:
-            self.preset.value = "custom size"
+            self.preset.value = CUSTOM
         finally:
             self._busy = False
 
+    def _shown_layer(self) -> Shapes:
+        if self.layer is None:
+            raise RuntimeError("Image extender: show the canvas first")
+        return self.layer
+
     def set_crop_rect(self, top: float, left: float, height: float, width: float) -> None:
         """Redraw the crop rectangle (what dragging its corners does); data units."""
-        data = list(self.layer.data)
-        rect = np.array([[top, left], [top, left + width], [top + height, left + width], [top + height, left]])
-        data[1] = rect
-        self.layer.data = data  # fires events.data → crop fields + plan
+        layer = self._shown_layer()
+        data = list(layer.data)
+        data[1] = rectangle(top, left, height, width)
+        layer.data = data  # fires events.data → crop fields + plan
 
     def move_canvas(self, dy: float, dx: float) -> None:
         """Shift the canvas rectangle (what a drag in select mode does); for scripts and tests."""
-        data = list(self.layer.data)
+        layer = self._shown_layer()
+        data = list(layer.data)
         data[0] = np.asarray(data[0]) + np.array([dy, dx])
-        self.layer.data = data  # fires events.data → replan from the rectangle
+        layer.data = data  # fires events.data → replan from the rectangle
 
     # ------------------------------------------------------------------ preview / run
-    def show_preview(self) -> Any:
-        from napari_youcam.imaging import extend_preview
+    @property
+    def plan(self) -> ExtendPlan | None:
+        """The current valid plan (None while the placement is invalid or before the canvas is shown)."""
+        return self.model.plan
 
-        if self.plan is None:
+    @property
+    def error(self) -> str | None:
+        """Why there is no plan."""
+        return self.model.error
+
+    def _result_placement(self, img: Image) -> dict[str, tuple[float, float]]:
+        s = np.asarray(img.scale)[-2:]
+        return self.model.result_placement((float(s[0]), float(s[1])))
+
+    def show_preview(self) -> Image | None:
+        """The canvas as it will be sent (checker = area to invent), as a layer on the canvas rectangle."""
+        img = self.image.value
+        if self.plan is None or img is None:
             show_warning(f"Image extender: {self.error or 'show the canvas first'}")
             return None
-        img = self.image.value
         prev = extend_preview(plane(img, self.viewer), self.plan)
-        kw = self._result_placement()
         name = preview_name(img.name, "image extender")
         if self.preview is not None and self.preview in self.viewer.layers:
             self.viewer.layers.remove(self.preview)
-        self.preview = self.viewer.add_image(prev, name=name, opacity=0.85, **kw)
+        self.preview = self.viewer.add_image(prev, name=name, opacity=0.85, **self._result_placement(img))
         return self.preview
 
-    def _result_placement(self) -> dict[str, Any]:
-        """Put a canvas-sized result exactly on the canvas rectangle."""
+    def run(self) -> WorkerBase | None:
+        """Plan the prescaled upload with the canvas parameters (`plan_or_refuse`), then start the job."""
+        plan = self.plan
         img = self.image.value
-        s = np.asarray(img.scale)[-2:]
-        p = self.plan.prescale
-        rects = self._rects(self.plan)
-        top, left = rects[0][:, 0].min(), rects[0][:, 1].min()
-        return {"translate": (top * s[0], left * s[1]), "scale": (s[0] / p, s[1] / p)}
-
-    def run(self) -> Any:
-        from napari_youcam import workflow
-        from napari_youcam.features import FEATURES, validate
-        from napari_youcam.imaging.extender import prescale_image
-
-        plan = self.plan if self.error is None else None
-        if plan is None:
+        if plan is None or img is None:
             self.refuse("Image extender", self.error or "show the canvas and place the image first")
             return None
-        v = validate("out-paint", plan.params, None, api=self.api)
-        if v:
-            self.refuse("Image extender", "; ".join(str(x) for x in v))
-            return None
-        img = self.image.value
         upload = prescale_image(plane(img, self.viewer), plan)
         params, api = dict(plan.params), self.api
-        source = {"layer": img, "name": img.name, "provenance": frame_meta(img, self.viewer)}
-        place = self._result_placement()
+        checked = self.plan_or_refuse("Image extender", "out-paint", upload, params=params, api=api)
+        if checked is None:
+            return None
+        source = {"name": img.name, "provenance": frame_meta(img, self.viewer)}
+        place = self._result_placement(img)
 
         def work(again: bool, progress: ProgressFn, cancel: threading.Event) -> Prepared:
             res = workflow.run(
@@ -453,9 +393,7 @@ class ExtenderPanel(ServicePanel):
                 cancel=cancel,
                 again=again,
             )
-            prepared = prepare_result(
-                res, {"name": source["name"], "provenance": source["provenance"]}, title="image extender"
-            )
+            prepared = prepare_result(res, source, title="image extender")
             W, H = plan.canvas
             for data, kw, _kind in prepared.layers:  # on the canvas rectangle, not the source frame
                 h, w = data.shape[:2]
@@ -469,10 +407,4 @@ class ExtenderPanel(ServicePanel):
         def finished() -> None:
             self.run_btn.setEnabled(self.error is None)  # an invalid plan keeps Run off
 
-        return self.start_job(
-            work,
-            done,
-            label="Image extender",
-            cost=cost_of(FEATURES["out-paint"].endpoint(api), params),
-            on_finish=finished,
-        )
+        return self.start_job(work, done, label="Image extender", cost=checked.unit_cost, on_finish=finished)

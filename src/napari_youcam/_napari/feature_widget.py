@@ -14,13 +14,17 @@ from __future__ import annotations
 import html
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Optional
+from typing import TYPE_CHECKING, Any, ClassVar, Optional, TypedDict
 
 import napari.layers
-from magicgui.widgets import ComboBox, Container, FileEdit, LineEdit, PushButton, create_widget
+import numpy as np
+from magicgui.types import FileDialogMode
+from magicgui.widgets import ComboBox, Container, FileEdit, LineEdit, ListEdit, PushButton
 from qtpy.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
+from napari_youcam import workflow
 from napari_youcam._napari import session
+from napari_youcam._napari.attr_view import AttributesView
 from napari_youcam._napari.common import (
     frame_meta,
     geometry,
@@ -30,12 +34,26 @@ from napari_youcam._napari.common import (
     short_title,
     show_warning,
 )
+from napari_youcam._napari.face_check_note import FaceCheckNote
+from napari_youcam._napari.face_picker import FacePicker
 from napari_youcam._napari.forms import ParamForm
 from napari_youcam._napari.jobs import ProgressFn
-from napari_youcam._napari.panel_base import ServicePanel, cost_of, fit_narrow, units_text
+from napari_youcam._napari.layer_types import LayerTuple
+from napari_youcam._napari.panel_base import PlanInput, ServicePanel, cost_of, fit_narrow, layer_picker, units_text
 from napari_youcam._napari.results import Prepared, prepare_result, show_prepared
+from napari_youcam._napari.templates_panel import TemplatesPanel
+from napari_youcam._napari.video import video_layer_data
+from napari_youcam.errors import InputError
+from napari_youcam.features import FEATURES, limits_for, with_defaults
+from napari_youcam.imaging.fit import fit_size
+from napari_youcam.limits import JsonObject
+from napari_youcam.workflow.inputs import ImageSource
 
 if TYPE_CHECKING:
+    import napari
+    from napari.layers import Image, Layer
+    from napari.qt.threading import WorkerBase
+
     from napari_youcam.features.spec import Endpoint, FeatureSpec, Limits
 
 FAMILY_TITLES = {
@@ -56,9 +74,6 @@ FAMILY_TITLES = {
 
 def plan_text(w: int, h: int, limits: Limits) -> tuple[str, bool]:
     """What will happen to a w×h image (from `imaging`'s fit), and whether it can be sent."""
-    from napari_youcam.errors import InputError
-    from napari_youcam.imaging.fit import fit_size
-
     fmt = "JPEG" if limits.jpeg_only else "PNG or JPEG"
     try:
         ow, oh, _s = fit_size(w, h, limits)
@@ -69,78 +84,35 @@ def plan_text(w: int, h: int, limits: Limits) -> tuple[str, bool]:
     return f"will be resized {w}×{h} → {ow}×{oh}, {fmt} (result mapped back to {w}×{h})", True
 
 
+class RunInputs(TypedDict):
+    """What `FeatureWidget.collect` read from the pickers and the form for one run."""
+
+    source: PlanInput  # the plane on screen, or the video file
+    mask: ImageSource | None
+    refs: list[np.ndarray]
+    params: JsonObject  # the form's values with the documented defaults
+    src_layer: Image | None
+    provenance: JsonObject  # {"frame": [...], "mask_frame": [...]} for planes of a stack
+    missing: list[str]  # empty picks and bad form values, in the panel's words
+
+
 class FeatureWidget(ServicePanel):
     """Generated form for every feature of one family."""
 
-    def __init__(self, napari_viewer: napari.viewer.Viewer, family: str, only: str | None = None) -> None:
+    def __init__(self, napari_viewer: napari.Viewer, family: str, only: str | None = None) -> None:
         super().__init__(napari_viewer)
-        from napari_youcam.features import FEATURES
-
         self.family = family
         self.specs: dict[str, FeatureSpec] = {
             k: s for k, s in FEATURES.items() if s.family == family and only in (None, k)
         }
-        self.results: list[Any] = []  # layers added by the last finished job
-        self.video_layer: Any = None  # the source video, once shown
-
-        # ----- top: banner, feature, API/variant
-        self.feature = ComboBox(
-            label="feature",
-            choices=[(s.title, k) for k, s in self.specs.items()],
-        )
-        self.feature.enabled = only is None  # a single-feature dock (feature_docks) shows its title
-        self.api = ComboBox(label="API", choices=["v2"])
-        self.variant = ComboBox(label="variant", choices=["default"])
-        self.summary = QLabel("")
-        self.summary.setWordWrap(True)
-        self.head = Container(widgets=[self.feature, self.api, self.variant])
-
-        # ----- layer pickers (magicgui + napari's layer type registration)
-        self.src = create_widget(annotation=napari.layers.Image, label="source image")
-        # magicgui reads these annotations at runtime and knows typing.Optional
-        self.mask = create_widget(annotation=Optional[napari.layers.Labels], label="mask (Labels)")  # noqa: UP045
-        self.ref = create_widget(annotation=Optional[napari.layers.Image], label="reference image")  # noqa: UP045
-        self.refs = create_widget(annotation=list[napari.layers.Image], label="reference images")
-        self.refs.native.setMaximumHeight(90)
-        self.video = FileEdit(label="source video", mode="r", filter="*.mp4 *.mov *.avi")
-        self.video_btn = QPushButton("Show the source video in the viewer")
-        self.video_btn.clicked.connect(self.show_video)
-        self.pickers = Container(widgets=[self.src, self.video, self.mask, self.ref, self.refs])
-
-        self.form_holder = QWidget()
-        QVBoxLayout(self.form_holder).setContentsMargins(0, 0, 0, 0)
+        self.results: list[Layer] = []  # layers added by the last finished job
+        self.video_layer: Layer | None = None  # the source video, once shown
         self.form: ParamForm | None = None
-        self.uses: dict[str, bool] = {}
-
-        # ----- optional embedded panels
-        from napari_youcam._napari.face_picker import FacePicker
-        from napari_youcam._napari.templates_panel import TemplatesPanel
-
-        self.face_picker = FacePicker(self)
-        self.templates = TemplatesPanel(self)
-
-        # ----- info + run
-        self.limits_label = QLabel("")
-        self.limits_label.setWordWrap(True)
-        self.cost_label = QLabel("")
-        self.cost_label.setWordWrap(True)
-        from napari_youcam._napari.face_check_note import FaceCheckNote
-
-        self.face_note = FaceCheckNote(self.viewer, on_crop=self._use_source)
-        self.run_btn = QPushButton("Run")
-        self.run_btn.clicked.connect(self.run)
-        from napari_youcam._napari.attr_view import AttributesView
-
-        self.attributes = AttributesView()  # JSON results (face attribute analysis)
-
-        # presets: named parameter sets per feature, and the last run's parameters
-        self.preset = ComboBox(label="preset", choices=[])
-        self.preset_name = LineEdit(label="save as")
-        self.preset_save = PushButton(text="Save preset")
-        self.preset_save.changed.connect(lambda *_: self.save_preset(str(self.preset_name.value)))
-        self.preset.changed.connect(lambda *_: self.apply_preset(self.preset.value))
-        self.presets_box = Container(widgets=[self.preset, self.preset_name, self.preset_save])
-
+        self.uses: dict[str, bool] = {}  # which pickers the endpoint takes (see `_on_endpoint`)
+        self._build_head(only)
+        self._build_pickers()
+        self._build_presets()
+        self._build_info()
         # the form scrolls (face reshape has 30+ sliders); Run / Cancel / status stay visible
         self.job.guard(self.run_btn)
         self.arrange(
@@ -161,21 +133,70 @@ class FeatureWidget(ServicePanel):
             ],
             [self.problems, self.run_btn, self.job],
         )
-
-        self.feature.changed.connect(self._on_feature)
-        self.api.changed.connect(self._on_api)
-        self.variant.changed.connect(lambda *_: self._on_endpoint())
-        self.src.changed.connect(lambda *_: self._on_source())
-        self.mask.changed.connect(lambda *_: self._update_info())
-        self.refs.changed.connect(lambda *_: self.face_picker.refs_changed())
-        session.events.changed.connect(self.refresh_status)
-
+        self._connect()
         self.reset_choices()
         self._on_feature()
         self.refresh_status()
 
+    def _build_head(self, only: str | None) -> None:
+        """Feature, API generation and variant, and the feature's one-line summary."""
+        self.feature = ComboBox(label="feature", choices=[(s.title, k) for k, s in self.specs.items()])
+        self.feature.enabled = only is None  # a single-feature dock (feature_docks) shows its title
+        self.api = ComboBox(label="API", choices=["v2"])
+        self.variant = ComboBox(label="variant", choices=["default"])
+        self.summary = QLabel("")
+        self.summary.setWordWrap(True)
+        self.head = Container(widgets=[self.feature, self.api, self.variant])
+
+    def _build_pickers(self) -> None:
+        """The endpoint's inputs (magicgui + napari's layer types) and the parameter form's holder."""
+        self.src = layer_picker(napari.layers.Image, "source image", ComboBox)
+        # magicgui reads these annotations at runtime and knows typing.Optional
+        self.mask_picker = layer_picker(Optional[napari.layers.Labels], "mask (Labels)", ComboBox)  # noqa: UP045
+        self.ref = layer_picker(Optional[napari.layers.Image], "reference image", ComboBox)  # noqa: UP045
+        self.refs = layer_picker(list[napari.layers.Image], "reference images", ListEdit)
+        self.refs.native.setMaximumHeight(90)
+        self.video = FileEdit(label="source video", mode=FileDialogMode.EXISTING_FILE, filter="*.mp4 *.mov *.avi")
+        self.video_btn = QPushButton("Show the source video in the viewer")
+        self.video_btn.clicked.connect(self.show_video)
+        self.pickers = Container(widgets=[self.src, self.video, self.mask_picker, self.ref, self.refs])
+        self.form_holder = QWidget()
+        self._form_layout = QVBoxLayout(self.form_holder)
+        self._form_layout.setContentsMargins(0, 0, 0, 0)
+
+    def _build_presets(self) -> None:
+        """Named parameter sets per feature (the last run's parameters come back on their own)."""
+        self.preset = ComboBox(label="preset", choices=[])
+        self.preset_name = LineEdit(label="save as")
+        self.preset_save = PushButton(text="Save preset")
+        self.preset_save.changed.connect(lambda *_: self.save_preset(str(self.preset_name.value)))
+        self.preset.changed.connect(lambda *_: self.apply_preset(self.preset.value))
+        self.presets_box = Container(widgets=[self.preset, self.preset_name, self.preset_save])
+
+    def _build_info(self) -> None:
+        """Embedded face picker and templates, limits, cost, the face check, Run and the JSON table."""
+        self.face_picker = FacePicker(self)
+        self.templates = TemplatesPanel(self)
+        self.limits_label = QLabel("")
+        self.limits_label.setWordWrap(True)
+        self.cost_label = QLabel("")
+        self.cost_label.setWordWrap(True)
+        self.face_note = FaceCheckNote(self.viewer, on_crop=self._use_source)
+        self.run_btn = QPushButton("Run")
+        self.run_btn.clicked.connect(self.run)
+        self.attributes = AttributesView()  # JSON results (face attribute analysis)
+
+    def _connect(self) -> None:
+        self.feature.changed.connect(self._on_feature)
+        self.api.changed.connect(self._on_api)
+        self.variant.changed.connect(lambda *_: self._on_endpoint())
+        self.src.changed.connect(lambda *_: self._on_source())
+        self.mask_picker.changed.connect(lambda *_: self._update_info())
+        self.refs.changed.connect(lambda *_: self.face_picker.refs_changed())
+        session.events.changed.connect(self.refresh_status)
+
     # ------------------------------------------------------------------ napari hooks
-    def reset_choices(self, *_: Any) -> None:
+    def reset_choices(self, *_: object) -> None:
         """Called by napari when layers change; keeps every layer combo in sync."""
         self.pickers.reset_choices()
         self._update_info()
@@ -202,14 +223,14 @@ class FeatureWidget(ServicePanel):
         want = self.status.api if self.status and self.status.api in apis else None
         return want or ("v2" if "v2" in apis else apis[0])
 
-    def _on_feature(self, *_: Any) -> None:
+    def _on_feature(self, *_: object) -> None:
         spec = self.spec
         self.api.choices = list(spec.apis)
         self.api.value = self._preferred_api()
         self.summary.setText(spec.summary)
         self._on_api()
 
-    def _on_api(self, *_: Any) -> None:
+    def _on_api(self, *_: object) -> None:
         self.variant.choices = list(self.spec.variants(self.api.value))
         self.variant.visible = len(self.variant.choices) > 1
         self._on_endpoint()
@@ -227,16 +248,17 @@ class FeatureWidget(ServicePanel):
             "ref": "ref" in roles and roles["ref"].kind != "video",
             "refs": "refs" in roles,
         }
+        pickers = {"src": self.src, "video": self.video, "mask": self.mask_picker, "ref": self.ref, "refs": self.refs}
         for name, on in self.uses.items():
-            getattr(self, name).visible = on
+            pickers[name].visible = on
         self.video_btn.setVisible(is_video)
         if self.form is not None:
-            self.form_holder.layout().removeWidget(self.form.native)
+            self._form_layout.removeWidget(self.form.native)
             self.form.native.setParent(None)
         self.form = ParamForm(ep.params)
         self.form.apply(self.prefs.last_params(self.spec.key))  # where the user left it last time
         self.form.changed.connect(lambda *_: self._update_info())
-        self.form_holder.layout().addWidget(self.form.native)
+        self._form_layout.addWidget(self.form.native)
         fit_narrow(self.form.native)  # a new form: its combo boxes too must fit a narrow dock
         self._load_presets()
         self.face_picker.setVisible(bool(ep.preprocess_path))
@@ -246,10 +268,8 @@ class FeatureWidget(ServicePanel):
 
     # ------------------------------------------------------------------ info
     def _update_info(self) -> None:
-        if not hasattr(self, "form") or self.form is None:
+        if self.form is None:
             return
-        from napari_youcam.features import limits_for
-
         ep = self.endpoint
         try:
             limits = limits_for(ep, self.form.values())
@@ -266,7 +286,7 @@ class FeatureWidget(ServicePanel):
         self.face_note.check(layer, self.spec.key)
         self._update_cost()
 
-    def _use_source(self, layer: Any) -> None:
+    def _use_source(self, layer: Image) -> None:
         """Make `layer` (e.g. the suggested face crop) the source of the next run."""
         self.pickers.reset_choices()
         self.src.value = layer
@@ -290,7 +310,7 @@ class FeatureWidget(ServicePanel):
         if self.uses.get("mask") and src is not None:
             painted = mask_for(self.viewer, src)
             if painted is not None:
-                self.mask.value = painted
+                self.mask_picker.value = painted
         self._update_info()
 
     # ------------------------------------------------------------------ presets
@@ -320,110 +340,71 @@ class FeatureWidget(ServicePanel):
         self._update_cost()
 
     # ------------------------------------------------------------------ run
-    def collect(self) -> dict[str, Any]:
-        """Inputs and params for `workflow.run`, or raise InputError listing what to change."""
-        from napari_youcam.errors import InputError
-        from napari_youcam.features import validate, with_defaults
-
+    def collect(self) -> RunInputs:
+        """What the pickers and the form hold for `workflow.run`; empty picks listed in ``missing``."""
         ep = self.endpoint
+        job = RunInputs(source=None, mask=None, refs=[], params={}, src_layer=None, provenance={}, missing=[])
         try:
-            params = self.form.values() if self.form else {}
+            job["params"] = with_defaults(ep, self.form.values() if self.form else {})
         except ValueError as e:
-            raise InputError(str(e)) from None
-        params = with_defaults(ep, params)
+            job["missing"].append(str(e))
         roles = {i.role: i for i in ep.inputs}
-        problems: list[str] = []
-        inputs: dict[str, Any] = {}
-        job: dict[str, Any] = {"refs": []}
-        src_layer = None
         if self.uses.get("video"):
             path = Path(str(self.video.value))
             if not path.is_file():
-                problems.append("source video: choose a video file")
+                job["missing"].append("source video: choose a video file")
             job["source"] = path
         elif self.uses.get("src"):
-            src_layer = self.src.value
-            if src_layer is None:
-                problems.append("source image: open an image (File ▸ Open) and pick it here")
-            else:
-                h, w = image_hw(src_layer)
-                inputs["src"] = self._fitted_info(w, h, params, problems, "source image")
-                job["source"] = plane(src_layer, self.viewer)
-                job["provenance"] = frame_meta(src_layer, self.viewer)
+            self._collect_source(job)
         if self.uses.get("mask"):
-            mlayer = self.mask.value
+            mlayer = self.mask_picker.value
             if mlayer is None and roles["mask"].required:
-                problems.append("mask: paint a mask (Mask painting panel) and pick its Labels layer")
+                job["missing"].append("mask: paint a mask (Mask painting panel) and pick its Labels layer")
             elif mlayer is not None:
                 job["mask"] = plane(mlayer, self.viewer)  # the mask plane on screen, like the source
-                job["mask_layer"] = mlayer
                 mframe = frame_meta(mlayer, self.viewer).get("frame")
                 if mframe:
-                    job.setdefault("provenance", {})["mask_frame"] = mframe
+                    job["provenance"]["mask_frame"] = mframe
         if self.uses.get("ref") and self.ref.value is not None:
             job["refs"] = [plane(self.ref.value, self.viewer)]
-            rh, rw = image_hw(self.ref.value)
-            inputs["ref"] = self._fitted_info(rw, rh, params, problems, "reference image", roles["ref"])
         elif self.uses.get("ref") and roles["ref"].required:
-            problems.append("reference image: open one and pick it")
+            job["missing"].append("reference image: open one and pick it")
         if self.uses.get("refs"):
-            chosen = list(self.refs.value or [])
-            job["refs"] = [plane(lay, self.viewer) for lay in chosen]
-            inputs["refs"] = [
-                self._fitted_info(image_hw(x)[1], image_hw(x)[0], params, problems, x.name, roles["refs"])
-                for x in chosen
-            ]
-        inputs = {
-            k: ([x for x in v if x is not None] if isinstance(v, list) else v)
-            for k, v in inputs.items()
-            if v is not None
-        }
-        violations = validate(self.spec, params, inputs or None, api=ep.api, variant=ep.variant)
-        problems += [str(v) for v in violations]
-        if problems:
-            raise InputError("; ".join(problems), violations=violations)
-        job.update(params=params, src_layer=src_layer)
+            job["refs"] = [plane(lay, self.viewer) for lay in self.refs.value or []]
         return job
 
-    def _fitted_info(
-        self, w: int, h: int, params: dict[str, Any], problems: list[str], what: str, inp: Any = None
-    ) -> Any:
-        """The size the service will receive after `imaging` fits the image to the limits.
+    def _collect_source(self, job: RunInputs) -> None:
+        src_layer = self.src.value
+        if src_layer is None:
+            job["missing"].append("source image: open an image (File ▸ Open) and pick it here")
+            return
+        job["source"] = plane(src_layer, self.viewer)
+        job["src_layer"] = src_layer
+        job["provenance"].update(frame_meta(src_layer, self.viewer))
 
-        Validation runs on that size, not the layer's: a 6000×4000 photo is fine for a
-        4096-px feature because it is downscaled before upload.
-        """
-        from napari_youcam.errors import InputError
-        from napari_youcam.features import InputInfo, limits_for
-        from napari_youcam.imaging.fit import fit_size
-
-        limits = getattr(inp, "limits", None) or limits_for(self.endpoint, params)
-        try:
-            ow, oh, _ = fit_size(w, h, limits)
-        except InputError as e:
-            problems.append(f"{what}: {e}")
-            return None
-        return InputInfo(width=ow, height=oh)
-
-    def run(self) -> Any:
-        """Validate locally, then start the job on a worker thread."""
-        from napari_youcam import workflow
-        from napari_youcam.errors import InputError
-
-        self.problems.setText("")
-        try:
-            job = self.collect()
-        except InputError as e:
-            self.refuse(self.spec.title, str(e))
-            return None
+    def run(self) -> WorkerBase | None:
+        """Plan locally (`plan_or_refuse`: nothing is sent when it fails), then start the job on a worker."""
         spec, ep = self.spec, self.endpoint
+        job = self.collect()
+        plan = self.plan_or_refuse(
+            spec.title,
+            spec.key,
+            job["source"],
+            mask=job["mask"],
+            refs=job["refs"],
+            params=job["params"],
+            api=ep.api,
+            variant=ep.variant,
+            missing=job["missing"],
+        )
+        if plan is None:
+            return None
         src_layer = job["src_layer"]
-        src_name = src_layer.name if src_layer is not None else Path(str(job.get("source"))).stem
         source_meta = {
             "layer": src_layer,
-            "name": src_name,
+            "name": src_layer.name if src_layer is not None else Path(str(job["source"])).stem,
             "geom": geometry(src_layer),
-            "provenance": job.get("provenance") or {},
+            "provenance": job["provenance"],
         }
         title = short_title(spec.title)  # layers read "astronaut · face lift"
         chosen = self.form.values() if self.form else {}
@@ -432,7 +413,7 @@ class FeatureWidget(ServicePanel):
             res = workflow.run(
                 spec.key,
                 job["source"],
-                mask=job.get("mask"),
+                mask=job["mask"],
                 refs=job["refs"],
                 params=job["params"],
                 api=ep.api,
@@ -449,7 +430,7 @@ class FeatureWidget(ServicePanel):
             work,
             lambda prepared: self._on_result(prepared, source_meta),
             label=spec.title,
-            cost=cost_of(ep, job["params"]),
+            cost=plan.unit_cost,
             on_start=lambda: self.prefs.remember(spec.key, chosen),
         )  # the next session starts here
 
@@ -469,20 +450,18 @@ class FeatureWidget(ServicePanel):
         if faces is not None and faces in self.viewer.layers:  # keep the face boxes visible on top
             self.viewer.layers.move(self.viewer.layers.index(faces), len(self.viewer.layers))
 
-    def show_video(self) -> Any:
+    def show_video(self) -> WorkerBase | None:
         """Decode the chosen source video on a worker and add it as a time series."""
-        from napari_youcam._napari.video import video_layer_data
-
         path = Path(str(self.video.value))
         if not path.is_file():
             show_warning("Choose a video file first.")
             return None
 
-        def fn(progress: Any, cancel: threading.Event) -> Any:
+        def fn(progress: ProgressFn, cancel: threading.Event) -> LayerTuple:
             progress("preparing", 0.0)
             return video_layer_data(path)
 
-        def done(layer_data: tuple[Any, dict[str, Any], str]) -> None:
+        def done(layer_data: LayerTuple) -> None:
             data, kw, kind = layer_data
             self.video_layer = getattr(self.viewer, f"add_{kind}")(data, **kw)
 

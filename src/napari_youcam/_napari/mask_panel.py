@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Optional
 
 import napari.layers
 import numpy as np
-from magicgui.widgets import CheckBox, ComboBox, Container, FloatSlider, LineEdit, SpinBox, create_widget
+from magicgui.widgets import CheckBox, ComboBox, Container, FloatSlider, LineEdit, SpinBox
 from qtpy.QtCore import QTimer
 from qtpy.QtWidgets import QLabel, QPushButton
 
+from napari_youcam import workflow
 from napari_youcam._napari import session
 from napari_youcam._napari.common import (
     frame_meta,
+    frame_of,
     geometry,
     image_hw,
     mask_for,
@@ -32,21 +34,29 @@ from napari_youcam._napari.common import (
     show_warning,
 )
 from napari_youcam._napari.jobs import ProgressFn
-from napari_youcam._napari.panel_base import ServicePanel, cost_of, units_text
+from napari_youcam._napari.mask_model import MaskExport, MaskModel
+from napari_youcam._napari.panel_base import ServicePanel, cost_of, layer_picker, units_text
 from napari_youcam._napari.results import Prepared, prepare_result, show_prepared
+from napari_youcam.errors import InputError
+from napari_youcam.features import FEATURES, with_defaults
+
+if TYPE_CHECKING:
+    import napari
+    from napari.layers import Image, Labels, Layer
+    from napari.qt.threading import WorkerBase
 
 MASK_FEATURES = ("generative-fill", "obj-removal", "obj-replace")
 
 
 class MaskPanel(ServicePanel):
-    """Paint a mask on an image and send it to a mask-taking feature."""
+    """Paint a mask on an image and send it to a mask-taking feature: the view of a `MaskModel`."""
 
-    def __init__(self, napari_viewer: napari.viewer.Viewer) -> None:
+    def __init__(self, napari_viewer: napari.Viewer) -> None:
         super().__init__(napari_viewer)
-        from napari_youcam.features import FEATURES
-
-        self.image = create_widget(annotation=napari.layers.Image, label="image")
-        self.labels = create_widget(annotation=Optional_labels(), label="mask layer")
+        self.model = MaskModel()
+        self.image = layer_picker(napari.layers.Image, "image", ComboBox)
+        # magicgui reads the annotation at runtime and knows typing.Optional
+        self.labels = layer_picker(Optional[napari.layers.Labels], "mask layer", ComboBox)  # noqa: UP045
         self.new_btn = QPushButton("New mask for this image (brush ready)")
         self.new_btn.clicked.connect(self.new_mask)
         self.feature = ComboBox(
@@ -74,9 +84,9 @@ class MaskPanel(ServicePanel):
         self.cost.setWordWrap(True)
         self.run_btn = QPushButton("Run")
         self.run_btn.clicked.connect(self.run)
-        self.preview: Any = None
-        self.mask: np.ndarray | None = None
-        self.results: list[Any] = []
+        self.preview: Image | None = None
+        self.results: list[Layer] = []
+        self.uses_prompt = False
 
         self.job.guard(self.run_btn)
         self.arrange(
@@ -88,7 +98,7 @@ class MaskPanel(ServicePanel):
         self._timer.setSingleShot(True)
         self._timer.setInterval(150)
         self._timer.timeout.connect(self.update_preview)
-        self._watched: Any = None
+        self._watched: Labels | None = None
         for w in (self.grow, self.feather, self.invert):
             w.changed.connect(lambda *_: self._timer.start())
         self.labels.changed.connect(self._watch)
@@ -100,14 +110,14 @@ class MaskPanel(ServicePanel):
         self.refresh_status()
 
     # ------------------------------------------------------------------ napari hooks
-    def reset_choices(self, *_: Any) -> None:
+    def reset_choices(self, *_: object) -> None:
         self.controls.reset_choices()
         self._watch()
 
     def status_changed(self) -> None:
         self._on_feature()
 
-    def _on_image(self, *_: Any) -> None:
+    def _on_image(self, *_: object) -> None:
         """The mask painted on the chosen image becomes the mask layer."""
         img = self.image.value
         painted = mask_for(self.viewer, img) if img is not None else None
@@ -115,7 +125,7 @@ class MaskPanel(ServicePanel):
             self.labels.value = painted
 
     # ------------------------------------------------------------------ mask
-    def new_mask(self) -> Any:
+    def new_mask(self) -> Labels | None:
         """A Labels layer the size of the image, selected, in paint mode."""
         img = self.image.value
         if img is None:
@@ -136,7 +146,7 @@ class MaskPanel(ServicePanel):
         self.labels.value = layer
         return layer
 
-    def _watch(self, *_: Any) -> None:
+    def _watch(self, *_: object) -> None:
         """Follow paint/data events of the chosen Labels layer to refresh the preview."""
         layer = self.labels.value
         if layer is self._watched:
@@ -151,57 +161,43 @@ class MaskPanel(ServicePanel):
             layer.events.data.connect(self._schedule)
         self._schedule()
 
-    def _schedule(self, *_: Any) -> None:
+    def _schedule(self, *_: object) -> None:
         self._timer.start()
 
-    def export(self) -> np.ndarray:
-        """The mask that will be sent (imaging.labels_to_mask); raises InputError."""
-        from napari_youcam.imaging import labels_to_mask
-
+    def export(self) -> MaskExport:
+        """The mask that will be sent, from the painted plane on screen; raises InputError."""
         layer = self.labels.value
-        img = self.image.value
         if layer is None:
-            from napari_youcam.errors import InputError
-
             raise InputError("no mask layer: click 'New mask for this image' and paint the area")
-        data = plane(layer, self.viewer)  # the painted plane on screen
-        shape = image_hw(img) if img is not None else None
-        return labels_to_mask(
-            data,
-            shape=shape,
-            grow=int(self.grow.value),
-            feather=float(self.feather.value),
-            invert=bool(self.invert.value),
-        )
+        return self.model.export(*self._painted(layer))
+
+    def _painted(self, layer: Labels) -> tuple[np.ndarray, tuple[int, int] | None, tuple[int, ...]]:
+        """What the model exports from: the painted plane on screen, the image's size, the plane's frame."""
+        self.model.grow, self.model.feather = int(self.grow.value), float(self.feather.value)
+        self.model.invert = bool(self.invert.value)
+        img = self.image.value
+        return plane(layer, self.viewer), (image_hw(img) if img is not None else None), frame_of(layer, self.viewer)
 
     def update_preview(self) -> None:
         """Show the exported mask as a translucent layer over the image."""
-        from napari_youcam.errors import InputError
-
         layer = self.labels.value
         if layer is None:
+            self.model.clear()
             self.coverage.setText("")
             return
-        try:
-            mask = self.export()
-        except InputError as e:
-            self.mask = None
-            self.coverage.setText(f"mask: {e}")
+        got = self.model.update(*self._painted(layer))
+        if got is None:
+            self.coverage.setText(f"mask: {self.model.error}")
             return
-        self.mask = mask
         self.problems.setText("")  # the mask exports again: an earlier refusal no longer applies
-        frac = float((mask > 0).mean())
-        self.coverage.setText(
-            f"exported mask: {mask.shape[1]}×{mask.shape[0]}, {frac:.1%} of the image (255 = act here)"
-        )
-        img = self.image.value
-        name = preview_name(img.name if img is not None else layer.name, "mask")
+        self.coverage.setText(got.summary())
         if self.preview is not None and self.preview in self.viewer.layers:
-            self.preview.data = mask
+            self.preview.data = got.mask
         else:
+            img = self.image.value
             self.preview = self.viewer.add_image(
-                mask,
-                name=name,
+                got.mask,
+                name=preview_name(img.name if img is not None else layer.name, "mask"),
                 colormap="magenta",
                 blending="additive",
                 opacity=0.5,
@@ -212,9 +208,7 @@ class MaskPanel(ServicePanel):
             self.viewer.layers.selection.active = layer
 
     # ------------------------------------------------------------------ run
-    def _on_feature(self, *_: Any) -> None:
-        from napari_youcam.features import FEATURES
-
+    def _on_feature(self, *_: object) -> None:
         key = self.feature.value
         ep = FEATURES[key].endpoint(self.api_for(key))
         self.uses_prompt = any(p.name == "prompt" for p in ep.params)
@@ -223,36 +217,29 @@ class MaskPanel(ServicePanel):
         self.show_cost(self.run_btn, cost)
         self.cost.setText(f"cost: {units_text(cost)} ({ep.api} API) · {self.balance_text()}")
 
-    def run(self) -> Any:
-        from napari_youcam import workflow
-        from napari_youcam.errors import InputError
-        from napari_youcam.features import validate, with_defaults
-        from napari_youcam.imaging import check_mask
-
+    def run(self) -> WorkerBase | None:
+        """Plan the painted mask on the image (`plan_or_refuse`), then start the job."""
         key = self.feature.value
         api = self.api_for(key)
-        self.problems.setText("")
         img = self.image.value
-        try:
-            if img is None:
-                raise InputError("open an image and pick it")
-            mask = self.export()
-            src = plane(img, self.viewer)
-            check_mask(mask, src.shape)
-            params: dict[str, Any] = {}
-            if self.uses_prompt and self.prompt.value:
-                params["prompt"] = self.prompt.value
-            from napari_youcam.features import FEATURES
-
-            params = with_defaults(FEATURES[key].endpoint(api), params)
-            v = validate(key, params, None, api=api)
-            if v:
-                raise InputError("; ".join(str(x) for x in v), violations=v)
-        except InputError as e:
-            self.refuse("Mask painting", str(e))
+        exported: MaskExport | None = None
+        missing: list[str] = []
+        if img is None:
+            missing.append("open an image and pick it")
+        else:
+            try:
+                exported = self.export()
+            except InputError as e:
+                missing.append(str(e))
+        mask = exported.mask if exported is not None else None
+        params = {"prompt": self.prompt.value} if self.uses_prompt and self.prompt.value else {}
+        params = with_defaults(FEATURES[key].endpoint(api), params)
+        src = plane(img, self.viewer) if img is not None else None
+        plan = self.plan_or_refuse("Mask painting", key, src, mask=mask, params=params, api=api, missing=missing)
+        if plan is None or img is None or exported is None:
             return None
         title = short_title(FEATURES[key].title)
-        mask_frame = frame_meta(self.labels.value, self.viewer).get("frame")
+        mask_frame = list(exported.frame)
         source = {
             "layer": img,
             "name": img.name,
@@ -277,10 +264,4 @@ class MaskPanel(ServicePanel):
         def done(prepared: Prepared) -> None:
             self.results = show_prepared(self.viewer, prepared, source)
 
-        return self.start_job(work, done, label=FEATURES[key].title, cost=cost_of(FEATURES[key].endpoint(api), params))
-
-
-def Optional_labels() -> Any:  # noqa: N802 - reads like the annotation it returns
-    from typing import Optional
-
-    return Optional[napari.layers.Labels]  # noqa: UP045 - magicgui reads it at runtime
+        return self.start_job(work, done, label=FEATURES[key].title, cost=plan.unit_cost)

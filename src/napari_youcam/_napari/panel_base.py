@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, TypeAlias, TypeVar
 
-from magicgui.widgets import Widget
+from magicgui.widgets import Widget, create_widget
 from qtpy.QtCore import QEvent, Qt
 from qtpy.QtWidgets import (
     QCheckBox,
@@ -33,13 +33,29 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
+from napari_youcam import workflow
 from napari_youcam._napari import session
 from napari_youcam._napari.common import show_warning, unwrap
 from napari_youcam._napari.jobs import JobPanel, ProgressFn
 from napari_youcam._napari.prefs import Prefs, needs_confirmation
 from napari_youcam._napari.results import Prepared
-from napari_youcam.features import FEATURES
+from napari_youcam.errors import InputError
+from napari_youcam.features import FEATURES, Endpoint, unit_cost
 from napari_youcam.features.spec import Api
+from napari_youcam.limits import JsonObject
+from napari_youcam.workflow import Plan
+from napari_youcam.workflow.inputs import ImageSource, Source
+
+if TYPE_CHECKING:
+    import napari
+    from napari.qt.threading import WorkerBase
+
+R = TypeVar("R")  # what a job's work returns (its `on_done` receives it)
+T = TypeVar("T")
+W = TypeVar("W", bound=Widget)
+
+#: what a panel hands `workflow.plan` / `workflow.run` as one input: the plane on screen, or a file
+PlanInput: TypeAlias = Source | None  # what a panel hands to `workflow.plan` / `run` as the source
 
 DOCK_WIDTH = 350  # the narrowest dock area every panel must fit without scrolling sideways
 
@@ -56,15 +72,28 @@ def fit_narrow(root: QWidget) -> None:
             label.setWordWrap(True)
 
 
-def cost_of(endpoint: Any, params: dict[str, Any]) -> float | None:
-    """The documented unit cost of a run, or None when the documentation gives no number."""
-    from napari_youcam.features import unit_cost
+def layer_picker(annotation: object, label: str, kind: type[W]) -> W:
+    """A magicgui picker of the viewer's layers (napari registers its layer types with magicgui):
+    a `ComboBox` for a layer or an optional one, a `ListEdit` for a list of them."""
+    widget = create_widget(annotation=annotation, label=label)
+    if not isinstance(widget, kind):
+        raise TypeError(f"magicgui made a {type(widget).__name__} for {annotation}, not a {kind.__name__}")
+    return widget
 
+
+def cost_of(endpoint: Endpoint, params: JsonObject) -> float | None:
+    """The documented unit cost of a run, or None when the documentation gives no number."""
     try:
         cost = unit_cost(endpoint, params)
     except Exception:  # noqa: BLE001 - a half-filled form (any bad value): no number yet
         return None
     return float(cost) if cost is not None else None
+
+
+def change_text(error: InputError) -> str:
+    """What to change, on one line: the listed problems of a plan joined with "; "."""
+    items = [line.strip()[2:] for line in error.message.splitlines() if line.strip().startswith("- ")]
+    return "; ".join(items) or error.message
 
 
 def units_text(cost: float | None) -> str:
@@ -97,9 +126,9 @@ class ServicePanel(QWidget):
 
     run_title = "Run"
 
-    def __init__(self, napari_viewer: Any) -> None:
+    def __init__(self, napari_viewer: napari.Viewer) -> None:
         super().__init__()
-        self.viewer = unwrap(napari_viewer)
+        self.viewer: napari.Viewer = unwrap(napari_viewer)
         self.status: session.Status | None = None
         self.banner = QLabel("checking the service…")
         self.banner.setWordWrap(True)
@@ -129,7 +158,7 @@ class ServicePanel(QWidget):
         self.job = JobPanel(self)
         self.confirm_no.clicked.connect(lambda: self.confirm_bar.setVisible(False))
         self.confirm_go.clicked.connect(self._confirmed)
-        self._pending_run: Callable[[], Any] | None = None
+        self._pending_run: Callable[[], object] | None = None
         self.scroll_area: QScrollArea | None = None
         # Once napari deletes the dock (viewer closed), the Python object can outlive it
         # until garbage collection; it must not start status checks (a network call on a
@@ -163,20 +192,49 @@ class ServicePanel(QWidget):
         self.problems.setText(f"Nothing was sent. Change: {problems}")
         show_warning(f"{what}: nothing was sent. Change: {problems}")
 
+    def plan_or_refuse(
+        self,
+        what: str,
+        feature: str,
+        source: PlanInput = None,
+        *,
+        mask: ImageSource | None = None,
+        refs: Sequence[ImageSource] = (),
+        params: JsonObject | None = None,
+        api: Api | None = None,
+        variant: str | None = None,
+        missing: Sequence[str] = (),
+    ) -> Plan | None:
+        """The one dry run before a job: `workflow.plan` on exactly what `run` will get.
+
+        The `Plan` (fitted sizes, notes, cost) when it can be sent; otherwise `refuse` says
+        what to change and this returns None. ``missing`` are the panel's own empty picks
+        ("open an image and pick it"), said in the panel's words before anything is planned.
+        """
+        self.problems.setText("")
+        if missing:
+            self.refuse(what, "; ".join(missing))
+            return None
+        try:
+            return workflow.plan(feature, source, mask=mask, refs=refs, params=params, api=api, variant=variant)
+        except InputError as e:
+            self.refuse(what, change_text(e))
+            return None
+
     def start_job(
         self,
-        work: Callable[[bool, ProgressFn, threading.Event], Any],
-        on_done: Callable[[Any], None],
+        work: Callable[[bool, ProgressFn, threading.Event], R],
+        on_done: Callable[[R], None],
         *,
         label: str,
         cost: float | None,
         on_finish: Callable[[], None] | None = None,
         on_start: Callable[[], None] | None = None,
-    ) -> Any:
+    ) -> WorkerBase | None:
         """The one way a panel starts a job: ask first above the cost threshold, then (``on_start()``
         and) ``work(again, progress, cancel)`` on the job panel; ``again`` is "Pay again" at that moment."""
 
-        def start() -> Any:
+        def start() -> WorkerBase | None:
             if on_start is not None:
                 on_start()
             again = self.pay_again.isChecked()
@@ -203,7 +261,7 @@ class ServicePanel(QWidget):
         """ "Run · 2 units" on the button."""
         run_btn.setText(f"{self.run_title} · {units_text(cost)}" if cost is not None else self.run_title)
 
-    def confirm_then(self, cost: float | None, start: Callable[[], Any]) -> Any:
+    def confirm_then(self, cost: float | None, start: Callable[[], T]) -> T | None:
         """Start now, or (cost above the Settings threshold) ask in the dock first; None if asked."""
         threshold = self.prefs.confirm_above
         if not needs_confirmation(cost, threshold):
@@ -217,7 +275,7 @@ class ServicePanel(QWidget):
         self.confirm_bar.setVisible(True)
         return None
 
-    def _confirmed(self) -> Any:
+    def _confirmed(self) -> object:
         self.confirm_bar.setVisible(False)
         start, self._pending_run = self._pending_run, None
         return start() if start is not None else None

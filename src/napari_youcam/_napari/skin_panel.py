@@ -14,11 +14,11 @@ from __future__ import annotations
 import contextlib
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import napari.layers
 import numpy as np
-from magicgui.widgets import ComboBox, Container, RadioButtons, Select, create_widget
+from magicgui.widgets import ComboBox, Container, RadioButtons, Select
 from qtpy.QtCore import Qt, QTimer
 from qtpy.QtGui import QColor
 from qtpy.QtWidgets import (
@@ -35,14 +35,24 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
+from napari_youcam import workflow
 from napari_youcam._napari import session
 from napari_youcam._napari.common import frame_meta, geometry, plane, show_info
+from napari_youcam._napari.face_check_note import FaceCheckNote
 from napari_youcam._napari.jobs import ProgressFn
-from napari_youcam._napari.panel_base import ServicePanel, cost_of
+from napari_youcam._napari.panel_base import ServicePanel, cost_of, layer_picker
 from napari_youcam._napari.results import Prepared, prepare_result, show_prepared
-from napari_youcam._napari.skin_layers import SKIN_KEY, concern_colormap, skin_groups
-from napari_youcam._napari.skin_model import read_skin_folder, visibility_for
+from napari_youcam._napari.skin_layers import concern_colormap, skin_groups
+from napari_youcam._napari.skin_model import SKIN_KEY, read_skin_folder, visibility_for
+from napari_youcam.features import FEATURES, with_defaults
 from napari_youcam.features.spec import Api
+from napari_youcam.imaging import read_skin_zip, scores_table
+from napari_youcam.limits import JsonObject
+
+if TYPE_CHECKING:
+    import napari
+    from napari.layers import Image
+    from napari.qt.threading import WorkerBase
 
 COLUMNS = ("show", "concern", "raw", "ui", "area %", "colour")
 
@@ -50,47 +60,15 @@ COLUMNS = ("show", "concern", "raw", "ui", "area %", "colour")
 class SkinPanel(ServicePanel):
     """Run skin analysis and inspect the masks of any skin result in the viewer."""
 
-    def __init__(self, napari_viewer: napari.viewer.Viewer) -> None:
+    def __init__(self, napari_viewer: napari.Viewer) -> None:
         super().__init__(napari_viewer)
-        self.image = create_widget(annotation=napari.layers.Image, label="face photo")
-        self.mode = RadioButtons(label="mode", choices=["SD", "HD"], value="SD", orientation="horizontal")
-        self.concerns = Select(label="concerns", choices=[])
-        self.concerns.native.setMinimumHeight(120)
-        self.run_box = Container(widgets=[self.image, self.mode, self.concerns])
-        self.cost = QLabel("")
-        self.cost.setWordWrap(True)
-        from napari_youcam._napari.face_check_note import FaceCheckNote
-
-        self.face_note = FaceCheckNote(self.viewer, on_crop=self._use_photo)
-        self.run_title = "Run skin analysis"
-        self.run_btn = QPushButton(self.run_title)
-        self.run_btn.clicked.connect(self.run)
-
-        self.group = ComboBox(label="result", choices=[])
-        self.group.changed.connect(self._on_group)
+        self.rows: list[Image] = []  # layers in table order
+        self._known: set[str] = set()  # groups seen, so a new job's result is shown when it arrives
+        self.results: list[Image] = []
         self._shown_group: str | None = None
         self._remembered: dict[int, bool] = {}  # layer id → visibility the user left it at
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(list(COLUMNS))
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.table.setToolTip("raw = the service's raw score (compare these); ui = its display score")
-        self.table.setMinimumHeight(180)
-        self.opacity = QSlider(Qt.Orientation.Horizontal)
-        self.opacity.setRange(0, 100)
-        self.opacity.setValue(60)
-        self.opacity.valueChanged.connect(self._on_opacity)
-        self.summary = QLabel("")
-        self.summary.setWordWrap(True)
-        self.csv_btn = QPushButton("Export scores + mask statistics (CSV)…")
-        self.csv_btn.clicked.connect(self._ask_csv)
-
-        opacity_row = QWidget()
-        row = QHBoxLayout(opacity_row)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(QLabel("opacity"))
-        row.addWidget(self.opacity, 1)
+        self._build_run_side()
+        opacity_row = self._build_inspect_side()
         self.job.guard(self.run_btn)
         self.arrange(
             [
@@ -107,10 +85,6 @@ class SkinPanel(ServicePanel):
             ],
             [self.problems, self.run_btn, self.job],
         )
-
-        self.rows: list[Any] = []  # layers in table order
-        self._known: set[str] = set()  # groups seen, so a new job's result is shown when it arrives
-        self.results: list[Any] = []
         # napari calls reset_choices once per added layer (8 masks → 8 calls): rebuild the
         # table once, after the burst, instead of 8 times on the Qt thread
         self._table_timer = QTimer(self)
@@ -127,13 +101,56 @@ class SkinPanel(ServicePanel):
         self._refresh_groups()
         self.refresh_status()
 
-    def _use_photo(self, layer: Any) -> None:
+    def _build_run_side(self) -> None:
+        """Photo, SD/HD, concerns, cost, the face check and Run."""
+        self.image = layer_picker(napari.layers.Image, "face photo", ComboBox)
+        self.mode = RadioButtons(label="mode", choices=["SD", "HD"], orientation="horizontal")
+        self.mode.value = "SD"
+        self.concerns = Select(label="concerns", choices=[])
+        self.concerns.native.setMinimumHeight(120)
+        self.run_box = Container(widgets=[self.image, self.mode, self.concerns])
+        self.cost = QLabel("")
+        self.cost.setWordWrap(True)
+        self.face_note = FaceCheckNote(self.viewer, on_crop=self._use_photo)
+        self.run_title = "Run skin analysis"
+        self.run_btn = QPushButton(self.run_title)
+        self.run_btn.clicked.connect(self.run)
+
+    def _build_inspect_side(self) -> QWidget:
+        """Result picker, score table, opacity and CSV export; returns the opacity row."""
+        self.group = ComboBox(label="result", choices=[])
+        self.group.changed.connect(self._on_group)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        rows_header, columns_header = self.table.verticalHeader(), self.table.horizontalHeader()
+        assert rows_header is not None and columns_header is not None  # a QTableWidget makes both
+        rows_header.setVisible(False)
+        columns_header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        columns_header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.setToolTip("raw = the service's raw score (compare these); ui = its display score")
+        self.table.setMinimumHeight(180)
+        self.opacity = QSlider(Qt.Orientation.Horizontal)
+        self.opacity.setRange(0, 100)
+        self.opacity.setValue(60)
+        self.opacity.valueChanged.connect(self._on_opacity)
+        self.summary = QLabel("")
+        self.summary.setWordWrap(True)
+        self.csv_btn = QPushButton("Export scores + mask statistics (CSV)…")
+        self.csv_btn.clicked.connect(self._ask_csv)
+        opacity_row = QWidget()
+        row = QHBoxLayout(opacity_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(QLabel("opacity"))
+        row.addWidget(self.opacity, 1)
+        return opacity_row
+
+    def _use_photo(self, layer: Image) -> None:
         """Make `layer` (the suggested face crop) the photo of the next run."""
         self.image.reset_choices()
         self.image.value = layer
 
     # ------------------------------------------------------------------ hooks
-    def reset_choices(self, *_: Any) -> None:
+    def reset_choices(self, *_: object) -> None:
         # only the layer picker: resetting the concern Select would drop the user's choice
         self.image.reset_choices()
         self._table_timer.start()
@@ -150,7 +167,7 @@ class SkinPanel(ServicePanel):
         self._known = set(groups)
         self._on_group()
 
-    def _on_group(self, *_: Any) -> None:
+    def _on_group(self, *_: object) -> None:
         """Show the chosen job's masks (as the user left them) and hide every other job's."""
         groups = skin_groups(self.viewer)
         chosen = self.group.value
@@ -173,9 +190,7 @@ class SkinPanel(ServicePanel):
     def api(self) -> Api:
         return self.api_for("skin-analysis")
 
-    def _on_mode(self, *_: Any) -> None:
-        from napari_youcam.features import FEATURES
-
+    def _on_mode(self, *_: object) -> None:
         ep = FEATURES["skin-analysis"].endpoint(self.api)
         hd = self.mode.value == "HD"
         choices = [c for c in ep.param("dst_actions").choices if str(c).startswith("hd_") == hd]
@@ -185,17 +200,12 @@ class SkinPanel(ServicePanel):
         self.concerns.value = keep or choices[:4]
         self._update_cost()
 
-    def params(self) -> dict[str, Any]:
+    def params(self) -> JsonObject:
         return {"dst_actions": list(self.concerns.value or []), "format": "zip"}
 
     def _update_cost(self) -> None:
-        from napari_youcam.features import FEATURES, unit_cost
-
         ep = FEATURES["skin-analysis"].endpoint(self.api)
-        try:
-            c = unit_cost(ep, self.params())
-        except Exception:  # noqa: BLE001 - a half-filled form: no number yet
-            c = None
+        c = cost_of(ep, self.params())
         self.show_cost(self.run_btn, c)
         self.problems.setText("")
         self.cost.setText(
@@ -203,36 +213,18 @@ class SkinPanel(ServicePanel):
             f"{self.mode.value} concerns; documented: {ep.units or '—'}) · {self.balance_text()}"
         )
 
-    def run(self) -> Any:
-        from napari_youcam import workflow
-        from napari_youcam.features import FEATURES, InputInfo, limits_for, validate, with_defaults
-        from napari_youcam.imaging import fit_size
-
-        self.problems.setText("")
+    def run(self) -> WorkerBase | None:
+        """Plan the photo and concerns (`plan_or_refuse`), then start the job."""
         img = self.image.value
         ep = FEATURES["skin-analysis"].endpoint(self.api)
         params = with_defaults(ep, self.params())
         if self.api == "v1":
             params.pop("format", None)
-        problems: list[str] = []
-        inputs = None
-        if img is None:
-            problems.append("face photo: open one and pick it")
-        else:
-            from napari_youcam._napari.common import image_hw
-            from napari_youcam.errors import InputError
-
-            h, w = image_hw(img)
-            try:
-                ow, oh, _ = fit_size(w, h, limits_for(ep, params))
-                inputs = {"src": InputInfo(width=ow, height=oh)}
-            except InputError as e:
-                problems.append(f"face photo: {e}")
-        problems += [str(v) for v in validate("skin-analysis", params, inputs, api=self.api)]
-        if problems:
-            self.refuse("Skin analysis", "; ".join(problems))
+        src = plane(img, self.viewer) if img is not None else None
+        missing = [] if img is not None else ["face photo: open one and pick it"]
+        plan = self.plan_or_refuse("Skin analysis", "skin-analysis", src, params=params, api=self.api, missing=missing)
+        if plan is None or img is None:
             return None
-        src = plane(img, self.viewer)
         source = {"layer": img, "name": img.name, "geom": geometry(img), "provenance": frame_meta(img, self.viewer)}
         api = self.api
 
@@ -249,7 +241,7 @@ class SkinPanel(ServicePanel):
             )
             return prepare_result(res, source, title="skin analysis")  # masks → layers off the Qt thread
 
-        def all_added(_layers: list[Any]) -> None:
+        def all_added(_layers: list[Image]) -> None:
             self._table_timer.stop()
             self._refresh_groups()
 
@@ -257,7 +249,7 @@ class SkinPanel(ServicePanel):
             # one mask layer per event-loop turn: eight masks at once froze the window ~0.7 s
             self.results = show_prepared(self.viewer, prepared, source, spread=True, on_all=all_added)
 
-        return self.start_job(work, done, label="Skin analysis", cost=cost_of(ep, params))
+        return self.start_job(work, done, label="Skin analysis", cost=plan.unit_cost)
 
     # ------------------------------------------------------------------ inspect side
     def _flush(self) -> None:
@@ -266,7 +258,7 @@ class SkinPanel(ServicePanel):
             self._table_timer.stop()
             self._refresh_groups()
 
-    def layers(self) -> list[Any]:
+    def layers(self) -> list[Image]:
         grp = skin_groups(self.viewer).get(self.group.value) if self.group.value else None
         return list(grp.layers) if grp is not None else []
 
@@ -274,7 +266,7 @@ class SkinPanel(ServicePanel):
         layers = self.layers()
 
         # raw score first: highest raw score on top
-        def raw(lay: Any) -> float:
+        def raw(lay: Image) -> float:
             v = lay.metadata[SKIN_KEY].get("score", {}).get("raw_score")
             return -1.0 if v is None else float(v)
 
@@ -321,7 +313,7 @@ class SkinPanel(ServicePanel):
             with contextlib.suppress(TypeError, ValueError, RuntimeError):
                 lay.events.visible.disconnect(self._sync_box)
 
-    def _sync_box(self, event: Any = None) -> None:
+    def _sync_box(self, event: object = None) -> None:
         """A mask's visibility changed elsewhere (layer list): tick or untick its row."""
         for r, lay in enumerate(self.rows):
             box = self.table.cellWidget(r, 0)
@@ -334,8 +326,9 @@ class SkinPanel(ServicePanel):
         """Toggle one concern's mask (what the table's check box does)."""
         self._flush()
         for r, lay in enumerate(self.rows):
-            if lay.metadata[SKIN_KEY]["concern"] == concern:
-                self.table.cellWidget(r, 0).setChecked(on)
+            box = self.table.cellWidget(r, 0)
+            if lay.metadata[SKIN_KEY]["concern"] == concern and isinstance(box, QCheckBox):
+                box.setChecked(on)
                 return
         raise KeyError(concern)
 
@@ -346,7 +339,7 @@ class SkinPanel(ServicePanel):
                 lay.colormap = concern_colormap(concern, rgb)
         self.refresh_table()
 
-    def _pick_color(self, layer: Any, btn: QPushButton) -> None:
+    def _pick_color(self, layer: Image, btn: QPushButton) -> None:
         rgb = np.asarray(layer.colormap.colors[-1][:3]) * 255
         col = QColorDialog.getColor(QColor(*[int(c) for c in rgb]), self, "Concern colour")
         if col.isValid():
@@ -363,8 +356,6 @@ class SkinPanel(ServicePanel):
 
     def export_csv(self, path: str | Path) -> Path:
         """Scores (raw first) and mask statistics of the chosen result, via imaging.scores_table."""
-        from napari_youcam.imaging import read_skin_zip, scores_table
-
         self._flush()
         files = {lay.metadata[SKIN_KEY].get("file") for lay in self.rows}
         files.discard(None)
