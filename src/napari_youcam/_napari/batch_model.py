@@ -137,7 +137,8 @@ def png_ready(arr: np.ndarray) -> np.ndarray:
 
 def mask_ready(arr: np.ndarray) -> np.ndarray:
     """A Labels plane as a 0/255 mask (non-zero = area, the rule the single run applies)."""
-    return (np.asarray(arr) != 0).astype(np.uint8) * np.uint8(255)
+    area: np.ndarray = np.asarray(arr) != 0
+    return area.astype(np.uint8) * np.uint8(255)
 
 
 def write_plane(arr: np.ndarray, folder: Path, stem: str) -> Path:

@@ -21,6 +21,7 @@ from magicgui.widgets import ComboBox, Container, FileEdit, LineEdit, PushButton
 from qtpy.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from napari_youcam._napari import session
+from napari_youcam._napari.batch_panel import BatchPanel
 from napari_youcam._napari.common import (
     frame_meta,
     geometry,
@@ -143,6 +144,8 @@ class FeatureWidget(ServicePanel):
 
         # the form scrolls (face reshape has 30+ sliders); Run / Cancel / status stay visible
         self.job.guard(self.run_btn)
+        self.batch = BatchPanel(self)  # "Run on every frame / every selected layer"
+        self.job.guard(self.batch)  # the container: each button keeps its own enabled state
         self.arrange(
             [
                 self.banner,
@@ -159,7 +162,7 @@ class FeatureWidget(ServicePanel):
                 self.face_note,
                 self.attributes,
             ],
-            [self.problems, self.run_btn, self.job],
+            [self.problems, self.run_btn, self.batch, self.job],
         )
 
         self.feature.changed.connect(self._on_feature)
@@ -179,6 +182,7 @@ class FeatureWidget(ServicePanel):
         """Called by napari when layers change; keeps every layer combo in sync."""
         self.pickers.reset_choices()
         self._update_info()
+        self.batch.refresh()
 
     # ------------------------------------------------------------------ selection
     @property
@@ -243,6 +247,7 @@ class FeatureWidget(ServicePanel):
         self.face_picker.reset()
         self.templates.set_endpoint(self.spec.key, ep)
         self._update_info()
+        self.batch.refresh()
 
     # ------------------------------------------------------------------ info
     def _update_info(self) -> None:

@@ -1,0 +1,143 @@
+"""The feature dock's "Run on every frame" / "Run on every selected layer", with a real viewer.
+
+Every batch runs against the test's own sandbox; tasks are counted on its ledger.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from napari_youcam._napari.batch_model import INPUTS_DIR
+from napari_youcam.workflow import list_jobs
+from napari_youcam.workflow.sidecar import default_results_dir
+
+PLUGIN = "napari-youcam"
+
+
+def _frames(n: int = 3, h: int = 120, w: int = 160) -> np.ndarray:
+    yy, xx = np.mgrid[0:h, 0:w]
+    return np.stack(
+        [np.stack([(xx + 50 * i) % 256, yy % 256, (xx * (i + 1) + yy) % 256], -1) for i in range(n)]
+    ).astype(np.uint8)
+
+
+def _tasks(sb) -> int:
+    return sum(t.kind == "task" for t in sb.tasks.values())
+
+
+def _dock(viewer, name="Background", feature="sod"):
+    _dw, w = viewer.window.add_plugin_dock_widget(PLUGIN, name)
+    if feature:
+        w.select(feature)
+    return w
+
+
+def _batch(qtbot, w, button):
+    """Click a batch button and wait for its check and its run; the finished report."""
+    w.batch.last_report = None
+    button.click()
+    qtbot.waitUntil(lambda: w.batch.last_report is not None or bool(w.problems.text()), timeout=60000)
+    qtbot.waitUntil(lambda: w.job.worker is None, timeout=60000)
+    assert w.job.last_error is None, w.job.last_error
+    return w.batch.last_report
+
+
+def test_every_frame_runs_once_stacks_the_results_and_reruns_for_free(viewer, qtbot, sandbox):
+    clip = viewer.add_image(_frames(), name="clip", rgb=True, translate=(0, 5, 7))
+    w = _dock(viewer)
+    w.src.value = clip
+    assert not w.batch.isHidden()
+    assert w.batch.frames_btn.isEnabled()
+    assert not w.batch.layers_btn.isEnabled()  # one layer selected
+    w.prefs.confirm_above = 2  # three frames at 1 unit: asked first, like a single run
+    tasks = _tasks(sandbox)
+    w.batch.frames_btn.click()
+    qtbot.waitUntil(lambda: w.confirm_bar.isVisibleTo(w), timeout=30000)
+    assert "3 units" in w.confirm_text.text() and _tasks(sandbox) == tasks  # nothing sent yet
+    assert "3 inputs, 0 answered from earlier jobs" in w.batch.counts.text()
+    w.confirm_go.click()
+    qtbot.waitUntil(lambda: w.batch.last_report is not None, timeout=60000)
+    qtbot.waitUntil(lambda: w.job.worker is None, timeout=60000)
+    report = w.batch.last_report
+    assert report.ok and report.count("done") == 3 and _tasks(sandbox) == tasks + 3
+    assert "every frame" in w.job.label
+    last = w.batch.last_event  # what the bar showed last: done / reused / failed / in flight
+    assert (last.total, last.done, last.reused, last.failed, last.in_flight) == (3, 3, 0, 0, 0)
+    assert last.line().startswith("3/3  done 3  reused 0  failed 0  in flight 0")
+    assert "3 done; 3 units; added 1 layer(s)" in w.job.status.text()
+
+    (layer,) = w.batch.results
+    assert layer.name == "clip · background removal"
+    assert layer.data.shape[:3] == (3, 120, 160)
+    assert tuple(layer.translate) == (0, 5, 7)  # over the source
+    frames = layer.metadata["youcam"]["frames"]
+    assert [f["frame"] for f in frames] == [[0], [1], [2]]
+    assert all(Path(f["job_dir"]).is_dir() for f in frames)
+    assert all(Path(f["file"]).is_file() for f in frames)
+    # every job is in the store (the History dock's list), run on the written input planes
+    jobs = list_jobs(default_results_dir())
+    assert len(jobs) == 3 and {j.feature for j in jobs} == {"sod"}
+    assert all(Path(j.source).parent.name == INPUTS_DIR for j in jobs)
+
+    # again: answered from the store, nothing asked, sent or paid
+    report = _batch(qtbot, w, w.batch.frames_btn)
+    assert not w.confirm_bar.isVisibleTo(w)
+    assert report.count("reused") == 3 and _tasks(sandbox) == tasks + 3
+    assert w.batch.checked.to_pay == 0  # the cost shown before the run: 0 units
+    assert "3 reused; 0 units" in w.batch.counts.text()
+    (again,) = w.batch.results
+    assert np.array_equal(again.data, layer.data)
+
+
+def test_every_selected_layer_gets_its_result_over_it(viewer, qtbot, sandbox):
+    frames = _frames(2)
+    a = viewer.add_image(frames[0], name="left", rgb=True)
+    b = viewer.add_image(frames[1], name="right", rgb=True, translate=(0, 200))
+    w = _dock(viewer)
+    viewer.layers.selection = {a}
+    assert not w.batch.layers_btn.isEnabled()
+    assert not w.batch.frames_btn.isEnabled()  # the chosen source has one plane
+    viewer.layers.selection = {a, b}
+    assert w.batch.layers_btn.isEnabled()
+    tasks = _tasks(sandbox)
+    report = _batch(qtbot, w, w.batch.layers_btn)
+    assert report.count("done") == 2 and _tasks(sandbox) == tasks + 2
+    names = [lay.name for lay in w.batch.results]
+    assert names == ["left · background removal", "right · background removal"]
+    right = w.batch.results[1]
+    assert tuple(right.translate) == (0, 200)
+    assert Path(right.metadata["youcam"]["job_dir"]).is_dir()
+    assert right.metadata["youcam"]["task_id"]
+
+
+def test_a_bad_frame_stops_the_batch_before_anything_is_sent(viewer, qtbot, sandbox):
+    clip = viewer.add_image(_frames(), name="clip", rgb=True)
+    painted = np.zeros((3, 120, 160), np.int32)
+    painted[[0, 2], 40:80, 50:100] = 1  # frame 1 has nothing painted
+    mask = viewer.add_labels(painted, name="clip mask")
+    w = _dock(viewer, "Retouch", "generative-fill")
+    w.src.value = clip
+    w.mask.value = mask
+    sent = len(sandbox.requests)
+    w.batch.frames_btn.click()
+    qtbot.waitUntil(lambda: bool(w.problems.text()), timeout=30000)
+    qtbot.waitUntil(lambda: w.job.worker is None, timeout=30000)
+    text = w.problems.text()
+    assert text.startswith("Nothing was sent. Change: 1 of 3 inputs cannot be sent: clip frame 1: ")
+    assert "mask" in text
+    assert len(sandbox.requests) == sent
+    assert w.batch.last_report is None and list_jobs(default_results_dir()) == []
+
+
+def test_buttons_only_for_features_with_a_source_image(viewer, qtbot):
+    w = _dock(viewer, "Video", None)
+    shown = {}
+    for key in w.specs:
+        w.select(key)
+        shown[key] = not w.batch.isHidden()
+        assert shown[key] == bool(w.uses.get("src")), key
+    assert not shown["video-sr"] and shown["image-to-video"]  # a video source: no; a photo: yes
+    face = _dock(viewer, "Face", "face-reshape")
+    assert not face.batch.isHidden()
