@@ -141,3 +141,55 @@ def test_buttons_only_for_features_with_a_source_image(viewer, qtbot):
     assert not shown["video-sr"] and shown["image-to-video"]  # a video source: no; a photo: yes
     face = _dock(viewer, "Face", "face-reshape")
     assert not face.batch.isHidden()
+
+
+def test_cancel_creates_no_new_task_and_the_rerun_pays_only_the_rest(viewer, qtbot, slow_sandbox):
+    clip = viewer.add_image(_frames(6, 60, 80), name="clip", rgb=True)
+    w = _dock(viewer)
+    w.src.value = clip
+    tasks = _tasks(slow_sandbox)
+    w.batch.frames_btn.click()
+    qtbot.waitUntil(lambda: _tasks(slow_sandbox) > tasks, timeout=30000)
+    w.job.cancel_btn.click()  # created tasks (1.5 s each) finish and are saved; no new one
+    qtbot.waitUntil(lambda: w.job.worker is None, timeout=60000)
+    created = _tasks(slow_sandbox) - tasks
+    assert 1 <= created < 6
+    report = w.job.last_result.report
+    assert report.cancelled and report.count("done") == created and report.count("cancelled") == 6 - created
+    assert "charged" in w.job.status.text() and w.job.show_btn.isVisibleTo(w.job)
+    w.job.show_btn.click()  # the saved results, one layer per finished frame (not all frames: no stack)
+    done = [o for o in report.outcomes if o.status == "done"]
+    assert len(w.batch.results) == len(done)
+    assert all(lay.name.startswith("clip · background removal (frame ") for lay in w.batch.results)
+
+    report = _batch(qtbot, w, w.batch.frames_btn)  # the rest, once: each frame created and charged once
+    assert report.count("reused") == created and report.count("done") == 6 - created
+    assert _tasks(slow_sandbox) == tasks + 6
+    (stacked,) = w.batch.results
+    assert stacked.data.shape[:3] == (6, 60, 80)
+
+
+def test_selected_layers_use_their_painted_masks_and_a_missing_one_is_named(viewer, qtbot, sandbox):
+    frames = _frames(2)
+    a = viewer.add_image(frames[0], name="left", rgb=True)
+    b = viewer.add_image(frames[1], name="right", rgb=True)
+    painted = np.zeros((120, 160), np.uint8)
+    painted[40:80, 50:100] = 1
+    viewer.add_labels(painted, name="left mask", metadata={"youcam_mask_for": "left"})
+    w = _dock(viewer, "Retouch", "generative-fill")
+    viewer.layers.selection = {a, b}
+    sent = len(sandbox.requests)
+    w.batch.layers_btn.click()
+    qtbot.waitUntil(lambda: bool(w.problems.text()), timeout=30000)
+    qtbot.waitUntil(lambda: w.job.worker is None, timeout=30000)
+    assert w.problems.text().startswith("Nothing was sent. Change: 1 of 2 inputs cannot be sent: right: ")
+    assert len(sandbox.requests) == sent
+    viewer.add_labels(painted, name="right mask", metadata={"youcam_mask_for": "right"})
+    viewer.layers.selection = {a, b}
+    tasks = _tasks(sandbox)
+    report = _batch(qtbot, w, w.batch.layers_btn)
+    assert report.count("done") == 2 and _tasks(sandbox) == tasks + 2
+    assert [lay.name for lay in w.batch.results] == [
+        "left · object removal pro (generative fill)",
+        "right · object removal pro (generative fill)",
+    ]

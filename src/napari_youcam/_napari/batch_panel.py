@@ -207,6 +207,8 @@ class BatchPanel(QWidget):
             batch.cancel_event = cancel  # the job panel's Cancel: no new task; created ones finish and are saved
             report = batch.run()
             write_csv(report)
+            if report.cancelled and not any(o.job_dir for o in report.outcomes):
+                raise CancelledError("cancelled before any task was created; nothing was charged")
             return prepare_shown(checked, report, sources, title)
 
         label = f"{spec.title} · {'every frame' if checked.mode == 'frames' else 'selected layers'} ({n})"
