@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from napari_youcam._napari import session
 from napari_youcam._napari.batch_model import INPUTS_DIR
 from napari_youcam.workflow import list_jobs
 from napari_youcam.workflow.sidecar import default_results_dir
@@ -49,7 +50,7 @@ def test_every_frame_runs_once_stacks_the_results_and_reruns_for_free(viewer, qt
     w = _dock(viewer)
     w.src.value = clip
     assert not w.batch.isHidden()
-    assert w.batch.frames_btn.isEnabled()
+    assert w.batch.frames_btn.isEnabled() and w.batch.frames_btn.text() == "Run on every frame (3)"
     assert not w.batch.layers_btn.isEnabled()  # one layer selected
     w.prefs.confirm_above = 2  # three frames at 1 unit: asked first, like a single run
     tasks = _tasks(sandbox)
@@ -80,6 +81,15 @@ def test_every_frame_runs_once_stacks_the_results_and_reruns_for_free(viewer, qt
     jobs = list_jobs(default_results_dir())
     assert len(jobs) == 3 and {j.feature for j in jobs} == {"sod"}
     assert all(Path(j.source).parent.name == INPUTS_DIR for j in jobs)
+    _dw, history = viewer.window.add_plugin_dock_widget(PLUGIN, "History")
+    assert history.table.rowCount() == 3
+    history.source.setText("clip-frame-001")
+    assert [r.job_dir for r in history.shown] == [Path(frames[1]["job_dir"])]
+    qtbot.waitUntil(lambda: session.pending_status_checks() == 0, timeout=20000)  # the balance after the run
+    sent = len(sandbox.requests)
+    history.open_row(0)  # reopened from its folder, for free
+    qtbot.waitUntil(lambda: history.opened is not None or history.last_error is not None, timeout=20000)
+    assert history.opened and sandbox.requests[sent:] == []
 
     # again: answered from the store, nothing asked, sent or paid
     report = _batch(qtbot, w, w.batch.frames_btn)

@@ -25,7 +25,16 @@ from qtpy.QtCore import Signal  # type: ignore[attr-defined]  # qtpy re-exports 
 from qtpy.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from napari_youcam._napari import session
-from napari_youcam._napari.batch_model import Checked, LayerInput, Mode, check, has_frames, stack_results, to_pay
+from napari_youcam._napari.batch_model import (
+    Checked,
+    LayerInput,
+    Mode,
+    check,
+    has_frames,
+    lead_shape,
+    stack_results,
+    to_pay,
+)
 from napari_youcam._napari.common import frame_of, geometry, mask_for, plane, result_name, short_title, show_info
 from napari_youcam._napari.jobs import ProgressFn
 from napari_youcam._napari.panel_base import cost_of, units_text
@@ -114,8 +123,16 @@ class BatchPanel(QWidget):
         """Shown for features with a source image; each button enabled when it has inputs."""
         self.setVisible(bool(self.panel.uses.get("src")))
         src = _picker(self.panel.src).value
-        self.frames_btn.setEnabled(src is not None and has_frames(np.shape(_full(src)), bool(src.rgb)))
-        self.layers_btn.setEnabled(len(self.selected_images()) >= 2)
+        shape = np.shape(_full(src)) if src is not None else ()
+        frames = src is not None and has_frames(shape, bool(src.rgb))
+        n_frames = int(np.prod(lead_shape(shape, bool(src.rgb)))) if frames else 0
+        n_layers = len(self.selected_images())
+        self.frames_btn.setEnabled(frames)
+        self.frames_btn.setText(f"Run on every frame ({n_frames})" if frames else "Run on every frame")
+        self.layers_btn.setEnabled(n_layers >= 2)
+        self.layers_btn.setText(
+            f"Run on every selected layer ({n_layers})" if n_layers >= 2 else "Run on every selected layer"
+        )
 
     # ------------------------------------------------------------------ run
     def run(self, mode: Mode) -> Any:
