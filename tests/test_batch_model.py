@@ -31,13 +31,10 @@ def _tasks(sb) -> int:
     return sum(t.kind == "task" for t in sb.tasks.values())
 
 
-def test_frames_and_layers_shapes():
+def test_leading_axes_are_the_frames():
     assert M.lead_shape((3, 96, 128, 3), rgb=True) == (3,)
     assert M.lead_shape((96, 128, 3), rgb=True) == ()
     assert M.lead_shape((2, 4, 96, 128), rgb=False) == (2, 4)
-    assert M.has_frames((3, 96, 128, 3), rgb=True)
-    assert not M.has_frames((1, 96, 128, 3), rgb=True)  # one frame is no batch
-    assert not M.has_frames((96, 128), rgb=False)
 
 
 def test_every_frame_becomes_one_lossless_png_named_by_layer_frame_and_content(tmp_path):

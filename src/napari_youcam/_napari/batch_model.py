@@ -87,11 +87,6 @@ def lead_shape(shape: Sequence[int], rgb: bool) -> tuple[int, ...]:
     return tuple(int(n) for n in shape[:n_lead]) if n_lead > 0 else ()
 
 
-def has_frames(shape: Sequence[int], rgb: bool) -> bool:
-    """True when the image has more than one plane ("Run on every frame" applies)."""
-    return int(np.prod(lead_shape(shape, rgb), dtype=np.int64)) > 1
-
-
 def _planes(inputs: Sequence[LayerInput], mode: Mode) -> list[tuple[Origin, LayerInput]]:
     """Every (origin, layer) pair the batch runs, in order."""
     if mode == "layers":
@@ -310,7 +305,6 @@ __all__ = [
     "Origin",
     "Stack",
     "check",
-    "has_frames",
     "lead_shape",
     "mask_ready",
     "png_ready",

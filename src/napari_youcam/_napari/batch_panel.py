@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import napari.layers
@@ -30,7 +31,6 @@ from napari_youcam._napari.batch_model import (
     LayerInput,
     Mode,
     check,
-    has_frames,
     lead_shape,
     stack_results,
     to_pay,
@@ -39,7 +39,7 @@ from napari_youcam._napari.common import frame_of, geometry, mask_for, plane, re
 from napari_youcam._napari.jobs import ProgressFn
 from napari_youcam._napari.panel_base import cost_of, units_text
 from napari_youcam._napari.results import prepare_result
-from napari_youcam.errors import InputError
+from napari_youcam.errors import InputError, YouCamError
 from napari_youcam.features import with_defaults
 from napari_youcam.imaging import read_image_file
 from napari_youcam.workflow import Batch, BatchReport, CancelledError, JobResult, resume
@@ -123,12 +123,11 @@ class BatchPanel(QWidget):
         """Shown for features with a source image; each button enabled when it has inputs."""
         self.setVisible(bool(self.panel.uses.get("src")))
         src = _picker(self.panel.src).value
-        shape = np.shape(_full(src)) if src is not None else ()
-        frames = src is not None and has_frames(shape, bool(src.rgb))
-        n_frames = int(np.prod(lead_shape(shape, bool(src.rgb)))) if frames else 0
+        lead = lead_shape(np.shape(_full(src)), bool(src.rgb)) if src is not None else ()
+        n_frames = int(np.prod(lead)) if lead else 0
         n_layers = len(self.selected_images())
-        self.frames_btn.setEnabled(frames)
-        self.frames_btn.setText(f"Run on every frame ({n_frames})" if frames else "Run on every frame")
+        self.frames_btn.setEnabled(n_frames > 1)
+        self.frames_btn.setText(f"Run on every frame ({n_frames})" if n_frames > 1 else "Run on every frame")
         self.layers_btn.setEnabled(n_layers >= 2)
         self.layers_btn.setText(
             f"Run on every selected layer ({n_layers})" if n_layers >= 2 else "Run on every selected layer"
@@ -171,7 +170,7 @@ class BatchPanel(QWidget):
             check_all,
             self._check_out.append,
             label=f"{spec.title}: checking {len(inputs)} input(s)",
-            on_finish=lambda: self._after_check(sources, params),
+            on_finish=lambda: self._after_check(sources, params, out),
         )
 
     def _snapshot(self, layer: Image, mode: Mode) -> LayerInput:
@@ -199,7 +198,7 @@ class BatchPanel(QWidget):
             if lay is not None
         ]
 
-    def _after_check(self, sources: dict[str, Source], params: dict[str, Any]) -> Any:
+    def _after_check(self, sources: dict[str, Source], params: dict[str, Any], out_dir: Path) -> Any:
         """Refuse, or show the cost and start the batch (confirmed above the threshold)."""
         p = self.panel
         out = self._check_out[0] if self._check_out else None
@@ -216,7 +215,6 @@ class BatchPanel(QWidget):
         )
         spec, ep = p.spec, p.endpoint
         title = short_title(spec.title)
-        out_dir = default_results_dir()
         emit = self._event.emit
 
         def work(again: bool, progress: ProgressFn, cancel: threading.Event) -> Shown:
@@ -268,10 +266,15 @@ def prepare_shown(checked: Checked, report: BatchReport, sources: dict[str, Sour
     """Read every saved result back from its job folder and build the layers (worker thread)."""
     n = len(checked.origins)
     results: list[JobResult | None] = []
+    unread: list[str] = []
     for item, outcome in zip(checked.plan.items, report.outcomes[:n], strict=True):
-        job_dir = outcome.job_dir if outcome.status in OK_STATUSES else None
-        # the input read back lets a result of a cropped fit be pasted into the full frame
-        results.append(None if job_dir is None else resume(job_dir, source=read_image_file(item.source)))
+        res = None
+        if outcome.status in OK_STATUSES and outcome.job_dir is not None:
+            try:  # the input read back lets a result of a cropped fit be pasted into the full frame
+                res = resume(outcome.job_dir, source=read_image_file(item.source))
+            except YouCamError as e:  # saved but not readable here: the others still show
+                unread.append(f"{outcome.job_dir.name}: {e}")
+        results.append(res)
     shown = Shown(report)
     stack = stack_results(checked, results)
     if stack is not None:
@@ -291,12 +294,13 @@ def prepare_shown(checked: Checked, report: BatchReport, sources: dict[str, Sour
                 shown.layers.append((data, kw, kind))
     counts = {s: report.count(s) for s in ("done", "resumed", "reused", "failed", "cancelled")}
     said = ", ".join(f"{k} {s}" for s, k in counts.items() if k)
-    names = {kw["name"] for _d, kw, _k in shown.layers}
-    added = f"added {len(names)} layer(s)" if names else "no layer added"
+    added = f"added {len(shown.layers)} layer(s)" if shown.layers else "no layer added"
     shown.message = f"{title} on {n} inputs: {said}; {report.units:g} units; {added}; table: {report.csv_path}"
     failed = [o for o in report.outcomes if o.status == "failed"]
     if failed:
         shown.message += f" — first failure: {failed[0].source.name}: {failed[0].error}"
+    if unread:
+        shown.message += f" — {len(unread)} saved result(s) not shown: {unread[0]}"
     return shown
 
 
