@@ -4,12 +4,18 @@ A leaf module: it imports nothing of the package, so `imaging` (numpy helpers) c
 read an endpoint's limits without depending on the feature catalogue. The upload
 byte caps live here too: the documents say "< 10MB" for images and "< 100MB" for
 videos, read as strictly below 10 MiB / 100 MiB, and every layer (catalogue
-limits, the client's upload check, the sandbox) uses these two constants.
+limits, the client's upload check, the sandbox) uses these two constants. The
+alias `JsonObject` names an untyped JSON mapping, for every layer alike.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, TypeAlias
+
+#: An untyped JSON mapping (a service reply, a record read from disk): its values
+#: depend on the feature and the generation, so readers narrow them where used.
+JsonObject: TypeAlias = dict[str, Any]
 
 MiB = 1024 * 1024
 IMAGE_MAX_BYTES = 10 * MiB  # an upload must be strictly smaller

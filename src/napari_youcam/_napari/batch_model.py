@@ -21,9 +21,11 @@ from typing import Any, Literal
 
 import numpy as np
 
+from napari_youcam.api import ServiceClient
 from napari_youcam.errors import InputError
 from napari_youcam.imaging import to_rgb8
 from napari_youcam.imaging.encode import encode_png
+from napari_youcam.limits import JsonObject
 from napari_youcam.workflow.batch import BatchItem, BatchPlan, check_inputs
 from napari_youcam.workflow.jobs import content_hash, reuse_key
 from napari_youcam.workflow.plan import plan
@@ -190,7 +192,7 @@ def check(
     results_dir: str | Path,
     *,
     refs: Sequence[LayerInput] = (),
-    params: dict[str, Any] | None = None,
+    params: JsonObject | None = None,
     api: str = "v2",
     variant: str | None = None,
 ) -> Checked:
@@ -212,7 +214,7 @@ def _later_twins(p: BatchPlan) -> int:
     return sum(len(js) for js in p.twins.values())
 
 
-def to_pay(checked: Checked, client: Any, results_dir: str | Path, *, again: bool = False) -> Checked:
+def to_pay(checked: Checked, client: ServiceClient, results_dir: str | Path, *, again: bool = False) -> Checked:
     """``checked`` with ``to_pay`` lowered by the inputs an identical saved (or created) job answers.
 
     The job identity is `workflow.reuse_key` of each input's plan, as `workflow.run`
@@ -244,7 +246,7 @@ def to_pay(checked: Checked, client: Any, results_dir: str | Path, *, again: boo
             params=one.params,
             input_hashes=one.input_hashes,
             service_host=service_host(client),
-            sandbox=bool(getattr(client, "is_sandbox", False)),
+            sandbox=client.is_sandbox,
             frame=one.frame,
         )
         if store.find_reusable(key) is not None or store.find_unfinished(key) is not None:
@@ -258,7 +260,7 @@ class Stack:
     """Every frame's result in one array, in frame order, with each frame's provenance."""
 
     data: np.ndarray
-    provenance: dict[str, Any]
+    provenance: JsonObject  # the layer's metadata["youcam"]
 
 
 def stack_results(checked: Checked, results: Sequence[JobResult | None]) -> Stack | None:

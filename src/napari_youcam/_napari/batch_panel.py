@@ -42,6 +42,7 @@ from napari_youcam._napari.results import prepare_result
 from napari_youcam.errors import InputError, YouCamError
 from napari_youcam.features import with_defaults
 from napari_youcam.imaging import read_image_file
+from napari_youcam.limits import JsonObject
 from napari_youcam.workflow import Batch, BatchReport, CancelledError, JobResult, resume
 from napari_youcam.workflow.batch import OK_STATUSES, BatchEvent, write_csv
 from napari_youcam.workflow.sidecar import default_results_dir
@@ -119,7 +120,7 @@ class BatchPanel(QWidget):
         chosen = self.panel.viewer.layers.selection
         return [lay for lay in self.panel.viewer.layers if lay in chosen and isinstance(lay, napari.layers.Image)]
 
-    def refresh(self, *_: Any) -> None:
+    def refresh(self, *_: object) -> None:
         """Shown for features with a source image; each button enabled when it has inputs."""
         self.setVisible(bool(self.panel.uses.get("src")))
         src = _picker(self.panel.src).value
@@ -134,7 +135,7 @@ class BatchPanel(QWidget):
         )
 
     # ------------------------------------------------------------------ run
-    def run(self, mode: Mode) -> Any:
+    def run(self, mode: Mode) -> object:
         """Check every input on the job panel's worker; the batch starts from `_after_check`."""
         p = self.panel
         p.problems.setText("")
@@ -198,15 +199,15 @@ class BatchPanel(QWidget):
             if lay is not None
         ]
 
-    def _after_check(self, sources: dict[str, Source], params: dict[str, Any], out_dir: Path) -> Any:
+    def _after_check(self, sources: dict[str, Source], params: JsonObject, out_dir: Path) -> None:
         """Refuse, or show the cost and start the batch (confirmed above the threshold)."""
         p = self.panel
         out = self._check_out[0] if self._check_out else None
         if isinstance(out, InputError):
             p.refuse(p.spec.title, str(out))
-            return None
+            return
         if out is None:  # the check itself failed: the job panel said why
-            return None
+            return
         self.checked = checked = out
         n = len(checked.plan.items)
         cost = checked.total(cost_of(p.endpoint, params))
@@ -227,7 +228,7 @@ class BatchPanel(QWidget):
             return prepare_shown(checked, report, sources, title)
 
         label = f"{spec.title} · {'every frame' if checked.mode == 'frames' else 'selected layers'} ({n})"
-        return p.start_job(work, self._show, label=label, cost=cost)
+        p.start_job(work, self._show, label=label, cost=cost)
 
     # ------------------------------------------------------------------ progress and results
     def _on_event(self, event: BatchEvent) -> None:
@@ -252,8 +253,8 @@ def _picker(widget: object) -> ValueWidget[Any]:
     return cast("ValueWidget[Any]", widget)
 
 
-def _full(layer: Image) -> Any:
-    """The full-resolution data (level 0 of a multiscale pyramid): numpy or a lazy array."""
+def _full(layer: Image) -> Any:  # numpy or dask: indexed plane by plane
+    """The full-resolution data (level 0 of a multiscale pyramid)."""
     return layer.data[0] if layer.multiscale else layer.data
 
 
