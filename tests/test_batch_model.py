@@ -145,3 +145,16 @@ def test_results_that_differ_in_size_are_not_stacked(tmp_path, sb, sb_client):
     assert M.stack_results(checked, [results[0], None]) is None  # a frame without a result
     results[1].arrays = [results[1].arrays[0][:50]]
     assert M.stack_results(checked, results) is None
+
+
+def test_two_leading_axes_run_every_plane_and_stack_back_in_their_shape(tmp_path, sb, sb_client):
+    out = tmp_path / "results"
+    gray = (_stack(4)[..., 0].astype(np.float32) / 255.0).reshape(2, 2, 96, 128)  # (t, z, y, x) floats
+    checked = M.check("sod", [M.LayerInput("tz", gray, rgb=False)], "frames", out)
+    assert [o.frame for o in checked.origins] == [(0, 0), (0, 1), (1, 0), (1, 1)]
+    assert checked.plan.items[1].source.name.startswith("tz-frame-000-001-")
+    report = Batch(checked.plan, client=sb_client, out_dir=out).run()
+    assert report.ok
+    stack = M.stack_results(checked, [resume(o.job_dir) for o in report.outcomes])
+    assert stack is not None and stack.data.shape[:4] == (2, 2, 96, 128)
+    assert [f["frame"] for f in stack.provenance["frames"]] == [[0, 0], [0, 1], [1, 0], [1, 1]]
