@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from napari_youcam._napari import batch_model as M
+from napari_youcam._napari.sample_data import load_face
 from napari_youcam.errors import InputError
 from napari_youcam.imaging import read_image_file
 from napari_youcam.workflow import Batch, resume
@@ -158,3 +159,21 @@ def test_two_leading_axes_run_every_plane_and_stack_back_in_their_shape(tmp_path
     stack = M.stack_results(checked, [resume(o.job_dir) for o in report.outcomes])
     assert stack is not None and stack.data.shape[:4] == (2, 2, 96, 128)
     assert [f["frame"] for f in stack.provenance["frames"]] == [[0, 0], [0, 1], [1, 0], [1, 1]]
+
+
+def test_a_parameter_wrong_for_every_input_is_one_line_too(tmp_path):
+    frames = np.zeros((2, 480, 640, 3), np.uint8)
+    with pytest.raises(InputError) as err:
+        M.check("face-attr-analysis", [M.LayerInput("clip", frames, rgb=True)], "frames", tmp_path)
+    assert "\n" not in str(err.value) and "features is required" in str(err.value)
+
+
+def test_the_face_check_is_advisory_and_names_the_layer(tmp_path):
+    blank = np.full((480, 640, 3), 40, np.uint8)
+    face = load_face()
+    inputs = [M.LayerInput("astronaut", face, rgb=True), M.LayerInput("blank", blank, rgb=True)]
+    checked = M.check("face-attr-analysis", inputs, "layers", tmp_path, params={"features": ["age"]})
+    assert len(checked.plan.items) == 2  # nothing refused
+    said = checked.face_warnings()
+    assert said.startswith("face check (advisory) on 2 input(s): astronaut: ") and "crop to" in said
+    assert M.check("sod", inputs, "layers", tmp_path).face_warnings() == ""  # no face rule

@@ -77,6 +77,18 @@ class Checked:
     lead_shape: tuple[int, ...] = ()  # the frames' shape ("frames" mode)
     to_pay: int = 0  # inputs that create (and pay for) a task
 
+    def face_warnings(self) -> str:
+        """The advisory face check in one line ("" when every input passed or the feature has no rule)."""
+        where = {item.source: o for item, o in zip(self.plan.items, self.origins, strict=True)}
+        said = [
+            (where[path].describe() if path in where else path.name, w[0])
+            for path, w in self.plan.warnings.items()
+            if w
+        ]
+        if not said:
+            return ""
+        return f"face check (advisory) on {len(said)} input(s): {said[0][0]}: {said[0][1]}"
+
     def total(self, unit_cost: float | None) -> float | None:
         """Units the run will cost: per-input units × the inputs not answered from the store."""
         return None if unit_cost is None else unit_cost * self.to_pay
@@ -201,13 +213,21 @@ def check(
     if not items:
         raise InputError("no image to run on: select the image layers first")
     ref_paths = write_refs(refs, results_dir)
-    p = check_inputs(feature, items, refs=ref_paths, params=params, api=api, variant=variant, face_check=False)
+    try:
+        p = check_inputs(feature, items, refs=ref_paths, params=params, api=api, variant=variant)
+    except InputError as e:  # wrong for every input alike (a parameter): said in one line too
+        raise InputError(one_line(str(e)), violations=e.violations) from None
     if p.bad:
         where = {item.source: o for item, o in zip(items, origins, strict=True)}
         said = [f"{where[b.path].describe() if b.path in where else b.path.name}: {b.message}" for b in p.bad]
         raise InputError(f"{len(p.bad)} of {len(items)} inputs cannot be sent: " + "; ".join(said))
     lead = lead_shape(np.shape(inputs[0].data), inputs[0].rgb) if mode == "frames" else ()
     return Checked(mode, p, origins, lead, to_pay=len(items) - _later_twins(p))
+
+
+def one_line(message: str) -> str:
+    """A multi-line problem list as one line: "x: 1 problem(s) …: features: …"."""
+    return " ".join(ln.strip().removeprefix("- ") for ln in message.splitlines() if ln.strip())
 
 
 def _later_twins(p: BatchPlan) -> int:
@@ -309,6 +329,7 @@ __all__ = [
     "check",
     "lead_shape",
     "mask_ready",
+    "one_line",
     "png_ready",
     "stack_results",
     "to_pay",

@@ -211,8 +211,10 @@ class BatchPanel(QWidget):
         self.checked = checked = out
         n = len(checked.plan.items)
         cost = checked.total(cost_of(p.endpoint, params))
+        faces = checked.face_warnings()
         self.counts.setText(
             f"{n} inputs, {n - checked.to_pay} answered from earlier jobs (nothing paid): {units_text(cost)}"
+            + (f"; {faces}" if faces else "")
         )
         spec, ep = p.spec, p.endpoint
         title = short_title(spec.title)
