@@ -5,6 +5,9 @@ The batch itself runs against the module's sandbox (`sb`), counted on its ledger
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -30,6 +33,15 @@ def _mask(n: int = 3, h: int = 96, w: int = 128) -> np.ndarray:
 
 def _tasks(sb) -> int:
     return sum(t.kind == "task" for t in sb.tasks.values())
+
+
+def test_the_model_imports_neither_qt_nor_napari():
+    code = (
+        "import sys, napari_youcam._napari.batch_model; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('qtpy', 'PyQt5', 'PyQt6', 'PySide6', 'napari')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 def test_leading_axes_are_the_frames():
