@@ -25,6 +25,7 @@ from qtpy.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 from napari_youcam import workflow
 from napari_youcam._napari import session
 from napari_youcam._napari.attr_view import AttributesView
+from napari_youcam._napari.batch_panel import BatchPanel
 from napari_youcam._napari.common import (
     frame_meta,
     geometry,
@@ -115,6 +116,8 @@ class FeatureWidget(ServicePanel):
         self._build_info()
         # the form scrolls (face reshape has 30+ sliders); Run / Cancel / status stay visible
         self.job.guard(self.run_btn)
+        self.batch = BatchPanel(self)  # "Run on every frame / every selected layer"
+        self.job.guard(self.batch)  # the container: each button keeps its own enabled state
         self.arrange(
             [
                 self.banner,
@@ -131,7 +134,7 @@ class FeatureWidget(ServicePanel):
                 self.face_note,
                 self.attributes,
             ],
-            [self.problems, self.run_btn, self.job],
+            [self.problems, self.run_btn, self.batch, self.job],
         )
         self._connect()
         self.reset_choices()
@@ -200,6 +203,7 @@ class FeatureWidget(ServicePanel):
         """Called by napari when layers change; keeps every layer combo in sync."""
         self.pickers.reset_choices()
         self._update_info()
+        self.batch.refresh()
 
     # ------------------------------------------------------------------ selection
     @property
@@ -265,6 +269,7 @@ class FeatureWidget(ServicePanel):
         self.face_picker.reset()
         self.templates.set_endpoint(self.spec.key, ep)
         self._update_info()
+        self.batch.refresh()
 
     # ------------------------------------------------------------------ info
     def _update_info(self) -> None:
