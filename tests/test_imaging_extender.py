@@ -112,3 +112,12 @@ def test_extend_preview_marks_new_area():
     assert left.size and len(np.unique(left.reshape(-1, 3), axis=0)) == 2  # the two checker tints
     with pytest.raises(InputError, match="plan was made for"):
         extend_preview(src[:100], plan)
+
+
+def test_extender_and_catalogue_name_the_same_out_paint_params():
+    # imaging may not import features, so the names stand twice: they must agree
+    from napari_youcam.features.retouch import OUTPAINT_NAMES
+    from napari_youcam.imaging.extender import PARAM_NAMES
+
+    assert PARAM_NAMES == OUTPAINT_NAMES
+    assert set(PARAM_NAMES) == KEYS
