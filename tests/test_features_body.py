@@ -161,6 +161,19 @@ def test_optional_defaults_are_not_sent():
     assert body == {"src_file_id": "S"}
 
 
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"features": 5, "features.nose_size": -30},
+        {"features.nose_size": -30, "features": 5},
+        {"features.nose_size": -30, "features.nose_size.x": 1},
+    ],
+)
+def test_a_value_and_a_group_of_the_same_name_are_refused(params):
+    with pytest.raises(InputError, match="both as a value and as a group"):
+        F.build_body(ep("face-reshape"), {"src": ["FID"]}, params)
+
+
 def test_missing_or_extra_files_raise():
     with pytest.raises(InputError, match="mask"):
         F.build_body(ep("generative-fill"), {"src": ["S"]}, {})

@@ -17,10 +17,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 
+from napari_youcam._napari.layer_types import ArrayData
 from napari_youcam.api import ServiceClient
 from napari_youcam.errors import InputError
 from napari_youcam.imaging import to_rgb8
@@ -50,9 +51,9 @@ class LayerInput:
     """
 
     name: str
-    data: Any  # numpy or dask: only indexed and read one plane at a time
+    data: ArrayData  # numpy or dask: only indexed and read one plane at a time
     rgb: bool
-    mask: Any = None  # numpy or dask Labels data, or None
+    mask: ArrayData | None = None  # numpy or dask Labels data
     frame: tuple[int, ...] = ()
 
 
@@ -179,7 +180,7 @@ def write_inputs(
         source = write_plane(png_ready(plane), folder, stem)
         mplane = _mask_plane(inp, origin.frame)
         # one 2-D mask for every frame is one file
-        mstem = (stem if len(np.shape(inp.mask)) > 2 else _safe(inp.name)) + "-mask"
+        mstem = (stem if inp.mask is not None and len(inp.mask.shape) > 2 else _safe(inp.name)) + "-mask"
         mask = None if mplane is None else write_plane(mask_ready(mplane), folder, mstem)
         items.append(BatchItem(source, mask))
         origins.append(Origin(origin.layer, origin.frame))

@@ -37,6 +37,7 @@ from napari_youcam._napari.batch_model import (
 )
 from napari_youcam._napari.common import frame_of, geometry, mask_for, plane, result_name, short_title, show_info
 from napari_youcam._napari.jobs import ProgressFn
+from napari_youcam._napari.layer_types import ArrayData
 from napari_youcam._napari.panel_base import cost_of, units_text
 from napari_youcam._napari.results import prepare_result
 from napari_youcam.errors import InputError, YouCamError
@@ -250,14 +251,15 @@ class BatchPanel(QWidget):
         show_info(shown.message)
 
 
+# Any: a picker's value is a layer, a list of layers or None, and magicgui types it per widget class
 def _picker(widget: object) -> ValueWidget[Any]:
     """One of the dock's magicgui layer pickers (`create_widget` declares a plain Widget)."""
     return cast("ValueWidget[Any]", widget)
 
 
-def _full(layer: Image) -> Any:  # numpy or dask: indexed plane by plane
+def _full(layer: Image) -> ArrayData:  # numpy or dask: indexed plane by plane
     """The full-resolution data (level 0 of a multiscale pyramid)."""
-    return layer.data[0] if layer.multiscale else layer.data
+    return cast("ArrayData", layer.data[0] if layer.multiscale else layer.data)
 
 
 def _source(layer: Image) -> Source:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import html
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Optional, TypedDict
+from typing import TYPE_CHECKING, ClassVar, Optional, TypedDict
 
 import napari.layers
 import numpy as np
@@ -439,7 +439,7 @@ class FeatureWidget(ServicePanel):
             on_start=lambda: self.prefs.remember(spec.key, chosen),
         )  # the next session starts here
 
-    def _on_result(self, prepared: Prepared, source: dict[str, Any]) -> None:
+    def _on_result(self, prepared: Prepared, source: JsonObject) -> None:
         self.results = show_prepared(self.viewer, prepared, source)
         if prepared.attributes is not None:
             res = prepared.result

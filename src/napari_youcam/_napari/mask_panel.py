@@ -232,8 +232,8 @@ class MaskPanel(ServicePanel):
             except InputError as e:
                 missing.append(str(e))
         mask = exported.mask if exported is not None else None
-        params = {"prompt": self.prompt.value} if self.uses_prompt and self.prompt.value else {}
-        params = with_defaults(FEATURES[key].endpoint(api), params)
+        prompt = {"prompt": self.prompt.value} if self.uses_prompt and self.prompt.value else {}
+        params = with_defaults(FEATURES[key].endpoint(api), prompt)
         src = plane(img, self.viewer) if img is not None else None
         plan = self.plan_or_refuse("Mask painting", key, src, mask=mask, params=params, api=api, missing=missing)
         if plan is None or img is None or exported is None:

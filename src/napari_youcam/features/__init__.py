@@ -9,7 +9,6 @@ the data lives in the family modules (``face``, ``retouch``, ...).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from ..errors import InputError
 from .body import build_body, unit_cost, v1_file_path
@@ -18,6 +17,7 @@ from .spec import (
     Endpoint,
     FeatureSpec,
     Input,
+    InputFiles,
     InputInfo,
     Limits,
     Param,
@@ -31,6 +31,7 @@ __all__ = [
     "Endpoint",
     "FeatureSpec",
     "Input",
+    "InputFiles",
     "InputInfo",
     "Limits",
     "Param",
@@ -71,8 +72,8 @@ def endpoint_for(feature: str | FeatureSpec, api: str = "v2", variant: str | Non
 
 def validate(
     feature: str | FeatureSpec,
-    params: Mapping[str, Any] | None,
-    inputs: Mapping[str, Any] | None = None,
+    params: Mapping[str, object] | None,
+    inputs: InputFiles | None = None,
     *,
     api: str = "v2",
     variant: str | None = None,
@@ -90,8 +91,8 @@ def validate(
 
 def check(
     feature: str | FeatureSpec,
-    params: Mapping[str, Any] | None,
-    inputs: Mapping[str, Any] | None = None,
+    params: Mapping[str, object] | None,
+    inputs: InputFiles | None = None,
     *,
     api: str = "v2",
     variant: str | None = None,
@@ -106,12 +107,12 @@ def check(
         )
 
 
-def limits_for(endpoint: Endpoint, params: Mapping[str, Any] | None = None) -> Limits:
+def limits_for(endpoint: Endpoint, params: Mapping[str, object] | None = None) -> Limits:
     """The input limits for these params (skin analysis HD needs short side >= 1080)."""
     return endpoint.limits_with(with_defaults(endpoint, params))
 
 
-def output_kind(endpoint: Endpoint, params: Mapping[str, Any] | None = None) -> str:
+def output_kind(endpoint: Endpoint, params: Mapping[str, object] | None = None) -> str:
     """What the task returns for these params (skin analysis format=json gives JSON)."""
     if endpoint.output == "zip" and with_defaults(endpoint, params).get("format") == "json":
         return "json"

@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from napari_youcam.limits import Limits
 
@@ -42,7 +41,7 @@ THREE_ANGLES = Input(
 )
 
 
-def _three_angles_rule(params: Mapping[str, Any], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
+def _three_angles_rule(params: Mapping[str, object], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
     """Exactly three photos (front, right, left), all the same size (error_mismatch_image_size)."""
     if inputs is None or "srcs" not in inputs:
         return []
@@ -290,7 +289,7 @@ RESULT_FIELDS: dict[str, tuple[_Field, ...]] = {
 }
 
 
-def _lookup(data: Mapping[str, Any], path: str) -> object:
+def _lookup(data: Mapping[str, object], path: str) -> object:
     """The value at a dotted path; None when any part is missing; InputError when a part is not an object."""
     node: object = data
     walked: list[str] = []

@@ -9,7 +9,6 @@ Facts: API-V2 §13.10-13.12, API-V1 §7 rows 13, 20, 21.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from napari_youcam.limits import Limits
 
@@ -79,7 +78,7 @@ BG_BLUR = FeatureSpec(
 )
 
 
-def _bg_replace_rule(params: Mapping[str, Any], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
+def _bg_replace_rule(params: Mapping[str, object], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
     kind = params.get("type", "prompt")
     if kind == "prompt" and params.get("template_id") and not params.get("prompt"):
         return [

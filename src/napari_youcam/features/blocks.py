@@ -10,8 +10,8 @@ place.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TypeGuard
 
 from napari_youcam.limits import VIDEO_MAX_BYTES, Limits
 
@@ -163,7 +163,7 @@ def dst_duration(
 def per_count(param: str, table: tuple[tuple[int, int, float], ...]) -> CostFn:
     """Cost from a "lo-hi items cost C" table keyed by the length of a list param."""
 
-    def cost(params: Mapping[str, Any]) -> float | None:
+    def cost(params: Mapping[str, object]) -> float | None:
         value = params.get(param)
         if not isinstance(value, (list, tuple)):
             return None
@@ -179,7 +179,7 @@ def per_count(param: str, table: tuple[tuple[int, int, float], ...]) -> CostFn:
 def per_block(param: str, block: int, units: float = 1.0) -> CostFn:
     """Cost "`units` per `block` items, rounded up" (headshot: 1 per 2 images)."""
 
-    def cost(params: Mapping[str, Any]) -> float | None:
+    def cost(params: Mapping[str, object]) -> float | None:
         n = params.get(param)
         if not isinstance(n, int) or isinstance(n, bool) or n < 1:
             return None
@@ -191,7 +191,7 @@ def per_block(param: str, block: int, units: float = 1.0) -> CostFn:
 def per_second(rate: float | CostFn) -> CostFn:
     """Cost "`rate` units per second of dst_duration" (rate may depend on params)."""
 
-    def cost(params: Mapping[str, Any]) -> float | None:
+    def cost(params: Mapping[str, object]) -> float | None:
         d = params.get("dst_duration")
         r = rate(params) if callable(rate) else rate
         if r is None or not isinstance(d, (int, float)) or isinstance(d, bool) or d <= 0:
@@ -204,14 +204,14 @@ def per_second(rate: float | CostFn) -> CostFn:
 # ---------------------------------------------------------------- shared rules
 
 
-def _int_list(value: object) -> bool:
+def _int_list(value: object) -> TypeGuard[Sequence[int]]:
     return isinstance(value, (list, tuple)) and all(isinstance(x, int) and not isinstance(x, bool) for x in value)
 
 
 def style_ids_rule(*, up_to_output_count: bool = False) -> Rule:
     """v1 ``style_ids``: a list of integer ids; one, or up to output_count (headshot group)."""
 
-    def rule(params: Mapping[str, Any], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
+    def rule(params: Mapping[str, object], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
         ids = params.get("style_ids")
         if ids is None:
             return []
@@ -234,7 +234,7 @@ def style_ids_rule(*, up_to_output_count: bool = False) -> Rule:
     return rule
 
 
-def seed_rule(params: Mapping[str, Any], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
+def seed_rule(params: Mapping[str, object], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
     """v1-model text-to-image ``seed``: a list holding exactly one integer."""
     seed = params.get("seed")
     if seed is None:
@@ -244,7 +244,7 @@ def seed_rule(params: Mapping[str, Any], inputs: RuleInputs, endpoint: Endpoint)
     return []
 
 
-def duration_matches_rule(params: Mapping[str, Any], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
+def duration_matches_rule(params: Mapping[str, object], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
     """``dst_duration`` must be the video's length (error_unexpected_video_duration)."""
     d = params.get("dst_duration")
     lengths = [i.duration_s for i in ((inputs or {}).get("src") or []) if i.duration_s is not None]

@@ -10,7 +10,6 @@ the API client never needs to know a feature's field names.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 from ..errors import InputError
 from .spec import Endpoint
@@ -18,16 +17,29 @@ from .tryon import vto_request_body
 from .validation import flatten
 
 
-def _nest(flat: Mapping[str, Any]) -> dict[str, Any]:
-    """``{"a.b": 1, "c": 2}`` -> ``{"a": {"b": 1}, "c": 2}``."""
-    out: dict[str, Any] = {}
+def _nest(flat: Mapping[str, object]) -> dict[str, object]:
+    """``{"a.b": 1, "c": 2}`` -> ``{"a": {"b": 1}, "c": 2}``.
+
+    A name given both as a value and as a group (``a`` and ``a.b``) is refused
+    instead of one silently replacing the other.
+    """
+    out: dict[str, object] = {}
     for name, value in flat.items():
-        parts = name.split(".")
+        *groups, last = name.split(".")
         node = out
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
-        node[parts[-1]] = value
+        for i, part in enumerate(groups):
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise _both(".".join(groups[: i + 1]))
+            node = child
+        if isinstance(node.get(last), dict):
+            raise _both(name)
+        node[last] = value
     return out
+
+
+def _both(name: str) -> InputError:
+    return InputError(f"{name} is given both as a value and as a group of values: pass one of them")
 
 
 def _as_list(value: str | Sequence[str]) -> list[str]:
@@ -38,7 +50,7 @@ def _is_url(value: str) -> bool:
     return value.startswith("http")
 
 
-def body_params(endpoint: Endpoint, params: Mapping[str, Any] | None) -> dict[str, Any]:
+def body_params(endpoint: Endpoint, params: Mapping[str, object] | None) -> dict[str, object]:
     """The flat params that are actually sent.
 
     Only what the caller gave, plus defaults the contract needs on the wire
@@ -57,10 +69,10 @@ def body_params(endpoint: Endpoint, params: Mapping[str, Any] | None) -> dict[st
 def build_body(
     endpoint: Endpoint,
     files: Mapping[str, str | Sequence[str]] | None,
-    params: Mapping[str, Any] | None,
+    params: Mapping[str, object] | None,
     *,
     request_id: int = 0,
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """The JSON body for the task POST of ``endpoint``.
 
     ``files`` maps an input role (``src``, ``mask``, ``ref``, ``refs``, ``srcs``) to
@@ -81,8 +93,10 @@ def build_body(
     return _v1_body(endpoint, files, flat, request_id)
 
 
-def _v2_body(endpoint: Endpoint, files: Mapping[str, Any], flat: Mapping[str, Any]) -> dict[str, Any]:
-    body: dict[str, Any] = {}
+def _v2_body(
+    endpoint: Endpoint, files: Mapping[str, str | Sequence[str]], flat: Mapping[str, object]
+) -> dict[str, object]:
+    body: dict[str, object] = {}
     for inp in endpoint.inputs:
         value = files.get(inp.role)
         if not value:
@@ -97,7 +111,9 @@ def _v2_body(endpoint: Endpoint, files: Mapping[str, Any], flat: Mapping[str, An
     return vto_request_body(endpoint, body)  # 2D VTO nests product settings per product
 
 
-def _v1_body(endpoint: Endpoint, files: Mapping[str, Any], flat: Mapping[str, Any], request_id: int) -> dict[str, Any]:
+def _v1_body(
+    endpoint: Endpoint, files: Mapping[str, str | Sequence[str]], flat: Mapping[str, object], request_id: int
+) -> dict[str, object]:
     file_sets: dict[str, list[str]] = {}
     for inp in endpoint.inputs:
         value = files.get(inp.role)
@@ -111,15 +127,16 @@ def _v1_body(endpoint: Endpoint, files: Mapping[str, Any], flat: Mapping[str, An
     action_params = {k: v for k, v in flat.items() if places.get(k, "params") == "params"}
     custom = {k: v for k, v in flat.items() if places.get(k) == "custom"}
     dst = [v for k, v in flat.items() if places.get(k) == "dst_actions"]
-    action: dict[str, Any] = {"id": 0}
+    action: dict[str, object] = {"id": 0}
     if action_params or dst or endpoint.v1_empty_params:
         # The documented skin-analysis sample sends "params": {} next to dst_actions,
         # and lighting's schema requires an (empty) params object; features whose
         # schema has no params send the bare {"id": 0} (obj-removal, sod, colorize).
         action["params"] = _nest(action_params)
     if dst:
-        action["dst_actions"] = list(dst[0])
-    payload: dict[str, Any] = {}
+        first = dst[0]
+        action["dst_actions"] = list(first) if isinstance(first, list | tuple) else [first]
+    payload: dict[str, object] = {}
     if endpoint.inputs:
         payload["file_sets"] = file_sets
     payload["actions"] = [action]
@@ -128,7 +145,7 @@ def _v1_body(endpoint: Endpoint, files: Mapping[str, Any], flat: Mapping[str, An
     return {"request_id": request_id, "payload": payload}
 
 
-def unit_cost(endpoint: Endpoint, params: Mapping[str, Any] | None = None) -> float | None:
+def unit_cost(endpoint: Endpoint, params: Mapping[str, object] | None = None) -> float | None:
     """The documented cost in units for these params; None when undocumented.
 
     Costs come from the v2 contracts' "Unit Consumption" tables; the v1 document
@@ -142,7 +159,7 @@ def unit_cost(endpoint: Endpoint, params: Mapping[str, Any] | None = None) -> fl
     return float(endpoint.cost)
 
 
-def _defaults_for_cost(endpoint: Endpoint, params: Mapping[str, Any] | None) -> dict[str, Any]:
+def _defaults_for_cost(endpoint: Endpoint, params: Mapping[str, object] | None) -> dict[str, object]:
     given = flatten(params, endpoint)
     return {p.name: p.default for p in endpoint.params if p.default is not None and given.get(p.name) is None}
 

@@ -9,7 +9,6 @@ how much to change, and not every value may be zero.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from napari_youcam.limits import Limits
 
@@ -129,7 +128,7 @@ def _body_help(name: str) -> str:
     return _BODY_HELP[name]
 
 
-def body_not_all_zero(params: Mapping[str, Any], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
+def body_not_all_zero(params: Mapping[str, object], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
     """``features`` 'cannot be all zero': at least one value must change something."""
     if any(params.get(f"features.{n}") for n in BODY_FEATURES):
         return []

@@ -6,7 +6,6 @@ Facts: v2 contracts (API-V2 §13.1-13.5), v1 document seed 002 (API-V1 §7 rows 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from .blocks import JPG_ONLY, SRC, per_count, v1, v1_file, v2
 from .spec import Endpoint, FeatureSpec, Limits, LimitsFn, Param, Rule, RuleInputs, Violation
@@ -64,7 +63,7 @@ LIFT_FEATURES = ("eye_bag", "cheek", "forehead", "shape", "mouth")
 
 
 def _features_not_all_zero(names: tuple[str, ...], *, only_custom: bool = False) -> Rule:
-    def rule(params: Mapping[str, Any], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
+    def rule(params: Mapping[str, object], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
         if only_custom and params.get("type", "custom") != "custom":
             return []
         values = [params.get(f"features.{n}", 0) for n in names]
@@ -318,7 +317,7 @@ SIM_CONCERNS = (
 )
 
 
-def _sim_not_all_zero(params: Mapping[str, Any], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
+def _sim_not_all_zero(params: Mapping[str, object], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
     if not any(params.get(c) for c in SIM_CONCERNS):
         return [
             Violation(
@@ -328,7 +327,7 @@ def _sim_not_all_zero(params: Mapping[str, Any], inputs: RuleInputs, endpoint: E
     return []
 
 
-def _sim_cost(params: Mapping[str, Any]) -> float | None:
+def _sim_cost(params: Mapping[str, object]) -> float | None:
     n = sum(1 for c in SIM_CONCERNS if params.get(c))
     return 4.0 if 1 <= n <= 4 else 6.0 if n >= 5 else None
 
@@ -407,7 +406,7 @@ def is_hd(concerns: object) -> bool:
     return isinstance(concerns, (list, tuple)) and any(str(c).startswith("hd_") for c in concerns)
 
 
-def _skin_mix(params: Mapping[str, Any], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
+def _skin_mix(params: Mapping[str, object], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
     concerns = params.get("dst_actions")
     if not isinstance(concerns, (list, tuple)):
         return []
@@ -428,7 +427,7 @@ def _skin_mix(params: Mapping[str, Any], inputs: RuleInputs, endpoint: Endpoint)
 
 
 def _skin_limits(long_sd: int, long_hd: int) -> LimitsFn:
-    def limits(params: Mapping[str, Any]) -> Limits:
+    def limits(params: Mapping[str, object]) -> Limits:
         hd = is_hd(params.get("dst_actions"))
         return Limits(
             long_hd if hd else long_sd,
@@ -439,7 +438,7 @@ def _skin_limits(long_sd: int, long_hd: int) -> LimitsFn:
     return limits
 
 
-def _skin_cost(params: Mapping[str, Any]) -> float | None:
+def _skin_cost(params: Mapping[str, object]) -> float | None:
     concerns = params.get("dst_actions")
     if not isinstance(concerns, (list, tuple)) or not concerns:
         return None

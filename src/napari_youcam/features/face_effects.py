@@ -8,7 +8,6 @@ and ``_look_vto`` (docs/SOURCES.md, "Features added from the vendor contracts").
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from .blocks import JPG_ONLY, JPG_PNG, SRC, V2_TEMPLATE, ref, template_id, v2
 from .spec import Endpoint, FeatureSpec, Limits, Param, RuleInputs, Violation
@@ -284,7 +283,7 @@ def _check_number(where: str, key: str, value: object, *, signed: bool = False) 
     return []
 
 
-def _check_object(where: str, obj: Mapping[str, Any], *, signed: frozenset[str] = frozenset()) -> list[Violation]:
+def _check_object(where: str, obj: Mapping[str, object], *, signed: frozenset[str] = frozenset()) -> list[Violation]:
     """Colours must be #RRGGBB and numbers whole 0..100 (``signed`` keys -100..100)."""
     v: list[Violation] = []
     for key, value in obj.items():
@@ -357,15 +356,16 @@ def _check_effect(where: str, effect: object) -> list[Violation]:
     return v + _check_palettes(where, category, effect.get("palettes"))
 
 
-def _check_lips(where: str, effect: Mapping[str, Any]) -> list[Violation]:
+def _check_lips(where: str, effect: Mapping[str, object]) -> list[Violation]:
     """lip_color: a shape name; morphology/style numbers; style type full/ombre/twoTone (ombre needs two more)."""
     v: list[Violation] = []
     shape = effect.get("shape")
     if not (isinstance(shape, Mapping) and isinstance(shape.get("name"), str) and shape["name"]):
         v.append(Violation(where, 'lip_color needs shape.name, e.g. {"name": "original"}'))
     for part in ("morphology", "style"):
-        if isinstance(effect.get(part), Mapping):
-            v += _check_object(f"{where}.{part}", effect[part])
+        section = effect.get(part)
+        if isinstance(section, Mapping):
+            v += _check_object(f"{where}.{part}", section)
     style = effect.get("style")
     if isinstance(style, Mapping):
         kind = style.get("type", "full")
@@ -377,7 +377,7 @@ def _check_lips(where: str, effect: Mapping[str, Any]) -> list[Violation]:
     return v
 
 
-def _effects_rule(params: Mapping[str, Any], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
+def _effects_rule(params: Mapping[str, object], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
     effects = params.get("effects")
     if effects is None:
         return []

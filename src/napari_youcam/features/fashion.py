@@ -6,7 +6,6 @@ Facts: API-V2 §13.28-13.29, API-V1 §7 rows 9-10; C10, D10.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from napari_youcam.limits import Limits
 
@@ -50,7 +49,7 @@ _CHANGE_SHOES = Param(
 def _ref_or_template(template_param: str) -> Rule:
     """Exactly one of a reference garment (with garment_category) or a template."""
 
-    def rule(params: Mapping[str, Any], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
+    def rule(params: Mapping[str, object], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
         has_tpl = params.get(template_param) is not None
         has_ref = inputs is not None and bool(inputs.get("ref"))
         v: list[Violation] = []

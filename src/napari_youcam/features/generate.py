@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
 
 from .blocks import (
     JPG_ONLY,
@@ -75,11 +74,11 @@ def _youcam_common(size_param: Param) -> tuple[Param, ...]:
     )
 
 
-def _i2i_size_rule(params: Mapping[str, Any], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
+def _i2i_size_rule(params: Mapping[str, object], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
     size = params.get("size")
     if size is None:
         return []
-    m = _SIZE_RE.match(size)
+    m = _SIZE_RE.match(size) if isinstance(size, str) else None
     if not m or not all(512 <= int(x) <= 2048 for x in m.groups()):
         return [Violation("size", f"{size!r} is not a size: write W*H with each side in 512..2048, e.g. 1024*1024")]
     return []

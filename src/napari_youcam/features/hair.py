@@ -6,7 +6,6 @@ Facts: API-V2 §13.22-13.27, API-V1 §7 rows 3-8; C11, D3.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from .blocks import (
     JPG_ONLY,
@@ -81,7 +80,7 @@ def _hair_color_params() -> tuple[Param, ...]:
     )
 
 
-def _hair_color_rule(params: Mapping[str, Any], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
+def _hair_color_rule(params: Mapping[str, object], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
     v: list[Violation] = []
     preset, name, palettes = params.get("preset"), params.get("pattern.name"), params.get("palettes")
     if preset is not None:
@@ -104,7 +103,7 @@ def _hair_color_rule(params: Mapping[str, Any], inputs: RuleInputs, endpoint: En
         return v
     if not isinstance(palettes, (list, tuple)):
         return v + [Violation("palettes", f"must be a list of colour objects, got {palettes!r}")]
-    want = {"full": 1, "ombre": 2}.get(name or "")
+    want = {"full": 1, "ombre": 2}.get(name) if isinstance(name, str) else None
     if want is not None and len(palettes) != want:
         v.append(Violation("palettes", f"{name} takes exactly {want} palette(s), got {len(palettes)}"))
     for i, pal in enumerate(palettes):
@@ -221,7 +220,7 @@ def _hair_template(
     )
 
 
-def _transfer_v21_rule(params: Mapping[str, Any], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
+def _transfer_v21_rule(params: Mapping[str, object], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
     has_template = params.get("template_id") is not None
     has_ref = inputs is not None and bool(inputs.get("ref"))
     if has_template and has_ref:

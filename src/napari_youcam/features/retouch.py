@@ -7,7 +7,6 @@ Facts: v2 contracts (API-V2 §13.6-13.9, 13.13-13.15), v1 document (API-V1 §7).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from napari_youcam.limits import Limits
 
@@ -122,9 +121,9 @@ def _outpaint_params() -> tuple[Param, ...]:
 
 
 def _outpaint_rule(v1_output: bool) -> Rule:
-    def rule(params: Mapping[str, Any], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
-        p = params
-        if not all(isinstance(p.get(n), int) for n in OUTPAINT_NAMES):
+    def rule(params: Mapping[str, object], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
+        p = {n: x for n in OUTPAINT_NAMES if isinstance(x := params.get(n), int) and not isinstance(x, bool)}
+        if len(p) < len(OUTPAINT_NAMES):
             return []  # missing/bad values are already reported
         v: list[Violation] = []
         if p["input_x"] + p["input_width"] > p["output_width"]:

@@ -92,11 +92,13 @@ class Input:
 # What a rule sees of the input files: role -> one InputInfo per file, or None
 # when the files are not known yet (parameter-only validation).
 RuleInputs = Mapping[str, Sequence[InputInfo]] | None
-Rule = Callable[[Mapping[str, Any], RuleInputs, "Endpoint"], list[Violation]]
+# What callers of validation pass: role -> one InputInfo or several (None = absent).
+InputFiles = Mapping[str, InputInfo | Sequence[InputInfo] | None]
+Rule = Callable[[Mapping[str, object], RuleInputs, "Endpoint"], list[Violation]]
 # A cost that depends on the params (per concern / per image / per second tables).
-CostFn = Callable[[Mapping[str, Any]], float | None]
+CostFn = Callable[[Mapping[str, object]], float | None]
 # Limits that depend on the params (skin analysis HD needs short side >= 1080).
-LimitsFn = Callable[[Mapping[str, Any]], Limits]
+LimitsFn = Callable[[Mapping[str, object]], Limits]
 
 
 @dataclass(frozen=True)
@@ -162,7 +164,7 @@ class Endpoint:
         """The feature part of the task path (``sod/blur-background``, ``cloth-v3``)."""
         return self.task_path.split("/task/", 1)[1]
 
-    def limits_with(self, params: Mapping[str, Any] | None = None) -> Limits:
+    def limits_with(self, params: Mapping[str, object] | None = None) -> Limits:
         """The limits that apply for these params (most endpoints: always ``limits``)."""
         if self.limits_for is not None and params is not None:
             return self.limits_for(params)

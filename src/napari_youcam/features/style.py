@@ -6,7 +6,6 @@ Facts: API-V2 §13.17-13.18, API-V1 §7 rows 22-24; A5, B9, D17.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from napari_youcam.limits import Limits
 
@@ -34,7 +33,7 @@ MU_TRANSFER = FeatureSpec(
 )
 
 
-def _face_mapping_rule(params: Mapping[str, Any], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
+def _face_mapping_rule(params: Mapping[str, object], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
     fm = params.get("face_mapping")
     if fm is None:
         return []

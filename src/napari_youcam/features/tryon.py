@@ -19,7 +19,7 @@ Facts: the vendor's per-feature OpenAPI contracts (see docs/SOURCES.md, section
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TypeGuard
 
 from napari_youcam.limits import MiB
 
@@ -34,7 +34,7 @@ VTO_PREFIX = "2d-vto/"
 # ---------------------------------------------------------------- 2D VTO (jewellery, watch)
 
 
-def _is_int(v: object) -> bool:
+def _is_int(v: object) -> TypeGuard[int]:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
@@ -46,7 +46,7 @@ def points_rule(name: str, count: int | None) -> Rule:
     """A pixel point ``[x, y]`` (count None) or a list of ``count`` such points."""
     shape = "[x, y]" if count is None else "[" + ", ".join(["[x, y]"] * count) + "]"
 
-    def rule(params: Mapping[str, Any], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
+    def rule(params: Mapping[str, object], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
         value = params.get(name)
         if value is None:
             return []
@@ -63,9 +63,9 @@ def points_rule(name: str, count: int | None) -> Rule:
 
 
 def _positive(name: str) -> Rule:
-    def rule(params: Mapping[str, Any], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
+    def rule(params: Mapping[str, object], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
         value = params.get(name)
-        if value is not None and value <= 0:
+        if isinstance(value, int | float) and value <= 0:
             return [Violation(name, f"{value!r} must be greater than 0 (a size in centimetres)")]
         return []
 
@@ -325,7 +325,7 @@ NECKLACE = _vto(
 VTO = (RING, BRACELET, WATCH, EARRING, NECKLACE)
 
 
-def vto_request_body(endpoint: Endpoint, body: Mapping[str, Any]) -> dict[str, Any]:
+def vto_request_body(endpoint: Endpoint, body: Mapping[str, object]) -> dict[str, object]:
     """The contract's nested 2D VTO body from the flat one ``build_body`` makes.
 
     Adds ``source_info`` (name = the photo's file id or URL, mask_name = the
@@ -338,24 +338,25 @@ def vto_request_body(endpoint: Endpoint, body: Mapping[str, Any]) -> dict[str, A
         return out
     parameter = {k: out.pop(k) for k in names if k in out}
     src = out.get("src_file_id", out.get("src_file_url"))
-    info: dict[str, Any] = {"name": src}
+    info: dict[str, object] = {"name": src}
     mask = out.get("srcmsk_file_id", out.get("srcmsk_file_url"))
     if mask is not None:
         info["mask_name"] = mask
     out["source_info"] = info
-    products = out.get("ref_file_ids", out.get("ref_file_urls")) or []
+    refs = out.get("ref_file_ids", out.get("ref_file_urls"))
+    products = refs if isinstance(refs, list | tuple) else [] if refs is None else [refs]
     out["object_infos"] = [{"name": p, "parameter": dict(parameter)} if parameter else {"name": p} for p in products]
     return out
 
 
-def vto_flat_body(endpoint: Endpoint, body: Mapping[str, Any]) -> dict[str, Any]:
+def vto_flat_body(endpoint: Endpoint, body: Mapping[str, object]) -> dict[str, object]:
     """The inverse of ``vto_request_body``: drop the echoes, lift the first product's parameters."""
     out = dict(body)
     if not vto_object_params(endpoint):
         return out
     out.pop("source_info", None)
-    objects = out.pop("object_infos", None) or []
-    first = objects[0] if objects and isinstance(objects[0], Mapping) else {}
+    objects = out.pop("object_infos", None)
+    first = objects[0] if isinstance(objects, list | tuple) and objects and isinstance(objects[0], Mapping) else {}
     parameter = first.get("parameter") or {}
     if isinstance(parameter, Mapping):
         out.update(parameter)
@@ -543,7 +544,7 @@ def _effect_fields(effect_type: str, sub_type: str, texture: object) -> tuple[se
     return required, allowed
 
 
-def _check_effect(i: int, e: Mapping[str, Any], effect_type: str, n_refs: int | None) -> list[Violation]:
+def _check_effect(i: int, e: Mapping[str, object], effect_type: str, n_refs: int | None) -> list[Violation]:
     f = f"effects[{i}]"
     sub, texture = e.get("sub_type"), e.get("texture")
     if sub not in ("color", "design"):
@@ -589,7 +590,7 @@ def _check_effect(i: int, e: Mapping[str, Any], effect_type: str, n_refs: int | 
     return v
 
 
-def _check_design_ref(f: str, e: Mapping[str, Any], n_refs: int | None) -> list[Violation]:
+def _check_design_ref(f: str, e: Mapping[str, object], n_refs: int | None) -> list[Violation]:
     url, index = e.get("ref_file_url"), e.get("ref_file_index")
     if (url is None) == (index is None):
         return [
@@ -627,11 +628,11 @@ def _press_on_aspect(refs: Sequence[InputInfo]) -> list[Violation]:
     return v
 
 
-def nail_effects_rule(params: Mapping[str, Any], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
+def nail_effects_rule(params: Mapping[str, object], inputs: RuleInputs, endpoint: Endpoint) -> list[Violation]:
     """Structure of ``effects`` per ``effect_type`` (the contract's twelve effect schemas)."""
     effect_type, effects = params.get("effect_type"), params.get("effects")
-    if effect_type is None or effects is None:
-        return []
+    if not isinstance(effect_type, str) or effects is None:
+        return []  # a missing or mistyped effect_type is reported by the parameter checks
     if not isinstance(effects, (list, tuple)) or not effects:
         return [
             Violation(

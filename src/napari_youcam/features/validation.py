@@ -12,9 +12,9 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, TypeGuard
+from typing import TypeGuard
 
-from .spec import Endpoint, FeatureSpec, Input, InputInfo, Limits, Param, Violation
+from .spec import Endpoint, FeatureSpec, Input, InputFiles, InputInfo, Limits, Param, Violation
 
 COLOR_RE = re.compile(r"^#[0-9A-Fa-f]{6}$")
 _JPEG_ALIASES = {"jpg", "jpeg"}
@@ -23,14 +23,14 @@ _JPEG_ALIASES = {"jpg", "jpeg"}
 # ---------------------------------------------------------------- params
 
 
-def flatten(params: Mapping[str, Any] | None, endpoint: Endpoint) -> dict[str, Any]:
+def flatten(params: Mapping[str, object] | None, endpoint: Endpoint) -> dict[str, object]:
     """Dotted flat form of ``params``.
 
     Callers may pass either ``{"features.eye_bag": 10}`` or the nested
     ``{"features": {"eye_bag": 10}}``; a nested dict is flattened unless its key is
     itself a parameter (face analyzer's ``features`` is a list param).
     """
-    out: dict[str, Any] = {}
+    out: dict[str, object] = {}
     names = {p.name for p in endpoint.params}
 
     def walk(prefix: str, value: object) -> None:
@@ -45,7 +45,7 @@ def flatten(params: Mapping[str, Any] | None, endpoint: Endpoint) -> dict[str, A
     return out
 
 
-def with_defaults(endpoint: Endpoint, params: Mapping[str, Any] | None) -> dict[str, Any]:
+def with_defaults(endpoint: Endpoint, params: Mapping[str, object] | None) -> dict[str, object]:
     """``params`` (flat, dotted) with every documented default filled in."""
     out = flatten(params, endpoint)
     for p in endpoint.params:
@@ -227,14 +227,14 @@ def _unknown(name: str, endpoint: Endpoint, spec: FeatureSpec | None) -> Violati
 # ---------------------------------------------------------------- inputs
 
 
-def normalize_inputs(inputs: Mapping[str, Any] | None) -> dict[str, list[InputInfo]] | None:
+def normalize_inputs(inputs: InputFiles | None) -> dict[str, list[InputInfo]] | None:
     if inputs is None:
         return None
     out: dict[str, list[InputInfo]] = {}
     for role, value in inputs.items():
         if value is None:
             continue
-        out[role] = list(value) if isinstance(value, (list, tuple)) else [value]
+        out[role] = [value] if isinstance(value, InputInfo) else list(value)
     return out
 
 
@@ -309,7 +309,9 @@ def _ratio(r: float | None) -> str:
     return f"{r:g}:1" if r >= 1 else f"1:{1 / r:g}"
 
 
-def _check_inputs(endpoint: Endpoint, params: Mapping[str, Any], inputs: dict[str, list[InputInfo]]) -> list[Violation]:
+def _check_inputs(
+    endpoint: Endpoint, params: Mapping[str, object], inputs: dict[str, list[InputInfo]]
+) -> list[Violation]:
     v: list[Violation] = []
     base = endpoint.limits_with(params)
     for role, infos in inputs.items():
@@ -361,8 +363,8 @@ def _elsewhere(spec: FeatureSpec | None, endpoint: Endpoint, p: Param) -> dict[o
 def validate_endpoint(
     spec: FeatureSpec | None,
     endpoint: Endpoint,
-    params: Mapping[str, Any] | None,
-    inputs: Mapping[str, Any] | None = None,
+    params: Mapping[str, object] | None,
+    inputs: InputFiles | None = None,
 ) -> list[Violation]:
     """Every violation of ``params``/``inputs`` against ``endpoint``."""
     key = spec.key if spec else endpoint.task_path

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from napari_youcam.limits import Limits
 
@@ -151,7 +150,7 @@ _MODE = Param("mode", "enum", choices=("std", "pro"), help="std: 720p30, pro: 10
 def _rate(param: str, table: dict[str, float]) -> CostFn:
     """The per-second rate for the value of an enum param (None for a value not in `table`)."""
 
-    def rate(params: Mapping[str, Any]) -> float | None:
+    def rate(params: Mapping[str, object]) -> float | None:
         value = params.get(param)
         return table.get(value) if isinstance(value, str) else None
 

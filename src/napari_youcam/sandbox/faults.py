@@ -15,7 +15,7 @@ from __future__ import annotations
 import fnmatch
 import threading
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from napari_youcam.limits import JsonObject
 
@@ -55,7 +55,7 @@ class Fault:
     retry_after: float | int | None = None
     delay: float = 0.0
     # for kind "reply": the body as sent (bytes/str verbatim, anything else as JSON)
-    body: bytes | str | JsonObject | list[Any] | int | float | bool | None = None
+    body: bytes | str | JsonObject | list[object] | int | float | bool | None = None
     content_type: str = "application/json"
 
     def matches(self, method: str, path: str) -> bool:

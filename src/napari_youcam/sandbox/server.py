@@ -377,7 +377,7 @@ class Sandbox:
         status: int = 503,
         retry_after: float | int | None = None,
         delay: float = 0.0,
-        body: bytes | str | JsonObject | list[Any] | int | float | bool | None = None,
+        body: bytes | str | JsonObject | list[object] | int | float | bool | None = None,
         content_type: str = "application/json",
     ) -> Fault:
         """Arm a fault for the next `times` requests matching `method` and `path` (fnmatch).
