@@ -17,9 +17,9 @@ import pytest
 
 from napari_youcam import cli, workflow
 from napari_youcam.api import Client, Credentials, DeadlineExceededError, RetryPolicy, ServerError, TaskExpiredError
-from napari_youcam.errors import InputError
+from napari_youcam.errors import InputError, YouCamError
 from napari_youcam.sandbox import Sandbox
-from napari_youcam.workflow import STORE_NAME, JobError, JobStore
+from napari_youcam.workflow import STORE_NAME, JobStore
 
 SKIN = {"dst_actions": ["wrinkle", "pore", "texture", "acne"], "format": "json"}
 
@@ -145,12 +145,12 @@ def test_a_success_reply_without_a_result_is_a_resumable_error(sb, tmp_path):
         with pytest.raises(ServerError, match="carried no result") as ei:
             workflow.run("sod", image(8), client=c, out_dir=tmp_path)
         exc = ei.value
-        assert isinstance(exc, JobError) and exc.resume_hint and "youcam resume" in str(exc)
-        rec = record(exc.job_dir)
+        assert exc.job is not None and exc.job.resume_hint and "youcam resume" in str(exc)
+        rec = record(exc.job.job_dir)
         assert rec["status"] == "download_failed" and rec["resumable"] is True and rec["files"] == []
         fwd.empty = False  # the service answers properly again
-        res = workflow.resume(exc.job_dir, client=c)
-        assert res.files and all(f.is_file() for f in res.files) and record(exc.job_dir)["status"] == "done"
+        res = workflow.resume(exc.job.job_dir, client=c)
+        assert res.files and all(f.is_file() for f in res.files) and record(exc.job.job_dir)["status"] == "done"
         assert len(sb.ledger) - l0 == 1
     finally:
         fwd.close()
@@ -180,17 +180,17 @@ def test_a_result_whose_task_is_gone_says_so(sb, client, tmp_path):
 
     with pytest.raises(TaskExpiredError, match="task itself is gone") as ei:
         workflow.run("sod", image(10), client=client, out_dir=tmp_path, progress=progress)
-    assert isinstance(ei.value, JobError) and ei.value.resume_hint is None
-    rec = record(ei.value.job_dir)
+    assert ei.value.job is not None and ei.value.job.resume_hint is None
+    rec = record(ei.value.job.job_dir)
     assert rec["status"] == "download_failed" and rec["resumable"] is False
 
 
 # ---------------------------------------------------------------------- untrusted job folders
-def _stopped_job(sb, client, out: Path, seed: int) -> JobError:
+def _stopped_job(sb, client, out: Path, seed: int) -> YouCamError:
     sb.processing_seconds = 1.0
     with pytest.raises(DeadlineExceededError) as ei:
         workflow.run("sod", image(seed), client=client, out_dir=out, deadline=0.3)
-    assert isinstance(ei.value, JobError)
+    assert ei.value.job is not None
     return ei.value
 
 
@@ -216,10 +216,10 @@ def test_a_tampered_job_folder_is_refused_and_nothing_is_sent(sb, client, tmp_pa
     exc = _stopped_job(sb, client, tmp_path, 20)
     with Sandbox(processing_seconds=0.05) as other:
         fields = {k: v.format(port=other.port) if isinstance(v, str) else v for k, v in edit.items()}
-        _tamper(exc.job_dir, **fields)
+        _tamper(exc.job.job_dir, **fields)
         n0 = len(sb.requests)
         with pytest.raises(InputError, match=message.format(port=other.port)) as ei:
-            workflow.resume(exc.job_dir, client=client)
+            workflow.resume(exc.job.job_dir, client=client)
         assert ei.value.exit_code == 2
         assert other.requests == [] and len(sb.requests) == n0
         assert sb.api_key not in str(ei.value)
@@ -230,9 +230,9 @@ def test_cli_resume_of_a_tampered_folder_exits_2_with_one_line(capsys, monkeypat
     monkeypatch.setenv("YOUCAM_API_KEY", sb.api_key)
     monkeypatch.setenv("YOUCAM_BASE_URL", sb.base_url)
     with Sandbox(processing_seconds=0.05) as other:
-        _tamper(exc.job_dir, task_path=f"{other.base_url}/steal")
+        _tamper(exc.job.job_dir, task_path=f"{other.base_url}/steal")
         n0 = len(sb.requests)
-        assert cli.main(["resume", str(exc.job_dir)]) == 2
+        assert cli.main(["resume", str(exc.job.job_dir)]) == 2
         err = capsys.readouterr().err
         lines = [ln for ln in err.splitlines() if ln.strip() and not ln.startswith("SANDBOX")]
         assert len(lines) == 1 and "catalogue's path" in lines[0] and "Traceback" not in err
@@ -245,10 +245,10 @@ def test_a_tampered_store_record_is_refused_too(sb, client, tmp_path):
     exc = _stopped_job(sb, client, tmp_path, 22)
     with Sandbox(processing_seconds=0.05) as other:
         with sqlite3.connect(tmp_path / STORE_NAME) as db:
-            (text,) = db.execute("SELECT record FROM jobs WHERE job_id = ?", (exc.job_dir.name,)).fetchone()
+            (text,) = db.execute("SELECT record FROM jobs WHERE job_id = ?", (exc.job.job_dir.name,)).fetchone()
             rec = json.loads(text)
             rec["task_path"] = f"{other.base_url}/steal"
-            db.execute("UPDATE jobs SET record = ? WHERE job_id = ?", (json.dumps(rec), exc.job_dir.name))
+            db.execute("UPDATE jobs SET record = ? WHERE job_id = ?", (json.dumps(rec), exc.job.job_dir.name))
         n0 = len(sb.requests)
         with pytest.raises(InputError, match="catalogue's path"):
             workflow.run("sod", image(22), client=client, out_dir=tmp_path)  # would resume that job

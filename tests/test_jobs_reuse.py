@@ -15,7 +15,7 @@ from napari_youcam import cli, workflow
 from napari_youcam.api import Client, Credentials, DeadlineExceededError
 from napari_youcam.connect import sandbox_client
 from napari_youcam.sandbox import Sandbox
-from napari_youcam.workflow import JobError, JobStatus, JobStore
+from napari_youcam.workflow import JobStatus, JobStore
 
 SOD = "/s2s/v2.0/task/sod"
 
@@ -101,16 +101,16 @@ def test_an_identical_unfinished_job_is_resumed_not_created_again(sb, client, tm
     with pytest.raises(DeadlineExceededError) as ei:
         workflow.run("sod", src, client=client, out_dir=tmp_path, deadline=0.3)
     exc = ei.value
-    assert isinstance(exc, JobError) and exc.task_id and exc.resume_hint.startswith("youcam resume")
-    assert isinstance(exc.cause, DeadlineExceededError) and exc.job_dir.is_dir()
-    assert JobStore.open(tmp_path).get(exc.job_dir.name).status == JobStatus.FAILED
+    assert exc.job is not None and exc.job.task_id and exc.job.resume_hint.startswith("youcam resume")
+    assert isinstance(exc, DeadlineExceededError) and exc.job.job_dir.is_dir()
+    assert JobStore.open(tmp_path).get(exc.job.job_dir.name).status == JobStatus.FAILED
 
     res = workflow.run("sod", src, client=client, out_dir=tmp_path)  # the same job, asked again
     assert len(creates(sb, n0)) == 1 and len(sb.ledger[l0:]) == 1
-    assert res.task_id == exc.task_id and res.sidecar.parent == exc.job_dir
+    assert res.task_id == exc.job.task_id and res.sidecar.parent == exc.job.job_dir
     assert any("resumed" in n for n in res.notes)
-    assert record(exc.job_dir)["status"] == "done"
-    assert JobStore.open(tmp_path).get(exc.job_dir.name).status == JobStatus.DONE
+    assert record(exc.job.job_dir)["status"] == "done"
+    assert JobStore.open(tmp_path).get(exc.job.job_dir.name).status == JobStatus.DONE
 
 
 def test_cli_run_again_pays_and_the_default_reuses(capsys, monkeypatch, sb, tmp_path):

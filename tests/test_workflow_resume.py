@@ -78,7 +78,7 @@ def assert_no_secrets(text: str, *secrets: str) -> None:
 def test_deadline_then_resume_charges_once(sb, client, tmp_path):
     n0, l0 = len(sb.requests), len(sb.ledger)
     exc = stopped_by_deadline(sb, client, tmp_path)
-    job_dir = exc.job_dir
+    job_dir = exc.job.job_dir
     assert f"youcam resume {shlex.quote(str(job_dir))}" in str(exc)
     rec = record(job_dir)
     assert rec["status"] == "failed" and rec["task_id"] == exc.task_id and rec["resumable"] is True
@@ -123,7 +123,7 @@ def test_resume_after_a_failed_download_saves_the_file(sb, client, tmp_path):
     sb.inject("status", path="/_download/*", method="GET", status=503, times=None)
     with pytest.raises(ServerError) as ei:
         workflow.run("sod", SMALL, client=client, out_dir=tmp_path)
-    job_dir = ei.value.job_dir
+    job_dir = ei.value.job.job_dir
     assert "youcam resume" in str(ei.value)
     rec = record(job_dir)
     assert rec["status"] == "download_failed" and not list(job_dir.glob("sod.*"))
@@ -140,14 +140,14 @@ def test_v1_job_resumes_on_v1_and_keeps_no_secrets(sb, tmp_path):
     path = "/s2s/v1.0/task/colorize"
     n0, l0 = len(sb.requests), len(sb.ledger)
     exc = stopped_by_deadline(sb, c1, tmp_path, src=SMALL, feature="colorize", api="v1")
-    assert record(exc.job_dir)["api"] == "v1"
+    assert record(exc.job.job_dir)["api"] == "v1"
     with pytest.raises(InputError, match="v1 API"):
-        workflow.resume(exc.job_dir, client=sandbox_client(sb, retry=FAST))  # a v2 client
-    res = workflow.resume(exc.job_dir, client=c1)
+        workflow.resume(exc.job.job_dir, client=sandbox_client(sb, retry=FAST))  # a v2 client
+    res = workflow.resume(exc.job.job_dir, client=c1)
     assert res.api == "v1" and res.files[0].is_file()
     assert len(creates(sb, n0, path)) == 1 and len(sb.ledger[l0:]) == 1
     token = c1._token_auth.token if c1._token_auth else None
-    assert_no_secrets((exc.job_dir / "youcam-job.json").read_text(), sb.client_secret, *([token] if token else []))
+    assert_no_secrets((exc.job.job_dir / "youcam-job.json").read_text(), sb.client_secret, *([token] if token else []))
 
 
 # ---------------------------------------------------------------------- refusals
@@ -156,10 +156,10 @@ def test_client_for_another_host_is_refused(sb, client, tmp_path):
     with Sandbox(processing_seconds=0.05) as other:
         n_other = len(other.requests)
         with pytest.raises(InputError, match="lives on 127.0.0.1:") as ei:
-            workflow.resume(exc.job_dir, client=sandbox_client(other, retry=FAST))
+            workflow.resume(exc.job.job_dir, client=sandbox_client(other, retry=FAST))
         assert "sandbox" in str(ei.value) and len(other.requests) == n_other
-    workflow.resume(exc.job_dir, client=client)  # still resumable on the right host
-    assert record(exc.job_dir)["status"] == "done"
+    workflow.resume(exc.job.job_dir, client=client)  # still resumable on the right host
+    assert record(exc.job.job_dir)["status"] == "done"
 
 
 def test_missing_record_and_missing_task_id(sb, client, tmp_path):
@@ -188,9 +188,9 @@ def test_expired_task_gives_task_expired_error(tmp_path):
             workflow.run("sod", SMALL, client=c, out_dir=tmp_path, deadline=0.2)
         clock.advance(0.7)  # longer than the polling window: the service drops the task
         with pytest.raises(TaskExpiredError, match="cannot resume task") as ex:
-            workflow.resume(ei.value.job_dir, client=c)
+            workflow.resume(ei.value.job.job_dir, client=c)
         assert ex.value.exit_code == 1 and not s.ledger
-        rec = record(ei.value.job_dir)
+        rec = record(ei.value.job.job_dir)
         assert rec["status"] == "failed" and rec["error_type"] == "TaskExpiredError" and rec["resumable"] is False
 
 

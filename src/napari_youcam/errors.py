@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Self
 
 from napari_youcam.limits import Violation
 
@@ -34,15 +37,31 @@ def redact(text: str, *secrets: str | None) -> str:
     return text
 
 
+@dataclass(frozen=True)
+class JobPlace:
+    """Where a job stopped by an error is kept, and how to pick it up.
+
+    ``job_dir`` is the job folder; ``task_id`` the service task (None when none
+    was created); ``resume_hint`` the command that continues the job (None when
+    it cannot continue: the task failed or is gone).
+    """
+
+    job_dir: Path
+    task_id: str | None = None
+    resume_hint: str | None = None
+
+
 class YouCamError(Exception):
     """Base of every error this package raises on purpose.
 
     ``code`` is the service's error code when there is one (``InvalidParameters``,
     ``error_no_face``...). ``exit_code`` is what the CLI exits with: 2 for input the
-    user must change, 1 for service or task failures.
+    user must change, 1 for service or task failures. ``job`` is set when the
+    error stopped a job whose folder already exists (see `at_job`).
     """
 
     exit_code = 1
+    job: JobPlace | None = None
 
     def __init__(self, message: str, *, code: str | None = None, status: int | None = None):
         super().__init__(message)
@@ -52,6 +71,13 @@ class YouCamError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+    def at_job(self, message: str, place: JobPlace) -> Self:
+        """This same error (same class, code and fields), reworded for the job it stopped."""
+        self.message = message
+        self.args = (message,)
+        self.job = place
+        return self
 
 
 class InputError(YouCamError, ValueError):

@@ -11,7 +11,7 @@ an identical job is answered without paying twice.
 
 # batch runs and tables over past jobs (issue 8 §4, §6, §7)
 from napari_youcam.workflow.batch import Batch, BatchPlan, BatchReport, check_inputs, expand_paths, pair_masks
-from napari_youcam.workflow.jobs import JobError, JobRecord, JobStatus, content_hash, reuse_key
+from napari_youcam.workflow.jobs import JobRecord, JobStatus, content_hash, reuse_key
 from napari_youcam.workflow.plan import Plan, Upload, plan
 from napari_youcam.workflow.resume import check_record, needs_service, read_job, resume
 from napari_youcam.workflow.run import find_faces, parse_face_boxes, run
@@ -31,7 +31,6 @@ __all__ = [
     "STAGES",
     "STORE_NAME",
     "CancelledError",
-    "JobError",
     "JobRecord",
     "JobResult",
     "JobStatus",

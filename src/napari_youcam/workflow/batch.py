@@ -31,7 +31,7 @@ from napari_youcam.errors import InputError, YouCamError
 from napari_youcam.imaging.faces import FACE_RULES
 from napari_youcam.imaging.faces import face_check as check_face
 from napari_youcam.limits import JsonObject
-from napari_youcam.workflow.jobs import JobError, canonical_json
+from napari_youcam.workflow.jobs import canonical_json
 from napari_youcam.workflow.plan import plan, validate
 from napari_youcam.workflow.run import run
 from napari_youcam.workflow.sidecar import ensure_results_dir, load_sidecar
@@ -432,8 +432,8 @@ class Batch:
         except CancelledError:
             return Outcome(item.source, "cancelled", error="not started (cancelled); nothing was charged")
         except YouCamError as exc:
-            job_dir: Path | None = exc.job_dir if isinstance(exc, JobError) else seen.get("dir")
-            task_id = exc.task_id if isinstance(exc, JobError) else None  # only a JobError names a task
+            job_dir: Path | None = exc.job.job_dir if exc.job else seen.get("dir")
+            task_id = exc.job.task_id if exc.job else None  # only an error that stopped a job names a task
             return Outcome(item.source, "failed", job_dir=job_dir, task_id=task_id, error=_one_line(str(exc)))
         job_dir = res.sidecar.parent
         status = "reused" if res.reused_from else ("resumed" if seen.get("resumed") else "done")

@@ -16,11 +16,10 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
 
 import numpy as np
 
-from napari_youcam.errors import InputError, YouCamError
+from napari_youcam.errors import InputError
 from napari_youcam.limits import JsonObject
 
 
@@ -220,73 +219,6 @@ class JobRecord:
     @property
     def units_label(self) -> str:
         return "sandbox units" if self.sandbox else "units"
-
-
-class JobError(YouCamError):
-    """A job failed after its folder existed: where it is, its task, how to pick it up.
-
-    ``cause`` is the error that stopped the job (also its ``__cause__``);
-    ``job_dir`` the job folder; ``task_id`` the task (None when none was created);
-    ``resume_hint`` the command that continues it (None when it cannot continue).
-    Raised as `job_error(...)`, whose instances are also of the cause's class, so
-    ``except TaskFailedError`` keeps working for callers written before this type.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        job_dir: Path,
-        task_id: str | None = None,
-        resume_hint: str | None = None,
-        cause: BaseException | None = None,
-        code: str | None = None,
-        status: int | None = None,
-    ):
-        # not super(): in a class made by `job_error`, the next class is the cause's,
-        # whose __init__ takes other arguments
-        YouCamError.__init__(self, message, code=code, status=status)
-        self.job_dir = Path(job_dir)
-        self.task_id = task_id
-        self.resume_hint = resume_hint
-        self.cause = cause
-
-
-_JOB_ERROR_TYPES: dict[type, type] = {}
-
-
-def job_error(
-    cause: YouCamError, message: str, *, job_dir: Path, task_id: str | None, resume_hint: str | None
-) -> JobError:
-    """A `JobError` that is also an instance of ``type(cause)`` (same exit code, same ``except``).
-
-    The cause's own fields (``code``, ``friendly``...) are copied, never rewritten.
-    """
-    base = type(cause)
-    if base is JobError or issubclass(base, JobError):
-        base = type(cause.cause) if isinstance(cause.cause, YouCamError) else YouCamError  # type: ignore[attr-defined]
-    cls = _JOB_ERROR_TYPES.get(base)
-    if cls is None:
-        cls = (
-            JobError
-            if base is YouCamError
-            else type(base.__name__, (JobError, base), {"__doc__": base.__doc__, "__module__": base.__module__})
-        )
-        _JOB_ERROR_TYPES[base] = cls
-    err = cast(JobError, cls.__new__(cls, message))
-    vars(err).update(vars(cause))
-    JobError.__init__(
-        err,
-        message,
-        job_dir=job_dir,
-        task_id=task_id or getattr(cause, "task_id", None),
-        resume_hint=resume_hint,
-        cause=cause,
-        code=cause.code,
-        status=cause.status,
-    )
-    err.__cause__ = cause
-    return err
 
 
 # ---------------------------------------------------------------------- content hashes, reuse key

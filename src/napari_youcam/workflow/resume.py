@@ -110,7 +110,7 @@ def resume(
 
     Raises `InputError` when the folder has no record, the record is damaged or
     names another host/path (`check_record`), has no task id, or ``client`` talks
-    to another API generation or host; a `JobError` when the task failed or is gone.
+    to another API generation or host; an error with its `job` set when the task failed or is gone.
     """
     report = Progress(progress)
     t_start = time.monotonic()

@@ -32,7 +32,7 @@ from napari_youcam.errors import InputError, YouCamError
 from napari_youcam.imaging import Transform
 from napari_youcam.limits import JsonObject
 from napari_youcam.workflow.inputs import ImageSource, Source
-from napari_youcam.workflow.jobs import JobError, JobRecord, JobStatus, reuse_key
+from napari_youcam.workflow.jobs import JobRecord, JobStatus, reuse_key
 from napari_youcam.workflow.plan import Plan, prepare, validate
 from napari_youcam.workflow.resume import check_record, resume
 from napari_youcam.workflow.sidecar import (
@@ -110,7 +110,7 @@ def run(
     multi-frame source file (recorded in the job). ``progress(stage, fraction)``; ``cancel``
     has ``is_set()``. Raises `InputError` before spending anything when inputs
     are wrong, `CancelledError` when cancelled before the task was created, a
-    `JobError` (also of the cause's type) once the job folder exists.
+    error with its `job` set (`JobPlace`) once the job folder exists.
     ``on_job_dir(path)`` is called once the job folder and its record exist (just
     before the billed create request). An identical finished job in the same
     results folder answers without any request (``JobResult.reused_from``); an
@@ -261,8 +261,8 @@ def _from_store(
         on_job_dir(job_dir)
     try:
         res = resume(job_dir, client=client, progress=progress, cancel=cancel, deadline=deadline, source=p.source_array)
-    except JobError as exc:
-        if not isinstance(exc.cause, TaskExpiredError):
+    except TaskExpiredError as exc:
+        if exc.job is None:
             raise
         log.warning("the unfinished identical job %s is gone from the service: running the job anew", job_dir)
         return None

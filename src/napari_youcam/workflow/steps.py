@@ -4,7 +4,7 @@ Once a task was created it is paid for on success, so these steps keep every
 result: the job polls to the end even when cancelled, downloads at once (URLs live
 2 h, and an expired URL is renewed by polling the task again), writes the files and
 the record before anything that could fail (decoding, mapping back), and a failure
-raises a `JobError` naming the job folder, the task and the command that continues.
+raises the error with its `job` set (`JobPlace`: the job folder, the task and the command that continues).
 """
 
 from __future__ import annotations
@@ -30,12 +30,12 @@ from napari_youcam.api import ServiceClient
 from napari_youcam.api.client import DeadlineExceededError
 from napari_youcam.api.errors import ServerError, TaskExpiredError, TaskFailedError
 from napari_youcam.api.results import Json, TaskResult
-from napari_youcam.errors import InputError, YouCamError
+from napari_youcam.errors import InputError, JobPlace, YouCamError
 from napari_youcam.features import Endpoint
 from napari_youcam.imaging import Transform
 from napari_youcam.imaging.io import read_image_file
 from napari_youcam.limits import JsonObject
-from napari_youcam.workflow.jobs import JobStatus, job_error
+from napari_youcam.workflow.jobs import JobStatus
 from napari_youcam.workflow.sidecar import Sidecar, now_iso
 
 log = logging.getLogger("napari_youcam.workflow")
@@ -174,7 +174,7 @@ def _wait_step(
     """Poll the (already created) task to the end, on the catalogue's path for ``endpoint``.
 
     An error that leaves the task alive on the service (our deadline, a lost
-    connection) becomes a `JobError` naming the command that resumes it.
+    connection) is raised with its `job` naming the command that resumes it.
     """
     job_dir = sidecar.job_dir
     try:
@@ -208,7 +208,8 @@ def _wait_step(
             msg = exc.message
         else:
             msg = f"{exc.message} (task {task_id} was created and may still finish; resume it with: {hint})"
-        raise job_error(exc, msg, job_dir=job_dir, task_id=task_id, resume_hint=hint) from exc
+        exc.at_job(msg, JobPlace(job_dir, task_id, hint))
+        raise  # the same error, now naming its job
     except BaseException:  # interrupted: the task lives on, and so does its record ("running")
         _try_update(sidecar, resumable=True)
         raise
@@ -350,7 +351,7 @@ def download_step(
         msg = f"{exc.message} (task {res.task_id} succeeded; its record is in {sidecar.path}" + (
             f"; fetch the result with: {hint})" if hint else ")"
         )
-        raise job_error(exc, msg, job_dir=job_dir, task_id=res.task_id, resume_hint=hint) from None
+        raise exc.at_job(msg, JobPlace(job_dir, res.task_id, hint)) from None
     report("downloading", 1.0)
     times["downloaded"] = now_iso()
     sidecar.update(
