@@ -6,10 +6,12 @@ from __future__ import annotations
 import base64
 import contextlib
 import email.utils
+import gc
 import os
 import stat
 import threading
 import time
+import warnings
 
 import numpy as np
 import pytest
@@ -545,3 +547,22 @@ def test_file_endpoint_fallback_on_404(sb):
     assert c.upload(b"\x89PNG" + bytes(64), content_type="image/png", file_name="a.png", feature="sod")
     paths = [r["path"] for r in sb.requests[n0:] if r["method"] == "POST"]
     assert paths == ["/s2s/v2.0/file", "/s2s/v2.0/file/sod"]
+
+
+def test_a_client_dropped_without_close_closes_its_connections(sb):
+    c = sandbox_client(sb)
+    assert c.credits() >= 0  # leaves a keep-alive connection open in the pool
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        del c
+        gc.collect()
+    leaked = [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
+    assert leaked == []
+
+
+def test_close_is_idempotent_and_the_client_refuses_afterwards(sb):
+    c = sandbox_client(sb)
+    c.close()
+    c.close()
+    with pytest.raises(RuntimeError):
+        c.credits()

@@ -27,6 +27,7 @@ import logging
 import os
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Literal
@@ -79,6 +80,11 @@ def _describe(exc: Exception) -> str:
     return f"connection failed ({name})"
 
 
+def _close_clients(*clients: httpx.Client) -> None:
+    for c in clients:
+        c.close()
+
+
 class Transport:
     """HTTP with retries; returns parsed JSON or raises a typed `YouCamError`."""
 
@@ -117,11 +123,13 @@ class Transport:
             timeout=t, follow_redirects=True, transport=transport, headers={"User-Agent": user_agent}
         )
         self.sleep = sleep
+        # A transport dropped without close() still closes its connections when collected.
+        self._close = weakref.finalize(self, _close_clients, self.api, self.raw)
 
     # ------------------------------------------------------------------ helpers
     def close(self) -> None:
-        self.api.close()
-        self.raw.close()
+        """Close both HTTP clients and their open connections (once; later calls do nothing)."""
+        self._close()
 
     def _redact(self, text: str) -> str:
         return redact(text, *self._secrets())
