@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from napari_youcam.cli import Subparsers
+from napari_youcam.cli.interrupt import interruptible
 from napari_youcam.errors import InputError
 
 if TYPE_CHECKING:  # the commands import what they need when they run (fast `youcam --help`)
-    from napari_youcam.workflow.batch import Batch, BatchEvent, BatchReport
+    from napari_youcam.workflow.batch import BatchEvent, BatchReport
 
 
 def register(subparsers: Subparsers) -> None:
@@ -134,7 +135,12 @@ def cmd_batch(args: argparse.Namespace) -> int:
     batch = B.Batch(
         plan, client=client, out_dir=out_dir, jobs=args.jobs, again=args.again, on_event=line, deadline=args.timeout
     )
-    report = _run_interruptible(batch)
+    report = interruptible(
+        batch.run,
+        cancel=batch.cancel,
+        cancelling="cancelling: no new tasks; created tasks finish and are saved (Ctrl-C again to stop now)",
+        name="youcam-batch",
+    )
     line.finish()
     if report is None:
         print(
@@ -218,39 +224,6 @@ class ProgressLine:
     def finish(self) -> None:
         if self.shown:
             self.stream.write("\n")
-
-
-def _run_interruptible(batch: Batch) -> BatchReport | None:
-    """`batch.run()` on a thread; Ctrl-C once cancels (created tasks finish), twice abandons (None)."""
-    reports: list[BatchReport] = []
-    errors: list[BaseException] = []
-    finished = threading.Event()
-
-    def target() -> None:
-        try:
-            reports.append(batch.run())
-        except BaseException as exc:  # noqa: BLE001 - re-raised on the main thread
-            errors.append(exc)
-        finally:
-            finished.set()
-
-    threading.Thread(target=target, name="youcam-batch", daemon=True).start()
-    interrupts = 0
-    while not finished.is_set():
-        try:
-            finished.wait(0.2)
-        except KeyboardInterrupt:
-            interrupts += 1
-            batch.cancel()
-            if interrupts > 1:
-                return None
-            print(
-                "\ncancelling: no new tasks; created tasks finish and are saved (Ctrl-C again to stop now)",
-                file=sys.stderr,
-            )
-    if errors:
-        raise errors[0]
-    return reports[0]
 
 
 # ---------------------------------------------------------------------- history, show, costs

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from napari_youcam.cli import Subparsers
+from napari_youcam.cli.interrupt import interruptible
 from napari_youcam.errors import InputError, YouCamError
 from napari_youcam.limits import JsonObject
 
@@ -610,51 +611,26 @@ def cmd_resume(args: argparse.Namespace) -> int:
 
 
 def _in_thread(work: Callable[[], T], cancel: threading.Event, job: dict[str, Path]) -> T | None:
-    """Run ``work()`` on a thread so Ctrl-C only requests a cancel; None when abandoned.
+    """``work()`` with Ctrl-C as a cancel; None when abandoned.
 
     The first Ctrl-C sets ``cancel`` (free before the task exists; after that the
     paid result is still awaited); the second abandons the job and names the
     command that picks it up again from its folder (``job["dir"]`` once known).
     """
-    results: list[T] = []
-    errors: list[BaseException] = []
-    finished = threading.Event()
 
-    def target() -> None:
-        try:
-            results.append(work())
-        except BaseException as exc:  # noqa: BLE001 - re-raised on the main thread
-            errors.append(exc)
-        finally:
-            finished.set()
+    def abandoned() -> str:
+        from napari_youcam.workflow import resume_command
 
-    t = threading.Thread(target=target, name="youcam-job", daemon=True)
-    t.start()
-    interrupts = 0
-    # Wait on our own event, not Thread.join/is_alive: on CPython < 3.13 a Ctrl-C that
-    # lands inside join(timeout) can make is_alive() report False while the job still
-    # runs, which would drop a paid result.
-    while not finished.is_set():
-        try:
-            finished.wait(0.2)
-        except KeyboardInterrupt:
-            interrupts += 1
-            cancel.set()
-            if interrupts == 1:
-                print(
-                    "\ncancelling: if the task was already created it cannot be cancelled; "
-                    "waiting to save the paid result (Ctrl-C again to abandon it)",
-                    file=sys.stderr,
-                )
-            else:
-                from napari_youcam.workflow import resume_command
+        hint = f"; resume it with: {resume_command(job['dir'])}" if "dir" in job else ""
+        return f"abandoned; a created task may still be billed{hint}"
 
-                hint = f"; resume it with: {resume_command(job['dir'])}" if "dir" in job else ""
-                print(f"abandoned; a created task may still be billed{hint}", file=sys.stderr)
-                return None
-    if errors:
-        raise errors[0]
-    return results[0]
+    return interruptible(
+        work,
+        cancel=cancel.set,
+        cancelling="cancelling: if the task was already created it cannot be cancelled; "
+        "waiting to save the paid result (Ctrl-C again to abandon it)",
+        abandoned=abandoned,
+    )
 
 
 def _print_result(args: argparse.Namespace, res: JobResult, client: Client | None) -> None:
