@@ -7,12 +7,14 @@ import json
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from napari_youcam import workflow
 from napari_youcam.api import Client, Credentials, RetryPolicy
 from napari_youcam.connect import sandbox_client
 from napari_youcam.errors import InputError
 from napari_youcam.sandbox import Sandbox
+from napari_youcam.workflow.plan import validate
 
 FAST = RetryPolicy(attempts=3, base=0.01, ceiling=0.05)
 
@@ -112,3 +114,38 @@ def test_unit_endpoints_fall_back_to_v1_token(sb):
     c = Client(creds, base_url=sb.base_url, retry=FAST, rate_limit=False)
     assert c.api == "v2" and c.credits() == pytest.approx(sb.balance)
     assert c.token_renewals == 1
+
+
+def _ledger_and_requests(sb):
+    return len(sb.ledger), len(sb.requests)
+
+
+def test_a_plan_is_sent_as_it_was_checked(sb, client, tmp_path):
+    photo = tmp_path / "portrait.png"
+    Image.fromarray(np.full((300, 400, 3), 120, np.uint8)).save(photo)
+    p = workflow.plan("sod", photo)
+    l0, _ = _ledger_and_requests(sb)
+    res = workflow.run_plan(p, client=client, out_dir=tmp_path / "results")
+    assert res.files and res.files[0].is_file() and len(sb.ledger) - l0 == 1
+    rec = json.loads(res.sidecar.read_text())
+    assert rec["source_name"] == "portrait.png" and rec["input_hashes"] == p.input_hashes
+    # the same plan again is answered by the store: no request at all
+    _, n0 = _ledger_and_requests(sb)
+    again = workflow.run_plan(p, client=client, out_dir=tmp_path / "results")
+    assert again.reused_from is not None and len(sb.requests) == n0
+
+
+def test_an_unprepared_plan_is_refused_before_anything_is_sent(sb, client, tmp_path):
+    p = validate("sod", np.zeros((64, 64, 3), np.uint8))
+    _, n0 = _ledger_and_requests(sb)
+    with pytest.raises(InputError, match="make it with workflow.plan"):
+        workflow.run_plan(p, client=client, out_dir=tmp_path / "results")
+    assert len(sb.requests) == n0 and not (tmp_path / "results").exists()
+
+
+def test_a_plan_for_another_generation_is_refused_before_anything_is_sent(sb, client, tmp_path):
+    p = workflow.plan("sod", np.zeros((64, 64, 3), np.uint8), api="v1")
+    _, n0 = _ledger_and_requests(sb)
+    with pytest.raises(InputError, match="authenticates the v2 API; v1 was requested"):
+        workflow.run_plan(p, client=client, out_dir=tmp_path)
+    assert len(sb.requests) == n0

@@ -26,12 +26,11 @@ from magicgui.widgets import CheckBox, ComboBox, Container, PushButton, SpinBox
 from qtpy.QtCore import QEvent
 from qtpy.QtWidgets import QLabel, QPushButton
 
-from napari_youcam import workflow
 from napari_youcam._napari import session
 from napari_youcam._napari.common import frame_meta, image_hw, plane, preview_name, result_name, show_warning
 from napari_youcam._napari.extender_model import CUSTOM, PRESETS, Crop, ExtenderModel, bounds, rectangle
 from napari_youcam._napari.jobs import ProgressFn
-from napari_youcam._napari.panel_base import ServicePanel, cost_of, layer_picker, units_text
+from napari_youcam._napari.panel_base import ServicePanel, cost_of, layer_picker, send, units_text
 from napari_youcam._napari.results import Prepared, prepare_result, show_prepared
 from napari_youcam.features import FEATURES
 from napari_youcam.features.spec import Api
@@ -383,16 +382,7 @@ class ExtenderPanel(ServicePanel):
         place = self._result_placement(img)
 
         def work(again: bool, progress: ProgressFn, cancel: threading.Event) -> Prepared:
-            res = workflow.run(
-                "out-paint",
-                upload,
-                params=params,
-                api=api,
-                client=session.get_client(api),
-                progress=progress,
-                cancel=cancel,
-                again=again,
-            )
+            res = send(checked, again, progress, cancel)
             prepared = prepare_result(res, source, title="image extender")
             W, H = plan.canvas
             for data, kw, _kind in prepared.layers:  # on the canvas rectangle, not the source frame

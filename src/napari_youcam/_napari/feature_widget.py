@@ -22,7 +22,6 @@ from magicgui.types import FileDialogMode
 from magicgui.widgets import ComboBox, Container, FileEdit, LineEdit, ListEdit, PushButton
 from qtpy.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
-from napari_youcam import workflow
 from napari_youcam._napari import session
 from napari_youcam._napari.attr_view import AttributesView
 from napari_youcam._napari.batch_panel import BatchPanel
@@ -40,7 +39,15 @@ from napari_youcam._napari.face_picker import FacePicker
 from napari_youcam._napari.forms import ParamForm
 from napari_youcam._napari.jobs import ProgressFn
 from napari_youcam._napari.layer_types import LayerTuple
-from napari_youcam._napari.panel_base import PlanInput, ServicePanel, cost_of, fit_narrow, layer_picker, units_text
+from napari_youcam._napari.panel_base import (
+    PlanInput,
+    ServicePanel,
+    cost_of,
+    fit_narrow,
+    layer_picker,
+    send,
+    units_text,
+)
 from napari_youcam._napari.results import Prepared, prepare_result, show_prepared
 from napari_youcam._napari.templates_panel import TemplatesPanel
 from napari_youcam._napari.video import video_layer_data
@@ -415,19 +422,7 @@ class FeatureWidget(ServicePanel):
         chosen = self.form.values() if self.form else {}
 
         def work(again: bool, progress: ProgressFn, cancel: threading.Event) -> Prepared:
-            res = workflow.run(
-                spec.key,
-                job["source"],
-                mask=job["mask"],
-                refs=job["refs"],
-                params=job["params"],
-                api=ep.api,
-                variant=ep.variant,
-                client=session.get_client(ep.api),
-                progress=progress,
-                cancel=cancel,
-                again=again,
-            )
+            res = send(plan, again, progress, cancel)
             # layer data, decoded video frames, table rows: built here, not on the Qt thread
             return prepare_result(res, source_meta, title=title)
 

@@ -18,7 +18,6 @@ from magicgui.widgets import CheckBox, ComboBox, Container, FloatSlider, LineEdi
 from qtpy.QtCore import QTimer
 from qtpy.QtWidgets import QLabel, QPushButton
 
-from napari_youcam import workflow
 from napari_youcam._napari import session
 from napari_youcam._napari.common import (
     frame_meta,
@@ -35,7 +34,7 @@ from napari_youcam._napari.common import (
 )
 from napari_youcam._napari.jobs import ProgressFn
 from napari_youcam._napari.mask_model import MaskExport, MaskModel
-from napari_youcam._napari.panel_base import ServicePanel, cost_of, layer_picker, units_text
+from napari_youcam._napari.panel_base import ServicePanel, cost_of, layer_picker, send, units_text
 from napari_youcam._napari.results import Prepared, prepare_result, show_prepared
 from napari_youcam.errors import InputError
 from napari_youcam.features import FEATURES, with_defaults
@@ -248,17 +247,7 @@ class MaskPanel(ServicePanel):
         }
 
         def work(again: bool, progress: ProgressFn, cancel: threading.Event) -> Prepared:
-            res = workflow.run(
-                key,
-                src,
-                mask=mask,
-                params=params,
-                api=api,
-                client=session.get_client(api),
-                progress=progress,
-                cancel=cancel,
-                again=again,
-            )
+            res = send(plan, again, progress, cancel)
             return prepare_result(res, source, title=title)  # layer data built off the Qt thread
 
         def done(prepared: Prepared) -> None:

@@ -307,3 +307,8 @@ class ServicePanel(QWidget):
 
     def balance_text(self) -> str:
         return self.status.balance_text() if self.status else "balance: checking…"
+
+
+def send(plan: Plan, again: bool, progress: ProgressFn, cancel: threading.Event) -> workflow.JobResult:
+    """The worker half of Run: the plan checked (and encoded) on the Qt thread, sent as it is."""
+    return workflow.run_plan(plan, client=session.get_client(plan.api), progress=progress, cancel=cancel, again=again)

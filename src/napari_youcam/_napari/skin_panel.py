@@ -35,12 +35,11 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
-from napari_youcam import workflow
 from napari_youcam._napari import session
 from napari_youcam._napari.common import frame_meta, geometry, plane, show_info
 from napari_youcam._napari.face_check_note import FaceCheckNote
 from napari_youcam._napari.jobs import ProgressFn
-from napari_youcam._napari.panel_base import ServicePanel, cost_of, layer_picker
+from napari_youcam._napari.panel_base import ServicePanel, cost_of, layer_picker, send
 from napari_youcam._napari.results import Prepared, prepare_result, show_prepared
 from napari_youcam._napari.skin_layers import concern_colormap, skin_groups
 from napari_youcam._napari.skin_model import SKIN_KEY, read_skin_folder, visibility_for
@@ -226,19 +225,9 @@ class SkinPanel(ServicePanel):
         if plan is None or img is None:
             return None
         source = {"layer": img, "name": img.name, "geom": geometry(img), "provenance": frame_meta(img, self.viewer)}
-        api = self.api
 
         def work(again: bool, progress: ProgressFn, cancel: threading.Event) -> Prepared:
-            res = workflow.run(
-                "skin-analysis",
-                src,
-                params=params,
-                api=api,
-                client=session.get_client(api),
-                progress=progress,
-                cancel=cancel,
-                again=again,
-            )
+            res = send(plan, again, progress, cancel)
             return prepare_result(res, source, title="skin analysis")  # masks → layers off the Qt thread
 
         def all_added(_layers: list[Image]) -> None:

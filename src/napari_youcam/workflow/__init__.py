@@ -14,7 +14,7 @@ from napari_youcam.workflow.batch import Batch, BatchPlan, BatchReport, check_in
 from napari_youcam.workflow.jobs import JobRecord, JobStatus, content_hash, reuse_key
 from napari_youcam.workflow.plan import Plan, Upload, plan
 from napari_youcam.workflow.resume import check_record, needs_service, read_job, resume
-from napari_youcam.workflow.run import find_faces, parse_face_boxes, run
+from napari_youcam.workflow.run import find_faces, parse_face_boxes, run, run_plan
 from napari_youcam.workflow.sidecar import SIDECAR_NAME, default_results_dir
 from napari_youcam.workflow.steps import (
     STAGES,
@@ -51,6 +51,7 @@ __all__ = [
     "resume_command",
     "reuse_key",
     "run",
+    "run_plan",
     "Batch",
     "BatchPlan",
     "BatchReport",

@@ -65,6 +65,8 @@ class Plan:
     input_hashes: dict[str, list[str]] = field(default_factory=dict)
     unit_cost: float | None = None
     frame: int | None = None  # the frame (0-based) read from a multi-frame source file
+    source_name: str | None = None  # the source file's name when the source is a file
+    prepared: bool = False  # inputs loaded, checked, fitted and encoded (`plan`, `prepare`)
 
     @property
     def source_sha256(self) -> str | None:
@@ -113,6 +115,7 @@ def plan(
     p.frame = frame
     problems += _frame_problems(frame) + _prepare_inputs(p, source, mask=mask, refs=refs)
     _raise_if(p, problems, F.validate(p.feature, p.params, p.infos or None, api=p.api, variant=p.variant))
+    p.prepared = True
     return p
 
 
@@ -145,6 +148,7 @@ def prepare(
         problems,
         F.validate(p.feature, p.params, p.infos, api=p.api, variant=p.variant) if p.infos and not problems else [],
     )
+    p.prepared = True
     return p
 
 
@@ -214,6 +218,7 @@ def _check_inputs(
         params=params,
         kind=_output_kind(endpoint, params),
         unit_cost=_safe_cost(endpoint, params),
+        source_name=Path(source).name if isinstance(source, (str, Path)) else None,
     )
     return p, [msg for bad, msg in checks if bad]
 

@@ -79,6 +79,7 @@ __all__ = [
     "parse_face_boxes",
     "resume_command",
     "run",
+    "run_plan",
 ]
 
 
@@ -124,27 +125,99 @@ def run(
     deadline = _check_deadline(deadline)
     if client is None:
         client = default_client(api=api)
-    api = api or client.api
-    if client.api != api:
-        raise InputError(
-            f"{F.get(feature).key}: the client authenticates the {client.api} API; "
-            f"{api} was requested (configure {api} credentials)"
-        )
-    p = validate(feature, source, mask=mask, refs=refs, params=params, api=api, variant=variant, frame=frame)
-    # Where the paid result will go must be known to work before anything is sent.
-    job_root = ensure_results_dir(out_dir if out_dir is not None else default_results_dir())
+    p = validate(
+        feature, source, mask=mask, refs=refs, params=params, api=api or client.api, variant=variant, frame=frame
+    )
+    job_root = _job_root(p, client, out_dir)
     _stop_if_cancelled(cancel, "cancelled before anything was sent; nothing was charged")
 
     report("preparing", 0.0)
     prepare(p, source, mask=mask, refs=refs)
     report("preparing", 1.0)
-    _stop_if_cancelled(cancel, "cancelled before anything was sent; nothing was charged")
+    return _send(
+        p,
+        client,
+        job_root,
+        report,
+        times,
+        t_start,
+        cancel=cancel,
+        deadline=deadline,
+        on_job_dir=on_job_dir,
+        again=again,
+    )
 
-    record = _new_record(p, client, source, times)
+
+def run_plan(
+    p: Plan,
+    *,
+    client: ServiceClient | None = None,
+    out_dir: str | Path | None = None,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+    deadline: float = 600.0,
+    on_job_dir: Callable[[Path], None] | None = None,
+    again: bool = False,
+) -> JobResult:
+    """`run` for a job already checked and prepared by `plan`: what was checked is what is sent.
+
+    The napari docks plan at Run (the user sees the cost and any problem) and send
+    that same plan from the worker, so nothing is read or encoded twice.
+    """
+    report = Progress(progress)
+    t_start = time.monotonic()
+    times: dict[str, str] = {"started": now_iso()}
+    report("validating", 0.0)
+    deadline = _check_deadline(deadline)
+    if not p.prepared:
+        raise InputError(f"{p.feature}: this plan's inputs were not prepared: make it with workflow.plan")
+    if client is None:
+        client = default_client(api=p.api)
+    job_root = _job_root(p, client, out_dir)
+    return _send(
+        p,
+        client,
+        job_root,
+        report,
+        times,
+        t_start,
+        cancel=cancel,
+        deadline=deadline,
+        on_job_dir=on_job_dir,
+        again=again,
+    )
+
+
+def _job_root(p: Plan, client: ServiceClient, out_dir: str | Path | None) -> Path:
+    """The results folder, checked usable (where the paid result goes must work before anything is sent)."""
+    if client.api != p.api:
+        raise InputError(
+            f"{p.feature}: the client authenticates the {client.api} API; "
+            f"{p.api} was requested (configure {p.api} credentials)"
+        )
+    return ensure_results_dir(out_dir if out_dir is not None else default_results_dir())
+
+
+def _send(
+    p: Plan,
+    client: ServiceClient,
+    job_root: Path,
+    report: Progress,
+    times: dict[str, str],
+    t_start: float,
+    *,
+    cancel: CancelToken | None,
+    deadline: float,
+    on_job_dir: Callable[[Path], None] | None,
+    again: bool,
+) -> JobResult:
+    """A prepared plan from the store when an identical job answers it, else uploaded, created, awaited, saved."""
+    _stop_if_cancelled(cancel, "cancelled before anything was sent; nothing was charged")
+    record = _new_record(p, client, times)
     store = _open_store(job_root, create=False)
     if store is not None and not again:
         earlier = _from_store(
-            store, record, p, client, progress=progress, cancel=cancel, deadline=deadline, on_job_dir=on_job_dir
+            store, record, p, client, progress=report.fn, cancel=cancel, deadline=deadline, on_job_dir=on_job_dir
         )
         if earlier is not None:
             return earlier
@@ -162,7 +235,7 @@ def _stop_if_cancelled(cancel: CancelToken | None, message: str) -> None:
         raise CancelledError(message)
 
 
-def _new_record(p: Plan, client: ServiceClient, source: Source | None, times: dict[str, str]) -> JobRecord:
+def _new_record(p: Plan, client: ServiceClient, times: dict[str, str]) -> JobRecord:
     """The job's record before anything is sent (no task id yet, status ``creating``)."""
     host = service_host(client)
     sandbox = client.is_sandbox
@@ -178,7 +251,7 @@ def _new_record(p: Plan, client: ServiceClient, source: Source | None, times: di
         input_hashes=p.input_hashes,
         source_shape=list(arr.shape) if arr is not None else None,
         source_dtype=str(arr.dtype) if arr is not None else None,
-        source_name=Path(source).name if isinstance(source, (str, Path)) else None,
+        source_name=p.source_name,
         source_frame=p.frame,
         reuse_key=reuse_key(
             feature=p.feature,
