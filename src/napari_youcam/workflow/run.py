@@ -174,6 +174,7 @@ def run_plan(
     if client is None:
         client = default_client(api=p.api)
     job_root = _job_root(p, client, out_dir)
+    report("preparing", 1.0)  # done by `plan`: the stages read the same as `run`'s
     return _send(
         p,
         client,
