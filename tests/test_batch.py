@@ -46,7 +46,7 @@ def _rows(path: Path) -> list[dict[str, str]]:
 
 
 def _batch_csv(out: Path) -> Path:
-    found = sorted(p for p in out.glob("batch-*.csv") if not p.name.endswith("-scores.csv"))
+    found = sorted(p for p in out.glob("batch-*.csv") if not p.stem.endswith(("-scores", "-attributes")))
     assert found, list(out.iterdir())
     return found[-1]
 

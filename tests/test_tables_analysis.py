@@ -59,3 +59,27 @@ def test_analysis_table_refuses_with_one_line(make, words, tmp_path, capsys):
     assert main(["analysis", "table", str(make(tmp_path)), "-o", str(tmp_path / "a.csv")]) == 2
     assert words in one_line_error(capsys.readouterr().err)
     assert not (tmp_path / "a.csv").exists()
+
+
+def test_an_analyzer_batch_writes_its_attribute_table_beside_its_csv(env, sb, tmp_path, capsys):
+    res = tmp_path / "results"
+    photos = _photos(tmp_path / "in", 3)
+    rc = main(["batch", "hair-length-detection", *map(str, photos), "--no-face-check", "--out", str(res)])
+    err = capsys.readouterr().err
+    assert rc == 0, err
+    (table,) = res.glob("batch-*-attributes.csv")
+    assert f"table: {table}" in err
+    with open(table, newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        rows = list(reader)
+    assert reader.fieldnames is not None and set(analysis_columns("hair-length-detection")) <= set(reader.fieldnames)
+    assert sorted(Path(r["source"]).name for r in rows) == ["person0.png", "person1.png", "person2.png"]
+    assert all(r["Hair length"] for r in rows)
+
+
+def test_a_batch_of_a_feature_without_a_table_writes_none(env, sb, tmp_path, capsys):
+    res = tmp_path / "results"
+    photos = _photos(tmp_path / "in", 1)
+    assert main(["batch", "enhance", str(photos[0]), "--set", "scale=2", "--out", str(res)]) == 0
+    assert "table:" not in capsys.readouterr().err
+    assert len(list(res.glob("*.csv"))) == 1  # the batch CSV and no table

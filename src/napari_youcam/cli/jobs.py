@@ -154,16 +154,13 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 def _finish_batch(args: argparse.Namespace, report: BatchReport) -> int:
     from napari_youcam.workflow import batch as B
-    from napari_youcam.workflow.tables import write_skin_table
 
     csv_path = B.write_csv(report)
-    if report.plan.feature == "skin-analysis":
-        dirs = [o.job_dir for o in report.outcomes if o.status in B.OK_STATUSES and o.job_dir]
-        try:
-            if dirs:
-                report.table_path, _ = write_skin_table(dirs, csv_path.with_name(csv_path.stem + "-scores.csv"))
-        except (InputError, OSError) as exc:  # the results are saved; only the summary table is missing
-            print(f"warning: no scores table: {exc}; make it with `youcam skin table`", file=sys.stderr)
+    try:
+        B.write_summary(report)
+    except (InputError, OSError) as exc:  # the results are saved; only the summary table is missing
+        again = "skin table" if report.plan.feature == "skin-analysis" else "analysis table"
+        print(f"warning: no summary table: {exc}; make it with `youcam {again}`", file=sys.stderr)
     if args.json:
         print(
             json.dumps(
@@ -191,7 +188,7 @@ def _finish_batch(args: argparse.Namespace, report: BatchReport) -> int:
     summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
     print(f"batch: {summary}; {report.units:g} units; {csv_path}", file=sys.stderr)
     if report.table_path:
-        print(f"scores: {report.table_path}", file=sys.stderr)
+        print(f"table: {report.table_path}", file=sys.stderr)
     for o in report.outcomes:
         if o.status == "failed":
             print(f"failed: {o.source}: {o.error}", file=sys.stderr)

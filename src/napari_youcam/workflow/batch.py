@@ -28,6 +28,7 @@ from typing import Any
 
 from napari_youcam.api import ServiceClient
 from napari_youcam.errors import InputError, YouCamError
+from napari_youcam.features.analysis import RESULT_FIELDS
 from napari_youcam.imaging.faces import FACE_RULES
 from napari_youcam.imaging.faces import face_check as check_face
 from napari_youcam.limits import JsonObject
@@ -37,7 +38,7 @@ from napari_youcam.workflow.run import run
 from napari_youcam.workflow.sidecar import ensure_results_dir, load_sidecar
 from napari_youcam.workflow.steps import CancelledError
 from napari_youcam.workflow.store import units_of
-from napari_youcam.workflow.tables import INPUTS_NAME
+from napari_youcam.workflow.tables import INPUTS_NAME, write_analysis_table, write_skin_table
 
 log = logging.getLogger("napari_youcam.workflow.batch")
 
@@ -497,4 +498,27 @@ def write_csv(report: BatchReport, path: str | Path | None = None) -> Path:
             )
     tmp.replace(path)
     report.csv_path = path
+    return path
+
+
+def write_summary(report: BatchReport) -> Path | None:
+    """The cohort table beside the batch's CSV, for the features that have one.
+
+    Skin analysis: one row per photo with every concern's score
+    (``batch-<time>-scores.csv``); the analyzers (`RESULT_FIELDS`): one row per
+    input, one column per attribute (``batch-<time>-attributes.csv``). None for
+    other features or when no job finished. Writes the batch CSV first when it is
+    not written yet. `InputError`/`OSError` when the table cannot be made: the
+    results themselves are saved either way.
+    """
+    feature = report.plan.feature
+    dirs = [o.job_dir for o in report.outcomes if o.status in OK_STATUSES and o.job_dir]
+    if not dirs or (feature != "skin-analysis" and feature not in RESULT_FIELDS):
+        return None
+    csv_path = report.csv_path or write_csv(report)
+    if feature == "skin-analysis":
+        path, _ = write_skin_table(dirs, csv_path.with_name(csv_path.stem + "-scores.csv"))
+    else:
+        path, _ = write_analysis_table(dirs, csv_path.with_name(csv_path.stem + "-attributes.csv"))
+    report.table_path = path
     return path
