@@ -13,6 +13,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from sandbox_helpers import close_clients
+
 if not os.environ.get("DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -29,6 +31,7 @@ def _isolated_user(tmp_path, monkeypatch):
     for k in ("YOUCAM_API_KEY", "YOUCAM_CLIENT_ID", "YOUCAM_CLIENT_SECRET", "YOUCAM_BASE_URL"):
         monkeypatch.delenv(k, raising=False)
     yield
+    close_clients()  # the plain httpx clients a test opened on a sandbox
 
 
 # ---------------------------------------------------------------- CLI tests
@@ -49,7 +52,8 @@ def sb_client(sb):
 
     processing = sb.processing_seconds
     sb.clear_faults()
-    yield sandbox_client(sb, retry=RetryPolicy(attempts=3, base=0.01, ceiling=0.05, jitter=0.0), timeout=5.0)
+    with sandbox_client(sb, retry=RetryPolicy(attempts=3, base=0.01, ceiling=0.05, jitter=0.0), timeout=5.0) as c:
+        yield c
     sb.clear_faults()
     sb.processing_seconds = processing
 

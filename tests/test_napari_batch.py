@@ -5,6 +5,7 @@ Every batch runs against the test's own sandbox; tasks are counted on its ledger
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import numpy as np
@@ -67,7 +68,7 @@ def test_every_frame_runs_once_stacks_the_results_and_reruns_for_free(viewer, qt
     last = w.batch.last_event  # what the bar showed last: done / reused / failed / in flight
     assert (last.total, last.done, last.reused, last.failed, last.in_flight) == (3, 3, 0, 0, 0)
     assert last.line().startswith("3/3  done 3  reused 0  failed 0  in flight 0")
-    assert "3 done; 3 units; added 1 layer(s)" in w.job.status.text()
+    assert "3 done; 3 units; added 1 layer(s)" in w.batch.counts.text()  # (the job line moves on to the balance)
 
     (layer,) = w.batch.results
     assert layer.name == "clip · background removal"
@@ -203,3 +204,35 @@ def test_selected_layers_use_their_painted_masks_and_a_missing_one_is_named(view
         "left · object removal pro (generative fill)",
         "right · object removal pro (generative fill)",
     ]
+
+
+def test_an_analyzer_over_every_frame_shows_and_saves_one_attribute_table(viewer, qtbot, sandbox):
+    clip = viewer.add_image(_frames(3, 400, 360), name="cohort", rgb=True)
+    w = _dock(viewer, "Analysis", "hair-length-detection")
+    w.src.value = clip
+    assert w.cohort.isHidden()  # nothing to show before a batch
+    report = _batch(qtbot, w, w.batch.frames_btn)
+    assert report.ok and report.count("done") == 3
+    table = report.table_path
+    assert table is not None and table.name.endswith("-attributes.csv") and table.is_file()
+    assert not w.cohort.isHidden() and w.cohort.file == table
+    assert w.cohort.table.rowCount() == 3 and "Hair length" in w.cohort.columns
+    column = w.cohort.columns.index("Hair length")
+    shown = [w.cohort.table.item(r, column).text() for r in range(3)]
+    assert all(shown)  # the sandbox answers a length term for every frame
+    with open(table, newline="", encoding="utf-8") as fh:
+        saved = list(csv.DictReader(fh))
+    # the dock shows what was saved: the input's name first, the values, the job id last
+    assert w.cohort.columns == ["input", "Hair length", "job_id"]
+    assert w.cohort.rows == [[Path(r["source"]).stem, r["Hair length"], r["job_id"]] for r in saved]
+    assert all(r[0].startswith(f"cohort-frame-00{i}-") for i, r in enumerate(w.cohort.rows))  # layer, frame
+    assert w.cohort.as_tsv().splitlines()[0] == "input\tHair length\tjob_id"
+    assert f"summary table: {table.name}" in w.batch.counts.text()
+
+
+def test_a_feature_without_a_summary_shows_no_table(viewer, qtbot, sandbox):
+    clip = viewer.add_image(_frames(2), name="clip", rgb=True)
+    w = _dock(viewer)
+    w.src.value = clip
+    report = _batch(qtbot, w, w.batch.frames_btn)
+    assert report.ok and report.table_path is None and w.cohort.isHidden()

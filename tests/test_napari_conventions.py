@@ -154,7 +154,7 @@ def test_image_extender_cleans_up_after_itself(viewer, qtbot):
     dw, p = viewer.window.add_plugin_dock_widget(PLUGIN, "Image extender")
     assert p.replan(recenter=True) is not None and p.layer in viewer.layers
     assert viewer.layers.selection.active is image  # opening does not steal the selection
-    lo = np.asarray(viewer.camera.center)[-2:]  # the canvas is in view
+    lo = np.asarray(viewer.scene.camera.center)[-2:]  # the canvas is in view
     extent = p.layer.extent.world[:, -2:]
     assert np.all(extent[0] <= lo) and np.all(lo <= extent[1])
     assert "input_x" in p.plan_label.text()

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from napari_youcam.sandbox import Sandbox
-from test_sandbox import clock_now, gradient, png_bytes, upload, v1, v2, wait_v2
+from sandbox_helpers import clock_now, gradient, png_bytes, upload, v1, v2, wait_v2
 
 
 @pytest.fixture

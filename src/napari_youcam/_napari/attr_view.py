@@ -113,6 +113,13 @@ def quality_summary(data: object) -> str:
     return "face quality: good" if not bad else "face quality: check " + ", ".join(bad)
 
 
+def copy_text(text: str) -> None:
+    """Put ``text`` on the clipboard (nothing without a QApplication)."""
+    board = QApplication.clipboard()
+    if board is not None:
+        board.setText(text)
+
+
 class AttributesView(QWidget):
     """The last JSON result of a widget as an attribute → value table."""
 
@@ -177,6 +184,56 @@ class AttributesView(QWidget):
         return "\n".join(f"{k}\t{t}" for k, t, _ in self.rows)
 
     def copy(self) -> None:
-        board = QApplication.clipboard()
-        if board is not None:  # None only without a QApplication
-            board.setText(self.as_tsv())
+        copy_text(self.as_tsv())
+
+
+class CohortTable(QWidget):
+    """A batch's summary table (one row per input) as saved beside its CSV, with Copy as TSV.
+
+    Skin scores or analyzer attributes over every frame or layer of a batch: the
+    same rows and columns as the file, so what the dock shows is what was saved.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = QLabel("")
+        self.title.setWordWrap(True)
+        self.table = QTableWidget(0, 0)
+        vhead = self.table.verticalHeader()
+        assert vhead is not None  # a QTableWidget always has one
+        vhead.setVisible(False)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setMinimumHeight(200)
+        self.copy_btn = QPushButton("Copy as TSV")
+        self.copy_btn.clicked.connect(self.copy)
+        row = QHBoxLayout()
+        row.addWidget(self.title, 1)
+        row.addWidget(self.copy_btn)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addLayout(row)
+        lay.addWidget(self.table)
+        self.columns: list[str] = []
+        self.rows: list[list[str]] = []
+        self.file: Path | None = None
+        self.setVisible(False)
+
+    def show_table(self, title: str, columns: list[str], rows: list[list[str]], file: Path | None = None) -> None:
+        self.columns, self.rows, self.file = columns, rows, file
+        where = f" — saved to {file.name}" if file else ""
+        self.title.setText(f"<b>{title}</b>: {len(rows)} rows{where}")
+        self.title.setToolTip(str(file or ""))
+        self.table.setColumnCount(len(columns))
+        self.table.setHorizontalHeaderLabels([_label(c) for c in columns])
+        self.table.setRowCount(len(rows))
+        for r, values in enumerate(rows):
+            for c, text in enumerate(values[: len(columns)]):
+                self.table.setItem(r, c, QTableWidgetItem(text))
+        self.table.resizeColumnsToContents()
+        self.setVisible(True)
+
+    def as_tsv(self) -> str:
+        return "\n".join("\t".join(line) for line in [self.columns, *self.rows])
+
+    def copy(self) -> None:
+        copy_text(self.as_tsv())

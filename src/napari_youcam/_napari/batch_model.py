@@ -13,6 +13,7 @@ job already in the store), for the cost shown before the run. Afterwards
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -338,3 +339,25 @@ __all__ = [
     "write_plane",
     "write_refs",
 ]
+
+
+def read_table(path: Path, *, max_rows: int = 10000) -> tuple[list[str], list[list[str]]]:
+    """A batch's summary CSV read back for the dock, the columns a reader wants first.
+
+    The input (its file stem: layer and frame) leads, the values follow, the job id
+    closes each row; the feature column (one feature per batch) is left to the file.
+    Up to ``max_rows`` rows, as text.
+    """
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        header = next(reader, [])
+        rows = [row for _, row in zip(range(max_rows), reader, strict=False)]
+    order = [c for c in ("source",) if c in header]
+    order += [c for c in header if c not in ("source", "job_id", "feature")]
+    order += [c for c in ("job_id",) if c in header]
+    at = [header.index(c) for c in order]
+    cells = [[r[i] if i < len(r) else "" for i in at] for r in rows]  # a short row reads as empty cells
+    if order[:1] == ["source"]:
+        for row in cells:
+            row[0] = Path(row[0]).stem
+    return ["input" if c == "source" else c for c in order], cells

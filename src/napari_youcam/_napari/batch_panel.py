@@ -32,12 +32,13 @@ from napari_youcam._napari.batch_model import (
     Mode,
     check,
     lead_shape,
+    read_table,
     stack_results,
     to_pay,
 )
 from napari_youcam._napari.common import frame_of, geometry, mask_for, plane, result_name, short_title, show_info
 from napari_youcam._napari.jobs import ProgressFn
-from napari_youcam._napari.layer_types import ArrayData
+from napari_youcam._napari.layer_types import ArrayData, LayerTuple
 from napari_youcam._napari.panel_base import cost_of, units_text
 from napari_youcam._napari.results import prepare_result
 from napari_youcam.errors import InputError, YouCamError
@@ -45,16 +46,13 @@ from napari_youcam.features import with_defaults
 from napari_youcam.imaging import read_image_file
 from napari_youcam.limits import JsonObject
 from napari_youcam.workflow import Batch, BatchReport, CancelledError, JobResult, resume
-from napari_youcam.workflow.batch import OK_STATUSES, BatchEvent, write_csv
+from napari_youcam.workflow.batch import OK_STATUSES, BatchEvent, write_csv, write_summary
 from napari_youcam.workflow.sidecar import default_results_dir
 
 if TYPE_CHECKING:
     from napari.layers import Image, Layer
 
     from napari_youcam._napari.feature_widget import FeatureWidget
-
-#: a napari layer-data tuple: (data, keyword arguments, layer type)
-LayerTuple = tuple[Any, dict[str, Any], str]
 
 
 @dataclass
@@ -64,6 +62,7 @@ class Shown:
     report: BatchReport
     layers: list[LayerTuple] = field(default_factory=list)
     message: str = ""
+    table: tuple[list[str], list[list[str]]] | None = None  # the summary CSV's header and rows
 
     @property
     def files(self) -> list[str]:
@@ -228,7 +227,14 @@ class BatchPanel(QWidget):
             write_csv(report)
             if report.cancelled and not any(o.job_dir for o in report.outcomes):
                 raise CancelledError("cancelled before any task was created; nothing was charged")
-            return prepare_shown(checked, report, sources, title)
+            try:
+                write_summary(report)
+                table_note = ""
+            except (InputError, OSError) as exc:  # the results are saved; only the summary table is missing
+                table_note = f" — no summary table: {exc}"
+            shown = prepare_shown(checked, report, sources, title)
+            shown.message += table_note
+            return shown
 
         label = f"{spec.title} · {'every frame' if checked.mode == 'frames' else 'selected layers'} ({n})"
         p.start_job(work, self._show, label=label, cost=cost)
@@ -248,6 +254,9 @@ class BatchPanel(QWidget):
         self.results = [getattr(viewer, f"add_{kind}")(data, **kw) for data, kw, kind in shown.layers]
         self.counts.setText(shown.message)
         self.panel.job.status.setText(shown.message)
+        if shown.table is not None:
+            columns, rows = shown.table
+            self.panel.cohort.show_table(f"{self.panel.spec.title} · batch", columns, rows, shown.report.table_path)
         show_info(shown.message)
 
 
@@ -300,12 +309,15 @@ def prepare_shown(checked: Checked, report: BatchReport, sources: dict[str, Sour
     counts = {s: report.count(s) for s in ("done", "resumed", "reused", "failed", "cancelled")}
     said = ", ".join(f"{k} {s}" for s, k in counts.items() if k)
     added = f"added {len(shown.layers)} layer(s)" if shown.layers else "no layer added"
-    shown.message = f"{title} on {n} inputs: {said}; {report.units:g} units; {added}; table: {report.csv_path}"
+    shown.message = f"{title} on {n} inputs: {said}; {report.units:g} units; {added}; jobs listed in {report.csv_path}"
     failed = [o for o in report.outcomes if o.status == "failed"]
     if failed:
         shown.message += f" — first failure: {failed[0].source.name}: {failed[0].error}"
     if unread:
         shown.message += f" — {len(unread)} saved result(s) not shown: {unread[0]}"
+    if report.table_path is not None:
+        shown.table = read_table(report.table_path)
+        shown.message += f"; summary table: {report.table_path.name}"
     return shown
 
 

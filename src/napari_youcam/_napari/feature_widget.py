@@ -23,7 +23,7 @@ from magicgui.widgets import ComboBox, Container, FileEdit, LineEdit, ListEdit, 
 from qtpy.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from napari_youcam._napari import session
-from napari_youcam._napari.attr_view import AttributesView
+from napari_youcam._napari.attr_view import AttributesView, CohortTable
 from napari_youcam._napari.batch_panel import BatchPanel
 from napari_youcam._napari.common import (
     frame_meta,
@@ -140,6 +140,7 @@ class FeatureWidget(ServicePanel):
                 self.cost_label,
                 self.face_note,
                 self.attributes,
+                self.cohort,
             ],
             [self.problems, self.run_btn, self.batch, self.job],
         )
@@ -195,6 +196,7 @@ class FeatureWidget(ServicePanel):
         self.run_btn = QPushButton("Run")
         self.run_btn.clicked.connect(self.run)
         self.attributes = AttributesView()  # JSON results (face attribute analysis)
+        self.cohort = CohortTable()  # a batch's summary table (skin scores, analyzer attributes)
 
     def _connect(self) -> None:
         self.feature.changed.connect(self._on_feature)
