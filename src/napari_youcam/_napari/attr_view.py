@@ -113,30 +113,19 @@ def quality_summary(data: object) -> str:
     return "face quality: good" if not bad else "face quality: check " + ", ".join(bad)
 
 
-def copy_text(text: str) -> None:
-    """Put ``text`` on the clipboard (nothing without a QApplication)."""
-    board = QApplication.clipboard()
-    if board is not None:
-        board.setText(text)
+class _TableBox(QWidget):
+    """A titled read-only table with "Copy as TSV", hidden until it has something to show."""
 
-
-class AttributesView(QWidget):
-    """The last JSON result of a widget as an attribute → value table."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, columns: int, min_height: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.title = QLabel("")
         self.title.setWordWrap(True)
-        self.table = QTableWidget(0, 2)
-        self.table.setHorizontalHeaderLabels(["attribute", "value"])
-        vhead, head = self.table.verticalHeader(), self.table.horizontalHeader()
-        assert vhead is not None and head is not None  # a QTableWidget always has both
+        self.table = QTableWidget(0, columns)
+        vhead = self.table.verticalHeader()
+        assert vhead is not None  # a QTableWidget always has one
         vhead.setVisible(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        head.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        head.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.table.setMinimumHeight(260)
+        self.table.setMinimumHeight(min_height)
         self.copy_btn = QPushButton("Copy as TSV")
         self.copy_btn.clicked.connect(self.copy)
         self.file: Path | None = None
@@ -147,18 +136,42 @@ class AttributesView(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addLayout(row)
         lay.addWidget(self.table)
-        self.rows: list[Row] = []
         self.setVisible(False)
+
+    def _set_title(self, title: str, count: str, file: Path | None) -> None:
+        self.file = file
+        where = f" — saved to {file.name}" if file else ""
+        self.title.setText(f"<b>{title}</b>: {count}{where}")
+        self.title.setToolTip(str(file or ""))
+
+    def as_tsv(self) -> str:
+        raise NotImplementedError
+
+    def copy(self) -> None:
+        board = QApplication.clipboard()
+        if board is not None:  # None only without a QApplication
+            board.setText(self.as_tsv())
+
+
+class AttributesView(_TableBox):
+    """The last JSON result of a widget as an attribute → value table."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(2, 260, parent)
+        self.table.setHorizontalHeaderLabels(["attribute", "value"])
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        head = self.table.horizontalHeader()
+        assert head is not None  # a QTableWidget always has one
+        head.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        head.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.rows: list[Row] = []
 
     def show_result(
         self, data: object, *, title: str, file: str | Path | None = None, rows: list[Row] | None = None
     ) -> None:
         """Fill the table (rows may be pre-computed on a worker thread)."""
         self.rows = rows if rows is not None else flatten_result(data)
-        self.file = Path(file) if file else None
-        where = f" — saved to {self.file.name}" if self.file else ""
-        self.title.setText(f"<b>{title}</b>: {len(self.rows)} attributes{where}")
-        self.title.setToolTip(str(self.file or ""))
+        self._set_title(title, f"{len(self.rows)} attributes", Path(file) if file else None)
         self.table.setRowCount(len(self.rows))
         for r, (key, text, raw) in enumerate(self.rows):
             k = QTableWidgetItem(key)
@@ -183,11 +196,8 @@ class AttributesView(QWidget):
     def as_tsv(self) -> str:
         return "\n".join(f"{k}\t{t}" for k, t, _ in self.rows)
 
-    def copy(self) -> None:
-        copy_text(self.as_tsv())
 
-
-class CohortTable(QWidget):
+class CohortTable(_TableBox):
     """A batch's summary table (one row per input) as saved beside its CSV, with Copy as TSV.
 
     Skin scores or analyzer attributes over every frame or layer of a batch: the
@@ -195,34 +205,13 @@ class CohortTable(QWidget):
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.title = QLabel("")
-        self.title.setWordWrap(True)
-        self.table = QTableWidget(0, 0)
-        vhead = self.table.verticalHeader()
-        assert vhead is not None  # a QTableWidget always has one
-        vhead.setVisible(False)
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.setMinimumHeight(200)
-        self.copy_btn = QPushButton("Copy as TSV")
-        self.copy_btn.clicked.connect(self.copy)
-        row = QHBoxLayout()
-        row.addWidget(self.title, 1)
-        row.addWidget(self.copy_btn)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.addLayout(row)
-        lay.addWidget(self.table)
+        super().__init__(0, 200, parent)
         self.columns: list[str] = []
         self.rows: list[list[str]] = []
-        self.file: Path | None = None
-        self.setVisible(False)
 
     def show_table(self, title: str, columns: list[str], rows: list[list[str]], file: Path | None = None) -> None:
-        self.columns, self.rows, self.file = columns, rows, file
-        where = f" — saved to {file.name}" if file else ""
-        self.title.setText(f"<b>{title}</b>: {len(rows)} rows{where}")
-        self.title.setToolTip(str(file or ""))
+        self.columns, self.rows = columns, rows
+        self._set_title(title, f"{len(rows)} rows", file)
         self.table.setColumnCount(len(columns))
         self.table.setHorizontalHeaderLabels([_label(c) for c in columns])
         self.table.setRowCount(len(rows))
@@ -234,6 +223,3 @@ class CohortTable(QWidget):
 
     def as_tsv(self) -> str:
         return "\n".join("\t".join(line) for line in [self.columns, *self.rows])
-
-    def copy(self) -> None:
-        copy_text(self.as_tsv())

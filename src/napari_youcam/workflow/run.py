@@ -117,10 +117,7 @@ def run(
     results folder answers without any request (``JobResult.reused_from``); an
     identical created-but-unfinished one is resumed; ``again=True`` pays anew.
     """
-    report = Progress(progress)
-    t_start = time.monotonic()
-    times: dict[str, str] = {"started": now_iso()}
-
+    report, t_start, times = Progress(progress), time.monotonic(), {"started": now_iso()}
     report("validating", 0.0)
     deadline = _check_deadline(deadline)
     if client is None:
@@ -134,18 +131,7 @@ def run(
     report("preparing", 0.0)
     prepare(p, source, mask=mask, refs=refs)
     report("preparing", 1.0)
-    return _send(
-        p,
-        client,
-        job_root,
-        report,
-        times,
-        t_start,
-        cancel=cancel,
-        deadline=deadline,
-        on_job_dir=on_job_dir,
-        again=again,
-    )
+    return _send(p, client, job_root, (report, t_start, times), cancel, deadline, on_job_dir, again)
 
 
 def run_plan(
@@ -164,9 +150,7 @@ def run_plan(
     The napari docks plan at Run (the user sees the cost and any problem) and send
     that same plan from the worker, so nothing is read or encoded twice.
     """
-    report = Progress(progress)
-    t_start = time.monotonic()
-    times: dict[str, str] = {"started": now_iso()}
+    report, t_start, times = Progress(progress), time.monotonic(), {"started": now_iso()}
     report("validating", 0.0)
     deadline = _check_deadline(deadline)
     if not p.prepared:
@@ -175,18 +159,7 @@ def run_plan(
         client = default_client(api=p.api)
     job_root = _job_root(p, client, out_dir)
     report("preparing", 1.0)  # done by `plan`: the stages read the same as `run`'s
-    return _send(
-        p,
-        client,
-        job_root,
-        report,
-        times,
-        t_start,
-        cancel=cancel,
-        deadline=deadline,
-        on_job_dir=on_job_dir,
-        again=again,
-    )
+    return _send(p, client, job_root, (report, t_start, times), cancel, deadline, on_job_dir, again)
 
 
 def _job_root(p: Plan, client: ServiceClient, out_dir: str | Path | None) -> Path:
@@ -203,16 +176,17 @@ def _send(
     p: Plan,
     client: ServiceClient,
     job_root: Path,
-    report: Progress,
-    times: dict[str, str],
-    t_start: float,
-    *,
+    started: tuple[Progress, float, dict[str, str]],
     cancel: CancelToken | None,
     deadline: float,
     on_job_dir: Callable[[Path], None] | None,
     again: bool,
 ) -> JobResult:
-    """A prepared plan from the store when an identical job answers it, else uploaded, created, awaited, saved."""
+    """A prepared plan from the store when an identical job answers it, else uploaded, created, awaited, saved.
+
+    ``started`` is the job's progress reporter, its monotonic start and its timestamps so far.
+    """
+    report, t_start, times = started
     _stop_if_cancelled(cancel, "cancelled before anything was sent; nothing was charged")
     record = _new_record(p, client, times)
     store = _open_store(job_root, create=False)
