@@ -114,10 +114,10 @@ def test_extend_preview_marks_new_area():
         extend_preview(src[:100], plan)
 
 
-def test_extender_and_catalogue_name_the_same_out_paint_params():
-    # imaging may not import features, so the names stand twice: they must agree
-    from napari_youcam.features.retouch import OUTPAINT_NAMES
-    from napari_youcam.imaging.extender import PARAM_NAMES
+def test_the_extender_plans_every_out_paint_param_the_catalogue_has():
+    from napari_youcam.features import FEATURES
+    from napari_youcam.limits import OUTPAINT_NAMES
 
-    assert PARAM_NAMES == OUTPAINT_NAMES
-    assert set(PARAM_NAMES) == KEYS
+    assert set(OUTPAINT_NAMES) == KEYS
+    catalogued = {p.name for p in FEATURES["out-paint"].endpoint("v2").params}
+    assert set(OUTPAINT_NAMES) <= catalogued

@@ -17,6 +17,21 @@ from typing import Any, TypeAlias
 #: depend on the feature and the generation, so readers narrow them where used.
 JsonObject: TypeAlias = dict[str, Any]
 
+#: The image extender's (out-paint) ten geometry parameters: the canvas, where the photo
+#: sits on it, and the crop of the photo. The catalogue validates them; imaging plans them.
+OUTPAINT_NAMES = (
+    "output_width",
+    "output_height",
+    "input_x",
+    "input_y",
+    "input_width",
+    "input_height",
+    "crop_input_x",
+    "crop_input_y",
+    "crop_input_width",
+    "crop_input_height",
+)
+
 MiB = 1024 * 1024
 IMAGE_MAX_BYTES = 10 * MiB  # an upload must be strictly smaller
 VIDEO_MAX_BYTES = 100 * MiB  # an upload must be strictly smaller

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from napari_youcam.limits import Limits
+from napari_youcam.limits import OUTPAINT_NAMES, Limits
 
 from .blocks import JPG_ONLY, MASK_V1_REMOVAL, MASK_V2, SRC, v1, v1_file, v2
 from .spec import Endpoint, FeatureSpec, Input, OutputKind, Param, Rule, RuleInputs, Violation
@@ -80,18 +80,6 @@ OBJ_REPLACE = FeatureSpec(
 
 # ---------------------------------------------------------------- image extender
 
-OUTPAINT_NAMES = (
-    "output_width",
-    "output_height",
-    "input_x",
-    "input_y",
-    "input_width",
-    "input_height",
-    "crop_input_x",
-    "crop_input_y",
-    "crop_input_width",
-    "crop_input_height",
-)
 _OUTPAINT_HELP = {
     "output_width": "width of the extended canvas",
     "output_height": "height of the extended canvas",

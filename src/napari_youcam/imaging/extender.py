@@ -31,7 +31,7 @@ import numpy as np
 from napari_youcam.errors import InputError
 from napari_youcam.imaging.convert import to_rgb8
 from napari_youcam.imaging.fit import resize_image
-from napari_youcam.limits import JsonObject, Violation
+from napari_youcam.limits import OUTPAINT_NAMES, JsonObject, Violation
 
 INPUT_LONG_MAX = 4096
 PARAM_MAX = 4096
@@ -50,18 +50,6 @@ ANCHORS = {
     "bottom-left": (0.0, 1.0),
     "bottom-right": (1.0, 1.0),
 }
-PARAM_NAMES = (
-    "output_width",
-    "output_height",
-    "input_x",
-    "input_y",
-    "input_width",
-    "input_height",
-    "crop_input_x",
-    "crop_input_y",
-    "crop_input_width",
-    "crop_input_height",
-)
 
 
 @dataclass(frozen=True)
@@ -274,7 +262,7 @@ def _canvas_size(
 def _violations(params: dict[str, int], api: str) -> list[Violation]:
     """Every documented rule the ten request parameters break."""
     v: list[Violation] = []
-    for k in PARAM_NAMES:
+    for k in OUTPAINT_NAMES:
         lo = 0 if k in ("input_x", "input_y", "crop_input_x", "crop_input_y") else 1
         if not lo <= params[k] <= PARAM_MAX:
             v.append(Violation(k, f"{k} = {params[k]} is outside {lo}..{PARAM_MAX}"))
