@@ -132,7 +132,7 @@ def _is_identifier(p: Param) -> bool:
 def _num_default(p: Param) -> float:
     """Where a number's widget starts: the documented default, else the neutral 0 when the
     range allows it, else the nearest bound (an untouched value is not sent anyway)."""
-    if p.default is not None and not isinstance(p.default, (list, dict)):
+    if isinstance(p.default, int | float):  # bool included: a 0/1 default reads as a number
         return float(p.default)
     lo = float(p.minimum) if p.minimum is not None else None
     hi = float(p.maximum) if p.maximum is not None else None
@@ -180,7 +180,7 @@ def widget_for(p: Param) -> FormWidget:
         value = p.default if p.default in p.choices else choices[0]
         w = ComboBox(choices=choices, value=value, tooltip=tip)
     elif p.kind == "enum_list":
-        default = [v for v in (p.default or []) if v in p.choices]
+        default = [v for v in p.default if v in p.choices] if isinstance(p.default, list | tuple) else []
         w = Select(choices=list(p.choices), value=default, tooltip=tip)
         w.native.setMaximumHeight(110)
     elif p.kind == "color":

@@ -65,7 +65,7 @@ def _ref_or_template(template_param: str) -> Rule:
                 )
             )
         if has_ref and params.get("garment_category") is None:
-            choices = ", ".join(endpoint.param("garment_category").choices)
+            choices = ", ".join(map(str, endpoint.param("garment_category").choices))
             v.append(
                 Violation(
                     "garment_category", f"garment_category is required with a reference garment: pick one of {choices}"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 from napari_youcam.limits import InputInfo, Limits, Violation
 
@@ -47,10 +47,10 @@ class Param:
     name: str
     kind: ParamKind
     required: bool = False
-    default: Any = None
+    default: object = None
     minimum: float | None = None
     maximum: float | None = None
-    choices: tuple[Any, ...] = ()
+    choices: tuple[object, ...] = ()
     max_length: int | None = None
     min_length: int | None = None
     help: str = ""
