@@ -189,3 +189,17 @@ def test_the_face_check_is_advisory_and_names_the_layer(tmp_path):
     said = checked.face_warnings()
     assert said.startswith("face check (advisory) on 2 input(s): astronaut: ") and "crop to" in said
     assert M.check("sod", inputs, "layers", tmp_path).face_warnings() == ""  # no face rule
+
+
+def test_a_summary_table_reads_back_input_first_values_then_job_id(tmp_path):
+    table = tmp_path / "batch-x-attributes.csv"
+    table.write_text(
+        "job_id,source,feature,Hair length,Hair type\n"
+        "j1,/r/napari-inputs/clip-frame-000-ab12.png,hair-length-detection,long hair,straight\n"
+        "j2,/r/napari-inputs/clip-frame-001-cd34.png,hair-length-detection\n",  # a short row
+        encoding="utf-8",
+    )
+    columns, rows = M.read_table(table)
+    assert columns == ["input", "Hair length", "Hair type", "job_id"]
+    assert rows == [["clip-frame-000-ab12", "long hair", "straight", "j1"], ["clip-frame-001-cd34", "", "", "j2"]]
+    assert M.read_table(table, max_rows=1)[1] == rows[:1]

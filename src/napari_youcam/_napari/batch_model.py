@@ -321,26 +321,6 @@ def stack_results(checked: Checked, results: Sequence[JobResult | None]) -> Stac
     return Stack(data, provenance)
 
 
-__all__ = [
-    "INPUTS_DIR",
-    "Checked",
-    "LayerInput",
-    "Mode",
-    "Origin",
-    "Stack",
-    "check",
-    "lead_shape",
-    "mask_ready",
-    "one_line",
-    "png_ready",
-    "stack_results",
-    "to_pay",
-    "write_inputs",
-    "write_plane",
-    "write_refs",
-]
-
-
 def read_table(path: Path, *, max_rows: int = 10000) -> tuple[list[str], list[list[str]]]:
     """A batch's summary CSV read back for the dock, the columns a reader wants first.
 
@@ -361,3 +341,24 @@ def read_table(path: Path, *, max_rows: int = 10000) -> tuple[list[str], list[li
         for row in cells:
             row[0] = Path(row[0]).stem
     return ["input" if c == "source" else c for c in order], cells
+
+
+__all__ = [
+    "INPUTS_DIR",
+    "Checked",
+    "LayerInput",
+    "Mode",
+    "Origin",
+    "Stack",
+    "check",
+    "lead_shape",
+    "mask_ready",
+    "one_line",
+    "png_ready",
+    "stack_results",
+    "to_pay",
+    "write_inputs",
+    "read_table",
+    "write_plane",
+    "write_refs",
+]

@@ -14,6 +14,7 @@ job folders. Every job lands in the job store, so the History dock lists it.
 
 from __future__ import annotations
 
+import csv
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -316,8 +317,11 @@ def prepare_shown(checked: Checked, report: BatchReport, sources: dict[str, Sour
     if unread:
         shown.message += f" — {len(unread)} saved result(s) not shown: {unread[0]}"
     if report.table_path is not None:
-        shown.table = read_table(report.table_path)
-        shown.message += f"; summary table: {report.table_path.name}"
+        try:
+            shown.table = read_table(report.table_path)
+            shown.message += f"; summary table: {report.table_path.name}"
+        except (OSError, UnicodeError, csv.Error) as e:  # the results show anyway
+            shown.message += f" — summary table {report.table_path.name} not readable: {e}"
     return shown
 
 
