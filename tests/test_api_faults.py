@@ -51,18 +51,24 @@ def sb():
         yield s
 
 
+_MADE: list = []  # the clients `client_for` made during the running test
+
+
 @pytest.fixture(autouse=True)
 def _clean(sb):
     sb.clear_faults()
     sb.processing_seconds = 0.05
     yield
     sb.clear_faults()
+    while _MADE:
+        _MADE.pop().close()
 
 
 def client_for(sb, api="v2", **kw):
     kw.setdefault("retry", FAST)
     kw.setdefault("timeout", 5.0)
-    return sandbox_client(sb, api=api, **kw)
+    _MADE.append(sandbox_client(sb, api=api, **kw))
+    return _MADE[-1]
 
 
 def charges(sb, before, task_id=None):

@@ -48,7 +48,8 @@ def _clean(sb):
 
 @pytest.fixture
 def client(sb):
-    return sandbox_client(sb, retry=FAST, timeout=5.0)
+    with sandbox_client(sb, retry=FAST, timeout=5.0) as c:
+        yield c
 
 
 def creates(sb, since, path=SOD):

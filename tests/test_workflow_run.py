@@ -27,7 +27,8 @@ def sb():
 
 @pytest.fixture
 def client(sb):
-    return sandbox_client(sb, retry=FAST)
+    with sandbox_client(sb, retry=FAST) as c:
+        yield c
 
 
 def test_files_and_sidecar_are_on_disk_before_decoding(sb, client, tmp_path):
