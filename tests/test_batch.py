@@ -194,7 +194,7 @@ def test_batch_takes_run_s_list_syntax_and_default_concerns(env, sb, tmp_path, o
     rows = _rows(_batch_csv(out / "a").with_name(_batch_csv(out / "a").stem + "-scores.csv"))
     assert {r["concern"] for r in rows} == {"wrinkle", "pore"}
     assert main(["batch", "skin-analysis", str(tmp_path / "in"), "--out", str(out / "b"), "--no-face-check"]) == 0
-    assert "no concerns given: analysing wrinkle, pore, texture, acne" in capsys.readouterr().err
+    assert "no dst_actions given: using wrinkle, pore, texture, acne" in capsys.readouterr().err
 
 
 # ---------------------------------------------------------------------- interrupted, then run again

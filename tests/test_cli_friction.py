@@ -71,7 +71,7 @@ def test_skin_analysis_without_concerns_uses_the_default_and_says_which(capsys, 
     assert cli.main(["run", "skin-analysis", str(big_photo), "--no-face-check", "--json"]) == 0
     cap = capsys.readouterr()
     sent = _sidecar(cap.out)["params"]["dst_actions"]
-    said = re.search(r"no concerns given: analysing ([a-z_, 0-9]+) \(", cap.err)
+    said = re.search(r"no dst_actions given: using ([a-z_, 0-9]+) \(", cap.err)
     assert said and said.group(1).split(", ") == sent
     assert len(sent) == 4 and not any(c.startswith("hd_") for c in sent)  # the inspector's SD default
     assert sb.ledger[-1]["feature"] == "skin-analysis"

@@ -236,3 +236,28 @@ def test_a_feature_without_a_summary_shows_no_table(viewer, qtbot, sandbox):
     w.src.value = clip
     report = _batch(qtbot, w, w.batch.frames_btn)
     assert report.ok and report.table_path is None and w.cohort.isHidden()
+
+
+def test_skin_analysis_over_selected_layers_shows_the_scores_table(viewer, qtbot, sandbox):
+    a = viewer.add_image(_frames(1, 640, 640)[0], name="anna", rgb=True)
+    b = viewer.add_image(_frames(2, 640, 640)[1], name="ben", rgb=True)
+    w = _dock(viewer, "AI Skin Analysis", None)
+    assert w.spec.key == "skin-analysis"
+    assert w.form.values()["dst_actions"] == [
+        "wrinkle",
+        "pore",
+        "texture",
+        "acne",
+    ]  # the form starts like the inspector
+    w.src.value = a
+    viewer.layers.selection = {a, b}
+    report = _batch(qtbot, w, w.batch.layers_btn)
+    assert report is not None, w.problems.text()
+    assert report.ok and report.count("done") == 2
+    table = report.table_path
+    assert table is not None and table.name.endswith("-scores.csv")
+    cols = w.cohort.columns
+    assert cols[0] == "input" and cols[-1] == "job_id" and {"concern", "ui_score"} <= set(cols)
+    concerns = {r[cols.index("concern")] for r in w.cohort.rows}
+    people = {r[0].split("-")[0] for r in w.cohort.rows}
+    assert people == {"anna", "ben"} and len(w.cohort.rows) == 2 * len(concerns)  # one row per (photo, concern)

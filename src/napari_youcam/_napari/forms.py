@@ -180,7 +180,8 @@ def widget_for(p: Param) -> FormWidget:
         value = p.default if p.default in p.choices else choices[0]
         w = ComboBox(choices=choices, value=value, tooltip=tip)
     elif p.kind == "enum_list":
-        default = [v for v in p.default if v in p.choices] if isinstance(p.default, list | tuple) else []
+        start = p.default if isinstance(p.default, list | tuple) else p.suggested
+        default = [v for v in start if v in p.choices]
         w = Select(choices=list(p.choices), value=default, tooltip=tip)
         w.native.setMaximumHeight(110)
     elif p.kind == "color":

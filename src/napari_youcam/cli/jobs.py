@@ -98,7 +98,7 @@ def cmd_analysis_table(args: argparse.Namespace) -> int:
 
 def cmd_batch(args: argparse.Namespace) -> int:
     from napari_youcam import features as F
-    from napari_youcam.cli.service import _client, _default_concerns, _generation, list_params, parse_sets, text_params
+    from napari_youcam.cli.service import _client, _generation, fill_suggested, list_params, parse_sets, text_params
     from napari_youcam.workflow import batch as B
 
     spec = F.get(args.feature)
@@ -109,7 +109,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     sources, bad = B.expand_paths(args.paths)
     items, bad_masks = B.pair_masks(sources, args.mask)
     client = _client(args, api=_generation(spec, args.api))
-    _default_concerns(F.endpoint_for(spec, args.api or client.api, args.variant), params)
+    fill_suggested(F.endpoint_for(spec, args.api or client.api, args.variant), params)
     plan = B.check_inputs(
         spec.key,
         items,

@@ -414,7 +414,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     source: Source | None = args.srcs if len(args.srcs) > 1 else args.src
     if spec.key == "out-paint" and (args.aspect or args.anchor):
         source = _plan_outpaint(args, endpoint, params)
-    _default_concerns(endpoint, params)
+    fill_suggested(endpoint, params)
     bar = _Bar()
     cancel = threading.Event()
     job: dict[str, Path] = {}
@@ -482,28 +482,17 @@ def _generation(spec: FeatureSpec, api: str | None) -> str | None:
     return other
 
 
-def default_concerns(endpoint: Endpoint) -> list[str]:
-    """The skin concerns analysed when none are chosen: the first four SD concerns.
-
-    The same choice as the Skin analysis inspector's (SD mode, first four); four is
-    valid on both generations (v1 takes exactly 4, 7 or 14).
-    """
-    choices = endpoint.param("dst_actions").choices
-    return [str(c) for c in choices if not str(c).startswith("hd_")][:4]
-
-
-def _default_concerns(endpoint: Endpoint, params: JsonObject) -> None:
-    """Fill in skin analysis's required concern list when the user gave none, and say so."""
-    if "dst_actions" in params or not any(
-        p.name == "dst_actions" and p.required and p.default is None for p in endpoint.params
-    ):
-        return
-    params["dst_actions"] = chosen = default_concerns(endpoint)
-    print(
-        f"note: no concerns given: analysing {', '.join(chosen)} (the inspector's default, SD); "
-        f"choose with --set dst_actions=a,b,...",
-        file=sys.stderr,
-    )
+def fill_suggested(endpoint: Endpoint, params: JsonObject) -> None:
+    """Fill in each required parameter the user left out that has a suggested start
+    (`Param.suggested`: skin analysis's concerns), and say so."""
+    for p in endpoint.params:
+        if p.suggested and p.required and p.default is None and p.name not in params:
+            params[p.name] = chosen = [str(c) for c in p.suggested]
+            print(
+                f"note: no {p.name} given: using {', '.join(chosen)} (what the docks start with); "
+                f"choose with --set {p.name}=a,b,...",
+                file=sys.stderr,
+            )
 
 
 def outpaint_command(

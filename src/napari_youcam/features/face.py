@@ -459,6 +459,7 @@ def _skin_v2_params(*, camera_kit: bool) -> tuple[Param, ...]:
             choices=SKIN_V2_HD + SKIN_V2_SD,
             min_length=1,
             max_length=16,
+            suggested=SKIN_V2_SD[:4],  # the inspector's start: the first four SD concerns
             help="the skin concerns to analyse: all HD (hd_*) or all SD, 1-16 of them",
         ),
         Param(
@@ -539,6 +540,7 @@ SKIN_ANALYSIS = FeatureSpec(
                     required=True,
                     choices=SKIN_V1_HD + SKIN_V1_SD,
                     v1_place="dst_actions",
+                    suggested=SKIN_V1_SD[:4],  # four is valid on v1 (4, 7 or 14)
                     help="exactly 4, 7 or 14 concerns, all HD (hd_*) or all SD",
                 ),
             ),

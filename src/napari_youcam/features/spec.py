@@ -59,6 +59,10 @@ class Param:
     # fields the contract requires although a neutral value exists (face-reshape
     # `global.*`, face-lift/face-reshape `version`).
     send_default: bool = False
+    # A starting choice for a required parameter that has no documented default (skin
+    # analysis's concerns): forms preselect it and the CLI fills it in with a note. The
+    # library never sends it on its own: a caller who gives nothing gets the error.
+    suggested: tuple[object, ...] = ()
 
     @property
     def label(self) -> str:
