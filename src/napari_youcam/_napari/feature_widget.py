@@ -441,7 +441,7 @@ class FeatureWidget(ServicePanel):
         if prepared.attributes is not None:
             res = prepared.result
             files = prepared.files
-            tag = " (SANDBOX, synthetic)" if getattr(res, "sandbox", False) else ""
+            tag = " (SANDBOX, synthetic)" if res.sandbox else ""
             self.attributes.show_result(
                 res.data,
                 title=f"{source.get('name')} · {prepared.title}{tag}",
