@@ -29,10 +29,9 @@ from napari_youcam.imaging import to_rgb8
 from napari_youcam.imaging.encode import encode_png
 from napari_youcam.limits import JsonObject
 from napari_youcam.workflow.batch import BatchItem, BatchPlan, check_inputs
-from napari_youcam.workflow.jobs import content_hash, reuse_key
+from napari_youcam.workflow.jobs import content_hash
 from napari_youcam.workflow.plan import plan
 from napari_youcam.workflow.run import JobResult
-from napari_youcam.workflow.sidecar import service_host
 from napari_youcam.workflow.store import STORE_NAME, JobStore
 
 Mode = Literal["frames", "layers"]
@@ -261,16 +260,7 @@ def to_pay(checked: Checked, client: ServiceClient, results_dir: str | Path, *, 
             api=p.api,
             variant=p.variant,
         )
-        key = reuse_key(
-            feature=one.feature,
-            variant=one.variant,
-            api=one.api,
-            params=one.params,
-            input_hashes=one.input_hashes,
-            service_host=service_host(client),
-            sandbox=client.is_sandbox,
-            frame=one.frame,
-        )
+        key = one.reuse_key(client)
         if store.find_reusable(key) is not None or store.find_unfinished(key) is not None:
             answered += 1
     return replace(checked, to_pay=checked.to_pay - answered)

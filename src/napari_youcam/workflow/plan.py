@@ -17,6 +17,7 @@ import numpy as np
 
 from napari_youcam import features as F
 from napari_youcam import imaging
+from napari_youcam.api import ServiceClient
 from napari_youcam.errors import InputError
 from napari_youcam.features import Endpoint, Limits
 from napari_youcam.imaging import Transform
@@ -24,7 +25,8 @@ from napari_youcam.imaging.convert import to_mask_bool
 from napari_youcam.imaging.io import read_image_file
 from napari_youcam.limits import InputInfo, JsonObject, Violation
 from napari_youcam.workflow.inputs import ImageSource, Source
-from napari_youcam.workflow.jobs import content_hash
+from napari_youcam.workflow.jobs import content_hash, reuse_key
+from napari_youcam.workflow.sidecar import service_host
 from napari_youcam.workflow.steps import _load_image, _output_kind
 
 _VIDEO_TYPES = {".mp4": "video/mp4", ".mov": "video/quicktime"}
@@ -72,6 +74,19 @@ class Plan:
     def source_sha256(self) -> str | None:
         hashes = self.input_hashes.get("src") or self.input_hashes.get("srcs")
         return hashes[0] if hashes else None
+
+    def reuse_key(self, client: ServiceClient) -> str:
+        """The job's identity for `client`'s service: equal keys are the same paid job (see `jobs.reuse_key`)."""
+        return reuse_key(
+            feature=self.feature,
+            variant=self.variant,
+            api=self.api,
+            params=self.params,
+            input_hashes=self.input_hashes,
+            service_host=service_host(client),
+            sandbox=client.is_sandbox,
+            frame=self.frame,
+        )
 
     @property
     def sizes(self) -> list[JsonObject]:

@@ -32,7 +32,7 @@ from napari_youcam.errors import InputError, YouCamError
 from napari_youcam.imaging import Transform
 from napari_youcam.limits import JsonObject
 from napari_youcam.workflow.inputs import ImageSource, Source
-from napari_youcam.workflow.jobs import JobRecord, JobStatus, reuse_key
+from napari_youcam.workflow.jobs import JobRecord, JobStatus
 from napari_youcam.workflow.plan import Plan, prepare, validate
 from napari_youcam.workflow.resume import check_record, resume
 from napari_youcam.workflow.sidecar import (
@@ -212,8 +212,6 @@ def _stop_if_cancelled(cancel: CancelToken | None, message: str) -> None:
 
 def _new_record(p: Plan, client: ServiceClient, times: dict[str, str]) -> JobRecord:
     """The job's record before anything is sent (no task id yet, status ``creating``)."""
-    host = service_host(client)
-    sandbox = client.is_sandbox
     arr = p.source_array
     return JobRecord(
         feature=p.feature,
@@ -228,25 +226,16 @@ def _new_record(p: Plan, client: ServiceClient, times: dict[str, str]) -> JobRec
         source_dtype=str(arr.dtype) if arr is not None else None,
         source_name=p.source_name,
         source_frame=p.frame,
-        reuse_key=reuse_key(
-            feature=p.feature,
-            variant=p.variant,
-            api=p.api,
-            params=p.params,
-            input_hashes=p.input_hashes,
-            service_host=host,
-            sandbox=sandbox,
-            frame=p.frame,
-        ),
+        reuse_key=p.reuse_key(client),
         transform=_transform_dict(p.transform),
         notes=list(p.notes),
         uploads=[
             {"role": u.role, "name": u.name, "content_type": u.content_type, "bytes": u.nbytes} for u in p.uploads
         ],
         unit_cost_estimate=p.unit_cost,
-        service_host=host,
+        service_host=service_host(client),
         kind=p.kind,
-        sandbox=sandbox,
+        sandbox=client.is_sandbox,
         status=JobStatus.CREATING,
         times=times,
     )
